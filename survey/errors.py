@@ -1,0 +1,60 @@
+"""One error family for the whole toolkit.
+
+Every error a user can meet is a :class:`SurveyError` (which is also a
+``ValueError``), so a generic handler still catches it.  Messages say what
+was received, where (file, row, column, key) and how to fix it.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "SurveyError",
+    "SpecError",
+    "InputError",
+    "DesignError",
+    "ConvergenceError",
+]
+
+
+class SurveyError(ValueError):
+    """Base class of every error raised on purpose by the toolkit."""
+
+
+class SpecError(SurveyError):
+    """A questionnaire specification (YAML) is broken."""
+
+    def __init__(self, message: str, *, path=None, key=None):
+        self.path = None if path is None else str(path)
+        self.key = key
+        where = []
+        if self.path:
+            where.append(f"file {self.path}")
+        if key:
+            where.append(f"key {key}")
+        prefix = f"[{', '.join(where)}] " if where else ""
+        super().__init__(prefix + message)
+
+
+class InputError(SurveyError):
+    """A data file cannot be used (unreadable, wrong encoding, missing columns...)."""
+
+    def __init__(self, message: str, *, path=None, row=None, column=None):
+        self.path = None if path is None else str(path)
+        self.row = row
+        self.column = column
+        where = []
+        if self.path:
+            where.append(f"file {self.path}")
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column}")
+        prefix = f"[{', '.join(where)}] " if where else ""
+        super().__init__(prefix + message)
+
+
+class DesignError(SurveyError):
+    """A survey design or an estimator's arguments are inconsistent."""
+
+
+class ConvergenceError(SurveyError):
+    """An iterative procedure (raking, model fit) did not converge."""
