@@ -1,0 +1,457 @@
+"""The questionnaire specification: questions, codes, scores, skip logic.
+
+A questionnaire is described in a YAML file (format documented in
+``questionnaires/README.md``) and parsed once, here, into frozen objects.
+Everything downstream (readers, validation, estimators, reports) reads the
+questionnaire through these objects and never re-parses YAML.
+
+The file is read with ``yaml.safe_load`` (no arbitrary objects).  A broken
+specification raises :class:`survey.errors.SpecError` naming the file, the
+key and the fix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+from survey.errors import SpecError
+
+__all__ = [
+    "QUESTION_TYPES",
+    "Condition",
+    "Item",
+    "Question",
+    "Contradiction",
+    "Questionnaire",
+    "load_questionnaire",
+    "parse_questionnaire",
+]
+
+QUESTION_TYPES = ("single", "multi", "likert", "allocation", "ranking", "numeric", "text")
+OVER_LIMIT_POLICIES = ("keep_lowest", "drop", "flag")
+TOTAL_POLICIES = ("reject", "rescale", "flag")
+MULTI_FORMS = ("dummies", "slots")
+
+
+def _freeze(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``column`` satisfies one test: ``in`` codes, ``not_in`` codes,
+    ``between`` [low, high] (inclusive), or ``blank`` (True/False)."""
+
+    column: str
+    op: str
+    values: tuple = ()
+
+    def describe(self) -> str:
+        if self.op == "blank":
+            return f"{self.column} is {'blank' if self.values[0] else 'answered'}"
+        return f"{self.column} {self.op} {list(self.values)}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A sub-column of a question: a matrix item, an allocation part, or a
+    multi-answer choice.  ``column`` is the tidy column name, ``header`` the
+    heading in a contractor's raw file."""
+
+    column: str
+    label: str
+    header: str
+    code: int | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    type: str
+    header: str
+    codes: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    missing: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    attribute: bool = False
+    required: bool = True
+    asked_if: tuple[Condition, ...] = ()
+    # likert
+    scores: Mapping[int, float] = field(default_factory=lambda: MappingProxyType({}))
+    items: tuple[Item, ...] = ()
+    straightlining: bool = False
+    # single with a numeric meaning (e.g. times a year per category)
+    numeric_map: Mapping[int, float] = field(default_factory=lambda: MappingProxyType({}))
+    numeric_unit: str = ""
+    # multi
+    max_choices: int | None = None
+    over_limit: str = "keep_lowest"
+    form: str = "dummies"
+    # allocation
+    total: int | None = None
+    total_policy: str = "flag"
+    tolerance: int = 0
+    # ranking
+    depth: int | None = None
+    # numeric
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    outlier_iqr: float | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Tidy column names this question occupies in a respondent frame."""
+        if self.type in ("multi", "allocation", "ranking") or (self.type == "likert" and self.items):
+            return tuple(item.column for item in self.items)
+        return (self.id,)
+
+    @property
+    def raw_headers(self) -> tuple[str, ...]:
+        """Column headings in a contractor's raw file (same order as
+        :attr:`columns`, except multi-answer questions given as slots)."""
+        if self.type == "multi" and self.form == "slots":
+            return tuple(f"{self.header}_{k}" for k in range(1, (self.max_choices or len(self.codes)) + 1))
+        if self.items:
+            return tuple(item.header for item in self.items)
+        return (self.header,)
+
+    @property
+    def valid_codes(self) -> tuple[int, ...]:
+        return tuple(self.codes)
+
+    def label(self, code) -> str:
+        """Japanese label of a code (answer or missing code)."""
+        if code in self.codes:
+            return self.codes[code]
+        if code in self.missing:
+            return self.missing[code]
+        return str(code)
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """A logical contradiction (論理矛盾): all ``when`` conditions hold."""
+
+    id: str
+    when: tuple[Condition, ...]
+    message_ja: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    version: str
+    title: str
+    wave: str
+    respondent_id: str
+    respondent_id_header: str
+    questions: tuple[Question, ...]
+    contradictions: tuple[Contradiction, ...] = ()
+    fielding: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    indicators: tuple[Mapping[str, Any], ...] = ()
+    path: str | None = None
+    sha256: str | None = None
+
+    def __getitem__(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        known = ", ".join(q.id for q in self.questions)
+        raise KeyError(f"no question {question_id!r} in questionnaire {self.id}; known: {known}")
+
+    def __contains__(self, question_id: str) -> bool:
+        return any(q.id == question_id for q in self.questions)
+
+    @property
+    def attributes(self) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.attribute)
+
+    def by_type(self, qtype: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.type == qtype)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """All tidy columns in questionnaire order, respondent id first."""
+        cols = [self.respondent_id]
+        for q in self.questions:
+            cols.extend(q.columns)
+        return tuple(cols)
+
+    def question_of(self, column: str) -> Question:
+        """The question a tidy column belongs to."""
+        for q in self.questions:
+            if column in q.columns:
+                return q
+        raise KeyError(f"column {column!r} belongs to no question of {self.id}")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _Ctx:
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, key, message):
+        raise SpecError(message, path=self.path, key=key)
+
+
+def _require(ctx, mapping, key, where, kind=None):
+    if not isinstance(mapping, dict) or key not in mapping:
+        ctx.fail(f"{where}.{key}", f"missing required key {key!r}; add it (see questionnaires/README.md)")
+    value = mapping[key]
+    if kind is not None and not isinstance(value, kind):
+        ctx.fail(f"{where}.{key}", f"expected {getattr(kind, '__name__', kind)}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _codes(ctx, raw, where) -> dict[int, str]:
+    if raw is None:
+        return {}
+    if isinstance(raw, list):  # list of {code, label} or "label" (numbered from 1)
+        out = {}
+        for i, entry in enumerate(raw, start=1):
+            if isinstance(entry, dict):
+                code, label = entry.get("code"), entry.get("label")
+            else:
+                code, label = i, entry
+            out = _add_code(ctx, out, code, label, where)
+        return out
+    if not isinstance(raw, dict):
+        ctx.fail(where, f"codes must be a mapping code: label, got {type(raw).__name__}")
+    out: dict[int, str] = {}
+    for code, label in raw.items():
+        out = _add_code(ctx, out, code, label, where)
+    return out
+
+
+def _add_code(ctx, out, code, label, where):
+    try:
+        icode = int(code)
+    except (TypeError, ValueError):
+        ctx.fail(f"{where}.{code}", f"code {code!r} is not an integer; codes are whole numbers (1, 2, ... 9, 99)")
+    if icode != code and str(icode) != str(code):
+        ctx.fail(f"{where}.{code}", f"code {code!r} is not an integer")
+    if icode in out:
+        ctx.fail(f"{where}.{icode}", f"duplicate code {icode}; each code may appear once")
+    if not isinstance(label, str) or not label.strip():
+        ctx.fail(f"{where}.{icode}", f"code {icode} needs a non-empty label, got {label!r}")
+    out[icode] = label
+    return out
+
+
+def _conditions(ctx, raw, where) -> tuple[Condition, ...]:
+    if raw is None:
+        return ()
+    entries = raw if isinstance(raw, list) else [raw]
+    out = []
+    for i, entry in enumerate(entries):
+        key = f"{where}[{i}]"
+        if not isinstance(entry, dict) or "column" not in entry:
+            ctx.fail(key, "a condition is a mapping with 'column' and one of in/not_in/between/blank")
+        ops = [op for op in ("in", "not_in", "between", "blank") if op in entry]
+        if len(ops) != 1:
+            ctx.fail(key, f"a condition needs exactly one of in/not_in/between/blank, got {sorted(entry)}")
+        op = ops[0]
+        value = entry[op]
+        if op == "blank":
+            values = (bool(value),)
+        else:
+            values = tuple(value) if isinstance(value, list) else (value,)
+            if op == "between" and len(values) != 2:
+                ctx.fail(key, f"between needs [low, high], got {value!r}")
+        out.append(Condition(column=str(entry["column"]), op=op, values=values))
+    return tuple(out)
+
+
+def _items(ctx, raw, where, *, default_header_prefix) -> tuple[Item, ...]:
+    if not isinstance(raw, list) or not raw:
+        ctx.fail(where, "expected a non-empty list of items, each {column, label[, header]}")
+    items, seen = [], set()
+    for i, entry in enumerate(raw):
+        key = f"{where}[{i}]"
+        if not isinstance(entry, dict):
+            ctx.fail(key, "an item is a mapping {column, label[, header]}")
+        column = _require(ctx, entry, "column", key, str)
+        label = _require(ctx, entry, "label", key, str)
+        if column in seen:
+            ctx.fail(key, f"duplicate item column {column!r}")
+        seen.add(column)
+        header = entry.get("header", f"{default_header_prefix}_{i + 1}")
+        items.append(Item(column=column, label=label, header=str(header), code=entry.get("code")))
+    return tuple(items)
+
+
+_QUESTION_KEYS = {
+    "id", "text", "type", "header", "codes", "missing", "attribute", "required", "asked_if",
+    "scores", "items", "straightlining", "numeric_map", "numeric_unit", "max_choices",
+    "over_limit", "form", "total", "total_policy", "tolerance", "parts", "depth", "minimum",
+    "maximum", "integer", "outlier_iqr", "note",
+}
+
+
+def _question(ctx, raw, index, default_missing) -> Question:
+    where = f"questions[{index}]"
+    if not isinstance(raw, dict):
+        ctx.fail(where, "each question is a mapping with at least id, text and type")
+    qid = _require(ctx, raw, "id", where, str)
+    where = f"questions[{index}] ({qid})"
+    unknown = sorted(set(raw) - _QUESTION_KEYS)
+    if unknown:
+        ctx.fail(f"{where}.{unknown[0]}", f"unknown key(s) {unknown}; allowed: {sorted(_QUESTION_KEYS)}")
+    text = _require(ctx, raw, "text", where, str)
+    qtype = _require(ctx, raw, "type", where, str)
+    if qtype not in QUESTION_TYPES:
+        ctx.fail(f"{where}.type", f"unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}")
+    header = str(raw.get("header", qid))
+    codes = _codes(ctx, raw.get("codes"), f"{where}.codes")
+    missing = _codes(ctx, raw["missing"], f"{where}.missing") if "missing" in raw else dict(default_missing)
+    overlap = sorted(set(codes) & set(missing))
+    if overlap:
+        ctx.fail(f"{where}.missing", f"codes {overlap} are both answers and missing codes; pick one meaning")
+    kw: dict[str, Any] = dict(
+        id=qid, text=text, type=qtype, header=header, codes=_freeze(codes), missing=_freeze(missing),
+        attribute=bool(raw.get("attribute", False)), required=bool(raw.get("required", True)),
+        asked_if=_conditions(ctx, raw.get("asked_if"), f"{where}.asked_if"),
+    )
+    if qtype in ("single", "likert", "multi", "ranking") and not codes:
+        ctx.fail(f"{where}.codes", f"a {qtype} question needs codes with labels")
+    if qtype == "likert":
+        scores = raw.get("scores")
+        if scores is not None:
+            if not isinstance(scores, dict):
+                ctx.fail(f"{where}.scores", "scores map code -> number, e.g. {1: 1.0, 2: 0.5}")
+            bad = sorted(set(int(k) for k in scores) - set(codes))
+            if bad:
+                ctx.fail(f"{where}.scores", f"scores given for codes {bad} that are not declared codes {sorted(codes)}")
+            kw["scores"] = _freeze({int(k): float(v) for k, v in scores.items()})
+        if "items" in raw:
+            kw["items"] = _items(ctx, raw["items"], f"{where}.items", default_header_prefix=header)
+        kw["straightlining"] = bool(raw.get("straightlining", False))
+    if qtype == "single" and "numeric_map" in raw:
+        nm = raw["numeric_map"]
+        if not isinstance(nm, dict):
+            ctx.fail(f"{where}.numeric_map", "numeric_map maps code -> number")
+        bad = sorted(set(int(k) for k in nm) - set(codes))
+        if bad:
+            ctx.fail(f"{where}.numeric_map", f"numeric_map names codes {bad} that are not declared")
+        kw["numeric_map"] = _freeze({int(k): float(v) for k, v in nm.items()})
+        kw["numeric_unit"] = str(raw.get("numeric_unit", ""))
+    if qtype == "multi":
+        form = raw.get("form", "dummies")
+        if form not in MULTI_FORMS:
+            ctx.fail(f"{where}.form", f"form must be one of {MULTI_FORMS}, got {form!r}")
+        policy = raw.get("over_limit", "keep_lowest")
+        if policy not in OVER_LIMIT_POLICIES:
+            ctx.fail(f"{where}.over_limit", f"over_limit must be one of {OVER_LIMIT_POLICIES}, got {policy!r}")
+        limit = raw.get("max_choices")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            ctx.fail(f"{where}.max_choices", f"max_choices must be a positive integer, got {limit!r}")
+        kw.update(form=form, over_limit=policy, max_choices=limit)
+        kw["items"] = tuple(
+            Item(column=f"{qid}_{c}", label=lab, header=f"{header}_{c}", code=c) for c, lab in codes.items()
+        )
+    if qtype == "allocation":
+        total = _require(ctx, raw, "total", where, int)
+        policy = raw.get("total_policy", "flag")
+        if policy not in TOTAL_POLICIES:
+            ctx.fail(f"{where}.total_policy", f"total_policy must be one of {TOTAL_POLICIES}, got {policy!r}")
+        kw.update(total=total, total_policy=policy, tolerance=int(raw.get("tolerance", 0)))
+        kw["items"] = _items(ctx, _require(ctx, raw, "parts", where), f"{where}.parts", default_header_prefix=header)
+    if qtype == "ranking":
+        depth = _require(ctx, raw, "depth", where, int)
+        if not 1 <= depth <= len(codes):
+            ctx.fail(f"{where}.depth", f"depth {depth} must be between 1 and the number of items {len(codes)}")
+        kw["depth"] = depth
+        kw["items"] = tuple(
+            Item(column=f"{qid}_{r}", label=f"{r}位", header=f"{header}_{r}位") for r in range(1, depth + 1)
+        )
+    if qtype == "numeric":
+        for key in ("minimum", "maximum", "outlier_iqr"):
+            if key in raw:
+                kw[key] = float(raw[key])
+        kw["integer"] = bool(raw.get("integer", False))
+    return Question(**kw)
+
+
+def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnaire:
+    """Build a :class:`Questionnaire` from an already-loaded mapping."""
+    ctx = _Ctx(path)
+    if not isinstance(spec, dict):
+        ctx.fail("(top)", "the file must contain a mapping with id, version, questions")
+    for key in ("id", "version", "questions"):
+        _require(ctx, spec, key, "(top)")
+    default_missing = _codes(ctx, spec.get("missing_codes", {9: "無回答", 99: "無回答"}), "missing_codes")
+    raw_questions = spec["questions"]
+    if not isinstance(raw_questions, list) or not raw_questions:
+        ctx.fail("questions", "questions must be a non-empty list")
+    questions = tuple(_question(ctx, q, i, default_missing) for i, q in enumerate(raw_questions))
+    seen: dict[str, str] = {}
+    rid = str(spec.get("respondent_id", "id"))
+    seen[rid] = "respondent_id"
+    for q in questions:
+        for col in q.columns:
+            if col in seen:
+                ctx.fail(f"questions ({q.id})", f"column {col!r} is declared twice (also by {seen[col]}); ids must be unique")
+            seen[col] = q.id
+    columns = set(seen)
+    order = {q.id: i for i, q in enumerate(questions)}
+    for q in questions:
+        for cond in q.asked_if:
+            if cond.column not in columns:
+                ctx.fail(f"questions ({q.id}).asked_if", f"skip logic points at {cond.column!r}, which is not a question or column; known: {sorted(columns)}")
+            if order.get(seen[cond.column], -1) >= order[q.id]:
+                ctx.fail(f"questions ({q.id}).asked_if", f"skip logic depends on {cond.column!r}, which is not asked before {q.id}")
+    contradictions = []
+    for i, raw in enumerate(spec.get("contradictions") or []):
+        where = f"contradictions[{i}]"
+        cid = _require(ctx, raw, "id", where, str)
+        when = _conditions(ctx, _require(ctx, raw, "when", where), f"{where}.when")
+        for cond in when:
+            if cond.column not in columns:
+                ctx.fail(f"{where}.when", f"condition on unknown column {cond.column!r}")
+        contradictions.append(Contradiction(
+            id=cid, when=when, message_ja=str(raw.get("message_ja", "")), message_en=str(raw.get("message_en", "")),
+        ))
+    return Questionnaire(
+        id=str(spec["id"]), version=str(spec["version"]), title=str(spec.get("title", spec["id"])),
+        wave=str(spec.get("wave", "")), respondent_id=rid,
+        respondent_id_header=str(spec.get("respondent_id_header", rid)),
+        questions=questions, contradictions=tuple(contradictions),
+        fielding=_freeze(spec.get("fielding")),
+        indicators=tuple(_freeze(x) for x in spec.get("indicators") or []),
+        path=None if path is None else str(path), sha256=sha256,
+    )
+
+
+def load_questionnaire(path) -> Questionnaire:
+    """Read and check a questionnaire YAML file (safe loader only).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> q = load_questionnaire(Path("questionnaires/midori_2025.yaml"))  # doctest: +SKIP
+    >>> q["satisfaction"].scores[1]  # doctest: +SKIP
+    1.0
+    """
+    import hashlib
+
+    path = Path(path)
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read the questionnaire: {exc.strerror}; check the path", path=path) from None
+    try:
+        spec = yaml.safe_load(blob.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise SpecError("the questionnaire is not UTF-8 text; save it as UTF-8", path=path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"invalid YAML{where}: {getattr(exc, 'problem', exc)}; fix the syntax", path=path) from None
+    return parse_questionnaire(spec, path=path, sha256=hashlib.sha256(blob).hexdigest())
