@@ -1,0 +1,18 @@
+"""Intake: raw file → tidy respondent frame + row ledger."""
+from survey.intake.normalise import Dataset, Ledger, clean_text, map_headers, normalise
+from survey.intake.readers import Provenance, RawTable, read_raw
+
+__all__ = ["Dataset", "Ledger", "Provenance", "RawTable", "clean_text", "map_headers", "normalise", "read_raw", "load"]
+
+
+def load(path, questionnaire, **read_options) -> Dataset:
+    """Read a delivered file and normalise it against a questionnaire.
+
+    ``questionnaire`` is a :class:`survey.questionnaire.Questionnaire` or a
+    path to its YAML file.
+    """
+    from survey.questionnaire import Questionnaire, load_questionnaire
+
+    if not isinstance(questionnaire, Questionnaire):
+        questionnaire = load_questionnaire(questionnaire)
+    return normalise(read_raw(path, **read_options), questionnaire)
