@@ -1,0 +1,151 @@
+## Reference numbers for survey/measures/ranking.py (tests/test_ranking.py).
+## Run from anywhere:  Rscript tests/reference/ranking_game.R
+## Writes tests/reference/ranking_game.json.
+## R survey 4.1.1, survival 3.5.3, jsonlite; data: tests/data/game_wide.csv
+## (mlogit's Game: 91 respondents rank 6 platforms, ch.* = rank, 1 = best).
+##
+## The exploded (rank-ordered) logit is a conditional logit with one stratum
+## per choice situation (respondent x stage) over the items not yet chosen,
+## so coxph(Surv(time, status) ~ ... + strata(situation)) with a constant
+## time fits it exactly (one event per stratum: ties are irrelevant), and
+## svycoxph() on a design with respondents as PSUs gives the design-based
+## (linearisation sandwich) variance.
+##
+## Test set-up shared with tests/test_ranking.py (keep both in step):
+##   respondent = row number 1..91
+##   w          = 1 + (age - 17) / 4 + 0.5 * (hours >= 5)      (weights)
+##   stratum    = "a" if age <= 19 else "b"                     (strata)
+##   heavy      = "yes" if hours >= 5 else "no"                 (a `by` variable)
+##   k (ragged) = 0 if respondent %% 13 == 0, else 1 if %% 11 == 0,
+##                else 2 if %% 7 == 0, else 3                   (choices given)
+## Non-answering respondents (k = 0) stay in the design: each gets one
+## dummy row in a stratum of its own with no event, which adds nothing to
+## the fit and a zero score to the variance (domain estimation).
+suppressMessages({library(survey); library(survival); library(jsonlite)})
+args <- commandArgs(FALSE)
+here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", args, value = TRUE))))
+g <- read.csv(file.path(here, "..", "data", "game_wide.csv"))
+
+plat <- c("Xbox", "PlayStation", "PSPortable", "GameCube", "GameBoy", "PC")
+nonref <- plat[plat != "PC"]
+n <- nrow(g)
+g$respondent <- seq_len(n)
+g$w <- 1 + (g$age - 17) / 4 + 0.5 * (g$hours >= 5)
+g$stratum <- ifelse(g$age <= 19, "a", "b")
+g$heavy <- ifelse(g$hours >= 5, "yes", "no")
+r <- g$respondent
+k_ragged <- ifelse(r %% 13 == 0, 0, ifelse(r %% 11 == 0, 1, ifelse(r %% 7 == 0, 2, 3)))
+ranks <- as.matrix(g[paste0("ch.", plat)])
+best_first <- t(apply(ranks, 1, function(x) plat[order(x)]))
+
+explode <- function(kvec) {
+  out <- vector("list", n)
+  for (i in seq_len(n)) {
+    left <- plat
+    parts <- list()
+    if (kvec[i] == 0) {
+      left <- "PC"  # dummy row: no event in its stratum
+      parts[[1]] <- data.frame(situation = paste(i, 0), item = left, status = 0L)
+    } else for (s in seq_len(kvec[i])) {
+      chosen <- best_first[i, s]
+      parts[[s]] <- data.frame(situation = paste(i, s), item = left,
+                               status = as.integer(left == chosen))
+      left <- setdiff(left, chosen)
+    }
+    d <- do.call(rbind, parts)
+    d$respondent <- i
+    d$own <- unlist(g[i, paste0("own.", d$item)])
+    d$hours <- g$hours[i]; d$age <- g$age[i]
+    d$w <- g$w[i]; d$stratum <- g$stratum[i]
+    out[[i]] <- d
+  }
+  ex <- do.call(rbind, out)
+  ex$time <- 1
+  for (it in nonref) {
+    d <- as.numeric(ex$item == it)
+    ex[[paste0("d_", it)]] <- d
+    ex[[paste0("h_", it)]] <- d * ex$hours
+    ex[[paste0("a_", it)]] <- d * ex$age
+  }
+  ex
+}
+terms <- c(paste0("d_", nonref), paste0("h_", nonref), paste0("a_", nonref), "own")
+fml <- as.formula(paste("Surv(time, status) ~", paste(terms, collapse = " + "),
+                        "+ strata(situation)"))
+
+fit_out <- function(m) list(terms = names(coef(m)), estimate = unname(coef(m)),
+                            se = unname(sqrt(diag(vcov(m)))), vcov = unname(vcov(m)))
+
+ref <- list(setup = "see header of tests/reference/ranking_game.R")
+
+## 1. Full ranking (5 non-trivial stages), unweighted, model-based SE:
+##    should reproduce mlogit's published ch ~ own | hours + age (logLik -516.552).
+ex_full <- explode(rep(5, n))
+m_full <- coxph(fml, data = ex_full, ties = "breslow")
+ref$full_model <- c(fit_out(m_full), loglik = m_full$loglik[2])
+
+## 2. Top-3 truncation, unweighted: model-based and design-based (ids = respondent).
+ex3 <- explode(rep(3, n))
+m3 <- coxph(fml, data = ex3, ties = "breslow")
+ref$top3_model <- c(fit_out(m3), loglik = m3$loglik[2])
+d3 <- svydesign(ids = ~respondent, weights = ~1, data = ex3)
+s3 <- svycoxph(fml, design = d3)
+ref$top3_design <- c(fit_out(s3), degf_resid = s3$degf.resid)
+
+## 3. Ragged top-3 (some give 2, 1 or 0 choices), weighted, stratified,
+##    respondents as PSUs: design-based sandwich.
+exr <- explode(k_ragged)
+dr <- svydesign(ids = ~respondent, strata = ~stratum, weights = ~w, data = exr)
+sr <- svycoxph(fml, design = dr)
+ref$ragged_weighted <- c(fit_out(sr), degf_resid = sr$degf.resid)
+hours_test <- regTermTest(sr, as.formula(paste("~", paste(paste0("h_", nonref), collapse = "+"))))
+ref$ragged_weighted$wald_hours <- list(F = unname(hours_test$Ftest), df = hours_test$df,
+                                       ddf = hours_test$ddf, p = unname(hours_test$p))
+hours_chisq <- regTermTest(sr, as.formula(paste("~", paste(paste0("h_", nonref), collapse = "+"))),
+                           df = Inf)
+ref$ragged_weighted$wald_hours_chisq <- list(chisq = unname(hours_chisq$chisq),
+                                             df = hours_chisq$df, p = unname(hours_chisq$p))
+
+## 4. topk_shares: svymean of 0/1 indicators and Borda points (3/2/1) on the
+##    respondent-level design, among respondents who gave at least one choice.
+resp <- g
+for (it in plat) {
+  pos <- apply(best_first, 1, function(x) match(it, x))
+  for (nm in c("top3", "ragged")) {
+    k <- if (nm == "top3") rep(3, n) else k_ragged
+    inrank <- !is.na(pos) & pos <= k
+    resp[[paste0(nm, "_first_", it)]] <- as.numeric(pos == 1 & k >= 1)
+    resp[[paste0(nm, "_topk_", it)]] <- as.numeric(inrank)
+    resp[[paste0(nm, "_borda_", it)]] <- ifelse(inrank, 4 - pos, 0)
+  }
+}
+resp$answered <- k_ragged > 0
+dresp <- svydesign(ids = ~1, strata = ~stratum, weights = ~w, data = resp)
+share_out <- function(design, nm, by = NULL) {
+  res <- list()
+  for (what in c("first", "topk", "borda")) {
+    f <- as.formula(paste("~", paste(paste0(nm, "_", what, "_", plat), collapse = "+")))
+    if (is.null(by)) {
+      est <- svymean(f, design)
+      ci <- confint(est)
+      res[[what]] <- list(estimate = unname(coef(est)), se = unname(SE(est)),
+                          ci_low = unname(ci[, 1]), ci_high = unname(ci[, 2]))
+    } else {
+      est <- svyby(f, by, design, svymean)
+      ci <- confint(est)
+      res[[what]] <- list(by = as.character(est[[1]]),
+                          estimate = unname(coef(est)),  # order as in ci_names
+                          se = unname(sqrt(diag(suppressWarnings(vcov(est))))),
+                          ci_low = unname(ci[, 1]), ci_high = unname(ci[, 2]),
+                          ci_names = rownames(ci))
+    }
+  }
+  res
+}
+ref$shares_top3 <- share_out(dresp, "top3")
+ref$shares_ragged <- share_out(subset(dresp, answered), "ragged")
+ref$shares_ragged_by_heavy <- share_out(subset(dresp, answered), "ragged", by = ~heavy)
+ref$items <- plat
+
+writeLines(toJSON(ref, digits = NA, auto_unbox = TRUE, pretty = TRUE),
+           file.path(here, "ranking_game.json"))
