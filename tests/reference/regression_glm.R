@@ -33,14 +33,23 @@ glm_out <- function(m) {
   out
 }
 
+## glm() stops IRLS when the relative deviance change is < 1e-8 and returns the
+## working weights of the penultimate iteration, so R's default logit/log-link
+## standard errors carry an error of ~1e-7..1e-5.  The reference fits for those
+## links use tight = glm.control(epsilon = 1e-14, maxit = 100); "_default" keeps
+## one fit with R's defaults for a looser comparison.
+tight <- glm.control(epsilon = 1e-14, maxit = 100)
 ref <- list()
 ## 1. Linear model, stratified design (R help ?svyglm style)
 m_strat <- svyglm(api00 ~ ell + meals + mobility, design = dstrat, deff = TRUE)
 ref$strat_gaussian <- glm_out(m_strat)
 
 ## 2. Logistic (quasibinomial), one-stage cluster design with fpc
-m_logit <- svyglm(sch.wide ~ ell + meals, design = dclus1, family = quasibinomial(), deff = TRUE)
+m_logit <- svyglm(sch.wide ~ ell + meals, design = dclus1, family = quasibinomial(), deff = TRUE,
+                  control = tight)
 ref$clus1_logit <- glm_out(m_logit)
+ref$clus1_logit_default <- glm_out(svyglm(sch.wide ~ ell + meals, design = dclus1,
+                                          family = quasibinomial(), deff = TRUE))
 
 ## 3. Categorical predictor + interaction, cluster design
 m_cat <- svyglm(api00 ~ ell + stype + ell:stype, design = dclus1, deff = TRUE)
@@ -51,7 +60,8 @@ rt_inf <- regTermTest(m_cat, ~stype, df = Inf)
 ref$clus1_categorical$regterm_stype_chisq <- list(chisq = unname(drop(rt_inf$chisq)), df = rt_inf$df, p = unname(drop(rt_inf$p)))
 
 ## 4. Quasi-Poisson count model, stratified design
-m_pois <- svyglm(enroll ~ meals + stype, design = dstrat, family = quasipoisson(), deff = TRUE)
+m_pois <- svyglm(enroll ~ meals + stype, design = dstrat, family = quasipoisson(), deff = TRUE,
+                 control = tight)
 ref$strat_quasipoisson <- glm_out(m_pois)
 
 ## 5. Missing values in a predictor (acs.k3 is NA for high schools): rows dropped
@@ -77,7 +87,8 @@ ref$clus1_linear_cal$weights <- unname(weights(dclus1g))
 ## 8. Replicate design: JK1 jackknife of dclus1 (weights exported for the test)
 rclus1 <- as.svrepdesign(dclus1, type = "JK1")
 ref$jk1_gaussian <- glm_out(svyglm(api00 ~ ell + meals + mobility, design = rclus1))
-ref$jk1_logit <- glm_out(svyglm(sch.wide ~ ell + meals, design = rclus1, family = quasibinomial()))
+ref$jk1_logit <- glm_out(svyglm(sch.wide ~ ell + meals, design = rclus1, family = quasibinomial(),
+                                 control = tight))
 ref$jk1_scale <- rclus1$scale
 ref$jk1_rscales <- rclus1$rscales
 ref$jk1_degf <- degf(rclus1)

@@ -1,0 +1,105 @@
+"""The ``survey`` command: wiring only.
+
+Exit codes: 0 ok; 1 data problems found (``validate``); 2 unusable input or
+usage (a :class:`survey.errors.SurveyError` — file, questionnaire or
+arguments — reported in one line, never a traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from survey.errors import SurveyError
+
+__all__ = ["main", "build_parser", "DEFAULTS"]
+
+DEFAULTS = {
+    "questionnaire": Path("questionnaires/midori_2025.yaml"),
+    "data": Path("data/raw/midori_2025_sample.csv"),
+    "margins": Path("data/midori_margins.csv"),
+    "admin": Path("data/midori_admin.csv"),
+    "out": Path("reports"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with a hint, as documented
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="survey", description="midori-survey: validate, weight and report citizen questionnaires.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="load, validate, weight and write the reports (defaults: the bundled wave)")
+    run.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help="questionnaire YAML")
+    run.add_argument("--data", type=Path, default=DEFAULTS["data"], help="raw respondent file (csv/xlsx/sav/parquet)")
+    run.add_argument("--margins", type=Path, default=DEFAULTS["margins"], help="population cell counts (CSV)")
+    run.add_argument("--out", type=Path, default=DEFAULTS["out"], help="output folder (a sub-folder per wave)")
+    run.add_argument("--quiet", action="store_true", help="no progress display")
+
+    val = sub.add_parser("validate", help="check a delivered file against the questionnaire")
+    val.add_argument("file", type=Path)
+    val.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
+    val.add_argument("--format", choices=("text", "json", "csv", "xlsx"), default="text")
+    val.add_argument("--out", type=Path, default=None, help="write the report here (stdout for text/json/csv)")
+
+    sim = sub.add_parser("simulate", help="simulate a population and a delivered wave (the bundled sample data)")
+    sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
+    sim.add_argument("--seed", type=int, default=2025)
+    sim.add_argument("--wave", default="FY2025")
+    sim.add_argument("--out", type=Path, default=Path("data"))
+    return parser
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return lambda message: None
+    return lambda message: print(f"… {message}", file=sys.stderr, flush=True)
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from survey import __version__
+
+        print(__version__)
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "run":
+            from survey.report.run import run_wave
+
+            result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
+                              progress=_progress(args.quiet))
+            if not args.quiet:
+                print(f"reports written to {result.out_dir}")
+            return 0
+        if args.command == "validate":
+            from survey.intake.validate import validate_file
+
+            report = validate_file(args.file, args.questionnaire)
+            report.write(args.format, args.out)
+            return 0 if report.ok else 1
+        if args.command == "simulate":
+            from survey.simulate import run_simulate
+
+            written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire)
+            for path in written:
+                print(path)
+            return 0
+    except SurveyError as exc:
+        print(f"survey {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""``survey run``: one wave from raw file to ``reports/<wave>/``.
+
+The steps, in order: read the questionnaire; read and normalise the raw
+file (ledger); build the design and rake it to the population margins;
+compute the tables; write CSV (UTF-8 with BOM) and the workbook.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from survey import __version__
+from survey.design import Design
+from survey.intake import load
+from survey.measures.frequencies import frequencies
+from survey.questionnaire import load_questionnaire
+from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.weighting import raking_margins, read_margins
+from survey.report.writers import Sheet, write_csv, write_workbook
+
+__all__ = ["run_wave", "RunResult", "RAKING_VARIABLES", "weight_wave"]
+
+RAKING_VARIABLES = ("age_band", "sex", "district")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    out_dir: Path
+    files: tuple
+    design: object
+    dataset: object
+
+
+def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES):
+    """The wave's raked design: equal base weights N/n raked to the margins."""
+    prepared, rake_margins = raking_margins(margins, dataset.data, variables)
+    total = float(margins["count"].sum())
+    prepared = prepared.assign(_base_weight=total / len(prepared))
+    design = Design(prepared, weights="_base_weight")
+    return design.rake(rake_margins)
+
+
+def provenance_lines(dataset, questionnaire, margins_path) -> list[str]:
+    p = dataset.provenance
+    return [
+        f"入力ファイル: {Path(p.path).name}  sha256: {p.sha256}  文字コード: {p.encoding or '-'}",
+        f"調査票: {questionnaire.id} version {questionnaire.version}  sha256: {questionnaire.sha256}",
+        f"母集団表: {Path(margins_path).name}",
+        f"midori-survey {__version__}",
+    ]
+
+
+def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None) -> RunResult:
+    progress("調査票を読み込み中 (questionnaire)")
+    questionnaire = load_questionnaire(questionnaire_path)
+    progress("回答データを読み込み・正規化中 (read + normalise)")
+    dataset = load(data_path, questionnaire)
+    progress("母集団へのレイキング中 (raking)")
+    margins = read_margins(margins_path)
+    design = weight_wave(dataset, margins)
+    wave = questionnaire.wave or "wave"
+    out_dir = Path(out) / wave
+    out_dir.mkdir(parents=True, exist_ok=True)
+    progress("集計表を作成中 (tables)")
+    freq = frequencies(design.data, design.weights.to_numpy(), questionnaire)
+    simple = _simple_table(freq)
+    ledger = dataset.ledger
+    files = [
+        write_csv(simple, out_dir / "単純集計.csv"),
+        write_csv(ledger.summary(), out_dir / "行の記録.csv"),
+        write_csv(ledger.exclusions.drop(columns=["respondent_id"]), out_dir / "除外行.csv"),
+        write_csv(_changes_for_report(ledger.changes), out_dir / "修正セル.csv"),
+    ]
+    notes = provenance_lines(dataset, questionnaire, margins_path)
+    overview = _overview(questionnaire, dataset, design)
+    sheets = [
+        Sheet("調査概要", [("", overview), ("行の記録（読込 = 採用 + 除外）", ledger.summary())],
+              title=questionnaire.title, notes=notes),
+        Sheet("単純集計", [("", simple)], title="単純集計",
+              notes=[f"% は重み付け{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}。複数回答の % は回答者数を基数とする（合計は100%を超える）。"] + notes),
+    ]
+    files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title}))
+    files.append(_write_json(out_dir / "provenance.json", {
+        "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,
+                                                               "sha256": questionnaire.sha256},
+        "package_version": __version__, "rows": {"read": ledger.rows_read, "kept": ledger.rows_kept,
+                                                 "excluded": ledger.rows_excluded},
+    }))
+    return RunResult(out_dir=out_dir, files=tuple(files), design=design, dataset=dataset)
+
+
+def _write_json(path: Path, payload) -> Path:
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def _simple_table(freq: pd.DataFrame) -> pd.DataFrame:
+    out = freq[["question", "label", "n", "percent", "base_n"]].copy()
+    out["percent"] = (100 * out["percent"]).round(1)
+    out.columns = ["設問", "選択肢", f"回答者数 n{UNWEIGHTED}", f"%{WEIGHTED}", f"基数 n{UNWEIGHTED}"]
+    return out
+
+
+def _changes_for_report(changes: pd.DataFrame) -> pd.DataFrame:
+    """Respondent ids never appear in reports: keep the file row instead."""
+    return changes.drop(columns=["respondent_id"])
+
+
+def _overview(questionnaire, dataset, design) -> pd.DataFrame:
+    f = dict(questionnaire.fielding)
+    mailed = f.get("mailed")
+    kept = dataset.ledger.rows_kept
+    rate = f"{100 * kept / mailed:.1f}%" if mailed else ""
+    w = design.weights.to_numpy()
+    kish = float(len(w) * np.sum(w ** 2) / np.sum(w) ** 2)
+    rows = [
+        ("調査対象", f.get("population", "")),
+        ("抽出方法", f.get("sampling", "")),
+        ("調査方法", f.get("method", "")),
+        ("調査期間", f.get("period", "")),
+        ("配布数", f"{mailed:,}" if mailed else ""),
+        ("有効回収数", f"{kept:,}"),
+        ("有効回収率", rate),
+        ("重み付け", f.get("weighting", "")),
+        ("重みによるデザイン効果（Kish）", f"{kish:.3f}"),
+        ("有効標本サイズ", f"{kept / kish:.0f}"),
+    ]
+    return pd.DataFrame(rows, columns=["項目", "内容"])

@@ -1,0 +1,78 @@
+"""Weights for a wave: rake the respondents to the population margins.
+
+Population margins come as a CSV of cell counts (one column per attribute,
+holding the questionnaire's codes, and ``count``).  Each attribute's margin
+is the sum over the other attributes.
+
+Respondents whose raking attribute is unknown (無回答, or a code the
+population does not have, such as 回答しない for sex) cannot be placed in a
+population cell.  They are kept: in that margin they form an extra level
+``0`` (不明) whose population count is the population total times their
+unweighted sample share, and the known levels' counts are scaled down by the
+same share.  Every margin still sums to the population total, and the
+unknowns keep (on average) the base weight.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import InputError
+
+__all__ = ["read_margins", "raking_margins", "UNKNOWN_LEVEL"]
+
+UNKNOWN_LEVEL = 0
+
+
+def read_margins(path) -> pd.DataFrame:
+    """Read a population cell-count table (UTF-8 CSV: attribute codes + ``count``)."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("no such margins file; check the path (see data/README.md)", path=path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the margins ({type(exc).__name__}); it must be a UTF-8 CSV", path=path) from None
+    if "count" not in frame.columns:
+        raise InputError(f"the margins need a 'count' column; found {list(frame.columns)}", path=path)
+    if (frame["count"] < 0).any() or frame["count"].isna().any():
+        bad = int(frame.index[(frame["count"] < 0) | frame["count"].isna()][0]) + 1
+        raise InputError("population counts must be non-negative numbers", path=path, row=bad, column="count")
+    return frame
+
+
+def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables) -> tuple[pd.DataFrame, dict]:
+    """Prepare raking columns and margins.
+
+    Returns a copy of ``data`` with one column ``_rake_<var>`` per variable
+    (unknown values → :data:`UNKNOWN_LEVEL`) and the margins dict
+    ``{"_rake_<var>": Series of population counts by level}`` for
+    ``Design.rake``.
+    """
+    total = float(margins["count"].sum())
+    out = data.copy()
+    result = {}
+    n = len(data)
+    for var in variables:
+        if var not in margins.columns:
+            raise InputError(f"the margins have no column {var!r}; columns: {list(margins.columns)}")
+        pop = margins.groupby(var)["count"].sum().astype(float)
+        pop.index = pop.index.astype(float)
+        values = data[var].to_numpy(dtype=float)
+        known = np.isin(values, pop.index.to_numpy())
+        share_unknown = 1 - known.sum() / n
+        col = f"_rake_{var}"
+        out[col] = np.where(known, values, UNKNOWN_LEVEL)
+        counts = pop * (1 - share_unknown)
+        if share_unknown > 0:
+            counts.loc[float(UNKNOWN_LEVEL)] = total * share_unknown
+        empty = [lvl for lvl in counts.index if not (out[col] == lvl).any()]
+        if empty:
+            raise InputError(
+                f"no respondent in level(s) {empty} of {var}; collapse those levels in the margins "
+                "before raking (a population cell without respondents cannot be weighted)"
+            )
+        result[col] = counts
+    return out, result

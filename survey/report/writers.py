@@ -1,0 +1,125 @@
+"""Deterministic writers: CSV (UTF-8 with BOM) and XLSX workbooks.
+
+Two runs on the same inputs give byte-identical files: the workbook's
+creation date is fixed (``SOURCE_DATE_EPOCH`` when set, else 2000-01-01) and
+xlsxwriter stores constant zip timestamps.  Every string cell is written as
+text (never as a formula) and neutralised (see :mod:`survey.report.format`).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from survey.report.format import neutralise_formula
+
+__all__ = ["write_csv", "write_workbook", "fixed_timestamp", "Sheet"]
+
+
+def fixed_timestamp() -> _dt.datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc).replace(tzinfo=None)
+    return _dt.datetime(2000, 1, 1)
+
+
+def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
+    """UTF-8 with BOM (Excel opens it as Unicode), LF line ends, formulas neutralised."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = frame.copy()
+    if index:
+        out = out.reset_index()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_formula)
+    out.columns = [neutralise_formula(str(c)) for c in out.columns]
+    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path
+
+
+class Sheet:
+    """A worksheet to write: a title, notes above the table, and tables.
+
+    ``blocks`` is a list of ``(caption, DataFrame)``; captions may be empty.
+    """
+
+    def __init__(self, name: str, blocks, *, title: str = "", notes=()):
+        if len(name) > 31:
+            raise ValueError(f"sheet name {name!r} is longer than Excel's 31 characters")
+        self.name = name
+        self.blocks = list(blocks)
+        self.title = title
+        self.notes = list(notes)
+
+
+def write_workbook(sheets, path, *, properties: dict | None = None) -> Path:
+    """Write sheets to an .xlsx file deterministically."""
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "nan_inf_to_errors": True})
+    props = {"created": fixed_timestamp(), "author": "midori-survey", "company": ""}
+    props.update(properties or {})
+    wb.set_properties(props)
+    title_fmt = wb.add_format({"bold": True, "font_size": 13})
+    head_fmt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+    cell_fmt = wb.add_format({"border": 1})
+    note_fmt = wb.add_format({"italic": True, "font_color": "#555555"})
+    caption_fmt = wb.add_format({"bold": True})
+    for sheet in sheets:
+        ws = wb.add_worksheet(sheet.name)
+        row = 0
+        if sheet.title:
+            ws.write_string(row, 0, sheet.title, title_fmt)
+            row += 1
+        for note in sheet.notes:
+            ws.write_string(row, 0, str(note), note_fmt)
+            row += 1
+        if sheet.title or sheet.notes:
+            row += 1
+        widths: dict[int, int] = {}
+        for caption, frame in sheet.blocks:
+            if caption:
+                ws.write_string(row, 0, str(caption), caption_fmt)
+                row += 1
+            for j, col in enumerate(frame.columns):
+                ws.write_string(row, j, str(neutralise_formula(str(col))), head_fmt)
+                widths[j] = max(widths.get(j, 0), _width(col))
+            row += 1
+            for values in frame.itertuples(index=False):
+                for j, v in enumerate(values):
+                    _write_cell(ws, row, j, v, cell_fmt)
+                    widths[j] = max(widths.get(j, 0), _width(v))
+                row += 1
+            row += 1
+        for j, w in widths.items():
+            ws.set_column(j, j, min(max(w + 2, 6), 60))
+    wb.close()
+    return path
+
+
+def _width(value) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _write_cell(ws, row, col, value, fmt):
+    if value is None or (isinstance(value, float) and value != value):
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(row, col, float(value), fmt)
+    elif hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        item = value.item()
+        if isinstance(item, (int, float)):
+            ws.write_number(row, col, float(item), fmt)
+        else:
+            ws.write_string(row, col, str(neutralise_formula(str(item))), fmt)
+    else:
+        ws.write_string(row, col, str(neutralise_formula(str(value))), fmt)
