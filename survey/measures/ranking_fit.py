@@ -24,6 +24,7 @@ assembled from per-row-group sums of ``W`` (cost independent of ``n``).
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,6 +106,12 @@ class ExplodedLogit:
                               "indicates inconsistent inputs.")
         self.group_bounds = np.searchsorted(group, np.arange(self.G + 1))
         self.by_group = self.G * 4 <= self.P
+
+    def reweighted(self, w: np.ndarray) -> "ExplodedLogit":
+        """The same patterns with new respondent weights (replicate refits)."""
+        new = copy.copy(self)
+        new.w = np.bincount(self.inverse, weights=w, minlength=self.P)
+        return new
 
     # ------------------------------------------------------------------
     def utilities(self, theta: np.ndarray) -> np.ndarray:

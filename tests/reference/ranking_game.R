@@ -98,13 +98,18 @@ exr <- explode(k_ragged)
 dr <- svydesign(ids = ~respondent, strata = ~stratum, weights = ~w, data = exr)
 sr <- svycoxph(fml, design = dr)
 ref$ragged_weighted <- c(fit_out(sr), degf_resid = sr$degf.resid)
-hours_test <- regTermTest(sr, as.formula(paste("~", paste(paste0("h_", nonref), collapse = "+"))))
-ref$ragged_weighted$wald_hours <- list(F = unname(hours_test$Ftest), df = hours_test$df,
-                                       ddf = hours_test$ddf, p = unname(hours_test$p))
-hours_chisq <- regTermTest(sr, as.formula(paste("~", paste(paste0("h_", nonref), collapse = "+"))),
-                           df = Inf)
-ref$ragged_weighted$wald_hours_chisq <- list(chisq = unname(hours_chisq$chisq),
-                                             df = hours_chisq$df, p = unname(hours_chisq$p))
+## Joint Wald test of the five hours:item terms ("does the ranking differ by
+## hours?").  Computed directly as regTermTest() does (chisq = b' V^-1 b,
+## F = chisq / df on df and degf.resid): regTermTest() itself cannot be used
+## here because in survey 4.1.1 it picks coefficients shifted by one
+## position for svycoxph fits (it tested h_PlayStation..a_Xbox instead).
+hi <- grep("^h_", names(coef(sr)))
+hb <- coef(sr)[hi]
+h_chisq <- drop(hb %*% solve(vcov(sr)[hi, hi]) %*% hb)
+ref$ragged_weighted$wald_hours <- list(
+  chisq = h_chisq, df = length(hi), p_chisq = pchisq(h_chisq, length(hi), lower.tail = FALSE),
+  F = h_chisq / length(hi), ddf = sr$degf.resid,
+  p = pf(h_chisq / length(hi), length(hi), sr$degf.resid, lower.tail = FALSE))
 
 ## 4. topk_shares: svymean of 0/1 indicators and Borda points (3/2/1) on the
 ##    respondent-level design, among respondents who gave at least one choice.

@@ -1,0 +1,289 @@
+"""Result objects of :func:`survey.measures.ranking.rank_logit`."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survey.errors import DesignError, InputError
+from survey.measures import ranking_predict as rp
+from survey.measures.ranking_data import INTERCEPT, CovariateSpec, covariate_matrix
+
+__all__ = ["RankLogitResult", "WaldTest"]
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """Joint Wald test that a group of coefficients is zero.
+
+    Same quantities as R ``survey::regTermTest(model, ~terms)``: ``F`` is the
+    chi-square statistic divided by ``df`` and referred to an F distribution
+    with ``ddf`` denominator degrees of freedom (``inf`` for model-based
+    variances, where ``p`` equals ``p_chisq``).
+    """
+
+    terms: tuple
+    chisq: float
+    df: int
+    p_chisq: float
+    F: float
+    ddf: float
+    p: float
+
+    def __str__(self) -> str:
+        return (f"Wald test of {self.df} coefficient(s): F = {self.F:.4g} on {self.df} and "
+                f"{self.ddf:g} df, p = {self.p:.4g} (chi-square = {self.chisq:.4g}, "
+                f"p = {self.p_chisq:.4g})")
+
+
+@dataclass(frozen=True, eq=False)
+class RankLogitResult:
+    """Fitted exploded (rank-ordered) logit; see :func:`survey.rank_logit`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Columns ``item, term, estimate, se, z, p``; ``term`` is
+        ``"(intercept)"`` for the item constant, the covariate name for a
+        numeric covariate, ``"column[level]"`` for a categorical one; item
+        covariates have ``item == ""``.  The reference item has no rows.
+    params : Series
+        Estimates indexed by ``(item, term)``.
+    vcov : DataFrame
+        Their covariance (design-based sandwich by default).
+    loglik : float
+        Weighted pseudo-log-likelihood at the estimate.
+    converged : bool
+    n_iter : int
+    items, reference, k, n :
+        Item order, reference item, number of rank columns, respondents
+        with at least one choice.
+    vcov_type : str
+        ``"design"``, ``"replicate"`` or ``"model"``.
+    ddf : float
+        Denominator degrees of freedom for Wald F tests (design degrees of
+        freedom minus the number of coefficients plus one, as R's
+        ``svycoxph``; ``inf`` for model-based variances).
+    """
+
+    table: pd.DataFrame
+    params: pd.Series
+    vcov: pd.DataFrame
+    loglik: float
+    converged: bool
+    n_iter: int
+    items: list
+    reference: object
+    k: int
+    n: int
+    vcov_type: str
+    ddf: float
+    _specs: tuple = field(repr=False, default=())
+    _item_cov: dict = field(repr=False, default_factory=dict)
+    _X: np.ndarray = field(repr=False, default=None)
+    _Z: np.ndarray = field(repr=False, default=None)
+    _w: np.ndarray = field(repr=False, default=None)
+    _cov_data: pd.DataFrame = field(repr=False, default=None)
+
+    # ------------------------------------------------------------------
+    @property
+    def covariates(self) -> list[str]:
+        return [s.name for s in self._specs]
+
+    def _design_arrays(self, newdata: pd.DataFrame):
+        X = covariate_matrix(newdata, self._specs)
+        r = len(self._item_cov)
+        Z = np.zeros((len(newdata), len(self.items), r))
+        for c, (name, mapping) in enumerate(self._item_cov.items()):
+            for j, it in enumerate(self.items):
+                col = mapping[it]
+                if col not in newdata.columns:
+                    raise InputError(f"newdata needs the item covariate column {col!r} "
+                                     f"({name} of item {it!r}).", column=col)
+                Z[:, j, c] = newdata[col].to_numpy(dtype=float)
+        return X, Z
+
+    def _utilities(self, X, Z):
+        """Utilities (N, m) and their Jacobian in the parameters (N, m, p)."""
+        m, q1, p = len(self.items), X.shape[1], len(self.params)
+        nb = (m - 1) * q1
+        ref = self.items.index(self.reference)
+        nonref = [j for j in range(m) if j != ref]
+        J = np.zeros((len(X), m, p))
+        for b, j in enumerate(nonref):
+            J[:, j, b * q1:(b + 1) * q1] = X
+        J[:, :, nb:] = Z
+        V = J @ self.params.to_numpy()
+        return V, J
+
+    def default_cells(self) -> pd.DataFrame:
+        """Every combination of categorical covariate levels; numeric covariates
+        and item covariates at their weighted mean among the fitted respondents."""
+        grids = [list(s.levels) for s in self._specs if s.kind == "categorical"]
+        cat_names = [s.name for s in self._specs if s.kind == "categorical"]
+        rows = list(itertools.product(*grids)) if grids else [()]
+        cells = pd.DataFrame(rows, columns=cat_names) if cat_names else pd.DataFrame(index=[0])
+        w = self._w / self._w.sum()
+        for s in self._specs:
+            if s.kind == "numeric":
+                cells[s.name] = float(w @ self._cov_data[s.name].to_numpy(dtype=float))
+        for c, mapping in enumerate(self._item_cov.values()):
+            for j, it in enumerate(self.items):
+                cells[mapping[it]] = float(w @ self._Z[:, j, c])
+        for s in self._specs:  # keep the fitted categories' order
+            if s.kind == "categorical":
+                cells[s.name] = pd.Categorical(cells[s.name], categories=list(s.levels))
+        return cells.reset_index(drop=True)
+
+    def predict(self, newdata: pd.DataFrame | None = None, *, k: int | None = None,
+                level: float = 0.95) -> pd.DataFrame:
+        """Predicted first-choice and top-k inclusion probabilities with CIs.
+
+        Parameters
+        ----------
+        newdata : DataFrame, optional
+            Covariate values (one row per profile, e.g. age x district cell);
+            default :meth:`default_cells`.
+        k : int, optional
+            Depth of the inclusion probability, default the number of rank
+            columns fitted.
+        level : float
+            Confidence level.  Intervals are Wald intervals on the logit
+            scale (delta method), mapped back into (0, 1).
+
+        Returns
+        -------
+        DataFrame
+            One row per profile and item: the profile's covariate columns,
+            ``item, first_prob, first_prob_se, first_prob_ci_low,
+            first_prob_ci_high, topk_prob, topk_prob_se, topk_prob_ci_low,
+            topk_prob_ci_high``.
+        """
+        cells = self.default_cells() if newdata is None else newdata
+        if not isinstance(cells, pd.DataFrame):
+            raise InputError(f"newdata must be a DataFrame, received {type(cells).__name__}.")
+        k = self.k if k is None else int(k)
+        if not 1 <= k <= len(self.items):
+            raise InputError(f"k must be between 1 and {len(self.items)}, received {k}.")
+        X, Z = self._design_arrays(cells)
+        V, J = self._utilities(X, Z)
+        first, d_first, topk, d_topk = rp.with_gradients(V, k)
+        vc = self.vcov.to_numpy()
+        out = {}
+        for name, prob, dprob in (("first_prob", first, d_first), ("topk_prob", topk, d_topk)):
+            se = rp.delta_se(dprob, J, vc)
+            lo, hi = rp.logit_ci(prob, se, level)
+            out[name], out[name + "_se"] = prob.ravel(), se.ravel()
+            out[name + "_ci_low"], out[name + "_ci_high"] = lo.ravel(), hi.ravel()
+        m = len(self.items)
+        keep = [c for c in cells.columns if c in self.covariates or
+                any(c in mp.values() for mp in self._item_cov.values())]
+        frame = cells[keep].loc[cells.index.repeat(m)].reset_index(drop=True)
+        frame.insert(len(keep), "item", np.tile(np.array(self.items, dtype=object), len(cells)))
+        for key, val in out.items():
+            frame[key] = val
+        frame.attrs["k"] = k
+        return frame
+
+    # ------------------------------------------------------------------
+    def _select(self, term) -> np.ndarray:
+        terms = self.params.index.get_level_values("term")
+        if isinstance(term, (list, tuple)):
+            sel = np.isin(terms, list(term))
+        else:
+            term = str(term)
+            sel = (terms == term) | terms.str.startswith(term + "[")
+            if not sel.any():
+                sel = terms.str.startswith(term)
+        if not np.any(sel):
+            raise DesignError(f"No coefficient matches {term!r}; terms are "
+                              f"{sorted(set(terms))}.")
+        return np.asarray(sel)
+
+    def wald_test(self, term) -> WaldTest:
+        """Joint Wald test of every coefficient of ``term`` (all items).
+
+        ``term`` is a covariate name (``"age"`` tests all ``age[...]`` terms
+        of every item: does the ranking differ by age?), a term prefix, or a
+        list of exact term names.  R: ``regTermTest(svycoxph_fit, ~terms)``.
+        """
+        sel = self._select(term)
+        b = self.params.to_numpy()[sel]
+        V = self.vcov.to_numpy()[np.ix_(sel, sel)]
+        chisq = float(b @ np.linalg.solve(V, b))
+        df = int(sel.sum())
+        p_chisq = float(stats.chi2.sf(chisq, df))
+        F = chisq / df
+        p = p_chisq if np.isinf(self.ddf) else float(stats.f.sf(F, df, self.ddf))
+        return WaldTest(tuple(self.params.index[sel]), chisq, df, p_chisq, F, self.ddf, p)
+
+    # ------------------------------------------------------------------
+    def average_first_choice(self, by: str | None = None) -> pd.DataFrame:
+        """Weighted average over the fitted respondents of their predicted
+        first-choice probabilities (overall, or by a covariate's levels)."""
+        V, _ = self._utilities(self._X, self._Z)
+        P = rp.first_choice(V)
+        if by is None:
+            groups = pd.Series("all", index=range(len(P)))
+        else:
+            if by not in self.covariates:
+                raise InputError(f"by={by!r} is not a covariate of the model "
+                                 f"({self.covariates}).")
+            groups = self._cov_data[by].reset_index(drop=True)
+        out = {}
+        for lev, idx in groups.groupby(groups, sort=False, observed=True).groups.items():
+            w = self._w[np.asarray(idx)]
+            out[lev] = w @ P[np.asarray(idx)] / w.sum()
+        return pd.DataFrame(out, index=pd.Index(self.items, name="item")).T
+
+    def summary(self, *, lang: str = "en") -> str:
+        """A few plain sentences for planners (``lang="en"`` or ``"ja"``)."""
+        if lang not in ("en", "ja"):
+            raise InputError(f"lang must be 'en' or 'ja', received {lang!r}.")
+        avg = self.average_first_choice().iloc[0].sort_values(ascending=False)
+        top = [f"{it} ({p:.0%})" for it, p in avg.iloc[:3].items()]
+        if lang == "en":
+            lines = [f"Exploded logit of {self.k} ranked choice(s) over {len(self.items)} items, "
+                     f"{self.n} respondents ({self.vcov_type}-based standard errors).",
+                     "Most likely first choices: " + ", ".join(top) + "."]
+        else:
+            lines = [f"{len(self.items)}項目から{self.k}位まで選んだ{self.n}人の回答を分析しました。",
+                     "1位に選ばれやすい項目: " + "、".join(top) + "。"]
+        for s in self._specs:
+            test = self.wald_test(s.name)
+            differs = test.p < 0.05
+            if lang == "en":
+                verdict = ("The ranking differs by" if differs
+                           else "No clear evidence that the ranking differs by")
+                lines.append(f"{verdict} {s.name} (F = {test.F:.2f}, p = {test.p:.3g}).")
+            else:
+                verdict = "によって優先順位に差があります" if differs else \
+                    "による優先順位の差ははっきりしません"
+                lines.append(f"{s.name}{verdict}（p = {test.p:.3g}）。")
+            if s.kind == "categorical":
+                by = self.average_first_choice(by=s.name)
+                tops = [f"{lev}: {row.idxmax()}" for lev, row in by.iterrows()]
+                head = "Top first choice by " if lang == "en" else "1位が最も多い項目（"
+                tail = "" if lang == "en" else "別）"
+                lines.append(head + s.name + tail + ": " + "; ".join(tops) + ".")
+        return "\n".join(lines)
+
+
+def coefficient_table(params: np.ndarray, se: np.ndarray, index: pd.MultiIndex) -> pd.DataFrame:
+    z = params / se
+    return pd.DataFrame({
+        "item": index.get_level_values("item"),
+        "term": index.get_level_values("term"),
+        "estimate": params, "se": se, "z": z,
+        "p": 2.0 * stats.norm.sf(np.abs(z)),
+    })
+
+
+def parameter_index(items, reference, specs: tuple[CovariateSpec, ...], item_cov_names) -> pd.MultiIndex:
+    terms = [INTERCEPT] + [t for s in specs for t in s.terms]
+    pairs = [(it, t) for it in items if it != reference for t in terms]
+    pairs += [("", name) for name in item_cov_names]
+    return pd.MultiIndex.from_tuples(pairs, names=["item", "term"])
