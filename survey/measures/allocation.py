@@ -429,8 +429,14 @@ def wald_between_groups(est, vcov, labels, group_keys, *, method="F", df_denom=N
     return WaldTest(stat, df, df_denom, pval, method, pd.DataFrame(rows))
 
 
-def design_df(design):
-    """Residual degrees of freedom of a design (R ``degf``), or None if unknown."""
+def design_df(design, mask=None):
+    """Design degrees of freedom (R ``degf``) of the rows in ``mask``, or None if unknown.
+
+    With a mask the design is first restricted by ``design.subset(mask)``, as
+    R's ``degf(subset(design, mask))``.
+    """
+    if mask is not None and not np.all(mask) and hasattr(design, "subset"):
+        design = design.subset(np.asarray(mask, dtype=bool))
     for name in ("degf", "df_residual", "df"):
         value = getattr(design, name, None)
         if value is not None:
@@ -462,5 +468,5 @@ def allocation_group_test(design, columns, *, by, method="F", level=0.95, total=
     est, vcov, _ = domain_means(design, np.where(keep[:, None], np.nan_to_num(y), 0.0), groups)
     keys = [k[0] if len(k) == 1 else k for k, _ in groups]
     return wald_between_groups(est, vcov, list(columns), keys, method=method,
-                               df_denom=design_df(design) if method == "F" else None,
+                               df_denom=design_df(design, keep) if method == "F" else None,
                                drop_last=policy != "flag", level=level)

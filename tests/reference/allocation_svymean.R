@@ -67,9 +67,8 @@ out$means_rescale <- est(svymean(f("r_"), subset(des, kept_flag)))
 ## by age: svyby with the full covariance, and the Wald test of equal means
 by_age <- svyby(f(""), ~age, valid, svymean, covmat = TRUE)
 V <- vcov(by_age)
-b <- as.vector(t(coef(by_age)))   # group-major? check names below
 nm <- names(coef(by_age))
-out$by_age <- list(names = nm, estimate = unname(coef(by_age)), se = unname(SE(by_age)),
+out$by_age <- list(names = nm, estimate = unname(coef(by_age)), se = as.vector(as.matrix(SE(by_age))),
                    groups = as.character(by_age$age))
 ## contrasts: every group minus the first, parts 1..D-1 (the last is implied)
 G <- nrow(by_age)
@@ -92,7 +91,8 @@ c1 <- setNames(rep(0, length(nm)), nm); c1[ci(3, 7)] <- 1; c1[ci(1, 7)] <- -1
 out$diff_health_65_vs_18 <- list(estimate = sum(c1 * coef(by_age)),
                                   se = sqrt(as.numeric(t(c1) %*% V %*% c1)))
 zby <- svyby(f("z_"), ~age, valid, svymean)
-out$zero_by_age <- list(names = names(coef(zby)), estimate = unname(coef(zby)), se = unname(SE(zby)))
+out$zero_by_age <- list(names = names(coef(zby)), estimate = unname(coef(zby)),
+                        se = as.vector(as.matrix(SE(zby))))
 
 ## compositional: ilr means by age and their Wald test (all D-1 coordinates)
 ilr_f <- as.formula(paste("~", paste0("ilr", 1:(D - 1), collapse = "+")))
@@ -106,7 +106,8 @@ for (g in 2:G) for (k in 1:(D - 1)) {
 }
 di <- Ci %*% coef(iby)
 Wi <- as.numeric(t(di) %*% solve(Ci %*% Vi %*% t(Ci)) %*% di)
-out$ilr_by_age <- list(names = nmi, estimate = unname(coef(iby)), se = unname(SE(iby)))
+out$ilr_by_age <- list(names = nmi, estimate = unname(coef(iby)),
+                        se = as.vector(as.matrix(SE(iby))))
 out$ilr_wald_age <- list(statistic = Wi, df = nrow(Ci), df_denom = degf(valid),
                          p_chisq = pchisq(Wi, nrow(Ci), lower.tail = FALSE),
                          p_F = pf(Wi / nrow(Ci), nrow(Ci), degf(valid), lower.tail = FALSE))

@@ -1,0 +1,228 @@
+"""Log-ratio (compositional) views of the ¥1,000 allocation.
+
+A ¥0 answer is an *essential* zero ("nothing for this function"), so the
+arithmetic means of :mod:`survey.measures.allocation` stay the headline.
+Log-ratio summaries are a complement and need strictly positive parts: zeros
+are first replaced multiplicatively (Martín-Fernández, Barceló-Vidal &
+Pawlowsky-Glahn 2003) with a small amount ``delta`` (in yen), and every
+log-ratio result here comes with the ``delta`` it used; the sensitivity table
+shows how much the answer moves with ``delta``.
+
+The transforms are scikit-bio's (``skbio.stats.composition``: ``closure``,
+``multi_replace``, ``clr``, ``ilr``), with the ilr basis fixed here so that
+the coordinates do not depend on the scikit-bio version:
+coordinate ``k = 1..D-1`` is ``sqrt(k/(k+1)) log(g(x_1..x_k) / x_{k+1})``,
+``g`` the geometric mean (the Helmert-type basis of Egozcue et al. 2003).
+
+References
+----------
+Aitchison, J. (1986). The Statistical Analysis of Compositional Data. Chapman & Hall.
+Egozcue, J. J. et al. (2003). Isometric logratio transformations for
+compositional data analysis. Mathematical Geology 35(3), 279-300.
+Martín-Fernández, J. A., Barceló-Vidal, C. & Pawlowsky-Glahn, V. (2003).
+Dealing with zeros and missing values in compositional data sets using
+nonparametric imputation. Mathematical Geology 35(3), 253-278.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from skbio.stats import composition as _skc
+
+from survey.errors import InputError
+from survey.measures.allocation import (WaldTest, _check_design, _domains, _resolve,
+                                        design_df, domain_means, wald_between_groups)
+
+__all__ = [
+    "closure",
+    "multiplicative_replacement",
+    "clr",
+    "ilr",
+    "ilr_basis",
+    "closed_geometric_mean",
+    "replacement_sensitivity",
+    "ilr_group_test",
+]
+
+
+def _matrix(x, *, positive):
+    a = np.asarray(x, dtype=float)
+    if a.ndim not in (1, 2) or a.shape[-1] < 2:
+        raise InputError(f"a composition needs at least 2 parts on the last axis; got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise InputError("the composition has missing or infinite values; drop those rows first")
+    if np.any(a < 0):
+        raise InputError("the composition has negative values; parts must be >= 0")
+    if positive and np.any(a == 0):
+        raise InputError("log-ratio transforms need strictly positive parts; replace zeros "
+                         "first with multiplicative_replacement()")
+    if np.any(a.sum(axis=-1) <= 0):
+        raise InputError("a row of the composition adds up to 0")
+    return a
+
+
+def closure(x, *, total=1.0):
+    """Rescale each row to add up to ``total`` (Aitchison's closure operator C)."""
+    a = _matrix(x, positive=False)
+    return np.asarray(_skc.closure(a), dtype=float).reshape(a.shape) * total
+
+
+def multiplicative_replacement(x, *, delta, total=1.0):
+    """Replace zeros by ``delta`` and shrink the other parts so rows keep their total.
+
+    Parameters
+    ----------
+    x : array-like, shape (n, D) or (D,)
+        Non-negative parts (any scale; each row is closed to ``total`` first).
+    delta : float, keyword-only
+        The replacement in the units of ``total`` (e.g. ``delta=1`` yen with
+        ``total=1000``).
+    total : float, keyword-only
+        The closure constant.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``r_j = delta`` where ``x_j = 0`` and ``r_j = x_j (1 - k delta / total)``
+        otherwise (``k`` the number of zeros in the row): Martín-Fernández et
+        al. (2003), eq. 10.  Ratios between non-zero parts are kept.
+    """
+    a = _matrix(x, positive=False)
+    if not 0 < delta < total:
+        raise InputError(f"delta must be in (0, total={total}); got {delta!r}")
+    zeros = (a == 0).sum(axis=-1).max()
+    if zeros * delta >= total:
+        raise InputError(f"delta={delta} is too large: a row with {zeros} zeros would give the "
+                         f"zeros {zeros * delta} of a total of {total}; use a smaller delta")
+    closed = np.asarray(_skc.closure(a), dtype=float).reshape(a.shape)
+    out = np.asarray(_skc.multi_replace(closed, delta=delta / total), dtype=float)
+    return out.reshape(a.shape) * total
+
+
+def clr(x):
+    """Centred log-ratio ``log(x_j / g(x))`` (rows must be strictly positive)."""
+    a = _matrix(x, positive=True)
+    return np.asarray(_skc.clr(a), dtype=float).reshape(a.shape)
+
+
+def ilr_basis(n_parts):
+    """The ``(D-1, D)`` orthonormal clr-space basis used by :func:`ilr`."""
+    if n_parts < 2:
+        raise InputError(f"an ilr basis needs at least 2 parts; got {n_parts}")
+    basis = np.zeros((n_parts - 1, n_parts))
+    for k in range(1, n_parts):
+        c = np.sqrt(k / (k + 1))
+        basis[k - 1, :k] = c / k
+        basis[k - 1, k] = -c
+    return basis
+
+
+def ilr(x):
+    """Isometric log-ratio coordinates in the :func:`ilr_basis` basis."""
+    a = _matrix(x, positive=True)
+    out = _skc.ilr(a, basis=ilr_basis(a.shape[-1]))
+    return np.asarray(out, dtype=float).reshape(a.shape[:-1] + (a.shape[-1] - 1,))
+
+
+def _replaced(design, columns, delta, total, policy, tolerance):
+    frame, _ = _check_design(design)
+    y, keep, counts = _resolve(frame, columns, total, policy, tolerance)
+    logs = np.zeros_like(y)
+    if keep.any():
+        logs[keep] = np.log(multiplicative_replacement(y[keep], delta=delta, total=total))
+    return frame, keep, logs, counts
+
+
+def closed_geometric_mean(design, columns, *, delta=1.0, by=None, level=0.95, total=1000,
+                          policy="reject", tolerance=0):
+    """Weighted closed geometric mean (the compositional centre) in yen.
+
+    ``cen_j = total * exp(m_j) / sum_k exp(m_k)``, ``m_j`` the weighted mean of
+    ``log`` of the zero-replaced part ``j``.  The standard error is the
+    linearisation (delta method) of the softmax of the domain means of the
+    logs, the same as R ``svycontrast(svymean(~log parts), quote(1000 *
+    exp(l1) / (exp(l1) + ...)))``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``part, [by...], estimate, se, ci_low, ci_high, n`` with
+        ``attrs["delta"]`` and ``attrs["total_policy"]``.  The estimates of each
+        group add up to ``total``.
+    """
+    frame, keep, logs, counts = _replaced(design, columns, delta, total, policy, tolerance)
+    groups, by_cols = _domains(frame, by, keep)
+    est, vcov, n = domain_means(design, logs, groups)
+    d = len(columns)
+    q = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    for g, (key, _) in enumerate(groups):
+        p = np.exp(est[g] - est[g].max())
+        p /= p.sum()
+        jac = (np.diag(p) - np.outer(p, p)) * total
+        se = np.sqrt(np.clip(np.diag(jac @ vcov[g * d:(g + 1) * d, g * d:(g + 1) * d] @ jac.T), 0, None))
+        for j, part in enumerate(columns):
+            row = {"part": part, **dict(zip(by_cols, key))}
+            e = p[j] * total
+            row.update(estimate=e, se=se[j], ci_low=e - q * se[j], ci_high=e + q * se[j], n=n[g])
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=["part", *by_cols, "estimate", "se", "ci_low", "ci_high", "n"])
+    out.attrs.update(delta=delta, total_policy=counts)
+    return out
+
+
+def replacement_sensitivity(design, columns, *, deltas=(0.5, 1.0, 5.0, 10.0), by=None,
+                            total=1000, policy="reject", tolerance=0):
+    """How the closed geometric mean and its ranking move with the zero replacement.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``delta, part, [by...], estimate, rank`` for every ``delta`` (yen);
+        rank 1 is the largest.  Compare with the arithmetic means, which need
+        no replacement.
+    """
+    tables = []
+    for delta in deltas:
+        t = closed_geometric_mean(design, columns, delta=delta, by=by, total=total,
+                                  policy=policy, tolerance=tolerance)
+        keys = [c for c in t.columns if c not in ("part", "estimate", "se", "ci_low", "ci_high", "n")]
+        t = t[["part", *keys, "estimate"]].copy()
+        grouped = t.groupby(keys, sort=False)["estimate"] if keys else t["estimate"]
+        t["rank"] = grouped.rank(ascending=False, method="min").astype(int)
+        t.insert(0, "delta", float(delta))
+        tables.append(t)
+    return pd.concat(tables, ignore_index=True)
+
+
+def ilr_group_test(design, columns, *, by, delta=1.0, method="F", level=0.95, total=1000,
+                   policy="reject", tolerance=0):
+    """Design-based Wald test that the mean ilr vector is the same in every group.
+
+    Each respondent's zero-replaced allocation is mapped to its ``D-1`` ilr
+    coordinates; the domain means of the coordinates are linearised jointly
+    (per-row influence ``w_i 1{i in g} (ilr_i - mean_g) / W_g`` through
+    ``design.score_vcov``) and every group is contrasted with the first.
+    Equality of mean ilr vectors is equality of the closed geometric means, and
+    the test does not depend on the choice of orthonormal basis.
+
+    Returns
+    -------
+    WaldTest
+        ``differences`` lists the per-coordinate contrasts (parts named
+        ``ilr1..ilr{D-1}``).  With ``method="F"`` the p-value uses
+        ``F(df, degf)`` with the design degrees of freedom of the rows used;
+        the statistic equals the one from R ``svyby(~ilr1+..., ~g, design,
+        svymean, covmat=TRUE)``.
+    """
+    frame, keep, logs, _ = _replaced(design, columns, delta, total, policy, tolerance)
+    coords = np.zeros((len(frame), len(columns) - 1))
+    coords[keep] = ilr(np.exp(logs[keep]))
+    groups, _ = _domains(frame, by, keep)
+    est, vcov, _ = domain_means(design, coords, groups)
+    keys = [k[0] if len(k) == 1 else k for k, _ in groups]
+    labels = [f"ilr{k}" for k in range(1, len(columns))]
+    df_denom = design_df(design, keep) if method == "F" else None
+    return wald_between_groups(est, vcov, labels, keys, method=method, df_denom=df_denom,
+                               level=level)

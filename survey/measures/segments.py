@@ -1,0 +1,234 @@
+"""Allocation segments: respondents clustered on their clr coordinates.
+
+Each valid allocation is zero-replaced (``delta`` yen, see
+:mod:`survey.measures.compositional`) and mapped to centred log-ratios, where
+Euclidean distance is Aitchison's distance between compositions.  Weighted
+k-means (scikit-learn ``KMeans(sample_weight=design weights)``, fixed
+``random_state``) is run for every ``k`` in ``k_range`` and the number of
+segments is the ``k`` with the best criterion:
+
+* ``"silhouette"`` (default): the weighted silhouette, the weighted mean over
+  respondents of ``(b - a) / max(a, b)``, with ``a`` the weighted mean
+  distance to the others of the own segment and ``b`` the smallest weighted
+  mean distance to another segment (0 for a respondent alone in a segment);
+  with equal weights it is scikit-learn's ``silhouette_score``;
+* ``"calinski_harabasz"``: ``[B / (k - 1)] / [W / (n - k)]`` with weighted
+  between- and within-segment sums of squares (weights scaled to sum ``n``);
+  with equal weights it is scikit-learn's ``calinski_harabasz_score``.
+
+Segments are numbered 1..k by decreasing weighted size.  Sizes, profiles
+(mean yen per part) and the segment mix within groups (e.g. age, district)
+are design-based estimates that take the segment labels as given (the
+clustering step's own uncertainty is not in the standard errors).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.cluster import KMeans
+from sklearn.metrics import pairwise_distances
+
+from survey.errors import InputError
+from survey.measures.allocation import _check_design, _domains, _resolve, domain_means
+from survey.measures.compositional import clr, multiplicative_replacement
+
+__all__ = ["SegmentResult", "allocation_segments", "weighted_silhouette",
+           "weighted_calinski_harabasz"]
+
+_CRITERIA = ("silhouette", "calinski_harabasz")
+
+
+def weighted_silhouette(x, labels, weights=None, *, distances=None):
+    """Weighted mean silhouette of a clustering (see module notes).
+
+    Parameters
+    ----------
+    x : array-like, shape (n, p)
+    labels : array-like of int, shape (n,)
+    weights : array-like, shape (n,), optional
+        Non-negative; ``None`` gives scikit-learn's ``silhouette_score``.
+    distances : ndarray (n, n), optional, keyword-only
+        Precomputed Euclidean distances (saves time over several k).
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    dist = pairwise_distances(np.asarray(x, dtype=float)) if distances is None else distances
+    uniq = np.unique(labels)
+    if not 2 <= len(uniq) <= n - 1:
+        raise InputError(f"the silhouette needs 2..n-1 clusters; got {len(uniq)} for n={n}")
+    member = (labels[:, None] == uniq[None, :]).astype(float)      # (n, k)
+    wsum = (member * w[:, None]).sum(axis=0)                         # weight per cluster
+    dsum = dist @ (member * w[:, None])                              # (n, k) weighted distance sums
+    own = np.searchsorted(uniq, labels)
+    own_w = wsum[own] - w                                            # exclude self
+    a = np.where(own_w > 0, dsum[np.arange(n), own] / np.where(own_w > 0, own_w, 1.0), 0.0)
+    mean_other = dsum / wsum[None, :]
+    mean_other[np.arange(n), own] = np.inf
+    b = mean_other.min(axis=1)
+    s = np.where(own_w > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
+    return float(w @ s / w.sum())
+
+
+def weighted_calinski_harabasz(x, labels, weights=None):
+    """Weighted Calinski-Harabasz index (see module notes)."""
+    x = np.asarray(x, dtype=float)
+    labels = np.asarray(labels)
+    n = len(labels)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    w = w * n / w.sum()
+    uniq = np.unique(labels)
+    k = len(uniq)
+    if not 2 <= k <= n - 1:
+        raise InputError(f"the Calinski-Harabasz index needs 2..n-1 clusters; got {k}")
+    centre = w @ x / w.sum()
+    between = within = 0.0
+    for c in uniq:
+        m = labels == c
+        wc = w[m]
+        mc = wc @ x[m] / wc.sum()
+        between += wc.sum() * np.sum((mc - centre) ** 2)
+        within += wc @ np.sum((x[m] - mc) ** 2, axis=1)
+    return float(np.inf if within == 0 else between * (n - k) / (within * (k - 1)))
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """Result of :func:`allocation_segments`.
+
+    Attributes
+    ----------
+    k : int
+        The number of segments chosen.
+    labels : pandas.Series
+        Segment (1..k, nullable Int64) per row of ``design.data``; ``<NA>`` for
+        rows left out (missing parts, off-total rows under the policy).
+    criteria : pandas.DataFrame
+        ``k, criterion, score, chosen`` for every ``k`` tried.
+    sizes : pandas.DataFrame
+        ``segment, estimate, se, ci_low, ci_high, n, top_parts``: weighted share
+        of respondents in each segment; ``top_parts`` names the two parts with
+        the highest ratio of segment mean to overall mean.
+    profiles : pandas.DataFrame
+        ``segment, part, estimate, se, ci_low, ci_high, n``: mean yen per part.
+    by : dict of str -> pandas.DataFrame
+        For each ``by`` column, ``<column>, segment, estimate, se, ci_low,
+        ci_high, n``: the segment mix within each group.
+    centres : pandas.DataFrame
+        k-means centres in clr coordinates (segment x part).
+    """
+
+    k: int
+    labels: pd.Series
+    criteria: pd.DataFrame
+    sizes: pd.DataFrame
+    profiles: pd.DataFrame
+    by: dict = field(default_factory=dict)
+    centres: pd.DataFrame | None = None
+    delta: float = 1.0
+
+
+def _long(est, vcov, counts, names, group_col, group_keys, level):
+    q = stats.norm.ppf(0.5 + level / 2)
+    se = np.sqrt(np.clip(np.diag(vcov), 0, None)).reshape(est.shape)
+    rows = []
+    for g, key in enumerate(group_keys):
+        for j, name in enumerate(names):
+            e, s = est[g, j], se[g, j]
+            rows.append({group_col: key, "segment_or_part": name, "estimate": e, "se": s,
+                         "ci_low": e - q * s, "ci_high": e + q * s, "n": counts[g]})
+    return pd.DataFrame(rows)
+
+
+def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silhouette",
+                        delta=1.0, by=(), random_state=0, n_init=10, level=0.95, total=1000,
+                        policy="reject", tolerance=0) -> SegmentResult:
+    """Cluster respondents on clr coordinates of their allocation (weighted k-means).
+
+    Parameters
+    ----------
+    design : survey.design.Design
+    columns : sequence of str
+        The allocation parts (yen).
+    k_range : iterable of int, keyword-only
+        Numbers of segments tried (default 2..6).
+    criterion : {"silhouette", "calinski_harabasz"}, keyword-only
+        How ``k`` is chosen (the largest value wins; ties to the smaller k).
+    delta : float, keyword-only
+        Zero replacement in yen before the clr transform.
+    by : sequence of str, keyword-only
+        Columns for the segment mix tables (e.g. ``("age", "district")``).
+    random_state, n_init : keyword-only
+        Passed to scikit-learn ``KMeans``; fixed for reproducible segments.
+    level, total, policy, tolerance : keyword-only
+        As in :func:`survey.measures.allocation.allocation_means`.
+
+    Returns
+    -------
+    SegmentResult
+    """
+    if criterion not in _CRITERIA:
+        raise InputError(f"criterion must be one of {_CRITERIA}; got {criterion!r}")
+    frame, w_all = _check_design(design)
+    columns = list(columns)
+    y, keep, _ = _resolve(frame, columns, total, policy, tolerance)
+    keep = keep & (w_all > 0)
+    idx = np.flatnonzero(keep)
+    ks = sorted({int(k) for k in k_range})
+    if not ks or ks[0] < 2 or ks[-1] >= len(idx):
+        raise InputError(f"k_range must hold integers from 2 to {len(idx) - 1} (rows used); got {ks}")
+    coords = clr(multiplicative_replacement(y[idx], delta=delta, total=total))
+    w = w_all[idx]
+    dist = pairwise_distances(coords) if criterion == "silhouette" else None
+    fits, scores = {}, []
+    for k in ks:
+        km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
+        lab = km.fit_predict(coords, sample_weight=w)
+        fits[k] = (lab, km.cluster_centers_)
+        score = (weighted_silhouette(coords, lab, w, distances=dist) if criterion == "silhouette"
+                 else weighted_calinski_harabasz(coords, lab, w))
+        scores.append(score)
+    best = ks[int(np.argmax(scores))]
+    criteria = pd.DataFrame({"k": ks, "criterion": criterion, "score": scores,
+                             "chosen": [k == best for k in ks]})
+    lab, centres = fits[best]
+    # renumber by decreasing weighted size (ties: lower k-means label first)
+    size = np.array([w[lab == c].sum() for c in range(best)])
+    order = np.lexsort((np.arange(best), -size))
+    relabel = np.empty(best, dtype=int)
+    relabel[order] = np.arange(1, best + 1)
+    seg = relabel[lab]
+    labels = pd.Series(pd.array([pd.NA] * len(frame), dtype="Int64"), index=frame.index, name="segment")
+    labels.iloc[idx] = seg
+    seg_full = np.zeros(len(frame), dtype=int)
+    seg_full[idx] = seg
+
+    # sizes: domain mean of segment indicators over the clustered rows
+    ind = (seg_full[:, None] == np.arange(1, best + 1)[None, :]).astype(float)
+    est, vcov, n = domain_means(design, ind, [((), keep)])
+    sizes = _long(est, vcov, n, list(range(1, best + 1)), "all", ["all"], level)
+    sizes = sizes.drop(columns="all").rename(columns={"segment_or_part": "segment"})
+    sizes["n"] = [int((seg == s).sum()) for s in range(1, best + 1)]
+    # profiles: mean yen per part within each segment
+    groups = [((s,), keep & (seg_full == s)) for s in range(1, best + 1)]
+    yv = np.where(keep[:, None], np.nan_to_num(y), 0.0)
+    pe, pv, pn = domain_means(design, yv, groups)
+    profiles = _long(pe, pv, pn, columns, "segment", list(range(1, best + 1)), level)
+    profiles = profiles.rename(columns={"segment_or_part": "part"})
+    overall = (w @ y[idx]) / w.sum()
+    ratio = pe / np.where(overall > 0, overall, np.nan)
+    sizes["top_parts"] = [", ".join(columns[j] for j in np.argsort(-r, kind="stable")[:2]) for r in ratio]
+    # segment mix within each by-group
+    by_tables = {}
+    for col in ([by] if isinstance(by, str) else list(by)):
+        bgroups, _ = _domains(frame, col, keep)
+        be, bv, bn = domain_means(design, ind, bgroups)
+        t = _long(be, bv, bn, list(range(1, best + 1)), col, [g[0][0] for g in bgroups], level)
+        by_tables[col] = t.rename(columns={"segment_or_part": "segment"})
+    centres_df = pd.DataFrame(centres[order], index=pd.Index(range(1, best + 1), name="segment"),
+                              columns=columns)
+    return SegmentResult(k=best, labels=labels, criteria=criteria, sizes=sizes, profiles=profiles,
+                         by=by_tables, centres=centres_df, delta=delta)
