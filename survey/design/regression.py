@@ -25,6 +25,8 @@ __all__ = ["glm", "svyglm", "GLMResult", "RegressionResult"]
 
 
 # ---------------------------------------------------------------- families
+_ETA_MAX = 30.0  # |linear predictor| beyond which a fitted value is numerically 0 or 1
+
 @dataclass(frozen=True)
 class _Family:
     name: str
@@ -40,9 +42,10 @@ class _Family:
     def linkinv(self, eta):
         if self.link == "identity":
             return eta
+        # clamp as R's binomial()/poisson() do, so weights stay finite
         if self.link == "logit":
-            return 1.0 / (1.0 + np.exp(-eta))
-        return np.exp(eta)
+            return 1.0 / (1.0 + np.exp(-np.clip(eta, -_ETA_MAX, _ETA_MAX)))
+        return np.exp(np.maximum(eta, -_ETA_MAX))
 
     def mu_eta(self, eta, mu):
         if self.link == "identity":
@@ -128,6 +131,7 @@ def _irls(X, y, w, fam: _Family, *, start=None, tol=1e-12, maxiter=100):
             new = new if beta is None else (new + beta) / 2
         beta, eta, mu = new, eta_new, mu_new
         if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
+            _check_boundary(eta, fam)
             return beta, mu, eta, it
         dev_old = dev
     raise ConvergenceError(
@@ -135,6 +139,20 @@ def _irls(X, y, w, fam: _Family, *, start=None, tol=1e-12, maxiter=100):
         "the outcome may be perfectly separated by the predictors -- "
         "simplify the model or merge sparse categories"
     )
+
+
+def _check_boundary(eta, fam: _Family) -> None:
+    """R warns 'fitted probabilities numerically 0 or 1 occurred'; we refuse."""
+    if fam.name == "gaussian":
+        return
+    bad = np.abs(eta) >= _ETA_MAX if fam.name == "quasibinomial" else eta <= -_ETA_MAX
+    if np.any(bad):
+        raise ConvergenceError(
+            f"{int(bad.sum())} fitted value(s) are numerically 0"
+            f"{' or 1' if fam.name == 'quasibinomial' else ''}: the outcome is (quasi-)perfectly "
+            "separated by the predictors, so some coefficients are infinite -- "
+            "simplify the model or merge sparse categories"
+        )
 
 
 def _response(mf, fam: _Family) -> np.ndarray:

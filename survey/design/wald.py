@@ -60,7 +60,10 @@ def _unpack(estimate, vcov):
         df = getattr(estimate, "df_resid", None)
         est, vcov = estimate.params, estimate.vcov if vcov is None else vcov
     elif hasattr(estimate, "vcov") and hasattr(estimate, "estimate"):
+        # an Estimate (means, totals, shares): its design df if common to all rows
         est, vcov = estimate.estimate, estimate.vcov if vcov is None else vcov
+        dfs = np.unique(np.asarray(getattr(estimate, "df", [np.inf]), dtype=float))
+        df = float(dfs[0]) if dfs.size == 1 else None
     else:
         est = estimate
     if vcov is None:
@@ -134,9 +137,10 @@ def wald_test(estimate, vcov=None, contrasts=None, *, null=None, df=None):
     Parameters
     ----------
     estimate : array-like, pandas.Series, or result object
-        The estimates ``b``.  A result of :func:`glm`/:func:`olr` (or any
-        object with ``.params``/``.estimate`` and ``.vcov``) supplies ``vcov``
-        and, unless ``df`` is given, its ``df_resid``.
+        The estimates ``b``.  A result of :func:`glm`/:func:`olr` supplies
+        ``vcov`` and, unless ``df`` is given, its ``df_resid``; an
+        :class:`~survey.design.estimate.Estimate` supplies ``vcov`` and its
+        design df (when the same for every row).
     vcov : array-like, optional
         Design-based covariance of ``b``.
     contrasts : optional
@@ -166,13 +170,12 @@ def wald_test(estimate, vcov=None, contrasts=None, *, null=None, df=None):
         np.asarray(null, dtype=float), (L.shape[0],))
     diff = L @ b - c
     LVL = L @ V @ L.T
-    try:
-        chisq = float(diff @ np.linalg.solve(LVL, diff))
-    except np.linalg.LinAlgError as exc:
+    if np.linalg.matrix_rank(L) < L.shape[0] or np.linalg.matrix_rank(LVL) < L.shape[0]:
         raise DesignError(
-            "the covariance of the tested contrasts is singular; some contrasts are "
-            "redundant (linear combinations of the others) -- drop them"
-        ) from exc
+            f"the covariance of the {L.shape[0]} tested contrasts is singular; some contrasts "
+            "are redundant (linear combinations of the others) or have zero variance -- drop them"
+        )
+    chisq = float(diff @ np.linalg.solve(LVL, diff))
     if df is None:
         df = model_df if model_df is not None else np.inf
     k = L.shape[0]
