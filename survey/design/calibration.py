@@ -1,0 +1,543 @@
+"""Weight calibration: post-stratification, raking and GREG calibration.
+
+Every function takes the current weights ``w`` as an ``(n, k)`` array (one
+column for a linearised design, ``1 + R`` columns for a replicate design:
+every replicate is calibrated separately, as R does) and returns the new
+weights together with a :class:`CalStep` recording what the linearised
+variance needs.
+
+Variance after calibration (R ``svyrecvar`` with ``postStrata``): the
+weighted contributions ``z`` are replaced by residuals
+``e = z - w1 * (M @ beta)`` where ``beta`` is the weighted least-squares fit
+(weights ``w0``, the weights before the step) of ``z / w1`` on the
+calibration model matrix ``M``.  This is exactly what R's ``postStratify``
+and ``calibrate`` store; R's ``rake`` instead runs ten sweeps of
+unweighted back-fitting, which converges to the same residuals when the
+pre-raking weights are constant within the margins (e.g. ``apiclus1``) and
+is an approximation of them otherwise.
+
+Categorical calibration models are collapsed to the table of cells
+(every combination of the margins' levels): the iterations run on the
+cell totals and the result is expanded back to the rows, so raking a
+million rows costs a few bincounts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from survey.errors import ConvergenceError, DesignError
+
+__all__: list[str] = []
+
+INTERCEPT = "(Intercept)"
+
+
+# ---------------------------------------------------------------- the record
+@dataclass(frozen=True)
+class CalStep:
+    """One calibration step, enough to residualise linearised scores.
+
+    Either ``codes`` (cell of each row) with a cell-level model matrix
+    ``model`` of shape (n_cells, q), or ``codes=None`` with a row-level
+    model matrix of shape (n, q).
+    """
+
+    kind: str
+    model: np.ndarray
+    w_before: np.ndarray
+    w_after: np.ndarray
+    codes: np.ndarray | None = None
+    iterations: int = 1
+    max_error: float = 0.0
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _cell_sum(self, x: np.ndarray) -> np.ndarray:
+        ind = self._cache.get("ind")
+        if ind is None:
+            n = self.codes.size
+            ind = sp.csr_matrix((np.ones(n), (self.codes, np.arange(n))),
+                                shape=(self.model.shape[0], n))
+            self._cache["ind"] = ind
+        return np.asarray(ind @ x)
+
+    def residualise(self, z: np.ndarray) -> np.ndarray:
+        """Return ``z`` minus its projection on the calibration model."""
+        w0, w1 = self.w_before, self.w_after
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(w1 != 0, w0 / w1, 0.0)
+        u = z * ratio[:, None]
+        M = self.model
+        if self.codes is not None:
+            gram = self._cache.get("gram")
+            if gram is None:
+                cw = np.bincount(self.codes, weights=w0, minlength=M.shape[0])
+                gram = np.linalg.pinv((M * cw[:, None]).T @ M, rcond=1e-12, hermitian=True)
+                self._cache["gram"] = gram
+            beta = gram @ (M.T @ self._cell_sum(u))
+            fitted = (M @ beta)[self.codes]
+        else:
+            gram = self._cache.get("gram")
+            if gram is None:
+                gram = np.linalg.pinv((M * w0[:, None]).T @ M, rcond=1e-12, hermitian=True)
+                self._cache["gram"] = gram
+            fitted = M @ (gram @ (M.T @ u))
+        return z - w1[:, None] * fitted
+
+
+# ------------------------------------------------------------- level coding
+def level_codes(values: pd.Series, levels: pd.Index, *, what: str) -> np.ndarray:
+    """Position of every value in ``levels``; raise on unknown or missing."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat_pos = levels.get_indexer(values.cat.categories)
+        raw = values.cat.codes.to_numpy()
+        codes = np.where(raw >= 0, cat_pos[np.maximum(raw, 0)], -1)
+    elif (pd.api.types.is_integer_dtype(values.dtype) and len(levels)
+          and pd.api.types.is_integer_dtype(levels.dtype)):
+        arr = values.to_numpy()
+        lo, hi = int(min(arr.min(), levels.min())), int(max(arr.max(), levels.max()))
+        if hi - lo < 10_000_000:
+            table = np.full(hi - lo + 1, -1, dtype=np.int64)
+            table[levels.to_numpy().astype(np.int64) - lo] = np.arange(len(levels))
+            codes = table[arr.astype(np.int64) - lo]
+        else:
+            codes = levels.get_indexer(values)
+    else:
+        codes = levels.get_indexer(values)
+    codes = np.asarray(codes, dtype=np.int64)
+    if (codes < 0).any():
+        bad = values[codes < 0]
+        shown = list(pd.unique(bad.astype(object)))[:5]
+        raise DesignError(
+            f"{what}: {int((codes < 0).sum())} row(s) have values {shown} that are "
+            f"not among the population levels {list(levels)[:10]}; add them to the "
+            "population (or recode the column; missing values are not allowed)."
+        )
+    return codes
+
+
+def _as_population(population, columns: list[str], what: str) -> pd.Series:
+    """Accept a Series (MultiIndex for several columns) or an R-style
+    data frame with the columns and ``Freq``; return a Series."""
+    if isinstance(population, pd.DataFrame):
+        if "Freq" not in population.columns or not set(columns) <= set(population.columns):
+            raise DesignError(
+                f"{what}: population data frame needs columns {columns} and 'Freq'; "
+                f"got {list(population.columns)}."
+            )
+        population = population.set_index(columns)["Freq"]
+    if not isinstance(population, pd.Series):
+        raise DesignError(
+            f"{what}: population must be a pandas Series of counts indexed by the "
+            f"level(s) of {columns} (or a data frame with 'Freq'); got "
+            f"{type(population).__name__}."
+        )
+    pop = population.astype(float)
+    if pop.isna().any() or (pop < 0).any():
+        raise DesignError(f"{what}: population counts must be non-negative numbers; got {pop.to_dict()}.")
+    if len(columns) > 1 and pop.index.nlevels != len(columns):
+        raise DesignError(
+            f"{what}: population for {columns} needs a {len(columns)}-level MultiIndex; "
+            f"got {pop.index.nlevels} level(s)."
+        )
+    return pop
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Rows coded into the cells of a table of categorical margins."""
+
+    codes: np.ndarray          # (n,) cell of every row
+    n_cells: int
+    margin_of_cell: list       # per margin: (n_cells,) level code of each cell
+    sizes: list                # per margin: number of levels
+
+
+def make_cells(margin_codes: list[np.ndarray], sizes: list[int]) -> Cells:
+    """Cross-classify rows by several coded margins (mixed-radix cells)."""
+    total = int(np.prod(sizes, dtype=float))
+    n = margin_codes[0].size
+    if total <= max(4 * n, 1_000_000):
+        codes = np.zeros(n, dtype=np.int64)
+        stride = 1
+        for c, k in zip(margin_codes, sizes):
+            codes += c * stride
+            stride *= k
+        cells = np.arange(total)
+        margin_of_cell = []
+        stride = 1
+        for k in sizes:
+            margin_of_cell.append((cells // stride) % k)
+            stride *= k
+        return Cells(codes, total, margin_of_cell, list(sizes))
+    frame = pd.DataFrame({i: c for i, c in enumerate(margin_codes)})
+    grouped = frame.groupby(list(frame.columns), sort=False)
+    codes = grouped.ngroup().to_numpy(np.int64)
+    first = frame.drop_duplicates().to_numpy()
+    return Cells(codes, first.shape[0], [first[:, j] for j in range(first.shape[1])], list(sizes))
+
+
+def _cell_weights(cells: Cells, w: np.ndarray) -> np.ndarray:
+    return np.column_stack([
+        np.bincount(cells.codes, weights=w[:, j], minlength=cells.n_cells)
+        for j in range(w.shape[1])
+    ])
+
+
+def _dummies(cells: Cells, *, drop_first_after: int = 1) -> np.ndarray:
+    """Cell-level dummies: all levels of the first margin, levels 2.. of the
+    others (full rank when no level is empty)."""
+    blocks = []
+    for m, (lev, k) in enumerate(zip(cells.margin_of_cell, cells.sizes)):
+        d = np.zeros((cells.n_cells, k))
+        d[np.arange(cells.n_cells), lev] = 1.0
+        blocks.append(d if m < drop_first_after else d[:, 1:])
+    return np.hstack(blocks)
+
+
+def _check_margin(sample: np.ndarray, pop: np.ndarray, levels, what: str, col: str):
+    """R postStratify checks: no sample-only and no population-only cells."""
+    only_sample = (pop == 0) & (sample > 0)
+    if only_sample.any():
+        lv = [levels[i] for i in np.flatnonzero(only_sample)[:5]]
+        raise DesignError(
+            f"{what}: level(s) {lv} of {col!r} have sampled weight but a population "
+            "count of 0; fix the population counts or drop those rows."
+        )
+    only_pop = (pop > 0) & (sample <= 0)
+    if only_pop.any():
+        lv = [levels[i] for i in np.flatnonzero(only_pop)[:5]]
+        raise DesignError(
+            f"{what}: level(s) {lv} of {col!r} have population counts but no sampled "
+            "weight; collapse them with a neighbouring level before weighting."
+        )
+
+
+# ----------------------------------------------------------- post-stratify
+def poststratify(data: pd.DataFrame, w: np.ndarray, by: list[str], population,
+                 *, partial: bool = False):
+    """Post-stratify every column of ``w`` to the population cell counts.
+
+    Returns ``(new_w, CalStep)``; the step is built from column 0.
+    """
+    what = "poststratify"
+    pop = _as_population(population, by, what)
+    _check_columns(data, by, what)
+    index = pop.index
+    if len(by) == 1:
+        key = data[by[0]]
+        if isinstance(index, pd.MultiIndex):
+            index = index.get_level_values(0)
+        codes = level_codes(key, pd.Index(index), what=f"{what} on {by[0]!r}")
+    else:
+        key = pd.MultiIndex.from_frame(data[by])
+        codes = np.asarray(index.get_indexer(key), dtype=np.int64)
+        if (codes < 0).any():
+            bad = key[codes < 0][:5].tolist()
+            raise DesignError(
+                f"{what}: row cells {bad} of {by} are missing from the population "
+                "index; add them (count 0 is not allowed for sampled cells)."
+            )
+    C = len(index)
+    cw = np.column_stack([np.bincount(codes, weights=w[:, j], minlength=C)
+                          for j in range(w.shape[1])])
+    pv = pop.to_numpy()
+    labels = list(index)
+    if partial:
+        pv = np.where(cw[:, 0] > 0, pv, 0.0)
+    _check_margin(cw[:, 0], pv, labels, what, "+".join(by))
+    if (cw[:, 1:] <= 0).any() and (pv[:, None] > 0).any():
+        empty = (cw[:, 1:] <= 0) & (pv[:, None] > 0)
+        if empty.any():
+            r = int(np.flatnonzero(empty.any(axis=0))[0]) + 1
+            raise DesignError(
+                f"{what}: replicate {r} has no weight in a populated cell; "
+                "collapse sparse cells before post-stratifying a replicate design."
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(cw > 0, pv[:, None] / cw, 1.0)
+    new_w = w * g[codes]
+    model = np.eye(C)
+    step = CalStep("poststratify", model, w[:, 0].copy(), new_w[:, 0].copy(), codes=codes)
+    return new_w, step
+
+
+def _check_columns(data: pd.DataFrame, cols, what: str):
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise DesignError(f"{what}: column(s) {missing} not in the data; "
+                          f"available columns: {list(data.columns)[:20]}.")
+    for c in cols:
+        if data[c].isna().any():
+            raise DesignError(
+                f"{what}: column {c!r} has {int(data[c].isna().sum())} missing "
+                "value(s); impute or recode them (e.g. an 'unknown' level with its "
+                "own population count) before weighting."
+            )
+
+
+# --------------------------------------------------------------------- rake
+def parse_margins(data: pd.DataFrame, margins, what: str):
+    """{column: Series of population counts} -> (columns, codes, pops)."""
+    if not isinstance(margins, dict) or not margins:
+        raise DesignError(
+            f"{what}: margins must be a non-empty dict {{column: pandas Series of "
+            f"population counts indexed by level}}; got {type(margins).__name__}."
+        )
+    cols = list(margins)
+    _check_columns(data, cols, what)
+    codes, pops, levels = [], [], []
+    for c in cols:
+        pop = _as_population(margins[c], [c], f"{what} margin {c!r}")
+        idx = pop.index.get_level_values(0) if isinstance(pop.index, pd.MultiIndex) else pop.index
+        codes.append(level_codes(data[c], pd.Index(idx), what=f"{what} margin {c!r}"))
+        pops.append(pop.to_numpy())
+        levels.append(list(idx))
+    totals = [p.sum() for p in pops]
+    if max(totals) - min(totals) > 1e-9 * max(totals):
+        raise DesignError(
+            f"{what}: margins have different population totals "
+            f"{dict(zip(cols, totals))}; they must describe the same population."
+        )
+    return cols, codes, pops, levels
+
+
+def rake(data: pd.DataFrame, w: np.ndarray, margins, *, tol: float, max_iter: int):
+    """Iterative proportional fitting of every column of ``w`` to the margins.
+
+    Returns ``(new_w, CalStep)`` (step from column 0, with the number of
+    sweeps and the largest relative margin error reached).
+    """
+    what = "rake"
+    cols, codes, pops, levels = parse_margins(data, margins, what)
+    cells = make_cells(codes, [len(p) for p in pops])
+    cw = _cell_weights(cells, w)
+    for m, c in enumerate(cols):
+        sample = np.bincount(cells.margin_of_cell[m], weights=cw[:, 0], minlength=len(pops[m]))
+        _check_margin(sample, pops[m], levels[m], what, c)
+    g = np.ones_like(cw)
+    err = np.inf
+    it = 0
+    for it in range(1, max_iter + 1):
+        for m in range(len(cols)):
+            lev = cells.margin_of_cell[m]
+            tot = np.column_stack([
+                np.bincount(lev, weights=cw[:, j] * g[:, j], minlength=len(pops[m]))
+                for j in range(cw.shape[1])])
+            pop = pops[m][:, None]
+            if ((tot <= 0) & (pop > 0)).any():
+                j = int(np.flatnonzero(((tot <= 0) & (pop > 0)).any(axis=0))[0])
+                raise ConvergenceError(
+                    f"rake: {'replicate ' + str(j) if j else 'the sample'} has no "
+                    f"weight in a populated level of {cols[m]!r}; collapse levels."
+                )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fac = np.where(tot > 0, pop / tot, 1.0)
+            g *= fac[lev]
+        err = _margin_error(cells, cw * g, pops)
+        if err < tol:
+            break
+    else:
+        raise ConvergenceError(
+            f"rake did not converge in {max_iter} sweeps: largest relative margin "
+            f"error {err:.3g} > tol={tol:g}. Raise max_iter, or check for margins "
+            "that cannot be met together (empty cells, structural zeros)."
+        )
+    new_w = w * g[cells.codes]
+    step = CalStep("rake", _dummies(cells), w[:, 0].copy(), new_w[:, 0].copy(),
+                   codes=cells.codes, iterations=it, max_error=float(err))
+    return new_w, step
+
+
+def _margin_error(cells: Cells, cw: np.ndarray, pops: list) -> float:
+    err = 0.0
+    for m, pop in enumerate(pops):
+        tot = np.column_stack([
+            np.bincount(cells.margin_of_cell[m], weights=cw[:, j], minlength=len(pop))
+            for j in range(cw.shape[1])])
+        pos = pop > 0
+        if pos.any():
+            err = max(err, float(np.max(np.abs(tot[pos] - pop[pos, None]) / pop[pos, None])))
+    return err
+
+
+# --------------------------------------------------------------------- GREG
+def _calfun(method: str, bounds):
+    lo, hi = bounds
+    if method == "linear":
+        def fm1(u):
+            return np.clip(u + 1, lo, hi) - 1
+
+        def df(u):
+            return ((u < hi - 1) & (u > lo - 1)).astype(float)
+    elif method == "raking":
+        def fm1(u):
+            return np.clip(np.exp(u), lo, hi) - 1
+
+        def df(u):
+            return np.where((u < hi - 1) & (u > lo - 1), np.exp(u), 0.0)
+    elif method == "logit":
+        if not (np.isfinite(lo) and np.isfinite(hi)) or not lo < 1 < hi:
+            raise DesignError(
+                f"calibrate(method='logit') needs finite bounds=(lower, upper) with "
+                f"lower < 1 < upper; got {bounds}."
+            )
+        A = (hi - lo) / ((hi - 1) * (1 - lo))
+
+        def fm1(u):
+            e = np.exp(np.clip(A * u, -700, 700))
+            return (lo * (hi - 1) + hi * (1 - lo) * e) / (hi - 1 + (1 - lo) * e) - 1
+
+        def df(u):
+            e = np.exp(np.clip(A * u, -700, 700))
+            den = hi - 1 + (1 - lo) * e
+            return (hi * (1 - lo) * e * A / den
+                    - (lo * (hi - 1) + hi * (1 - lo) * e) * (1 - lo) * e * A / den ** 2)
+    else:
+        raise DesignError(
+            f"calibrate: method must be 'linear', 'raking' or 'logit'; got {method!r}."
+        )
+    return fm1, df
+
+
+def greg_g(M: np.ndarray, w: np.ndarray, pop: np.ndarray, *, method: str, bounds,
+           tol: float, max_iter: int, counts: np.ndarray | None = None):
+    """g-weights for one weight vector (R ``grake``: Newton on the dual).
+
+    ``M`` is the model matrix (rows, or cells with ``counts`` = weight per
+    cell already folded into ``w``).  Returns ``(g, iterations, error)``.
+    """
+    fm1, dF = _calfun(method, bounds)
+    sample_total = M.T @ w
+    eta = np.zeros(M.shape[1])
+    it = 0
+    err = np.inf
+    for it in range(1, max_iter + 1):
+        xeta = M @ eta
+        T = (M * (w * dF(xeta))[:, None]).T @ M
+        misfit = pop - sample_total - M.T @ (w * fm1(xeta))
+        deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps, hermitian=True) @ misfit
+        eta = eta + deta
+        g = 1 + fm1(M @ eta)
+        halve = 0
+        while (not np.all(np.isfinite(g))) and halve < 50:
+            deta = deta / 2
+            eta = eta - deta
+            g = 1 + fm1(M @ eta)
+            halve += 1
+        misfit = pop - sample_total - M.T @ (w * (g - 1))
+        err = float(np.max(np.abs(misfit) / (1 + np.abs(pop))))
+        if err < tol:
+            return g, it, err
+    raise ConvergenceError(
+        f"calibrate(method={method!r}) did not converge in {max_iter} iterations "
+        f"(largest relative misfit {err:.3g} > tol={tol:g}); the bounds may be "
+        "too tight or the totals inconsistent with the sample."
+    )
+
+
+def model_from_totals(data: pd.DataFrame, totals, what: str):
+    """Build the row model matrix for population totals keyed by column.
+
+    Keys: ``"(Intercept)"`` (population size), the name of a numeric column
+    (its population total), or a tuple ``(column, level)`` (count of the
+    level).  Returns ``(M, pop, names)``.
+    """
+    if isinstance(totals, pd.Series):
+        totals = totals.to_dict()
+    if not isinstance(totals, dict) or not totals:
+        raise DesignError(
+            f"{what}: population_totals must be a dict/Series of totals or a dict "
+            f"{{column: Series of level counts}}; got {type(totals).__name__}."
+        )
+    n = len(data)
+    cols, pop, names = [], [], []
+    for key, value in totals.items():
+        if key in (INTERCEPT, "Intercept", "1", 1):
+            cols.append(np.ones(n))
+        elif isinstance(key, tuple) and len(key) == 2:
+            c, level = key
+            _check_columns(data, [c], what)
+            cols.append((data[c] == level).to_numpy(dtype=float))
+        elif isinstance(key, str) and key in data.columns:
+            _check_columns(data, [key], what)
+            if not pd.api.types.is_numeric_dtype(data[key]):
+                raise DesignError(
+                    f"{what}: column {key!r} is not numeric; give level counts with "
+                    f"keys ({key!r}, level) or the margin form {{{key!r}: Series}}."
+                )
+            cols.append(data[key].to_numpy(dtype=float))
+        else:
+            raise DesignError(
+                f"{what}: cannot read total key {key!r}; use '(Intercept)', a numeric "
+                "column name, or a (column, level) tuple."
+            )
+        pop.append(float(value))
+        names.append(key)
+    return np.column_stack(cols), np.asarray(pop), names
+
+
+def calibrate(data: pd.DataFrame, w: np.ndarray, population_totals, *, method: str,
+              bounds, tol: float, max_iter: int):
+    """GREG-type calibration of every column of ``w`` (R ``calibrate``).
+
+    ``population_totals`` is either the rake-style margins dict
+    ``{column: Series of level counts}`` (collapsed to cells) or totals for
+    model-matrix columns (see :func:`model_from_totals`).
+    """
+    what = "calibrate"
+    if bounds is None:
+        bounds = (-np.inf, np.inf)
+    bounds = (float(bounds[0]), float(bounds[1]))
+    is_margins = isinstance(population_totals, dict) and population_totals and all(
+        isinstance(v, (pd.Series, pd.DataFrame)) for v in population_totals.values())
+    if is_margins:
+        cols, codes, pops, levels = parse_margins(data, population_totals, what)
+        cells = make_cells(codes, [len(p) for p in pops])
+        Mc = _dummies(cells)
+        pop = np.concatenate([pops[0]] + [p[1:] for p in pops[1:]])
+        cw = _cell_weights(cells, w)
+        for m, c in enumerate(cols):
+            sample = np.bincount(cells.margin_of_cell[m], weights=cw[:, 0],
+                                 minlength=len(pops[m]))
+            _check_margin(sample, pops[m], levels[m], what, c)
+        keep = cw[:, 0] > 0
+        gs, its, errs = [], [], []
+        for j in range(w.shape[1]):
+            gc = np.ones(cells.n_cells)
+            g, it, err = greg_g(Mc[keep], cw[keep, j], pop, method=method, bounds=bounds,
+                                tol=tol, max_iter=max_iter)
+            gc[keep] = g
+            gs.append(gc[cells.codes])
+            its.append(it)
+            errs.append(err)
+        G = np.column_stack(gs)
+        new_w = w * G
+        step = CalStep("calibrate", Mc, w[:, 0].copy(), new_w[:, 0].copy(),
+                       codes=cells.codes, iterations=its[0], max_error=errs[0])
+        return new_w, step
+    M, pop, _ = model_from_totals(data, population_totals, what)
+    if not np.all(np.isfinite(M)):
+        raise DesignError(f"{what}: calibration variables have missing values; impute them first.")
+    gs, its, errs = [], [], []
+    for j in range(w.shape[1]):
+        if method == "linear" and not np.isfinite(bounds).any():
+            # one linear solve (R regcalibrate)
+            T = (M * w[:, j, None]).T @ M
+            lam = np.linalg.pinv(T, rcond=1e-12, hermitian=True) @ (pop - M.T @ w[:, j])
+            g, it = 1 + M @ lam, 1
+            misfit = pop - M.T @ (w[:, j] * g)
+            err = float(np.max(np.abs(misfit) / (1 + np.abs(pop))))
+        else:
+            g, it, err = greg_g(M, w[:, j], pop, method=method, bounds=bounds,
+                                tol=tol, max_iter=max_iter)
+        gs.append(g)
+        its.append(it)
+        errs.append(err)
+    new_w = w * np.column_stack(gs)
+    step = CalStep("calibrate", M, w[:, 0].copy(), new_w[:, 0].copy(), codes=None,
+                   iterations=its[0], max_error=errs[0])
+    return new_w, step

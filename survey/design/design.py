@@ -1,0 +1,425 @@
+"""The frozen survey design object (R ``svydesign``) and its weighting steps."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from survey.design import calibration as cal
+from survey.design.estimators import EstimatorsMixin
+from survey.design.variance import LONELY_PSU_OPTIONS, build_stages, recvar, sample_sizes
+from survey.design.weights import trim_weights, weight_diagnostics
+from survey.errors import DesignError
+
+__all__ = ["Design"]
+
+
+def _names(value, what: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise DesignError(f"{what} must be a column name or a list of column names; got {value!r}.")
+
+
+def _key_column(data: pd.DataFrame, name: str, what: str) -> np.ndarray:
+    if name not in data.columns:
+        raise DesignError(f"{what} column {name!r} is not in the data; available columns: "
+                          f"{list(data.columns)[:20]}.")
+    col = data[name]
+    if col.isna().any():
+        rows = list(np.flatnonzero(col.isna().to_numpy())[:5])
+        raise DesignError(f"{what} column {name!r} has missing values (rows {rows}); every "
+                          "row needs a value.")
+    return col.to_numpy()
+
+
+def _as_mask(design_data: pd.DataFrame, mask, what: str) -> np.ndarray:
+    n = len(design_data)
+    if isinstance(mask, pd.Series):
+        if not mask.index.equals(design_data.index):
+            mask = mask.reindex(design_data.index)
+        mask = mask.to_numpy(dtype=object)
+    arr = np.asarray(mask)
+    if arr.shape != (n,):
+        raise DesignError(f"{what}: mask must have one value per row ({n}); got shape {arr.shape}.")
+    out = pd.array(arr, dtype="boolean").fillna(False)
+    return np.asarray(out, dtype=bool)
+
+
+class Design(EstimatorsMixin):
+    """A complex survey design (R ``svydesign``); immutable.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.  Never modified.
+    weights : str or array-like, optional
+        Sampling weights (column name or values).  When absent, weights
+        follow R ``svydesign``: the product over stages of population over
+        sample size implied by ``fpc``; equal weights (1) without ``fpc``.
+    strata : str, optional
+        First-stage strata column.
+    ids : str or list of str, optional
+        Cluster (PSU) column, or one column per stage for multi-stage
+        designs (R ``id=~dnum+snum``).  Default: every row is its own PSU.
+    fpc : str or list of str, optional
+        Finite population correction per stage: population size of the
+        stratum (R convention: number of PSUs in the stratum at stage 1,
+        of SSUs in the PSU at stage 2), or sampling fractions if every
+        value is <= 1.  Give it for every stage or not at all.  Without
+        fpc the variance treats first-stage clusters as drawn with
+        replacement; with fpc at several stages it adds the later stages'
+        variance (R ``svyrecvar``).
+    nest : bool
+        Cluster ids are only unique within strata (R ``nest=TRUE``).
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
+        Strata with a single PSU, as R ``options(survey.lonely.psu=)``:
+        ``"fail"`` raises :class:`~survey.errors.DesignError` when a
+        variance is computed; ``"remove"`` and ``"certainty"`` give them no
+        variance contribution; ``"adjust"`` measures them from the grand
+        mean; ``"average"`` replaces them by the average of the other
+        strata.
+
+    Notes
+    -----
+    Estimators (``mean``, ``total``, ``proportion``, ``ratio``,
+    ``quantile``) return an :class:`~survey.design.Estimate`.  Weighting
+    steps (``subset``, ``rake``, ``poststratify``, ``calibrate``,
+    ``trim``) return new designs and are replayed on every replicate by
+    :meth:`replicate`.
+    """
+
+    __slots__ = ("_data", "_w", "_w_base", "_stages", "_var_rows", "_steps", "_lonely",
+                 "_recipe", "_spec")
+
+    is_replicate = False
+
+    def __init__(self, data: pd.DataFrame, *, weights=None, strata=None, ids=None, fpc=None,
+                 nest: bool = False, lonely_psu: str = "fail"):
+        if not isinstance(data, pd.DataFrame):
+            raise DesignError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
+        n = len(data)
+        if n == 0:
+            raise DesignError("data has no rows.")
+        if lonely_psu not in LONELY_PSU_OPTIONS:
+            raise DesignError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}; got {lonely_psu!r}.")
+        data = data.copy(deep=False)
+        id_names = _names(ids, "ids")
+        strata_names = _names(strata, "strata")
+        if strata_names is not None and len(strata_names) > 1:
+            raise DesignError(f"strata: give one first-stage strata column; got {strata_names}.")
+        fpc_names = _names(fpc, "fpc")
+        id_arrays = ([np.arange(n)] if id_names is None
+                     else [_key_column(data, c, "ids") for c in id_names])
+        strata_arr = None if strata_names is None else _key_column(data, strata_names[0], "strata")
+        if fpc_names is not None and len(fpc_names) != len(id_arrays):
+            raise DesignError(
+                f"fpc: give one fpc column per sampling stage ({len(id_arrays)} stage(s) from "
+                f"ids={id_names}); got {fpc_names}."
+            )
+        stages = build_stages(id_arrays, strata_arr, None, nest=nest)
+        if stages[0].n_clusters == 1 and not (nest and strata_arr is not None):
+            raise DesignError("The design has only one primary sampling unit; a design-based "
+                              "variance needs at least two (check ids=).")
+        popsize = None
+        if fpc_names is not None:
+            raw = []
+            for c in fpc_names:
+                col = pd.to_numeric(pd.Series(_key_column(data, c, "fpc")), errors="coerce")
+                if col.isna().any() or (col < 0).any():
+                    raise DesignError(f"fpc column {c!r} must hold non-negative numbers.")
+                raw.append(col.to_numpy(dtype=float))
+            allv = np.concatenate(raw)
+            if (allv > 1).any() and (allv < 1).any():
+                raise DesignError(
+                    "fpc: values must be all population sizes (>= 1) or all sampling "
+                    f"fractions (<= 1); got values from {allv.min():g} to {allv.max():g}."
+                )
+            if (allv > 1).any():
+                popsize = raw
+            else:
+                sizes = sample_sizes(stages)
+                with np.errstate(divide="ignore"):
+                    popsize = [np.where(r == 0, np.inf, s / np.where(r == 0, 1, r))
+                               for r, s in zip(raw, sizes)]
+            stages = build_stages(id_arrays, strata_arr, popsize, nest=nest)
+        if weights is None:
+            if popsize is None:
+                w = np.ones(n)
+            else:
+                w = np.ones(n)
+                for pop, samp in zip(popsize, sample_sizes(stages)):
+                    w = w * pop / samp
+                if not np.all(np.isfinite(w)):
+                    raise DesignError("weights cannot be derived from fpc with zero sampling "
+                                      "fractions; give weights=.")
+        else:
+            if isinstance(weights, str):
+                if weights not in data.columns:
+                    raise DesignError(f"weights column {weights!r} is not in the data.")
+                w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
+            else:
+                w = np.asarray(weights, dtype=float).reshape(-1)
+                if w.size != n:
+                    raise DesignError(f"weights: need {n} values, got {w.size}.")
+            bad = ~np.isfinite(w) | (w < 0)
+            if bad.any():
+                rows = list(np.flatnonzero(bad)[:5])
+                raise DesignError(f"weights must be finite and >= 0; rows {rows} are not.")
+        spec = {"weights": weights if isinstance(weights, str) else None,
+                "strata": strata_names, "ids": id_names, "fpc": fpc_names, "nest": nest}
+        self._init(data=data, w=w, w_base=w, stages=stages, var_rows=np.ones(n, dtype=bool),
+                   steps=(), lonely=lonely_psu, recipe=(), spec=spec)
+
+    # ---------------------------------------------------------- internals
+    def _init(self, **parts):
+        for k, v in parts.items():
+            object.__setattr__(self, "_" + k, v)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Design is immutable; weighting steps return a new design.")
+
+    def _evolve(self, **changes) -> "Design":
+        new = object.__new__(type(self))
+        for slot in self.__slots__:
+            object.__setattr__(new, slot, getattr(self, slot))
+        for k, v in changes.items():
+            object.__setattr__(new, "_" + k, v)
+        return new
+
+    @property
+    def _calibrated(self) -> bool:
+        return len(self._steps) > 0
+
+    # --------------------------------------------------------- attributes
+    @property
+    def data(self) -> pd.DataFrame:
+        """The data (a shallow copy taken at construction; never modified)."""
+        return self._data
+
+    @property
+    def weights(self) -> pd.Series:
+        """Current weights, aligned with :attr:`data` (0 outside a subset)."""
+        return pd.Series(self._w, index=self._data.index, name="weights", copy=True)
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return len(self._w)
+
+    @property
+    def degf(self) -> int:
+        """Design degrees of freedom: first-stage clusters minus strata among
+        rows with non-zero weight (R ``degf``)."""
+        return int(self._domain_degf(self._w != 0))
+
+    @property
+    def lonely_psu(self) -> str:
+        return self._lonely
+
+    def __repr__(self) -> str:
+        s = self._spec
+        st = self._stages[0]
+        parts = [f"n={self.n}", f"strata={st.n_strata if s['strata'] else 0}",
+                 f"clusters={st.n_clusters}", f"stages={len(self._stages)}",
+                 f"fpc={'yes' if s['fpc'] else 'no'}"]
+        if self._recipe:
+            parts.append("steps=" + ",".join(r[0] for r in self._recipe))
+        return f"Design({', '.join(parts)})"
+
+    def _domain_degf(self, mask: np.ndarray) -> float:
+        st = self._stages[0]
+        c = np.bincount(st.cluster[mask], minlength=st.n_clusters) > 0
+        h = np.bincount(st.strata[mask], minlength=st.n_strata) > 0
+        return float(c.sum() - h.sum())
+
+    # ------------------------------------------------------------ variance
+    def score_vcov(self, z) -> np.ndarray:
+        """Design-based covariance of the column totals of ``z``.
+
+        Parameters
+        ----------
+        z : array-like, shape (n, p) or (n,)
+            Already weighted per-row contributions (influence functions or
+            scores times weights), aligned to :attr:`data`; zeros for rows
+            outside a domain.
+
+        Returns
+        -------
+        ndarray, shape (p, p)
+            Stratified multi-stage covariance as R ``svyrecvar`` (with-
+            replacement ultimate clusters, plus later stages when fpc is
+            given, fpc, lonely PSUs per ``lonely_psu``).  For calibrated,
+            raked or post-stratified designs ``z`` is first replaced by its
+            residuals from the calibration model (R stores the same
+            adjustment in ``design$postStrata``).
+        """
+        z = np.asarray(z, dtype=float)
+        if z.ndim == 1:
+            z = z[:, None]
+        if z.ndim != 2 or z.shape[0] != self.n:
+            raise DesignError(f"score_vcov: z must have shape (n={self.n}, p); got {z.shape}.")
+        return self._score_vcov(z, self._var_rows)
+
+    def _score_vcov(self, z: np.ndarray, present: np.ndarray) -> np.ndarray:
+        for step in self._steps:
+            z = step.residualise(z)
+        return recvar(z, self._stages, present=present, lonely_psu=self._lonely)
+
+    def _vcov_columns(self, A, B, theta, den, union):
+        w = self._w[:, None]
+        if B is None:
+            z = w * A
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = w * (A - theta * B) / den
+            z = np.where(np.isfinite(z), z, 0.0)
+        present = self._var_rows if self._calibrated else (self._var_rows & union)
+        return self._score_vcov(z, present), None
+
+    # ----------------------------------------------------- weighting steps
+    def subset(self, mask) -> "Design":
+        """Domain: rows outside ``mask`` get weight 0 but stay in the design,
+        so variances keep every stratum and cluster (R ``subset``).
+        Missing mask values count as False."""
+        m = _as_mask(self._data, mask, "subset")
+        var_rows = self._var_rows if self._calibrated else (self._var_rows & m)
+        return self._evolve(w=np.where(m, self._w, 0.0), var_rows=var_rows,
+                            recipe=self._recipe + (("subset", (m,), {}),))
+
+    def rake(self, margins, *, tol: float = 1e-10, max_iter: int = 100) -> "Design":
+        """Rake the weights to population margins (R ``rake``).
+
+        Parameters
+        ----------
+        margins : dict
+            ``{column: pandas.Series}`` of population counts indexed by the
+            column's levels; all margins must sum to the same total.
+        tol : float
+            Stop when the largest relative error of any margin cell is
+            below ``tol``.
+        max_iter : int
+            Maximum number of sweeps; :class:`~survey.errors.ConvergenceError`
+            if not converged.
+
+        Notes
+        -----
+        Raking is done on the table of cells (all combinations of the
+        margins' levels) and expanded back.  Variances use the residuals of
+        the weighted projection on the margin dummies (see
+        :mod:`survey.design.calibration`).  ``diagnostics()`` reports the
+        sweeps and the final margin error.
+        """
+        new_w, step = cal.rake(self._data, self._w[:, None], margins, tol=tol, max_iter=max_iter)
+        return self._with_step(new_w[:, 0], step, ("rake", (margins,), {"tol": tol, "max_iter": max_iter}))
+
+    def poststratify(self, by, population, *, partial: bool = False) -> "Design":
+        """Post-stratify to population cell counts (R ``postStratify``).
+
+        Parameters
+        ----------
+        by : str or list of str
+        population : pandas.Series
+            Counts indexed by the levels of ``by`` (a MultiIndex for
+            several columns); an R-style data frame with the ``by`` columns
+            and ``Freq`` is accepted too.
+        partial : bool
+            Ignore population cells with no sample (R ``partial=TRUE``).
+        """
+        by = _names(by, "poststratify: by")
+        new_w, step = cal.poststratify(self._data, self._w[:, None], by, population, partial=partial)
+        return self._with_step(new_w[:, 0], step, ("poststratify", (by, population), {"partial": partial}))
+
+    def calibrate(self, population_totals, *, method: str = "linear", bounds=None,
+                  tol: float = 1e-10, max_iter: int = 50) -> "Design":
+        """Calibrate the weights to known population totals (R ``calibrate``).
+
+        Parameters
+        ----------
+        population_totals : dict or pandas.Series
+            Either totals of model-matrix columns -- keys ``"(Intercept)"``
+            (population size), a numeric column name (its population
+            total), or ``(column, level)`` (count of a level) -- or the
+            same ``{column: Series of level counts}`` margins as
+            :meth:`rake` (model: all levels of the first margin plus the
+            other margins' levels but the first, R ``calibrate`` with a
+            list of margin formulas).
+        method : {"linear", "raking", "logit"}
+            Calibration function (R ``calfun``).  ``"linear"`` is GREG
+            (weights may become negative unless ``bounds`` are given);
+            ``"raking"`` with margins equals :meth:`rake`; ``"logit"``
+            needs ``bounds``.
+        bounds : (lower, upper), optional
+            Bounds on the ratio of new to old weights.
+        tol, max_iter :
+            Newton convergence (largest ``|misfit| / (1 + |total|)``).
+        """
+        new_w, step = cal.calibrate(self._data, self._w[:, None], population_totals,
+                                    method=method, bounds=bounds, tol=tol, max_iter=max_iter)
+        return self._with_step(new_w[:, 0], step, ("calibrate", (population_totals,),
+                               {"method": method, "bounds": bounds, "tol": tol, "max_iter": max_iter}))
+
+    def _with_step(self, w, step, recipe_item) -> "Design":
+        return self._evolve(w=w, steps=self._steps + (step,), recipe=self._recipe + (recipe_item,))
+
+    def trim(self, *, lower=None, upper=None, strict: bool = False) -> "Design":
+        """Trim weights to ``[lower, upper]`` and share the excess equally
+        among the other rows (R ``trimWeights``); the total is kept.  A
+        calibration done before keeps its variance adjustment (as in R)."""
+        new_w = trim_weights(self._w[:, None], lower=lower, upper=upper, strict=strict)
+        return self._evolve(w=new_w[:, 0], recipe=self._recipe + (
+            ("trim", (), {"lower": lower, "upper": upper, "strict": strict}),))
+
+    def with_weights(self, new_weights, *, note: str = "with_weights") -> "Design":
+        """Same design with other weights (no variance adjustment is added)."""
+        w = np.asarray(new_weights, dtype=float).reshape(-1)
+        if w.size != self.n or not np.all(np.isfinite(w)) or (w < 0).any():
+            raise DesignError(f"with_weights: need {self.n} finite non-negative weights.")
+        return self._evolve(w=w, recipe=self._recipe + (("with_weights", (w,), {"note": note}),))
+
+    def replicate(self, method: str, *, replicates: int | None = None, seed=None,
+                  fay_rho: float = 0.5, mse: bool = False):
+        """Replicate-weight version of this design (R ``as.svrepdesign``).
+
+        Parameters
+        ----------
+        method : {"jk1", "jkn", "bootstrap", "brr", "fay"}
+            ``"jk1"``: delete-one-PSU jackknife (unstratified designs);
+            ``"jkn"``: stratified jackknife; ``"brr"``/``"fay"``: balanced
+            repeated replication (exactly 2 PSUs per stratum; Fay's method
+            with ``fay_rho``); ``"bootstrap"``: Rao-Wu rescaling bootstrap
+            (``replicates`` resamples, default 50, ``seed`` for numpy).
+        mse : bool
+            Centre the variance on the full-sample estimate instead of the
+            replicate mean (R ``mse=TRUE``).
+
+        Notes
+        -----
+        Replicates are built from the design as constructed; the weighting
+        steps applied since (subset, rake, poststratify, calibrate, trim)
+        are then replayed on every replicate.  Finite population
+        corrections are used by jk1/jkn/bootstrap (first stage) and
+        dropped by brr/fay, as in R.
+        """
+        from survey.design.replicate import build_replicates
+
+        base = build_replicates(self, method, replicates=replicates, seed=seed,
+                                fay_rho=fay_rho, mse=mse)
+        out = base
+        for name, args, kwargs in self._recipe:
+            out = getattr(out, name)(*args, **kwargs)
+        return out
+
+    # ---------------------------------------------------------- diagnostics
+    def diagnostics(self) -> pd.Series:
+        """Weight diagnostics: Kish deff (1 + CV^2), effective n, weight
+        spread, and for the last calibration step its kind, iterations and
+        largest margin error after convergence."""
+        info = None
+        if self._steps:
+            last = self._steps[-1]
+            info = {"calibration": last.kind, "iterations": last.iterations,
+                    "max_margin_error": last.max_error}
+        return weight_diagnostics(self._w, raking=info)

@@ -1,0 +1,350 @@
+"""Estimators shared by linearised and replicate-weight designs.
+
+Every estimator here is a ratio of weighted sums, ``theta_k = sum(w a_k) /
+sum(w b_k)`` (``b = 1`` for totals), evaluated over a domain: the rows of
+a ``by`` group (R ``svyby``, which subsets the design) with a non-missing
+value (R ``na.rm=TRUE``, also a subset).  Domains never drop rows from the
+variance: the design keeps all its strata and clusters.  The covariance
+comes from the design (``_vcov_columns``): the linearised influence
+``w (a_k - theta_k b_k) / sum(w b_k)`` through ``score_vcov`` for
+:class:`~survey.design.Design`, the replicate estimates for
+:class:`~survey.design.ReplicateDesign`.
+
+Several variables in one call are estimated jointly (full covariance), but
+each uses its own non-missing rows -- the same numbers as one R call per
+variable (R's ``svymean(~a+b, na.rm=TRUE)`` would use complete cases).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from survey.design.estimate import Estimate, t_quantile
+from survey.errors import DesignError
+
+__all__: list[str] = []
+
+
+def _as_list(x, what: str) -> list:
+    if isinstance(x, str):
+        return [x]
+    if isinstance(x, (list, tuple)) and x and all(isinstance(v, str) for v in x):
+        return list(x)
+    raise DesignError(f"{what} must be a column name or a list of column names; got {x!r}.")
+
+
+def qrule_math(y: np.ndarray, w: np.ndarray, p: float) -> float:
+    """Weighted quantile, R ``svyquantile(qrule="math")``: the smallest
+    value whose weighted CDF reaches ``p`` (zero weights ignored)."""
+    keep = w != 0
+    y, w = y[keep], w[keep]
+    if y.size == 0:
+        return np.nan
+    order = np.argsort(y, kind="stable")
+    ys, cw = y[order], np.cumsum(w[order])
+    target = p * w.sum()
+    pos = np.flatnonzero(cw <= target)
+    if pos.size == 0:
+        return float(ys[0])
+    i = pos[-1]
+    if p - cw[i] / w.sum() == 0:
+        return float(ys[i])
+    return float(ys[min(i + 1, ys.size - 1)])
+
+
+class EstimatorsMixin:
+    """Means, totals, proportions, ratios and quantiles (R svymean & co.)."""
+
+    # hooks provided by the design classes -------------------------------
+    def _vcov_columns(self, A, B, theta, den, present):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _domain_degf(self, mask: np.ndarray) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ----------------------------------------------------------- helpers
+    def _column(self, name: str) -> pd.Series:
+        if not isinstance(name, str) or name not in self.data.columns:
+            raise DesignError(
+                f"column {name!r} is not in the design data; available columns: "
+                f"{list(self.data.columns)[:20]}"
+                + (" ..." if self.data.shape[1] > 20 else "")
+            )
+        return self.data[name]
+
+    @staticmethod
+    def _is_numeric(s: pd.Series) -> bool:
+        return (pd.api.types.is_numeric_dtype(s.dtype)
+                and not isinstance(s.dtype, pd.CategoricalDtype))
+
+    def _numeric(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        s = self._column(name)
+        if not self._is_numeric(s):
+            raise DesignError(
+                f"column {name!r} is not numeric (dtype {s.dtype}); use "
+                f"proportion({name!r}) for a categorical variable."
+            )
+        y = s.to_numpy(dtype=float, na_value=np.nan)
+        ok = ~np.isnan(y)
+        return np.where(ok, y, 0.0), ok
+
+    def _levels(self, s: pd.Series) -> list:
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return list(s.cat.categories)
+        vals = pd.unique(s.dropna())
+        try:
+            return sorted(vals)
+        except TypeError:
+            return list(vals)
+
+    def _groups(self, by) -> tuple[list, list, list]:
+        """(keys, masks, names) of the ``by`` groups among weighted rows."""
+        w = self._w
+        if by is None:
+            return [()], [np.ones(len(self.data), dtype=bool)], []
+        names = _as_list(by, "by")
+        frame = pd.DataFrame({c: self._column(c) for c in names})
+        frame = frame[w != 0]
+        keys, masks = [], []
+        grouped = frame.groupby(names, sort=True, observed=True, dropna=True)
+        n = len(self.data)
+        pos_all = np.flatnonzero(w != 0)
+        for key, idx in grouped.indices.items():
+            mask = np.zeros(n, dtype=bool)
+            mask[pos_all[idx]] = True
+            keys.append(key if isinstance(key, tuple) else (key,))
+            masks.append(mask)
+        if not keys:
+            raise DesignError(f"by={names}: no row with a positive weight has a non-missing value.")
+        return keys, masks, names
+
+    @staticmethod
+    def _index(rows: list[tuple], names: list[str]) -> pd.Index:
+        if len(names) == 1:
+            return pd.Index([r[0] for r in rows], name=names[0])
+        return pd.MultiIndex.from_tuples(rows, names=names)
+
+    def _fit(self, A, B, domains, dom_of_col, index, statistic, *, level, df=None,
+             ci_method="wald", deff=True):
+        """Evaluate ratio-type estimates and assemble an :class:`Estimate`."""
+        w = self._w
+        num = w @ A
+        if B is None:
+            den = np.ones(A.shape[1])
+            theta = num
+        else:
+            den = w @ B
+            with np.errstate(divide="ignore", invalid="ignore"):
+                theta = num / den
+        union = np.zeros(len(w), dtype=bool)
+        for d in domains:
+            union |= d
+        V, reps = self._vcov_columns(A, B, theta, den, union)
+        nobs_dom = [int(np.count_nonzero(d & (w != 0))) for d in domains]
+        nobs = np.array([nobs_dom[j] for j in dom_of_col])
+        if df is None:
+            dfs = np.full(len(theta), np.inf)
+        elif df == "design":
+            cache = [self._domain_degf(d & (w != 0)) for d in domains]
+            dfs = np.array([cache[j] for j in dom_of_col], dtype=float)
+        else:
+            dfs = np.full(len(theta), float(df))
+        dvals = (self._deff(A, B, theta, den, domains, dom_of_col, np.diag(V))
+                 if deff else np.full(len(theta), np.nan))
+        if reps is not None:
+            reps = pd.DataFrame(reps, columns=index)
+        return Estimate(index=index, estimate=theta, vcov=V, df=dfs, deff=dvals, n=nobs,
+                        statistic=statistic, level=level, ci_method=ci_method,
+                        replicates=reps)
+
+    def _deff(self, A, B, theta, den, domains, dom_of_col, var):
+        """Design effect as R ``svymean(..., deff=TRUE)``: design variance over
+        the variance under simple random sampling without replacement of
+        ``nobs`` rows from a population of ``sum(w)``."""
+        w = self._w
+        U = A if B is None else (A - theta * B) / den
+        out = np.full(len(theta), np.nan)
+        for k in range(len(theta)):
+            d = domains[dom_of_col[k]]
+            wd = np.where(d, w, 0.0)
+            psum = wd.sum()
+            nobs = np.count_nonzero(wd)
+            if nobs < 2 or psum <= 0 or psum < nobs:
+                continue
+            u = U[:, k]
+            ubar = (wd @ u) / psum
+            svyvar = nobs / (nobs - 1) * (wd @ (u - ubar) ** 2) / psum
+            vsrs = svyvar * psum ** 2 * (psum - nobs) / (psum * nobs)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[k] = var[k] / vsrs
+        return out
+
+    def _linear_estimate(self, variable, by, statistic, level):
+        names = _as_list(variable, "variable")
+        keys, gmasks, bynames = self._groups(by)
+        cols_a, cols_b, domains, dom_of_col, rows = [], [], [], [], []
+        for key, g in zip(keys, gmasks):
+            for name in names:
+                s = self._column(name)
+                if self._is_numeric(s):
+                    y, ok = self._numeric(name)
+                    d = g & ok
+                    domains.append(d)
+                    cols_a.append(np.where(d, y, 0.0))
+                    cols_b.append(d.astype(float))
+                    dom_of_col.append(len(domains) - 1)
+                    rows.append(key + (name,))
+                else:
+                    ok = s.notna().to_numpy()
+                    d = g & ok
+                    domains.append(d)
+                    for lev in self._levels(s):
+                        cols_a.append((d & (s == lev).to_numpy()).astype(float))
+                        cols_b.append(d.astype(float))
+                        dom_of_col.append(len(domains) - 1)
+                        rows.append(key + (f"{name}={lev}",))
+        A = np.column_stack(cols_a)
+        B = None if statistic == "total" else np.column_stack(cols_b)
+        index = self._index(rows, bynames + ["variable"])
+        return self._fit(A, B, domains, dom_of_col, index, statistic, level=level)
+
+    # ------------------------------------------------------------ public
+    def mean(self, variable, *, by=None, level: float = 0.95) -> Estimate:
+        """Weighted mean(s) with design-based standard errors.
+
+        Same numbers as R ``svymean(~variable, design, na.rm=TRUE,
+        deff=TRUE)`` (``svyby(..., svymean)`` with ``by``).  A categorical
+        column gives the proportion of each level (rows ``"col=level"``).
+        Intervals are Wald with normal quantiles (R ``confint`` default).
+
+        Parameters
+        ----------
+        variable : str or list of str
+        by : str or list of str, optional
+            Domain (group) columns; groups are sorted, empty ones dropped.
+        level : float
+            Confidence level of the interval in ``to_frame()``.
+        """
+        return self._linear_estimate(variable, by, "mean", level)
+
+    def total(self, variable, *, by=None, level: float = 0.95) -> Estimate:
+        """Weighted total(s) (R ``svytotal``); a categorical column gives
+        the estimated population count of every level."""
+        return self._linear_estimate(variable, by, "total", level)
+
+    def proportion(self, variable: str, *, by=None, level: float = 0.95,
+                   method: str = "logit") -> Estimate:
+        """Proportion of every level of ``variable`` (one row per level).
+
+        Standard errors as R ``svymean(~factor(variable))``; intervals as R
+        ``svyciprop(~I(variable == level), method=method)``: ``"logit"``
+        (default; stays inside (0, 1) and behaves for small proportions),
+        ``"beta"`` (Korn-Graubard) or ``"mean"`` (Wald), all with the
+        design degrees of freedom of the domain (R ``degf(subset(...))``).
+        """
+        if method not in ("logit", "beta", "mean"):
+            raise DesignError(f"proportion: method must be 'logit', 'beta' or 'mean'; got {method!r}.")
+        if not isinstance(variable, str):
+            raise DesignError(f"proportion: variable must be one column name; got {variable!r}.")
+        s = self._column(variable)
+        ok = s.notna().to_numpy()
+        levels = self._levels(s)
+        if not levels:
+            raise DesignError(f"proportion: column {variable!r} has no non-missing value.")
+        keys, gmasks, bynames = self._groups(by)
+        cols_a, cols_b, domains, dom_of_col, rows = [], [], [], [], []
+        for key, g in zip(keys, gmasks):
+            d = g & ok
+            domains.append(d)
+            for lev in levels:
+                cols_a.append((d & (s == lev).to_numpy()).astype(float))
+                cols_b.append(d.astype(float))
+                dom_of_col.append(len(domains) - 1)
+                rows.append(key + (lev,))
+        index = self._index(rows, bynames + [variable])
+        ci_method = {"logit": "logit", "beta": "beta", "mean": "wald"}[method]
+        est = self._fit(np.column_stack(cols_a), np.column_stack(cols_b), domains,
+                        dom_of_col, index, "proportion", level=level, df="design",
+                        ci_method=ci_method)
+        if method == "beta":
+            est._neff = est.n.to_numpy().astype(float)
+            est._ci = est._interval(level)
+        return est
+
+    def ratio(self, numerator, denominator, *, by=None, level: float = 0.95) -> Estimate:
+        """Ratio(s) of totals ``sum(w y) / sum(w x)`` (R ``svyratio``), for
+        every numerator/denominator pair; rows are labelled ``"num/den"``.
+        Rows missing either variable are left out (R ``na.rm=TRUE``)."""
+        nums = _as_list(numerator, "numerator")
+        dens = _as_list(denominator, "denominator")
+        keys, gmasks, bynames = self._groups(by)
+        cols_a, cols_b, domains, dom_of_col, rows = [], [], [], [], []
+        for key, g in zip(keys, gmasks):
+            for nm in nums:
+                y, oky = self._numeric(nm)
+                for dn in dens:
+                    x, okx = self._numeric(dn)
+                    d = g & oky & okx
+                    domains.append(d)
+                    cols_a.append(np.where(d, y, 0.0))
+                    cols_b.append(np.where(d, x, 0.0))
+                    dom_of_col.append(len(domains) - 1)
+                    rows.append(key + (f"{nm}/{dn}",))
+        index = self._index(rows, bynames + ["variable"])
+        return self._fit(np.column_stack(cols_a), np.column_stack(cols_b), domains,
+                         dom_of_col, index, "ratio", level=level)
+
+    def quantile(self, variable, q, *, by=None, level: float = 0.95) -> Estimate:
+        """Weighted quantile(s) with Woodruff intervals.
+
+        Same numbers as R ``svyquantile(~variable, design, quantiles=q,
+        qrule="math", interval.type="mean", alpha=1-level, na.rm=TRUE)``
+        (the defaults of survey >= 4.1): the estimate is the smallest value
+        whose weighted CDF reaches ``q``; the interval inverts the Wald
+        interval (t with the domain's design df) of the estimated CDF at
+        that value; ``se = (ci_high - ci_low) / (2 t)``.  ``vcov`` comes
+        from the joint covariance of the CDF estimates scaled by the
+        implied densities (diagonal = ``se**2``).  ``deff`` is not defined
+        (NaN).
+        """
+        names = _as_list(variable, "variable")
+        qs = [q] if np.isscalar(q) else list(q)
+        if not qs or any((not np.isfinite(p)) or p < 0 or p > 1 for p in qs):
+            raise DesignError(f"quantile: q must be probabilities in [0, 1]; got {q!r}.")
+        keys, gmasks, bynames = self._groups(by)
+        w = self._w
+        cols_a, cols_b, domains, dom_of_col, rows, qhat, ydom = [], [], [], [], [], [], []
+        for key, g in zip(keys, gmasks):
+            for name in names:
+                y, ok = self._numeric(name)
+                d = g & ok
+                domains.append(d)
+                for p in qs:
+                    qv = qrule_math(y[d], w[d], p)
+                    qhat.append(qv)
+                    ydom.append((y, d))
+                    cols_a.append((d & (y <= qv)).astype(float))
+                    cols_b.append(d.astype(float))
+                    dom_of_col.append(len(domains) - 1)
+                    rows.append(key + (name, p))
+        index = self._index(rows, bynames + ["variable", "q"])
+        F = self._fit(np.column_stack(cols_a), np.column_stack(cols_b), domains, dom_of_col,
+                      index, "cdf", level=level, df="design", deff=False)
+        tq = t_quantile(1 - (1 - level) / 2, F.df.to_numpy())
+        pl = F.estimate.to_numpy() - tq * F.se.to_numpy()
+        pu = F.estimate.to_numpy() + tq * F.se.to_numpy()
+        ci = np.full((len(qhat), 2), np.nan)
+        for k, (y, d) in enumerate(ydom):
+            if np.isfinite(pl[k]) and pl[k] >= 0:
+                ci[k, 0] = qrule_math(y[d], w[d], pl[k])
+            if np.isfinite(pu[k]) and pu[k] <= 1:
+                ci[k, 1] = qrule_math(y[d], w[d], pu[k])
+        se = (ci[:, 1] - ci[:, 0]) / (2 * tq)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(F.se.to_numpy() > 0, se / F.se.to_numpy(), np.nan)
+        V = F.vcov.to_numpy() * np.outer(scale, scale)
+        np.fill_diagonal(V, se ** 2)
+        reps = None
+        return Estimate(index=index, estimate=qhat, vcov=V, df=F.df.to_numpy(),
+                        deff=np.nan, n=F.n.to_numpy(), statistic="quantile", level=level,
+                        ci_method="woodruff", ci=ci, replicates=reps)

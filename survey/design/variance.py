@@ -1,0 +1,320 @@
+"""Design structure and the linearisation (Taylor) variance of totals.
+
+This module holds the sampling structure of a design (strata, clusters,
+finite population corrections for every stage) and computes the
+design-based covariance of a vector of estimated totals from per-row,
+already weighted contributions ``z`` -- the same quantity as R
+``survey:::svyrecvar(z, ...)``:
+
+* each stage's variance is the between-cluster variance of the cluster
+  totals within each stratum, ``f_h n_h/(n_h-1) sum_c (t_c - tbar_h)^2``
+  with ``f_h = (N_h - n_h)/N_h`` (``f_h = 1`` without fpc: sampling with
+  replacement of the ultimate clusters);
+* with fpc at several stages the variance of stage ``s+1`` is added inside
+  every stage-``s`` cluster, multiplied by the stage-``s`` sampling fraction
+  ``n_s/N_s`` (Bellhouse's recursion, as ``survey:::multistage``); without
+  fpc only the first stage is used (ultimate-cluster approximation);
+* a domain keeps every stratum and cluster of the full design: clusters
+  without domain rows count as zero totals (R pads them with zeros);
+* strata with one PSU follow ``lonely_psu`` like R's
+  ``options(survey.lonely.psu=)``.
+
+Nothing here is public API; :class:`survey.design.Design` exposes it as
+``Design.score_vcov``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from survey.errors import DesignError
+
+__all__: list[str] = []
+
+LONELY_PSU_OPTIONS = ("fail", "remove", "certainty", "adjust", "average")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One sampling stage, coded as integers aligned to the data rows.
+
+    Attributes
+    ----------
+    strata : ndarray of int, shape (n,)
+        Stratum code of each row at this stage, unique across the sample
+        (stage ``s >= 2`` strata are nested in the stage ``s-1`` cluster).
+    cluster : ndarray of int, shape (n,)
+        Cluster code of each row at this stage, unique across the sample.
+    group : ndarray of int, shape (n,)
+        The unit inside which R's recursion evaluates this stage: 0 at
+        stage 1, the stage ``s-1`` cluster code afterwards.  The lonely-PSU
+        "average" rescaling is done within each group.
+    npsu : ndarray of int, shape (n_strata,)
+        Number of sampled clusters per stratum in the full design.
+    popsize : ndarray of float, shape (n_strata,) or None
+        Population number of clusters per stratum (``inf`` when unknown).
+    strata_labels : list
+        Readable label of each stratum code (for error messages).
+    """
+
+    strata: np.ndarray
+    cluster: np.ndarray
+    group: np.ndarray
+    npsu: np.ndarray
+    popsize: np.ndarray | None
+    strata_labels: list
+
+    @property
+    def n_strata(self) -> int:
+        return len(self.npsu)
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.cluster.max()) + 1 if self.cluster.size else 0
+
+    @property
+    def fraction(self) -> np.ndarray:
+        """Sampling fraction ``n_h/N_h`` per stratum (0 without fpc)."""
+        if self.popsize is None:
+            return np.zeros(self.n_strata)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(np.isinf(self.popsize), 0.0, self.npsu / self.popsize)
+
+    @cached_property
+    def _identity(self) -> bool:
+        n = self.cluster.size
+        return self.n_clusters == n and bool(np.all(self.cluster == np.arange(n)))
+
+    @cached_property
+    def _indicator(self) -> sp.csr_matrix:
+        n = self.cluster.size
+        return sp.csr_matrix(
+            (np.ones(n), (self.cluster, np.arange(n))), shape=(self.n_clusters, n)
+        )
+
+    def cluster_totals(self, x: np.ndarray) -> np.ndarray:
+        """Sum the rows of ``x`` (n, p) into cluster totals (n_clusters, p)."""
+        if self._identity:
+            return x
+        return np.asarray(self._indicator @ x)
+
+
+def _codes(values) -> tuple[np.ndarray, list]:
+    """Integer codes (order of first appearance) and labels of a key array."""
+    codes, uniques = pd.factorize(pd.Series(values), sort=False, use_na_sentinel=True)
+    if (codes < 0).any():
+        raise DesignError("internal: missing value in a design key")
+    return codes.astype(np.int64), list(uniques)
+
+
+def _combine(*arrays) -> np.ndarray:
+    """Codes of the interaction of several integer code arrays."""
+    if len(arrays) == 1:
+        return _codes(arrays[0])[0]
+    frame = pd.DataFrame({i: a for i, a in enumerate(arrays)})
+    codes = frame.groupby(list(frame.columns), sort=False, observed=True).ngroup()
+    return codes.to_numpy(np.int64)
+
+
+def build_stages(ids, strata, popsize, *, nest: bool) -> tuple[Stage, ...]:
+    """Code the sampling stages the way ``svydesign.default`` does.
+
+    Parameters
+    ----------
+    ids : list of ndarray
+        Cluster identifiers per stage (stage 1 first).
+    strata : ndarray or None
+        First-stage strata (later stages are stratified by the previous
+        stage's cluster, as in R).
+    popsize : list of ndarray (float) or None
+        Population size per stage, one value per row (already converted
+        from fractions).  ``None`` means no fpc.
+    nest : bool
+        Make stage-1 cluster ids unique within strata (R ``nest=TRUE``).
+    """
+    n = len(ids[0])
+    if strata is None:
+        strata_codes = np.zeros(n, dtype=np.int64)
+        strata_labels = ["(all)"]
+    else:
+        strata_codes, strata_labels = _codes(strata)
+    cluster_codes = []
+    for s, key in enumerate(ids):
+        parts = [_codes(k)[0] for k in ids[: s + 1]]
+        if nest and strata is not None:
+            parts = [strata_codes] + parts
+        cluster_codes.append(_combine(*parts))
+    if strata is not None and not nest:
+        first = pd.DataFrame({"c": cluster_codes[0], "h": strata_codes})
+        per_cluster = first.drop_duplicates().groupby("c").size()
+        if (per_cluster > 1).any():
+            bad = _codes(ids[0])[1][int(per_cluster.idxmax())]
+            raise DesignError(
+                "Clusters are not nested in strata at the first stage "
+                f"(cluster {bad!r} appears in several strata); pass nest=True "
+                "if cluster ids are only unique within strata."
+            )
+    stages = []
+    for s in range(len(ids)):
+        if s == 0:
+            h_codes, labels = strata_codes, strata_labels
+            group = np.zeros(n, dtype=np.int64)
+        else:
+            h_codes = cluster_codes[s - 1]
+            group = cluster_codes[s - 1]
+            labels = [f"stage-{s} cluster {i}" for i in range(int(h_codes.max()) + 1)]
+        c_codes = cluster_codes[s]
+        n_strata = int(h_codes.max()) + 1
+        # clusters per stratum in the full design
+        first_c = np.unique(c_codes, return_index=True)[1]
+        npsu = np.bincount(h_codes[first_c], minlength=n_strata)
+        pop = None
+        if popsize is not None:
+            pop_rows = np.asarray(popsize[s], dtype=float)
+            pop = np.full(n_strata, np.nan)
+            pop[h_codes] = pop_rows
+            check = pop[h_codes]
+            varies = ~np.isclose(check, pop_rows, rtol=1e-12, atol=0) & ~(
+                np.isinf(check) & np.isinf(pop_rows)
+            )
+            if varies.any():
+                i = int(np.flatnonzero(varies)[0])
+                raise DesignError(
+                    f"fpc varies within stratum {labels[h_codes[i]]!r} at stage "
+                    f"{s + 1} (row {i}); give one population size per stratum."
+                )
+            too_small = pop < npsu - 1e-9
+            if too_small.any():
+                h = int(np.flatnonzero(too_small)[0])
+                raise DesignError(
+                    f"fpc implies more than 100% sampling in stratum {labels[h]!r} "
+                    f"at stage {s + 1}: population {pop[h]:g} < sample {npsu[h]} "
+                    "clusters. Check that fpc holds population counts (or "
+                    "sampling fractions <= 1)."
+                )
+        stages.append(
+            Stage(strata=h_codes, cluster=c_codes, group=group, npsu=npsu,
+                  popsize=pop, strata_labels=labels)
+        )
+    return tuple(stages)
+
+
+def sample_sizes(stages: tuple[Stage, ...]) -> list[np.ndarray]:
+    """Per-row number of sampled clusters in the row's stratum, per stage."""
+    return [st.npsu[st.strata].astype(float) for st in stages]
+
+
+def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarray,
+               lonely_psu: str, stage_no: int) -> np.ndarray:
+    """Contribution of one stage (all groups) to the covariance matrix.
+
+    ``mult`` (per stratum) is the product of earlier sampling fractions.
+    """
+    p = x.shape[1]
+    H = stage.n_strata
+    npsu = stage.npsu.astype(float)
+    if stage.popsize is None:
+        f = np.ones(H)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(np.isinf(stage.popsize), 1.0,
+                         (stage.popsize - npsu) / stage.popsize)
+    certain = f < 1e-7
+    # which strata / clusters have rows in the (domain of the) data
+    clus_present = np.bincount(stage.cluster, weights=present.astype(float),
+                               minlength=stage.n_clusters) > 0
+    clus_stratum = np.zeros(stage.n_clusters, dtype=np.int64)
+    clus_stratum[stage.cluster] = stage.strata
+    nsub = np.bincount(clus_stratum[clus_present], minlength=H)
+    strat_present = nsub > 0
+    lonely = strat_present & (npsu == 1) & ~certain
+    if lonely.any() and lonely_psu == "fail":
+        labels = [str(stage.strata_labels[h]) for h in np.flatnonzero(lonely)]
+        shown = ", ".join(labels[:10]) + (" ..." if len(labels) > 10 else "")
+        raise DesignError(
+            f"{len(labels)} stratum/strata with only one PSU at stage {stage_no}: "
+            f"{shown}. Choose how to handle them with Design(..., lonely_psu="
+            "'remove'|'certainty'|'adjust'|'average') (R: options(survey.lonely.psu))."
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(npsu > 1, f * npsu / np.maximum(npsu - 1, 1), f)
+    scale = np.where(certain, 0.0, scale)
+    ok = strat_present & ~(lonely & (lonely_psu == "average"))
+    if lonely_psu in ("certainty", "remove"):
+        scale = np.where(lonely, 0.0, scale)
+    # "average": scale the sum over ok strata by nstrat/nokstrat within groups
+    group_of_stratum = np.zeros(H, dtype=np.int64)
+    group_of_stratum[stage.strata] = stage.group
+    G = int(stage.group.max()) + 1 if stage.group.size else 1
+    nstrat = np.bincount(group_of_stratum[strat_present], minlength=G).astype(float)
+    nok = np.bincount(group_of_stratum[ok], minlength=G).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gfac = nstrat / nok
+    factor = np.where(ok, scale * mult * gfac[group_of_stratum], 0.0)
+    # a group whose strata are all lonely under "average": R returns NaN
+    all_lonely = bool(np.any((nstrat > 0) & (nok == 0)))
+    if not np.any(factor):
+        return np.full((p, p), np.nan) if all_lonely else np.zeros((p, p))
+    totals = stage.cluster_totals(x)  # (n_clusters, p)
+    stotal = np.zeros((H, p))
+    np.add.at(stotal, clus_stratum, totals)
+    center = np.ones(H, dtype=bool)
+    if lonely_psu == "adjust":
+        center = ~(lonely & (nsub == 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(center[:, None], stotal / npsu[:, None], 0.0)
+    dev = totals - means[clus_stratum]
+    cf = factor[clus_stratum]
+    keep = cf != 0
+    dev = dev[keep]
+    v = (dev * cf[keep, None]).T @ dev
+    # clusters of the full design absent from a domain enter as zero totals
+    # (x is zero there), which is R's zero padding.
+    if all_lonely:
+        v[:] = np.nan
+    return v
+
+
+def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
+           lonely_psu: str) -> np.ndarray:
+    """Covariance of the column totals of ``x`` (R ``svyrecvar``).
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, p)
+        Weighted per-row contributions (zeros outside a domain).
+    stages : tuple of Stage
+    present : ndarray of bool, shape (n,)
+        Rows R would still hold (a domain of an uncalibrated design drops
+        rows; strata and clusters without such rows are skipped).
+    lonely_psu : str
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    if not present.all():
+        x = np.where(present[:, None], x, 0.0)
+    p = x.shape[1]
+    v = np.zeros((p, p))
+    mult = np.ones(stages[0].n_strata)
+    for s, stage in enumerate(stages):
+        if s > 0:
+            prev = stages[s - 1]
+            # multiplier per stage-s stratum = parent's multiplier * n/N
+            frac = prev.fraction * mult
+            parent_stratum = np.zeros(prev.n_clusters, dtype=np.int64)
+            parent_stratum[prev.cluster] = prev.strata
+            # stage-s strata are the stage-(s-1) clusters
+            mult_rows = frac[parent_stratum[stage.group]]
+            mult = np.zeros(stage.n_strata)
+            mult[stage.strata] = mult_rows
+            if not np.any(mult):
+                break
+        v = v + _stage_var(x, stage, present, mult, lonely_psu, s + 1)
+        if stage.popsize is None:
+            break
+    return v
