@@ -143,8 +143,29 @@ def test_domain_keeps_design(dclus1, apiclus1):
     assert res.df_resid == 9  # 12 districts with middle schools - 1 + 1 - 3
 
 
+POP_TYPES = pd.Series({"E": 4421.0, "H": 755.0, "M": 1018.0})
+POP_SCHWIDE = pd.Series({"No": 1072.0, "Yes": 5122.0})
+
+
+@pytest.mark.parametrize("key", ["clus1_raked", "clus1_poststrat", "clus1_linear_cal"])
+def test_calibrated_designs(dclus1, key):
+    # R: rake(dclus1, list(~stype, ~sch.wide), ...), postStratify(dclus1, ~stype, ...),
+    #    calibrate(dclus1, ~stype + api99, c(6194, 755, 1018, 3914069))
+    if key == "clus1_raked":
+        d = dclus1.rake({"stype": POP_TYPES, "sch.wide": POP_SCHWIDE})
+    elif key == "clus1_poststrat":
+        d = dclus1.poststratify("stype", POP_TYPES)
+    else:
+        d = dclus1.calibrate({"(Intercept)": 6194.0, ("stype", "H"): 755.0,
+                              ("stype", "M"): 1018.0, "api99": 3914069.0})
+    ref = GLM[key]
+    if "weights" in ref:
+        close(d.weights, ref["weights"], 1e-8)
+    check_glm(glm(d, "api00 ~ ell + meals + mobility"), ref, deff=False)
+
+
 def test_replicate_design_refits(dclus1):
-    rep = dclus1.as_replicate("JK1")  # R: as.svrepdesign(dclus1, type = "JK1")
+    rep = dclus1.replicate("jk1")  # R: as.svrepdesign(dclus1, type = "JK1")
     check_glm(glm(rep, "api00 ~ ell + meals + mobility"), GLM["jk1_gaussian"], deff=False)
     check_glm(glm(rep, "`sch.wide` ~ ell + meals", family="quasibinomial"), GLM["jk1_logit"],
               deff=False)
@@ -190,7 +211,7 @@ def test_olr_stratified(dstrat):
 
 
 def test_olr_replicate(dclus1):
-    res = olr(dclus1.as_replicate("JK1"), OLR_FORMULA)
+    res = olr(dclus1.replicate("jk1"), OLR_FORMULA)
     # R refits every replicate with MASS::polr (optim, reltol 1e-8): ~3e-5 agreement
     check_olr(res, OLR["jk1"], rtol_est=1e-4, rtol_se=1e-4)
 

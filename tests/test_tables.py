@@ -72,7 +72,7 @@ def test_svychisq(key, design, row, col, statistic, request):
 
 
 def test_svychisq_replicate(dclus1):
-    rep = dclus1.as_replicate("JK1")  # R: as.svrepdesign(dclus1, type = "JK1")
+    rep = dclus1.replicate("jk1")  # R: as.svrepdesign(dclus1, type = "JK1")
     for statistic in ("F", "Chisq", "Wald", "adjWald"):
         res = svychisq(rep, "sch.wide", "stype", statistic=statistic)
         ref = REF["jk1_schwide_stype"][statistic]

@@ -75,7 +75,10 @@ ref$clus1_domain_M <- glm_out(m_dom)
 ## 7. Calibrated designs: raking and post-stratification of dclus1
 pop.types <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
 pop.schwide <- data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))
-dclus1r <- rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide))
+## rake()'s default control (epsilon = 1 count, maxit = 10) stops before convergence
+## (weights off by ~3e-5); iterate to convergence so the weights are the reference
+dclus1r <- rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide),
+                control = list(maxit = 1000, epsilon = 1e-10, verbose = FALSE))
 ref$clus1_raked <- glm_out(svyglm(api00 ~ ell + meals + mobility, design = dclus1r))
 ref$clus1_raked$weights <- unname(weights(dclus1r))
 dclus1p <- postStratify(dclus1, ~stype, pop.types)
