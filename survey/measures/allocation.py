@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError, InputError
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
     "allocation_mean_shares",
     "allocation_top_k",
     "allocation_group_test",
-    "WaldTest",
+    "GroupComparison",
 ]
 
 _POLICIES = ("reject", "rescale", "flag")
@@ -53,8 +54,9 @@ def _parts_matrix(frame, columns):
     except (TypeError, ValueError) as exc:
         raise InputError(f"allocation columns {columns} must be numeric yen amounts ({exc})") from exc
     if np.any(y < 0):
-        row = frame.index[np.flatnonzero((y < 0).any(axis=1))[0]]
-        raise InputError(f"allocation amounts must be >= 0; found a negative amount", row=row)
+        i, j = np.argwhere(y < 0)[0]
+        raise InputError(f"allocation amounts must be >= 0 yen; found {y[i, j]:g}. Fix or blank "
+                         "the answer before estimating", row=frame.index[i], column=columns[j])
     return y
 
 
@@ -78,8 +80,12 @@ def _classify(y, total, tolerance):
     return missing, ok, off, sums
 
 
-def _resolve(frame, columns, total, policy, tolerance):
-    """(Y used, in-domain mask, counts) under a policy, rows kept in place."""
+def _resolve(frame, columns, total, policy, tolerance, active=None):
+    """(Y used, in-domain mask, counts) under a policy, rows kept in place.
+
+    ``active`` (default all rows) marks the rows of the design's domain
+    (positive weight); only they are counted and kept.
+    """
     if policy not in _POLICIES:
         raise InputError(f"policy must be one of {_POLICIES}; got {policy!r}")
     if not total > 0:
@@ -88,7 +94,9 @@ def _resolve(frame, columns, total, policy, tolerance):
         raise InputError(f"tolerance must be >= 0; got {tolerance!r}")
     y = _parts_matrix(frame, columns)
     missing, ok, off, sums = _classify(y, total, tolerance)
-    counts = {"rows": len(y), "valid": int(ok.sum()), "missing": int(missing.sum()),
+    if active is not None:
+        missing, ok, off = missing & active, ok & active, off & active
+    counts = {"rows": len(y) if active is None else int(active.sum()), "valid": int(ok.sum()), "missing": int(missing.sum()),
               "off_total": int(off.sum()), "rejected": 0, "rescaled": 0, "flagged": 0}
     keep = ok.copy()
     if policy == "reject":
@@ -159,11 +167,36 @@ def apply_total_policy(data, columns, *, total=1000, policy="reject", tolerance=
 
 # ---------------------------------------------------------------- linearisation
 def _check_design(design):
-    for attr in ("data", "weights", "score_vcov"):
-        if not hasattr(design, attr):
-            raise DesignError(f"expected a survey design (survey.design.Design); got "
-                              f"{type(design).__name__} without .{attr}")
+    """(data, weights) of a linearisation or replicate-weight design."""
+    ok = all(hasattr(design, a) for a in ("data", "weights")) and (
+        hasattr(design, "score_vcov") or hasattr(design, "replicate_vcov"))
+    if not ok:
+        raise DesignError(f"expected a survey design (survey.design.Design) with data, weights and "
+                          f"score_vcov or replicate weights; got {type(design).__name__}")
     return design.data, np.asarray(design.weights, dtype=float)
+
+
+def _is_replicate(design):
+    return bool(getattr(design, "is_replicate", False)) or (
+        hasattr(design, "replicate_weights") and not hasattr(design, "score_vcov"))
+
+
+def _prepare(design, columns, total, policy, tolerance):
+    """Apply the total policy on a design's domain and restrict the design to the rows kept.
+
+    Returns ``(design, frame, y, keep, counts)``; the design is
+    ``design.subset(keep)`` when rows are left out, so variances and degrees
+    of freedom are those of R ``subset(design, valid)``.
+    """
+    frame, w = _check_design(design)
+    active = w > 0
+    y, keep, counts = _resolve(frame, columns, total, policy, tolerance, active)
+    if not keep.any():
+        raise InputError(f"no respondent has a usable allocation under policy={policy!r} "
+                         f"(counts: {counts}); check the columns and the total")
+    if not np.array_equal(keep, active) and hasattr(design, "subset"):
+        design = design.subset(keep)
+    return design, frame, y, keep, counts
 
 
 def _domains(frame, by, keep):
@@ -184,29 +217,42 @@ def _domains(frame, by, keep):
     return groups, by
 
 
+def _domain_estimates(w, y, groups):
+    est = np.zeros((len(groups), y.shape[1]))
+    for g, (_, mask) in enumerate(groups):
+        wg = np.where(mask, w, 0.0)
+        est[g] = wg @ np.where(mask[:, None], y, 0.0) / wg.sum()
+    return est
+
+
 def domain_means(design, y, groups):
     """Weighted means of the columns of ``y`` in each domain with the joint covariance.
 
-    The influence of domain ``g``'s mean is ``w_i 1{i in g} (y_i - ybar_g) / W_g``
-    (zero outside ``g``), passed to ``design.score_vcov``; this is R ``svyby(...,
-    svymean, covmat=TRUE)``.  Returns ``(est (G, p), vcov (G p, G p), n (G,))``.
+    Linearisation: the influence of domain ``g``'s mean is ``w_i 1{i in g}
+    (y_i - ybar_g) / W_g`` (zero outside ``g``), passed to
+    ``design.score_vcov`` -- R ``svyby(..., svymean, covmat=TRUE)``.  For a
+    replicate-weight design the means are recomputed with every replicate
+    weight and ``design.replicate_vcov`` combines them.  Returns ``(est (G, p),
+    vcov (G p, G p), n (G,))``, ``vcov`` group-major.
     """
     _, w = _check_design(design)
     n, p = y.shape
-    z = np.zeros((n, len(groups) * p))
-    est = np.zeros((len(groups), p))
-    counts = np.zeros(len(groups), dtype=int)
-    for g, (_, mask) in enumerate(groups):
-        wg = np.where(mask, w, 0.0)
-        tot = wg.sum()
-        if tot <= 0:
-            raise InputError("a domain has no respondents with positive weight; drop the empty "
-                             "group or check the by column")
-        yg = np.where(mask[:, None], y, 0.0)
-        est[g] = wg @ yg / tot
-        z[:, g * p:(g + 1) * p] = wg[:, None] * (yg - est[g]) / tot
-        counts[g] = int(mask.sum())
-    vcov = np.asarray(design.score_vcov(z), dtype=float)
+    counts = np.array([int(mask.sum()) for _, mask in groups])
+    for key, mask in groups:
+        if np.where(mask, w, 0.0).sum() <= 0:
+            raise InputError(f"the domain {key} has no respondents with positive weight; drop "
+                             "the empty group or check the by column")
+    est = _domain_estimates(w, y, groups)
+    if _is_replicate(design):
+        wr = np.asarray(design.replicate_weights, dtype=float)
+        reps = np.array([_domain_estimates(wr[:, r], y, groups).ravel() for r in range(wr.shape[1])])
+        vcov = np.asarray(design.replicate_vcov(reps, est.ravel()), dtype=float)
+    else:
+        z = np.zeros((n, len(groups) * p))
+        for g, (_, mask) in enumerate(groups):
+            wg = np.where(mask, w, 0.0)
+            z[:, g * p:(g + 1) * p] = wg[:, None] * (np.where(mask[:, None], y, 0.0) - est[g]) / wg.sum()
+        vcov = np.asarray(design.score_vcov(z), dtype=float)
     return est, (vcov + vcov.T) / 2, counts
 
 
@@ -225,8 +271,7 @@ def _table(est, vcov, counts, groups, by, columns, level, *, scale=1.0):
 
 
 def _estimate(design, columns, by, level, total, policy, tolerance, transform):
-    frame, _ = _check_design(design)
-    y, keep, counts = _resolve(frame, columns, total, policy, tolerance)
+    design, frame, y, keep, counts = _prepare(design, columns, total, policy, tolerance)
     groups, by_cols = _domains(frame, by, keep)
     values = np.where(keep[:, None], transform(np.nan_to_num(y), total), 0.0)
     est, vcov, n = domain_means(design, values, groups)
@@ -318,7 +363,6 @@ def allocation_top_k(design, columns, *, k=3, method="bootstrap", replicates=500
         and ``rank_high`` are the 2.5 % and 97.5 % replicate quantiles
         (``"lower"``/``"higher"`` interpolation, so they are ranks).
     """
-    frame, w = _check_design(design)
     if not 1 <= k <= len(columns):
         raise InputError(f"k must be between 1 and the number of parts ({len(columns)}); got {k}")
     if hasattr(design, "replicate_weights"):
@@ -327,10 +371,11 @@ def allocation_top_k(design, columns, *, k=3, method="bootstrap", replicates=500
         if not hasattr(design, "replicate"):
             raise DesignError("the design cannot make replicate weights (no .replicate method)")
         rep = design.replicate(method, replicates=replicates, seed=seed)
+    rep, frame, y, keep, counts = _prepare(rep, columns, total, policy, tolerance)
+    w = np.asarray(rep.weights, dtype=float)
     wr = np.asarray(rep.replicate_weights, dtype=float)
     if wr.shape[0] != len(frame):
         raise DesignError(f"replicate weights have {wr.shape[0]} rows; the data has {len(frame)}")
-    y, keep, counts = _resolve(frame, columns, total, policy, tolerance)
     groups, by_cols = _domains(frame, by, keep)
     y = np.nan_to_num(y)
     rows = []
@@ -362,46 +407,46 @@ def _ranks(means):
 
 # ----------------------------------------------------------------- group tests
 @dataclass(frozen=True)
-class WaldTest:
-    """A design-based Wald test of equal group means.
+class GroupComparison:
+    """Design-based comparison of mean vectors between groups.
 
     Attributes
     ----------
-    statistic : float
-        The Wald chi-square ``d' (C V C')^-1 d``.
-    df : int
-        Its degrees of freedom (number of independent contrasts).
-    df_denom : float or None
-        Design degrees of freedom for the F version (``None`` when unknown).
-    p_value : float
-        From ``F(df, df_denom)`` on ``statistic / df`` when ``method="F"``
-        (R ``regTermTest(..., method="Wald")`` style), else chi-square.
-    method : str
+    test : survey.design.wald.WaldTest
+        Joint Wald test that every group's mean vector equals the first
+        group's (``F = chisq / ndf`` on ``(ndf, ddf)`` with the design degrees
+        of freedom, as R ``regTermTest``; chi-square when ``ddf`` is infinite).
     differences : pandas.DataFrame
-        Per-contrast table ``part, group, reference, estimate, se, ci_low,
-        ci_high, p_value`` (normal reference).
+        ``part, group, reference, estimate, se, ci_low, ci_high, p_value``:
+        each group minus the reference group, part by part (normal reference).
     """
 
-    statistic: float
-    df: int
-    df_denom: float | None
-    p_value: float
-    method: str
+    test: WaldTest
     differences: pd.DataFrame
 
+    @property
+    def statistic(self) -> float:
+        """The test statistic (F or chi-square)."""
+        return self.test.statistic
 
-def wald_between_groups(est, vcov, labels, group_keys, *, method="F", df_denom=None,
-                        drop_last=False, level=0.95):
-    """Wald test that all group mean vectors equal the first group's.
+    @property
+    def p_value(self) -> float:
+        """The joint test's p-value."""
+        return self.test.p
 
-    ``est`` is (G, p), ``vcov`` its (G p, G p) covariance.  With ``drop_last``
-    the last coordinate is left out of the joint test (for parts that add up to
-    a constant, whose covariance is singular); the per-part table keeps it.
+
+def compare_groups(est, vcov, labels, group_keys, *, df=None, drop_last=False, level=0.95):
+    """Contrast every group's mean vector with the first group's.
+
+    ``est`` is (G, p) and ``vcov`` its (G p, G p) covariance (group-major).
+    With ``drop_last`` the last coordinate is left out of the joint test (for
+    parts adding up to a constant, whose covariance is singular); the
+    per-part table keeps it.  ``df`` is the design df (``None``: chi-square).
     """
     g_count, p = est.shape
     if g_count < 2:
         raise InputError("a group comparison needs at least 2 groups with data")
-    rows, cmat = [], []
+    rows, cmat, names = [], [], []
     q = stats.norm.ppf(0.5 + level / 2)
     for g in range(1, g_count):
         for j in range(p):
@@ -413,36 +458,20 @@ def wald_between_groups(est, vcov, labels, group_keys, *, method="F", df_denom=N
                          "p_value": float(2 * stats.norm.sf(abs(d / s))) if s > 0 else np.nan})
             if not (drop_last and j == p - 1):
                 cmat.append(c)
-    cmat = np.array(cmat)
-    diff = cmat @ est.ravel()
-    cv = cmat @ vcov @ cmat.T
-    stat = float(diff @ np.linalg.pinv(cv, hermitian=True) @ diff)
-    df = int(np.linalg.matrix_rank(cv))
-    if method == "F":
-        if df_denom is None:
-            raise DesignError("method='F' needs the design degrees of freedom; use method='chisq'")
-        pval = float(stats.f.sf(stat / df, df, df_denom))
-    elif method == "chisq":
-        pval = float(stats.chi2.sf(stat, df))
-    else:
-        raise InputError(f"method must be 'F' or 'chisq'; got {method!r}")
-    return WaldTest(stat, df, df_denom, pval, method, pd.DataFrame(rows))
+                names.append(f"{group_keys[g]} - {group_keys[0]}: {labels[j]}")
+    coef_names = [f"{k}:{lab}" for k in group_keys for lab in labels]
+    test = wald_test(pd.Series(est.ravel(), index=coef_names), vcov,
+                     pd.DataFrame(np.array(cmat), index=names, columns=coef_names),
+                     df=np.inf if df is None else df)
+    return GroupComparison(test, pd.DataFrame(rows))
 
 
-def design_df(design, mask=None):
-    """Design degrees of freedom (R ``degf``) of the rows in ``mask``, or None if unknown.
-
-    With a mask the design is first restricted by ``design.subset(mask)``, as
-    R's ``degf(subset(design, mask))``.
-    """
-    if mask is not None and not np.all(mask) and hasattr(design, "subset"):
-        design = design.subset(np.asarray(mask, dtype=bool))
-    for name in ("degf", "df_residual", "df"):
-        value = getattr(design, name, None)
-        if value is not None:
-            value = value() if callable(value) else value
-            return float(value)
-    return None
+def design_df(design):
+    """Design degrees of freedom (R ``degf``), or None if the design does not say."""
+    value = getattr(design, "degf", None)
+    if value is None:
+        return None
+    return float(value() if callable(value) else value)
 
 
 def allocation_group_test(design, columns, *, by, method="F", level=0.95, total=1000,
@@ -454,19 +483,25 @@ def allocation_group_test(design, columns, *, by, method="F", level=0.95, total=
     others and is left out of the joint test (any part could be; the
     statistic does not change).
 
+    Parameters
+    ----------
+    method : {"F", "chisq"}, keyword-only
+        ``"F"``: ``chisq / ndf`` on ``F(ndf, degf)`` with the design degrees
+        of freedom of the rows used (R ``regTermTest``); ``"chisq"``: the
+        chi-square on ``ndf``.
+
     Returns
     -------
-    WaldTest
-        With ``method="F"`` the p-value is from ``F(df, degf(design))`` on
-        ``statistic / df``, as R ``regTermTest(..., method="Wald")``; the
-        statistic equals ``t(d) solve(C V C') d`` computed from R ``svyby(...,
-        covmat=TRUE)``.
+    GroupComparison
+        The chi-square equals ``t(d) solve(C V C') d`` from R ``svyby(...,
+        svymean, covmat=TRUE)`` with ``C`` the group contrasts.
     """
-    frame, _ = _check_design(design)
-    y, keep, _ = _resolve(frame, columns, total, policy, tolerance)
+    if method not in ("F", "chisq"):
+        raise InputError(f"method must be 'F' or 'chisq'; got {method!r}")
+    design, frame, y, keep, _ = _prepare(design, columns, total, policy, tolerance)
     groups, _ = _domains(frame, by, keep)
     est, vcov, _ = domain_means(design, np.where(keep[:, None], np.nan_to_num(y), 0.0), groups)
     keys = [k[0] if len(k) == 1 else k for k, _ in groups]
-    return wald_between_groups(est, vcov, list(columns), keys, method=method,
-                               df_denom=design_df(design, keep) if method == "F" else None,
-                               drop_last=policy != "flag", level=level)
+    return compare_groups(est, vcov, list(columns), keys,
+                          df=design_df(design) if method == "F" else None,
+                          drop_last=policy != "flag", level=level)

@@ -31,8 +31,8 @@ from scipy import stats
 from skbio.stats import composition as _skc
 
 from survey.errors import InputError
-from survey.measures.allocation import (WaldTest, _check_design, _domains, _resolve,
-                                        design_df, domain_means, wald_between_groups)
+from survey.measures.allocation import (_domains, _prepare, compare_groups,
+                                        design_df, domain_means)
 
 __all__ = [
     "closure",
@@ -126,12 +126,10 @@ def ilr(x):
 
 
 def _replaced(design, columns, delta, total, policy, tolerance):
-    frame, _ = _check_design(design)
-    y, keep, counts = _resolve(frame, columns, total, policy, tolerance)
+    design, frame, y, keep, counts = _prepare(design, columns, total, policy, tolerance)
     logs = np.zeros_like(y)
-    if keep.any():
-        logs[keep] = np.log(multiplicative_replacement(y[keep], delta=delta, total=total))
-    return frame, keep, logs, counts
+    logs[keep] = np.log(multiplicative_replacement(y[keep], delta=delta, total=total))
+    return design, frame, keep, logs, counts
 
 
 def closed_geometric_mean(design, columns, *, delta=1.0, by=None, level=0.95, total=1000,
@@ -151,7 +149,7 @@ def closed_geometric_mean(design, columns, *, delta=1.0, by=None, level=0.95, to
         ``attrs["delta"]`` and ``attrs["total_policy"]``.  The estimates of each
         group add up to ``total``.
     """
-    frame, keep, logs, counts = _replaced(design, columns, delta, total, policy, tolerance)
+    design, frame, keep, logs, counts = _replaced(design, columns, delta, total, policy, tolerance)
     groups, by_cols = _domains(frame, by, keep)
     est, vcov, n = domain_means(design, logs, groups)
     d = len(columns)
@@ -209,20 +207,21 @@ def ilr_group_test(design, columns, *, by, delta=1.0, method="F", level=0.95, to
 
     Returns
     -------
-    WaldTest
+    GroupComparison
         ``differences`` lists the per-coordinate contrasts (parts named
         ``ilr1..ilr{D-1}``).  With ``method="F"`` the p-value uses
         ``F(df, degf)`` with the design degrees of freedom of the rows used;
         the statistic equals the one from R ``svyby(~ilr1+..., ~g, design,
         svymean, covmat=TRUE)``.
     """
-    frame, keep, logs, _ = _replaced(design, columns, delta, total, policy, tolerance)
+    design, frame, keep, logs, _ = _replaced(design, columns, delta, total, policy, tolerance)
     coords = np.zeros((len(frame), len(columns) - 1))
     coords[keep] = ilr(np.exp(logs[keep]))
     groups, _ = _domains(frame, by, keep)
     est, vcov, _ = domain_means(design, coords, groups)
     keys = [k[0] if len(k) == 1 else k for k, _ in groups]
     labels = [f"ilr{k}" for k in range(1, len(columns))]
-    df_denom = design_df(design, keep) if method == "F" else None
-    return wald_between_groups(est, vcov, labels, keys, method=method, df_denom=df_denom,
-                               level=level)
+    if method not in ("F", "chisq"):
+        raise InputError(f"method must be 'F' or 'chisq'; got {method!r}")
+    return compare_groups(est, vcov, labels, keys,
+                          df=design_df(design) if method == "F" else None, level=level)

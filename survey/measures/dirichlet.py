@@ -180,6 +180,39 @@ class _Model:
         return ll_i, score, h
 
 
+class _Fitter:
+    """Trust-region Newton fit on standardised covariates, mapped back to the original scale."""
+
+    def __init__(self, kind, mats, d, base, logy, max_iter):
+        backs, scaled = [], []
+        for mat in mats:
+            shift = np.r_[0.0, mat[:, 1:].mean(axis=0)]
+            scale = np.r_[1.0, mat[:, 1:].std(axis=0)]
+            shift[scale == 0], scale[scale == 0] = 0.0, 1.0
+            t = np.diag(1.0 / scale)
+            t[0, 1:] = -shift[1:] / scale[1:]
+            backs.append(t)
+            scaled.append((mat - shift) / scale)
+        self.backs, self.logy, self.max_iter = backs, logy, max_iter
+        self.scaled_model = _Model(kind, scaled, d, base)
+
+    def fit(self, w, start):
+        m, logy = self.scaled_model, self.logy
+        res = optimize.minimize(
+            lambda t: -float(w @ m.evaluate(t, logy, w)[0]), start,
+            jac=lambda t: -(w @ m.evaluate(t, logy, w)[1]),
+            hess=lambda t: -m.evaluate(t, logy, w, hessian=True)[2],
+            method="trust-exact", options={"maxiter": self.max_iter, "gtol": 1e-9})
+        grad_max = float(np.max(np.abs(res.jac)))
+        if not np.isfinite(res.fun) or grad_max > 1e-5 * max(1.0, abs(res.fun)):
+            raise ConvergenceError(f"Dirichlet regression did not converge after {res.nit} iterations "
+                                   f"(max |gradient| {grad_max:.3g}; {res.message}); try rescaling "
+                                   "covariates, fewer terms or a larger max_iter")
+        off = m.offsets
+        theta = np.concatenate([t @ res.x[a:b] for t, a, b in zip(self.backs, off[:-1], off[1:])])
+        return theta, int(res.nit), res.x
+
+
 def _start(model, y, w):
     """Moment start: intercepts from the weighted mean and the first part's variance."""
     wn = w / w.sum()
@@ -277,10 +310,10 @@ def _resolve_source(source, weights):
         if w.shape != (len(frame),):
             raise InputError(f"weights has shape {w.shape}; expected ({len(frame)},)")
         return frame, w, False
-    for attr in ("data", "weights", "score_vcov"):
-        if not hasattr(source, attr):
-            raise DesignError(f"source must be a pandas DataFrame or a survey design; got "
-                              f"{type(source).__name__} without .{attr}")
+    if not (hasattr(source, "data") and hasattr(source, "weights") and (
+            hasattr(source, "score_vcov") or hasattr(source, "replicate_vcov"))):
+        raise DesignError(f"source must be a pandas DataFrame or a survey design (data, weights, "
+                          f"score_vcov or replicate weights); got {type(source).__name__}")
     if weights is not None:
         raise DesignError("weights= is for data frame fits; a design brings its own weights")
     return source.data, np.asarray(source.weights, dtype=float), True
@@ -350,11 +383,16 @@ def dirichlet_regression(source, columns, *, covariates=(), model="common", prec
     else:
         raise InputError(f"base {base!r} is not one of the parts {columns}")
     used = list(dict.fromkeys(columns + covariates + precision))
-    keep = frame[used].notna().all(axis=1).to_numpy() & np.isfinite(w_all)
-    if is_design and not keep.all():
-        raise DesignError(f"{int((~keep).sum())} rows have missing parts or covariates; subset "
-                          "the design (design.subset(mask)) before fitting so the variance keeps "
-                          "the full design")
+    complete = frame[used].notna().all(axis=1).to_numpy() & np.isfinite(w_all)
+    if is_design:
+        # the domain is the rows with positive weight (design.subset gives the others weight 0)
+        keep = w_all > 0
+        if np.any(keep & ~complete):
+            raise DesignError(f"{int((keep & ~complete).sum())} rows of the design have missing parts "
+                              "or covariates; restrict the design first with design.subset(mask) "
+                              "so the variance keeps the full design")
+    else:
+        keep = complete
     if np.any(w_all[keep] < 0):
         raise InputError("weights must be non-negative")
     sub, w = frame.loc[keep], w_all[keep]
@@ -371,47 +409,25 @@ def dirichlet_regression(source, columns, *, covariates=(), model="common", prec
         levels.update(found)
         mats.append(mat)
         terms.append(names)
-    # Standardise numeric columns for the optimiser; map the estimate back afterwards.
-    backs, scaled = [], []
-    for mat in mats:
-        shift = np.r_[0.0, mat[:, 1:].mean(axis=0)]
-        scale = np.r_[1.0, mat[:, 1:].std(axis=0)]
-        shift[scale == 0], scale[scale == 0] = 0.0, 1.0
-        t = np.diag(1.0 / scale)
-        t[0, 1:] = -shift[1:] / scale[1:]
-        backs.append(t)
-        scaled.append((mat - shift) / scale)
-    fit_model = _Model(model, scaled, d, base_idx)
-
-    def fun(theta):
-        return -float(w @ fit_model.evaluate(theta, logy, w)[0])
-
-    def jac(theta):
-        return -(w @ fit_model.evaluate(theta, logy, w)[1])
-
-    def hess(theta):
-        return -fit_model.evaluate(theta, logy, w, hessian=True)[2]
-
-    res = optimize.minimize(fun, _start(fit_model, y, w), jac=jac, hess=hess, method="trust-exact",
-                            options={"maxiter": max_iter, "gtol": 1e-9})
-    grad_max = float(np.max(np.abs(res.jac)))
-    if not np.isfinite(res.fun) or grad_max > 1e-5 * max(1.0, abs(res.fun)):
-        raise ConvergenceError(f"Dirichlet regression did not converge after {res.nit} iterations "
-                               f"(max |gradient| {grad_max:.3g}; {res.message}); try rescaling "
-                               "covariates, fewer terms or a larger max_iter")
-    off = fit_model.offsets
-    theta = np.concatenate([t @ res.x[a:b] for t, a, b in zip(backs, off[:-1], off[1:])])
+    fitter = _Fitter(model, mats, d, base_idx, logy, max_iter)
+    theta, nit, scaled_opt = fitter.fit(w, _start(fitter.scaled_model, y, w))
     final = _Model(model, mats, d, base_idx)
     ll_i, score, h = final.evaluate(theta, logy, w, hessian=True)
     try:
         info_inv = np.linalg.inv(-h)
     except np.linalg.LinAlgError as exc:
         raise ConvergenceError("the observed information is singular; the model is not identified") from exc
-    if is_design:
-        v = np.asarray(source.score_vcov(w[:, None] * score), dtype=float)
-        vcov, method = info_inv @ v @ info_inv, "pseudo-ml (design-based)"
-    else:
+    if not is_design:
         vcov, method = info_inv, "ml"
+    elif getattr(source, "is_replicate", False) or not hasattr(source, "score_vcov"):
+        wr = np.asarray(source.replicate_weights, dtype=float)[keep]
+        reps = np.array([fitter.fit(wr[:, r], scaled_opt)[0] for r in range(wr.shape[1])])
+        vcov, method = np.asarray(source.replicate_vcov(reps, theta), dtype=float), "pseudo-ml (replicate weights)"
+    else:
+        z = np.zeros((len(frame), len(theta)))
+        z[keep] = w[:, None] * score
+        v = np.asarray(source.score_vcov(z), dtype=float)
+        vcov, method = info_inv @ v @ info_inv, "pseudo-ml (design-based)"
     vcov = (vcov + vcov.T) / 2
     se = np.sqrt(np.diag(vcov))
     z = theta / se
@@ -427,6 +443,6 @@ def dirichlet_regression(source, columns, *, covariates=(), model="common", prec
     return DirichletFit(
         coefficients=coef, vcov=pd.DataFrame(vcov, index=labels, columns=labels),
         loglik=float(w @ ll_i), n=int(keep.sum()), n_params=len(theta), parts=tuple(columns),
-        model=model, method=method, transformed=transformed, iterations=int(res.nit),
+        model=model, method=method, transformed=transformed, iterations=nit,
         _spec={"blocks": blocks, "levels": levels, "base": base_idx},
     )

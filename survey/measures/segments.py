@@ -32,7 +32,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances
 
 from survey.errors import InputError
-from survey.measures.allocation import _check_design, _domains, _resolve, domain_means
+from survey.measures.allocation import _domains, _prepare, domain_means
 from survey.measures.compositional import clr, multiplicative_replacement
 
 __all__ = ["SegmentResult", "allocation_segments", "weighted_silhouette",
@@ -172,10 +172,9 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     """
     if criterion not in _CRITERIA:
         raise InputError(f"criterion must be one of {_CRITERIA}; got {criterion!r}")
-    frame, w_all = _check_design(design)
     columns = list(columns)
-    y, keep, _ = _resolve(frame, columns, total, policy, tolerance)
-    keep = keep & (w_all > 0)
+    design, frame, y, keep, _ = _prepare(design, columns, total, policy, tolerance)
+    w_all = np.asarray(design.weights, dtype=float)
     idx = np.flatnonzero(keep)
     ks = sorted({int(k) for k in k_range})
     if not ks or ks[0] < 2 or ks[-1] >= len(idx):

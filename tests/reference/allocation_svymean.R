@@ -63,6 +63,9 @@ out$threshold300 <- est(svymean(f("t_"), valid))
 out$mean_shares_flag <- est(svymean(f("s_"), subset(des, kept_flag)))
 out$means_flag <- est(svymean(f(""), subset(des, kept_flag)))
 out$means_rescale <- est(svymean(f("r_"), subset(des, kept_flag)))
+## replicate weights: stratified jackknife (JKn), then the valid domain
+jkn <- as.svrepdesign(des, type = "JKn")
+out$means_jkn <- est(svymean(f(""), subset(jkn, valid)))
 
 ## by age: svyby with the full covariance, and the Wald test of equal means
 by_age <- svyby(f(""), ~age, valid, svymean, covmat = TRUE)
