@@ -1,0 +1,43 @@
+"""Synthetic Asaka population, survey waves and contractor deliveries.
+
+The simulator builds an adult population with known answers (so true
+population values are exact), draws a mailed sample with age-dependent
+non-response, and writes what a contractor delivers (CP932 CSV, Japanese
+headers, realistic defects).  Assumptions: ``data/SIMULATION.md``.
+"""
+from survey.simulate.answers import simulate_answers
+from survey.simulate.defects import DEFECT_KINDS, Defect, inject_defect
+from survey.simulate.delivery import cp932_text, delivery_headers, to_delivery
+from survey.simulate.large import write_large_delivery
+from survey.simulate.population import population_margins, simulate_population
+from survey.simulate.truth import population_truth
+from survey.simulate.wave import (
+    BUNDLED_DEFECTS,
+    DEFAULT_SHIFTS,
+    POPULATION_SEED,
+    SimulatedWave,
+    run_simulate,
+    simulate_wave,
+    write_wave,
+)
+
+__all__ = [
+    "simulate_population",
+    "population_margins",
+    "simulate_answers",
+    "population_truth",
+    "simulate_wave",
+    "write_wave",
+    "run_simulate",
+    "write_large_delivery",
+    "inject_defect",
+    "to_delivery",
+    "delivery_headers",
+    "cp932_text",
+    "SimulatedWave",
+    "Defect",
+    "DEFECT_KINDS",
+    "BUNDLED_DEFECTS",
+    "DEFAULT_SHIFTS",
+    "POPULATION_SEED",
+]

@@ -1,0 +1,275 @@
+"""One survey wave: mailed sample, non-response, delivery, truth.
+
+``simulate_wave`` draws a simple random sample of the population, lets
+people answer with a probability that rises with age, turns the respondents'
+answers into the contractor's delivery and injects the bundled list of
+realistic defects.  ``write_wave`` writes the three bundled files;
+``run_simulate`` is what ``survey simulate`` calls.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import SurveyError
+from survey.simulate.answers import BASE_TARGETS, check_supported, simulate_answers
+from survey.simulate.comments import draw_comments
+from survey.simulate.defects import Defect, inject_defect
+from survey.simulate.delivery import reported_attributes, to_delivery, write_delivery
+from survey.simulate.population import make_rng, population_margins, simulate_population
+from survey.simulate.truth import population_truth
+
+__all__ = [
+    "POPULATION_SEED",
+    "DEFAULT_SHIFTS",
+    "BUNDLED_DEFECTS",
+    "SimulatedWave",
+    "simulate_wave",
+    "write_wave",
+    "run_simulate",
+    "default_questionnaire_path",
+]
+
+# Every wave samples the same register frame (see data/SIMULATION.md).
+POPULATION_SEED = 2025
+# Changes of the population values against the FY2025 baselines, per wave:
+# indicator ids add to the baseline, "response" multiplies response propensities.
+DEFAULT_SHIFTS: Mapping[str, Mapping[str, float]] = {
+    "FY2030": {"satisfaction_index": 0.01, "park_use": 1.0, "response": 0.95},
+}
+# Response propensity by age band; women x1.06, men x0.94, 内間木 x1.05.
+RESPONSE_AGE = np.array([0.25, 0.33, 0.41, 0.49, 0.56, 0.60])
+RESPONSE_SEX = np.array([0.94, 1.06])
+RESPONSE_DISTRICT = np.array([1.05, 1.0, 1.0, 1.0, 1.0])
+# (kind, question or None) injected into every simulated delivery, in this order.
+BUNDLED_DEFECTS = (
+    ("fullwidth_digits", "years_lived"), ("fullwidth_digits", "years_lived"),
+    ("fullwidth_digits", "allocation"), ("fullwidth_digits", "allocation"),
+    ("multi_over_limit", "activity"),
+    ("allocation_total", None), ("allocation_total", None), ("allocation_total", None),
+    ("duplicate_id", None),
+    ("out_of_range_code", "satisfaction"),
+    ("skip_violation", "park_reason"),
+    ("personal_info", "comment"), ("personal_info", "comment"),
+)
+_SHIFT_KEYS = ("satisfaction_index", "park_use", "response")
+
+
+@dataclass(frozen=True)
+class SimulatedWave:
+    """A simulated survey wave.
+
+    Attributes
+    ----------
+    wave : str
+        Fiscal-year label, e.g. ``"FY2025"``.
+    seed : int
+        Seed of the wave (answers, sample, response, reporting, defects).
+    questionnaire : Questionnaire
+    population : DataFrame
+        The answered population (register attributes + every answer).
+    mailed : DataFrame
+        The mailed sample: ``person_id``, register attributes, ``responded``,
+        ``respondent_id`` (empty string for non-respondents).
+    respondents : DataFrame
+        Clean tidy answers of the respondents, in delivery order (before the
+        defects), attributes as reported.
+    delivery : DataFrame
+        The delivered text frame, defects included.
+    truth : dict
+        True population values and the wave's metadata (JSON-ready).
+    margins : DataFrame
+        Population counts by district x age band x sex.
+    defects : tuple of Defect
+    """
+
+    wave: str
+    seed: int
+    questionnaire: Any
+    population: pd.DataFrame = field(repr=False)
+    mailed: pd.DataFrame = field(repr=False)
+    respondents: pd.DataFrame = field(repr=False)
+    delivery: pd.DataFrame = field(repr=False)
+    truth: dict = field(repr=False)
+    margins: pd.DataFrame = field(repr=False)
+    defects: tuple[Defect, ...] = ()
+
+
+def default_questionnaire_path() -> Path:
+    """``questionnaires/midori_2025.yaml`` of the source tree."""
+    return Path(__file__).resolve().parents[2] / "questionnaires" / "midori_2025.yaml"
+
+
+def _targets(questionnaire, shift: Mapping[str, float]) -> dict:
+    """Answer-model targets: indicator baselines of the questionnaire + shift."""
+    targets = dict(BASE_TARGETS)
+    for ind in questionnaire.indicators:
+        if ind.get("question") in targets and ind.get("baseline") is not None:
+            targets[ind["question"]] = float(ind["baseline"])
+    by_indicator = {ind.get("id"): ind.get("question") for ind in questionnaire.indicators}
+    for key, delta in shift.items():
+        if key == "response":
+            continue
+        question = by_indicator.get(key, "satisfaction" if key == "satisfaction_index" else key)
+        targets[question] = targets[question] + float(delta)
+    return {k: round(v, 10) for k, v in targets.items()}
+
+
+def _check_shift(shift) -> dict:
+    shift = dict(shift or {})
+    unknown = sorted(set(shift) - set(_SHIFT_KEYS))
+    if unknown:
+        raise SurveyError(f"unknown shift keys {unknown}; use {list(_SHIFT_KEYS)}, e.g. "
+                          "{'satisfaction_index': 0.01, 'park_use': 1.0, 'response': 0.95}")
+    if "response" in shift and not 0 < float(shift["response"]) <= 1.6:
+        raise SurveyError(f"shift['response'] multiplies response propensities and must be in (0, 1.6], "
+                          f"got {shift['response']!r}")
+    return shift
+
+
+def simulate_wave(questionnaire, *, seed: int, mailed: int = 3000, population: pd.DataFrame | None = None,
+                  wave: str = "FY2025", shift: Mapping[str, float] | None = None) -> SimulatedWave:
+    """Simulate one mailed survey wave with known population values.
+
+    Parameters
+    ----------
+    questionnaire : Questionnaire
+        ``load_questionnaire("questionnaires/midori_2025.yaml")``.
+    seed : int
+        Seed of ``Generator(PCG64(seed))``; same seed, identical wave.
+    mailed : int, default 3000
+        Questionnaires mailed (simple random sample without replacement).
+    population : DataFrame, optional
+        From :func:`simulate_population`; default the register frame of
+        seed :data:`POPULATION_SEED` (120,000 adults).
+    wave : str, default "FY2025"
+    shift : mapping, optional
+        Changes against the FY2025 baselines: ``satisfaction_index`` and
+        ``park_use`` (added to the calibration targets), ``response``
+        (multiplies response propensities).  Default
+        ``DEFAULT_SHIFTS.get(wave, {})``; pass ``{}`` for none.
+
+    Returns
+    -------
+    SimulatedWave
+    """
+    check_supported(questionnaire)
+    q = questionnaire
+    shift = _check_shift(DEFAULT_SHIFTS.get(wave, {}) if shift is None else shift)
+    if population is None:
+        population = simulate_population(seed=POPULATION_SEED)
+    n_pop = len(population)
+    if not isinstance(mailed, (int, np.integer)) or not 50 <= mailed <= n_pop:
+        raise SurveyError(f"mailed must be an integer between 50 and the population size {n_pop}, got {mailed!r}")
+    root = make_rng(seed)
+    s_answers, s_sample, s_response, s_report, s_defects = root.spawn(5)
+    targets = _targets(q, shift)
+    answered, intercepts = simulate_answers(population.reset_index(drop=True), q, rng=s_answers, targets=targets)
+
+    picked = np.sort(s_sample.choice(n_pop, size=int(mailed), replace=False))
+    sample = answered.iloc[picked].reset_index(drop=True)
+    a, sx, d = (sample[c].to_numpy() - 1 for c in ("age_band", "sex", "district"))
+    propensity = RESPONSE_AGE[a] * RESPONSE_SEX[sx] * RESPONSE_DISTRICT[d] * float(shift.get("response", 1.0))
+    responded = s_response.random(len(sample)) < np.minimum(propensity, 1.0)
+    returned = np.flatnonzero(responded)[s_response.permutation(int(responded.sum()))]  # order of return
+    width = max(4, len(str(len(returned))))
+    ids = np.full(len(sample), "", dtype=object)
+    ids[returned] = [f"{i:0{width}d}" for i in range(1, len(returned) + 1)]
+    mailed_frame = sample[["person_id", "sex", "age_band", "district", "children"]].assign(
+        responded=responded, respondent_id=ids)
+
+    resp = sample.iloc[returned].reset_index(drop=True)
+    reported = reported_attributes(resp, q, s_report)
+    tidy = resp.assign(**reported)
+    tidy[q.respondent_id] = ids[returned]
+    tidy[q["comment"].id] = draw_comments(s_report, len(tidy))
+    respondents = tidy[list(q.columns)]
+    delivery = to_delivery(respondents, q)
+
+    defects = []
+    for kind, column in BUNDLED_DEFECTS:
+        delivery, defect = inject_defect(delivery, kind, questionnaire=q, seed=s_defects, column=column,
+                                         exclude={x.row for x in defects})
+        defects.append(defect)
+
+    truth = {
+        "wave": wave,
+        "seed": int(seed),
+        "questionnaire": {"id": q.id, "version": q.version, "sha256": q.sha256},
+        "shift": shift,
+        "calibration": {"targets": targets, "intercepts": {k: round(v, 10) for k, v in intercepts.items()}},
+        "indicators": {},
+        **population_truth(answered, q),
+        "fielding": {
+            "mailed": int(mailed),
+            "returned": int(len(returned)),
+            "response_rate": round(len(returned) / int(mailed), 10),
+            "returned_by_age_band": {str(k): int(((a + 1 == k) & responded).sum()) for k in range(1, 7)},
+            "mailed_by_age_band": {str(k): int((a + 1 == k).sum()) for k in range(1, 7)},
+        },
+        "defects": [x.to_dict() for x in defects],
+    }
+    for ind in q.indicators:
+        key = {"satisfaction": "satisfaction_index", "park_use": "park_use"}.get(ind.get("question"))
+        if key:
+            truth["indicators"][ind["id"]] = truth[key]["overall"]
+    return SimulatedWave(
+        wave=wave, seed=int(seed), questionnaire=q, population=answered, mailed=mailed_frame,
+        respondents=respondents, delivery=delivery, truth=truth,
+        margins=population_margins(population, q), defects=tuple(defects),
+    )
+
+
+def _year(wave: str) -> str:
+    digits = re.findall(r"\d{4}", wave)
+    if not digits:
+        raise SurveyError(f"wave {wave!r} holds no four-digit year; use a label like 'FY2025'")
+    return digits[0]
+
+
+def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None) -> dict[str, Path]:
+    """Write a wave's delivery, margins and truth.
+
+    Files (``name`` defaults to ``<questionnaire id>_<year>``):
+
+    * ``<out_dir>/raw/<name>_sample.csv``: the delivery, CP932, CRLF;
+    * ``<out_dir>/<questionnaire id>_margins.csv``: UTF-8, LF;
+    * ``<out_dir>/<name>_truth.json``: UTF-8, LF, 1-space indent.
+
+    Returns
+    -------
+    dict
+        ``{"delivery": path, "margins": path, "truth": path}``.
+    """
+    q = wave.questionnaire
+    name = name or f"{q.id}_{_year(wave.wave)}"
+    out = Path(out_dir)
+    paths = {
+        "delivery": out / "raw" / f"{name}_sample.csv",
+        "margins": out / f"{q.id}_margins.csv",
+        "truth": out / f"{name}_truth.json",
+    }
+    write_delivery(wave.delivery, paths["delivery"])
+    paths["margins"].write_bytes(wave.margins.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    text = json.dumps(wave.truth, ensure_ascii=False, indent=1) + "\n"
+    paths["truth"].write_bytes(text.encode("utf-8"))
+    return paths
+
+
+def run_simulate(out_dir, *, seed: int, wave: str = "FY2025", questionnaire_path=None,
+                 mailed: int = 3000) -> dict[str, Path]:
+    """Simulate a wave and write its files (what ``survey simulate`` runs).
+
+    ``survey simulate --seed 2025 --out data`` gives the bundled FY2025
+    files; ``--seed 2030 --wave FY2030`` the FY2030 wave.
+    """
+    from survey.questionnaire import load_questionnaire
+
+    q = load_questionnaire(questionnaire_path or default_questionnaire_path())
+    return write_wave(simulate_wave(q, seed=seed, mailed=mailed, wave=wave), out_dir)
