@@ -21,9 +21,10 @@ from survey.errors import DesignError
 from survey.intake.normalise import condition_mask
 from survey.questionnaire import Question, Questionnaire
 
-__all__ = ["FREQUENCY_COLUMNS", "frequencies", "crosstab_question", "NO_ANSWER_LABEL"]
+__all__ = ["FREQUENCY_COLUMNS", "frequencies", "crosstab_question", "NO_ANSWER_LABEL", "TOTAL_LABEL"]
 
 NO_ANSWER_LABEL = "無回答"
+TOTAL_LABEL = "全体"
 FREQUENCY_COLUMNS = ["question", "code", "label", "n", "weighted_n", "percent", "unweighted_percent", "base_n"]
 
 
@@ -111,21 +112,29 @@ def _find(questionnaire: Questionnaire, question: str) -> Question:
 
 
 def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire, question: str, by: str) -> pd.DataFrame:
-    """クロス集計: rows = levels of the attribute ``by`` (表側), columns = levels
-    of ``question``; unweighted base n per row and weighted row % per cell."""
+    """クロス集計 in long form: one row per (group of ``by``, level of ``question``).
+
+    Columns: ``question, by, group, level, n`` (unweighted count in the cell),
+    ``percent`` (weighted row proportion, 0–1), ``base_n`` (unweighted
+    respondents in the group who were asked).  Respondents whose ``by`` is
+    missing form the group 無回答; the first group, 全体, is everyone asked.
+    """
     q_by = questionnaire[by]
+    q = _find(questionnaire, question)
     w = np.asarray(weights, dtype=float)
+    asked = _asked(q, data)
+    labels, _codes, mat = _level_matrix(q, data)
+    group = data[by].to_numpy(dtype=float)
     out = []
-    for q in [_find(questionnaire, question)]:
-        asked = _asked(q, data)
-        labels, codes, mat = _level_matrix(q, data)
-        group = data[by].to_numpy(dtype=float)
-        for code, glabel in list(q_by.codes.items()) + [(None, NO_ANSWER_LABEL)]:
+    for code, glabel in [("all", TOTAL_LABEL)] + list(q_by.codes.items()) + [(None, NO_ANSWER_LABEL)]:
+        if code == "all":
+            in_group = asked
+        else:
             in_group = asked & (np.isnan(group) if code is None else group == code)
-            base_n = int(in_group.sum())
-            base_w = float(w[in_group].sum())
-            row = {"question": q.id, "by": by, "group": glabel, "base_n": base_n}
-            for label, col in zip(labels, mat.T):
-                row[label] = float(w[in_group & col].sum()) / base_w if base_w > 0 else np.nan
-            out.append(row)
-    return pd.DataFrame(out)
+        base_n = int(in_group.sum())
+        base_w = float(w[in_group].sum())
+        for label, col in zip(labels, mat.T):
+            cell = in_group & col
+            out.append((q.id, by, glabel, label, int(cell.sum()),
+                        float(w[cell].sum()) / base_w if base_w > 0 else np.nan, base_n))
+    return pd.DataFrame(out, columns=["question", "by", "group", "level", "n", "percent", "base_n"])

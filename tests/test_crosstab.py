@@ -1,0 +1,79 @@
+import numpy as np
+import pandas as pd
+
+from survey.measures.frequencies import crosstab_question, frequencies
+from survey.report.crosstab import crosstab_block, suppression_mask
+
+
+def test_primary_and_complementary_suppression():
+    counts = np.array([[10, 2, 30],
+                       [20, 15, 25],
+                       [12, 18, 40]])
+    mask = suppression_mask(counts, 5)
+    # hand trace: the 2 at (0,1) is hidden. Rows pass: row 0 has one hidden → its
+    # smallest other, the 10 at (0,0). Columns pass: column 0 has one hidden → its
+    # smallest other, 12 at (2,0); column 1 → 15 at (1,1). Rows pass: row 1 → 20 at
+    # (1,0); row 2 → 18 at (2,1). Now every row and column hides 0 or >= 2 cells.
+    expected = np.array([[True, True, False],
+                         [True, True, False],
+                         [True, True, False]])
+    np.testing.assert_array_equal(mask, expected)
+    # no row or column has exactly one hidden cell: nothing recoverable by subtraction
+    assert not (mask.sum(axis=0) == 1).any() and not (mask.sum(axis=1) == 1).any()
+
+
+def test_no_suppression_when_disabled_and_zeros_stay():
+    counts = np.array([[0, 3], [4, 0]])
+    assert not suppression_mask(counts, 0).any()
+    assert suppression_mask(counts, 5).tolist() == [[False, True], [True, False]]
+
+
+def _toy(questionnaire):
+    data = pd.DataFrame({
+        "sex": [1, 1, 1, 2, 2, np.nan],
+        "satisfaction": [1, 2, 1, 5, 9, 1],
+    })
+    data.loc[data.satisfaction == 9, "satisfaction"] = np.nan
+    return data
+
+
+def test_crosstab_weighted_row_percent(questionnaire):
+    data = _toy(questionnaire)
+    w = np.array([1, 1, 2, 1, 3, 1.0])
+    long = crosstab_question(data, w, questionnaire, "satisfaction", "sex")
+    men = long[(long.group == "男性")].set_index("level")
+    # men: weights 1,1,2 with answers 1,2,1 → そう思う (1+2)/4 = 0.75, ややそう思う 0.25
+    assert men.loc["そう思う", "percent"] == 0.75 and men.loc["ややそう思う", "n"] == 1
+    women = long[(long.group == "女性")].set_index("level")
+    # women: そう思わない weight 1, 無回答 weight 3 → 0.25 / 0.75
+    assert women.loc["無回答", "percent"] == 0.75 and women.loc["そう思わない", "percent"] == 0.25
+    total = long[long.group == "全体"].set_index("level")
+    assert total["base_n"].iloc[0] == 6 and total.loc["そう思う", "n"] == 3
+    assert long[long.group == "無回答"]["base_n"].iloc[0] == 1
+
+
+def test_crosstab_block_layout_marks_small_bases(questionnaire):
+    data = _toy(questionnaire)
+    long = crosstab_question(data, np.ones(6), questionnaire, "satisfaction", "sex")
+    block = crosstab_block(long, min_count=0)
+    assert list(block.columns[:3]) == ["表側", "", "基数"]
+    assert block.iloc[0]["表側"] == "全体*" and block.iloc[0]["基数"] == "6"
+    assert block.iloc[2]["表側"] == "男性*" and block.iloc[2]["そう思う"] == "2"
+    assert block.iloc[3]["そう思う"] == "66.7" and block.iloc[3]["そう思わない"] == "0.0"
+    assert block.iloc[2]["そう思わない"] == "-"  # a zero count is shown as -
+
+
+def test_frequencies_single_and_multi(questionnaire):
+    cols = {c: [0.0, 0.0] for c in questionnaire["activity"].columns}
+    cols["activity_1"] = [1.0, 1.0]
+    cols["activity_3"] = [1.0, np.nan]
+    data = pd.DataFrame({"sex": [1.0, 2.0], **cols})
+    data.loc[1, list(questionnaire["activity"].columns)] = np.nan
+    f = frequencies(data, [3.0, 1.0], questionnaire, questions=["sex", "activity"])
+    sex = f[f.question == "sex"].set_index("label")
+    assert sex.loc["男性", "percent"] == 0.75 and sex.loc["女性", "n"] == 1
+    act = f[f.question == "activity"].set_index("label")
+    # respondent 1 (weight 3) chose 1 and 3; respondent 2 (weight 1) left it blank → 無回答
+    assert act.loc["市民農園などで野菜や草花を生産する", "percent"] == 0.75
+    assert act.loc["無回答", "percent"] == 0.25
+    assert act["percent"].sum() > 1  # multi-answer % on respondents can exceed 100
