@@ -1,0 +1,448 @@
+"""Charts for the HTML report: tidy DataFrame in, PNG bytes (or SVG text) out.
+
+Every function draws on its own :class:`matplotlib.figure.Figure` with the
+Agg canvas (pyplot's global state and backend are never touched), inside an
+``rc_context`` that selects the IPAexGothic font shipped by the
+``matplotlib-fontja`` package, so Japanese labels render without tofu boxes.
+The font is registered on first use, not at import, and without the global
+``rcParams`` change that ``import matplotlib_fontja`` makes.
+
+Output is deterministic: PNG files carry no ``Software`` / ``Creation Time``
+text chunks and SVG files use a fixed ``svg.hashsalt`` and no ``Date``, so
+two renders of the same frame are byte-identical.
+
+Input frames are tidy (one row per plotted value); proportions are on the
+0–1 scale, as :func:`survey.measures.frequencies.frequencies` returns them.
+Row order of the frame sets the order of groups, items and parts.
+"""
+from __future__ import annotations
+
+import io
+import textwrap
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import InputError
+
+__all__ = [
+    "SATISFACTION_LEVELS",
+    "NONSUBSTANTIVE_LEVELS",
+    "satisfaction_chart",
+    "index_chart",
+    "allocation_chart",
+    "priority_heatmap",
+    "level_colors",
+    "japanese_font_path",
+]
+
+#: Levels of 問6 (みどりの満足度) in questionnaire order, 無回答 last.
+SATISFACTION_LEVELS = ("そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない",
+                       "そう思わない", "わからない", "無回答")
+#: Levels drawn in grey after the substantive scale.
+NONSUBSTANTIVE_LEVELS = ("わからない", "無回答")
+
+FONT_FAMILY = "IPAexGothic"
+_SVG_SALT = "midori-survey"
+# ColorBrewer PRGn, green (agree) first; the neutral middle is a light grey.
+_DIVERGING = {
+    2: ["#1b7837", "#762a83"],
+    3: ["#1b7837", "#ececec", "#762a83"],
+    4: ["#1b7837", "#a6dba0", "#c2a5cf", "#762a83"],
+    5: ["#1b7837", "#a6dba0", "#ececec", "#c2a5cf", "#762a83"],
+    6: ["#1b7837", "#7fbf7b", "#d9f0d3", "#e7d4e8", "#af8dc3", "#762a83"],
+    7: ["#1b7837", "#7fbf7b", "#d9f0d3", "#ececec", "#e7d4e8", "#af8dc3", "#762a83"],
+}
+_GREYS = ["#b0b0b0", "#7a7a7a", "#555555"]
+# Okabe–Ito, readable for colour-blind readers and in greyscale print.
+_QUALITATIVE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+_registered = False
+
+
+def japanese_font_path() -> Path:
+    """Path of ``ipaexg.ttf`` inside the installed ``matplotlib-fontja`` package."""
+    spec = find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("the Japanese chart font is missing: install it with "
+                         "`pip install matplotlib-fontja`")
+    path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / "ipaexg.ttf"
+    if not path.is_file():
+        raise InputError(f"matplotlib-fontja is installed but {path} is missing; reinstall it")
+    return path
+
+
+def _ensure_font() -> None:
+    global _registered
+    if _registered:
+        return
+    from matplotlib import font_manager
+
+    if FONT_FAMILY not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(japanese_font_path()))
+    _registered = True
+
+
+def _rc() -> dict:
+    return {
+        "font.family": [FONT_FAMILY, "DejaVu Sans"],
+        "font.size": 9,
+        "axes.unicode_minus": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.fonttype": "path",
+        "svg.hashsalt": _SVG_SALT,
+        "figure.facecolor": "white",
+    }
+
+
+def _draw(draw, *, width: float, height: float, image_format: str, dpi: int):
+    """Run ``draw(fig)`` on a fresh Agg figure and export it deterministically."""
+    if image_format not in ("png", "svg"):
+        raise InputError(f"image_format must be 'png' or 'svg', got {image_format!r}")
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    _ensure_font()
+    with matplotlib.rc_context(_rc()):
+        fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        draw(fig)
+        buf = io.BytesIO()
+        if image_format == "png":
+            fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None, "Creation Time": None})
+            return buf.getvalue()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        return buf.getvalue().decode("utf-8")
+
+
+def _require(frame, columns, chart: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"{chart} takes a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"{chart}: columns {missing} are missing; the frame has {list(frame.columns)}. "
+                         f"Give the tidy columns {list(columns)}.")
+    if frame.empty:
+        raise InputError(f"{chart}: the frame has no rows; there is nothing to draw")
+    for col in columns:
+        if frame[col].isna().any() and col not in ("ci_low", "ci_high", "percent", "estimate", "base_n"):
+            raise InputError(f"{chart}: column {col!r} has missing values; label them (e.g. 無回答)")
+    return frame
+
+
+def _numeric(frame, col, chart):
+    values = pd.to_numeric(frame[col], errors="coerce")
+    bad = values.isna() & frame[col].notna()
+    if bad.any():
+        raise InputError(f"{chart}: column {col!r} must be numeric; got {frame[col][bad].iloc[0]!r}")
+    return values.to_numpy(dtype=float)
+
+
+def _order(values) -> list:
+    return list(dict.fromkeys(values))
+
+
+def _wrap(label, width: int) -> str:
+    """Wrap a label every ``width`` characters (Japanese has no spaces)."""
+    text = str(label)
+    return "\n".join(textwrap.wrap(text, width, break_long_words=True)) or text
+
+
+def _group_label(group, base_n) -> str:
+    if base_n is None or (isinstance(base_n, float) and np.isnan(base_n)):
+        return str(group)
+    return f"{group}（n={int(base_n):,}）"
+
+
+def _text_colour(colour) -> str:
+    """White on dark fills, near-black on light ones (relative luminance)."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else "#222222"
+
+
+def _stacked_label(group, base_n) -> str:
+    """Group name over its n, for narrow x ticks."""
+    if base_n is None or (isinstance(base_n, float) and np.isnan(base_n)):
+        return _wrap(group, 6)
+    return f"{_wrap(group, 6)}\n(n={int(base_n):,})"
+
+
+def level_colors(levels, nonsubstantive=NONSUBSTANTIVE_LEVELS) -> dict:
+    """Fixed colours: diverging green→purple for the scale, greys after it."""
+    scale = [lv for lv in levels if lv not in nonsubstantive]
+    extra = [lv for lv in levels if lv in nonsubstantive]
+    if len(scale) in _DIVERGING:
+        colours = _DIVERGING[len(scale)]
+    else:
+        from matplotlib import colormaps
+
+        cmap = colormaps["PRGn_r"]
+        colours = [cmap(x) for x in np.linspace(0.05, 0.95, len(scale))]
+    out = dict(zip(scale, colours))
+    out.update({lv: _GREYS[i % len(_GREYS)] for i, lv in enumerate(extra)})
+    return out
+
+
+def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
+                       nonsubstantive=NONSUBSTANTIVE_LEVELS, title: str | None = None,
+                       image_format: str = "png", width: float = 8.0, dpi: int = 144,
+                       label_min: float = 0.06):
+    """100% stacked horizontal bars: answer distribution by group.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy columns ``by`` (the panel, e.g. 年齢 or 地区), ``group`` (the bar,
+        e.g. 18〜29歳), ``level`` (an answer label from ``levels``),
+        ``percent`` (weighted share, 0–1) and optionally ``base_n``
+        (unweighted respondents, shown after the group label).  The shares
+        of a group add up to 1 (a missing level counts as 0).  A wide
+        :func:`~survey.measures.frequencies.crosstab_question` table becomes
+        this frame with ``ct.melt(id_vars=["question", "by", "group",
+        "base_n"], var_name="level", value_name="percent")``.
+    levels : sequence of str, keyword-only
+        Every level in drawing order (left to right); colours are fixed by
+        position: green (agree) → purple (disagree), greys for the
+        ``nonsubstantive`` levels (わからない, 無回答).
+    label_min : float, keyword-only
+        Segments at least this share get their percentage written inside.
+
+    Returns
+    -------
+    bytes or str
+        PNG bytes, or SVG text with ``image_format="svg"``.
+    """
+    name = "satisfaction_chart"
+    cols = ["by", "group", "level", "percent"]
+    _require(frame, cols, name)
+    levels = list(levels)
+    unknown = sorted(set(frame["level"]) - set(levels))
+    if unknown:
+        raise InputError(f"{name}: levels {unknown} are not in levels={levels}; pass the full level list")
+    pct = _numeric(frame, "percent", name)
+    if np.any((pct < 0) | (pct > 1 + 1e-9)):
+        raise InputError(f"{name}: percent must be a share between 0 and 1; got values up to {np.nanmax(pct):.3g} "
+                         "(divide percentages by 100)")
+    data = frame.assign(percent=np.nan_to_num(pct))
+    wide = data.pivot_table(index=["by", "group"], columns="level", values="percent", aggfunc="sum",
+                            sort=False).reindex(columns=levels).fillna(0.0)
+    sums = wide.sum(axis=1)
+    off = sums[(sums - 1).abs() > 0.01]
+    if len(off):
+        (by, group), total = next(iter(off.items()))
+        raise InputError(f"{name}: the shares of {by} / {group} add up to {total:.3f}, not 1; "
+                         "include every level (わからない, 無回答 too)")
+    base = (data.drop_duplicates(["by", "group"]).set_index(["by", "group"])["base_n"]
+            if "base_n" in data.columns else None)
+    panels = _order(data["by"])
+    colours = level_colors(levels, nonsubstantive)
+    counts = [len(_order(data.loc[data["by"] == p, "group"])) for p in panels]
+    height = 0.9 + 0.32 * sum(counts) + 0.35 * len(panels)
+
+    def draw(fig):
+        axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False,
+                            gridspec_kw={"height_ratios": counts})[:, 0]
+        for ax, panel in zip(axes, panels):
+            groups = _order(data.loc[data["by"] == panel, "group"])
+            ys = np.arange(len(groups))
+            left = np.zeros(len(groups))
+            for level in levels:
+                share = wide.loc[[(panel, g) for g in groups], level].to_numpy()
+                ax.barh(ys, share, left=left, color=colours[level], edgecolor="white", linewidth=0.6,
+                        height=0.72, label=level)
+                for y, lft, s in zip(ys, left, share):
+                    if s >= label_min:
+                        ax.text(lft + s / 2, y, f"{100 * s:.1f}", ha="center", va="center", fontsize=7.5,
+                                color=_text_colour(colours[level]))
+                left += share
+            ax.set_yticks(ys, [_group_label(g, None if base is None else base.get((panel, g)))
+                               for g in groups])
+            ax.invert_yaxis()
+            ax.set_xlim(0, 1)
+            ax.set_title(str(panel), loc="left", fontsize=9.5)
+            ax.tick_params(axis="y", length=0)
+            ax.spines["left"].set_visible(False)
+        axes[-1].xaxis.set_major_formatter(lambda x, _: f"{100 * x:.0f}%")
+        axes[-1].set_xticks(np.linspace(0, 1, 6))
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncol=min(len(levels), 4), frameon=False,
+                   fontsize=8)
+        if title:
+            fig.suptitle(title, fontsize=11)
+
+    return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
+
+
+def index_chart(frame: pd.DataFrame, *, target: float | None = None, baseline: float | None = None,
+                target_label: str = "目標値", baseline_label: str = "基準値", ylabel: str = "",
+                title: str | None = None, digits: int = 2, image_format: str = "png",
+                width: float = 8.0, height: float = 3.6, dpi: int = 144):
+    """An index with its confidence interval by group, against target and baseline.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy columns ``by`` (panel, e.g. 全体 / 年齢 / 地区), ``group``,
+        ``estimate``, ``ci_low``, ``ci_high`` (the columns of
+        ``Estimate.to_frame()``) and optionally ``base_n``.
+    target, baseline : float, keyword-only
+        Drawn as horizontal lines (dashed green, dotted grey) named in the legend
+        as ``target_label`` / ``baseline_label`` with the value.
+    digits : int, keyword-only
+        Decimals of the values written in the line labels.
+    """
+    name = "index_chart"
+    _require(frame, ["by", "group", "estimate", "ci_low", "ci_high"], name)
+    est = _numeric(frame, "estimate", name)
+    lo = _numeric(frame, "ci_low", name)
+    hi = _numeric(frame, "ci_high", name)
+    if np.any(lo > est + 1e-12) or np.any(hi < est - 1e-12):
+        raise InputError(f"{name}: every ci_low ≤ estimate ≤ ci_high is required; check the column order")
+    data = frame.assign(estimate=est, ci_low=lo, ci_high=hi)
+    panels = _order(data["by"])
+    counts = [len(_order(data.loc[data["by"] == p, "group"])) for p in panels]
+    lines = [(v, f"{lab} {v:.{digits}f}", style) for v, lab, style in
+             [(target, target_label, dict(color="#1b7837", linestyle="--")),
+              (baseline, baseline_label, dict(color="#777777", linestyle=":"))] if v is not None]
+    values = np.concatenate([lo, hi, [v for v, _, _ in lines]])
+    span = np.nanmax(values) - np.nanmin(values) or 1.0
+    ylim = (np.nanmin(values) - 0.08 * span, np.nanmax(values) + 0.12 * span)
+
+    def draw(fig):
+        axes = fig.subplots(1, len(panels), sharey=True, squeeze=False,
+                            gridspec_kw={"width_ratios": [c + 0.6 for c in counts]})[0]
+        for i, (ax, panel) in enumerate(zip(axes, panels)):
+            sub = data[data["by"] == panel]
+            sub = sub.drop_duplicates("group")
+            xs = np.arange(len(sub))
+            for v, label, style in lines:
+                ax.axhline(v, linewidth=1.1, zorder=1, label=label, **style)
+            ax.errorbar(xs, sub["estimate"], yerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
+                        fmt="o", color="#0072B2", ecolor="#0072B2", elinewidth=1.4, capsize=3, markersize=5,
+                        zorder=3)
+            base = sub["base_n"] if "base_n" in sub.columns else [None] * len(sub)
+            ax.set_xticks(xs, [_stacked_label(g, n) for g, n in zip(sub["group"], base)], fontsize=7.5)
+            ax.set_xlim(-0.6, len(sub) - 0.4)
+            ax.set_ylim(*ylim)
+            ax.set_title(str(panel), fontsize=9.5)
+            ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+            ax.set_axisbelow(True)
+            if i == 0:
+                ax.set_ylabel(ylabel)
+        if lines:
+            handles, labels = axes[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="outside upper center", ncol=len(lines), frameon=False, fontsize=8)
+        if title:
+            fig.suptitle(title, fontsize=11)
+
+    return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
+
+
+def allocation_chart(frame: pd.DataFrame, *, xlabel: str = "平均配分額（円）", title: str | None = None,
+                     image_format: str = "png", width: float = 8.0, dpi: int = 144, wrap: int = 12):
+    """Dot plot of mean yen per function (part), one colour per group, with CIs.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy columns ``part`` (the function of green, one row of the plot),
+        ``group`` (colour; use a single value such as 全体 for no split),
+        ``estimate`` (mean yen) and optionally ``ci_low``, ``ci_high`` —
+        the long table of
+        :func:`~survey.measures.allocation.allocation_means` with its ``by``
+        column renamed to ``group``.
+    """
+    name = "allocation_chart"
+    _require(frame, ["part", "group", "estimate"], name)
+    est = _numeric(frame, "estimate", name)
+    has_ci = {"ci_low", "ci_high"} <= set(frame.columns)
+    data = frame.assign(estimate=est)
+    if has_ci:
+        data = data.assign(ci_low=_numeric(frame, "ci_low", name), ci_high=_numeric(frame, "ci_high", name))
+    parts = _order(data["part"])
+    groups = _order(data["group"])
+    if len(groups) > len(_QUALITATIVE):
+        raise InputError(f"{name}: {len(groups)} groups are too many colours for one chart "
+                         f"(at most {len(_QUALITATIVE)}); split the chart or pool groups")
+    height = 1.0 + 0.42 * len(parts) + 0.25 * (len(groups) > 1)
+    step = 0.7 / max(len(groups), 1)
+
+    def draw(fig):
+        ax = fig.subplots()
+        for k, group in enumerate(groups):
+            sub = data[data["group"] == group].set_index("part").reindex(parts)
+            ys = np.arange(len(parts)) + (k - (len(groups) - 1) / 2) * step
+            colour = _QUALITATIVE[k]
+            if has_ci:
+                ax.hlines(ys, sub["ci_low"], sub["ci_high"], color=colour, linewidth=1.3, alpha=0.85)
+            ax.plot(sub["estimate"], ys, "o", color=colour, markersize=4.5, label=str(group))
+        ax.set_yticks(np.arange(len(parts)), [_wrap(p, wrap) for p in parts])
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", length=0)
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x:,.0f}")
+        ax.set_xlabel(xlabel)
+        ax.set_xlim(left=0)
+        ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+        for y in np.arange(len(parts) - 1) + 0.5:
+            ax.axhline(y, color="#f0f0f0", linewidth=0.6)
+        ax.set_axisbelow(True)
+        if len(groups) > 1:
+            fig.legend(loc="outside upper center", ncol=min(len(groups), 6), frameon=False, fontsize=8)
+        if title:
+            fig.suptitle(title, fontsize=11)
+
+    return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
+
+
+def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_label: str = "%",
+                     image_format: str = "png", width: float = 8.0, dpi: int = 144, wrap: int = 8):
+    """Group × item heat map of shares (e.g. age × priority item), annotated in %.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy columns ``group`` (row, e.g. age band), ``item`` (column, e.g.
+        the policy item chosen), ``percent`` (share 0–1; missing cells stay
+        blank) and optionally ``base_n`` (unweighted respondents per group).
+    wrap : int, keyword-only
+        Item labels are wrapped every ``wrap`` characters.
+    """
+    name = "priority_heatmap"
+    _require(frame, ["group", "item", "percent"], name)
+    pct = _numeric(frame, "percent", name)
+    if np.any(pct[~np.isnan(pct)] < 0) or np.any(pct[~np.isnan(pct)] > 1 + 1e-9):
+        raise InputError(f"{name}: percent must be a share between 0 and 1 (divide percentages by 100)")
+    data = frame.assign(percent=pct)
+    if data.duplicated(["group", "item"]).any():
+        dup = data.loc[data.duplicated(["group", "item"]), ["group", "item"]].iloc[0].tolist()
+        raise InputError(f"{name}: group/item {dup} appears twice; give one share per cell")
+    groups, items = _order(data["group"]), _order(data["item"])
+    grid = data.pivot(index="group", columns="item", values="percent").reindex(index=groups, columns=items)
+    base = (data.drop_duplicates("group").set_index("group")["base_n"] if "base_n" in data.columns else None)
+    annot = np.where(np.isnan(grid.to_numpy()), "", np.vectorize(lambda v: f"{100 * v:.1f}")(grid.to_numpy()))
+    max_lines = max(len(_wrap(i, wrap).split("\n")) for i in items)
+    height = 1.0 + 0.36 * len(groups) + 0.16 * max_lines
+
+    def draw(fig):
+        import seaborn as sns
+
+        ax = fig.subplots()
+        sns.heatmap(100 * grid, ax=ax, annot=annot, fmt="", cmap="Greens", vmin=0,
+                    vmax=max(100 * float(np.nanmax(grid.to_numpy())), 1e-9), linewidths=0.5,
+                    linecolor="white", annot_kws={"fontsize": 7.5}, cbar_kws={"label": cbar_label, "pad": 0.02})
+        ax.set_xticks(np.arange(len(items)) + 0.5, [_wrap(i, wrap) for i in items], rotation=0, fontsize=7.5)
+        ax.set_yticks(np.arange(len(groups)) + 0.5,
+                      [_group_label(g, None if base is None else base.get(g)) for g in groups], rotation=0)
+        ax.xaxis.tick_top()
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(length=0)
+        if title:
+            fig.suptitle(title, fontsize=11)
+
+    return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
