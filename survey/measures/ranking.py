@@ -29,6 +29,7 @@ from survey.measures.ranking_result import (RankLogitResult, WaldTest, coefficie
 
 __all__ = ["topk_shares", "rank_logit", "RankLogitResult", "WaldTest"]
 
+
 _VCOV_TYPES = ("design", "model")
 _CHOICE_SETS = ("all", "ranked")
 
@@ -44,31 +45,102 @@ def _as_design(design):
     return design
 
 
-def _check_estimable(C, A, w, items, specs, cov_data):
+def _with_columns(design, columns: dict):
+    """The same design with extra data columns (same rows, same weights)."""
+    if hasattr(design, "with_columns"):
+        return design.with_columns(**columns)
+    # Design and ReplicateDesign are immutable; _evolve copies every part and
+    # replaces the data (the rows and their order are unchanged).
+    return design._evolve(data=design.data.assign(**columns))
+
+
+_MEASURES = ("first_share", "topk_share", "borda")
+
+
+def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95) -> pd.DataFrame:
+    """Share of respondents ranking each item first, in their top k, and mean Borda score.
+
+    Parameters
+    ----------
+    design : survey.design.Design, ReplicateDesign or DataFrame
+        The survey design (a DataFrame is taken as an unweighted simple
+        random sample).
+    choices : list of str
+        The rank columns in order, e.g. ``["policy_1st", "policy_2nd",
+        "policy_3rd"]`` (k = their number); each holds an item label or is
+        blank.
+    items : list, optional
+        All items in display order (items nobody chose get zero shares);
+        default the sorted labels seen.
+    by : str or list of str, optional
+        Domain columns (e.g. ``"age"``); one block of rows per group.
+    level : float
+        Confidence level (Wald intervals, normal quantile, as R ``confint``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``item``, the ``by`` columns, then for each of
+        ``first_share``, ``topk_share``, ``borda``: the estimate, ``_se``,
+        ``_ci_low`` and ``_ci_high``.  Shares are weighted proportions of
+        the respondents who answered the question (gave at least a first
+        choice); ``borda`` is the mean score with k points for a first
+        choice, k-1 for a second, ..., 0 when not ranked.
+
+    Notes
+    -----
+    Same numbers as R ``svymean(~first_A + ... , subset(design, answered))``
+    (``svyby(..., svymean)`` with ``by``) on the 0/1 indicator and Borda
+    columns; non-answerers stay in the design as a domain complement.
+    See ``tests/reference/ranking_game.R``.
+    """
+    design = _as_design(design)
+    C, items = rd.parse_choices(design.data, choices, items)
+    k = C.shape[1]
+    answered = C[:, 0] >= 0
+    if not answered.any():
+        raise InputError(f"Nobody answered the ranking (columns {list(choices)}).")
+    points = (k - np.arange(k)).astype(float)
+    columns, names = {}, {}
+    for j in range(len(items)):
+        at = C == j
+        values = {"first_share": at[:, 0].astype(float), "topk_share": at.any(axis=1) * 1.0,
+                  "borda": at.astype(float) @ points}
+        for measure, v in values.items():
+            col = f"__topk_shares_{measure}_{j}"
+            columns[col] = np.where(answered, v, np.nan)
+            names[col] = (j, measure)
+    est = _with_columns(design, columns).mean(list(columns), by=by, level=level)
+    frame = est.to_frame().reset_index()
+    by_names = [c for c in frame.columns if c not in ("variable",) + tuple(
+        ["estimate", "se", "ci_low", "ci_high", "deff", "n"])]
+    frame["item_pos"] = [names[v][0] for v in frame["variable"]]
+    frame["measure"] = [names[v][1] for v in frame["variable"]]
+    wide = frame.pivot_table(index=by_names + ["item_pos"], columns="measure",
+                             values=["estimate", "se", "ci_low", "ci_high"], sort=False)
+    out = pd.DataFrame(index=wide.index)
+    for measure in _MEASURES:
+        out[measure] = wide[("estimate", measure)]
+        out[measure + "_se"] = wide[("se", measure)]
+        out[measure + "_ci_low"] = wide[("ci_low", measure)]
+        out[measure + "_ci_high"] = wide[("ci_high", measure)]
+    out = out.reset_index()
+    out.insert(0, "item", [items[j] for j in out.pop("item_pos")])
+    return out.reset_index(drop=True)
+
+
+def _check_estimable(problem: ExplodedLogit, items, specs, cov_data) -> None:
     """Items (overall and within each categorical covariate level) must be
     chosen at least once and passed over at least once, or their
     coefficients are infinite."""
-    n, m = A.shape
-    K = C.shape[1]
-    wins = np.zeros((n, m), dtype=bool)
-    losses = np.zeros((n, m), dtype=bool)
-    avail = A.copy()
-    rows = np.arange(n)
-    for s in range(K):
-        act = (C[:, s] >= 0) & (avail.sum(axis=1) >= 2) & (w > 0)
-        r, c = rows[act], C[act, s]
-        wins[r, c] = True
-        lost = avail[act].copy()
-        lost[np.arange(len(r)), c] = False
-        losses[r] |= lost
-        avail[r, c] = False
-    groups = [("all respondents", np.ones(n, dtype=bool))]
+    wins, losses = problem.wins_losses()
+    groups = [("all respondents", np.ones(problem.G, dtype=bool))]
     for spec in specs:
         if spec.kind == "categorical":
-            vals = cov_data[spec.name].to_numpy()
+            vals = cov_data[spec.name].to_numpy()[problem.group_first]
             groups += [(f"{spec.name} = {lev!r}", vals == lev) for lev in spec.levels]
     for label, mask in groups:
-        never = [items[j] for j in range(m) if not wins[mask, j].any()]
+        never = [items[j] for j in np.flatnonzero(~(wins[mask] > 0).any(axis=0))]
         if never:
             raise InputError(
                 f"Item(s) {never[:10]} were never chosen by {label} (among respondents with "
@@ -76,7 +148,7 @@ def _check_estimable(C, A, w, items, specs, cov_data):
                 "them from `items`, merge them with similar items"
                 + (", or merge sparse levels of the covariate." if label != "all respondents"
                    else "."))
-        always = [items[j] for j in range(m) if not losses[mask, j].any()]
+        always = [items[j] for j in np.flatnonzero(~(losses[mask] > 0).any(axis=0))]
         if always:
             raise InputError(
                 f"Item(s) {always[:10]} were chosen first by {label} whenever available, so "
@@ -174,8 +246,8 @@ def rank_logit(design, choices, *, items=None, covariates=(), item_covariates=No
         A = np.zeros((len(C), m), dtype=bool)
         r, s = np.nonzero(C >= 0)
         A[r, C[r, s]] = True
-    _check_estimable(C, A, w, items, specs, sub)
     problem = ExplodedLogit(X, Z, C, A, w, ref)
+    _check_estimable(problem, items, specs, sub)
     fit = problem.fit(tol=tol, max_iter=max_iter)
     index = parameter_index(items, reference, specs, zn)
     info_inv = np.linalg.inv(fit.info)
@@ -190,8 +262,11 @@ def rank_logit(design, choices, *, items=None, covariates=(), item_covariates=No
         vcov = np.asarray(design.replicate_vcov(thetas, fit.params), dtype=float)
         ddf, kind = float(design.degf) - p + 1, "replicate"
     else:
-        U = np.zeros((len(data), p))
-        U[answered] = fit.scores[fit.inverse] * w[:, None]
+        U = problem.scores(fit.params, weights=w)
+        if not answered.all():
+            full = np.zeros((len(data), p))
+            full[answered] = U
+            U = full
         meat = np.asarray(design.score_vcov(U), dtype=float)
         vcov = info_inv @ meat @ info_inv
         ddf, kind = float(design.degf) - p + 1, "design"

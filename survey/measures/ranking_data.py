@@ -33,13 +33,18 @@ def _rows(mask: np.ndarray, index: pd.Index, limit: int = 5) -> str:
     return text + (f" and {more} more" if more > 0 else "")
 
 
-def _missing(frame: pd.DataFrame) -> np.ndarray:
-    values = frame.isna().to_numpy()
-    # An empty string is a blank answer in CSV-born data.
-    for j, col in enumerate(frame.columns):
-        if frame[col].dtype == object or isinstance(frame[col].dtype, pd.StringDtype):
-            values[:, j] |= (frame[col].astype("string").str.strip() == "").fillna(False).to_numpy()
-    return values
+def _codes(values: pd.Series, labels) -> tuple[np.ndarray, np.ndarray, list]:
+    """Position of every value in ``labels`` (-1 if absent), a blank mask
+    (missing or empty/whitespace string), and the distinct unknown values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = pd.Index(uniques)
+    pos = pd.Index(labels).get_indexer(uniques)
+    blank_u = np.array([isinstance(u, str) and not u.strip() for u in uniques], dtype=bool)
+    pos = np.where(blank_u, -2, pos)
+    lookup = np.append(pos, -2)  # code -1 (missing) maps to -2 = blank
+    mapped = lookup[codes]
+    unknown = [u for u, p in zip(uniques, pos) if p == -1]
+    return np.where(mapped == -2, -1, mapped), mapped == -2, unknown
 
 
 def _require_columns(data: pd.DataFrame, columns, what: str) -> None:
@@ -68,32 +73,30 @@ def parse_choices(data: pd.DataFrame, choices, items=None) -> tuple[np.ndarray, 
         raise InputError(f"`choices` names a column twice: {choices}.")
     _require_columns(data, choices, "Rank")
     frame = data[choices]
-    blank = _missing(frame)
     if items is None:
-        seen = pd.unique(frame.to_numpy().ravel()[~blank.ravel()])
+        seen = pd.unique(pd.concat([frame[c] for c in choices], ignore_index=True).dropna())
+        seen = [u for u in seen.tolist() if not (isinstance(u, str) and not u.strip())]
         try:
-            items = sorted(seen.tolist())
+            items = sorted(seen)
         except TypeError:  # mixed types: keep the order of first appearance
-            items = seen.tolist()
+            items = seen
     else:
         items = list(items)
         if len(set(items)) != len(items):
             raise InputError(f"`items` names an item twice: {items}.")
     if len(items) < 2:
         raise InputError(f"A ranking needs at least 2 items; found {items}.")
-    index = pd.Index(items)
     codes = np.full(frame.shape, -1, dtype=np.int64)
     for s, col in enumerate(choices):
-        col_codes = index.get_indexer(frame[col].to_numpy())
-        unknown = (col_codes < 0) & ~blank[:, s]
-        if unknown.any():
-            bad = pd.unique(frame[col].to_numpy()[unknown])[:5].tolist()
+        col_codes, _, unknown = _codes(frame[col], items)
+        if unknown:
+            bad_rows = np.isin(frame[col].to_numpy(dtype=object), np.array(unknown, dtype=object))
             raise InputError(
-                f"Rank column contains value(s) {bad} that are not among the items "
+                f"Rank column contains value(s) {unknown[:5]} that are not among the items "
                 f"{items[:20]}{' ...' if len(items) > 20 else ''} (rows "
-                f"{_rows(unknown, data.index)}); add them to `items` or recode them "
+                f"{_rows(bad_rows, data.index)}); add them to `items` or recode them "
                 "as blank.", column=col)
-        codes[:, s] = np.where(blank[:, s], -1, col_codes)
+        codes[:, s] = col_codes
     answered = codes >= 0
     gap = (~answered[:, :-1] & answered[:, 1:]).any(axis=1)
     if gap.any():
@@ -138,11 +141,13 @@ class CovariateSpec:
                 raise InputError(f"Covariate {self.name!r} was numeric when the model was "
                                  f"fitted but received non-numeric values ({exc}).",
                                  column=self.name) from None
-        index = pd.Index(self.levels)
-        pos = index.get_indexer(values.to_numpy())
-        if (pos < 0).any():
-            bad = pd.unique(values.to_numpy()[pos < 0])[:5].tolist()
-            raise InputError(f"Covariate {self.name!r} has level(s) {bad} not among "
+        pos, blank, unknown = _codes(values, self.levels)
+        if blank.any():
+            raise InputError(
+                f"Covariate {self.name!r} has {int(blank.sum())} blank value(s) (rows "
+                f"{_rows(blank, values.index)}); drop or recode them first.", column=self.name)
+        if unknown:
+            raise InputError(f"Covariate {self.name!r} has level(s) {unknown[:5]} not among "
                              f"{list(self.levels)}.", column=self.name)
         out = np.zeros((len(values), len(self.levels) - 1))
         rows = np.flatnonzero(pos > 0)
@@ -157,7 +162,8 @@ def covariate_spec(values: pd.Series, name: str) -> CovariateSpec:
         present = set(values.dropna().unique().tolist())
         levels = tuple(c for c in dtype.categories if c in present)
     elif pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-        levels = pd.unique(values.dropna().to_numpy()).tolist()
+        levels = [v for v in pd.unique(values.dropna()).tolist()
+                  if not (isinstance(v, str) and not v.strip())]
         try:
             levels = tuple(sorted(levels))
         except TypeError:

@@ -9,39 +9,120 @@ stage ``s`` choosing ``c_is`` among the items still available, with
 probability ``exp(v_ic) / sum_{j available} exp(v_ij)`` (Plackett–Luce /
 exploded logit).  The pseudo-log-likelihood is ``sum_i w_i l_i``.
 
-With ``E_ij = sum_s (1[c_is = j] - p_isj)`` (chosen minus expected) the
-score of respondent ``i`` is ``X_i E_ij`` for ``B_j`` and
-``sum_j E_ij Z_ij`` for ``gamma``; minus the Hessian is
-``sum_i w_i J_i' W_i J_i`` with ``W_i = sum_s diag(p_is) - p_is p_is'`` and
-``J_i`` the Jacobian of ``v_i``.
-
-Speed.  Respondents with identical covariates, item covariates, choices and
-choice sets are collapsed into weighted *patterns* (exact for the
-log-likelihood, gradient and Hessian).  Per-respondent scores, needed for
-the design-based variance, are the pattern scores indexed back.  When few
-distinct covariate rows exist (categorical covariates), the Hessian is
-assembled from per-row-group sums of ``W`` (cost independent of ``n``).
+Speed.  A *choice situation* is a distinct (covariate row, item-covariate
+row, set of available items).  Respondents and stages sharing a situation
+share its choice probabilities, so the weighted number of times each item
+is chosen in each situation is a sufficient statistic: the log-likelihood,
+gradient and Hessian are sums over situations (a few thousand for
+categorical covariates however many respondents there are).  With
+``R_sj = n_sj - N_s p_sj`` (weighted choices minus expected), the gradient
+is ``sum_s X_s R_sj`` for ``B_j`` and ``sum_s sum_j R_sj Z_sj`` for
+``gamma``; minus the Hessian is ``sum_s N_s J_s' (diag p_s - p_s p_s') J_s``.
+Per-respondent scores, needed only once for the design-based variance, are
+``X_i E_ij`` and ``sum_j E_ij Z_ij`` with ``E_i = sum_s (onehot(c_is) -
+p_sit(i,s))``, gathered from the situation probabilities by indexing.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 from scipy import linalg
+
+try:  # OpenBLAS threads thrash on small matrices when cores are busy
+    from threadpoolctl import threadpool_limits
+
+    def _one_blas_thread():
+        return threadpool_limits(limits=1, user_api="blas")
+except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+    def _one_blas_thread():
+        return contextlib.nullcontext()
 
 from survey.errors import ConvergenceError, DesignError
 
 __all__: list[str] = []
 
+_GROUP_LOOP_MAX = 2000  # assemble the Hessian per covariate row below this many rows
+_CHUNK = 20_000
 
-def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise unique of a 2-D float array: (first-occurrence index, inverse)."""
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    a = a + 0.0  # turn -0.0 into 0.0 so equal numbers compare equal bytewise
-    void = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
-    _, first, inverse = np.unique(void, return_index=True, return_inverse=True)
-    return first, inverse.ravel()
+
+def group_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a 2-D array: (index of a representative row, group of every row).
+
+    Groups are numbered in order of first appearance.  Rows are hashed by a
+    fixed random projection, and the grouping is verified exactly (falling
+    back to sorting whole rows in the astronomically rare case of a clash).
+    """
+    n = a.shape[0]
+    if a.shape[1] == 0 or n == 0:
+        return np.zeros(min(n, 1), dtype=np.int64), np.zeros(n, dtype=np.int64)
+    b = np.ascontiguousarray(a, dtype=np.float64) + 0.0  # + 0.0 merges -0.0 and 0.0
+    proj = b @ np.random.default_rng(20250401).standard_normal(b.shape[1])
+    codes, _ = pd.factorize(proj)
+    _, first = np.unique(codes, return_index=True)
+    if not np.array_equal(b[first][codes], b):
+        void = b.view(np.dtype((np.void, 8 * b.shape[1]))).ravel()
+        _, first, codes = np.unique(void, return_index=True, return_inverse=True)
+        order = np.argsort(first)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        first, codes = first[order], rank[codes.ravel()]
+    return first, codes.astype(np.int64)
+
+
+def _situations(gid: np.ndarray, C: np.ndarray, A: np.ndarray):
+    """Number the (covariate group, available set) situation of every stage.
+
+    Returns per observation (respondent x stage with a real choice) the
+    respondent row, chosen item and situation id, the stage boundaries, and
+    per situation its group and availability mask (situations sorted by group).
+    """
+    n, m = A.shape
+    as_int = m <= 62 and int(gid.max(initial=0)) < 2 ** (62 - m)
+    avail = A.copy()
+    bit = np.left_shift(np.int64(1), np.arange(m, dtype=np.int64))
+    mask = A.astype(np.int64) @ bit if as_int else None
+    rows_l, choice_l, keys_l, sizes = [], [], [], []
+    for s in range(C.shape[1]):
+        c = C[:, s]
+        rows = np.flatnonzero(c >= 0)
+        if np.any(~avail[rows, c[rows]]):
+            raise DesignError("A respondent chose an item outside their choice set.")
+        act = rows[avail[rows].sum(axis=1) >= 2]
+        if act.size:
+            rows_l.append(act)
+            choice_l.append(c[act])
+            sizes.append(act.size)
+            if as_int:
+                keys_l.append((gid[act] << m) | mask[act])
+            else:
+                keys_l.append(np.hstack([gid[act, None].astype(np.float64),
+                                         np.packbits(avail[act], axis=1).astype(np.float64)]))
+        avail[rows, c[rows]] = False
+        if as_int:
+            mask[rows] &= ~bit[c[rows]]
+    if not rows_l:
+        raise DesignError("No respondent made a choice among two or more items.")
+    if as_int:
+        uniq, obs_sit = np.unique(np.concatenate(keys_l), return_inverse=True)
+        sit_group = uniq >> m
+        sit_avail = ((uniq[:, None] & bit[None, :]) != 0)
+    else:
+        keys = np.vstack(keys_l)
+        first, obs_sit = group_rows(keys)
+        order = np.argsort(keys[first, 0], kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        first, obs_sit = first[order], rank[obs_sit]
+        sit_group = keys[first, 0].astype(np.int64)
+        sit_avail = np.unpackbits(keys[first, 1:].astype(np.uint8), axis=1)[:, :m].astype(bool)
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    return (np.concatenate(rows_l), np.concatenate(choice_l), obs_sit.ravel(), bounds,
+            sit_group, sit_avail)
 
 
 @dataclass
@@ -51,12 +132,10 @@ class FitOutput:
     loglik: float
     converged: bool
     n_iter: int
-    scores: np.ndarray  # (n_patterns, p) unweighted score per respondent of the pattern
-    inverse: np.ndarray  # (n,) pattern of every respondent
 
 
 class ExplodedLogit:
-    """Weighted exploded-logit problem collapsed into response patterns.
+    """Weighted exploded-logit problem reduced to choice situations.
 
     Parameters
     ----------
@@ -70,151 +149,141 @@ class ExplodedLogit:
 
     def __init__(self, X, Z, C, A, w, ref):
         n, self.q1 = X.shape
-        self.m = A.shape[1]
-        self.r = Z.shape[2]
-        self.K = C.shape[1]
+        self.n, self.m, self.r, self.K = n, A.shape[1], Z.shape[2], C.shape[1]
         self.ref = ref
         self.nonref = np.array([j for j in range(self.m) if j != ref])
         self.nb = (self.m - 1) * self.q1
         self.n_params = self.nb + self.r
-        key = np.hstack([X, Z.reshape(n, -1), C, A.astype(float)])
-        first, inverse = _unique_rows(key)
-        groups_first, group = _unique_rows(X[first])
-        order = np.argsort(group, kind="stable")  # patterns contiguous by X-row group
-        first, group = first[order], group[order]
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        self.inverse = rank[inverse]
-        self.X, self.Z, self.C = X[first], Z[first], C[first]
-        self.w = np.bincount(self.inverse, weights=w, minlength=len(first))
-        self.group = group
-        self.Xg = self.X[np.searchsorted(group, np.arange(group.max() + 1))]
-        self.G = len(self.Xg)
-        self.P = len(first)
-        # Stage bookkeeping does not depend on the parameters: do it once.
-        avail = A[first].copy()
-        self.stage_rows, self.stage_avail = [], []
-        for s in range(self.K):
-            rows = np.flatnonzero(self.C[:, s] >= 0)
-            self.stage_rows.append(rows)
-            self.stage_avail.append(avail[rows].copy())
-            avail[rows, self.C[rows, s]] = False
-        if np.any([np.any(~av[np.arange(len(rows)), self.C[rows, s]])
-                   for s, (rows, av) in enumerate(zip(self.stage_rows, self.stage_avail))]):
-            raise DesignError("A respondent chose an item outside their choice set; with "
-                              "choice_set='ranked' every ranked item is in the set, so this "
-                              "indicates inconsistent inputs.")
-        self.group_bounds = np.searchsorted(group, np.arange(self.G + 1))
-        self.by_group = self.G * 4 <= self.P
+        first, self.gid = group_rows(np.hstack([X, Z.reshape(n, -1)]))
+        self.Xg, self.Zg, self.G = X[first], Z[first], len(first)
+        self.group_first = first
+        (self.obs_row, self.obs_choice, self.obs_sit, self.stage_bounds,
+         self.sit_group, self.sit_avail) = _situations(self.gid, C, A)
+        self.S = len(self.sit_group)
+        self.group_bounds = np.searchsorted(self.sit_group, np.arange(self.G + 1))
+        self.by_group = self.G <= _GROUP_LOOP_MAX and 4 * self.G <= self.S
+        self._set_weights(np.asarray(w, dtype=float))
+
+    def _set_weights(self, w: np.ndarray) -> None:
+        self.w = w
+        wo = w[self.obs_row]
+        self.N = np.bincount(self.obs_sit, weights=wo, minlength=self.S)
+        self.counts = np.bincount(self.obs_sit * self.m + self.obs_choice, weights=wo,
+                                  minlength=self.S * self.m).reshape(self.S, self.m)
 
     def reweighted(self, w: np.ndarray) -> "ExplodedLogit":
-        """The same patterns with new respondent weights (replicate refits)."""
+        """The same situations with new respondent weights (replicate refits)."""
         new = copy.copy(self)
-        new.w = np.bincount(self.inverse, weights=w, minlength=self.P)
+        new._set_weights(np.asarray(w, dtype=float))
         return new
 
+    def wins_losses(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted times each item was chosen / passed over, per covariate group (G, m)."""
+        wins = np.zeros((self.G, self.m))
+        losses = np.zeros((self.G, self.m))
+        np.add.at(wins, self.sit_group, self.counts)
+        np.add.at(losses, self.sit_group, self.sit_avail * self.N[:, None] - self.counts)
+        return wins, losses
+
     # ------------------------------------------------------------------
-    def utilities(self, theta: np.ndarray) -> np.ndarray:
+    def group_utilities(self, theta: np.ndarray) -> np.ndarray:
         B = np.zeros((self.m, self.q1))
         B[self.nonref] = theta[: self.nb].reshape(self.m - 1, self.q1)
-        V = self.X @ B.T
+        V = self.Xg @ B.T
         if self.r:
-            V = V + self.Z @ theta[self.nb:]
+            V = V + self.Zg @ theta[self.nb:]
         return V
 
-    def evaluate(self, theta: np.ndarray, *, want_info: bool = True):
-        """Log-likelihood, gradient, information (minus Hessian) and residuals E."""
-        P, m, w = self.P, self.m, self.w
-        V = self.utilities(theta)
-        E = np.zeros((P, m))
-        a = np.zeros((P, m))
-        loglik = 0.0
-        probs = []
-        for s in range(self.K):
-            rows, av = self.stage_rows[s], self.stage_avail[s]
-            if rows.size == 0:
-                probs.append(np.zeros((0, m)))
-                continue
-            c = self.C[rows, s]
-            v = np.where(av, V[rows], -np.inf)
-            mx = v.max(axis=1, keepdims=True)
-            ex = np.exp(v - mx)
-            tot = ex.sum(axis=1, keepdims=True)
-            p = ex / tot
-            loglik += float(w[rows] @ (V[rows, c] - mx[:, 0] - np.log(tot[:, 0])))
-            E[rows] -= p
-            E[rows, c] += 1.0
-            a[rows] += p
-            probs.append(p)
-        wE = w[:, None] * E
-        grad_b = (wE[:, self.nonref].T @ self.X).ravel()
-        grad = np.concatenate([grad_b, np.einsum("pj,pjc->c", wE, self.Z)])
-        if not want_info:
-            return loglik, grad, None, E
-        return loglik, grad, self._information(a, probs), E
+    def probabilities(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Utilities (S, m) and choice probabilities (S, m) of every situation."""
+        V = self.group_utilities(theta)[self.sit_group]
+        v = np.where(self.sit_avail, V, -np.inf)
+        v = v - v.max(axis=1, keepdims=True)
+        ex = np.exp(v)
+        return V, ex / ex.sum(axis=1, keepdims=True)
 
-    def _information(self, a, probs) -> np.ndarray:
-        m, q1, nr, w, X = self.m, self.q1, self.nonref, self.w, self.X
+    def evaluate(self, theta: np.ndarray, *, want_info: bool = True):
+        """Log-likelihood, gradient and information (minus Hessian)."""
+        V, p = self.probabilities(theta)
+        with np.errstate(divide="ignore"):
+            logp = np.log(p)
+        chosen = self.counts > 0
+        loglik = float(np.sum(self.counts[chosen] * logp[chosen]))
+        R = self.counts - self.N[:, None] * p
+        Rg = np.add.reduceat(R, self.group_bounds[:-1], axis=0) if self.by_group else None
+        if Rg is None:
+            Rg = np.zeros((self.G, self.m))
+            np.add.at(Rg, self.sit_group, R)
+        grad = np.concatenate([(Rg[:, self.nonref].T @ self.Xg).ravel(),
+                               np.einsum("gj,gjc->c", Rg, self.Zg)])
+        if not want_info:
+            return loglik, grad, None
+        return loglik, grad, self._information(p)
+
+    def _information(self, p: np.ndarray) -> np.ndarray:
+        m, q1, nr, N = self.m, self.q1, self.nonref, self.N
         k = m - 1
         info = np.zeros((self.n_params, self.n_params))
+        Np = N[:, None] * p
         if self.by_group:
-            # S_g = sum over patterns of group g of w (diag(a) - sum_s p p')
-            S = np.zeros((self.G, m, m))
-            wa = np.add.reduceat(w[:, None] * a, self.group_bounds[:-1], axis=0) \
-                if self.P else np.zeros((self.G, m))
-            S[:, np.arange(m), np.arange(m)] = wa
-            for s, p in enumerate(probs):
-                rows = self.stage_rows[s]
-                if rows.size == 0:
-                    continue
-                bounds = np.searchsorted(self.group[rows], np.arange(self.G + 1))
-                wp = w[rows][:, None] * p
-                for g in range(self.G):
-                    lo, hi = bounds[g], bounds[g + 1]
-                    if hi > lo:
-                        S[g] -= p[lo:hi].T @ wp[lo:hi]
+            Sg = np.zeros((self.G, m, m))
+            for g in range(self.G):
+                lo, hi = self.group_bounds[g], self.group_bounds[g + 1]
+                Sg[g] = np.diag(Np[lo:hi].sum(axis=0)) - p[lo:hi].T @ Np[lo:hi]
             XX = (self.Xg[:, :, None] * self.Xg[:, None, :]).reshape(self.G, q1 * q1)
-            SS = S[:, nr][:, :, nr].reshape(self.G, k * k)
+            SS = Sg[:, nr][:, :, nr].reshape(self.G, k * k)
             T = (XX.T @ SS).reshape(q1, q1, k, k).transpose(2, 0, 3, 1)
             info[: self.nb, : self.nb] = T.reshape(self.nb, self.nb)
         else:
-            wX = w[:, None] * X
-            D = np.einsum("pa,pb,pj->jab", wX, X, a[:, nr])
-            for j in range(k):
-                sl = slice(j * q1, (j + 1) * q1)
-                info[sl, sl] = D[j]
-            for s, p in enumerate(probs):
-                rows = self.stage_rows[s]
-                if rows.size == 0:
-                    continue
-                Kr = (p[:, nr, None] * X[rows][:, None, :]).reshape(len(rows), self.nb)
-                info[: self.nb, : self.nb] -= Kr.T @ (w[rows][:, None] * Kr)
+            for lo in range(0, self.S, _CHUNK):
+                sl = slice(lo, lo + _CHUNK)
+                Xs = self.Xg[self.sit_group[sl]]
+                D = np.einsum("sa,sb,sj->jab", Xs, Xs, Np[sl][:, nr])
+                for j in range(k):
+                    info[j * q1:(j + 1) * q1, j * q1:(j + 1) * q1] += D[j]
+                Kr = (p[sl][:, nr, None] * Xs[:, None, :]).reshape(-1, self.nb)
+                info[: self.nb, : self.nb] -= Kr.T @ (N[sl][:, None] * Kr)
         if self.r:
-            Z = self.Z
-            M = a[:, :, None] * Z  # M_p = W_p Z_p
-            for s, p in enumerate(probs):
-                rows = self.stage_rows[s]
-                if rows.size == 0:
-                    continue
-                pz = np.einsum("pj,pjc->pc", p, Z[rows])
-                M[rows] -= p[:, :, None] * pz[:, None, :]
-            wX = w[:, None] * X
-            cross = np.einsum("pa,pjc->jac", wX, M[:, nr]).reshape(self.nb, self.r)
+            Zs = self.Zg[self.sit_group]
+            pz = np.einsum("sj,sjc->sc", p, Zs)
+            M = Np[:, :, None] * (Zs - pz[:, None, :])  # W_s Z_s
+            Xs = self.Xg[self.sit_group]
+            cross = np.einsum("sa,sjc->jac", Xs, M[:, nr]).reshape(self.nb, self.r)
             info[: self.nb, self.nb:] = cross
             info[self.nb:, : self.nb] = cross.T
-            info[self.nb:, self.nb:] = np.einsum("pjc,pjd->cd", w[:, None, None] * Z, M)
+            info[self.nb:, self.nb:] = np.einsum("sjc,sjd->cd", Zs, M)
         return info
 
-    def scores(self, E: np.ndarray) -> np.ndarray:
-        """Unweighted per-pattern score vectors ``(P, n_params)``."""
-        sb = (E[:, self.nonref, None] * self.X[:, None, :]).reshape(self.P, self.nb)
-        return np.hstack([sb, np.einsum("pj,pjc->pc", E, self.Z)])
+    def scores(self, theta: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Per-respondent score vectors ``(n, n_params)``, times ``weights`` if given."""
+        _, p = self.probabilities(theta)
+        # E_i = sum over i's stages of (chosen indicator - situation probabilities)
+        ones = np.ones(self.obs_row.size)
+        to_sit = sp.csr_matrix((ones, (self.obs_row, self.obs_sit)), shape=(self.n, self.S))
+        chosen = sp.csr_matrix((ones, (self.obs_row, self.obs_choice)), shape=(self.n, self.m))
+        E = chosen.toarray() - to_sit @ p
+        if weights is not None:
+            E *= np.asarray(weights, dtype=float)[:, None]
+        X = self.Xg[self.gid]
+        out = np.empty((self.n, self.n_params))
+        kron = out.reshape(self.n, self.m - 1, self.q1) if self.r == 0 else \
+            np.empty((self.n, self.m - 1, self.q1))
+        for b, j in enumerate(self.nonref):  # E_ij * X_i, item by item
+            np.multiply(X, E[:, j, None], out=kron[:, b, :])
+        if self.r:
+            out[:, : self.nb] = kron.reshape(self.n, self.nb)
+            out[:, self.nb:] = np.einsum("ij,ijc->ic", E, self.Zg[self.gid])
+        return out
 
     # ------------------------------------------------------------------
     def fit(self, *, start=None, tol: float = 1e-10, max_iter: int = 100) -> FitOutput:
         """Maximise the weighted pseudo-log-likelihood by damped Newton steps."""
+        with _one_blas_thread():  # small dense algebra: threads only add contention
+            return self._fit(start=start, tol=tol, max_iter=max_iter)
+
+    def _fit(self, *, start, tol, max_iter) -> FitOutput:
         theta = np.zeros(self.n_params) if start is None else np.asarray(start, float).copy()
-        loglik, grad, info, E = self.evaluate(theta)
+        loglik, grad, info = self.evaluate(theta)
         converged = False
         it = 0
         for it in range(1, max_iter + 1):
@@ -227,7 +296,7 @@ class ExplodedLogit:
                     break
                 t /= 2.0
             theta = cand
-            loglik, grad, info, E = new
+            loglik, grad, info = new
             if np.max(np.abs(t * step) / (1.0 + np.abs(theta))) < tol:
                 converged = True
                 break
@@ -238,7 +307,7 @@ class ExplodedLogit:
                 f"coefficient |{theta[worst]:.3g}| at position {worst}). This usually means "
                 "an item is never (or always) chosen within some covariate group, so its "
                 "coefficient runs off to infinity; merge sparse covariate levels or items.")
-        return FitOutput(theta, info, loglik, converged, it, self.scores(E), self.inverse)
+        return FitOutput(theta, info, loglik, converged, it)
 
 
 def _solve(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
