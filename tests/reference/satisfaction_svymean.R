@@ -102,6 +102,14 @@ out$levels <- st(svymean(~lev1 + lev2 + lev3 + lev4 + lev5, sc25, deff = TRUE))
 out$top2 <- st(svymean(~top2, sc25, deff = TRUE))
 out$bottom2 <- st(svymean(~bottom2, sc25, deff = TRUE))
 out$net <- st(svymean(~net, sc25, deff = TRUE))
+## shares with svyciprop(method = "logit") intervals (t with the domain's design df)
+cip <- function(f, des) { x <- svyciprop(f, des, method = "logit"); ci <- confint(x)
+  list(estimate = as.numeric(coef(x)), se = as.numeric(SE(x)), ci_low = unname(ci[1]),
+       ci_high = unname(ci[2]), df = degf(des)) }
+out$ciprop <- list(lev1 = cip(~I(lev1 == 1), sc25), lev5 = cip(~I(lev5 == 1), sc25),
+                   top2 = cip(~I(top2 == 1), sc25), noanswer = cip(~I(noanswer == 1), des25),
+                   never = cip(~I(never == 1), subset(des25, !is.na(park_use))),
+                   never_d1 = cip(~I(never == 1), subset(des25, !is.na(park_use) & district == 1)))
 out$dontknow <- st(svymean(~dontknow, des25, deff = TRUE))
 out$noanswer <- st(svymean(~noanswer, des25, deff = TRUE))
 out$top2_by_district <- by_st(svyby(~top2, ~district, sc25, svymean, covmat = TRUE,
@@ -121,7 +129,11 @@ out$park_never_by_district <- by_st(svyby(~never, ~district, subset(des25, !is.n
 out$park_never_by_district$n <- unname(as.vector(table(w25$district[!is.na(w25$park_use)])))
 
 ## ---------------------------------------------------------------- drivers (svyolr)
-fit <- svyolr(sat_ord ~ factor(age_band) + factor(district) + factor(sex) + park_week,
+## satisfaction ordered least -> most satisfied, park use as a factor against 6 (利用しない)
+d$park_f <- relevel(factor(d$park_use), ref = "6")
+w25$park_f <- relevel(factor(w25$park_use), ref = "6")
+des25 <- svydesign(ids = ~1, strata = ~stratum, weights = ~wt, data = w25)
+fit <- svyolr(sat_ord ~ factor(age_band) + factor(district) + factor(sex) + park_f,
               subset(des25, scored & !is.na(park_use)), control = list(reltol = 1e-15))
 out$olr <- list(names = names(coef(fit)), estimate = unname(coef(fit)),
                 se = unname(SE(fit)), df_resid = degf(subset(des25, scored & !is.na(park_use))) -

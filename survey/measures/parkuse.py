@@ -1,0 +1,199 @@
+"""Park use: times a year, and who never uses parks, by district.
+
+The park-use question is a frequency category (ほぼ毎日 … 利用しない).  The
+questionnaire's ``numeric_map`` turns each category into times a year
+(mid-points: 300, 130, 52, 18, 4, 0), so the plan's indicator 公園の年間利用回数
+is a design-based mean.  The share who never use parks, by district, is
+where a district short of nearby parks (身近な公園が不足する地域) shows up:
+:func:`park_use_table` puts both side by side and tests each district's
+never-use share against the city as a whole.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import InputError
+from survey.measures._linearise import (check_design, domain_means, groups, make_index,
+                                        numeric_column)
+from survey.measures.differences import _adjust, difference_p, verdict_text
+
+__all__ = ["DEFAULT_PARK_MAP", "resolve_numeric_map", "park_use_times", "park_nonuse",
+           "park_use_table"]
+
+#: Times a year per category of the midori park-use question (questionnaires/midori_2025.yaml).
+DEFAULT_PARK_MAP = {1: 300.0, 2: 130.0, 3: 52.0, 4: 18.0, 5: 4.0, 6: 0.0}
+
+
+def resolve_numeric_map(column: str, numeric_map=None, questionnaire=None) -> dict:
+    """``{code: value}``: given, else the questionnaire's ``numeric_map`` of
+    ``column``, else :data:`DEFAULT_PARK_MAP`."""
+    if numeric_map is None and questionnaire is not None:
+        if column not in questionnaire:
+            raise InputError(f"question {column!r} is not in questionnaire {questionnaire.id!r}",
+                             column=column)
+        numeric_map = dict(questionnaire[column].numeric_map)
+        if not numeric_map:
+            raise InputError(f"question {column!r} has no numeric_map in the questionnaire; add "
+                             "'numeric_map: {code: value}' to its YAML entry or pass numeric_map=",
+                             column=column)
+    if numeric_map is None:
+        numeric_map = DEFAULT_PARK_MAP
+    try:
+        return {float(k): float(v) for k, v in dict(numeric_map).items()}
+    except (TypeError, ValueError):
+        raise InputError(f"numeric_map must map codes to numbers, e.g. {DEFAULT_PARK_MAP}; "
+                         f"got {numeric_map!r}") from None
+
+
+def _never_codes(mapping: dict, never_code) -> list[float]:
+    if never_code is not None:
+        codes = [float(c) for c in np.atleast_1d(never_code)]
+        unknown = [c for c in codes if c not in mapping]
+        if unknown:
+            raise InputError(f"never_code {unknown} is not a code of the numeric map {sorted(mapping)}")
+        return codes
+    codes = [c for c, v in mapping.items() if v == 0]
+    if not codes:
+        raise InputError("no category maps to 0 times a year; pass never_code= (e.g. 6 利用しない)")
+    return codes
+
+
+def _values(design, column, mapping, what):
+    data, w = check_design(design)
+    codes = numeric_column(data, column, what)
+    times = pd.Series(codes).map(mapping).to_numpy(dtype=float)
+    return data, w, codes, times
+
+
+def park_use_times(design, column: str = "park_use", *, numeric_map=None, questionnaire=None,
+                   by=None, level: float = 0.95):
+    """Weighted mean times a year (公園の年間利用回数) with its interval.
+
+    Parameters
+    ----------
+    design : survey.design.Design
+    column : str
+        Column of frequency codes.
+    numeric_map : dict, optional
+        ``{code: times a year}``; default the questionnaire's ``numeric_map``
+        of ``column``, else :data:`DEFAULT_PARK_MAP`.  Codes outside the
+        map (無回答) and blanks are left out as a domain.
+    questionnaire, by, level
+        As :func:`survey.satisfaction_index`.
+
+    Returns
+    -------
+    survey.design.Estimate
+        Indexed by the ``by`` groups and ``variable`` (= ``column``).
+
+    Notes
+    -----
+    Same numbers as R ``svymean(~times, design, na.rm=TRUE, deff=TRUE)``
+    (``svyby`` for groups) with ``times`` the mapped values.
+    """
+    mapping = resolve_numeric_map(column, numeric_map, questionnaire)
+    data, w, _, times = _values(design, column, mapping, "park_use_times")
+    keys, masks, names = groups(data, w, by)
+    D = np.column_stack(masks) & ~np.isnan(times)[:, None]
+    Y = np.repeat(times[:, None], len(keys), axis=1)
+    index = make_index([k + (column,) for k in keys], names + ["variable"])
+    return domain_means(design, Y, D, index=index, level=level)
+
+
+def park_nonuse(design, column: str = "park_use", *, never_code=None, numeric_map=None,
+                questionnaire=None, by=None, level: float = 0.95):
+    """Share who never use parks (利用しない), among those who answered.
+
+    ``never_code`` defaults to the code(s) mapped to 0 times a year.
+    Intervals as R ``svyciprop(~I(park_use == 6), domain, method="logit")``
+    (t with the domain's design df); SE and deff as R ``svymean``.
+    """
+    mapping = resolve_numeric_map(column, numeric_map, questionnaire)
+    never = _never_codes(mapping, never_code)
+    data, w, codes, times = _values(design, column, mapping, "park_nonuse")
+    keys, masks, names = groups(data, w, by)
+    D = np.column_stack(masks) & ~np.isnan(times)[:, None]
+    Y = np.repeat(np.isin(codes, never).astype(float)[:, None], len(keys), axis=1)
+    index = make_index([k + (column,) for k in keys], names + ["variable"])
+    return domain_means(design, Y, D, index=index, level=level, statistic="proportion",
+                        ci_method="logit", df="design")
+
+
+def park_use_table(design, column: str = "park_use", *, by: str = "district", never_code=None,
+                   numeric_map=None, questionnaire=None, labels=None, adjust: str = "holm",
+                   level: float = 0.95) -> pd.DataFrame:
+    """Times a year and the never-use share by group, against the city.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, then a ``市全体`` (whole city) row: ``group,
+        label, times, times_se, times_ci_low, times_ci_high, never,
+        never_se, never_ci_low, never_ci_high, n, never_diff`` (group share
+        minus city share), ``never_diff_se, p, p_adjusted, verdict,
+        verdict_ja, verdict_en``.  A group whose never-use share is
+        significantly above the city's (``verdict == "higher"``) is a
+        candidate 身近な公園が不足する地域.
+
+    Notes
+    -----
+    The group and city shares come from one sample, so the SE of their
+    difference uses their design covariance (linearised jointly; the city
+    share includes the group).  Tests are t tests with the design degrees
+    of freedom; p-values are adjusted across groups (``adjust``, Holm by
+    default).
+    """
+    mapping = resolve_numeric_map(column, numeric_map, questionnaire)
+    never = _never_codes(mapping, never_code)
+    data, w, codes, times = _values(design, column, mapping, "park_use_table")
+    if labels is None and questionnaire is not None and by in questionnaire:
+        labels = dict(questionnaire[by].codes)
+    keys, masks, _ = groups(data, w, by)
+    answered = ~np.isnan(times)
+    doms = [m & answered for m in masks] + [(w != 0) & answered]
+    G = len(keys)
+    idx = pd.RangeIndex(G + 1)
+    t_est = domain_means(design, np.repeat(times[:, None], G + 1, axis=1), np.column_stack(doms),
+                         index=idx, level=level).to_frame()
+    nev = np.isin(codes, never).astype(float)
+    n_est = domain_means(design, np.repeat(nev[:, None], G + 1, axis=1), np.column_stack(doms),
+                         index=idx, level=level, statistic="proportion", ci_method="logit",
+                         df="design")
+    n_frame = n_est.to_frame()
+    V = n_est.vcov.to_numpy()
+    b = n_est.estimate.to_numpy()
+    diff = b[:G] - b[G]
+    se = np.sqrt(np.array([V[g, g] + V[G, G] - 2 * V[g, G] for g in range(G)]))
+    city = "市全体"
+
+    def name(k):
+        v = k[0]
+        if labels is not None:
+            for key in (v, int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer() else v):
+                if key in labels:
+                    return str(labels[key])
+        return str(v)
+
+    out = pd.DataFrame({
+        "group": [k[0] for k in keys] + [np.nan],
+        "label": [name(k) for k in keys] + [city],
+        "times": t_est["estimate"].to_numpy(), "times_se": t_est["se"].to_numpy(),
+        "times_ci_low": t_est["ci_low"].to_numpy(), "times_ci_high": t_est["ci_high"].to_numpy(),
+        "never": n_frame["estimate"].to_numpy(), "never_se": n_frame["se"].to_numpy(),
+        "never_ci_low": n_frame["ci_low"].to_numpy(), "never_ci_high": n_frame["ci_high"].to_numpy(),
+        "n": n_frame["n"].to_numpy(),
+        "never_diff": np.append(diff, np.nan), "never_diff_se": np.append(se, np.nan),
+    })
+    p = difference_p(diff, se, float(design.degf))
+    out["p"] = np.append(p, np.nan)
+    out["p_adjusted"] = np.append(_adjust(p, adjust), np.nan)
+    alpha = 1 - level
+    verdicts = [("higher" if d > 0 else "lower") if pa < alpha else "no_difference"
+                for d, pa in zip(diff, out["p_adjusted"].to_numpy()[:G])]
+    texts = [verdict_text(v, group=out["label"][g], reference=city) for g, v in enumerate(verdicts)]
+    out["verdict"] = verdicts + [""]
+    out["verdict_ja"] = [t[0] for t in texts] + [""]
+    out["verdict_en"] = [t[1] for t in texts] + [""]
+    out.attrs["by"] = by
+    return out

@@ -1,0 +1,193 @@
+"""Internal consistency of a multi-item scale: Cronbach's alpha and item statistics.
+
+The importance of the ten functions of green (問8, ``imp_*``) is a Likert
+matrix scored 4..1.  Whether the ten items measure one thing ("green
+matters") is summarised by Cronbach's alpha, computed two ways:
+
+* **unweighted** (respondents as they are): the alpha of
+  ``pingouin.cronbach_alpha`` with listwise deletion and its Feldt (1987)
+  F-distribution interval (computed here unrounded; pingouin rounds the
+  interval to 3 decimals) -- the psychometric convention, a property of
+  the instrument in this sample;
+* **weighted** (the population): alpha from the design-weighted covariance
+  matrix (R ``svyvar``) with a linearised design-based standard error
+  (delta method through ``Design.score_vcov``; replicate weights for a
+  replicate design) and a Wald interval.
+
+Item statistics: weighted mean score; item-rest correlations (item against
+the sum of the other items), both unweighted and design-weighted (point
+estimates only; pingouin has no weighted version); alpha if the item is
+deleted, unweighted and weighted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survey.errors import DesignError, InputError
+from survey.measures._linearise import check_design, is_replicate, numeric_column
+
+__all__ = ["Reliability", "cronbach_alpha"]
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Result of :func:`cronbach_alpha`.
+
+    Attributes
+    ----------
+    alpha, ci_low, ci_high : float
+        Unweighted alpha and its Feldt interval (as pingouin, unrounded).
+    weighted_alpha, weighted_se, weighted_ci_low, weighted_ci_high : float
+        Design-weighted alpha, linearised SE, Wald interval (normal).
+    n, k : int
+        Complete respondents used, number of items.
+    items : pandas.DataFrame
+        Per item: ``item, label, mean, item_rest, item_rest_weighted,
+        alpha_if_deleted, alpha_if_deleted_weighted``.
+    level : float
+    """
+
+    alpha: float
+    ci_low: float
+    ci_high: float
+    weighted_alpha: float
+    weighted_se: float
+    weighted_ci_low: float
+    weighted_ci_high: float
+    n: int
+    k: int
+    items: pd.DataFrame
+    level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """Two rows (``unweighted``, ``weighted``): ``estimate, se, ci_low, ci_high, n``."""
+        return pd.DataFrame({
+            "estimate": [self.alpha, self.weighted_alpha],
+            "se": [np.nan, self.weighted_se],
+            "ci_low": [self.ci_low, self.weighted_ci_low],
+            "ci_high": [self.ci_high, self.weighted_ci_high],
+            "n": [self.n, self.n],
+        }, index=pd.Index(["unweighted", "weighted"], name="alpha"))
+
+
+def _alpha_from_cov(S: np.ndarray) -> float:
+    k = S.shape[0]
+    return k / (k - 1) * (1 - np.trace(S) / S.sum())
+
+
+def _weighted_cov(X, w):
+    mu = w @ X / w.sum()
+    Xc = X - mu
+    return (Xc * w[:, None]).T @ Xc / w.sum(), Xc
+
+
+def _corr(a, b, w):
+    wa = w / w.sum()
+    ma, mb = wa @ a, wa @ b
+    cov = wa @ ((a - ma) * (b - mb))
+    return cov / np.sqrt((wa @ (a - ma) ** 2) * (wa @ (b - mb) ** 2))
+
+
+def _resolve_items(items, questionnaire, scores):
+    labels = {}
+    if isinstance(items, str):
+        if questionnaire is None or items not in questionnaire:
+            raise InputError(f"items={items!r}: give a list of item columns, or a question id "
+                             "together with questionnaire=")
+        q = questionnaire[items]
+        if not q.items:
+            raise InputError(f"question {items!r} is not a matrix of items; pass the item columns")
+        labels = {it.column: it.label for it in q.items}
+        cols = [it.column for it in q.items]
+        if scores is None:
+            scores = dict(q.scores) or None
+    else:
+        cols = list(items)
+    if len(cols) < 2 or not all(isinstance(c, str) for c in cols):
+        raise InputError(f"a scale needs at least 2 item columns; got {items!r}")
+    return cols, labels, scores
+
+
+def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
+                   level: float = 0.95) -> Reliability:
+    """Cronbach's alpha of a multi-item scale, unweighted and design-weighted.
+
+    Parameters
+    ----------
+    design : survey.design.Design
+    items : str or list of str
+        Item columns, or the id of a likert matrix question (with
+        ``questionnaire``), e.g. ``"importance"``.
+    questionnaire : survey.questionnaire.Questionnaire, optional
+    scores : dict, optional
+        ``{code: score}`` applied to every item (default: the question's
+        scores; without any, the codes themselves).  Codes without a score
+        count as missing.  Alpha does not change under a reversal of the
+        scale, but item means do.
+    level : float
+
+    Returns
+    -------
+    Reliability
+
+    Notes
+    -----
+    Rows with any item missing (or zero weight) are left out (listwise).
+    Unweighted alpha and interval equal ``pingouin.cronbach_alpha(...,
+    nan_policy="listwise")`` (whose interval is rounded to 3 decimals) and R ``k/(k-1) (1 - tr(S)/sum(S))`` with
+    ``S = cov(X)``; the weighted alpha uses ``S`` from R ``svyvar`` on the
+    complete cases and its SE is the delta method on ``vcov(svyvar(...))``
+    (the ``n/(n-1)`` factor of ``svyvar`` cancels in alpha).
+    """
+    if not 0 < level < 1:
+        raise DesignError(f"level must be between 0 and 1; got {level!r}")
+    data, w = check_design(design)
+    cols, labels, scores = _resolve_items(items, questionnaire, scores)
+    X = np.column_stack([numeric_column(data, c, "cronbach_alpha") for c in cols])
+    if scores is not None:
+        mapping = {float(k): float(v) for k, v in dict(scores).items()}
+        X = pd.DataFrame(X).apply(lambda s: s.map(mapping)).to_numpy(dtype=float)
+    ok = ~np.isnan(X).any(axis=1) & (w != 0)
+    k, n = len(cols), int(ok.sum())
+    if n < 3:
+        raise DesignError(f"only {n} respondent(s) answered every item of {cols}; alpha needs more")
+    Xo, wo = X[ok], w[ok]
+    a_u = _alpha_from_cov(np.cov(Xo, rowvar=False))
+    df1, df2 = n - 1, (n - 1) * (k - 1)                   # Feldt (1987), as pingouin
+    lo = 1 - (1 - a_u) * stats.f.isf((1 - level) / 2, df1, df2)
+    hi = 1 - (1 - a_u) * stats.f.isf((1 + level) / 2, df1, df2)
+    S, Xc = _weighted_cov(Xo, wo)
+    a_w = _alpha_from_cov(S)
+    T, Dg = S.sum(), np.trace(S)
+    G = k / (k - 1) * (-np.eye(k) / T + Dg / T ** 2)    # d alpha / d S
+    if is_replicate(design):
+        wr = np.asarray(design.replicate_weights, dtype=float)[ok]
+        reps = np.array([[_alpha_from_cov(_weighted_cov(Xo, wr[:, r])[0])] for r in range(wr.shape[1])])
+        var = float(np.asarray(design.replicate_vcov(reps, np.array([a_w])), dtype=float).reshape(-1)[0])
+    else:
+        infl = np.zeros(len(w))
+        infl[ok] = wo * np.einsum("ri,ij,rj->r", Xc, G, Xc) / wo.sum()   # (sum G*S = 0)
+        var = float(np.asarray(design.score_vcov(infl[:, None]), dtype=float)[0, 0])
+    se = np.sqrt(var)
+    zq = stats.norm.ppf(0.5 + level / 2)
+    total = Xo.sum(axis=1)
+    rows = []
+    for j, c in enumerate(cols):
+        rest = total - Xo[:, j]
+        keep = [i for i in range(k) if i != j]
+        Su = np.cov(Xo[:, keep], rowvar=False)
+        rows.append({
+            "item": c, "label": labels.get(c, c), "mean": float(wo @ Xo[:, j] / wo.sum()),
+            "item_rest": float(np.corrcoef(Xo[:, j], rest)[0, 1]),
+            "item_rest_weighted": float(_corr(Xo[:, j], rest, wo)),
+            "alpha_if_deleted": float(_alpha_from_cov(Su)) if k > 2 else np.nan,
+            "alpha_if_deleted_weighted": float(_alpha_from_cov(S[np.ix_(keep, keep)])) if k > 2 else np.nan,
+        })
+    return Reliability(alpha=float(a_u), ci_low=float(lo), ci_high=float(hi), weighted_alpha=float(a_w),
+                       weighted_se=float(se), weighted_ci_low=float(a_w - zq * se),
+                       weighted_ci_high=float(a_w + zq * se), n=n, k=k, items=pd.DataFrame(rows),
+                       level=level)

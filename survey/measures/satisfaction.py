@@ -1,0 +1,330 @@
+"""The satisfaction index (みどりの満足度) and the distribution behind it.
+
+A Likert question is scored (``+1.0, +0.5, 0, -0.5, -1.0`` for the five
+levels of the midori questionnaire) and the index is the design-based mean
+score.  Codes without a score (``6`` わからない), missing codes (``9``
+無回答) and blanks are left out as a domain -- R ``svymean(~score, design,
+na.rm=TRUE)`` -- so the variance keeps every stratum and cluster of the
+design.
+
+A mean hides polarisation, so :func:`satisfaction_distribution` shows the
+weighted share of every level with its interval, the top-2 and bottom-2
+box shares, the net score (top minus bottom) and how many respondents the
+index leaves out (わからない, 無回答).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survey.errors import DesignError, InputError
+from survey.measures._linearise import (check_design, domain_means, groups, make_index,
+                                        numeric_column)
+
+__all__ = [
+    "DEFAULT_SCORES",
+    "DEFAULT_MISSING",
+    "DISTRIBUTION_COLUMNS",
+    "resolve_scores",
+    "satisfaction_index",
+    "satisfaction_distribution",
+    "satisfaction_drivers",
+    "Drivers",
+    "DEFAULT_DRIVERS",
+]
+
+#: Scores of the midori 5-level satisfaction question (questionnaires/midori_2025.yaml).
+DEFAULT_SCORES = {1: 1.0, 2: 0.5, 3: 0.0, 4: -0.5, 5: -1.0}
+#: Missing codes used when no questionnaire is given (the midori default).
+DEFAULT_MISSING = {9: "無回答"}
+DISTRIBUTION_COLUMNS = ["kind", "code", "label", "base", "estimate", "se", "ci_low", "ci_high",
+                        "deff", "n", "count"]
+NO_ANSWER = "無回答"
+
+
+def resolve_scores(column: str, scores=None, questionnaire=None) -> dict:
+    """``{code: score}``: ``scores`` if given, else the questionnaire's scores
+    of ``column``, else :data:`DEFAULT_SCORES`."""
+    if scores is None and questionnaire is not None:
+        if column not in questionnaire:
+            raise InputError(f"question {column!r} is not in questionnaire {questionnaire.id!r}; "
+                             "pass scores={code: score} or the question's id", column=column)
+        scores = dict(questionnaire[column].scores)
+        if not scores:
+            raise InputError(f"question {column!r} has no scores in the questionnaire; add "
+                             "'scores: {code: score}' to its YAML entry or pass scores=", column=column)
+    if scores is None:
+        scores = DEFAULT_SCORES
+    try:
+        out = {float(k): float(v) for k, v in dict(scores).items()}
+    except (TypeError, ValueError):
+        raise InputError(f"scores must map answer codes to numbers, e.g. {DEFAULT_SCORES}; "
+                         f"got {scores!r}") from None
+    if len(out) < 2 or not all(np.isfinite(v) for v in out.values()):
+        raise InputError(f"scores need at least two codes with finite scores; got {scores!r}")
+    return out
+
+
+def _labels(column, questionnaire, labels, missing):
+    """(answer labels, missing labels) as {float code: label}."""
+    if labels is not None:
+        lab = {float(k): str(v) for k, v in dict(labels).items()}
+        miss = {float(k): str(v) for k, v in dict(missing if missing is not None else DEFAULT_MISSING).items()}
+        return lab, miss
+    if questionnaire is not None and column in questionnaire:
+        q = questionnaire[column]
+        return ({float(k): v for k, v in q.codes.items()}, {float(k): v for k, v in q.missing.items()})
+    miss = {float(k): str(v) for k, v in dict(missing if missing is not None else DEFAULT_MISSING).items()}
+    return {}, miss
+
+
+def _scored(design, column, scores, what):
+    data, w = check_design(design)
+    codes = numeric_column(data, column, what)
+    score = pd.Series(codes).map(scores).to_numpy(dtype=float)
+    return data, w, codes, score
+
+
+def satisfaction_index(design, column: str, *, scores=None, questionnaire=None, by=None,
+                       level: float = 0.95):
+    """Design-based satisfaction index: the weighted mean score.
+
+    Parameters
+    ----------
+    design : survey.design.Design
+        The (raked) design of one wave; a replicate-weight design works too.
+    column : str
+        Column of answer codes (e.g. ``"satisfaction"``).
+    scores : dict, optional
+        ``{code: score}``.  Default: the questionnaire's scores of
+        ``column`` when ``questionnaire`` is given, else the midori 5-level
+        scores :data:`DEFAULT_SCORES` ``{1: 1, 2: .5, 3: 0, 4: -.5, 5: -1}``.
+    questionnaire : survey.questionnaire.Questionnaire, optional
+    by : str or list of str, optional
+        Group columns (R ``svyby``); groups sorted, empty ones dropped.
+    level : float
+        Confidence level of the interval in ``to_frame()``.
+
+    Returns
+    -------
+    survey.design.Estimate
+        ``to_frame()`` columns ``estimate, se, ci_low, ci_high, deff, n``,
+        indexed by the ``by`` groups and ``variable`` (= ``column``);
+        ``n`` counts the scored respondents.  ``vcov`` is the covariance
+        across groups (for :func:`survey.compare_groups`).
+
+    Notes
+    -----
+    Codes not in ``scores`` (わからない, 無回答 9) and blanks are excluded as
+    a domain.  Same numbers as R ``svymean(~score, design, na.rm=TRUE,
+    deff=TRUE)`` and ``svyby(~score, ~by, subset(design, !is.na(score)),
+    svymean, covmat=TRUE)``; intervals use normal quantiles as R
+    ``confint``.
+    """
+    scores = resolve_scores(column, scores, questionnaire)
+    data, w, _, score = _scored(design, column, scores, "satisfaction_index")
+    keys, masks, names = groups(data, w, by)
+    D = np.column_stack(masks) & ~np.isnan(score)[:, None]
+    Y = np.repeat(score[:, None], len(keys), axis=1)
+    index = make_index([k + (column,) for k in keys], names + ["variable"])
+    return domain_means(design, Y, D, index=index, level=level)
+
+
+def _box_codes(scores: dict, top: int):
+    order = sorted(scores, key=lambda c: (-scores[c], c))
+    if not 1 <= top <= len(order) // 2:
+        raise InputError(f"top must be between 1 and {len(order) // 2} for {len(order)} scored "
+                         f"levels; got {top!r}")
+    return order, order[:top], order[-top:]
+
+
+def satisfaction_distribution(design, column: str, *, questionnaire=None, labels=None,
+                              scores=None, missing=None, by=None, top: int = 2,
+                              level: float = 0.95) -> pd.DataFrame:
+    """Weighted distribution behind the index, with design-based intervals.
+
+    Parameters
+    ----------
+    design, column, scores, questionnaire, by, level
+        As :func:`satisfaction_index`.
+    labels : dict, optional
+        ``{code: label}`` of the answer codes (default: the questionnaire's).
+    missing : dict, optional
+        ``{code: label}`` of missing codes when no questionnaire is given
+        (default ``{9: "無回答"}``).
+    top : int
+        Size of the top and bottom boxes (2: そう思う + ややそう思う).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One block per ``by`` group (group columns first), rows of ``kind``:
+
+        * ``"level"`` -- each scored code: share of the scored respondents
+          (the base of the index; the levels sum to 1);
+        * ``"top"``, ``"bottom"`` -- top-``top`` and bottom-``top`` box
+          shares, same base; ``"net"`` -- top minus bottom (a mean of
+          +1/0/-1, between -1 and 1);
+        * ``"excluded"`` -- every unscored answer code (わからない) and
+          ``無回答`` (missing codes and blanks): share of all respondents
+          (``base="all"``), i.e. who the index leaves out.
+
+        Columns ``kind, code, label, base, estimate, se, ci_low, ci_high,
+        deff, n, count``: ``n`` is the unweighted base, ``count`` the
+        unweighted respondents in the row's category.
+
+    Notes
+    -----
+    Shares use the interval of R ``svyciprop(~I(x == k), domain,
+    method="logit")`` (logit scale, t with the domain's design degrees of
+    freedom), like ``Design.proportion``; standard errors and design
+    effects are R ``svymean(..., deff=TRUE)``'s.  The net score has a Wald
+    interval (normal quantiles).
+    """
+    scores = resolve_scores(column, scores, questionnaire)
+    data, w, codes, score = _scored(design, column, scores, "satisfaction_distribution")
+    answer_labels, missing_labels = _labels(column, questionnaire, labels, missing)
+    order, top_codes, bottom_codes = _box_codes(scores, top)
+    scored = ~np.isnan(score)
+    no_answer = np.isnan(codes) | np.isin(codes, list(missing_labels))
+    unscored = [c for c in sorted(set(answer_labels) | set(np.unique(codes[~np.isnan(codes)])))
+                if c not in scores and c not in missing_labels]
+    keys, masks, names = groups(data, w, by)
+
+    def label(c):
+        return answer_labels.get(c, str(int(c)) if float(c).is_integer() else str(c))
+
+    def box_label(cs):
+        return "・".join(label(c) for c in cs)
+
+    blocks = []
+    for key, g in zip(keys, masks):
+        spec = [("level", c, label(c), "scored", (codes == c).astype(float), g & scored) for c in order]
+        spec += [("top", np.nan, box_label(top_codes), "scored", np.isin(codes, top_codes).astype(float),
+                  g & scored),
+                 ("bottom", np.nan, box_label(bottom_codes), "scored",
+                  np.isin(codes, bottom_codes).astype(float), g & scored)]
+        spec += [("excluded", c, label(c), "all", (codes == c).astype(float), g) for c in unscored]
+        spec += [("excluded", np.nan, NO_ANSWER, "all", no_answer.astype(float), g)]
+        Y = np.column_stack([s[4] for s in spec])
+        D = np.column_stack([s[5] for s in spec])
+        idx = pd.RangeIndex(len(spec))
+        est = domain_means(design, Y, D, index=idx, level=level, statistic="proportion",
+                           ci_method="logit", df="design").to_frame()
+        net_y = np.isin(codes, top_codes).astype(float) - np.isin(codes, bottom_codes).astype(float)
+        net = domain_means(design, net_y[:, None], (g & scored)[:, None], index=pd.RangeIndex(1),
+                           level=level).to_frame()
+        frame = pd.DataFrame({"kind": [s[0] for s in spec], "code": [s[1] for s in spec],
+                              "label": [s[2] for s in spec], "base": [s[3] for s in spec]})
+        frame = pd.concat([frame, est.reset_index(drop=True)], axis=1)
+        frame["count"] = [int(np.count_nonzero(s[5] & (s[4] == 1) & (w != 0))) for s in spec]
+        net_row = pd.DataFrame({"kind": ["net"], "code": [np.nan], "label": ["net"], "base": ["scored"]})
+        net_row = pd.concat([net_row, net.reset_index(drop=True)], axis=1)
+        net_row["count"] = int(np.count_nonzero(g & scored & (w != 0)))
+        n_levels = len(order) + 2
+        frame = pd.concat([frame.iloc[:n_levels], net_row, frame.iloc[n_levels:]], ignore_index=True)
+        for name, value in zip(names, key):
+            frame.insert(names.index(name), name, value)
+        blocks.append(frame)
+    out = pd.concat(blocks, ignore_index=True)
+    out.attrs["scores"] = scores
+    out.attrs["column"] = column
+    return out
+
+
+# ------------------------------------------------------------------ drivers
+DEFAULT_DRIVERS = ("C(age_band)", "C(district)", "C(sex)", "C(park_use, contr.treatment(base=6))")
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Result of :func:`satisfaction_drivers`.
+
+    Attributes
+    ----------
+    odds_ratios : pandas.DataFrame
+        One row per predictor column: ``term, odds_ratio, ci_low, ci_high,
+        p, estimate, se`` -- odds of a *more satisfied* answer (any cut of
+        the scale) relative to the reference level, with Wald intervals
+        (t with the model's df).  ``estimate``/``se`` are on the log-odds
+        scale, oriented the same way.
+    model : survey.design.olr.OLRResult
+        The fitted proportional-odds model (response levels in code order).
+    orientation : int
+        ``-1`` when higher codes mean less satisfied (the midori layout:
+        ``exp(-beta)`` are reported), ``+1`` otherwise.
+    """
+
+    odds_ratios: pd.DataFrame
+    model: object
+    orientation: int
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.odds_ratios
+
+
+def satisfaction_drivers(design, column: str = "satisfaction", *, predictors=DEFAULT_DRIVERS,
+                         scores=None, questionnaire=None, level: float = 0.95) -> Drivers:
+    """Who is more satisfied: a design-based ordinal logit (R ``svyolr``).
+
+    Parameters
+    ----------
+    design : survey.design.Design
+    column : str
+        Likert column of codes; only scored codes enter the model (the
+        index's domain), ordered by their score.
+    predictors : sequence of str
+        Right-hand-side terms in formula syntax (``C(x)`` for categories).
+        Default: age band, district, sex and park use (categories, against
+        利用しない = 6).
+    scores, questionnaire
+        As :func:`satisfaction_index`; the scores must be monotone in the
+        codes (they fix the direction of "more satisfied").
+    level : float
+
+    Returns
+    -------
+    Drivers
+
+    Notes
+    -----
+    The model is ``logit P(Y <= k) = zeta_k - x'beta`` on the scored codes
+    (:func:`survey.design.olr`).  With midori codes (1 = そう思う) a
+    positive ``beta`` moves answers towards *less* satisfied, so the
+    reported odds ratios are ``exp(-beta)``: same numbers as R
+    ``exp(coef(svyolr(ordered(score) ~ ..., design)))`` with the response
+    ordered from least to most satisfied.
+    """
+    from survey.design.olr import olr
+
+    scores = resolve_scores(column, scores, questionnaire)
+    data, w, codes, score = _scored(design, column, scores, "satisfaction_drivers")
+    ordered = sorted(scores)
+    vals = np.array([scores[c] for c in ordered])
+    if np.all(np.diff(vals) < 0):
+        orientation = -1
+    elif np.all(np.diff(vals) > 0):
+        orientation = 1
+    else:
+        raise InputError(f"scores {scores} are not monotone in the codes; an ordinal model "
+                         "needs the codes in satisfaction order")
+    if isinstance(predictors, str) or not predictors:
+        raise InputError(f"predictors must be a list of formula terms, e.g. {list(DEFAULT_DRIVERS)}; "
+                         f"got {predictors!r}")
+    formula = f"{column} ~ " + " + ".join(predictors)
+    model = olr(design.subset(~np.isnan(score)), formula)
+    slopes = model.coefficients
+    se = model.se.loc[slopes.index]
+    est = orientation * slopes
+    q = stats.t.ppf(0.5 + level / 2, model.df_resid) if model.df_resid > 0 else np.nan
+    t = est / se
+    table = pd.DataFrame({
+        "term": list(slopes.index), "odds_ratio": np.exp(est).to_numpy(),
+        "ci_low": np.exp(est - q * se).to_numpy(), "ci_high": np.exp(est + q * se).to_numpy(),
+        "p": 2 * stats.t.sf(np.abs(t.to_numpy()), model.df_resid),
+        "estimate": est.to_numpy(), "se": se.to_numpy(),
+    })
+    return Drivers(odds_ratios=table, model=model, orientation=orientation)

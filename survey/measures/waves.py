@@ -1,0 +1,138 @@
+"""Waves: the same questionnaire fielded again, change and trend.
+
+Each wave is its own sample with its own (raked) design, so estimates from
+two waves are independent: the variance of a change is the sum of the two
+variances, ``se = sqrt(se_a^2 + se_b^2)``, and the test is a z test (R:
+``svymean`` on each wave's design, then ``coef(b) - coef(a)`` with
+``sqrt(SE(a)^2 + SE(b)^2)``).  Any number of waves can be lined up in a
+trend table; every wave is compared with the first (or the previous) one.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from survey.errors import DesignError
+from survey.measures.differences import difference_p, verdict_text
+
+__all__ = ["wave_estimates", "compare_waves", "trend_table"]
+
+
+def wave_estimates(designs: Mapping, estimator, *args, **kwargs) -> dict:
+    """``{wave: estimator(design, *args, **kwargs)}`` for every wave's design.
+
+    Example: ``wave_estimates({"FY2025": d25, "FY2030": d30},
+    survey.satisfaction_index, "satisfaction", by="district")``.
+    """
+    if not isinstance(designs, Mapping) or not designs:
+        raise DesignError("designs must be a non-empty mapping {wave label: design}, oldest first")
+    return {label: estimator(design, *args, **kwargs) for label, design in designs.items()}
+
+
+def _frame(est, label):
+    if not (hasattr(est, "estimate") and hasattr(est, "se")):
+        raise DesignError(f"wave {label!r}: expected an Estimate (e.g. from satisfaction_index); "
+                          f"got {type(est).__name__}")
+    ci = est.conf_int(est.level)
+    return pd.DataFrame({"estimate": est.estimate, "se": est.se, "ci_low": ci["ci_low"],
+                         "ci_high": ci["ci_high"], "n": est.n})
+
+
+def _change_columns(a: pd.DataFrame, b: pd.DataFrame, ref_label, label, level):
+    common = a.index.intersection(b.index, sort=False)
+    a, b = a.loc[common], b.loc[common]
+    change = b["estimate"] - a["estimate"]
+    se = np.sqrt(a["se"] ** 2 + b["se"] ** 2)
+    q = stats.norm.ppf(0.5 + level / 2)
+    p = difference_p(change, se)
+    alpha = 1 - level
+    codes = [("increase" if c > 0 else "decrease") if pv < alpha else "no_change"
+             for c, pv in zip(change, p)]
+    texts = [verdict_text(c, group=label, reference=ref_label) for c in codes]
+    return pd.DataFrame({
+        "change": change, "change_se": se, "change_ci_low": change - q * se,
+        "change_ci_high": change + q * se, "p": p, "verdict": codes,
+        "verdict_ja": [t[0] for t in texts], "verdict_en": [t[1] for t in texts],
+    }, index=common)
+
+
+def compare_waves(earlier, later, *, labels=("earlier", "later"), level: float = 0.95) -> pd.DataFrame:
+    """Change between two independent waves, row by row.
+
+    Parameters
+    ----------
+    earlier, later : survey.design.Estimate
+        The same statistic from each wave's design (same index, e.g. by
+        district); rows present in only one wave are left out.
+    labels : (str, str)
+        Wave labels used in the verdict texts (e.g. ``("FY2025", "FY2030")``).
+    level : float
+        Interval level and significance threshold ``1 - level``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like the estimates: ``estimate_<a>, se_<a>, estimate_<b>,
+        se_<b>, change, change_se, change_ci_low, change_ci_high, p,
+        verdict, verdict_ja, verdict_en``; ``p`` is two-sided normal.
+    """
+    la, lb = labels
+    a, b = _frame(earlier, la), _frame(later, lb)
+    ch = _change_columns(a, b, la, lb, level)
+    if ch.empty:
+        raise DesignError("the two waves have no estimate in common; estimate the same statistic "
+                          "with the same by= in both waves")
+    out = pd.concat([a.loc[ch.index, ["estimate", "se"]].add_suffix(f"_{la}"),
+                     b.loc[ch.index, ["estimate", "se"]].add_suffix(f"_{lb}"), ch], axis=1)
+    return out
+
+
+def trend_table(estimates: Mapping, *, reference: str = "first", level: float = 0.95) -> pd.DataFrame:
+    """A trend table over any number of waves.
+
+    Parameters
+    ----------
+    estimates : mapping
+        ``{wave label: Estimate}`` in time order (see :func:`wave_estimates`).
+    reference : {"first", "previous"}
+        Each wave's change is measured from the first wave, or from the
+        wave before it.
+    level : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long format: ``wave``, the estimates' index levels, ``estimate, se,
+        ci_low, ci_high, n``, then ``reference_wave, change, change_se,
+        change_ci_low, change_ci_high, p, verdict, verdict_ja, verdict_en``
+        (empty for the first wave).  Changes between independent waves:
+        variances add.
+    """
+    if reference not in ("first", "previous"):
+        raise DesignError(f"reference must be 'first' or 'previous'; got {reference!r}")
+    if not isinstance(estimates, Mapping) or not estimates:
+        raise DesignError("estimates must be a non-empty mapping {wave label: Estimate}, oldest first")
+    labels = list(estimates)
+    frames = {lab: _frame(est, lab) for lab, est in estimates.items()}
+    blocks = []
+    for i, lab in enumerate(labels):
+        f = frames[lab].copy()
+        if i > 0:
+            ref = labels[0] if reference == "first" else labels[i - 1]
+            ch = _change_columns(frames[ref], f, ref, lab, level)
+            f = f.join(ch)
+            f["reference_wave"] = ref
+        names = [n if n is not None else "row" for n in f.index.names]
+        f.index = f.index.set_names(names)
+        f = f.reset_index()
+        f.insert(0, "wave", lab)
+        blocks.append(f)
+    out = pd.concat(blocks, ignore_index=True)
+    cols = [c for c in out.columns if c not in ("reference_wave",)]
+    order = cols[: cols.index("n") + 1] + ["reference_wave"] + cols[cols.index("n") + 1:]
+    if "reference_wave" not in out.columns:
+        out["reference_wave"] = np.nan
+    return out[order]
