@@ -148,14 +148,16 @@ def _check_rank(X: pd.DataFrame, formula: str) -> None:
             f"model {formula!r}: column(s) {zero} are zero on every row used; "
             "a predictor is constant or a level never occurs -- drop that term"
         )
-    rank = np.linalg.matrix_rank(arr / np.maximum(np.abs(arr).max(axis=0), 1e-300))
+    scaled = arr / np.maximum(np.abs(arr).max(axis=0), 1e-300)
+    # rank of the cross-product of unit-scaled columns (cheap for 10^5 rows)
+    rank = np.linalg.matrix_rank(scaled.T @ scaled, hermitian=True)
     if rank < arr.shape[1]:
         # name the columns that are linear combinations of the earlier ones
         aliased, kept = [], []
         for j, c in enumerate(X.columns):
             cols = kept + [j]
             sub = arr[:, cols] / np.maximum(np.abs(arr[:, cols]).max(axis=0), 1e-300)
-            if np.linalg.matrix_rank(sub) < len(cols):
+            if np.linalg.matrix_rank(sub.T @ sub, hermitian=True) < len(cols):
                 aliased.append(c)
             else:
                 kept.append(j)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.linalg import cho_factor, cho_solve
 
 from survey.design._modelframe import build_model_frame
 from survey.errors import ConvergenceError, DesignError
@@ -99,40 +100,64 @@ def _family(family) -> _Family:
     return _FAMILIES[key]
 
 
+def _wls(X, z, sw):
+    """Weighted least squares of ``z`` on ``X`` (columns of similar scale).
+
+    Normal equations by Cholesky plus one step of iterative refinement: as
+    accurate as R's QR for column-scaled problems, several times faster on
+    10^5 rows.
+    """
+    A = X * sw[:, None]
+    b = z * sw
+    try:
+        cho = cho_factor(A.T @ A)
+    except np.linalg.LinAlgError as exc:
+        raise DesignError(
+            "the weighted model matrix is singular for one set of weights (a replicate "
+            "that drops every respondent of some category?); merge sparse categories"
+        ) from exc
+    beta = cho_solve(cho, A.T @ b)
+    beta += cho_solve(cho, A.T @ (b - A @ beta))
+    return beta
+
+
 def _irls(X, y, w, fam: _Family, *, start=None, tol=1e-12, maxiter=100):
-    """Weighted IRLS; returns (beta, mu, eta, iterations)."""
+    """Weighted IRLS; returns (beta, mu, eta, iterations).
+
+    Works on unit-norm columns (``X / scale``) and maps back at the end.
+    """
+    scale = np.sqrt(np.einsum("ij,ij->j", X, X))
+    scale[scale == 0] = 1.0
+    Xs = X / scale
     ws = w / w.mean()
     if fam.name == "gaussian":
-        sw = np.sqrt(ws)
-        beta = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)[0]
-        eta = X @ beta
-        return beta, eta, eta, 1
+        beta = _wls(Xs, y, np.sqrt(ws))
+        eta = Xs @ beta
+        return beta / scale, eta, eta, 1
     if start is None:
         mu = fam.start(y)
         eta = fam.linkfun(mu)
+        beta = None
     else:
-        eta = X @ start
+        beta = start * scale
+        eta = Xs @ beta
         mu = fam.linkinv(eta)
     dev_old = fam.deviance(y, mu, ws)
-    beta = start
     for it in range(1, maxiter + 1):
         d = fam.mu_eta(eta, mu)
         z = eta + (y - mu) / d
-        ww = ws * d * d / fam.variance(mu)
-        sw = np.sqrt(ww)
-        new = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)[0]
-        for _half in range(30):  # step halving if the fit leaves the valid region
-            eta_new = X @ new
+        new = _wls(Xs, z, np.sqrt(ws * d * d / fam.variance(mu)))
+        for _half in range(30):  # step halving while the deviance is not finite
+            eta_new = Xs @ new
             mu_new = fam.linkinv(eta_new)
             dev = fam.deviance(y, mu_new, ws)
-            if np.isfinite(dev) and (fam.name != "quasibinomial"
-                                     or np.all((mu_new > 0) & (mu_new < 1))):
+            if np.isfinite(dev) or beta is None:
                 break
-            new = new if beta is None else (new + beta) / 2
+            new = (new + beta) / 2
         beta, eta, mu = new, eta_new, mu_new
         if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
             _check_boundary(eta, fam)
-            return beta, mu, eta, it
+            return beta / scale, mu, eta, it
         dev_old = dev
     raise ConvergenceError(
         f"IRLS did not converge in {maxiter} iterations (family {fam.name}); "
