@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 import scipy.sparse as sp
 
 from survey.errors import ConvergenceError, DesignError
@@ -71,21 +72,31 @@ class CalStep:
             ratio = np.where(w1 != 0, w0 / w1, 0.0)
         u = z * ratio[:, None]
         M = self.model
-        if self.codes is not None:
-            gram = self._cache.get("gram")
-            if gram is None:
+        solve = self._cache.get("solve")
+        if solve is None:
+            if self.codes is not None:
                 cw = np.bincount(self.codes, weights=w0, minlength=M.shape[0])
-                gram = np.linalg.pinv((M * cw[:, None]).T @ M, rcond=1e-12, hermitian=True)
-                self._cache["gram"] = gram
-            beta = gram @ (M.T @ self._cell_sum(u))
-            fitted = (M @ beta)[self.codes]
+                gram = (M * cw[:, None]).T @ M
+            else:
+                gram = (M * w0[:, None]).T @ M
+            solve = _solver(gram)
+            self._cache["solve"] = solve
+        if self.codes is not None:
+            fitted = (M @ solve(M.T @ self._cell_sum(u)))[self.codes]
         else:
-            gram = self._cache.get("gram")
-            if gram is None:
-                gram = np.linalg.pinv((M * w0[:, None]).T @ M, rcond=1e-12, hermitian=True)
-                self._cache["gram"] = gram
-            fitted = M @ (gram @ (M.T @ u))
+            fitted = M @ solve(M.T @ u)
         return z - w1[:, None] * fitted
+
+
+def _solver(gram: np.ndarray):
+    """Solve ``gram @ x = b``: Cholesky when positive definite, otherwise the
+    pseudo-inverse (rank-deficient calibration models, e.g. empty cells)."""
+    try:
+        factor = scipy.linalg.cho_factor(gram)
+        return lambda b: scipy.linalg.cho_solve(factor, b)
+    except np.linalg.LinAlgError:
+        pinv = np.linalg.pinv(gram, rcond=1e-12, hermitian=True)
+        return lambda b: pinv @ b
 
 
 # ------------------------------------------------------------- level coding
@@ -527,7 +538,7 @@ def calibrate(data: pd.DataFrame, w: np.ndarray, population_totals, *, method: s
         if method == "linear" and not np.isfinite(bounds).any():
             # one linear solve (R regcalibrate)
             T = (M * w[:, j, None]).T @ M
-            lam = np.linalg.pinv(T, rcond=1e-12, hermitian=True) @ (pop - M.T @ w[:, j])
+            lam = _solver(T)(pop - M.T @ w[:, j])
             g, it = 1 + M @ lam, 1
             misfit = pop - M.T @ (w[:, j] * g)
             err = float(np.max(np.abs(misfit) / (1 + np.abs(pop))))

@@ -13,7 +13,9 @@ Confidence intervals (``ci_method``):
   ``df = inf`` (normal quantiles) as R ``confint(svymean(...))`` does.
 * ``"logit"`` -- R ``svyciprop(method="logit")``: the Wald interval on the
   logit scale, ``expit(logit(p) +/- t(df) * se / (p (1 - p)))`` with
-  ``df`` the design degrees of freedom of the domain.
+  ``df`` the design degrees of freedom of the domain (for replicate
+  designs the logit-scale standard error is the replicate standard error
+  of ``logit(p_r)``, as R's replicate ``svyglm``).
 * ``"beta"`` -- R ``svyciprop(method="beta")`` (Korn & Graubard): a
   Clopper-Pearson interval at the effective sample size.
 * ``"woodruff"`` -- quantiles: the interval of R ``svyquantile`` (Woodruff
@@ -66,7 +68,7 @@ class Estimate:
     """
 
     __slots__ = ("estimate", "se", "vcov", "df", "deff", "n", "statistic", "level",
-                 "ci_method", "replicates", "_ci", "_neff")
+                 "ci_method", "replicates", "_ci", "_neff", "_link_se")
 
     def __init__(self, *, index: pd.Index, estimate, vcov, df, deff, n, statistic: str,
                  level: float = 0.95, ci_method: str = "wald", ci=None,
@@ -90,6 +92,7 @@ class Estimate:
         self.ci_method = ci_method
         self._ci = None if ci is None else np.asarray(ci, dtype=float).reshape(k, 2)
         self._neff = None if n_effective is None else np.asarray(n_effective, dtype=float)
+        self._link_se = None
         self.replicates = replicates
 
     # ------------------------------------------------------------ intervals
@@ -122,7 +125,8 @@ class Estimate:
         if self.ci_method == "logit":
             with np.errstate(divide="ignore", invalid="ignore"):
                 eta = np.log(est / (1 - est))
-                half = tq * se / (est * (1 - est))
+                link_se = se / (est * (1 - est)) if self._link_se is None else self._link_se
+                half = tq * link_se
                 lo, hi = _expit(eta - half), _expit(eta + half)
             edge = (est <= 0) | (est >= 1)
             lo = np.where(edge, est, lo)

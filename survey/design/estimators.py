@@ -35,7 +35,11 @@ def _as_list(x, what: str) -> list:
 
 def qrule_math(y: np.ndarray, w: np.ndarray, p: float) -> float:
     """Weighted quantile, R ``svyquantile(qrule="math")``: the smallest
-    value whose weighted CDF reaches ``p`` (zero weights ignored)."""
+    value whose weighted CDF reaches ``p`` (zero weights ignored).
+
+    As R (``survey:::qs``), a ``p`` smaller than the share of the smallest
+    value returns the second smallest value.
+    """
     keep = w != 0
     y, w = y[keep], w[keep]
     if y.size == 0:
@@ -44,9 +48,10 @@ def qrule_math(y: np.ndarray, w: np.ndarray, p: float) -> float:
     ys, cw = y[order], np.cumsum(w[order])
     target = p * w.sum()
     pos = np.flatnonzero(cw <= target)
-    if pos.size == 0:
-        return float(ys[0])
-    i = pos[-1]
+    # R's survey:::qs takes the first row when no cumulative weight is <= p W,
+    # so a p below the first weight share returns the second smallest value;
+    # kept for parity with R (it only matters at the very bottom of the CDF).
+    i = pos[-1] if pos.size else 0
     if p - cw[i] / w.sum() == 0:
         return float(ys[i])
     return float(ys[min(i + 1, ys.size - 1)])
@@ -268,6 +273,13 @@ class EstimatorsMixin:
                         ci_method=ci_method)
         if method == "beta":
             est._neff = est.n.to_numpy().astype(float)
+            est._ci = est._interval(level)
+        if method == "logit" and est.replicates is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reps = est.replicates.to_numpy()
+                p = est.estimate.to_numpy()
+                V = self.replicate_vcov(np.log(reps / (1 - reps)), np.log(p / (1 - p)))
+            est._link_se = np.sqrt(np.diag(V))
             est._ci = est._interval(level)
         return est
 

@@ -356,7 +356,7 @@ def _hadamard(order_min: int) -> np.ndarray:
         chi[0] = 0
         Q = np.array([[chi[(j - i) % q] for j in range(q)] for i in range(q)])
         H = np.ones((q + 1, q + 1), dtype=int)
-        H[1:, 1:] = Q - np.eye(q, dtype=int)
+        H[1:, 1:] = Q + np.eye(q, dtype=int)
         H[1:, 0] = -1
         return H
 
