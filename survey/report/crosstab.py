@@ -24,7 +24,7 @@ import pandas as pd
 
 from survey.report.format import fmt_count, fmt_percent
 
-__all__ = ["suppression_mask", "crosstab_block", "SUPPRESSED", "SMALL_BASE_MARK"]
+__all__ = ["suppression_mask", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE_MARK"]
 
 SUPPRESSED = "x"
 SMALL_BASE_MARK = "*"
@@ -80,3 +80,20 @@ def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = 
                 bottom[lev] = fmt_percent(pct.iloc[i, j]) if b else ""
         rows.extend([top, bottom])
     return pd.DataFrame(rows, columns=["表側", "", "基数", *levels])
+
+
+def crosstab_long(long: pd.DataFrame, *, min_count: int = 0) -> pd.DataFrame:
+    """The tidy (CSV) form of a cross table with the same suppression as
+    :func:`crosstab_block`: suppressed ``n`` and ``percent`` are blank and
+    ``suppressed`` is True."""
+    groups = list(dict.fromkeys(long["group"]))
+    levels = list(dict.fromkeys(long["level"]))
+    n = long.pivot(index="group", columns="level", values="n").loc[groups, levels]
+    hidden = pd.DataFrame(suppression_mask(n.to_numpy(), min_count), index=groups, columns=levels)
+    out = long.copy()
+    flags = np.array([hidden.loc[g, lev] for g, lev in zip(out["group"], out["level"])], dtype=bool)
+    out["n"] = pd.Series([None if f else int(v) for v, f in zip(out["n"], flags)], index=out.index, dtype=object)
+    pct = (100 * out["percent"]).round(1)
+    out["percent"] = pd.Series([None if f else float(v) for v, f in zip(pct, flags)], index=out.index, dtype=object)
+    out["suppressed"] = flags
+    return out

@@ -76,6 +76,8 @@ def neutralise_formula(value):
     '-0.5'
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
+        if value.strip("-") == "":
+            return value  # the zero-count dash (or a rule line) is not a formula
         try:
             float(value)
             return value  # a plain negative number written as text stays readable
@@ -89,6 +91,6 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_formula)
+            out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [neutralise_formula(c) if isinstance(c, str) else c for c in out.columns]
     return out

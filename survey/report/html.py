@@ -48,6 +48,7 @@ __all__ = [
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _RESERVED_IDS = {"toc", "headline", "methods", "provenance", "top"}
+_SHORT_LABEL = 16
 _NUMERIC_TEXT = re.compile(r"^[+\-−±]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?%?$|^-$")
 
 DEFAULT_WEIGHTING_NOTE = (f"表の % と平均は重み付け集計{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}です。"
@@ -260,7 +261,9 @@ def _table_view(table: Table, number: int) -> dict:
     for j in range(len(header)):
         flags = [num for text, num in (r[j] for r in cells) if text != ""]
         numeric.append(bool(flags) and all(flags))
-    rows = [[{"text": txt, "num": numeric[j]} for j, (txt, _) in enumerate(r)] for r in cells]
+    # short labels (attribute names, levels) never break inside a word; free text wraps
+    short = [all(len(r[j][0]) <= _SHORT_LABEL for r in cells) for j in range(len(header))]
+    rows = [[{"text": txt, "num": numeric[j], "short": short[j]} for j, (txt, _) in enumerate(r)] for r in cells]
     return {"number": number, "caption": table.caption, "header": list(zip(header, numeric)), "rows": rows,
             "note": table.note}
 

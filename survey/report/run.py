@@ -16,7 +16,9 @@ import pandas as pd
 from survey import __version__
 from survey.design import Design
 from survey.intake import load
-from survey.measures.frequencies import frequencies
+from survey.measures.frequencies import crosstab_question, frequencies
+from survey.measures.sampling_error import sampling_error_table
+from survey.report.crosstab import crosstab_block, crosstab_long
 from survey.questionnaire import load_questionnaire
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.weighting import raking_margins, read_margins
@@ -25,6 +27,8 @@ from survey.report.writers import Sheet, write_csv, write_workbook
 __all__ = ["run_wave", "RunResult", "RAKING_VARIABLES", "weight_wave"]
 
 RAKING_VARIABLES = ("age_band", "sex", "district")
+CROSS_BY = ("age_band", "district", "sex")
+MIN_CELL = 3
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ def provenance_lines(dataset, questionnaire, margins_path) -> list[str]:
     ]
 
 
-def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None) -> RunResult:
+def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
+             min_cell: int = MIN_CELL) -> RunResult:
     progress("調査票を読み込み中 (questionnaire)")
     questionnaire = load_questionnaire(questionnaire_path)
     progress("回答データを読み込み・正規化中 (read + normalise)")
@@ -83,6 +88,17 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         Sheet("単純集計", [("", simple)], title="単純集計",
               notes=[f"% は重み付け{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}。複数回答の % は回答者数を基数とする（合計は100%を超える）。"] + notes),
     ]
+    cross, cross_long = _cross_tables(design, questionnaire, min_cell)
+    sheets.append(Sheet("クロス集計", cross, title="クロス集計（上段 n：重みなし回答者数、下段 %：重み付け行%）",
+                        notes=[f"* は基数が30未満（比率は参考値）。{min_cell}未満のセルと、差し引きで復元できるセルは x で秘匿。"]))
+    files.append(write_csv(cross_long, out_dir / "クロス集計.csv"))
+    diag = design.diagnostics()
+    deff = float(diag["kish_deff"])
+    se_table = _sampling_error(deff, dataset.ledger.rows_kept)
+    sheets.append(Sheet("標本誤差", [("", se_table)], title="標本誤差（95%信頼区間の半幅、±ポイント）",
+                        notes=[f"±1.96·√(deff·p(1−p)/n)。この調査の重みによるデザイン効果 deff = {deff:.3f}（Kish）を適用している。",
+                               "n は比率の基数（回答者数）。"]))
+    files.append(write_csv(se_table, out_dir / "標本誤差.csv"))
     files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title}))
     files.append(_write_json(out_dir / "provenance.json", {
         "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,
@@ -91,6 +107,28 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                                                  "excluded": ledger.rows_excluded},
     }))
     return RunResult(out_dir=out_dir, files=tuple(files), design=design, dataset=dataset)
+
+
+def _cross_tables(design, questionnaire, min_cell):
+    blocks, longs = [], []
+    data, w = design.data, design.weights.to_numpy()
+    for q in questionnaire.questions:
+        if q.attribute or q.type not in ("single", "likert", "multi", "ranking"):
+            continue
+        columns = [it.column for it in q.items] if (q.type == "likert" and q.items) else [q.id]
+        for column in columns:
+            for by in CROSS_BY:
+                long = crosstab_question(data, w, questionnaire, column, by)
+                caption = f"{column} × {questionnaire[by].header}"
+                blocks.append((caption, crosstab_block(long, min_count=min_cell)))
+                longs.append(crosstab_long(long, min_count=min_cell))
+    return blocks, pd.concat(longs, ignore_index=True)
+
+
+def _sampling_error(deff: float, n_kept: int) -> pd.DataFrame:
+    ns = sorted({n for n in (n_kept, 1000, 500, 300, 200, 100, 50) if n <= n_kept}, reverse=True)
+    table = sampling_error_table(ns=ns, deff=deff).round(1)
+    return table.rename(columns={"n": "基数 n"})
 
 
 def _write_json(path: Path, payload) -> Path:

@@ -34,7 +34,7 @@ def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
         out = out.reset_index()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_formula)
+            out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
     out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
