@@ -69,14 +69,16 @@ def demo_sections(frames=None, *, free_text: str = XSS) -> list[Section]:
     sat = frames["satisfaction"]
     sat_table = sat.pivot_table(index=["by", "group"], columns="level", values="percent", sort=False)
     sat_table = sat_table.reindex(columns=list(charts.SATISFACTION_LEVELS)).reset_index()
-    sat_table.columns = ["区分", "属性"] + [f"{c}{WEIGHTED}" for c in charts.SATISFACTION_LEVELS]
-    alloc = frames["allocation"].pivot(index="part", columns="group", values="estimate").reset_index()
-    comments = pd.DataFrame({"番号": [1, 2, 3], "自由回答": ["公園をもっと増やしてほしい", free_text,
+    sat_table.columns = ["区分", "属性"] + list(charts.SATISFACTION_LEVELS)
+    alloc = frames["allocation"].pivot_table(index="part", columns="group", values="estimate", sort=False)
+    alloc = alloc.reset_index().rename(columns={"part": "機能"})
+    long_text = "駅の近くに木陰のある広場が欲しいです。夏は日差しが強く、子どもと歩くのが大変なので、街路樹を増やしてください。"
+    comments = pd.DataFrame({"番号": [1, 2, 3, 4], "自由回答": ["公園をもっと増やしてほしい", free_text, long_text,
                                                          "=HYPERLINK(\"http://x\",\"y\")"]})
     return [
         Section("satisfaction", "みどりの満足度", intro="「朝霞市のみどりの豊かさに満足している」と思うか。",
                 figures=[Figure(charts.satisfaction_chart(sat), "年齢別・地区別の回答分布")],
-                tables=[Table("年齢別・地区別の回答分布（%）", sat_table,
+                tables=[Table(f"年齢別・地区別の回答分布（%{WEIGHTED}）", sat_table,
                               formats={c: fmt_percent for c in sat_table.columns[2:]})],
                 notes=["% は重み付け、n は重みなし。"]),
         Section("index", "満足度指数と目標値",
@@ -250,14 +252,20 @@ def test_numbers_right_aligned_and_formatted():
     frame = pd.DataFrame({"属性": ["男性", "女性"], "n": [1234, 0], "平均": [12.345, np.nan],
                           "%": [0.123, 0.5], "文字の数": ["1,234", "-"]})
     page = _small_report([Section("t", "表", tables=[Table("c", frame, formats={"%": fmt_percent})])])
-    cells = re.findall(r"<td( class=\"num\")?>([^<]*)</td>", page)
-    assert cells == [("", "男性"), (' class="num"', "1,234"), (' class="num"', "12.3"), (' class="num"', "12.3"),
+    cells = re.findall(r"<td( class=\"(?:num|short)\")?>([^<]*)</td>", page)
+    assert cells == [(' class="short"', "男性"), (' class="num"', "1,234"), (' class="num"', "12.3"), (' class="num"', "12.3"),
                      (' class="num"', "1,234"),
-                     ("", "女性"), (' class="num"', "0"), (' class="num"', ""), (' class="num"', "50.0"),
+                     (' class="short"', "女性"), (' class="num"', "0"), (' class="num"', ""), (' class="num"', "50.0"),
                      (' class="num"', "-")]
     headers = re.findall(r"<th scope=\"col\"( class=\"num\")?>([^<]*)</th>", page)
     assert headers == [("", "属性"), (' class="num"', "n"), (' class="num"', "平均"), (' class="num"', "%"),
                        (' class="num"', "文字の数")]
+
+
+def test_long_free_text_wraps_short_labels_do_not():
+    frame = pd.DataFrame({"区分": ["年齢"], "自由回答": ["あ" * 40]})
+    page = _small_report([Section("t", "表", tables=[("c", frame)])])
+    assert re.findall(r"<td[^>]*>[^<]*</td>", page) == ['<td class="short">年齢</td>', f"<td>{'あ' * 40}</td>"]
 
 
 def test_named_index_becomes_columns():
