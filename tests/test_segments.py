@@ -1,0 +1,124 @@
+"""Tests for survey.measures.segments (clr k-means segments of the allocation).
+
+The criteria are checked against scikit-learn (equal weights) and a hand
+calculation (unequal weights); the design-based tables against the
+allocation estimators, whose R references are in
+tests/reference/allocation_svymean.R.
+"""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
+
+from survey.design.design import Design
+from survey.errors import InputError
+from survey.measures.allocation import allocation_means
+from survey.measures.segments import (
+    allocation_segments,
+    weighted_calinski_harabasz,
+    weighted_silhouette,
+)
+
+HERE = Path(__file__).resolve().parent
+PARTS = ["rainwater", "cooling", "carbon", "wildlife", "landscape",
+         "farming", "health", "childhood", "community", "disaster"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return pd.read_csv(HERE / "data" / "allocation_test.csv")
+
+
+@pytest.fixture(scope="module")
+def design(data):
+    return Design(data, weights="wt", strata="stratum")
+
+
+@pytest.fixture(scope="module")
+def result(design):
+    return allocation_segments(design, PARTS, by=("age", "district"))
+
+
+def test_criteria_equal_scikit_learn_with_equal_weights():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    labels = rng.integers(0, 3, 60)
+    assert weighted_silhouette(x, labels) == pytest.approx(silhouette_score(x, labels), rel=1e-12)
+    assert weighted_calinski_harabasz(x, labels) == pytest.approx(
+        calinski_harabasz_score(x, labels), rel=1e-12)
+
+
+def test_weighted_silhouette_hand_calculation():
+    # points 0, 1 | 10, 11 on a line, weights 1, 3 | 1, 1
+    # point 0: a = 1, b = (10 + 11) / 2 = 10.5          -> s = 9.5 / 10.5
+    # point 1: a = 1, b = (9 + 10) / 2 = 9.5            -> s = 8.5 / 9.5
+    # point 2: a = 1, b = (10 * 1 + 9 * 3) / 4 = 9.25   -> s = 8.25 / 9.25
+    # point 3: a = 1, b = (11 * 1 + 10 * 3) / 4 = 10.25 -> s = 9.25 / 10.25
+    s = np.array([9.5 / 10.5, 8.5 / 9.5, 8.25 / 9.25, 9.25 / 10.25])
+    w = np.array([1.0, 3.0, 1.0, 1.0])
+    x = np.array([[0.0], [1.0], [10.0], [11.0]])
+    assert weighted_silhouette(x, [0, 0, 1, 1], w) == pytest.approx(w @ s / w.sum(), rel=1e-12)
+    # weighted CH from its definition: weights scaled to sum n = 4 -> (2/3, 2, 2/3, 2/3),
+    # [B / (k - 1)] / [W / (n - k)] with k = 2
+    ws = w * 4 / 6
+    m1, m2, m = (ws[:2] @ x[:2, 0]) / ws[:2].sum(), (ws[2:] @ x[2:, 0]) / ws[2:].sum(), ws @ x[:, 0] / 4
+    between = ws[:2].sum() * (m1 - m) ** 2 + ws[2:].sum() * (m2 - m) ** 2
+    within = ws[:2] @ (x[:2, 0] - m1) ** 2 + ws[2:] @ (x[2:, 0] - m2) ** 2
+    assert weighted_calinski_harabasz(x, [0, 0, 1, 1], w) == pytest.approx(
+        between * 2 / within, rel=1e-12)
+
+
+def test_segments_recover_the_three_profiles(result, data):
+    # the test set is drawn from three preference profiles (column "profile")
+    assert result.k == 3
+    crit = result.criteria
+    assert crit["k"].tolist() == [2, 3, 4, 5, 6]
+    assert crit.loc[crit["chosen"], "k"].item() == 3
+    assert crit.loc[crit["chosen"], "score"].item() == crit["score"].max()
+    used = result.labels.notna()
+    assert used.sum() == 192
+    assert adjusted_rand_score(data.loc[used, "profile"], result.labels[used].astype(int)) > 0.6
+
+
+def test_sizes_and_profiles_are_design_estimates(result, data, design):
+    sizes = result.sizes
+    assert sizes["segment"].tolist() == [1, 2, 3]
+    assert sizes["estimate"].sum() == pytest.approx(1.0)
+    assert sizes["estimate"].is_monotonic_decreasing          # numbered by weighted size
+    used = result.labels.notna().to_numpy()
+    w = data["wt"].to_numpy()
+    for row in sizes.itertuples():
+        share = w[used & (result.labels == row.segment).fillna(False).to_numpy()].sum() / w[used].sum()
+        assert row.estimate == pytest.approx(share, rel=1e-12)
+    # profiles = allocation_means by segment on a design that carries the labels
+    labelled = Design(data.assign(segment=result.labels), weights="wt", strata="stratum")
+    ref = allocation_means(labelled.subset(used), PARTS, by="segment")
+    got = result.profiles.merge(ref, on=["segment", "part"], suffixes=("", "_ref"))
+    np.testing.assert_allclose(got["estimate"], got["estimate_ref"], rtol=1e-10)
+    np.testing.assert_allclose(got["se"], got["se_ref"], rtol=1e-10)
+    np.testing.assert_allclose(result.profiles.groupby("segment")["estimate"].sum(), 1000.0)
+
+
+def test_segment_mix_by_age_and_district(result):
+    for col in ("age", "district"):
+        table = result.by[col]
+        assert list(table.columns) == [col, "segment", "estimate", "se", "ci_low", "ci_high", "n"]
+        np.testing.assert_allclose(table.groupby(col)["estimate"].sum(), 1.0)
+    assert sorted(result.by["age"]["age"].unique()) == ["18-39", "40-64", "65+"]
+
+
+def test_reproducible_and_calinski_harabasz_option(design, result):
+    again = allocation_segments(design, PARTS)
+    pd.testing.assert_series_equal(again.labels, result.labels)
+    ch = allocation_segments(design, PARTS, criterion="calinski_harabasz", k_range=[2, 3, 4])
+    assert ch.criteria["criterion"].unique().tolist() == ["calinski_harabasz"]
+    assert ch.k == int(ch.criteria.loc[ch.criteria["score"].idxmax(), "k"])
+
+
+def test_errors(design):
+    with pytest.raises(InputError, match="criterion must be"):
+        allocation_segments(design, PARTS, criterion="gap")
+    with pytest.raises(InputError, match="k_range"):
+        allocation_segments(design, PARTS, k_range=[1, 2])
