@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.design import Design
+from survey.design import Design, ReplicateDesign
 from survey.design.olr import olr, svyolr
 from survey.design.regression import glm, svyglm
 from survey.design.wald import regterm_test
@@ -167,6 +167,16 @@ def test_calibrated_designs(dclus1, key):
 def test_replicate_design_refits(dclus1):
     rep = dclus1.replicate("jk1")  # R: as.svrepdesign(dclus1, type = "JK1")
     check_glm(glm(rep, "api00 ~ ell + meals + mobility"), GLM["jk1_gaussian"], deff=False)
+    check_glm(glm(rep, "`sch.wide` ~ ell + meals", family="quasibinomial"), GLM["jk1_logit"],
+              deff=False)
+
+
+def test_replicate_weights_exported_from_r(apiclus1):
+    # the 15 JK1 replicate weights of as.svrepdesign(dclus1) written by the R script
+    W = pd.read_csv(REF / "regression_jk1_weights.csv").to_numpy()
+    rep = ReplicateDesign(apiclus1, weights="pw", replicate_weights=W, method="jk1",
+                          scale=GLM["jk1_scale"])
+    assert rep.degf == GLM["jk1_degf"]
     check_glm(glm(rep, "`sch.wide` ~ ell + meals", family="quasibinomial"), GLM["jk1_logit"],
               deff=False)
 

@@ -145,6 +145,16 @@ def test_wald_terms_match_regtermtest(dstrat):
         assert (res.ndf, res.ddf) == (ref["ndf"], ref["ddf"])
 
 
+def test_wald_on_design_means(dclus1):
+    # an Estimate carries its vcov and df (inf for means -> chi-square, as svycontrast)
+    est = dclus1.mean(["api00", "api99"])
+    res = wald_test(est, contrasts=[{"api00": 1, "api99": -1}])
+    ref = REF["contrast_means"]
+    close(res.contrasts.iloc[0], ref["estimate"])
+    close([res.chisq, res.p], [ref["chisq"], ref["p"]])
+    assert res.ddf == np.inf
+
+
 def test_wald_hand_calculation():
     # b = (1, 2), V = diag(1, 4): X^2 = 1/1 + 4/4 = 2 on 2 df, p = exp(-1)
     res = wald_test([1.0, 2.0], np.diag([1.0, 4.0]))

@@ -50,5 +50,11 @@ ref$contrast_ell_meals <- list(estimate = unname(drop(coef(cc))), se = unname(dr
                                ddf = m$df.residual)
 rt <- regTermTest(m, ~ell + meals)
 ref$regterm_ell_meals <- list(F = unname(drop(rt$Ftest)), ndf = rt$df, ddf = rt$ddf, p = unname(drop(rt$p)))
+## Wald test on a vector of means: api00 - api99 = 0 (growth), chi-square as svycontrast
+mm <- svymean(~api00 + api99, dclus1)
+cc <- svycontrast(mm, c(api00 = 1, api99 = -1))
+ref$contrast_means <- list(estimate = unname(drop(coef(cc))), se = unname(drop(SE(cc))),
+                           chisq = unname(drop((coef(cc) / SE(cc))^2)),
+                           p = unname(drop(pchisq((coef(cc) / SE(cc))^2, 1, lower.tail = FALSE))))
 writeLines(toJSON(ref, digits = NA, auto_unbox = TRUE, pretty = TRUE),
            file.path(here, "regression_tables.json"))
