@@ -23,11 +23,15 @@ import pandas as pd
 
 from survey.errors import DesignError, InputError
 from survey.measures import ranking_data as rd
-from survey.measures.ranking_fit import ExplodedLogit
-from survey.measures.ranking_result import (RankLogitResult, WaldTest, coefficient_table,
-                                            parameter_index)
+from survey.measures.ranking_fit import ExplodedLogit, one_blas_thread
+from survey.measures.ranking_result import (
+    RankLogitResult,
+    WaldTest,
+    coefficient_table,
+    parameter_index,
+)
 
-__all__ = ["topk_shares", "rank_logit", "RankLogitResult", "WaldTest"]
+__all__ = ["RankLogitResult", "WaldTest", "rank_logit", "topk_shares"]
 
 
 _VCOV_TYPES = ("design", "model")
@@ -112,8 +116,7 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95) ->
             names[col] = (j, measure)
     est = _with_columns(design, columns).mean(list(columns), by=by, level=level)
     frame = est.to_frame().reset_index()
-    by_names = [c for c in frame.columns if c not in ("variable",) + tuple(
-        ["estimate", "se", "ci_low", "ci_high", "deff", "n"])]
+    by_names = [c for c in frame.columns if c not in ("variable",) + ("estimate", "se", "ci_low", "ci_high", "deff", "n")]
     frame["item_pos"] = [names[v][0] for v in frame["variable"]]
     frame["measure"] = [names[v][1] for v in frame["variable"]]
     wide = frame.pivot_table(index=by_names + ["item_pos"], columns="measure",
@@ -248,20 +251,26 @@ def rank_logit(design, choices, *, items=None, covariates=(), item_covariates=No
         A[r, C[r, s]] = True
     problem = ExplodedLogit(X, Z, C, A, w, ref)
     _check_estimable(problem, items, specs, sub)
-    fit = problem.fit(tol=tol, max_iter=max_iter)
     index = parameter_index(items, reference, specs, zn)
-    info_inv = np.linalg.inv(fit.info)
+    terms = index.get_level_values("term")[: X.shape[1]]
+    if np.linalg.matrix_rank(problem.Xg) < X.shape[1]:
+        raise DesignError(f"The covariate terms {list(terms)} are collinear (the model matrix "
+                          "is singular), e.g. a covariate that is constant or a copy of "
+                          "another; remove the redundant terms.")
     p = len(index)
-    if vcov_type == "model":
-        vcov, ddf, kind = info_inv, np.inf, "model"
-    elif getattr(design, "is_replicate", False):
-        reps = np.asarray(design.replicate_weights, dtype=float)[answered]
-        thetas = np.vstack([problem.reweighted(reps[:, r]).fit(start=fit.params, tol=tol,
-                                                               max_iter=max_iter).params
-                            for r in range(reps.shape[1])])
-        vcov = np.asarray(design.replicate_vcov(thetas, fit.params), dtype=float)
-        ddf, kind = float(design.degf) - p + 1, "replicate"
-    else:
+    with one_blas_thread():  # small dense algebra: BLAS threads only add contention
+        fit = problem.fit(tol=tol, max_iter=max_iter)
+        info_inv = np.linalg.inv(fit.info)
+        if vcov_type == "model":
+            vcov, ddf, kind = info_inv, np.inf, "model"
+        elif getattr(design, "is_replicate", False):
+            reps = np.asarray(design.replicate_weights, dtype=float)[answered]
+            thetas = np.vstack([problem.reweighted(reps[:, r]).fit(
+                start=fit.params, tol=tol, max_iter=max_iter).params
+                for r in range(reps.shape[1])])
+            vcov = np.asarray(design.replicate_vcov(thetas, fit.params), dtype=float)
+            ddf, kind = float(design.degf) - p + 1, "replicate"
+    if vcov_type != "model" and not getattr(design, "is_replicate", False):
         U = problem.scores(fit.params, weights=w)
         if not answered.all():
             full = np.zeros((len(data), p))

@@ -33,21 +33,28 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import linalg
 
-try:  # OpenBLAS threads thrash on small matrices when cores are busy
-    from threadpoolctl import threadpool_limits
-
-    def _one_blas_thread():
-        return threadpool_limits(limits=1, user_api="blas")
-except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-    def _one_blas_thread():
-        return contextlib.nullcontext()
-
 from survey.errors import ConvergenceError, DesignError
+
+try:  # OpenBLAS threads thrash on small matrices when cores are busy
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+    ThreadpoolController = None
+_CONTROLLER = []
+
+
+def one_blas_thread():
+    """Context limiting BLAS to one thread (no-op without threadpoolctl)."""
+    if ThreadpoolController is None:  # pragma: no cover
+        return contextlib.nullcontext()
+    if not _CONTROLLER:  # scanning the loaded libraries is slow: do it once
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 __all__: list[str] = []
 
 _GROUP_LOOP_MAX = 2000  # assemble the Hessian per covariate row below this many rows
 _CHUNK = 20_000
+_BITMASK_MAX_ITEMS = 62  # available sets as int64 bit masks up to this many items
 
 
 def group_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +88,8 @@ def _situations(gid: np.ndarray, C: np.ndarray, A: np.ndarray):
     respondent row, chosen item and situation id, the stage boundaries, and
     per situation its group and availability mask (situations sorted by group).
     """
-    n, m = A.shape
-    as_int = m <= 62 and int(gid.max(initial=0)) < 2 ** (62 - m)
+    _n, m = A.shape
+    as_int = m <= _BITMASK_MAX_ITEMS and int(gid.max(initial=0)) < 2 ** (62 - m)
     avail = A.copy()
     bit = np.left_shift(np.int64(1), np.arange(m, dtype=np.int64))
     mask = A.astype(np.int64) @ bit if as_int else None
@@ -171,7 +178,7 @@ class ExplodedLogit:
         self.counts = np.bincount(self.obs_sit * self.m + self.obs_choice, weights=wo,
                                   minlength=self.S * self.m).reshape(self.S, self.m)
 
-    def reweighted(self, w: np.ndarray) -> "ExplodedLogit":
+    def reweighted(self, w: np.ndarray) -> ExplodedLogit:
         """The same situations with new respondent weights (replicate refits)."""
         new = copy.copy(self)
         new._set_weights(np.asarray(w, dtype=float))
@@ -204,7 +211,7 @@ class ExplodedLogit:
 
     def evaluate(self, theta: np.ndarray, *, want_info: bool = True):
         """Log-likelihood, gradient and information (minus Hessian)."""
-        V, p = self.probabilities(theta)
+        _V, p = self.probabilities(theta)
         with np.errstate(divide="ignore"):
             logp = np.log(p)
         chosen = self.counts > 0
@@ -277,11 +284,11 @@ class ExplodedLogit:
 
     # ------------------------------------------------------------------
     def fit(self, *, start=None, tol: float = 1e-10, max_iter: int = 100) -> FitOutput:
-        """Maximise the weighted pseudo-log-likelihood by damped Newton steps."""
-        with _one_blas_thread():  # small dense algebra: threads only add contention
-            return self._fit(start=start, tol=tol, max_iter=max_iter)
+        """Maximise the weighted pseudo-log-likelihood by damped Newton steps.
 
-    def _fit(self, *, start, tol, max_iter) -> FitOutput:
+        Callers fitting many times (replicates) should hold
+        :func:`one_blas_thread` around the loop: the Newton algebra is small.
+        """
         theta = np.zeros(self.n_params) if start is None else np.asarray(start, float).copy()
         loglik, grad, info = self.evaluate(theta)
         converged = False

@@ -246,8 +246,8 @@ class RankLogitResult:
         avg = self.average_first_choice().iloc[0].sort_values(ascending=False)
         top = [f"{it} ({p:.0%})" for it, p in avg.iloc[:3].items()]
         if lang == "en":
-            lines = [f"Exploded logit of {self.k} ranked choice(s) over {len(self.items)} items, "
-                     f"{self.n} respondents ({self.vcov_type}-based standard errors).",
+            lines = [(f"Exploded logit of {self.k} ranked choice(s) over {len(self.items)} items, "
+                     f"{self.n} respondents ({self.vcov_type}-based standard errors)."),
                      "Most likely first choices: " + ", ".join(top) + "."]
         else:
             lines = [f"{len(self.items)}項目から{self.k}位まで選んだ{self.n}人の回答を分析しました。",

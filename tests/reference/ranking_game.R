@@ -111,6 +111,30 @@ ref$ragged_weighted$wald_hours <- list(
   F = h_chisq / length(hi), ddf = sr$degf.resid,
   p = pf(h_chisq / length(hi), length(hi), sr$degf.resid, lower.tail = FALSE))
 
+## 3b. Same ragged weighted design, categorical covariate heavy (dummy
+##     heavy[yes] against "no", one coefficient per non-reference item) and
+##     numeric age; design-based, and stratified jackknife (JKn) replicates
+##     refitting the model on every replicate (svycoxph on as.svrepdesign).
+exr$heavy_yes <- as.numeric(exr$hours >= 5)
+for (it in nonref) exr[[paste0("y_", it)]] <- exr[[paste0("d_", it)]] * exr$heavy_yes
+terms_c <- c(paste0("d_", nonref), paste0("y_", nonref), paste0("a_", nonref), "own")
+fml_c <- as.formula(paste("Surv(time, status) ~", paste(terms_c, collapse = " + "),
+                          "+ strata(situation)"))
+dr <- svydesign(ids = ~respondent, strata = ~stratum, weights = ~w, data = exr)
+sc <- svycoxph(fml_c, design = dr)
+ref$ragged_heavy <- c(fit_out(sc), degf_resid = sc$degf.resid)
+yi <- grep("^y_", names(coef(sc)))
+yb <- coef(sc)[yi]
+y_chisq <- drop(yb %*% solve(vcov(sc)[yi, yi]) %*% yb)
+ref$ragged_heavy$wald_heavy <- list(
+  chisq = y_chisq, df = length(yi), F = y_chisq / length(yi), ddf = sc$degf.resid,
+  p = pf(y_chisq / length(yi), length(yi), sc$degf.resid, lower.tail = FALSE))
+drep <- as.svrepdesign(dr, type = "JKn")
+## svycoxph.svyrep.design evaluates the formula call inside the data, so
+## pass it as a call (a formula object would look for status globally).
+sj <- eval(call("svycoxph", str2lang(deparse1(fml_c)), design = quote(drep)))
+ref$ragged_heavy_jkn <- fit_out(sj)
+
 ## 4. topk_shares: svymean of 0/1 indicators and Borda points (3/2/1) on the
 ##    respondent-level design, among respondents who gave at least one choice.
 resp <- g

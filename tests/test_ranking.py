@@ -1,0 +1,376 @@
+"""Tests of survey.measures.ranking (issue 7: priority rankings).
+
+Reference numbers:
+* tests/reference/ranking_game.R -> ranking_game.json (R survey 4.1.1 +
+  survival 3.5.3: coxph / svycoxph on the exploded Game data, svymean /
+  svyby of the share indicators); the set-up below (weights, strata, ragged
+  answers) mirrors the header of that script.
+* Hunter (2004), Ann. Statist. 32, 384-406, NASCAR 2002 log-worths (also in
+  the R PlackettLuce vignette), relative to Austin Cameron.
+* mlogit's published rank-ordered logit of Game (Croissant, "Estimation of
+  random utility models in R: the mlogit package", J. Stat. Softw. 95(11),
+  2020): logLik -516.552, own 0.96337 (0.19040), hours:GameBoy -0.23561
+  (0.05213).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey.design import Design
+from survey.errors import ConvergenceError, DesignError, InputError
+from survey.measures import ranking_fit
+from survey.measures.ranking import rank_logit, topk_shares
+from survey.measures.ranking_predict import topk_inclusion
+
+HERE = Path(__file__).parent
+DATA = HERE / "data"
+REF = json.loads((HERE / "reference" / "ranking_game.json").read_text())
+PLAT = ["Xbox", "PlayStation", "PSPortable", "GameCube", "GameBoy", "PC"]
+NONREF = PLAT[:5]
+RANKS3 = ["rank1", "rank2", "rank3"]
+OWN = {"own": {p: f"own.{p}" for p in PLAT}}
+
+
+def game(depth=3, ragged=False) -> pd.DataFrame:
+    """Game data set up as in tests/reference/ranking_game.R."""
+    g = pd.read_csv(DATA / "game_wide.csv")
+    n = len(g)
+    r = np.arange(1, n + 1)
+    g["w"] = 1 + (g["age"] - 17) / 4 + 0.5 * (g["hours"] >= 5)
+    g["stratum"] = np.where(g["age"] <= 19, "a", "b")
+    g["heavy"] = np.where(g["hours"] >= 5, "yes", "no")
+    if ragged:
+        k = np.where(r % 13 == 0, 0, np.where(r % 11 == 0, 1, np.where(r % 7 == 0, 2, 3)))
+    else:
+        k = np.full(n, depth)
+    ranks = g[[f"ch.{p}" for p in PLAT]].to_numpy()
+    best_first = [[PLAT[list(row).index(s)] for s in range(1, 7)] for row in ranks]
+    for s in range(depth):
+        g[f"rank{s + 1}"] = [b[s] if s < kk else np.nan for b, kk in zip(best_first, k)]
+    return g
+
+
+def r_order(res, terms, numeric="hours", dummy="h_"):
+    """Map R coefficient names (d_/h_/a_/y_ + item, own) to our (item, term)."""
+    names = {}
+    for p in NONREF:
+        names[f"d_{p}"] = (p, "(intercept)")
+        names[f"h_{p}"] = (p, "hours")
+        names[f"a_{p}"] = (p, "age")
+        names[f"y_{p}"] = (p, "heavy[yes]")
+    names["own"] = ("", "own")
+    idx = [names[t] for t in terms]
+    return res.params.loc[idx].to_numpy(), res.vcov.loc[idx, idx].to_numpy()
+
+
+def assert_matches(res, ref, rtol=1e-6):
+    est, V = r_order(res, ref["terms"])
+    np.testing.assert_allclose(est, ref["estimate"], rtol=rtol)
+    np.testing.assert_allclose(np.sqrt(np.diag(V)), ref["se"], rtol=rtol)
+    Vr = np.array(ref["vcov"])
+    np.testing.assert_allclose(V, Vr, rtol=0, atol=rtol * np.abs(Vr).max())
+
+
+# ---------------------------------------------------------------- NASCAR
+def test_nascar_plackett_luce_log_worths():
+    # Hunter (2004): full rankings of each race's starters; the four drivers
+    # who finished last in every race they entered (ids 84-87) have no
+    # finite MLE and are removed, leaving 83 drivers.
+    orders = pd.read_csv(DATA / "nascar_orderings.csv")
+    drivers = pd.read_csv(DATA / "nascar_drivers.csv").set_index("driver")["id"]
+    orders = orders.where(~orders.isin([84, 85, 86, 87]))
+    res = rank_logit(orders, list(orders.columns), choice_set="ranked", vcov_type="model",
+                     reference=1)  # 1 = Austin Cameron
+    assert len(res.items) == 83 and res.converged
+    est = res.table.set_index("item")["estimate"]
+    published = {"PJ Jones": 4.15, "Scott Pruett": 3.62, "Mark Martin": 2.08,
+                 "Dave Marcis": 0.03, "Dick Trickle": -0.31, "Joe Varde": -0.15}
+    for name, value in published.items():
+        assert est[drivers[name]] == pytest.approx(value, abs=0.005), name
+    assert (res.table["term"] == "(intercept)").all()
+
+
+def test_nascar_always_last_driver_is_a_clear_error():
+    orders = pd.read_csv(DATA / "nascar_orderings.csv")
+    with pytest.raises(InputError, match="never chosen"):
+        rank_logit(orders, list(orders.columns), choice_set="ranked", vcov_type="model")
+
+
+# ------------------------------------------------------------------ Game
+def test_game_full_ranking_matches_mlogit_and_coxph():
+    g = game(depth=5)  # the 6th choice is forced
+    res = rank_logit(g, [f"rank{s}" for s in range(1, 6)], items=PLAT, reference="PC",
+                     covariates=["hours", "age"], item_covariates=OWN, vcov_type="model")
+    tab = res.table.set_index(["item", "term"])
+    # mlogit (published, 5-6 significant digits)
+    assert res.loglik == pytest.approx(-516.552, abs=5e-4)
+    assert tab.loc[("", "own"), "estimate"] == pytest.approx(0.96337, abs=5e-6)
+    assert tab.loc[("", "own"), "se"] == pytest.approx(0.19040, abs=5e-6)
+    assert tab.loc[("GameBoy", "hours"), "estimate"] == pytest.approx(-0.23561, abs=5e-6)
+    assert tab.loc[("GameBoy", "hours"), "se"] == pytest.approx(0.05213, abs=5e-6)
+    # R coxph on the exploded data, all coefficients
+    ref = REF["full_model"]
+    assert res.loglik == pytest.approx(ref["loglik"], rel=1e-9)
+    assert_matches(res, ref)
+    assert res.vcov_type == "model" and np.isinf(res.ddf)
+
+
+def test_game_top3_unweighted_model_and_design():
+    g = game()
+    kw = {"items": PLAT, "reference": "PC", "covariates": ["hours", "age"], "item_covariates": OWN}
+    model = rank_logit(g, RANKS3, vcov_type="model", **kw)
+    assert model.loglik == pytest.approx(REF["top3_model"]["loglik"], rel=1e-9)
+    assert_matches(model, REF["top3_model"])
+    design = rank_logit(Design(g), RANKS3, **kw)  # respondents are the PSUs
+    assert_matches(design, REF["top3_design"])
+    assert design.ddf == REF["top3_design"]["degf_resid"]
+
+
+def test_game_ragged_weighted_stratified_design():
+    g = game(ragged=True)
+    d = Design(g, weights="w", strata="stratum")
+    res = rank_logit(d, RANKS3, items=PLAT, reference="PC", covariates=["hours", "age"],
+                     item_covariates=OWN)
+    ref = REF["ragged_weighted"]
+    assert_matches(res, ref)
+    assert res.n == int(g["rank1"].notna().sum()) == 84
+    assert res.ddf == ref["degf_resid"] == 74
+    test = res.wald_test("hours")
+    wr = ref["wald_hours"]
+    assert test.df == wr["df"] == 5
+    assert test.chisq == pytest.approx(wr["chisq"], rel=1e-6)
+    assert test.F == pytest.approx(wr["F"], rel=1e-6)
+    assert test.p == pytest.approx(wr["p"], rel=1e-6)
+    assert test.p_chisq == pytest.approx(wr["p_chisq"], rel=1e-6)
+    tab = res.table
+    assert list(tab.columns) == ["item", "term", "estimate", "se", "z", "p"]
+    assert "PC" not in set(tab["item"])
+    np.testing.assert_allclose(tab["z"], tab["estimate"] / tab["se"])
+
+
+def test_game_categorical_covariate_design_and_jackknife():
+    g = game(ragged=True)
+    d = Design(g, weights="w", strata="stratum")
+    kw = {"items": PLAT, "reference": "PC", "covariates": ["heavy", "age"], "item_covariates": OWN}
+    res = rank_logit(d, RANKS3, **kw)
+    assert set(res.table["term"]) == {"(intercept)", "heavy[yes]", "age", "own"}
+    assert_matches(res, REF["ragged_heavy"])
+    test = res.wald_test("heavy")
+    assert test.F == pytest.approx(REF["ragged_heavy"]["wald_heavy"]["F"], rel=1e-6)
+    assert test.p == pytest.approx(REF["ragged_heavy"]["wald_heavy"]["p"], rel=1e-6)
+    # R refits svycoxph on every JKn replicate (coxph tolerance 1e-9 and a
+    # 1e-10 weight offset), hence the looser tolerance.
+    jk = rank_logit(d.replicate("jkn"), RANKS3, **kw)
+    assert jk.vcov_type == "replicate"
+    assert_matches(jk, REF["ragged_heavy_jkn"], rtol=1e-6)
+
+
+# ---------------------------------------------------------- topk_shares
+@pytest.mark.parametrize("case", ["shares_top3", "shares_ragged"])
+def test_topk_shares_match_svymean(case):
+    g = game(ragged=case == "shares_ragged")
+    d = Design(g, weights="w", strata="stratum")
+    out = topk_shares(d, RANKS3, items=PLAT)
+    assert list(out["item"]) == PLAT
+    ref = REF[case]
+    for measure, key in [("first_share", "first"), ("topk_share", "topk"), ("borda", "borda")]:
+        for suffix, rkey in [("", "estimate"), ("_se", "se"), ("_ci_low", "ci_low"),
+                             ("_ci_high", "ci_high")]:
+            np.testing.assert_allclose(out[measure + suffix], ref[key][rkey], rtol=1e-9,
+                                       atol=1e-12, err_msg=measure + suffix)
+    # hand check: first shares of answering respondents sum to one, top-3 to three
+    assert out["first_share"].sum() == pytest.approx(1.0)
+    assert out["topk_share"].sum() == pytest.approx(3.0 if case == "shares_top3" else
+                                                    float(np.average(
+                                                        g[RANKS3].notna().sum(axis=1)[
+                                                            g["rank1"].notna()],
+                                                        weights=g["w"][g["rank1"].notna()])))
+
+
+def test_topk_shares_by_group_match_svyby():
+    g = game(ragged=True)
+    d = Design(g, weights="w", strata="stratum")
+    out = topk_shares(d, RANKS3, items=PLAT, by="heavy")
+    assert list(out.columns[:2]) == ["item", "heavy"]
+    expected_cols = ["item", "heavy"] + [m + s for m in ("first_share", "topk_share", "borda")
+                                         for s in ("", "_se", "_ci_low", "_ci_high")]
+    assert list(out.columns) == expected_cols
+    ref = REF["shares_ragged_by_heavy"]
+    for measure, key in [("first_share", "first"), ("topk_share", "topk"), ("borda", "borda")]:
+        r = ref[key]
+        # R names are "level:variable"; map variable back to the item
+        for name, est, se, lo, hi in zip(r["ci_names"], r["estimate"], r["se"], r["ci_low"],
+                                         r["ci_high"]):
+            level, var = name.split(":")
+            row = out[(out["heavy"] == level) & (out["item"] == var.rsplit("_", 1)[1])]
+            assert len(row) == 1
+            np.testing.assert_allclose(row[[measure, measure + "_se", measure + "_ci_low",
+                                            measure + "_ci_high"]].to_numpy()[0],
+                                       [est, se, lo, hi], rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------- predictions
+def test_topk_inclusion_equals_brute_force_enumeration():
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(3, 6))
+    got = topk_inclusion(V, 3)
+    for row, v in zip(got, V):
+        e = np.exp(v)
+        expected = np.zeros(6)
+        for seq in itertools.permutations(range(6), 3):  # every ordered top-3
+            prob, rest = 1.0, e.sum()
+            for j in seq:
+                prob *= e[j] / rest
+                rest -= e[j]
+            expected[list(seq)] += prob
+        np.testing.assert_allclose(row, expected, rtol=1e-12)
+    np.testing.assert_allclose(got.sum(axis=1), 3.0)
+
+
+def test_predict_probabilities_and_delta_method():
+    g = game(ragged=True)
+    d = Design(g, weights="w", strata="stratum")
+    res = rank_logit(d, RANKS3, items=PLAT, reference="PC", covariates=["heavy", "age"],
+                     item_covariates=OWN)
+    cells = res.predict()
+    assert len(cells) == 2 * 6 and set(cells["heavy"]) == {"no", "yes"}
+    for _, grp in cells.groupby("heavy", observed=True):
+        assert grp["first_prob"].sum() == pytest.approx(1.0)
+        assert grp["topk_prob"].sum() == pytest.approx(3.0)
+    assert ((cells["first_prob_ci_low"] < cells["first_prob"])
+            & (cells["first_prob"] < cells["first_prob_ci_high"])).all()
+    # first choice by hand: softmax of the linear predictor of one profile
+    prof = pd.DataFrame({"heavy": ["yes"], "age": [22.0],
+                         **{f"own.{p}": [1.0 if p == "PC" else 0.0] for p in PLAT}})
+    out = res.predict(prof).set_index("item")
+    b = res.params
+    util = {p: (0.0 if p == "PC" else b[(p, "(intercept)")] + b[(p, "heavy[yes]")]
+                + 22.0 * b[(p, "age")]) + b[("", "own")] * (p == "PC") for p in PLAT}
+    expo = {p: np.exp(u) for p, u in util.items()}
+    for p in PLAT:
+        assert out.loc[p, "first_prob"] == pytest.approx(expo[p] / sum(expo.values()), rel=1e-12)
+    # delta-method SEs against central finite differences in the parameters
+    theta0 = res.params.to_numpy()
+    h = 1e-6
+
+    def probs(theta):
+        shifted = type(res)(**{**res.__dict__, "params": pd.Series(theta, index=res.params.index)})
+        frame = shifted.predict(prof)
+        return frame[["first_prob", "topk_prob"]].to_numpy()
+
+    grad = np.stack([(probs(theta0 + h * e) - probs(theta0 - h * e)) / (2 * h)
+                     for e in np.eye(len(theta0))], axis=-1)
+    V = res.vcov.to_numpy()
+    se_fd = np.sqrt(np.einsum("ijp,pq,ijq->ij", grad, V, grad))
+    np.testing.assert_allclose(out[["first_prob_se", "topk_prob_se"]].to_numpy(), se_fd,
+                               rtol=1e-5)
+    k1 = res.predict(prof, k=1)
+    np.testing.assert_allclose(k1["topk_prob"], k1["first_prob"], rtol=1e-12)
+
+
+def test_summary_and_average_first_choice():
+    g = game(ragged=True)
+    res = rank_logit(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT,
+                     reference="PC", covariates=["heavy", "age"], item_covariates=OWN)
+    avg = res.average_first_choice()
+    assert avg.to_numpy().sum() == pytest.approx(1.0)
+    text = res.summary()
+    top = avg.iloc[0].idxmax()
+    assert f"Most likely first choices: {top}" in text
+    assert "heavy (F = 2.24, p = 0.0589)" in text  # R: F 2.2421, p 0.058869
+    ja = res.summary(lang="ja")
+    assert "1位に選ばれやすい項目" in ja and "heavy" in ja
+
+
+# ---------------------------------------------------------- invariances
+def test_duplicated_respondents_equal_doubled_weights():
+    g = game(ragged=True)
+    kw = {"items": PLAT, "reference": "PC", "covariates": ["hours", "heavy"],
+              "item_covariates": OWN, "vcov_type": "model"}
+    twice = pd.concat([g, g], ignore_index=True)
+    a = rank_logit(Design(twice), RANKS3, **kw)
+    b = rank_logit(Design(g, weights=np.full(len(g), 2.0)), RANKS3, **kw)
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a.vcov, b.vcov, rtol=1e-9, atol=1e-14)
+    assert a.loglik == pytest.approx(b.loglik, rel=1e-12)
+
+
+def test_generic_situation_path_equals_bitmask_path(monkeypatch):
+    g = game(ragged=True)
+    kw = {"items": PLAT, "reference": "PC", "covariates": ["hours", "heavy"], "item_covariates": OWN}
+    d = Design(g, weights="w", strata="stratum")
+    fast = rank_logit(d, RANKS3, **kw)
+    monkeypatch.setattr(ranking_fit, "_BITMASK_MAX_ITEMS", 0)  # force the packed-bytes path
+    monkeypatch.setattr(ranking_fit, "_GROUP_LOOP_MAX", 0)  # and the per-situation Hessian
+    slow = rank_logit(d, RANKS3, **kw)
+    np.testing.assert_allclose(fast.params, slow.params, rtol=1e-10)
+    np.testing.assert_allclose(fast.vcov, slow.vcov, rtol=1e-9)
+
+
+def test_grouped_hessian_equals_per_situation_hessian(monkeypatch):
+    rng = np.random.default_rng(11)
+    n, items = 3000, [f"i{j}" for j in range(7)]
+    age = rng.choice(["young", "mid", "old"], n)
+    util = rng.normal(size=(n, 7)) + np.where(age == "old", 1.0, 0.0)[:, None] * np.arange(7) / 3
+    order = np.argsort(-util - rng.gumbel(size=(n, 7)), axis=1)
+    df = pd.DataFrame({f"c{s}": np.array(items)[order[:, s]] for s in range(3)})
+    df["age"], df["w"] = age, rng.uniform(0.5, 2, n)
+    d = Design(df, weights="w")
+    grouped = rank_logit(d, ["c0", "c1", "c2"], covariates=["age"], vcov_type="model")
+    monkeypatch.setattr(ranking_fit, "_GROUP_LOOP_MAX", 0)
+    plain = rank_logit(d, ["c0", "c1", "c2"], covariates=["age"], vcov_type="model")
+    np.testing.assert_allclose(grouped.params, plain.params, rtol=1e-10)
+    np.testing.assert_allclose(grouped.vcov, plain.vcov, rtol=1e-9)
+    test = grouped.wald_test("age")
+    assert test.df == 6 * 2 and test.p < 1e-6  # old respondents do differ
+
+
+# ---------------------------------------------------------------- errors
+def test_input_errors_are_clear():
+    g = game()
+    with pytest.raises(InputError, match="not among the items"):
+        rank_logit(g, RANKS3, items=PLAT[:5])
+    bad = g.copy()
+    bad.loc[3, "rank2"] = bad.loc[3, "rank1"]
+    with pytest.raises(InputError, match="same item at two ranks"):
+        topk_shares(bad, RANKS3)
+    gap = g.copy()
+    gap.loc[5, "rank1"] = np.nan
+    with pytest.raises(InputError, match="later choice without an earlier one"):
+        rank_logit(gap, RANKS3)
+    with pytest.raises(InputError, match="vcov_type"):
+        rank_logit(g, RANKS3, vcov_type="robust")
+    with pytest.raises(InputError, match="not one of the items"):
+        rank_logit(g, RANKS3, reference="Wii")
+    miss = g.copy()
+    miss.loc[2, "age"] = np.nan
+    with pytest.raises(InputError, match="missing value"):
+        rank_logit(miss, RANKS3, covariates=["age"])
+    with pytest.raises(InputError, match="not in the data"):
+        rank_logit(g, RANKS3, covariates=["income"])
+
+
+def test_item_never_chosen_within_a_covariate_level():
+    g = game()
+    # GameBoy is never among the first choices of heavy players? make it so:
+    heavy_gb = (g["heavy"] == "yes") & (g[RANKS3] == "GameBoy").any(axis=1)
+    g = g[~heavy_gb]
+    with pytest.raises(InputError, match=r"GameBoy.*heavy = 'yes'"):
+        rank_logit(g, RANKS3, items=PLAT, covariates=["heavy"])
+    with pytest.raises(InputError, match="never chosen by all respondents"):
+        rank_logit(g, RANKS3, items=PLAT + ["Wii"])
+
+
+def test_nonconvergence_and_singularity_errors():
+    g = game()
+    g["twice_age"] = 2 * g["age"]
+    with pytest.raises(DesignError, match="singular"):
+        rank_logit(g, RANKS3, covariates=["age", "twice_age"], vcov_type="model")
+    with pytest.raises(ConvergenceError, match="did not converge"):
+        rank_logit(g, RANKS3, covariates=["age"], max_iter=1, vcov_type="model")
