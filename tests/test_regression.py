@@ -99,7 +99,8 @@ def test_logit_cluster_and_odds_ratios(dclus1):
 
 
 def test_binary_response_coding_matches_factor(apiclus1, dclus1):
-    data = apiclus1.assign(yes=apiclus1["sch.wide"].eq("Yes"), yes01=apiclus1["sch.wide"].eq("Yes") * 1.0)
+    yes = apiclus1["sch.wide"].eq("Yes")
+    data = apiclus1.assign(yes=yes, yes01=yes * 1.0)
     d = Design(data, ids="dnum", weights="pw", fpc="fpc")
     for lhs in ("yes", "yes01"):
         res = glm(d, f"{lhs} ~ ell + meals", family="binomial")

@@ -20,12 +20,12 @@ from survey.design._modelframe import build_model_frame
 from survey.design.regression import RegressionResult, fit_design
 from survey.errors import ConvergenceError, DesignError
 
-__all__ = ["olr", "svyolr", "OLRResult"]
+__all__ = ["OLRResult", "olr", "svyolr"]
 
 _Y = "__olr_response_code__"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class OLRResult(RegressionResult):
     """Result of :func:`olr`; see :class:`RegressionResult`.
 
@@ -194,7 +194,7 @@ def olr(design, formula):
     Xa, w = X.to_numpy(), mf.weights
     pc = Xa.shape[1]
     theta, iters = _newton(Xa, y, w, q, _start(Xa, y, w, q))
-    ll, G, H = _loglik_parts(theta, Xa, y, w, q)
+    _, G, H = _loglik_parts(theta, Xa, y, w, q)
     Hinv = np.linalg.inv(-H)
     names = list(X.columns) + [f"{levels[k]}|{levels[k + 1]}" for k in range(q)]
     dfit = fit_design(design, mf.used)

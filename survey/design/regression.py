@@ -22,7 +22,7 @@ from scipy.linalg import cho_factor, cho_solve
 from survey.design._modelframe import build_model_frame
 from survey.errors import ConvergenceError, DesignError
 
-__all__ = ["glm", "svyglm", "GLMResult", "RegressionResult"]
+__all__ = ["GLMResult", "RegressionResult", "glm", "svyglm"]
 
 
 # ---------------------------------------------------------------- families
@@ -229,6 +229,10 @@ class RegressionResult:
     formula: str
     term_slices: dict = field(repr=False)
 
+    def __repr__(self) -> str:
+        head = f"{type(self).__name__}({self.formula!r}, n={self.n}, df_resid={self.df_resid:g})"
+        return head + "\n" + self.table.to_string(index=False)
+
     @property
     def se(self) -> pd.Series:
         return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.params.index)
@@ -269,7 +273,7 @@ class RegressionResult:
         })
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GLMResult(RegressionResult):
     """Result of :func:`glm`; see :class:`RegressionResult`.
 

@@ -19,7 +19,7 @@ from scipy import stats
 from survey.design.regression import fit_design
 from survey.errors import DesignError
 
-__all__ = ["crosstab", "svychisq", "CrossTab", "ChisqTest"]
+__all__ = ["ChisqTest", "CrossTab", "crosstab", "svychisq"]
 
 _STATISTICS = ("F", "Chisq", "Wald", "adjWald")
 
@@ -211,7 +211,12 @@ class ChisqTest:
     mean_deff: float
     method: str
 
+    def __post_init__(self):
+        for name in ("statistic", "ndf", "ddf", "p", "pearson", "mean_deff"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
     def to_frame(self) -> pd.DataFrame:
+        """One-row frame: statistic, ndf, ddf, p, method."""
         return pd.DataFrame([{"statistic": self.statistic, "ndf": self.ndf, "ddf": self.ddf,
                               "p": self.p, "method": self.method}])
 

@@ -18,7 +18,7 @@ from scipy import stats
 from survey.design._modelframe import term_key
 from survey.errors import DesignError
 
-__all__ = ["wald_test", "regterm_test", "WaldTest"]
+__all__ = ["WaldTest", "regterm_test", "wald_test"]
 
 
 @dataclass(frozen=True)
