@@ -6,8 +6,9 @@ matters") is summarised by Cronbach's alpha, computed two ways:
 
 * **unweighted** (respondents as they are): the alpha of
   ``pingouin.cronbach_alpha`` with listwise deletion and its Feldt (1987)
-  F-distribution interval (computed here unrounded; pingouin rounds the
-  interval to 3 decimals) -- the psychometric convention, a property of
+  F-distribution interval (computed here unrounded on the complete cases;
+  pingouin rounds the interval to 3 decimals and, with missing items, takes
+  ``n`` before listwise deletion) -- the psychometric convention, a property of
   the instrument in this sample;
 * **weighted** (the population): alpha from the design-weighted covariance
   matrix (R ``svyvar``) with a linearised design-based standard error
@@ -138,7 +139,8 @@ def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
     -----
     Rows with any item missing (or zero weight) are left out (listwise).
     Unweighted alpha and interval equal ``pingouin.cronbach_alpha(...,
-    nan_policy="listwise")`` (whose interval is rounded to 3 decimals) and R ``k/(k-1) (1 - tr(S)/sum(S))`` with
+    nan_policy="listwise")`` on the complete rows (pingouin rounds the
+    interval to 3 decimals and counts incomplete rows in its ``n``) and R ``k/(k-1) (1 - tr(S)/sum(S))`` with
     ``S = cov(X)``; the weighted alpha uses ``S`` from R ``svyvar`` on the
     complete cases and its SE is the delta method on ``vcov(svyvar(...))``
     (the ``n/(n-1)`` factor of ``svyvar`` cancels in alpha).

@@ -31,6 +31,11 @@ d$never <- as.numeric(d$park_use == 6)
 d$park_week <- d$times / 52
 d$sat_ord <- factor(d$score, levels = c(-1, -0.5, 0, 0.5, 1), ordered = TRUE)
 for (it in items) d[[paste0("s_", it)]] <- 5 - d[[it]]          # importance score 4..1
+d$one <- 1
+for (g in 1:5) {
+  d[[paste0("g", g)]] <- as.numeric(d$district == g)
+  d[[paste0("ng", g)]] <- d$never * (d$district == g)
+}
 
 w25 <- d[d$wave == 2025, ]
 w30 <- d[d$wave == 2030, ]
@@ -87,6 +92,21 @@ pop_age <- data.frame(age_band = 1:6, Freq = c(21000, 19200, 21600, 21000, 13800
 pop_sex <- data.frame(sex = 1:2, Freq = c(59000, 61000))
 rk <- rake(des25, list(~age_band, ~sex), list(pop_age, pop_sex),
            control = list(maxit = 100, epsilon = 1e-12))
+## (rake() is kept for its weights and as a record of its variance; see cal below)
+## The same weights by calibrate(calfun = "raking"): its variance uses the residuals of the
+## joint weighted regression on the margin dummies (what survey.design.Design.rake does);
+## rake()'s variance iterates per-margin projections with each step's own weights and
+## differs slightly (most in small domains, e.g. district 1: 0.1093 vs 0.0999).
+cal <- calibrate(des25, ~factor(age_band) + factor(sex),
+                 population = c(`(Intercept)` = 120000, pop_age$Freq[-1], pop_sex$Freq[-1]),
+                 calfun = "raking", epsilon = 1e-12)
+out$cal_weight_ratio_range <- range(weights(cal) / weights(rk))
+out$cal_index <- st(svymean(~score, cal, na.rm = TRUE, deff = TRUE))
+cbd <- svyby(~score, ~district, cal, svymean, na.rm = TRUE, deff = TRUE)
+out$cal_by_district <- list(groups = as.character(cbd$district), estimate = unname(coef(cbd)),
+                            se = unname(SE(cbd)), deff = unname(deff(cbd)))
+out$cal_top2 <- st(svymean(~top2, subset(cal, scored), deff = TRUE))
+out$cal_park <- st(svymean(~times, cal, na.rm = TRUE, deff = TRUE))
 out$raked_weights_head <- unname(weights(rk)[1:10])
 out$raked_index <- st(svymean(~score, rk, na.rm = TRUE, deff = TRUE))
 ## (a subset of a calibrated design keeps its rows, so na.rm is needed here; no covmat)
@@ -127,6 +147,16 @@ out$park_never <- st(svymean(~never, des25, na.rm = TRUE, deff = TRUE))
 out$park_never_by_district <- by_st(svyby(~never, ~district, subset(des25, !is.na(park_use)),
                                           svymean, covmat = TRUE, deff = TRUE), "district")
 out$park_never_by_district$n <- unname(as.vector(table(w25$district[!is.na(w25$park_use)])))
+
+## never-use share of each district minus the whole city's (one sample: joint linearisation)
+pk <- subset(des25, !is.na(park_use))
+tt <- svytotal(~ng1 + ng2 + ng3 + ng4 + ng5 + g1 + g2 + g3 + g4 + g5 + never + one, pk)
+ex <- lapply(1:5, function(g) parse(text = sprintf("ng%d/g%d - never/one", g, g))[[1]])
+names(ex) <- paste0("d", 1:5)
+dc <- svycontrast(tt, ex)
+p_dc <- 2 * pt(-abs(coef(dc) / SE(dc)), degf(des25))
+out$never_vs_city <- list(estimate = unname(coef(dc)), se = unname(SE(dc)), p_t = unname(p_dc),
+                          p_t_holm = p.adjust(unname(p_dc), "holm"))
 
 ## ---------------------------------------------------------------- drivers (svyolr)
 ## satisfaction ordered least -> most satisfied, park use as a factor against 6 (利用しない)

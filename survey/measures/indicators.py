@@ -1,0 +1,244 @@
+"""The plan's indicator table (成果指標): baseline, target, latest value, verdict.
+
+The Green Basic Plan follows four indicators.  Two come from the survey
+(declared under ``indicators:`` in the questionnaire: the satisfaction
+index and park visits a year) and carry sampling error; two are ratios of
+administrative figures (green share of the city area, urban park area per
+resident; file format in ``data/ADMIN.md``) and are exact.
+
+For each indicator the table shows the baseline (現況値) and target (目標値),
+the latest value with its interval, the change since the baseline with a
+test, and a verdict:
+
+* survey indicators -- *met* when the whole confidence interval is at or
+  beyond the target, *not met* when it falls wholly short of it, otherwise
+  *not distinguishable from the target*;
+* administrative indicators -- *met* / *not met*, comparing the value
+  rounded to the plan's precision with the target.
+
+"Beyond" follows the plan's direction: up when the target exceeds the
+baseline, down otherwise.  The baseline is the plan's published value,
+treated as fixed (a one-sample t test with the wave's design degrees of
+freedom, as R ``svyttest``); give the baseline wave's design to test the
+change between the two samples instead (variances add).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import InputError
+from survey.measures.differences import difference_p, verdict_text
+from survey.measures.parkuse import park_use_times
+from survey.measures.satisfaction import satisfaction_index
+
+__all__ = ["ADMIN_INDICATORS", "ADMIN_COLUMNS", "INDICATOR_COLUMNS", "read_admin",
+           "admin_indicators", "indicator_table", "target_verdict"]
+
+#: The plan's administrative indicators (朝霞市緑の基本計画 2026–2035).
+ADMIN_INDICATORS = (
+    {"id": "green_share", "label": "市域に占める緑地の割合", "unit": "%", "decimals": 1,
+     "baseline": 21.5, "baseline_year": "FY2025", "target": 22.3, "target_year": "FY2035"},
+    {"id": "park_area_per_person", "label": "一人当たりの都市公園の面積", "unit": "m²/人",
+     "decimals": 2, "baseline": 2.13, "baseline_year": "FY2025", "target": 3.16,
+     "target_year": "FY2035"},
+)
+ADMIN_COLUMNS = ["fiscal_year", "city_area_km2", "green_area_ha", "park_area_ha", "population"]
+INDICATOR_COLUMNS = [
+    "id", "label", "unit", "source", "baseline", "baseline_year", "target", "target_year", "wave",
+    "estimate", "se", "ci_low", "ci_high", "n", "change", "change_se", "change_p", "change_verdict",
+    "change_verdict_ja", "change_verdict_en", "verdict", "verdict_ja", "verdict_en",
+]
+_STATISTICS = {"score_mean": satisfaction_index, "numeric_mean": park_use_times}
+
+
+def read_admin(path) -> pd.DataFrame:
+    """Read ``data/midori_admin.csv`` (format in ``data/ADMIN.md``) and check it."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("no such admin file; see data/ADMIN.md for the format", path=path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the admin file ({type(exc).__name__}); it must be a UTF-8 CSV",
+                         path=path) from None
+    return _check_admin(frame, path)
+
+
+def _check_admin(frame: pd.DataFrame, path=None) -> pd.DataFrame:
+    absent = [c for c in ADMIN_COLUMNS if c not in frame.columns]
+    if absent:
+        raise InputError(f"the admin table needs columns {ADMIN_COLUMNS}; missing {absent} "
+                         f"(found {list(frame.columns)})", path=path)
+    for c in ADMIN_COLUMNS[1:]:
+        values = pd.to_numeric(frame[c], errors="coerce")
+        bad = values.isna() | (values <= 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2   # header is line 1
+            raise InputError(f"{c} must be a positive number; got {frame[c].iloc[row - 2]!r}",
+                             path=path, row=row, column=c)
+    if frame["fiscal_year"].duplicated().any():
+        dup = frame["fiscal_year"][frame["fiscal_year"].duplicated()].iloc[0]
+        raise InputError(f"fiscal year {dup!r} appears twice; keep one row per year", path=path)
+    return frame
+
+
+def admin_indicators(admin, *, year=None) -> pd.DataFrame:
+    """The administrative indicators of one fiscal year.
+
+    Parameters
+    ----------
+    admin : pandas.DataFrame or path
+        The admin table (see ``data/ADMIN.md``).
+    year : str, optional
+        ``fiscal_year`` label; default the last row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id, label, unit, fiscal_year, value`` (unrounded):
+        ``green_share = 100 * green_area_ha / (100 * city_area_km2)`` (%),
+        ``park_area_per_person = 10000 * park_area_ha / population`` (m²/人).
+    """
+    frame = read_admin(admin) if isinstance(admin, (str, Path)) else _check_admin(admin)
+    if year is None:
+        row = frame.iloc[-1]
+    else:
+        hit = frame[frame["fiscal_year"].astype(str) == str(year)]
+        if hit.empty:
+            raise InputError(f"fiscal year {year!r} is not in the admin table; years: "
+                             f"{list(frame['fiscal_year'])}")
+        row = hit.iloc[0]
+    values = {
+        "green_share": 100 * float(row["green_area_ha"]) / (100 * float(row["city_area_km2"])),
+        "park_area_per_person": 10_000 * float(row["park_area_ha"]) / float(row["population"]),
+    }
+    return pd.DataFrame([{"id": d["id"], "label": d["label"], "unit": d["unit"],
+                          "fiscal_year": str(row["fiscal_year"]), "value": values[d["id"]]}
+                         for d in ADMIN_INDICATORS])
+
+
+def target_verdict(estimate, ci_low, ci_high, *, baseline, target) -> str:
+    """``"met"``, ``"not_met"`` or ``"indistinguishable"`` (see module docstring)."""
+    up = target >= baseline
+    if up:
+        if ci_low >= target:
+            return "met"
+        if ci_high < target:
+            return "not_met"
+    else:
+        if ci_high <= target:
+            return "met"
+        if ci_low > target:
+            return "not_met"
+    return "indistinguishable"
+
+
+def _survey_row(design, questionnaire, ind, wave, baseline_design, level):
+    fn = _STATISTICS.get(ind.get("statistic"))
+    if fn is None:
+        raise InputError(f"indicator {ind.get('id')!r}: statistic {ind.get('statistic')!r} is not "
+                         f"supported; use one of {sorted(_STATISTICS)}")
+    est = fn(design, ind["question"], questionnaire=questionnaire, level=level)
+    e, se = float(est.estimate.iloc[0]), float(est.se.iloc[0])
+    ci = est.conf_int(level).iloc[0]
+    base = float(ind["baseline"])
+    if baseline_design is None:
+        change, change_se = e - base, se
+        change_p = float(difference_p(change, se, float(design.degf)))
+    else:
+        b = fn(baseline_design, ind["question"], questionnaire=questionnaire, level=level)
+        change = e - float(b.estimate.iloc[0])
+        change_se = float(np.sqrt(se ** 2 + float(b.se.iloc[0]) ** 2))
+        change_p = float(difference_p(change, change_se))
+    alpha = 1 - level
+    code = ("increase" if change > 0 else "decrease") if change_p < alpha else "no_change"
+    verdict = target_verdict(e, ci["ci_low"], ci["ci_high"], baseline=base, target=float(ind["target"]))
+    return dict(estimate=e, se=se, ci_low=float(ci["ci_low"]), ci_high=float(ci["ci_high"]),
+                n=int(est.n.iloc[0]), change=change, change_se=change_se, change_p=change_p,
+                change_code=code, verdict=verdict, source="survey", wave=wave)
+
+
+def _admin_rows(admin, year):
+    vals = admin_indicators(admin, year=year)
+    rows = []
+    for d, (_, v) in zip(ADMIN_INDICATORS, vals.iterrows()):
+        shown = round(float(v["value"]), d["decimals"])
+        change = round(shown - d["baseline"], d["decimals"])
+        code = "increase_exact" if change > 0 else "decrease_exact" if change < 0 else "same_exact"
+        up = d["target"] >= d["baseline"]
+        met = shown >= d["target"] if up else shown <= d["target"]
+        rows.append({**{k: d[k] for k in ("id", "label", "unit", "baseline", "baseline_year", "target",
+                                           "target_year")},
+                     "estimate": shown, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan,
+                     "change": change, "change_se": np.nan, "change_p": np.nan, "change_code": code,
+                     "verdict": "met_exact" if met else "not_met_exact", "source": "admin",
+                     "wave": v["fiscal_year"]})
+    return rows
+
+
+_CHANGE_TEXT = {"increase_exact": ("基準値から増加", "Up from the baseline"),
+                "decrease_exact": ("基準値から減少", "Down from the baseline"),
+                "same_exact": ("基準値と同じ", "Same as the baseline")}
+
+
+def indicator_table(design, questionnaire, *, wave=None, admin=None, admin_year=None,
+                    baseline_design=None, level: float = 0.95) -> pd.DataFrame:
+    """The plan's indicator table for the latest wave.
+
+    Parameters
+    ----------
+    design : survey.design.Design
+        The (raked) design of the latest wave.
+    questionnaire : survey.questionnaire.Questionnaire
+        Declares the survey indicators (``indicators:``: question,
+        statistic ``score_mean`` or ``numeric_mean``, baseline, target).
+    wave : str, optional
+        Label of the latest wave (default: the questionnaire's ``wave``).
+    admin : pandas.DataFrame or path, optional
+        Administrative figures (``data/midori_admin.csv``); adds the two
+        area indicators.
+    admin_year : str, optional
+        Fiscal year of the admin figures (default: the last row).
+    baseline_design : survey.design.Design, optional
+        The baseline wave's design: the change is then tested between the
+        two samples (independent; variances add, z test) instead of
+        against the published baseline as a fixed number.
+    level : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`INDICATOR_COLUMNS`.  ``change`` is latest minus
+        baseline; ``change_p`` its two-sided p-value (t with the design df
+        against a fixed baseline); verdict codes in ``verdict`` and
+        ``change_verdict`` and their texts (:data:`survey.VERDICTS`).
+        Administrative rows have no sampling error (``se`` NaN); their
+        value is rounded to the plan's precision.
+    """
+    if not 0 < level < 1:
+        raise InputError(f"level must be between 0 and 1; got {level!r}")
+    wave = str(wave) if wave is not None else (getattr(questionnaire, "wave", "") or "")
+    rows = []
+    for ind in getattr(questionnaire, "indicators", ()) or ():
+        ind = dict(ind)
+        r = _survey_row(design, questionnaire, ind, wave, baseline_design, level)
+        rows.append({**{k: ind.get(k) for k in ("id", "label", "unit", "baseline", "baseline_year",
+                                                 "target", "target_year")}, **r})
+    if admin is not None:
+        rows.extend(_admin_rows(admin, admin_year))
+    if not rows:
+        raise InputError(f"questionnaire {getattr(questionnaire, 'id', '?')!r} declares no indicators "
+                         "and no admin table was given; add 'indicators:' to the YAML")
+    for r in rows:
+        ref = str(r["baseline_year"] or "基準年")
+        if r["change_code"] in _CHANGE_TEXT:
+            r["change_verdict_ja"], r["change_verdict_en"] = _CHANGE_TEXT[r["change_code"]]
+        else:
+            r["change_verdict_ja"], r["change_verdict_en"] = verdict_text(
+                r["change_code"], group=str(r["wave"]), reference=ref)
+        r["change_verdict"] = r.pop("change_code")
+        r["verdict_ja"], r["verdict_en"] = verdict_text(r["verdict"])
+    return pd.DataFrame(rows)[INDICATOR_COLUMNS]

@@ -1,0 +1,176 @@
+"""The plan's indicator table and park use (issue 5).
+
+Reference numbers: tests/reference/satisfaction_svymean.json (committed R
+script tests/reference/satisfaction_svymean.R, R survey 4.1.1) and hand
+calculations from data/midori_admin.csv (in comments).
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey.design.design import Design
+from survey.errors import InputError
+from survey.measures.indicators import (ADMIN_INDICATORS, INDICATOR_COLUMNS, admin_indicators,
+                                        indicator_table, read_admin, target_verdict)
+from survey.measures.parkuse import park_nonuse, park_use_table, park_use_times
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+ADMIN = ROOT / "data" / "midori_admin.csv"
+REF = json.loads((HERE / "reference" / "satisfaction_svymean.json").read_text(encoding="utf-8"))
+DATA = pd.read_csv(HERE / "data" / "satisfaction_test.csv")
+
+
+def design(year):
+    return Design(DATA[DATA["wave"] == year].reset_index(drop=True), weights="wt", strata="stratum")
+
+
+@pytest.fixture(scope="module")
+def d25():
+    return design(2025)
+
+
+@pytest.fixture(scope="module")
+def d30():
+    return design(2030)
+
+
+def close(a, b, rtol=1e-9):
+    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=1e-12)
+
+
+# ------------------------------------------------------------------ park use
+def test_park_use_times_matches_r(d25, questionnaire):
+    f = park_use_times(d25, questionnaire=questionnaire).to_frame()
+    r = REF["park_times"]
+    close(f["estimate"], r["estimate"])
+    close(f["se"], r["se"])
+    close(f["deff"], r["deff"])
+    close([f["ci_low"].iloc[0], f["ci_high"].iloc[0]], [r["ci_low_normal"], r["ci_high_normal"]])
+    assert f["n"].iloc[0] == REF["counts"]["park25"] == 475
+    by = park_use_times(d25, by="district")          # default map = the questionnaire's
+    close(by.estimate, REF["park_times_by_district"]["estimate"])
+    close(by.se, REF["park_times_by_district"]["se"])
+
+
+def test_park_nonuse_matches_r_svyciprop(d25, questionnaire):
+    est = park_nonuse(d25, questionnaire=questionnaire, by="district")
+    r = REF["park_never_by_district"]
+    close(est.estimate, r["estimate"])
+    close(est.se, r["se"])
+    close(est.deff, r["deff"])
+    assert list(est.n) == r["n"]
+    ci = est.conf_int(0.95).iloc[0]                  # 内間木: logit interval, t with 28 df
+    c = REF["ciprop"]["never_d1"]
+    close([ci["ci_low"], ci["ci_high"]], [c["ci_low"], c["ci_high"]], rtol=1e-8)
+    assert est.df.iloc[0] == c["df"] == 28
+    overall = park_nonuse(d25, never_code=6).to_frame()
+    close(overall["estimate"], REF["park_never"]["estimate"])
+
+
+def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
+    t = park_use_table(d25, questionnaire=questionnaire)
+    assert list(t["label"]) == ["内間木", "北部", "東部", "西部", "南部", "市全体"]
+    r = REF["never_vs_city"]
+    close(t["never_diff"][:5], r["estimate"])
+    close(t["never_diff_se"][:5], r["se"])
+    close(t["p"][:5], r["p_t"], rtol=1e-7)
+    close(t["p_adjusted"][:5], r["p_t_holm"], rtol=1e-7)
+    close(t["never"].iloc[5], REF["park_never"]["estimate"])
+    close(t["times"][:5], REF["park_times_by_district"]["estimate"])
+    # 内間木: 39 % never use parks against 15 % city-wide, but n = 29 and Holm p = 0.073
+    assert t["verdict"].iloc[0] == "no_difference"
+    loose = park_use_table(d25, questionnaire=questionnaire, adjust="none")
+    assert loose["verdict"].iloc[0] == "higher"
+    assert loose["verdict_ja"].iloc[0] == "内間木は市全体より高い（統計的に有意な差）"
+
+
+def test_park_use_errors(d25):
+    with pytest.raises(InputError, match="maps to 0"):
+        park_nonuse(d25, numeric_map={1: 300, 2: 100})
+    with pytest.raises(InputError, match="never_code"):
+        park_nonuse(d25, never_code=7)
+    with pytest.raises(InputError, match="map codes to numbers"):
+        park_use_times(d25, numeric_map={1: "daily"})
+
+
+# ------------------------------------------------------------------ admin indicators
+def test_admin_indicators_reproduce_the_plan_baselines():
+    a = admin_indicators(ADMIN, year="FY2025").set_index("id")["value"]
+    # hand: 394.3 ha / 1834 ha = 21.4995 %; 306,600 m² / 143,950 = 2.12991 m²/人
+    assert a["green_share"] == pytest.approx(394.3 / 1834 * 100, rel=1e-12)
+    assert a["park_area_per_person"] == pytest.approx(306600 / 143950, rel=1e-12)
+    assert round(a["green_share"], 1) == 21.5 and round(a["park_area_per_person"], 2) == 2.13
+    assert [d["baseline"] for d in ADMIN_INDICATORS] == [21.5, 2.13]
+    assert [d["target"] for d in ADMIN_INDICATORS] == [22.3, 3.16]
+
+
+def test_admin_file_errors(tmp_path):
+    bad = tmp_path / "admin.csv"
+    bad.write_text("fiscal_year,city_area_km2,green_area_ha,park_area_ha,population\nFY2025,18.34,-1,30,140000\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError, match="green_area_ha must be a positive number") as exc:
+        read_admin(bad)
+    assert exc.value.row == 2
+    bad.write_text("fiscal_year,city_area_km2\nFY2025,18.34\n", encoding="utf-8")
+    with pytest.raises(InputError, match="missing"):
+        read_admin(bad)
+    with pytest.raises(InputError, match="ADMIN.md"):
+        read_admin(tmp_path / "nope.csv")
+    with pytest.raises(InputError, match="not in the admin table"):
+        admin_indicators(ADMIN, year="FY1999")
+
+
+# ------------------------------------------------------------------ the table
+def test_indicator_table_against_fixed_baselines(d30, questionnaire):
+    t = indicator_table(d30, questionnaire, wave="FY2030", admin=ADMIN).set_index("id")
+    assert list(t.reset_index().columns) == INDICATOR_COLUMNS
+    assert list(t.index) == ["satisfaction_index", "park_use", "green_share", "park_area_per_person"]
+    s = t.loc["satisfaction_index"]
+    r = REF["indicator_index30"]
+    close(s["estimate"], REF["index30"]["estimate"])
+    close(s["change"], r["change"])
+    close(s["change_p"], r["p_base_t"], rtol=1e-7)          # t with degf = 415
+    # 0.245 (0.184, 0.306) includes the target 0.30
+    assert s["verdict"] == "indistinguishable" and s["change_verdict"] == "no_change"
+    p = t.loc["park_use"]
+    close(p["change"], REF["indicator_park30"]["change"])
+    close(p["change_p"], REF["indicator_park30"]["p_base_t"], rtol=1e-7)
+    # 40.5 (33.7, 47.3) lies wholly above the target 31.9
+    assert p["verdict"] == "met" and p["change_verdict"] == "increase"
+    assert p["verdict_ja"] == "目標を達成（信頼区間全体が目標値以上）"
+    assert p["change_verdict_ja"] == "FY2025からFY2030にかけて上昇（統計的に有意）"
+    g = t.loc["green_share"]                    # FY2030 row: 399.0 / 1834 = 21.756 % -> 21.8
+    assert g["estimate"] == 21.8 and g["change"] == pytest.approx(0.3) and g["verdict"] == "not_met_exact"
+    assert np.isnan(g["se"]) and g["source"] == "admin"
+    k = t.loc["park_area_per_person"]           # 385,000 m² / 146,200 = 2.633 -> 2.63
+    assert k["estimate"] == 2.63 and k["verdict_en"] == "Target not yet met"
+
+
+def test_indicator_change_between_two_samples(d25, d30, questionnaire):
+    t = indicator_table(d30, questionnaire, wave="FY2030", baseline_design=d25).set_index("id")
+    close(t.loc["satisfaction_index", "change"], REF["wave_change"]["index"]["estimate"])
+    close(t.loc["satisfaction_index", "change_se"], REF["wave_change"]["index"]["se"])
+    close(t.loc["park_use", "change_se"], REF["wave_change"]["park"]["se"])
+
+
+def test_target_verdict_directions():
+    assert target_verdict(0.35, 0.31, 0.39, baseline=0.29, target=0.30) == "met"
+    assert target_verdict(0.25, 0.20, 0.29, baseline=0.29, target=0.30) == "not_met"
+    assert target_verdict(0.30, 0.25, 0.35, baseline=0.29, target=0.30) == "indistinguishable"
+    # a lower-is-better indicator (target below baseline)
+    assert target_verdict(8.0, 7.0, 9.0, baseline=12.0, target=10.0) == "met"
+    assert target_verdict(11.0, 10.5, 11.5, baseline=12.0, target=10.0) == "not_met"
+
+
+def test_indicator_table_needs_indicators(d30, questionnaire):
+    from dataclasses import replace
+
+    with pytest.raises(InputError, match="declares no indicators"):
+        indicator_table(d30, replace(questionnaire, indicators=()))
+    broken = replace(questionnaire, indicators=({**questionnaire.indicators[0], "statistic": "median"},))
+    with pytest.raises(InputError, match="not supported"):
+        indicator_table(d30, broken)
