@@ -16,7 +16,8 @@ segments is the ``k`` with the best criterion:
   between- and within-segment sums of squares (weights scaled to sum ``n``);
   with equal weights it is scikit-learn's ``calinski_harabasz_score``.
 
-Segments are numbered 1..k by decreasing weighted size.  Sizes, profiles
+k-means runs on one OpenMP thread so the segments do not depend on the
+machine's thread count.  Segments are numbered 1..k by decreasing weighted size.  Sizes, profiles
 (mean yen per part) and the segment mix within groups (e.g. age, district)
 are design-based estimates that take the segment labels as given (the
 clustering step's own uncertainty is not in the standard errors).
@@ -30,6 +31,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances
+from threadpoolctl import threadpool_limits
 
 from survey.errors import InputError
 from survey.measures.allocation import _domains, _prepare, domain_means
@@ -185,7 +187,10 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     fits, scores = {}, []
     for k in ks:
         km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
-        lab = km.fit_predict(coords, sample_weight=w)
+        # one OpenMP thread: the same segments on every machine, and no
+        # spin-waiting slowdown on a busy one
+        with threadpool_limits(limits=1, user_api="openmp"):
+            lab = km.fit_predict(coords, sample_weight=w)
         fits[k] = (lab, km.cluster_centers_)
         score = (weighted_silhouette(coords, lab, w, distances=dist) if criterion == "silhouette"
                  else weighted_calinski_harabasz(coords, lab, w))
