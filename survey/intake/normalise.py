@@ -169,6 +169,11 @@ class _Changes:
         for r, i, b, a in zip(rows, ids, before, after):
             self.rows.append((int(r), i, column, b, a, rule))
 
+    def add_cells(self, rows, ids, columns, before, after, rule):
+        """Like :meth:`add` with one column per change (already in ledger order)."""
+        for r, i, c, b, a in zip(rows, ids, columns, before, after):
+            self.rows.append((int(r), i, c, b, a, rule))
+
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["row", "respondent_id", "column", "before", "after", "rule"])
 
@@ -181,37 +186,48 @@ def _code_lookup(q: Question) -> dict:
     return lookup
 
 
+def _per_unique(series: pd.Series, fn, *, fill=None) -> np.ndarray:
+    """``fn`` applied once per distinct non-missing cell, broadcast back
+    (an object array; ``fill`` where the cell is ``None``)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = [fn(u) for u in uniques]
+    table[-1] = fill  # factorize marks missing cells with -1
+    return table[codes]
+
+
+def _clean_column(series: pd.Series) -> pd.Series:
+    """:func:`clean_text` on every cell (computed once per distinct value)."""
+    return pd.Series(_per_unique(series, clean_text), index=series.index, dtype=object)
+
+
 def _parse_codes(series: pd.Series, q: Question):
     """Return (float codes with NaN, reasons) for a single-code column."""
     lookup = _code_lookup(q)
-    cleaned = series.map(clean_text)
-    uniques = pd.unique(cleaned.dropna())
-    table = {}
-    for u in uniques:
-        code = lookup.get(u)
-        if code is None:
-            num = parse_number(u)
-            if num is not None and float(num).is_integer():
-                code = int(num)
-        table[u] = code
-    codes = cleaned.map(table)
-    values = np.full(len(series), np.nan)
-    reasons = np.full(len(series), None, dtype=object)
-    blank = cleaned.isna().to_numpy()
-    reasons[blank] = REASON_BLANK
-    parsed = codes.notna().to_numpy() & ~blank
-    code_arr = codes.to_numpy(dtype=object)
     valid = set(q.codes)
     missing = set(q.missing)
-    for i in np.flatnonzero(~blank):
-        c = code_arr[i]
-        if c is not None and not (isinstance(c, float) and np.isnan(c)) and int(c) in valid:
-            values[i] = int(c)
-        elif c is not None and not (isinstance(c, float) and np.isnan(c)) and int(c) in missing:
-            reasons[i] = REASON_MISSING_CODE
-        else:
-            reasons[i] = REASON_INVALID
-    del parsed
+
+    def classify(raw):
+        text = clean_text(raw)
+        if text is None:
+            return (np.nan, REASON_BLANK, None)
+        code = lookup.get(text)
+        if code is None:
+            num = parse_number(text)
+            if num is not None and float(num).is_integer():
+                code = int(num)
+        if code is not None and int(code) in valid:
+            return (float(int(code)), None, text)
+        if code is not None and int(code) in missing:
+            return (np.nan, REASON_MISSING_CODE, text)
+        return (np.nan, REASON_INVALID, text)
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = [classify(u) for u in uniques] + [(np.nan, REASON_BLANK, None)]
+    values = np.array([t[0] for t in table], dtype=float)[codes]
+    reasons = np.array([t[1] for t in table] + [None], dtype=object)[:-1][codes]
+    cleaned = pd.Series(np.array([t[2] for t in table] + [None], dtype=object)[:-1][codes],
+                        index=series.index, dtype=object)
     return values, reasons, cleaned
 
 
@@ -245,7 +261,7 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
             path=raw.provenance.path,
         )
     rows = frame.index.to_numpy()
-    ids = frame[hmap.columns[rid]].map(clean_text).to_numpy(dtype=object)
+    ids = _clean_column(frame[hmap.columns[rid]]).to_numpy(dtype=object)
     changes = _Changes()
     data: dict[str, np.ndarray] = {}
     reasons: dict[str, np.ndarray] = {}
@@ -284,7 +300,7 @@ def _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes):
     elif q.type == "numeric":
         _numeric(q, _series_or_blank(frame, hmap, q.id), rows, ids, data, reasons, changes)
     elif q.type == "text":
-        series = _series_or_blank(frame, hmap, q.id).map(clean_text)
+        series = _clean_column(_series_or_blank(frame, hmap, q.id))
         data[q.id] = series.to_numpy(dtype=object)
         reasons[q.id] = np.where(series.isna(), REASON_BLANK, None)
     elif q.type == "multi":
@@ -295,10 +311,14 @@ def _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes):
         _ranking(q, frame, hmap, rows, ids, data, reasons, changes)
 
 
+def _number_or_nan(raw) -> float:
+    number = parse_number(raw)
+    return np.nan if number is None else number
+
+
 def _numeric(q, series, rows, ids, data, reasons, changes):
-    cleaned = series.map(clean_text)
-    values = np.array([np.nan if v is None else (parse_number(v) if parse_number(v) is not None else np.nan)
-                       for v in cleaned.to_numpy(dtype=object)], dtype=float)
+    cleaned = _clean_column(series)
+    values = _per_unique(series, _number_or_nan, fill=np.nan).astype(float)
     why = np.full(len(series), None, dtype=object)
     blank = cleaned.isna().to_numpy()
     why[blank] = REASON_BLANK
@@ -339,10 +359,10 @@ def _multi(q, frame, hmap, rows, ids, data, reasons, changes):
         marks = np.full((n, len(codes)), np.nan)
         bad = np.zeros((n, len(codes)), dtype=bool)
         for j, item in enumerate(q.items):
-            cleaned = _series_or_blank(frame, hmap, item.column).map(clean_text)
-            num = cleaned.map(lambda v: None if v is None else ({"○": 1.0, "〇": 1.0, "●": 1.0}.get(v, parse_number(v))))
-            arr = num.to_numpy(dtype=float, na_value=np.nan)
-            bad[:, j] = cleaned.notna().to_numpy() & ~np.isin(arr, [0.0, 1.0])
+            parsed = _per_unique(_series_or_blank(frame, hmap, item.column), _mark, fill=(False, np.nan))
+            present = np.array([p[0] for p in parsed], dtype=bool)
+            arr = np.array([p[1] for p in parsed], dtype=float)
+            bad[:, j] = present & ~np.isin(arr, [0.0, 1.0])
             marks[:, j] = np.where(bad[:, j], np.nan, arr)
         blank = np.all(np.isnan(marks), axis=1)
         dummies = np.nan_to_num(marks, nan=0.0)
@@ -351,13 +371,15 @@ def _multi(q, frame, hmap, rows, ids, data, reasons, changes):
     if q.max_choices is not None:
         over = chosen > q.max_choices
         if over.any() and q.over_limit in ("keep_lowest", "drop"):
-            for i in np.flatnonzero(over):
-                picked = np.flatnonzero(dummies[i])
-                drop = picked[q.max_choices:] if q.over_limit == "keep_lowest" else picked
-                for j in drop:
-                    changes.add([rows[i]], [ids[i]], q.items[j].column, [1], [0 if q.over_limit == "keep_lowest" else None],
-                                f"multi_over_limit_{q.over_limit}")
-                    dummies[i, j] = 0
+            picked = (dummies != 0) & over[:, None]
+            if q.over_limit == "keep_lowest":
+                picked &= np.cumsum(dummies != 0, axis=1) > q.max_choices
+            i, j = np.nonzero(picked)  # row by row, lowest code first: the ledger's order
+            cols = np.array([item.column for item in q.items], dtype=object)
+            after = 0 if q.over_limit == "keep_lowest" else None
+            changes.add_cells(rows[i], ids[i], cols[j], [1] * len(i), [after] * len(i),
+                              f"multi_over_limit_{q.over_limit}")
+            dummies[picked] = 0
             if q.over_limit == "drop":
                 blank = blank | over
     dummies[blank] = np.nan
@@ -374,22 +396,23 @@ def _allocation(q, frame, hmap, rows, ids, data, reasons, changes):
     cols = [item.column for item in q.items]
     amounts = np.full((n, len(cols)), np.nan)
     raw_vals = []
+    delivered = np.zeros((n, len(cols)), dtype=bool)
     for j, col in enumerate(cols):
         series = _series_or_blank(frame, hmap, col)
         raw_vals.append(series.to_numpy(dtype=object))
-        amounts[:, j] = [np.nan if v is None else (np.nan if parse_number(v) is None else parse_number(v))
-                         for v in series.to_numpy(dtype=object)]
-    invalid_cell = np.array([[rv[i] is not None and np.isnan(amounts[i, j]) for j, rv in enumerate(raw_vals)]
-                             for i in range(n)]).reshape(n, len(cols))
+        delivered[:, j] = series.notna().to_numpy()
+        amounts[:, j] = _per_unique(series, _number_or_nan, fill=np.nan).astype(float)
+    invalid_cell = delivered & np.isnan(amounts)
+    col_names = np.array(cols, dtype=object)
     negative = amounts < 0
     answered = ~np.isnan(amounts)
     none = ~answered.any(axis=1)
     partial = answered.any(axis=1) & ~answered.all(axis=1) & ~invalid_cell.any(axis=1)
     # blank parts beside answered ones mean ¥0 (the respondent wrote nothing there)
-    for i in np.flatnonzero(partial):
-        for j in np.flatnonzero(~answered[i]):
-            changes.add([rows[i]], [ids[i]], cols[j], [None], [0], "allocation_blank_as_zero")
-            amounts[i, j] = 0
+    fill = partial[:, None] & ~answered
+    i, j = np.nonzero(fill)
+    changes.add_cells(rows[i], ids[i], col_names[j], [None] * len(i), [0] * len(i), "allocation_blank_as_zero")
+    amounts[fill] = 0
     unusable = invalid_cell.any(axis=1) | negative.any(axis=1)
     totals = np.nansum(amounts, axis=1)
     off = ~none & ~unusable & (np.abs(totals - q.total) > q.tolerance)
@@ -401,19 +424,23 @@ def _allocation(q, frame, hmap, rows, ids, data, reasons, changes):
     elif q.total_policy == "rescale":
         bad = unusable | (off & (totals <= 0))
         rule = "allocation_total_rescale"
-        for i in np.flatnonzero(off & ~bad):
-            new = _largest_remainder(amounts[i], q.total)
-            for j in np.flatnonzero(new != amounts[i]):
-                changes.add([rows[i]], [ids[i]], cols[j], [amounts[i, j]], [new[j]], rule)
-            amounts[i] = new
+        todo = off & ~bad
+        if todo.any():
+            new = _largest_remainder_rows(amounts[todo], q.total)
+            old = amounts[todo]
+            k, j = np.nonzero(new != old)
+            i = np.flatnonzero(todo)[k]
+            changes.add_cells(rows[i], ids[i], col_names[j], old[k, j], new[k, j], rule)
+            amounts[todo] = new
     else:
         bad = unusable
         rule = "allocation_invalid"
-    for i in np.flatnonzero(bad):
-        for j in range(len(cols)):
-            if not np.isnan(amounts[i, j]) or raw_vals[j][i] is not None:
-                changes.add([rows[i]], [ids[i]], cols[j], [raw_vals[j][i]], [None], rule if q.total_policy == "reject" else "allocation_invalid")
-        amounts[i] = np.nan
+    logged = bad[:, None] & (~np.isnan(amounts) | delivered)
+    i, j = np.nonzero(logged)
+    before = [raw_vals[c][r] for r, c in zip(i, j)]
+    changes.add_cells(rows[i], ids[i], col_names[j], before, [None] * len(i),
+                      rule if q.total_policy == "reject" else "allocation_invalid")
+    amounts[bad] = np.nan
     why[bad] = REASON_INVALID
     for j, col in enumerate(cols):
         data[col] = amounts[:, j]
@@ -431,6 +458,26 @@ def _largest_remainder(parts: np.ndarray, total: int) -> np.ndarray:
     return floor
 
 
+def _largest_remainder_rows(parts: np.ndarray, total: int) -> np.ndarray:
+    """:func:`_largest_remainder` on every row of a 2-D array at once."""
+    scaled = parts * total / parts.sum(axis=1, keepdims=True)
+    floor = np.floor(scaled)
+    short = np.round(total - floor.sum(axis=1)).astype(int)
+    order = np.argsort(-(scaled - floor), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(parts.shape[1])[None, :].repeat(len(parts), axis=0), axis=1)
+    return floor + (rank < short[:, None])
+
+
+def _mark(raw):
+    """A multi-answer dummy cell: (delivered, number or NaN); ○ 〇 ● count as 1."""
+    text = clean_text(raw)
+    if text is None:
+        return (False, np.nan)
+    number = {"○": 1.0, "〇": 1.0, "●": 1.0}.get(text, parse_number(text))
+    return (True, np.nan if number is None else number)
+
+
 def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
     n = len(frame)
     slots = np.full((n, q.depth), np.nan)
@@ -439,27 +486,29 @@ def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
         values, why, _ = _parse_codes(_series_or_blank(frame, hmap, item.column), q)
         slots[:, r] = values
         whys.append(why)
-    for i in range(n):
-        seen = set()
-        for r in range(q.depth):
-            v = slots[i, r]
-            if np.isnan(v):
-                continue
-            if v in seen:
-                changes.add([rows[i]], [ids[i]], q.items[r].column, [int(v)], [None], "ranking_duplicate_item")
-                slots[i, r] = np.nan
-                whys[r][i] = REASON_INVALID
-            seen.add(v)
-        # compact gaps: rank 3 without rank 2 moves up
-        present = slots[i][~np.isnan(slots[i])]
-        compact = np.concatenate([present, np.full(q.depth - len(present), np.nan)])
-        if not np.array_equal(np.nan_to_num(compact, nan=-1), np.nan_to_num(slots[i], nan=-1)):
-            for r in range(q.depth):
-                if not (np.isnan(compact[r]) and np.isnan(slots[i, r])) and compact[r] != slots[i, r]:
-                    before = None if np.isnan(slots[i, r]) else int(slots[i, r])
-                    after = None if np.isnan(compact[r]) else int(compact[r])
-                    changes.add([rows[i]], [ids[i]], q.items[r].column, [before], [after], "ranking_gap_compacted")
-            slots[i] = compact
+    cols = np.array([item.column for item in q.items], dtype=object)
+    log = []  # (row position, phase, rank, before, after): sorted into the ledger's row-by-row order
+    # a repeat of an item ranked higher up is cleared
+    original = slots.copy()
+    for r in range(1, q.depth):
+        dup = ~np.isnan(original[:, r]) & (original[:, :r] == original[:, [r]]).any(axis=1)
+        for i in np.flatnonzero(dup):
+            log.append((i, 0, r, int(original[i, r]), None))
+        slots[dup, r] = np.nan
+        whys[r][dup] = REASON_INVALID
+    # compact gaps: rank 3 without rank 2 moves up
+    order = np.argsort(np.isnan(slots), axis=1, kind="stable")
+    compact = np.take_along_axis(slots, order, axis=1)
+    moved = ~(np.isnan(compact) & np.isnan(slots)) & (compact != slots)
+    for i, r in zip(*np.nonzero(moved)):
+        before = None if np.isnan(slots[i, r]) else int(slots[i, r])
+        after = None if np.isnan(compact[i, r]) else int(compact[i, r])
+        log.append((i, 1, r, before, after))
+    slots = compact
+    log.sort(key=lambda e: (e[0], e[1], e[2]))
+    for i, phase, r, before, after in log:
+        changes.add([rows[i]], [ids[i]], cols[r], [before], [after],
+                    "ranking_duplicate_item" if phase == 0 else "ranking_gap_compacted")
     for r, item in enumerate(q.items):
         data[item.column] = slots[:, r]
         reasons[item.column] = whys[r]
