@@ -174,3 +174,23 @@ def test_input_errors(lake, blood):
     with pytest.raises(DesignError, match="missing parts"):
         dirichlet_regression(Design(data, weights="wt", strata="stratum"),
                              ["rainwater", "carbon"], covariates=["age"])
+
+
+def test_replicate_weight_fit_matches_r_withreplicates():
+    # stratified jackknife (R as.svrepdesign(type = "JKn")), every replicate refitted
+    ref = json.loads((HERE / "reference" / "allocation_dirichlet.json").read_text())
+    ref = ref["jkn_subcomposition"]
+    data = pd.read_csv(HERE / "data" / "allocation_test.csv")
+    q = ref["parts"]
+    ok = (data[q].notna().all(axis=1) & (data[q].sum(axis=1) > 0)).to_numpy()
+    design = Design(data, weights="wt", strata="stratum").replicate("jkn").subset(ok)
+    fit = dirichlet_regression(design, q, covariates=["age"])
+    assert fit.method == "pseudo-ml (replicate weights)" and fit.n == ref["n"]
+    np.testing.assert_allclose(fit.coefficients["estimate"], ref["estimate"], rtol=1e-7)
+    np.testing.assert_allclose(fit.coefficients["se"], ref["se"], rtol=1e-6)
+
+
+def test_rows_with_nothing_in_the_subcomposition_are_named():
+    data = pd.read_csv(HERE / "data" / "allocation_test.csv").dropna()
+    with pytest.raises(InputError, match="0 in every part"):
+        dirichlet_regression(data, ["health", "childhood", "disaster"])

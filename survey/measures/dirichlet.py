@@ -196,42 +196,60 @@ class _Fitter:
         self.backs, self.logy, self.max_iter = backs, logy, max_iter
         self.scaled_model = _Model(kind, scaled, d, base)
 
-    def fit(self, w, start):
+    def _newton(self, w, theta, nit):
+        """Damped Newton steps from ``theta``; returns (theta, f, decrement, nit)."""
         m, logy = self.scaled_model, self.logy
-
-        def negll(t):
-            return -float(w @ m.evaluate(t, logy, w)[0])
-
-        res = optimize.minimize(
-            negll, start, jac=lambda t: -(w @ m.evaluate(t, logy, w)[1]),
-            hess=lambda t: -m.evaluate(t, logy, w, hessian=True)[2],
-            method="trust-exact", options={"maxiter": self.max_iter, "gtol": 1e-10})
-        # Polish with damped Newton steps: trust-exact may stop on a "bad
-        # approximation" a little short of the optimum.
-        theta, nit = res.x, int(res.nit)
-        f = negll(theta)
+        f = -float(w @ m.evaluate(theta, logy, w)[0])
         decrement = np.inf
         for _ in range(50):
-            ll_i, score, h = m.evaluate(theta, logy, w, hessian=True)
+            _, score, h = m.evaluate(theta, logy, w, hessian=True)
             g = w @ score
             try:
                 step = np.linalg.solve(-h, g)
             except np.linalg.LinAlgError:
-                break
+                return theta, f, np.inf, nit
             decrement = float(g @ step)
-            if not np.isfinite(decrement) or decrement < 1e-20 * max(1.0, abs(f)):
+            if not np.isfinite(decrement) or decrement < 0:
+                return theta, f, np.inf, nit          # not concave here: leave it to trust-exact
+            if decrement < 1e-20 * max(1.0, abs(f)):
                 break
             for _half in range(30):
-                f_new = negll(theta + step)
+                f_new = -float(w @ m.evaluate(theta + step, logy, w)[0])
                 if np.isfinite(f_new) and f_new <= f + 1e-12 * max(1.0, abs(f)):
                     break
                 step = step / 2
             else:
                 break
             theta, f, nit = theta + step, f_new, nit + 1
-        if not np.isfinite(f) or not decrement < 1e-8 * max(1.0, abs(f)):
+        return theta, f, decrement, nit
+
+    def fit(self, w, start, *, near=False):
+        """Maximise the weighted log-likelihood from ``start`` (scaled coordinates).
+
+        ``near=True`` (a replicate refit from the full-sample estimate) tries
+        Newton steps first; otherwise, or if they fail, scipy's trust-exact runs
+        first and Newton steps polish its result (it can stop on a "bad
+        approximation" a little short of the optimum).
+        """
+        m, logy = self.scaled_model, self.logy
+        tol = 1e-8
+        message = "Newton steps from the start"
+        if near:
+            theta, f, decrement, nit = self._newton(w, start, 0)
+            done = np.isfinite(f) and decrement < tol * max(1.0, abs(f))
+        else:
+            done = False
+        if not done:
+            res = optimize.minimize(
+                lambda t: -float(w @ m.evaluate(t, logy, w)[0]), start,
+                jac=lambda t: -(w @ m.evaluate(t, logy, w)[1]),
+                hess=lambda t: -m.evaluate(t, logy, w, hessian=True)[2],
+                method="trust-exact", options={"maxiter": self.max_iter, "gtol": 1e-10})
+            message = res.message
+            theta, f, decrement, nit = self._newton(w, res.x, int(res.nit))
+        if not np.isfinite(f) or not decrement < tol * max(1.0, abs(f)):
             raise ConvergenceError(f"Dirichlet regression did not converge after {nit} iterations "
-                                   f"(Newton decrement {decrement:.3g}; {res.message}); try "
+                                   f"(Newton decrement {decrement:.3g}; {message}); try "
                                    "rescaling covariates, fewer terms or a larger max_iter")
         off = m.offsets
         original = np.concatenate([t @ theta[a:b] for t, a, b in zip(self.backs, off[:-1], off[1:])])
@@ -421,6 +439,11 @@ def dirichlet_regression(source, columns, *, covariates=(), model="common", prec
     if np.any(w_all[keep] < 0):
         raise InputError("weights must be non-negative")
     sub, w = frame.loc[keep], w_all[keep]
+    zero = sub[columns].sum(axis=1).to_numpy() <= 0
+    if zero.any():
+        raise InputError(f"rows {list(sub.index[zero][:5])}{' ...' if zero.sum() > 5 else ''} have "
+                         f"0 in every part of {columns}; a composition needs a positive total "
+                         "(drop them, e.g. with design.subset(mask))")
     y, transformed = prepare_composition(sub[columns].to_numpy(dtype=float), transform=transform)
     logy = np.log(y)
     d = len(columns)
@@ -446,7 +469,7 @@ def dirichlet_regression(source, columns, *, covariates=(), model="common", prec
         vcov, method = info_inv, "ml"
     elif getattr(source, "is_replicate", False) or not hasattr(source, "score_vcov"):
         wr = np.asarray(source.replicate_weights, dtype=float)[keep]
-        reps = np.array([fitter.fit(wr[:, r], scaled_opt)[0] for r in range(wr.shape[1])])
+        reps = np.array([fitter.fit(wr[:, r], scaled_opt, near=True)[0] for r in range(wr.shape[1])])
         vcov, method = np.asarray(source.replicate_vcov(reps, theta), dtype=float), "pseudo-ml (replicate weights)"
     else:
         z = np.zeros((len(frame), len(theta)))
