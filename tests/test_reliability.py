@@ -86,3 +86,11 @@ def test_alpha_errors(des):
         cronbach_alpha(des, "importance")
     with pytest.raises(DesignError, match="level"):
         cronbach_alpha(des, ["imp_rain", "imp_cool"], level=1.5)
+
+
+def test_weighted_alpha_se_from_replicate_weights(des, questionnaire):
+    # stratified jackknife (JKn) and linearisation estimate the same variance: agree within 5 %
+    rep = des.replicate("jkn")
+    res = cronbach_alpha(rep, "importance", questionnaire=questionnaire)
+    close(res.weighted_alpha, REF["weighted_alpha"])
+    assert res.weighted_se == pytest.approx(REF["weighted_se"], rel=0.05)

@@ -259,3 +259,12 @@ def test_drivers_reject_non_monotone_scores(des):
         satisfaction_drivers(des, scores={1: 1.0, 2: -1.0, 3: 0.5})
     with pytest.raises(InputError, match="list of formula terms"):
         satisfaction_drivers(des, predictors="C(sex)")
+
+
+def test_replicate_design_gives_what_design_mean_gives():
+    # JKn replicate weights: the derived-score path equals ReplicateDesign.mean on a real column
+    data = wave(2025).assign(score=lambda d: d["satisfaction"].map(DEFAULT_SCORES))
+    rep = Design(data, weights="wt", strata="stratum").replicate("jkn")
+    ours = satisfaction_index(rep, "satisfaction", by="district").to_frame()
+    theirs = rep.mean("score", by="district").to_frame()
+    close(ours.to_numpy(), theirs.to_numpy(), rtol=1e-10)
