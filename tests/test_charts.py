@@ -57,8 +57,8 @@ def test_missing_glyph_check_can_fail():
 
 
 def test_font_is_ipaexgothic_and_global_state_is_untouched():
-    from matplotlib import font_manager
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
 
     before = (list(matplotlib.rcParams["font.family"]), matplotlib.get_backend(), plt.get_fignums())
     charts.index_chart(INDEX)

@@ -28,14 +28,14 @@ import pandas as pd
 from survey.errors import InputError
 
 __all__ = [
-    "SATISFACTION_LEVELS",
     "NONSUBSTANTIVE_LEVELS",
-    "satisfaction_chart",
-    "index_chart",
+    "SATISFACTION_LEVELS",
     "allocation_chart",
-    "priority_heatmap",
-    "level_colors",
+    "index_chart",
     "japanese_font_path",
+    "level_colors",
+    "priority_heatmap",
+    "satisfaction_chart",
 ]
 
 #: Levels of 問6 (みどりの満足度) in questionnaire order, 無回答 last.
@@ -67,7 +67,7 @@ def japanese_font_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise InputError("the Japanese chart font is missing: install it with "
                          "`pip install matplotlib-fontja`")
-    path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / "ipaexg.ttf"
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
     if not path.is_file():
         raise InputError(f"matplotlib-fontja is installed but {path} is missing; reinstall it")
     return path
@@ -307,8 +307,8 @@ def index_chart(frame: pd.DataFrame, *, target: float | None = None, baseline: f
     panels = _order(data["by"])
     counts = [len(_order(data.loc[data["by"] == p, "group"])) for p in panels]
     lines = [(v, f"{lab} {v:.{digits}f}", style) for v, lab, style in
-             [(target, target_label, dict(color="#1b7837", linestyle="--")),
-              (baseline, baseline_label, dict(color="#777777", linestyle=":"))] if v is not None]
+             [(target, target_label, {"color": "#1b7837", "linestyle": "--"}),
+              (baseline, baseline_label, {"color": "#777777", "linestyle": ":"})] if v is not None]
     values = np.concatenate([lo, hi, [v for v, _, _ in lines]])
     span = np.nanmax(values) - np.nanmin(values) or 1.0
     ylim = (np.nanmin(values) - 0.08 * span, np.nanmax(values) + 0.12 * span)
