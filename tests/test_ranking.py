@@ -143,11 +143,14 @@ def test_game_ragged_weighted_stratified_design():
     assert res.ddf == ref["degf_resid"] == 74
     test = res.wald_test("hours")
     wr = ref["wald_hours"]
-    assert test.df == wr["df"] == 5
+    assert test.ndf == wr["df"] == 5
+    assert test.ddf == wr["ddf"] == 74
     assert test.chisq == pytest.approx(wr["chisq"], rel=1e-6)
-    assert test.F == pytest.approx(wr["F"], rel=1e-6)
+    assert test.statistic == pytest.approx(wr["F"], rel=1e-6)
     assert test.p == pytest.approx(wr["p"], rel=1e-6)
-    assert test.p_chisq == pytest.approx(wr["p_chisq"], rel=1e-6)
+    model = rank_logit(d, RANKS3, items=PLAT, reference="PC", covariates=["hours", "age"],
+                       item_covariates=OWN, vcov_type="model")
+    assert np.isinf(model.wald_test("hours").ddf)  # chi-square version
     tab = res.table
     assert list(tab.columns) == ["item", "term", "estimate", "se", "z", "p"]
     assert "PC" not in set(tab["item"])
@@ -162,7 +165,7 @@ def test_game_categorical_covariate_design_and_jackknife():
     assert set(res.table["term"]) == {"(intercept)", "heavy[yes]", "age", "own"}
     assert_matches(res, REF["ragged_heavy"])
     test = res.wald_test("heavy")
-    assert test.F == pytest.approx(REF["ragged_heavy"]["wald_heavy"]["F"], rel=1e-6)
+    assert test.statistic == pytest.approx(REF["ragged_heavy"]["wald_heavy"]["F"], rel=1e-6)
     assert test.p == pytest.approx(REF["ragged_heavy"]["wald_heavy"]["p"], rel=1e-6)
     # R refits svycoxph on every JKn replicate (coxph tolerance 1e-9 and a
     # 1e-10 weight offset), hence the looser tolerance.
@@ -328,7 +331,8 @@ def test_grouped_hessian_equals_per_situation_hessian(monkeypatch):
     np.testing.assert_allclose(grouped.params, plain.params, rtol=1e-10)
     np.testing.assert_allclose(grouped.vcov, plain.vcov, rtol=1e-9)
     test = grouped.wald_test("age")
-    assert test.df == 6 * 2 and test.p < 1e-6  # old respondents do differ
+    assert test.ndf == 6 * 2 and test.p < 1e-6  # old respondents do differ
+    assert np.isinf(test.ddf) and test.statistic == test.chisq
 
 
 # ---------------------------------------------------------------- errors

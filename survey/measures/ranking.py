@@ -21,17 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.design import Design
 from survey.errors import DesignError, InputError
 from survey.measures import ranking_data as rd
 from survey.measures.ranking_fit import ExplodedLogit, one_blas_thread
-from survey.measures.ranking_result import (
-    RankLogitResult,
-    WaldTest,
-    coefficient_table,
-    parameter_index,
-)
+from survey.measures.ranking_result import RankLogitResult, coefficient_table, parameter_index
 
-__all__ = ["RankLogitResult", "WaldTest", "rank_logit", "topk_shares"]
+__all__ = ["RankLogitResult", "rank_logit", "topk_shares"]
 
 
 _VCOV_TYPES = ("design", "model")
@@ -41,7 +37,6 @@ _CHOICE_SETS = ("all", "ranked")
 def _as_design(design):
     """Accept a Design, or a DataFrame (taken as a simple random sample)."""
     if isinstance(design, pd.DataFrame):
-        from survey.design import Design
         return Design(design)
     if not hasattr(design, "data") or not hasattr(design, "weights"):
         raise DesignError(f"Expected a survey.design.Design (or a DataFrame), received "
@@ -237,7 +232,7 @@ def rank_logit(design, choices, *, items=None, covariates=(), item_covariates=No
     answered = C_all[:, 0] >= 0
     if not answered.any():
         raise InputError(f"Nobody answered the ranking (columns {list(choices)}).")
-    sub = data.loc[answered]
+    sub = data if answered.all() else data.loc[answered]
     rd._require_columns(data, covariates, "Covariate")
     specs = tuple(rd.covariate_spec(sub[c], c) for c in covariates)
     X = rd.covariate_matrix(sub, specs)

@@ -70,7 +70,7 @@ def group_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     b = np.ascontiguousarray(a, dtype=np.float64) + 0.0  # + 0.0 merges -0.0 and 0.0
     proj = b @ np.random.default_rng(20250401).standard_normal(b.shape[1])
     codes, _ = pd.factorize(proj)
-    _, first = np.unique(codes, return_index=True)
+    first = _first_occurrences(codes)
     if not np.array_equal(b[first][codes], b):
         void = b.view(np.dtype((np.void, 8 * b.shape[1]))).ravel()
         _, first, codes = np.unique(void, return_index=True, return_inverse=True)
@@ -79,6 +79,13 @@ def group_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rank[order] = np.arange(order.size)
         first, codes = first[order], rank[codes.ravel()]
     return first, codes.astype(np.int64)
+
+
+def _first_occurrences(codes: np.ndarray) -> np.ndarray:
+    """Row of the first occurrence of every code, for codes numbered in order
+    of first appearance (as ``pandas.factorize`` numbers them)."""
+    running = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.diff(running, prepend=-1) > 0)
 
 
 def _situations(gid: np.ndarray, C: np.ndarray, A: np.ndarray):
@@ -115,7 +122,11 @@ def _situations(gid: np.ndarray, C: np.ndarray, A: np.ndarray):
     if not rows_l:
         raise DesignError("No respondent made a choice among two or more items.")
     if as_int:
-        uniq, obs_sit = np.unique(np.concatenate(keys_l), return_inverse=True)
+        codes, uniq = pd.factorize(np.concatenate(keys_l))  # hash, then sort the few keys
+        order = np.argsort(uniq)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        uniq, obs_sit = uniq[order], rank[codes]
         sit_group = uniq >> m
         sit_avail = ((uniq[:, None] & bit[None, :]) != 0)
     else:

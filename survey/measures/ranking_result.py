@@ -8,35 +8,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError, InputError
 from survey.measures import ranking_predict as rp
 from survey.measures.ranking_data import INTERCEPT, CovariateSpec, covariate_matrix
 
-__all__ = ["RankLogitResult", "WaldTest"]
-
-
-@dataclass(frozen=True)
-class WaldTest:
-    """Joint Wald test that a group of coefficients is zero.
-
-    Same quantities as R ``survey::regTermTest(model, ~terms)``: ``F`` is the
-    chi-square statistic divided by ``df`` and referred to an F distribution
-    with ``ddf`` denominator degrees of freedom (``inf`` for model-based
-    variances, where ``p`` equals ``p_chisq``).
-    """
-
-    terms: tuple
-    chisq: float
-    df: int
-    p_chisq: float
-    F: float
-    ddf: float
-    p: float
-
-    def __str__(self) -> str:
-        return (f"Wald test of {self.df} coefficient(s): F = {self.F:.4g} on {self.df} and "
-                f"{self.ddf:g} df, p = {self.p:.4g} (chi-square = {self.chisq:.4g}, "
-                f"p = {self.p_chisq:.4g})")
+__all__ = ["RankLogitResult"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,22 +180,27 @@ class RankLogitResult:
                               f"{sorted(set(terms))}.")
         return np.asarray(sel)
 
+    @property
+    def df_resid(self) -> float:
+        """Denominator df of Wald F tests (read by :func:`survey.wald_test`)."""
+        return self.ddf
+
     def wald_test(self, term) -> WaldTest:
-        """Joint Wald test of every coefficient of ``term`` (all items).
+        """Joint Wald test that every coefficient of ``term`` (all items) is zero.
 
         ``term`` is a covariate name (``"age"`` tests all ``age[...]`` terms
         of every item: does the ranking differ by age?), a term prefix, or a
-        list of exact term names.  R: ``regTermTest(svycoxph_fit, ~terms)``.
+        list of exact term names.  Returns :class:`survey.design.wald.WaldTest`:
+        ``statistic`` is ``F = chisq / ndf`` on ``(ndf, ddf)`` degrees of
+        freedom for design-based variances (``ddf`` as :attr:`ddf`), the
+        chi-square for model-based ones.  R: ``b' V^-1 b`` of the terms of
+        a ``svycoxph`` fit, as ``regTermTest`` computes it.
         """
         sel = self._select(term)
-        b = self.params.to_numpy()[sel]
+        names = [f"{it}:{t}" if it != "" else t for it, t in self.params.index[sel]]
+        b = pd.Series(self.params.to_numpy()[sel], index=names)
         V = self.vcov.to_numpy()[np.ix_(sel, sel)]
-        chisq = float(b @ np.linalg.solve(V, b))
-        df = int(sel.sum())
-        p_chisq = float(stats.chi2.sf(chisq, df))
-        F = chisq / df
-        p = p_chisq if np.isinf(self.ddf) else float(stats.f.sf(F, df, self.ddf))
-        return WaldTest(tuple(self.params.index[sel]), chisq, df, p_chisq, F, self.ddf, p)
+        return wald_test(b, V, df=self.ddf)
 
     # ------------------------------------------------------------------
     def average_first_choice(self, by: str | None = None) -> pd.DataFrame:
@@ -255,10 +237,12 @@ class RankLogitResult:
         for s in self._specs:
             test = self.wald_test(s.name)
             differs = test.p < 0.05
+            stat = "F" if np.isfinite(test.ddf) else "chi-square"
             if lang == "en":
                 verdict = ("The ranking differs by" if differs
                            else "No clear evidence that the ranking differs by")
-                lines.append(f"{verdict} {s.name} (F = {test.F:.2f}, p = {test.p:.3g}).")
+                lines.append(f"{verdict} {s.name} ({stat} = {test.statistic:.2f}, "
+                             f"p = {test.p:.3g}).")
             else:
                 verdict = "によって優先順位に差があります" if differs else \
                     "による優先順位の差ははっきりしません"

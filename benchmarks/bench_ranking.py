@@ -1,0 +1,86 @@
+"""Speed of the priority-ranking estimators (issue 7); prints timings, not a test.
+
+Target: 100,000 respondents, 15 items, top 3, age (6) x district (5)
+categorical covariates (14 x 10 = 140 coefficients), weighted stratified
+cluster design: ``rank_logit`` with design-based SEs in under 0.5 s.
+
+Run:  python benchmarks/bench_ranking.py [--n 100000] [--repeat 5]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+from survey.design import Design  # noqa: E402
+from survey.measures.ranking import rank_logit, topk_shares  # noqa: E402
+
+AGES = ["18-29", "30-39", "40-49", "50-59", "60-69", "70+"]
+DISTRICTS = ["north", "south", "east", "west", "centre"]
+
+
+def simulate(n: int = 100_000, m: int = 15, k: int = 3, seed: int = 7):
+    """Top-k answers drawn from an exploded logit with age and district effects."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(0, len(AGES), n)
+    district = rng.integers(0, len(DISTRICTS), n)
+    alpha = rng.normal(0.0, 1.0, m)
+    b_age = rng.normal(0.0, 0.3, (len(AGES), m))
+    b_district = rng.normal(0.0, 0.3, (len(DISTRICTS), m))
+    util = alpha + b_age[age] + b_district[district] + rng.gumbel(size=(n, m))
+    order = np.argsort(-util, axis=1)[:, :k]
+    items = np.array([f"item{j + 1:02d}" for j in range(m)], dtype=object)
+    data = pd.DataFrame({f"choice_{s + 1}": items[order[:, s]] for s in range(k)})
+    data["age"] = pd.Categorical(np.array(AGES, dtype=object)[age], categories=AGES)
+    data["district"] = pd.Categorical(np.array(DISTRICTS, dtype=object)[district],
+                                      categories=DISTRICTS)
+    data["block"] = district * 1000 + rng.integers(0, 200, n)  # 200 PSUs per district
+    data["w"] = np.exp(rng.normal(0.0, 0.4, n)) * (1.0 + age / 2.0)
+    return data, list(items), [f"choice_{s + 1}" for s in range(k)]
+
+
+def best_of(f, repeat: int) -> tuple[float, object]:
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = f()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    data, items, choices = simulate(args.n)
+    design = Design(data, weights="w", strata="district", ids="block", nest=True)
+    fit = lambda: rank_logit(design, choices, items=items, covariates=["age", "district"])  # noqa: E731
+    rank_logit(design, choices, items=items, covariates=["age", "district"])  # warm-up
+    t_fit, res = best_of(fit, args.repeat)
+    print(f"rank_logit: n={args.n:,}, {len(items)} items, top {len(choices)}, "
+          f"{len(res.params)} coefficients, design-based SEs: best of {args.repeat} = "
+          f"{t_fit:.3f} s ({res.n_iter} Newton steps)")
+    t_model, _ = best_of(lambda: rank_logit(design, choices, items=items,
+                                            covariates=["age", "district"],
+                                            vcov_type="model"), args.repeat)
+    print(f"rank_logit, model-based SEs: {t_model:.3f} s")
+    t_pred, cells = best_of(lambda: res.predict(), args.repeat)
+    print(f"predict: {len(cells) // len(items)} age x district cells, first + top-3 with "
+          f"delta-method CIs: {t_pred:.3f} s")
+    t_wald, _ = best_of(lambda: (res.wald_test("age"), res.wald_test("district")), args.repeat)
+    print(f"Wald tests (age, district): {t_wald:.4f} s")
+    t_shares, _ = best_of(lambda: topk_shares(design, choices, items=items), args.repeat)
+    print(f"topk_shares (overall): {t_shares:.3f} s")
+    t_by, _ = best_of(lambda: topk_shares(design, choices, items=items, by="age"), args.repeat)
+    print(f"topk_shares (by age): {t_by:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
