@@ -18,8 +18,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from survey.design import Design  # noqa: E402
-from survey.measures.ranking import rank_logit, topk_shares  # noqa: E402
+from survey.design import Design
+from survey.measures.ranking import rank_logit, topk_shares
 
 AGES = ["18-29", "30-39", "40-49", "50-59", "60-69", "70+"]
 DISTRICTS = ["north", "south", "east", "west", "centre"]
@@ -61,7 +61,7 @@ def main() -> None:
     args = ap.parse_args()
     data, items, choices = simulate(args.n)
     design = Design(data, weights="w", strata="district", ids="block", nest=True)
-    fit = lambda: rank_logit(design, choices, items=items, covariates=["age", "district"])  # noqa: E731
+    fit = lambda: rank_logit(design, choices, items=items, covariates=["age", "district"])
     rank_logit(design, choices, items=items, covariates=["age", "district"])  # warm-up
     t_fit, res = best_of(fit, args.repeat)
     print(f"rank_logit: n={args.n:,}, {len(items)} items, top {len(choices)}, "

@@ -25,7 +25,11 @@ from survey.design import Design
 from survey.errors import DesignError, InputError
 from survey.measures import ranking_data as rd
 from survey.measures.ranking_fit import ExplodedLogit, one_blas_thread
-from survey.measures.ranking_result import RankLogitResult, coefficient_table, parameter_index
+from survey.measures.ranking_result import (
+    RankLogitResult,
+    coefficient_table,
+    parameter_index,
+)
 
 __all__ = ["RankLogitResult", "rank_logit", "topk_shares"]
 
