@@ -34,11 +34,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from survey import Design, load_questionnaire  # noqa: E402
-from survey.measures.parkuse import park_nonuse, park_use_times  # noqa: E402
-from survey.measures.satisfaction import satisfaction_index  # noqa: E402
-from survey.report.run import weight_wave  # noqa: E402
-from survey.simulate import POPULATION_SEED, simulate_population, simulate_wave  # noqa: E402
+from survey import Design, load_questionnaire
+from survey.measures.parkuse import park_nonuse, park_use_times
+from survey.measures.satisfaction import satisfaction_index
+from survey.report.run import weight_wave
+from survey.simulate import POPULATION_SEED, simulate_population, simulate_wave
 
 ROOT = Path(__file__).resolve().parents[1]
 STATISTICS = {

@@ -13,8 +13,14 @@ import pytest
 
 from survey.design.design import Design
 from survey.errors import InputError
-from survey.measures.indicators import (ADMIN_INDICATORS, INDICATOR_COLUMNS, admin_indicators,
-                                        indicator_table, read_admin, target_verdict)
+from survey.measures.indicators import (
+    ADMIN_INDICATORS,
+    INDICATOR_COLUMNS,
+    admin_indicators,
+    indicator_table,
+    read_admin,
+    target_verdict,
+)
 from survey.measures.parkuse import park_nonuse, park_use_table, park_use_times
 
 HERE = Path(__file__).resolve().parent

@@ -14,8 +14,13 @@ import pytest
 from survey.design.design import Design
 from survey.errors import DesignError, InputError, SurveyError
 from survey.measures.differences import VERDICTS, compare_groups, verdict_text
-from survey.measures.satisfaction import (DEFAULT_SCORES, resolve_scores, satisfaction_distribution,
-                                          satisfaction_drivers, satisfaction_index)
+from survey.measures.satisfaction import (
+    DEFAULT_SCORES,
+    resolve_scores,
+    satisfaction_distribution,
+    satisfaction_drivers,
+    satisfaction_index,
+)
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "reference" / "satisfaction_svymean.json").read_text(encoding="utf-8"))
@@ -235,8 +240,8 @@ def test_every_verdict_has_japanese_and_english():
 
 
 # ------------------------------------------------------------------ drivers
-def test_drivers_match_r_svyolr(des):
-    res = satisfaction_drivers(des)
+def test_drivers_match_r_svyolr(des, questionnaire):
+    res = satisfaction_drivers(des, questionnaire=questionnaire)
     r = REF["olr"]
     k = len(res.odds_ratios)
     assert k == 15 and res.orientation == -1
@@ -252,6 +257,9 @@ def test_drivers_match_r_svyolr(des):
     close([row["ci_low"], row["ci_high"]], np.exp(r["estimate"][4] + np.array([-q, q]) * r["se"][4]),
           rtol=1e-6)
     assert row["odds_ratio"] > 5                          # older residents are more satisfied
+    assert (row["variable"], row["level"], row["level_label"]) == ("age_band", "6", "70歳以上")
+    assert list(res.odds_ratios["level_label"][10:]) == ["ほぼ毎日", "週に2〜3回", "週に1回程度", "月に1〜2回",
+                                                         "年に数回"]        # against 利用しない
 
 
 def test_drivers_reject_non_monotone_scores(des):

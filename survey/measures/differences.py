@@ -22,7 +22,7 @@ from scipy import stats
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError
 
-__all__ = ["VERDICTS", "GroupComparison", "compare_groups", "verdict_text", "difference_p"]
+__all__ = ["VERDICTS", "GroupComparison", "adjust_pvalues", "compare_groups", "difference_p", "verdict_text"]
 
 #: Plain-language verdicts; ``{group}`` and ``{reference}`` are filled in.
 VERDICTS = {
@@ -70,7 +70,8 @@ def difference_p(estimate, se, df=np.inf) -> np.ndarray:
     return 2 * stats.norm.sf(np.abs(t))
 
 
-def _adjust(p, method):
+def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
+    """Multiplicity-adjusted p-values (statsmodels ``multipletests``; ``"none"`` keeps them)."""
     if method not in _ADJUST:
         raise DesignError(f"adjust must be one of {_ADJUST}; got {method!r}")
     if method == "none" or len(p) == 0:
@@ -200,7 +201,7 @@ def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.
                      "statistic": est / se if se > 0 else np.nan})
     out = pd.DataFrame(rows)
     out["p"] = difference_p(out["estimate"], out["se"], dfv)
-    out["p_adjusted"] = _adjust(out["p"].to_numpy(), adjust)
+    out["p_adjusted"] = adjust_pvalues(out["p"].to_numpy(), adjust)
     alpha = 1 - level
     codes = np.where(out["p_adjusted"] < alpha, np.where(out["estimate"] > 0, "higher", "lower"),
                      "no_difference")

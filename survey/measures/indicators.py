@@ -34,8 +34,15 @@ from survey.measures.differences import difference_p, verdict_text
 from survey.measures.parkuse import park_use_times
 from survey.measures.satisfaction import satisfaction_index
 
-__all__ = ["ADMIN_INDICATORS", "ADMIN_COLUMNS", "INDICATOR_COLUMNS", "read_admin",
-           "admin_indicators", "indicator_table", "target_verdict"]
+__all__ = [
+    "ADMIN_COLUMNS",
+    "ADMIN_INDICATORS",
+    "INDICATOR_COLUMNS",
+    "admin_indicators",
+    "indicator_table",
+    "read_admin",
+    "target_verdict",
+]
 
 #: The plan's administrative indicators (朝霞市緑の基本計画 2026–2035).
 ADMIN_INDICATORS = (
@@ -156,9 +163,9 @@ def _survey_row(design, questionnaire, ind, wave, baseline_design, level):
     alpha = 1 - level
     code = ("increase" if change > 0 else "decrease") if change_p < alpha else "no_change"
     verdict = target_verdict(e, ci["ci_low"], ci["ci_high"], baseline=base, target=float(ind["target"]))
-    return dict(estimate=e, se=se, ci_low=float(ci["ci_low"]), ci_high=float(ci["ci_high"]),
-                n=int(est.n.iloc[0]), change=change, change_se=change_se, change_p=change_p,
-                change_code=code, verdict=verdict, source="survey", wave=wave)
+    return {"estimate": e, "se": se, "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]),
+            "n": int(est.n.iloc[0]), "change": change, "change_se": change_se, "change_p": change_p,
+            "change_code": code, "verdict": verdict, "source": "survey", "wave": wave}
 
 
 def _admin_rows(admin, year):

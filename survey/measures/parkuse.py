@@ -14,12 +14,22 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
-from survey.measures._linearise import (check_design, domain_means, groups, make_index,
-                                        numeric_column)
-from survey.measures.differences import _adjust, difference_p, verdict_text
+from survey.measures._linearise import (
+    check_design,
+    domain_means,
+    groups,
+    make_index,
+    numeric_column,
+)
+from survey.measures.differences import adjust_pvalues, difference_p, verdict_text
 
-__all__ = ["DEFAULT_PARK_MAP", "resolve_numeric_map", "park_use_times", "park_nonuse",
-           "park_use_table"]
+__all__ = [
+    "DEFAULT_PARK_MAP",
+    "park_nonuse",
+    "park_use_table",
+    "park_use_times",
+    "resolve_numeric_map",
+]
 
 #: Times a year per category of the midori park-use question (questionnaires/midori_2025.yaml).
 DEFAULT_PARK_MAP = {1: 300.0, 2: 130.0, 3: 52.0, 4: 18.0, 5: 4.0, 6: 0.0}
@@ -187,7 +197,7 @@ def park_use_table(design, column: str = "park_use", *, by: str = "district", ne
     })
     p = difference_p(diff, se, float(design.degf))
     out["p"] = np.append(p, np.nan)
-    out["p_adjusted"] = np.append(_adjust(p, adjust), np.nan)
+    out["p_adjusted"] = np.append(adjust_pvalues(p, adjust), np.nan)
     alpha = 1 - level
     verdicts = [("higher" if d > 0 else "lower") if pa < alpha else "no_difference"
                 for d, pa in zip(diff, out["p_adjusted"].to_numpy()[:G])]

@@ -14,26 +14,32 @@ index leaves out (わからない, 無回答).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import DesignError, InputError
-from survey.measures._linearise import (check_design, domain_means, groups, make_index,
-                                        numeric_column)
+from survey.errors import InputError
+from survey.measures._linearise import (
+    check_design,
+    domain_means,
+    groups,
+    make_index,
+    numeric_column,
+)
 
 __all__ = [
-    "DEFAULT_SCORES",
+    "DEFAULT_DRIVERS",
     "DEFAULT_MISSING",
+    "DEFAULT_SCORES",
     "DISTRIBUTION_COLUMNS",
+    "Drivers",
     "resolve_scores",
-    "satisfaction_index",
     "satisfaction_distribution",
     "satisfaction_drivers",
-    "Drivers",
-    "DEFAULT_DRIVERS",
+    "satisfaction_index",
 ]
 
 #: Scores of the midori 5-level satisfaction question (questionnaires/midori_2025.yaml).
@@ -246,8 +252,9 @@ class Drivers:
     Attributes
     ----------
     odds_ratios : pandas.DataFrame
-        One row per predictor column: ``term, odds_ratio, ci_low, ci_high,
-        p, estimate, se`` -- odds of a *more satisfied* answer (any cut of
+        One row per predictor column: ``term, variable, level,
+        level_label`` (the questionnaire's label of a category, when
+        given), ``odds_ratio, ci_low, ci_high, p, estimate, se`` -- odds of a *more satisfied* answer (any cut of
         the scale) relative to the reference level, with Wald intervals
         (t with the model's df).  ``estimate``/``se`` are on the log-odds
         scale, oriented the same way.
@@ -264,6 +271,26 @@ class Drivers:
 
     def to_frame(self) -> pd.DataFrame:
         return self.odds_ratios
+
+
+_TERM = re.compile(r"^C\(\s*([A-Za-z_]\w*).*\)\[T\.(.+)\]$")
+
+
+def _term_parts(term: str, questionnaire) -> tuple[str, str, str]:
+    """(variable, level, label) of a model column such as ``C(age_band)[T.2.0]``."""
+    m = _TERM.match(term)
+    if not m:
+        return term, "", ""
+    var, level = m.group(1), m.group(2)
+    try:
+        code = float(level)
+        level = str(int(code)) if code.is_integer() else level
+    except ValueError:
+        code = None
+    label = level
+    if questionnaire is not None and var in questionnaire and code is not None and float(code).is_integer():
+        label = questionnaire[var].label(int(code))
+    return var, level, label
 
 
 def satisfaction_drivers(design, column: str = "satisfaction", *, predictors=DEFAULT_DRIVERS,
@@ -301,7 +328,7 @@ def satisfaction_drivers(design, column: str = "satisfaction", *, predictors=DEF
     from survey.design.olr import olr
 
     scores = resolve_scores(column, scores, questionnaire)
-    data, w, codes, score = _scored(design, column, scores, "satisfaction_drivers")
+    score = _scored(design, column, scores, "satisfaction_drivers")[3]
     ordered = sorted(scores)
     vals = np.array([scores[c] for c in ordered])
     if np.all(np.diff(vals) < 0):
@@ -321,8 +348,10 @@ def satisfaction_drivers(design, column: str = "satisfaction", *, predictors=DEF
     est = orientation * slopes
     q = stats.t.ppf(0.5 + level / 2, model.df_resid) if model.df_resid > 0 else np.nan
     t = est / se
+    parts = [_term_parts(t, questionnaire) for t in slopes.index]
     table = pd.DataFrame({
-        "term": list(slopes.index), "odds_ratio": np.exp(est).to_numpy(),
+        "term": list(slopes.index), "variable": [p[0] for p in parts], "level": [p[1] for p in parts],
+        "level_label": [p[2] for p in parts], "odds_ratio": np.exp(est).to_numpy(),
         "ci_low": np.exp(est - q * se).to_numpy(), "ci_high": np.exp(est + q * se).to_numpy(),
         "p": 2 * stats.t.sf(np.abs(t.to_numpy()), model.df_resid),
         "estimate": est.to_numpy(), "se": se.to_numpy(),

@@ -18,7 +18,7 @@ from scipy import stats
 from survey.errors import DesignError
 from survey.measures.differences import difference_p, verdict_text
 
-__all__ = ["wave_estimates", "compare_waves", "trend_table"]
+__all__ = ["compare_waves", "trend_table", "wave_estimates"]
 
 
 def wave_estimates(designs: Mapping, estimator, *args, **kwargs) -> dict:
