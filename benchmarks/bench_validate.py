@@ -1,0 +1,113 @@
+"""Benchmark: validate a 100,000-row delivery of the midori questionnaire.
+
+Target (issue 4): under 5 s on one core, memory proportional to the file.
+Run on demand (not a test)::
+
+    python benchmarks/bench_validate.py [--rows 100000] [--profile]
+
+The delivery is random but shaped like a real one: every column of
+``questionnaires/midori_2025.yaml`` in the contractor's raw layout, answers
+drawn from the declared codes, about 1% blanks and a sprinkling of defects
+(invalid codes, several marks, impossible years, skipped questions answered,
+allocation totals off, repeated ranks, duplicate IDs, blank returns), so that
+every rule has work to do.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from survey.intake.validate import validate_file  # noqa: E402
+from survey.questionnaire import load_questionnaire  # noqa: E402
+
+
+def make_delivery(q, n: int, *, seed: int = 20250701) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cols: dict[str, np.ndarray] = {q.respondent_id_header: np.array([f"A{i:06d}" for i in range(1, n + 1)], dtype=object)}
+
+    def codes(question, size=n):
+        return rng.choice(np.array([str(c) for c in question.codes], dtype=object), size=size)
+
+    for x in q.questions:
+        if x.type in ("single", "likert") and not x.items:
+            cols[x.header] = codes(x)
+        elif x.type == "likert":
+            base = codes(x)
+            for it in x.items:
+                cols[it.header] = np.where(rng.random(n) < 0.7, base, codes(x))
+        elif x.type == "numeric":
+            cols[x.header] = rng.integers(0, 60, n).astype(str).astype(object)
+        elif x.type == "text":
+            cols[x.header] = np.where(rng.random(n) < 0.2, "公園をもっと増やしてほしい", None)
+        elif x.type == "multi":
+            for it in x.items:
+                cols[it.header] = np.where(rng.random(n) < 0.25, "1", "0").astype(object)
+        elif x.type == "allocation":
+            parts = rng.multinomial(10, np.full(len(x.items), 1 / len(x.items)), size=n) * 100
+            for j, it in enumerate(x.items):
+                cols[it.header] = parts[:, j].astype(str).astype(object)
+        elif x.type == "ranking":
+            picks = np.argsort(rng.random((n, len(x.codes))), axis=1)[:, : x.depth] + 1
+            for r, it in enumerate(x.items):
+                cols[it.header] = picks[:, r].astype(str).astype(object)
+    frame = pd.DataFrame(cols)
+    park_reason = q["park_reason"].header
+    frame.loc[frame[q["park_use"].header] != "6", park_reason] = None
+    # defects, about 1 in 100 rows each
+    m = n // 100
+    for header, value in (("問1 性別", "4"), ("問2 年齢", "1,2"), ("問4 居住年数", "150"), ("問6 みどりの満足度", None),
+                          ("問9_1 雨水の浸透・貯留", "150"), ("問10 今後力を入れるべき取組_2位", None)):
+        frame.loc[rng.choice(n, m, replace=False), header] = value
+    frame.loc[rng.choice(n, m, replace=False), park_reason] = "2"
+    frame.iloc[rng.choice(n, m // 10, replace=False), 1:] = None   # blank returns
+    frame.iloc[rng.choice(np.arange(1, n), m // 10, replace=False), 0] = "A000001"   # duplicate ids
+    return frame
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args(argv)
+    q = load_questionnaire(ROOT / "questionnaires" / "midori_2025.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "delivery.csv"
+        make_delivery(q, args.rows).to_csv(path, index=False, encoding="utf-8-sig")
+        size = path.stat().st_size
+        validate_file(path, q)  # warm-up (imports, caches)
+        if args.profile:
+            prof = cProfile.Profile()
+            prof.enable()
+        t0, c0 = time.perf_counter(), time.process_time()
+        report = validate_file(path, q)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        if args.profile:
+            prof.disable()
+            pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        # memory in a second run: tracemalloc slows Python down, so it is not timed
+        tracemalloc.start()
+        validate_file(path, q)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    print(f"rows {args.rows:,}  file {size / 1e6:.1f} MB  validate_file {elapsed:.2f} s wall, {cpu:.2f} s CPU  "
+          f"(target < 5 s)  peak traced memory {peak / 1e6:.0f} MB ({peak / size:.1f}× the file)")
+    print(f"findings: {report.errors} errors, {report.warnings} warnings; "
+          f"rows read {report.ledger.rows_read} = kept {report.ledger.rows_kept} + excluded {report.ledger.rows_excluded}")
+    print(report.summary.loc[report.summary["findings"] > 0, ["rule", "findings"]].to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
