@@ -49,6 +49,7 @@ DEFAULT_MISSING = {9: "無回答"}
 DISTRIBUTION_COLUMNS = ["kind", "code", "label", "base", "estimate", "se", "ci_low", "ci_high",
                         "deff", "n", "count"]
 NO_ANSWER = "無回答"
+NET_LABEL = "ネット（肯定−否定）"
 
 
 def resolve_scores(column: str, scores=None, questionnaire=None) -> dict:
@@ -227,7 +228,7 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
                               "label": [s[2] for s in spec], "base": [s[3] for s in spec]})
         frame = pd.concat([frame, est.reset_index(drop=True)], axis=1)
         frame["count"] = [int(np.count_nonzero(s[5] & (s[4] == 1) & (w != 0))) for s in spec]
-        net_row = pd.DataFrame({"kind": ["net"], "code": [np.nan], "label": ["net"], "base": ["scored"]})
+        net_row = pd.DataFrame({"kind": ["net"], "code": [np.nan], "label": [NET_LABEL], "base": ["scored"]})
         net_row = pd.concat([net_row, net.reset_index(drop=True)], axis=1)
         net_row["count"] = int(np.count_nonzero(g & scored & (w != 0)))
         n_levels = len(order) + 2
