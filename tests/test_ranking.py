@@ -169,6 +169,11 @@ def test_game_categorical_covariate_design_and_jackknife():
     assert test.p == pytest.approx(REF["ragged_heavy"]["wald_heavy"]["p"], rel=1e-6)
     # R refits svycoxph on every JKn replicate (coxph tolerance 1e-9 and a
     # 1e-10 weight offset), hence the looser tolerance.
+    # the same dummy from a 0/1 float code declared categorical
+    coded = Design(g.assign(heavy=(g["heavy"] == "yes") * 1.0), weights="w", strata="stratum")
+    res01 = rank_logit(coded, RANKS3, **{**kw, "categorical": ["heavy"]})
+    assert "heavy[1.0]" in set(res01.table["term"])
+    np.testing.assert_allclose(res01.params.to_numpy(), res.params.to_numpy(), rtol=1e-12)
     jk = rank_logit(d.replicate("jkn"), RANKS3, **kw)
     assert jk.vcov_type == "replicate"
     assert_matches(jk, REF["ragged_heavy_jkn"], rtol=1e-6)
@@ -352,10 +357,14 @@ def test_input_errors_are_clear():
         rank_logit(g, RANKS3, vcov_type="robust")
     with pytest.raises(InputError, match="not one of the items"):
         rank_logit(g, RANKS3, reference="Wii")
+    # a missing covariate takes the respondent out of the fit (R svyglm's na.action),
+    # exactly as if the row were not there (model-based SEs; design SEs keep it as a domain)
     miss = g.copy()
     miss.loc[2, "age"] = np.nan
-    with pytest.raises(InputError, match="missing value"):
-        rank_logit(miss, RANKS3, covariates=["age"])
+    a = rank_logit(miss, RANKS3, covariates=["age"], vcov_type="model")
+    b = rank_logit(g.drop(index=2), RANKS3, covariates=["age"], vcov_type="model")
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-10)
+    np.testing.assert_allclose(a.vcov, b.vcov, rtol=1e-8)
     with pytest.raises(InputError, match="not in the data"):
         rank_logit(g, RANKS3, covariates=["income"])
 

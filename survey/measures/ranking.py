@@ -157,8 +157,9 @@ def _check_estimable(problem: ExplodedLogit, items, specs, cov_data) -> None:
                 "their estimated preference would be infinite; merge sparse levels or items.")
 
 
-def rank_logit(design, choices, *, items=None, covariates=(), item_covariates=None,
-               reference=None, choice_set: str = "all", vcov_type: str = "design",
+def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
+               item_covariates=None, reference=None, choice_set: str = "all",
+               vcov_type: str = "design",
                tol: float = 1e-10, max_iter: int = 100) -> RankLogitResult:
     """Top-k exploded (rank-ordered) logit with design-based standard errors.
 
@@ -185,6 +186,10 @@ def rank_logit(design, choices, *, items=None, covariates=(), item_covariates=No
         Respondent columns; numeric ones enter linearly, others (object,
         category, bool) as dummies against their first level, giving terms
         ``"column[level]"``.  Each has its own coefficient per item.
+    categorical : sequence of str, keyword-only
+        Covariates to code as dummies even though they are numeric (answer
+        codes such as ``age_band`` stored as 1.0, 2.0, ...); levels sorted,
+        the first is the reference.
     item_covariates : dict, optional
         ``{name: {item: column}}`` for variables that differ by item within a
         respondent (e.g. owning the platform); one shared coefficient each.
@@ -236,9 +241,20 @@ def rank_logit(design, choices, *, items=None, covariates=(), item_covariates=No
     answered = C_all[:, 0] >= 0
     if not answered.any():
         raise InputError(f"Nobody answered the ranking (columns {list(choices)}).")
-    sub = data if answered.all() else data.loc[answered]
     rd._require_columns(data, covariates, "Covariate")
-    specs = tuple(rd.covariate_spec(sub[c], c) for c in covariates)
+    # like R svyglm's na.action: a respondent with a missing covariate leaves the
+    # fit but stays in the design as part of the domain complement (zero score)
+    for c in covariates:
+        answered &= data[c].notna().to_numpy()
+    if not answered.any():
+        raise InputError(f"No respondent answered the ranking with every covariate {list(covariates)} present.")
+    sub = data if answered.all() else data.loc[answered]
+    categorical = [categorical] if isinstance(categorical, str) else list(categorical)
+    stray = [c for c in categorical if c not in covariates]
+    if stray:
+        raise InputError(f"categorical={stray} are not among the covariates {covariates}.")
+    specs = tuple(rd.covariate_spec(sub[c], c, categorical=c in categorical)
+                  for c in covariates)
     X = rd.covariate_matrix(sub, specs)
     Z, zn = rd.item_covariate_array(sub, item_covariates, items)
     C, w = C_all[answered], w_all[answered]
