@@ -155,13 +155,15 @@ class CovariateSpec:
         return out
 
 
-def covariate_spec(values: pd.Series, name: str) -> CovariateSpec:
-    """Decide from the data how a covariate is coded."""
+def covariate_spec(values: pd.Series, name: str, *, categorical: bool = False) -> CovariateSpec:
+    """Decide from the data how a covariate is coded (``categorical=True``
+    forces dummies for a numeric column, e.g. float answer codes)."""
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         present = set(values.dropna().unique().tolist())
         levels = tuple(c for c in dtype.categories if c in present)
-    elif pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+    elif (categorical or pd.api.types.is_bool_dtype(dtype)
+          or not pd.api.types.is_numeric_dtype(dtype)):
         levels = [v for v in pd.unique(values.dropna()).tolist()
                   if not (isinstance(v, str) and not v.strip())]
         try:
