@@ -63,7 +63,7 @@ class Collector:
             "rule": np.full(n, rule.value, dtype=object), "category": np.full(n, info.category, dtype=object),
             "severity": np.full(n, info.severity.value, dtype=object),
             "message_ja": np.array(msg_ja, dtype=object), "message_en": np.array(msg_en, dtype=object),
-            "_pos": np.full(n, self._position.get(key, -1)), "_rule": np.full(n, _RULE_ORDER[rule.value]),
+            "_pos": np.full(n, self._position.get(key, len(self._position))), "_rule": np.full(n, _RULE_ORDER[rule.value]),
         })
 
     def frame(self) -> pd.DataFrame:
