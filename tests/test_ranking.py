@@ -167,13 +167,13 @@ def test_game_categorical_covariate_design_and_jackknife():
     test = res.wald_test("heavy")
     assert test.statistic == pytest.approx(REF["ragged_heavy"]["wald_heavy"]["F"], rel=1e-6)
     assert test.p == pytest.approx(REF["ragged_heavy"]["wald_heavy"]["p"], rel=1e-6)
-    # R refits svycoxph on every JKn replicate (coxph tolerance 1e-9 and a
-    # 1e-10 weight offset), hence the looser tolerance.
     # the same dummy from a 0/1 float code declared categorical
     coded = Design(g.assign(heavy=(g["heavy"] == "yes") * 1.0), weights="w", strata="stratum")
     res01 = rank_logit(coded, RANKS3, **{**kw, "categorical": ["heavy"]})
     assert "heavy[1.0]" in set(res01.table["term"])
     np.testing.assert_allclose(res01.params.to_numpy(), res.params.to_numpy(), rtol=1e-12)
+    # R refits svycoxph on every JKn replicate (coxph tolerance 1e-9 and a
+    # 1e-10 weight offset), hence the looser tolerance.
     jk = rank_logit(d.replicate("jkn"), RANKS3, **kw)
     assert jk.vcov_type == "replicate"
     assert_matches(jk, REF["ragged_heavy_jkn"], rtol=1e-6)

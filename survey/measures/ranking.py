@@ -168,8 +168,8 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
     rankings).  Item ``j`` has utility ``alpha_j + x_i beta_j + z_ij gamma``
     for respondent ``i``; the reference item has ``alpha = beta = 0``.
     Respondents who gave fewer than ``k`` choices use the stages they have;
-    those who gave none stay in the design with a zero score (domain
-    estimation) and do not need covariate values.
+    those who gave none, or lack a covariate value (as R's ``na.action``),
+    stay in the design with a zero score (domain estimation).
 
     Parameters
     ----------
