@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help="questionnaire YAML")
     run.add_argument("--data", type=Path, default=DEFAULTS["data"], help="raw respondent file (csv/xlsx/sav/parquet)")
     run.add_argument("--margins", type=Path, default=DEFAULTS["margins"], help="population cell counts (CSV)")
+    run.add_argument("--admin", type=Path, default=DEFAULTS["admin"],
+                     help="admin figures for the area indicators (CSV, see data/ADMIN.md)")
+    run.add_argument("--min-cell", type=int, default=3, help="suppress cross-table cells under this count (default 3)")
     run.add_argument("--out", type=Path, default=DEFAULTS["out"], help="output folder (a sub-folder per wave)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -77,7 +80,7 @@ def main(argv=None) -> int:
             from survey.report.run import run_wave
 
             result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
-                              progress=_progress(args.quiet))
+                              progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell)
             if not args.quiet:
                 print(f"reports written to {result.out_dir}")
             return 0

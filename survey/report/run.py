@@ -18,7 +18,10 @@ from survey.design import Design
 from survey.intake import load
 from survey.measures.frequencies import crosstab_question, frequencies
 from survey.measures.sampling_error import sampling_error_table
+from survey.report import present
+from survey.report.analyses import analyse_wave
 from survey.report.crosstab import crosstab_block, crosstab_long
+from survey.report.htmlreport import write_wave_html
 from survey.questionnaire import load_questionnaire
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.weighting import raking_margins, read_margins
@@ -59,7 +62,7 @@ def provenance_lines(dataset, questionnaire, margins_path) -> list[str]:
 
 
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
-             min_cell: int = MIN_CELL) -> RunResult:
+             min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025) -> RunResult:
     progress("調査票を読み込み中 (questionnaire)")
     questionnaire = load_questionnaire(questionnaire_path)
     progress("回答データを読み込み・正規化中 (read + normalise)")
@@ -99,6 +102,19 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                         notes=[f"±1.96·√(deff·p(1−p)/n)。この調査の重みによるデザイン効果 deff = {deff:.3f}（Kish）を適用している。",
                                "n は比率の基数（回答者数）。"]))
     files.append(write_csv(se_table, out_dir / "標本誤差.csv"))
+    progress("満足度・配分・重要施策を分析中 (measures)")
+    tables = analyse_wave(design, questionnaire, admin=admin_path, seed=seed)
+    analysis_sheets = _analysis_sheets(tables, questionnaire)
+    sheets[2:2] = analysis_sheets  # after 単純集計, before クロス集計 / 標本誤差
+    for sheet in analysis_sheets:
+        for i, (caption, frame) in enumerate(sheet.blocks, start=1):
+            files.append(write_csv(frame, out_dir / f"{sheet.name}_{i}.csv"))
+    progress("報告書（HTML）を作成中 (report.html)")
+    diag_text = (f"重みの範囲 {float(diag['min']):.1f}〜{float(diag['max']):.1f}（最大/最小 {float(diag['max_min_ratio']):.2f}）、"
+                 f"Kishのデザイン効果 {deff:.3f}、有効標本サイズ {float(diag['n_effective']):.0f}、"
+                 f"レイキング {int(diag['iterations'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
+    files.append(write_wave_html(tables, out_dir / "report.html", questionnaire=questionnaire,
+                                 provenance_lines=notes, sampling_error=se_table, diagnostics_text=diag_text))
     files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title}))
     files.append(_write_json(out_dir / "provenance.json", {
         "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,
@@ -107,6 +123,27 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                                                  "excluded": ledger.rows_excluded},
     }))
     return RunResult(out_dir=out_dir, files=tuple(files), design=design, dataset=dataset)
+
+
+def _analysis_sheets(t, questionnaire) -> list:
+    ind = {i["id"]: i for i in questionnaire.indicators}.get("satisfaction_index", {})
+    return [
+        Sheet("満足度", [("満足度指数（重み付け）", present.satisfaction_index_table(t.satisfaction_index, target=ind.get("target"))),
+                      ("回答分布（重み付け%）", present.satisfaction_distribution_table(t.satisfaction_distribution)),
+                      ("グループ間の差（Holm法で調整）", present.comparison_table(t.satisfaction_comparisons)),
+                      ("地区別の公園利用", present.park_table(t.park_use))],
+              title="みどりの満足度", notes=[f"基準値 {ind.get('baseline')}（{ind.get('baseline_year')}）、"
+                                          f"目標値 {ind.get('target')}（{ind.get('target_year')}）。わからない・無回答は指数から除く。"]),
+        Sheet("配分", [("平均配分額（円）", present.allocation_table(t.allocation)),
+                     ("0円と回答した人の割合", present.zero_share_table(t.allocation_zero)),
+                     ("配分パターンによるグループ", present.segment_table(t.segments))],
+              title="1,000円の配分（みどりのチカラ）", notes=["合計が1,000円でない回答の扱いは調査票の定義に従う（行の記録を参照）。"]),
+        Sheet("重要施策", [("1位・3位までに選んだ割合", present.priority_table(t.priorities)),
+                       ("年齢・地区による違いの検定", present.ranking_test_table(t.ranking_tests)),
+                       ("モデル予測：3位までに選ばれる確率（年齢×地区、%）", present.predicted_table(t.predicted))],
+              title="今後力を入れるべき取組（上位3位）"),
+        Sheet("指標", [("", present.indicator_table_ja(t.indicators))], title="計画の指標"),
+    ]
 
 
 def _cross_tables(design, questionnaire, min_cell):

@@ -1,0 +1,147 @@
+"""What `survey run` computes for a wave: the measures, as tidy tables.
+
+Each table here is a plain DataFrame with codes replaced by the
+questionnaire's Japanese labels; formatting (rounding, %, yen) happens later
+in :mod:`survey.report.sheets` and :mod:`survey.report.htmlreport`.  The
+statistics are all design-based (the raked design of the wave).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from survey.measures import (
+    allocation_means, allocation_segments, allocation_zero_shares, compare_groups, indicator_table,
+    park_use_table, rank_logit, satisfaction_distribution, satisfaction_index, topk_shares,
+)
+from survey.measures.frequencies import NO_ANSWER_LABEL, crosstab_question
+from survey.questionnaire import Questionnaire
+
+__all__ = ["WaveTables", "analyse_wave", "GROUPS", "TOTAL"]
+
+GROUPS = ("age_band", "district", "sex")
+TOTAL = "全体"
+
+
+@dataclass(frozen=True)
+class WaveTables:
+    """Every table of the planner deliverable, tidy and labelled."""
+
+    satisfaction_index: pd.DataFrame      # by, group, estimate, se, ci_low, ci_high, deff, n
+    satisfaction_distribution: pd.DataFrame  # by, group, level, estimate (0–1), ci_low, ci_high, base_n
+    satisfaction_shares: pd.DataFrame     # by, group, level, percent (all asked, 0–1), base_n — for charts
+    satisfaction_comparisons: pd.DataFrame   # by, group_a, group_b, difference, se, p_adjusted, verdict_ja
+    indicators: pd.DataFrame
+    park_use: pd.DataFrame
+    allocation: pd.DataFrame              # by, group, part, estimate, se, ci_low, ci_high, n
+    allocation_zero: pd.DataFrame         # by, group, part, estimate, ...
+    segments: pd.DataFrame                # segment, share, top_parts, n
+    segment_profiles: pd.DataFrame        # segment, part, estimate
+    priorities: pd.DataFrame              # by, group, item, first_share, topk_share, borda (+ se/ci)
+    predicted: pd.DataFrame               # age_band, district, item, first, topk (+ ci)
+    ranking_tests: pd.DataFrame           # term, statistic, df, p, verdict
+    notes: dict = field(default_factory=dict)
+
+
+def _labels(questionnaire: Questionnaire, column: str) -> dict:
+    return {float(k): v for k, v in questionnaire[column].codes.items()}
+
+
+def _by_groups(fn, questionnaire, groups=GROUPS) -> pd.DataFrame:
+    """Run ``fn(by)`` for the total (by=None) and each attribute; label groups."""
+    frames = []
+    for by in (None, *groups):
+        frame = fn(by).copy()
+        if by is None:
+            frame.insert(0, "group", TOTAL)
+            frame.insert(0, "by", TOTAL)
+        else:
+            labels = _labels(questionnaire, by)
+            frame.insert(0, "group", frame.pop(by).map(lambda v: labels.get(float(v), str(v))))
+            frame.insert(0, "by", questionnaire[by].header.split(" ", 1)[-1])
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _index_frame(est, by) -> pd.DataFrame:
+    frame = est.to_frame().reset_index()
+    return frame.drop(columns=[c for c in ("variable",) if c in frame.columns])
+
+
+def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int = 2025) -> WaveTables:
+    q = questionnaire
+    sat = _by_groups(lambda by: _index_frame(satisfaction_index(design, "satisfaction", questionnaire=q, by=by), by), q)
+
+    dist = []
+    for by in ("age_band", "district"):
+        frame = satisfaction_distribution(design, "satisfaction", questionnaire=q, by=by)
+        frame = frame[frame["kind"].isin(["level", "excluded"])].copy()
+        labels = _labels(q, by)
+        frame["group"] = frame[by].map(lambda v: labels.get(float(v), str(v)))
+        frame["by"] = q[by].header.split(" ", 1)[-1]
+        dist.append(frame)
+    dist = pd.concat(dist, ignore_index=True)
+    dist = dist.rename(columns={"label": "level"})[["by", "group", "kind", "level", "base", "estimate", "ci_low",
+                                                    "ci_high", "n", "count"]]
+
+    shares = []
+    for by in ("age_band", "district"):
+        long = crosstab_question(design.data, design.weights.to_numpy(), q, "satisfaction", by)
+        long = long[~long["group"].isin([TOTAL, NO_ANSWER_LABEL])]
+        shares.append(long.assign(by=q[by].header.split(" ", 1)[-1])[["by", "group", "level", "percent", "base_n"]])
+    shares = pd.concat(shares, ignore_index=True)
+
+    comps = []
+    for by in GROUPS:
+        est = satisfaction_index(design, "satisfaction", questionnaire=q, by=by)
+        cmp_ = compare_groups(est, df=design.degf, labels=_labels(q, by)).pairs.copy()
+        cmp_.insert(0, "by", q[by].header.split(" ", 1)[-1])
+        comps.append(cmp_)
+    comps = pd.concat(comps, ignore_index=True)
+
+    indicators = indicator_table(design, q, admin=admin, admin_year=q.wave or None) if admin is not None \
+        else indicator_table(design, q)
+    park = park_use_table(design, questionnaire=q, labels=_labels(q, "district"))
+
+    parts = list(q["allocation"].columns)
+    part_labels = {it.column: it.label for it in q["allocation"].items}
+    alloc = _by_groups(lambda by: allocation_means(design, parts, by=by), q, groups=("age_band", "district"))
+    alloc["part"] = alloc["part"].map(part_labels)
+    zero = _by_groups(lambda by: allocation_zero_shares(design, parts, by=by), q, groups=("age_band", "district"))
+    zero["part"] = zero["part"].map(part_labels)
+    seg = allocation_segments(design, parts, random_state=seed)
+    sizes = seg.sizes.copy()
+    sizes["top_parts"] = sizes["top_parts"].map(
+        lambda s: "・".join(part_labels.get(p.strip(), p.strip()) for p in str(s).split(",")))
+    profiles = seg.profiles.copy()
+    profiles["part"] = profiles["part"].map(part_labels)
+
+    choices = list(q["policy"].columns)
+    items = {float(k): v for k, v in q["policy"].codes.items()}
+    pri = _by_groups(lambda by: topk_shares(design, choices, by=by), q, groups=("age_band", "district"))
+    pri["item"] = pri["item"].map(lambda v: items.get(float(v), str(v)))
+
+    model_data = design.data
+    fit = rank_logit(design, choices, covariates=("age_band", "district"), categorical=("age_band", "district"))
+    predicted = fit.predict()
+    for col, labels in (("age_band", _labels(q, "age_band")), ("district", _labels(q, "district"))):
+        if col in predicted.columns:
+            predicted[col] = predicted[col].map(lambda v: labels.get(float(v), str(v)))
+    predicted["item"] = predicted["item"].map(lambda v: items.get(float(v), str(v)))
+    tests = []
+    for term, label in (("age_band", "年齢"), ("district", "地区")):
+        t = fit.wald_test(term)
+        tests.append({"term": label, **{k: getattr(t, k) for k in ("statistic", "df", "p") if hasattr(t, k)},
+                      "verdict_ja": (f"{label}によって重視する施策の順位は異なる（統計的に有意）" if getattr(t, "p", 1) < 0.05
+                                     else f"{label}による順位の違いは統計的に明らかではない")})
+    del model_data
+    return WaveTables(
+        satisfaction_index=sat, satisfaction_distribution=dist, satisfaction_shares=shares,
+        satisfaction_comparisons=comps,
+        indicators=indicators, park_use=park, allocation=alloc, allocation_zero=zero,
+        segments=sizes, segment_profiles=profiles, priorities=pri, predicted=predicted,
+        ranking_tests=pd.DataFrame(tests),
+        notes={"segments_k": int(seg.k), "ranking_summary_ja": fit.summary(lang="ja")},
+    )
