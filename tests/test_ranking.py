@@ -292,8 +292,23 @@ def test_summary_and_average_first_choice():
     top = avg.iloc[0].idxmax()
     assert f"Most likely first choices: {top}" in text
     assert "heavy (F = 2.24, p = 0.0589)" in text  # R: F 2.2421, p 0.058869
-    ja = res.summary(lang="ja")
-    assert "1位に選ばれやすい項目" in ja and "heavy" in ja
+    ja = res.summary(lang="ja", labels={top: "首位"}, names={"heavy": "利用時間"})
+    assert "1位に選ばれやすい項目: 首位" in ja and "利用時間" in ja and "heavy" not in ja
+    # level averages, weighted by the levels' weights, give back the overall average
+    by = res.average_first_choice("heavy")
+    assert list(by.index) == ["no", "yes"]
+    g_fit = g[g["rank1"].notna()]
+    level_w = g_fit.groupby("heavy")["w"].sum().reindex(by.index).to_numpy()
+    np.testing.assert_allclose(level_w @ by.to_numpy() / level_w.sum(), avg.to_numpy()[0],
+                               rtol=1e-12)
+    # respondent-by-respondent check of the top-3 average for one level
+    yes = g_fit[g_fit["heavy"] == "yes"]
+    per_resp = res.predict(yes)
+    manual = (per_resp["topk_prob"].to_numpy().reshape(len(yes), 6)
+              * yes["w"].to_numpy()[:, None]).sum(axis=0) / yes["w"].sum()
+    np.testing.assert_allclose(res.average_topk("heavy").loc["yes"].to_numpy(), manual,
+                               rtol=1e-12)
+    assert "Largest difference by heavy" in text
 
 
 # ---------------------------------------------------------- invariances

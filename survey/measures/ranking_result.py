@@ -12,6 +12,7 @@ from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError, InputError
 from survey.measures import ranking_predict as rp
 from survey.measures.ranking_data import INTERCEPT, CovariateSpec, covariate_matrix
+from survey.measures.ranking_fit import group_rows
 
 __all__ = ["RankLogitResult"]
 
@@ -203,56 +204,96 @@ class RankLogitResult:
         return wald_test(b, V, df=self.ddf)
 
     # ------------------------------------------------------------------
+    def _average(self, by, k):
+        """Weighted mean over the fitted respondents of their predicted
+        probabilities (first choice if ``k`` is None, else top-k inclusion),
+        computed once per distinct covariate row."""
+        first, groups = group_rows(np.hstack([self._X, self._Z.reshape(len(self._X), -1)]))
+        V, _ = self._utilities(self._X[first], self._Z[first])
+        P = rp.first_choice(V) if k is None else rp.topk_inclusion(V, int(k))
+        if by is None:
+            keys, levels = np.zeros(len(first), dtype=int), ["all"]
+        else:
+            spec = {s.name: s for s in self._specs}.get(by)
+            if spec is None or spec.kind != "categorical":
+                raise InputError(f"by={by!r} is not a categorical covariate of the model "
+                                 f"({self.covariates}).")
+            levels = list(spec.levels)
+            keys = pd.Index(levels).get_indexer(self._cov_data[by].to_numpy()[first])
+        wg = np.bincount(groups, weights=self._w, minlength=len(first))
+        rows = [wg[keys == g] @ P[keys == g] / wg[keys == g].sum() for g in range(len(levels))]
+        return pd.DataFrame(rows, index=pd.Index(levels, name=by),
+                            columns=pd.Index(self.items, name="item"))
+
     def average_first_choice(self, by: str | None = None) -> pd.DataFrame:
         """Weighted average over the fitted respondents of their predicted
-        first-choice probabilities (overall, or by a covariate's levels)."""
-        V, _ = self._utilities(self._X, self._Z)
-        P = rp.first_choice(V)
-        if by is None:
-            groups = pd.Series("all", index=range(len(P)))
-        else:
-            if by not in self.covariates:
-                raise InputError(f"by={by!r} is not a covariate of the model "
-                                 f"({self.covariates}).")
-            groups = self._cov_data[by].reset_index(drop=True)
-        out = {}
-        for lev, idx in groups.groupby(groups, sort=False, observed=True).groups.items():
-            w = self._w[np.asarray(idx)]
-            out[lev] = w @ P[np.asarray(idx)] / w.sum()
-        return pd.DataFrame(out, index=pd.Index(self.items, name="item")).T
+        first-choice probabilities: one row (``"all"``), or one row per level
+        of the categorical covariate ``by`` (in level order); one column per item."""
+        return self._average(by, None)
 
-    def summary(self, *, lang: str = "en") -> str:
-        """A few plain sentences for planners (``lang="en"`` or ``"ja"``)."""
+    def average_topk(self, by: str | None = None, *, k: int | None = None) -> pd.DataFrame:
+        """As :meth:`average_first_choice` for the probability of being among
+        the first ``k`` choices (default the fitted depth)."""
+        return self._average(by, self.k if k is None else k)
+
+    def summary(self, *, lang: str = "en", labels: dict | None = None,
+                names: dict | None = None) -> str:
+        """A few plain sentences for planners.
+
+        Parameters
+        ----------
+        lang : {"en", "ja"}
+        labels : dict, optional
+            Display names of the items (e.g. questionnaire code -> label).
+        names : dict, optional
+            Display names of the covariates (e.g. ``{"age_band": "年齢"}``).
+        """
         if lang not in ("en", "ja"):
             raise InputError(f"lang must be 'en' or 'ja', received {lang!r}.")
+        labels, names = labels or {}, names or {}
+
+        def lab(item):
+            return str(labels.get(item, item))
+
         avg = self.average_first_choice().iloc[0].sort_values(ascending=False)
-        top = [f"{it} ({p:.0%})" for it, p in avg.iloc[:3].items()]
+        top = [f"{lab(it)} ({p:.0%})" for it, p in avg.iloc[:3].items()]
         if lang == "en":
             lines = [(f"Exploded logit of {self.k} ranked choice(s) over {len(self.items)} items, "
-                     f"{self.n} respondents ({self.vcov_type}-based standard errors)."),
+                      f"{self.n} respondents ({self.vcov_type}-based standard errors)."),
                      "Most likely first choices: " + ", ".join(top) + "."]
         else:
             lines = [f"{len(self.items)}項目から{self.k}位まで選んだ{self.n}人の回答を分析しました。",
                      "1位に選ばれやすい項目: " + "、".join(top) + "。"]
         for s in self._specs:
+            name = str(names.get(s.name, s.name))
             test = self.wald_test(s.name)
             differs = test.p < 0.05
             stat = "F" if np.isfinite(test.ddf) else "chi-square"
             if lang == "en":
                 verdict = ("The ranking differs by" if differs
                            else "No clear evidence that the ranking differs by")
-                lines.append(f"{verdict} {s.name} ({stat} = {test.statistic:.2f}, "
+                lines.append(f"{verdict} {name} ({stat} = {test.statistic:.2f}, "
                              f"p = {test.p:.3g}).")
             else:
                 verdict = "によって優先順位に差があります" if differs else \
                     "による優先順位の差ははっきりしません"
-                lines.append(f"{s.name}{verdict}（p = {test.p:.3g}）。")
+                lines.append(f"{name}{verdict}（p = {test.p:.3g}）。")
             if s.kind == "categorical":
                 by = self.average_first_choice(by=s.name)
-                tops = [f"{lev}: {row.idxmax()}" for lev, row in by.iterrows()]
-                head = "Top first choice by " if lang == "en" else "1位が最も多い項目（"
-                tail = "" if lang == "en" else "別）"
-                lines.append(head + s.name + tail + ": " + "; ".join(tops) + ".")
+                tops = [f"{lev}: {lab(row.idxmax())} ({row.max():.0%})"
+                        for lev, row in by.iterrows()]
+                topk = self.average_topk(by=s.name)
+                item = (topk.max(axis=0) - topk.min(axis=0)).idxmax()
+                lo, hi = topk[item].idxmin(), topk[item].idxmax()
+                a, b = topk.loc[lo, item], topk.loc[hi, item]
+                if lang == "en":
+                    lines.append(f"Most likely first choice by {name}: " + "; ".join(tops) + ".")
+                    lines.append(f"Largest difference by {name}: {lab(item)}, in the top {self.k} "
+                                 f"of {a:.0%} ({lo}) to {b:.0%} ({hi}).")
+                else:
+                    lines.append(f"{name}別に1位に選ばれやすい項目: " + "、".join(tops) + "。")
+                    lines.append(f"{name}による差が最も大きい項目: {lab(item)}（{self.k}位までに選ぶ割合 "
+                                 f"{lo} {a:.0%} ～ {hi} {b:.0%}）。")
         return "\n".join(lines)
 
 
