@@ -29,10 +29,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
-import survey  # noqa: E402
-from survey.report.charts import priority_heatmap  # noqa: E402
-from survey.report.run import weight_wave  # noqa: E402
-from survey.report.weighting import read_margins  # noqa: E402
+import survey
+from survey.report.charts import priority_heatmap
+from survey.report.run import weight_wave
+from survey.report.weighting import read_margins
 
 QUESTION = "policy"
 GROUPS = {"age_band": "年齢", "district": "地区"}
