@@ -197,8 +197,16 @@ def _per_unique(series: pd.Series, fn, *, fill=None) -> np.ndarray:
 
 
 def _clean_column(series: pd.Series) -> pd.Series:
-    """:func:`clean_text` on every cell (computed once per distinct value)."""
-    return pd.Series(_per_unique(series, clean_text), index=series.index, dtype=object)
+    """:func:`clean_text` on every cell (computed once per distinct value;
+    printable ASCII without spaces or ``~``, which it leaves unchanged, is
+    passed through without the call: IDs are all distinct)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    plain = pd.Series(uniques, dtype=object).str.fullmatch(r"[!-}]+").fillna(False).to_numpy(dtype=bool)
+    table[:-1][plain] = np.asarray(uniques, dtype=object)[plain]
+    table[:-1][~plain] = [clean_text(u) for u in np.asarray(uniques, dtype=object)[~plain]]
+    table[-1] = None
+    return pd.Series(table[codes], index=series.index, dtype=object)
 
 
 def _parse_codes(series: pd.Series, q: Question):
@@ -270,7 +278,7 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
     _apply_skip_logic(questionnaire, rows, ids, data, reasons, changes)
     tidy = pd.DataFrame(data, index=frame.index)
     tidy.insert(0, rid, ids)
-    why = pd.DataFrame(reasons, index=frame.index)
+    why = pd.DataFrame(reasons, index=frame.index, dtype=object)  # None where observed (no str inference)
 
     exclusions = _exclusions(questionnaire, tidy, why, rows, ids)
     keep = ~frame.index.isin(exclusions["row"])

@@ -82,13 +82,14 @@ def detect_encoding(blob: bytes) -> tuple[str, list[int]]:
         raise InputError(
             "the file is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel) or as CP932 (Shift_JIS) CSV"
         )
-    scores = []
-    for codec in CSV_ENCODINGS:
+    for codec in CSV_ENCODINGS:  # the usual case: one codec decodes the whole file
         try:
             blob.decode(codec)
             return codec, []
         except UnicodeDecodeError:
             pass
+    scores = []
+    for codec in CSV_ENCODINGS:
         bad = []
         for number, line in enumerate(blob.split(b"\n"), start=1):
             try:
