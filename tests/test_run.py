@@ -26,7 +26,7 @@ def run_dirs(tmp_path_factory):
 def test_run_writes_tables_and_two_runs_are_byte_identical(run_dirs):
     a, b = run_dirs
     names = sorted(p.name for p in a.iterdir())
-    assert {"集計表.xlsx", "単純集計.csv", "クロス集計.csv", "標本誤差.csv", "行の記録.csv", "provenance.json"} <= set(names)
+    assert {"集計表.xlsx", "report.html", "単純集計.csv", "クロス集計.csv", "標本誤差.csv", "行の記録.csv", "provenance.json"} <= set(names)
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -60,9 +60,17 @@ def test_workbook_sheets_and_a_figure_equal_the_api(run_dirs):
     q = survey.load_questionnaire(ROOT / "questionnaires/midori_2025.yaml")
     ds = survey.load(ROOT / "data/raw/midori_2025_sample.csv", q)
     design = weight_wave(ds, read_margins(ROOT / "data/midori_margins.csv"))
-    p = design.proportion("satisfaction").to_frame().loc[1.0, "estimate"]
+    # 単純集計 uses every respondent as the base (無回答 shown as a level)
+    w = design.weights.to_numpy()
+    p = w[(design.data["satisfaction"] == 1).to_numpy()].sum() / w.sum()
     row = next(r for r in rows if r[0] == "satisfaction" and r[1] == "そう思う")
     assert row[3] == pytest.approx(round(100 * p, 1))
+    # 満足度 sheet: the city-wide index equals survey.satisfaction_index on the raked design
+    idx = survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame()["estimate"].iloc[0]
+    sat_rows = list(wb["満足度"].iter_rows(values_only=True))
+    total = next(r for r in sat_rows if r[0] == "全体" and r[1] == "全体")
+    assert total[2] == pytest.approx(round(idx, 3))
+    assert {"満足度", "配分", "重要施策", "指標"} <= set(wb.sheetnames)
 
 
 def test_no_respondent_ids_in_reports(run_dirs):
@@ -71,8 +79,10 @@ def test_no_respondent_ids_in_reports(run_dirs):
     ids = set(raw["回答者ID"].dropna())
     assert len(ids) > 1000
     for path in a.glob("*.csv"):
-        cells = set(pd.read_csv(path, encoding="utf-8-sig", dtype=str).stack())
-        assert not (cells & ids), path.name
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+        assert not {"id", "respondent_id", "回答者ID"} & set(frame.columns), path.name
+        for col in frame.columns:  # ids are 0001…: a count may equal one, a column of ids would match many
+            assert len(set(frame[col].dropna()) & ids) <= 3, (path.name, col)
 
 
 def test_unusable_input_exits_2_with_reason(tmp_path, capsys):
