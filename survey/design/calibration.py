@@ -57,20 +57,27 @@ class CalStep:
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def _cell_sum(self, x: np.ndarray) -> np.ndarray:
-        ind = self._cache.get("ind")
-        if ind is None:
-            n = self.codes.size
-            ind = sp.csr_matrix((np.ones(n), (self.codes, np.arange(n))),
-                                shape=(self.model.shape[0], n))
-            self._cache["ind"] = ind
-        return np.asarray(ind @ x)
+        return column_sums(x, self.codes, self.model.shape[0], self._cache)
+
+    def _cell_ratio(self):
+        """``w_before / w_after`` per cell when it is constant in every cell
+        (raking, post-stratification, categorical calibration), else None."""
+        if "cell_ratio" not in self._cache:
+            C = self.model.shape[0]
+            w0, w1 = self.w_before, self.w_after
+            s0 = np.bincount(self.codes, weights=w0, minlength=C)
+            s1 = np.bincount(self.codes, weights=w1, minlength=C)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.where(s1 > 0, s0 / s1, 0.0)
+                row = np.where(w1 != 0, w0 / w1, 0.0)
+            same = np.allclose(row[w1 != 0], r[self.codes][w1 != 0], rtol=1e-12, atol=0)
+            self._cache["cell_ratio"] = r if same else None
+        return self._cache["cell_ratio"]
 
     def residualise(self, z: np.ndarray) -> np.ndarray:
-        """Return ``z`` minus its projection on the calibration model."""
+        """Replace ``z`` (n, p), in place, by its residuals from the
+        calibration model; returns ``z``."""
         w0, w1 = self.w_before, self.w_after
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(w1 != 0, w0 / w1, 0.0)
-        u = z * ratio[:, None]
         M = self.model
         solve = self._cache.get("solve")
         if solve is None:
@@ -82,10 +89,41 @@ class CalStep:
             solve = _solver(gram)
             self._cache["solve"] = solve
         if self.codes is not None:
-            fitted = (M @ solve(M.T @ self._cell_sum(u)))[self.codes]
+            ratio = self._cell_ratio()
+            if ratio is not None:
+                rhs = M.T @ (self._cell_sum(z) * ratio[:, None])
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    row = np.where(w1 != 0, w0 / w1, 0.0)
+                rhs = M.T @ self._cell_sum(z * row[:, None])
+            fitted = M @ solve(rhs)                       # (cells, p)
+            for k in range(z.shape[1]):
+                z[:, k] -= w1 * np.take(fitted[:, k], self.codes)
         else:
-            fitted = M @ solve(M.T @ u)
-        return z - w1[:, None] * fitted
+            if "mr" not in self._cache:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    row = np.where(w1 != 0, w0 / w1, 0.0)
+                self._cache["mr"] = M * row[:, None]
+                self._cache["mw"] = M * w1[:, None]
+            beta = solve(self._cache["mr"].T @ z)
+            z -= self._cache["mw"] @ beta
+        return z
+
+
+def column_sums(x: np.ndarray, codes: np.ndarray, size: int, cache: dict | None = None):
+    """Sum the rows of ``x`` (n, p) by integer ``codes`` -> (size, p)."""
+    if x.shape[1] <= 32 or np.isfortran(x):
+        out = np.empty((size, x.shape[1]), order="F")
+        for k in range(x.shape[1]):
+            out[:, k] = np.bincount(codes, weights=x[:, k], minlength=size)
+        return out
+    ind = None if cache is None else cache.get("ind")
+    if ind is None:
+        n = codes.size
+        ind = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(size, n))
+        if cache is not None:
+            cache["ind"] = ind
+    return np.asarray(ind @ x)
 
 
 def _solver(gram: np.ndarray):
@@ -99,13 +137,21 @@ def _solver(gram: np.ndarray):
         return lambda b: pinv @ b
 
 
+def _col0(w: np.ndarray) -> np.ndarray:
+    """First column as a contiguous vector (a view when ``w`` has one column)."""
+    return np.ascontiguousarray(w[:, 0])
+
+
 # ------------------------------------------------------------- level coding
 def level_codes(values: pd.Series, levels: pd.Index, *, what: str) -> np.ndarray:
     """Position of every value in ``levels``; raise on unknown or missing."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        cat_pos = levels.get_indexer(values.cat.categories)
-        raw = values.cat.codes.to_numpy()
-        codes = np.where(raw >= 0, cat_pos[np.maximum(raw, 0)], -1)
+        pos = levels.get_indexer(values.cat.categories)
+        raw = values.cat.codes.to_numpy()       # -1 marks a missing value
+        if np.array_equal(pos, np.arange(len(pos))):
+            codes = raw                          # same order: the codes are the levels
+        else:
+            codes = np.append(pos, -1)[raw]      # -1 (missing) picks the appended -1
     elif (pd.api.types.is_integer_dtype(values.dtype) and len(levels)
           and pd.api.types.is_integer_dtype(levels.dtype)):
         arr = values.to_numpy()
@@ -117,14 +163,16 @@ def level_codes(values: pd.Series, levels: pd.Index, *, what: str) -> np.ndarray
         else:
             codes = levels.get_indexer(values)
     else:
-        codes = levels.get_indexer(values)
-    codes = np.asarray(codes, dtype=np.int64)
-    if (codes < 0).any():
+        # factorise first: hashing a million strings once, then map the few uniques
+        raw, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes = np.append(levels.get_indexer(uniques), -1)[raw]
+    codes = np.asarray(codes)
+    if codes.min(initial=0) < 0:
         bad = values[codes < 0]
         shown = list(pd.unique(bad.astype(object)))[:5]
         raise DesignError(
             f"{what}: {int((codes < 0).sum())} row(s) have values {shown} that are "
-            f"not among the population levels {list(levels)[:10]}; add them to the "
+            f"not among the population levels {levels.tolist()[:10]}; add them to the "
             "population (or recode the column; missing values are not allowed)."
         )
     return codes
@@ -147,7 +195,8 @@ def _as_population(population, columns: list[str], what: str) -> pd.Series:
             f"{type(population).__name__}."
         )
     pop = population.astype(float)
-    if pop.isna().any() or (pop < 0).any():
+    vals = pop.to_numpy()
+    if np.isnan(vals).any() or (vals < 0).any():
         raise DesignError(f"{what}: population counts must be non-negative numbers; got {pop.to_dict()}.")
     if len(columns) > 1 and pop.index.nlevels != len(columns):
         raise DesignError(
@@ -172,10 +221,10 @@ def make_cells(margin_codes: list[np.ndarray], sizes: list[int]) -> Cells:
     total = int(np.prod(sizes, dtype=float))
     n = margin_codes[0].size
     if total <= max(4 * n, 1_000_000):
-        codes = np.zeros(n, dtype=np.int64)
-        stride = 1
-        for c, k in zip(margin_codes, sizes):
-            codes += c * stride
+        codes = margin_codes[0].astype(np.intp)   # intp: bincount/take need no conversion
+        stride = sizes[0]
+        for c, k in zip(margin_codes[1:], sizes[1:]):
+            codes += c * np.intp(stride)
             stride *= k
         cells = np.arange(total)
         margin_of_cell = []
@@ -256,7 +305,7 @@ def poststratify(data: pd.DataFrame, w: np.ndarray, by: list[str], population,
     cw = np.column_stack([np.bincount(codes, weights=w[:, j], minlength=C)
                           for j in range(w.shape[1])])
     pv = pop.to_numpy()
-    labels = list(index)
+    labels = index.tolist()
     if partial:
         pv = np.where(cw[:, 0] > 0, pv, 0.0)
     _check_margin(cw[:, 0], pv, labels, what, "+".join(by))
@@ -272,7 +321,7 @@ def poststratify(data: pd.DataFrame, w: np.ndarray, by: list[str], population,
         g = np.where(cw > 0, pv[:, None] / cw, 1.0)
     new_w = w * g[codes]
     model = np.eye(C)
-    step = CalStep("poststratify", model, w[:, 0].copy(), new_w[:, 0].copy(), codes=codes)
+    step = CalStep("poststratify", model, _col0(w), _col0(new_w), codes=codes)
     return new_w, step
 
 
@@ -306,7 +355,7 @@ def parse_margins(data: pd.DataFrame, margins, what: str):
         idx = pop.index.get_level_values(0) if isinstance(pop.index, pd.MultiIndex) else pop.index
         codes.append(level_codes(data[c], pd.Index(idx), what=f"{what} margin {c!r}"))
         pops.append(pop.to_numpy())
-        levels.append(list(idx))
+        levels.append(pd.Index(idx).tolist())
     totals = [p.sum() for p in pops]
     if max(totals) - min(totals) > 1e-9 * max(totals):
         raise DesignError(
@@ -358,7 +407,7 @@ def rake(data: pd.DataFrame, w: np.ndarray, margins, *, tol: float, max_iter: in
             "that cannot be met together (empty cells, structural zeros)."
         )
     new_w = w * g[cells.codes]
-    step = CalStep("rake", _dummies(cells), w[:, 0].copy(), new_w[:, 0].copy(),
+    step = CalStep("rake", _dummies(cells), _col0(w), _col0(new_w),
                    codes=cells.codes, iterations=it, max_error=float(err))
     return new_w, step
 
@@ -527,7 +576,7 @@ def calibrate(data: pd.DataFrame, w: np.ndarray, population_totals, *, method: s
             errs.append(err)
         G = np.column_stack(gs)
         new_w = w * G
-        step = CalStep("calibrate", Mc, w[:, 0].copy(), new_w[:, 0].copy(),
+        step = CalStep("calibrate", Mc, _col0(w), _col0(new_w),
                        codes=cells.codes, iterations=its[0], max_error=errs[0])
         return new_w, step
     M, pop, _ = model_from_totals(data, population_totals, what)
@@ -549,6 +598,6 @@ def calibrate(data: pd.DataFrame, w: np.ndarray, population_totals, *, method: s
         its.append(it)
         errs.append(err)
     new_w = w * np.column_stack(gs)
-    step = CalStep("calibrate", M, w[:, 0].copy(), new_w[:, 0].copy(), codes=None,
+    step = CalStep("calibrate", M, _col0(w), _col0(new_w), codes=None,
                    iterations=its[0], max_error=errs[0])
     return new_w, step

@@ -23,16 +23,16 @@ def _names(value, what: str) -> list[str] | None:
     raise DesignError(f"{what} must be a column name or a list of column names; got {value!r}.")
 
 
-def _key_column(data: pd.DataFrame, name: str, what: str) -> np.ndarray:
+def _key_column(data: pd.DataFrame, name: str, what: str) -> pd.Series:
     if name not in data.columns:
         raise DesignError(f"{what} column {name!r} is not in the data; available columns: "
                           f"{list(data.columns)[:20]}.")
     col = data[name]
     if col.isna().any():
-        rows = list(np.flatnonzero(col.isna().to_numpy())[:5])
+        rows = [int(i) for i in np.flatnonzero(col.isna().to_numpy())[:5]]
         raise DesignError(f"{what} column {name!r} has missing values (rows {rows}); every "
                           "row needs a value.")
-    return col.to_numpy()
+    return col.reset_index(drop=True)
 
 
 def _as_mask(design_data: pd.DataFrame, mask, what: str) -> np.ndarray:
@@ -166,7 +166,7 @@ class Design(EstimatorsMixin):
                     raise DesignError(f"weights: need {n} values, got {w.size}.")
             bad = ~np.isfinite(w) | (w < 0)
             if bad.any():
-                rows = list(np.flatnonzero(bad)[:5])
+                rows = [int(i) for i in np.flatnonzero(bad)[:5]]
                 raise DesignError(f"weights must be finite and >= 0; rows {rows} are not.")
         spec = {"weights": weights if isinstance(weights, str) else None,
                 "strata": strata_names, "ids": id_names, "fpc": fpc_names, "nest": nest}
@@ -261,23 +261,23 @@ class Design(EstimatorsMixin):
             z = z[:, None]
         if z.ndim != 2 or z.shape[0] != self.n:
             raise DesignError(f"score_vcov: z must have shape (n={self.n}, p); got {z.shape}.")
-        return self._score_vcov(z, self._var_rows)
+        return self._score_vcov(np.array(z, dtype=float, order="F"), self._var_rows,
+                                zero_outside=True)
 
-    def _score_vcov(self, z: np.ndarray, present: np.ndarray) -> np.ndarray:
+    def _score_vcov(self, z: np.ndarray, present: np.ndarray, *,
+                    zero_outside: bool = False) -> np.ndarray:
+        """``z`` (n, p), Fortran order, is overwritten by its residuals."""
         for step in self._steps:
             z = step.residualise(z)
-        return recvar(z, self._stages, present=present, lonely_psu=self._lonely)
+        return recvar(z, self._stages, present=present, lonely_psu=self._lonely,
+                      zero_outside=zero_outside)
 
-    def _vcov_columns(self, A, B, theta, den, union):
-        w = self._w[:, None]
-        if B is None:
-            z = w * A
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z = w * (A - theta * B) / den
-            z = np.where(np.isfinite(z), z, 0.0)
+    def _replicate_estimates(self, cols):
+        return None
+
+    def _vcov_columns(self, theta, union, z, reps):
         present = self._var_rows if self._calibrated else (self._var_rows & union)
-        return self._score_vcov(z, present), None
+        return self._score_vcov(z, present)
 
     # ----------------------------------------------------- weighting steps
     def subset(self, mask) -> "Design":
@@ -413,6 +413,23 @@ class Design(EstimatorsMixin):
         return out
 
     # ---------------------------------------------------------- diagnostics
+    def with_columns(self, **columns) -> "Design":
+        """Same design with extra or replaced data columns (R ``update``).
+
+        Values must have one entry per row (a Series is aligned on the
+        index); weights and structure are unchanged.
+        """
+        data = self._data.copy(deep=False)
+        for name, values in columns.items():
+            if isinstance(values, pd.Series):
+                values = values.reindex(data.index)
+            arr = np.asarray(values)
+            if arr.ndim != 1 or len(arr) != self.n:
+                raise DesignError(f"with_columns: {name!r} needs {self.n} values; got shape "
+                                  f"{arr.shape}.")
+            data[name] = values
+        return self._evolve(data=data)
+
     def diagnostics(self) -> pd.Series:
         """Weight diagnostics: Kish deff (1 + CV^2), effective n, weight
         spread, and for the last calibration step its kind, iterations and

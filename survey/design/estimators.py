@@ -57,11 +57,128 @@ def qrule_math(y: np.ndarray, w: np.ndarray, p: float) -> float:
     return float(ys[min(i + 1, ys.size - 1)])
 
 
+class _Columns:
+    """Ratio-type estimates ``theta_k = sum(w A_k) / sum(w B_k)``.
+
+    Domains are boolean row masks; the same mask object may serve several
+    columns (computed once).  A domain covering every row is never
+    materialised as floats.
+    """
+
+    def __init__(self, A, B, domains, dom_of_col):
+        self.A, self.B, self.domains, self.dom_of_col = A, B, domains, dom_of_col
+        self._info: dict = {}
+
+    def _domain(self, j: int):
+        d = self.domains[j]
+        key = id(d)
+        if key not in self._info:
+            full = bool(d.all())
+            self._info[key] = (full, None if full else d.astype(float))
+        return self._info[key]
+
+    def dvec(self, j: int):
+        """Domain ``j`` as a float indicator, or None when it is every row."""
+        return self._domain(j)[1]
+
+    def bcol(self, k: int):
+        if self.B is None:
+            return None
+        if isinstance(self.B, str):
+            return self.dvec(int(self.dom_of_col[k]))
+        return self.B[:, k]
+
+    def domain_sums(self, W: np.ndarray) -> np.ndarray:
+        """``W' d_j`` for every domain: shape (n_domains,) or (n_domains, R)."""
+        cache: dict = {}
+        out = []
+        for j, d in enumerate(self.domains):
+            if id(d) not in cache:
+                dv = self.dvec(j)
+                cache[id(d)] = W.sum(axis=0) if dv is None else W.T @ dv
+            out.append(cache[id(d)])
+        return np.array(out)
+
+    def denominators(self, W: np.ndarray) -> np.ndarray:
+        """``W' B`` for weights ``W`` (n,) or (n, R) -> (K,) or (R, K)."""
+        K = self.A.shape[1]
+        if self.B is None:
+            return np.ones(K) if W.ndim == 1 else np.ones((W.shape[1], K))
+        if isinstance(self.B, str):
+            per = self.domain_sums(W)
+            return per[self.dom_of_col] if W.ndim == 1 else per[self.dom_of_col].T
+        return W.T @ self.B
+
+    def evaluate(self, w: np.ndarray):
+        num = self.A.T @ w
+        den = self.denominators(w)
+        if self.B is None:
+            return num, den
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return num / den, den
+
+    def rows(self, j: int):
+        """Row positions of domain ``j`` (None when it is every row)."""
+        d = self.domains[j]
+        key = ("rows", id(d))
+        if key not in self._info:
+            self._info[key] = None if self._domain(j)[0] else np.flatnonzero(d)
+        return self._info[key]
+
+    def influence(self, w: np.ndarray, theta: np.ndarray, den: np.ndarray) -> np.ndarray:
+        """Weighted linearised influence ``w (A_k - theta_k B_k) / den_k``
+        (``w A_k`` for totals), Fortran-ordered (n, K), zero outside each
+        column's domain (only the domain rows are computed).  Overwrites and
+        returns ``A`` (large inputs are not copied); ``A`` is unusable after."""
+        K = self.A.shape[1]
+        z = self.A
+        for k in range(K):
+            if self.B is not None and (den[k] == 0 or not np.isfinite(theta[k])):
+                z[:, k] = 0.0
+                continue
+            idx = self.rows(int(self.dom_of_col[k]))
+            a = self.A[:, k] if idx is None else self.A[idx, k]
+            ww = w if idx is None else w[idx]
+            if self.B is None:
+                val = a * ww
+            else:
+                if isinstance(self.B, str):
+                    val = a - theta[k]
+                else:
+                    b = self.B[:, k] if idx is None else self.B[idx, k]
+                    val = a - theta[k] * b
+                val *= ww
+                val *= 1.0 / den[k]
+            if idx is None:
+                z[:, k] = val
+            else:
+                z[idx, k] = val
+        return z
+
+
+def _deff(var, s1, s2, psum, nobs):
+    """R ``svymean/svytotal(deff=TRUE)``: design variance over the variance
+    of simple random sampling without replacement of ``nobs`` rows from a
+    population of ``psum``; ``u = z / w`` is the per-row linearised value,
+    ``s1 = sum(z)``, ``s2 = sum(z^2 / w)``."""
+    out = np.full(len(var), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = (nobs >= 2) & (psum > 0) & (psum >= nobs)
+        svyvar = nobs / (nobs - 1) * (s2 - s1 ** 2 / psum) / psum
+        vsrs = svyvar * psum ** 2 * (psum - nobs) / (psum * nobs)
+        out[ok] = (var / vsrs)[ok]
+    return out
+
+
 class EstimatorsMixin:
     """Means, totals, proportions, ratios and quantiles (R svymean & co.)."""
 
     # hooks provided by the design classes -------------------------------
-    def _vcov_columns(self, A, B, theta, den, present):  # pragma: no cover - abstract
+    def _replicate_estimates(self, cols):  # pragma: no cover - abstract
+        """(R, K) replicate estimates, or None for a linearised design."""
+        raise NotImplementedError
+
+    def _vcov_columns(self, theta, union, z, reps):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _domain_degf(self, mask: np.ndarray) -> float:  # pragma: no cover - abstract
@@ -83,6 +200,7 @@ class EstimatorsMixin:
                 and not isinstance(s.dtype, pd.CategoricalDtype))
 
     def _numeric(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Values (NaN replaced by 0) and the non-missing mask of a column."""
         s = self._column(name)
         if not self._is_numeric(s):
             raise DesignError(
@@ -91,7 +209,9 @@ class EstimatorsMixin:
             )
         y = s.to_numpy(dtype=float, na_value=np.nan)
         ok = ~np.isnan(y)
-        return np.where(ok, y, 0.0), ok
+        if not ok.all():
+            y = np.where(ok, y, 0.0)
+        return y, ok
 
     def _levels(self, s: pd.Series) -> list:
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -101,6 +221,15 @@ class EstimatorsMixin:
             return sorted(vals)
         except TypeError:
             return list(vals)
+
+    def _categorical(self, s: pd.Series) -> tuple[np.ndarray, list]:
+        """Level codes (-1 for missing) and the ordered levels of a column."""
+        levels = self._levels(s)
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return s.cat.codes.to_numpy().astype(np.intp), levels
+        raw, uniques = pd.factorize(s, use_na_sentinel=True)
+        pos = pd.Index(levels).get_indexer(uniques)
+        return np.append(pos, -1)[raw], levels
 
     def _groups(self, by) -> tuple[list, list, list]:
         """(keys, masks, names) of the ``by`` groups among weighted rows."""
@@ -131,85 +260,92 @@ class EstimatorsMixin:
 
     def _fit(self, A, B, domains, dom_of_col, index, statistic, *, level, df=None,
              ci_method="wald", deff=True):
-        """Evaluate ratio-type estimates and assemble an :class:`Estimate`."""
+        """Evaluate ratio-type estimates and assemble an :class:`Estimate`.
+
+        ``A`` (n, K, Fortran order) holds the numerator values (zero outside
+        each column's domain); ``B`` is ``None`` (totals), ``"domain"``
+        (denominator = the domain indicator: means, proportions) or an
+        (n, K) array (ratios).
+        """
         w = self._w
-        num = w @ A
-        if B is None:
-            den = np.ones(A.shape[1])
-            theta = num
-        else:
-            den = w @ B
-            with np.errstate(divide="ignore", invalid="ignore"):
-                theta = num / den
-        union = np.zeros(len(w), dtype=bool)
+        cols = _Columns(A, B, domains, np.asarray(dom_of_col, dtype=np.intp))
+        theta, den = cols.evaluate(w)
+        reps = self._replicate_estimates(cols)       # before A is overwritten
+        z = cols.influence(w, theta, den)
+        wpos = w != 0
+        counted: dict = {}
         for d in domains:
-            union |= d
-        V, reps = self._vcov_columns(A, B, theta, den, union)
-        nobs_dom = [int(np.count_nonzero(d & (w != 0))) for d in domains]
-        nobs = np.array([nobs_dom[j] for j in dom_of_col])
+            if id(d) not in counted:
+                counted[id(d)] = np.count_nonzero(d & wpos)
+        nobs_dom = np.array([counted[id(d)] for d in domains])
+        psum_dom = cols.domain_sums(w)
+        nobs = nobs_dom[cols.dom_of_col]
+        if deff:
+            s1 = z.sum(axis=0)
+            with np.errstate(divide="ignore"):
+                inv_w = np.where(wpos, 1.0 / np.where(wpos, w, 1.0), 0.0)
+            s2 = np.einsum("ik,ik,i->k", z, z, inv_w)
+        union = domains[0]
+        for d in {id(d): d for d in domains[1:]}.values():
+            if d is not union:
+                union = union | d
+        V = self._vcov_columns(theta, union, z, reps)   # may overwrite z
         if df is None:
             dfs = np.full(len(theta), np.inf)
         elif df == "design":
-            cache = [self._domain_degf(d & (w != 0)) for d in domains]
-            dfs = np.array([cache[j] for j in dom_of_col], dtype=float)
+            cache = [self._domain_degf(d & wpos) for d in domains]
+            dfs = np.array([cache[j] for j in cols.dom_of_col], dtype=float)
         else:
             dfs = np.full(len(theta), float(df))
-        dvals = (self._deff(A, B, theta, den, domains, dom_of_col, np.diag(V))
-                 if deff else np.full(len(theta), np.nan))
+        if deff:
+            dvals = _deff(np.diag(V), s1, s2, psum_dom[cols.dom_of_col], nobs)
+        else:
+            dvals = np.full(len(theta), np.nan)
         if reps is not None:
             reps = pd.DataFrame(reps, columns=index)
         return Estimate(index=index, estimate=theta, vcov=V, df=dfs, deff=dvals, n=nobs,
                         statistic=statistic, level=level, ci_method=ci_method,
                         replicates=reps)
 
-    def _deff(self, A, B, theta, den, domains, dom_of_col, var):
-        """Design effect as R ``svymean(..., deff=TRUE)``: design variance over
-        the variance under simple random sampling without replacement of
-        ``nobs`` rows from a population of ``sum(w)``."""
-        w = self._w
-        U = A if B is None else (A - theta * B) / den
-        out = np.full(len(theta), np.nan)
-        for k in range(len(theta)):
-            d = domains[dom_of_col[k]]
-            wd = np.where(d, w, 0.0)
-            psum = wd.sum()
-            nobs = np.count_nonzero(wd)
-            if nobs < 2 or psum <= 0 or psum < nobs:
-                continue
-            u = U[:, k]
-            ubar = (wd @ u) / psum
-            svyvar = nobs / (nobs - 1) * (wd @ (u - ubar) ** 2) / psum
-            vsrs = svyvar * psum ** 2 * (psum - nobs) / (psum * nobs)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[k] = var[k] / vsrs
-        return out
-
     def _linear_estimate(self, variable, by, statistic, level):
         names = _as_list(variable, "variable")
         keys, gmasks, bynames = self._groups(by)
-        cols_a, cols_b, domains, dom_of_col, rows = [], [], [], [], []
+        prepared = []
+        for name in names:
+            s = self._column(name)
+            if self._is_numeric(s):
+                prepared.append((name, "numeric") + self._numeric(name))
+            else:
+                codes, levels = self._categorical(s)
+                prepared.append((name, "categorical", codes, levels))
+        width = sum(1 if p[1] == "numeric" else len(p[3]) for p in prepared)
+        A = np.zeros((len(self.data), width * len(keys)), order="F")
+        domains, dom_of_col, rows = [], [], []
+        k = 0
         for key, g in zip(keys, gmasks):
-            for name in names:
-                s = self._column(name)
-                if self._is_numeric(s):
-                    y, ok = self._numeric(name)
-                    d = g & ok
+            for p in prepared:
+                if p[1] == "numeric":
+                    _, _, y, ok = p
+                    d = g if ok.all() else g & ok    # share the mask when nothing is missing
                     domains.append(d)
-                    cols_a.append(np.where(d, y, 0.0))
-                    cols_b.append(d.astype(float))
+                    if d is g and by is None:
+                        A[:, k] = y
+                    else:
+                        idx = np.flatnonzero(d)
+                        A[idx, k] = y[idx]
                     dom_of_col.append(len(domains) - 1)
-                    rows.append(key + (name,))
+                    rows.append(key + (p[0],))
+                    k += 1
                 else:
-                    ok = s.notna().to_numpy()
-                    d = g & ok
+                    _, _, codes, levels = p
+                    d = g & (codes >= 0)
                     domains.append(d)
-                    for lev in self._levels(s):
-                        cols_a.append((d & (s == lev).to_numpy()).astype(float))
-                        cols_b.append(d.astype(float))
+                    for j, lev in enumerate(levels):
+                        A[:, k] = (codes == j) & d
                         dom_of_col.append(len(domains) - 1)
-                        rows.append(key + (f"{name}={lev}",))
-        A = np.column_stack(cols_a)
-        B = None if statistic == "total" else np.column_stack(cols_b)
+                        rows.append(key + (f"{p[0]}={lev}",))
+                        k += 1
+        B = None if statistic == "total" else "domain"
         index = self._index(rows, bynames + ["variable"])
         return self._fit(A, B, domains, dom_of_col, index, statistic, level=level)
 
@@ -251,26 +387,25 @@ class EstimatorsMixin:
             raise DesignError(f"proportion: method must be 'logit', 'beta' or 'mean'; got {method!r}.")
         if not isinstance(variable, str):
             raise DesignError(f"proportion: variable must be one column name; got {variable!r}.")
-        s = self._column(variable)
-        ok = s.notna().to_numpy()
-        levels = self._levels(s)
+        codes, levels = self._categorical(self._column(variable))
         if not levels:
             raise DesignError(f"proportion: column {variable!r} has no non-missing value.")
         keys, gmasks, bynames = self._groups(by)
-        cols_a, cols_b, domains, dom_of_col, rows = [], [], [], [], []
+        A = np.zeros((len(self.data), len(keys) * len(levels)), order="F")
+        domains, dom_of_col, rows = [], [], []
+        k = 0
         for key, g in zip(keys, gmasks):
-            d = g & ok
+            d = g & (codes >= 0)
             domains.append(d)
-            for lev in levels:
-                cols_a.append((d & (s == lev).to_numpy()).astype(float))
-                cols_b.append(d.astype(float))
+            for j, lev in enumerate(levels):
+                A[:, k] = (codes == j) & d
                 dom_of_col.append(len(domains) - 1)
                 rows.append(key + (lev,))
+                k += 1
         index = self._index(rows, bynames + [variable])
         ci_method = {"logit": "logit", "beta": "beta", "mean": "wald"}[method]
-        est = self._fit(np.column_stack(cols_a), np.column_stack(cols_b), domains,
-                        dom_of_col, index, "proportion", level=level, df="design",
-                        ci_method=ci_method)
+        est = self._fit(A, "domain", domains, dom_of_col, index, "proportion", level=level,
+                        df="design", ci_method=ci_method)
         if method == "beta":
             est._neff = est.n.to_numpy().astype(float)
             est._ci = est._interval(level)
@@ -290,7 +425,11 @@ class EstimatorsMixin:
         nums = _as_list(numerator, "numerator")
         dens = _as_list(denominator, "denominator")
         keys, gmasks, bynames = self._groups(by)
-        cols_a, cols_b, domains, dom_of_col, rows = [], [], [], [], []
+        K = len(keys) * len(nums) * len(dens)
+        A = np.zeros((len(self.data), K), order="F")
+        B = np.zeros((len(self.data), K), order="F")
+        domains, dom_of_col, rows = [], [], []
+        k = 0
         for key, g in zip(keys, gmasks):
             for nm in nums:
                 y, oky = self._numeric(nm)
@@ -298,13 +437,13 @@ class EstimatorsMixin:
                     x, okx = self._numeric(dn)
                     d = g & oky & okx
                     domains.append(d)
-                    cols_a.append(np.where(d, y, 0.0))
-                    cols_b.append(np.where(d, x, 0.0))
+                    np.multiply(y, d, out=A[:, k])
+                    np.multiply(x, d, out=B[:, k])
                     dom_of_col.append(len(domains) - 1)
                     rows.append(key + (f"{nm}/{dn}",))
+                    k += 1
         index = self._index(rows, bynames + ["variable"])
-        return self._fit(np.column_stack(cols_a), np.column_stack(cols_b), domains,
-                         dom_of_col, index, "ratio", level=level)
+        return self._fit(A, B, domains, dom_of_col, index, "ratio", level=level)
 
     def quantile(self, variable, q, *, by=None, level: float = 0.95) -> Estimate:
         """Weighted quantile(s) with Woodruff intervals.
@@ -325,7 +464,9 @@ class EstimatorsMixin:
             raise DesignError(f"quantile: q must be probabilities in [0, 1]; got {q!r}.")
         keys, gmasks, bynames = self._groups(by)
         w = self._w
-        cols_a, cols_b, domains, dom_of_col, rows, qhat, ydom = [], [], [], [], [], [], []
+        A = np.zeros((len(self.data), len(keys) * len(names) * len(qs)), order="F")
+        domains, dom_of_col, rows, qhat, ydom = [], [], [], [], []
+        k = 0
         for key, g in zip(keys, gmasks):
             for name in names:
                 y, ok = self._numeric(name)
@@ -335,13 +476,13 @@ class EstimatorsMixin:
                     qv = qrule_math(y[d], w[d], p)
                     qhat.append(qv)
                     ydom.append((y, d))
-                    cols_a.append((d & (y <= qv)).astype(float))
-                    cols_b.append(d.astype(float))
+                    A[:, k] = d & (y <= qv)
                     dom_of_col.append(len(domains) - 1)
                     rows.append(key + (name, p))
+                    k += 1
         index = self._index(rows, bynames + ["variable", "q"])
-        F = self._fit(np.column_stack(cols_a), np.column_stack(cols_b), domains, dom_of_col,
-                      index, "cdf", level=level, df="design", deff=False)
+        F = self._fit(A, "domain", domains, dom_of_col, index, "cdf", level=level,
+                      df="design", deff=False)
         tq = t_quantile(1 - (1 - level) / 2, F.df.to_numpy())
         pl = F.estimate.to_numpy() - tq * F.se.to_numpy()
         pu = F.estimate.to_numpy() + tq * F.se.to_numpy()

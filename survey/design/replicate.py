@@ -266,15 +266,16 @@ class ReplicateDesign(EstimatorsMixin):
             "design.replicate_vcov(theta_reps, theta)."
         )
 
-    def _vcov_columns(self, A, B, theta, den, union):
+    def _replicate_estimates(self, cols):
         W = self._W
-        num = W.T @ A
-        if B is None:
-            reps = num
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                reps = num / (W.T @ B)
-        return self.replicate_vcov(reps, theta), reps
+        num = W.T @ cols.A
+        if cols.B is None:
+            return num
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return num / cols.denominators(W)
+
+    def _vcov_columns(self, theta, union, z, reps):
+        return self.replicate_vcov(reps, theta)
 
     # ----------------------------------------------------- weighting steps
     def _both(self) -> np.ndarray:
@@ -338,6 +339,23 @@ class ReplicateDesign(EstimatorsMixin):
         with np.errstate(divide="ignore", invalid="ignore"):
             f = np.where(self._w > 0, w / self._w, 0.0)
         return self._evolve(w=w, W=self._W * f[:, None])
+
+    def with_columns(self, **columns) -> "ReplicateDesign":
+        """Same design with extra or replaced data columns (R ``update``).
+
+        Values must have one entry per row (a Series is aligned on the
+        index); weights and structure are unchanged.
+        """
+        data = self._data.copy(deep=False)
+        for name, values in columns.items():
+            if isinstance(values, pd.Series):
+                values = values.reindex(data.index)
+            arr = np.asarray(values)
+            if arr.ndim != 1 or len(arr) != self.n:
+                raise DesignError(f"with_columns: {name!r} needs {self.n} values; got shape "
+                                  f"{arr.shape}.")
+            data[name] = values
+        return self._evolve(data=data)
 
     def diagnostics(self) -> pd.Series:
         """Weight diagnostics of the full-sample weights (see Design.diagnostics)."""

@@ -100,15 +100,22 @@ class Stage:
         """Sum the rows of ``x`` (n, p) into cluster totals (n_clusters, p)."""
         if self._identity:
             return x
+        if x.shape[1] <= 32 or np.isfortran(x):
+            out = np.empty((self.n_clusters, x.shape[1]), order="F")
+            for k in range(x.shape[1]):
+                out[:, k] = np.bincount(self.cluster, weights=x[:, k], minlength=self.n_clusters)
+            return out
         return np.asarray(self._indicator @ x)
 
 
 def _codes(values) -> tuple[np.ndarray, list]:
     """Integer codes (order of first appearance) and labels of a key array."""
-    codes, uniques = pd.factorize(pd.Series(values), sort=False, use_na_sentinel=True)
+    if not isinstance(values, pd.Series):
+        values = pd.Series(values)
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
     if (codes < 0).any():
         raise DesignError("internal: missing value in a design key")
-    return codes.astype(np.int64), list(uniques)
+    return codes.astype(np.int64), pd.Index(uniques).tolist()
 
 
 def _combine(*arrays) -> np.ndarray:
@@ -149,10 +156,12 @@ def build_stages(ids, strata, popsize, *, nest: bool) -> tuple[Stage, ...]:
             parts = [strata_codes] + parts
         cluster_codes.append(_combine(*parts))
     if strata is not None and not nest:
-        first = pd.DataFrame({"c": cluster_codes[0], "h": strata_codes})
-        per_cluster = first.drop_duplicates().groupby("c").size()
-        if (per_cluster > 1).any():
-            bad = _codes(ids[0])[1][int(per_cluster.idxmax())]
+        c0 = cluster_codes[0]
+        stratum_of = np.zeros(int(c0.max()) + 1, dtype=np.int64)
+        stratum_of[c0] = strata_codes
+        clash = stratum_of[c0] != strata_codes
+        if clash.any():
+            bad = pd.Series(ids[0]).iloc[int(np.flatnonzero(clash)[0])]
             raise DesignError(
                 "Clusters are not nested in strata at the first stage "
                 f"(cluster {bad!r} appears in several strata); pass nest=True "
@@ -169,9 +178,10 @@ def build_stages(ids, strata, popsize, *, nest: bool) -> tuple[Stage, ...]:
             labels = [f"stage-{s} cluster {i}" for i in range(int(h_codes.max()) + 1)]
         c_codes = cluster_codes[s]
         n_strata = int(h_codes.max()) + 1
-        # clusters per stratum in the full design
-        first_c = np.unique(c_codes, return_index=True)[1]
-        npsu = np.bincount(h_codes[first_c], minlength=n_strata)
+        # clusters per stratum in the full design (clusters are nested in strata)
+        stratum_of = np.zeros(int(c_codes.max()) + 1, dtype=np.int64)
+        stratum_of[c_codes] = h_codes
+        npsu = np.bincount(stratum_of, minlength=n_strata)
         pop = None
         if popsize is not None:
             pop_rows = np.asarray(popsize[s], dtype=float)
@@ -280,7 +290,7 @@ def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarra
 
 
 def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
-           lonely_psu: str) -> np.ndarray:
+           lonely_psu: str, zero_outside: bool = True) -> np.ndarray:
     """Covariance of the column totals of ``x`` (R ``svyrecvar``).
 
     Parameters
@@ -292,11 +302,14 @@ def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
         Rows R would still hold (a domain of an uncalibrated design drops
         rows; strata and clusters without such rows are skipped).
     lonely_psu : str
+    zero_outside : bool
+        Set rows outside ``present`` to zero first (callers whose ``x`` is
+        already zero there skip the copy).
     """
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
-    if not present.all():
+    if zero_outside and not present.all():
         x = np.where(present[:, None], x, 0.0)
     p = x.shape[1]
     v = np.zeros((p, p))
