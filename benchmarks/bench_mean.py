@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +17,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_rake import best_of, simulate  # noqa: E402
+from bench_rake import best_of, simulate
 
-from survey.design import Design  # noqa: E402
+from survey.design import Design
 
 
 def main(argv=None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,7 @@ class WeightingMixin:
     """A weighting step compared with R: weights and downstream estimates."""
 
     weights_key: str
-    stats: dict   # reference key -> callable(design) -> Estimate
+    stats: ClassVar[dict]   # reference key -> callable(design) -> Estimate
 
     def make(self):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -82,7 +83,7 @@ class TestRake(WeightingMixin):
     """rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide))."""
 
     weights_key = "rake_weights"
-    stats = {"rake_mean": lambda d: d.mean(["api00", "enroll"]),
+    stats: ClassVar[dict] = {"rake_mean": lambda d: d.mean(["api00", "enroll"]),
              "rake_total": lambda d: d.total("enroll")}
 
     def make(self):
@@ -134,7 +135,7 @@ class TestRakeVaryingWeights:
     (as R's calibrate(calfun="raking"), matched to 1e-6); R's rake runs 10
     unweighted back-fitting sweeps instead, which differs here by < 0.1%."""
 
-    margins = {"sch.wide": pd.Series({"No": 1072, "Yes": 5122}),
+    margins: ClassVar[dict] = {"sch.wide": pd.Series({"No": 1072, "Yes": 5122}),
                "awards": pd.Series({"No": 2200, "Yes": 3994})}
 
     def test_weights_equal_r_rake(self):
@@ -153,7 +154,7 @@ class TestPostStratify(WeightingMixin):
     """postStratify(dclus1, ~stype, pop.types)."""
 
     weights_key = "ps_weights"
-    stats = {"ps_mean": lambda d: d.mean(["api00", "enroll"]),
+    stats: ClassVar[dict] = {"ps_mean": lambda d: d.mean(["api00", "enroll"]),
              "ps_total": lambda d: d.total("enroll")}
 
     def make(self):
@@ -181,7 +182,7 @@ class TestCalibrateLinear(WeightingMixin):
     """calibrate(dclus1, ~stype + api99, c(pop.totals, api99=3914069))."""
 
     weights_key = "cal_lin_weights"
-    stats = {"cal_lin_mean": lambda d: d.mean(["api00", "enroll"]),
+    stats: ClassVar[dict] = {"cal_lin_mean": lambda d: d.mean(["api00", "enroll"]),
              "cal_lin_total": lambda d: d.total("enroll")}
 
     def make(self):
@@ -209,7 +210,7 @@ class TestCalibrateRaking(WeightingMixin):
     """calibrate(dclus1, list(~stype, ~sch.wide), ..., calfun="raking")."""
 
     weights_key = "cal_rake_weights"
-    stats = {"cal_rake_mean": lambda d: d.mean("api00")}
+    stats: ClassVar[dict] = {"cal_rake_mean": lambda d: d.mean("api00")}
 
     def make(self):
         return dclus1().calibrate(MARGINS, method="raking")
@@ -225,7 +226,7 @@ class TestCalibrateBounded(WeightingMixin):
     """calibrate(..., calfun="linear", bounds=c(0.5, 2))."""
 
     weights_key = "cal_bounded_weights"
-    stats = {"cal_bounded_mean": lambda d: d.mean("api00")}
+    stats: ClassVar[dict] = {"cal_bounded_mean": lambda d: d.mean("api00")}
 
     def make(self):
         return dclus1().calibrate(TOTALS, bounds=(0.5, 2))
@@ -239,7 +240,7 @@ class TestCalibrateLogit(WeightingMixin):
     """calibrate(..., calfun="logit", bounds=c(0.5, 2))."""
 
     weights_key = "cal_logit_weights"
-    stats = {"cal_logit_mean": lambda d: d.mean("api00")}
+    stats: ClassVar[dict] = {"cal_logit_mean": lambda d: d.mean("api00")}
 
     def make(self):
         return dclus1().calibrate(TOTALS, method="logit", bounds=(0.5, 2))
@@ -250,7 +251,7 @@ class TestTrim(WeightingMixin):
     shared equally; the calibration's variance adjustment stays."""
 
     weights_key = "trim_weights"
-    stats = {"trim_mean": lambda d: d.mean("api00")}
+    stats: ClassVar[dict] = {"trim_mean": lambda d: d.mean("api00")}
 
     def make(self):
         return dclus1().calibrate(TOTALS).trim(lower=29, upper=60)

@@ -9,4 +9,4 @@ from survey.design.estimate import Estimate
 from survey.design.replicate import ReplicateDesign
 from survey.design.weights import weight_diagnostics
 
-__all__ = ["Design", "ReplicateDesign", "Estimate", "weight_diagnostics"]
+__all__ = ["Design", "Estimate", "ReplicateDesign", "weight_diagnostics"]

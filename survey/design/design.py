@@ -5,47 +5,14 @@ import numpy as np
 import pandas as pd
 
 from survey.design import calibration as cal
+from survey.design import greg
 from survey.design.estimators import EstimatorsMixin
-from survey.design.variance import LONELY_PSU_OPTIONS, build_stages, recvar, sample_sizes
+from survey.design.spec import as_mask, names, parse_design
+from survey.design.variance import LONELY_PSU_OPTIONS, recvar
 from survey.design.weights import trim_weights, weight_diagnostics
 from survey.errors import DesignError
 
 __all__ = ["Design"]
-
-
-def _names(value, what: str) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise DesignError(f"{what} must be a column name or a list of column names; got {value!r}.")
-
-
-def _key_column(data: pd.DataFrame, name: str, what: str) -> pd.Series:
-    if name not in data.columns:
-        raise DesignError(f"{what} column {name!r} is not in the data; available columns: "
-                          f"{list(data.columns)[:20]}.")
-    col = data[name]
-    if col.isna().any():
-        rows = [int(i) for i in np.flatnonzero(col.isna().to_numpy())[:5]]
-        raise DesignError(f"{what} column {name!r} has missing values (rows {rows}); every "
-                          "row needs a value.")
-    return col.reset_index(drop=True)
-
-
-def _as_mask(design_data: pd.DataFrame, mask, what: str) -> np.ndarray:
-    n = len(design_data)
-    if isinstance(mask, pd.Series):
-        if not mask.index.equals(design_data.index):
-            mask = mask.reindex(design_data.index)
-        mask = mask.to_numpy(dtype=object)
-    arr = np.asarray(mask)
-    if arr.shape != (n,):
-        raise DesignError(f"{what}: mask must have one value per row ({n}); got shape {arr.shape}.")
-    out = pd.array(arr, dtype="boolean").fillna(False)
-    return np.asarray(out, dtype=bool)
 
 
 class Design(EstimatorsMixin):
@@ -91,8 +58,17 @@ class Design(EstimatorsMixin):
     :meth:`replicate`.
     """
 
-    __slots__ = ("_data", "_w", "_w_base", "_stages", "_var_rows", "_steps", "_lonely",
-                 "_recipe", "_spec")
+    __slots__ = (
+        "_data",
+        "_lonely",
+        "_recipe",
+        "_spec",
+        "_stages",
+        "_steps",
+        "_var_rows",
+        "_w",
+        "_w_base",
+    )
 
     is_replicate = False
 
@@ -105,71 +81,8 @@ class Design(EstimatorsMixin):
             raise DesignError("data has no rows.")
         if lonely_psu not in LONELY_PSU_OPTIONS:
             raise DesignError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}; got {lonely_psu!r}.")
-        data = data.copy(deep=False)
-        id_names = _names(ids, "ids")
-        strata_names = _names(strata, "strata")
-        if strata_names is not None and len(strata_names) > 1:
-            raise DesignError(f"strata: give one first-stage strata column; got {strata_names}.")
-        fpc_names = _names(fpc, "fpc")
-        id_arrays = ([np.arange(n)] if id_names is None
-                     else [_key_column(data, c, "ids") for c in id_names])
-        strata_arr = None if strata_names is None else _key_column(data, strata_names[0], "strata")
-        if fpc_names is not None and len(fpc_names) != len(id_arrays):
-            raise DesignError(
-                f"fpc: give one fpc column per sampling stage ({len(id_arrays)} stage(s) from "
-                f"ids={id_names}); got {fpc_names}."
-            )
-        stages = build_stages(id_arrays, strata_arr, None, nest=nest)
-        if stages[0].n_clusters == 1 and not (nest and strata_arr is not None):
-            raise DesignError("The design has only one primary sampling unit; a design-based "
-                              "variance needs at least two (check ids=).")
-        popsize = None
-        if fpc_names is not None:
-            raw = []
-            for c in fpc_names:
-                col = pd.to_numeric(pd.Series(_key_column(data, c, "fpc")), errors="coerce")
-                if col.isna().any() or (col < 0).any():
-                    raise DesignError(f"fpc column {c!r} must hold non-negative numbers.")
-                raw.append(col.to_numpy(dtype=float))
-            allv = np.concatenate(raw)
-            if (allv > 1).any() and (allv < 1).any():
-                raise DesignError(
-                    "fpc: values must be all population sizes (>= 1) or all sampling "
-                    f"fractions (<= 1); got values from {allv.min():g} to {allv.max():g}."
-                )
-            if (allv > 1).any():
-                popsize = raw
-            else:
-                sizes = sample_sizes(stages)
-                with np.errstate(divide="ignore"):
-                    popsize = [np.where(r == 0, np.inf, s / np.where(r == 0, 1, r))
-                               for r, s in zip(raw, sizes)]
-            stages = build_stages(id_arrays, strata_arr, popsize, nest=nest)
-        if weights is None:
-            if popsize is None:
-                w = np.ones(n)
-            else:
-                w = np.ones(n)
-                for pop, samp in zip(popsize, sample_sizes(stages)):
-                    w = w * pop / samp
-                if not np.all(np.isfinite(w)):
-                    raise DesignError("weights cannot be derived from fpc with zero sampling "
-                                      "fractions; give weights=.")
-        else:
-            if isinstance(weights, str):
-                if weights not in data.columns:
-                    raise DesignError(f"weights column {weights!r} is not in the data.")
-                w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
-            else:
-                w = np.asarray(weights, dtype=float).reshape(-1)
-                if w.size != n:
-                    raise DesignError(f"weights: need {n} values, got {w.size}.")
-            bad = ~np.isfinite(w) | (w < 0)
-            if bad.any():
-                rows = [int(i) for i in np.flatnonzero(bad)[:5]]
-                raise DesignError(f"weights must be finite and >= 0; rows {rows} are not.")
-        spec = {"weights": weights if isinstance(weights, str) else None,
-                "strata": strata_names, "ids": id_names, "fpc": fpc_names, "nest": nest}
+        data, stages, w, spec = parse_design(data, weights=weights, strata=strata, ids=ids,
+                                             fpc=fpc, nest=nest)
         self._init(data=data, w=w, w_base=w, stages=stages, var_rows=np.ones(n, dtype=bool),
                    steps=(), lonely=lonely_psu, recipe=(), spec=spec)
 
@@ -181,7 +94,7 @@ class Design(EstimatorsMixin):
     def __setattr__(self, name, value):
         raise AttributeError("Design is immutable; weighting steps return a new design.")
 
-    def _evolve(self, **changes) -> "Design":
+    def _evolve(self, **changes) -> Design:
         new = object.__new__(type(self))
         for slot in self.__slots__:
             object.__setattr__(new, slot, getattr(self, slot))
@@ -280,16 +193,16 @@ class Design(EstimatorsMixin):
         return self._score_vcov(z, present)
 
     # ----------------------------------------------------- weighting steps
-    def subset(self, mask) -> "Design":
+    def subset(self, mask) -> Design:
         """Domain: rows outside ``mask`` get weight 0 but stay in the design,
         so variances keep every stratum and cluster (R ``subset``).
         Missing mask values count as False."""
-        m = _as_mask(self._data, mask, "subset")
+        m = as_mask(self._data, mask, "subset")
         var_rows = self._var_rows if self._calibrated else (self._var_rows & m)
         return self._evolve(w=np.where(m, self._w, 0.0), var_rows=var_rows,
                             recipe=self._recipe + (("subset", (m,), {}),))
 
-    def rake(self, margins, *, tol: float = 1e-10, max_iter: int = 100) -> "Design":
+    def rake(self, margins, *, tol: float = 1e-10, max_iter: int = 100) -> Design:
         """Rake the weights to population margins (R ``rake``).
 
         Parameters
@@ -315,7 +228,7 @@ class Design(EstimatorsMixin):
         new_w, step = cal.rake(self._data, self._w[:, None], margins, tol=tol, max_iter=max_iter)
         return self._with_step(new_w[:, 0], step, ("rake", (margins,), {"tol": tol, "max_iter": max_iter}))
 
-    def poststratify(self, by, population, *, partial: bool = False) -> "Design":
+    def poststratify(self, by, population, *, partial: bool = False) -> Design:
         """Post-stratify to population cell counts (R ``postStratify``).
 
         Parameters
@@ -328,12 +241,12 @@ class Design(EstimatorsMixin):
         partial : bool
             Ignore population cells with no sample (R ``partial=TRUE``).
         """
-        by = _names(by, "poststratify: by")
+        by = names(by, "poststratify: by")
         new_w, step = cal.poststratify(self._data, self._w[:, None], by, population, partial=partial)
         return self._with_step(new_w[:, 0], step, ("poststratify", (by, population), {"partial": partial}))
 
     def calibrate(self, population_totals, *, method: str = "linear", bounds=None,
-                  tol: float = 1e-10, max_iter: int = 50) -> "Design":
+                  tol: float = 1e-10, max_iter: int = 50) -> Design:
         """Calibrate the weights to known population totals (R ``calibrate``).
 
         Parameters
@@ -356,15 +269,15 @@ class Design(EstimatorsMixin):
         tol, max_iter :
             Newton convergence (largest ``|misfit| / (1 + |total|)``).
         """
-        new_w, step = cal.calibrate(self._data, self._w[:, None], population_totals,
+        new_w, step = greg.calibrate(self._data, self._w[:, None], population_totals,
                                     method=method, bounds=bounds, tol=tol, max_iter=max_iter)
         return self._with_step(new_w[:, 0], step, ("calibrate", (population_totals,),
                                {"method": method, "bounds": bounds, "tol": tol, "max_iter": max_iter}))
 
-    def _with_step(self, w, step, recipe_item) -> "Design":
+    def _with_step(self, w, step, recipe_item) -> Design:
         return self._evolve(w=w, steps=self._steps + (step,), recipe=self._recipe + (recipe_item,))
 
-    def trim(self, *, lower=None, upper=None, strict: bool = False) -> "Design":
+    def trim(self, *, lower=None, upper=None, strict: bool = False) -> Design:
         """Trim weights to ``[lower, upper]`` and share the excess equally
         among the other rows (R ``trimWeights``); the total is kept.  A
         calibration done before keeps its variance adjustment (as in R)."""
@@ -372,7 +285,7 @@ class Design(EstimatorsMixin):
         return self._evolve(w=new_w[:, 0], recipe=self._recipe + (
             ("trim", (), {"lower": lower, "upper": upper, "strict": strict}),))
 
-    def with_weights(self, new_weights, *, note: str = "with_weights") -> "Design":
+    def with_weights(self, new_weights, *, note: str = "with_weights") -> Design:
         """Same design with other weights (no variance adjustment is added)."""
         w = np.asarray(new_weights, dtype=float).reshape(-1)
         if w.size != self.n or not np.all(np.isfinite(w)) or (w < 0).any():
@@ -403,7 +316,7 @@ class Design(EstimatorsMixin):
         corrections are used by jk1/jkn/bootstrap (first stage) and
         dropped by brr/fay, as in R.
         """
-        from survey.design.replicate import build_replicates
+        from survey.design.replicate_build import build_replicates
 
         base = build_replicates(self, method, replicates=replicates, seed=seed,
                                 fay_rho=fay_rho, mse=mse)
@@ -413,7 +326,7 @@ class Design(EstimatorsMixin):
         return out
 
     # ---------------------------------------------------------- diagnostics
-    def with_columns(self, **columns) -> "Design":
+    def with_columns(self, **columns) -> Design:
         """Same design with extra or replaced data columns (R ``update``).
 
         Values must have one entry per row (a Series is aligned on the

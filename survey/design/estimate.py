@@ -67,8 +67,21 @@ class Estimate:
         Replicate estimates (one row per replicate) for replicate designs.
     """
 
-    __slots__ = ("estimate", "se", "vcov", "df", "deff", "n", "statistic", "level",
-                 "ci_method", "replicates", "_ci", "_neff", "_link_se")
+    __slots__ = (
+        "_ci",
+        "_link_se",
+        "_neff",
+        "ci_method",
+        "deff",
+        "df",
+        "estimate",
+        "level",
+        "n",
+        "replicates",
+        "se",
+        "statistic",
+        "vcov",
+    )
 
     def __init__(self, *, index: pd.Index, estimate, vcov, df, deff, n, statistic: str,
                  level: float = 0.95, ci_method: str = "wald", ci=None,
