@@ -10,7 +10,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -22,7 +21,7 @@ from survey.intake.rules import RULES, Rule, Severity
 from survey.intake.validate import FAILURE_COLUMNS, SUMMARY_COLUMNS, validate_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from delivery import delivery  # noqa: E402
+from delivery import delivery
 
 QUESTIONNAIRE = Path(__file__).resolve().parents[1] / "questionnaires" / "midori_2025.yaml"
 
@@ -226,6 +225,29 @@ def test_outlier_rule_uses_type7_quartiles(tmp_path, questionnaire):
     assert _found(report) == [(8, "years_lived", "60", "outlier")]
     assert "上限の目安 20.5 を超える" in report.failures["message_ja"].iloc[0]
     assert report.exit_code == 0
+
+
+def test_multi_answer_delivered_as_slots(tmp_path, questionnaire):
+    q = replace(questionnaire, questions=tuple(replace(x, form="slots") if x.id == "activity" else x
+                                               for x in questionnaire.questions))
+    frame = delivery(questionnaire, n=5).drop(columns=[it.header for it in questionnaire["activity"].items])
+    slots = q["activity"].raw_headers  # 問11 参加したい活動_1 .. _3: the chosen codes
+    for header, values in zip(slots, (["1", "9", "12", "", "1・2"], ["3", "", "", "", ""], ["", "", "", "", ""])):
+        frame[header] = values
+    report = _check(tmp_path, q, frame)
+    assert _found(report) == [(3, "activity#slot1", "12", "invalid_code"), (4, "activity", None, "required_blank"),
+                              (5, "activity#slot1", "1・2", "multiple_marks")]
+    assert list(report.failures["column"])[:1] == ["問11 参加したい活動_1"]
+
+
+def test_xlsx_delivery_reads_like_csv(tmp_path, questionnaire):
+    frame = delivery(questionnaire, n=3, edits=[(1, "問1 性別", "5"), (2, "問6 みどりの満足度", "")])
+    path = tmp_path / "d.xlsx"
+    frame.replace({"": None}).to_excel(path, index=False)
+    from_xlsx = validate_file(path, questionnaire)
+    assert _found(from_xlsx) == _found(_check(tmp_path, questionnaire, frame)) == [
+        (2, "sex", "5", "invalid_code"), (3, "satisfaction", None, "required_blank")]
+    assert from_xlsx.provenance.format == "xlsx"
 
 
 # --------------------------------------------------------------------------- rows and columns

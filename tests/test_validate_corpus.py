@@ -11,12 +11,17 @@ The clean delivery itself has findings (the answer model leaves some
 questions unanswered and lets some respondents straight-line the matrix);
 they are warnings, and every test compares against them.
 """
-from pathlib import Path
 
 import pytest
 
 from survey.intake.validate import validate_file
-from survey.simulate import DEFECT_KINDS, inject_defect, simulate_population, simulate_wave, to_delivery
+from survey.simulate import (
+    DEFECT_KINDS,
+    inject_defect,
+    simulate_population,
+    simulate_wave,
+    to_delivery,
+)
 from survey.simulate.delivery import write_delivery
 
 SLOT = "<the ranking slot the defect changed>"

@@ -16,7 +16,7 @@ import pandas as pd
 from survey.intake.normalise import _code_lookup, clean_text, parse_number
 from survey.questionnaire import Question
 
-__all__ = ["Status", "Parsed", "parse_coded", "parse_numeric", "parse_dummy", "parse_amount", "parse_text"]
+__all__ = ["Parsed", "Status", "parse_amount", "parse_coded", "parse_dummy", "parse_numeric", "parse_text"]
 
 
 class Status:
@@ -97,7 +97,7 @@ def parse_coded(series: pd.Series, q: Question) -> Parsed:
 def parse_numeric(series: pd.Series, q: Question) -> Parsed:
     """A numeric answer: missing codes first, then range and integer checks
     (the order normalisation uses)."""
-    missing = set(float(c) for c in q.missing)
+    missing = {float(c) for c in q.missing}
     low = -np.inf if q.minimum is None else q.minimum
     high = np.inf if q.maximum is None else q.maximum
 

@@ -10,14 +10,22 @@ more answer *units* per question (what "blank" and "answered" mean for it).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from survey.intake.cells import Parsed, Status, parse_amount, parse_coded, parse_dummy, parse_numeric, parse_text
-from survey.intake.findings import Collector, allowed_codes, no_answer_fix
+from survey.intake.cells import (
+    Parsed,
+    Status,
+    parse_amount,
+    parse_coded,
+    parse_dummy,
+    parse_numeric,
+    parse_text,
+)
+from survey.intake.findings import Collector, allowed_codes
 from survey.intake.normalise import HeaderMap
 from survey.intake.rules import Rule
 from survey.questionnaire import Question, Questionnaire

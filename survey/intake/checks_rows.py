@@ -15,8 +15,14 @@ from survey.intake.normalise import Ledger, clean_text, condition_mask
 from survey.intake.readers import RawTable
 from survey.intake.rules import Rule
 
-__all__ = ["check_columns", "check_bytes", "check_ids", "check_skips_and_blanks", "check_contradictions",
-           "check_personal_info"]
+__all__ = [
+    "check_bytes",
+    "check_columns",
+    "check_contradictions",
+    "check_ids",
+    "check_personal_info",
+    "check_skips_and_blanks",
+]
 
 _PHONE = re.compile(r"(?<!\d)0\d{1,4}[-(（ ]\d{1,4}[-)） ]\d{3,4}(?!\d)|(?<!\d)0[5789]0\d{8}(?!\d)|(?<!\d)0\d{9}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

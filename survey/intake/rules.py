@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["Rule", "Severity", "RuleInfo", "RULES", "rule_catalogue"]
+__all__ = ["RULES", "Rule", "RuleInfo", "Severity", "rule_catalogue"]
 
 
 class Severity(str, enum.Enum):

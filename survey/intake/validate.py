@@ -22,7 +22,12 @@ import pandas as pd
 from survey.errors import InputError
 from survey.intake.checks import Context, check_question
 from survey.intake.checks_rows import (
-    check_bytes, check_columns, check_contradictions, check_ids, check_personal_info, check_skips_and_blanks,
+    check_bytes,
+    check_columns,
+    check_contradictions,
+    check_ids,
+    check_personal_info,
+    check_skips_and_blanks,
 )
 from survey.intake.findings import FAILURE_COLUMNS, Collector
 from survey.intake.normalise import Ledger, _clean_column, map_headers, normalise
@@ -30,7 +35,7 @@ from survey.intake.readers import Provenance, RawTable, read_raw
 from survey.intake.rules import Severity, rule_catalogue
 from survey.questionnaire import Questionnaire, load_questionnaire
 
-__all__ = ["ValidationReport", "validate_file", "validate_raw", "FAILURE_COLUMNS", "SUMMARY_COLUMNS"]
+__all__ = ["FAILURE_COLUMNS", "SUMMARY_COLUMNS", "ValidationReport", "validate_file", "validate_raw"]
 
 SUMMARY_COLUMNS = ("rule", "category", "severity", "title_ja", "title_en", "findings", "rows")
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from survey.errors import InputError
 
-__all__ = ["FORMATS", "report_dict", "render_text", "render_report", "write_report", "display_width"]
+__all__ = ["FORMATS", "display_width", "render_report", "render_text", "report_dict", "write_report"]
 
 FORMATS = ("text", "json", "csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -171,8 +171,7 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, fmts) -> None:
             else:
                 text = str(v)
                 sheet.write_string(i, j, text, fmts["quoted"] if text.startswith(_FORMULA_START) else None)
-            if display_width(text) > widths[j]:
-                widths[j] = display_width(text)
+            widths[j] = max(widths[j], display_width(text))
     for j, w in enumerate(widths):
         sheet.set_column(j, j, min(max(w, 6), 80) + 2)
     sheet.freeze_panes(1, 0)
