@@ -19,7 +19,7 @@ import pandas as pd
 
 from survey.errors import SpecError
 
-__all__ = ["BASE_TARGETS", "MODEL_QUESTIONS", "check_supported", "simulate_answers", "condition_mask"]
+__all__ = ["BASE_TARGETS", "MODEL_QUESTIONS", "check_supported", "condition_mask", "simulate_answers"]
 
 # population values the intercepts are calibrated to when no target is given
 # (the FY2025 baselines of the Green Basic Plan)
@@ -270,7 +270,6 @@ def _activity(q, people, rng):
     n = len(people)
     a = people["age_band"].to_numpy() - 3.5
     kids = people["children"].to_numpy() == 1
-    m = len(ACT_THETA)
     u = np.tile(ACT_THETA, (n, 1))
     u[:, 1] += 0.08 * a                               # 花壇づくり: older
     u[:, 5] += 0.10 * a                               # 清掃活動: older

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["COMMENT_SENTENCES", "COMMENT_RATE", "draw_comments", "personal_info_text"]
+__all__ = ["COMMENT_RATE", "COMMENT_SENTENCES", "EMAIL_PATTERN", "PHONE_PATTERN", "draw_comments", "personal_info_text"]
 
 COMMENT_RATE = 0.18
 
@@ -56,9 +56,14 @@ def draw_comments(rng: np.random.Generator, n: int, *, rate: float = COMMENT_RAT
     return np.where(writes & two, joined.astype(object), text).astype(object)
 
 
-def personal_info_text(rng: np.random.Generator) -> str:
-    """A fictitious phone number or e-mail address as a respondent would write it."""
-    if rng.random() < 0.5:
+PHONE_PATTERN = r"090-0000-\d{4}"
+EMAIL_PATTERN = r"[a-z0-9.]+@example\.jp"
+
+
+def personal_info_text(rng: np.random.Generator, *, form: str = "phone") -> str:
+    """A fictitious phone number (``form="phone"``) or e-mail address
+    (``form="email"``) as a respondent would write it."""
+    if form == "phone":
         return f"連絡先 090-0000-{int(rng.integers(1000, 10000)):04d} までご連絡ください。"
     user = ("midori", "asaka.taro", "hanako2025")[int(rng.integers(0, 3))]
     return f"ご返答は {user}@example.jp へお願いします。"

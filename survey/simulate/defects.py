@@ -6,14 +6,13 @@ Rows are 0-based positions in the delivered frame (file line = row + 2).
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 from survey.errors import SurveyError
-from survey.simulate.comments import personal_info_text
+from survey.simulate.comments import EMAIL_PATTERN, PHONE_PATTERN, personal_info_text
 from survey.simulate.delivery import cp932_text
 from survey.simulate.population import make_rng
 
@@ -231,23 +230,23 @@ def _ranking(sheet, rng, column):
     q = sheet.q[column] if column in sheet.q else _choose(rng, sheet.q.by_type("ranking"))
     heads = [sheet.head[c] for c in q.columns]
     codes = np.column_stack([sheet.codes(h) for h in heads])
-    return q, heads, codes, np.isin(codes, list(q.codes))
+    return q, heads, np.isin(codes, list(q.codes))
 
 
 def _rank_duplicate(sheet, rng, row, column, exclude):
-    q, heads, codes, valid = _ranking(sheet, rng, column)
+    q, heads, valid = _ranking(sheet, rng, column)
     r = _pick_row(rng, valid[:, 0] & valid[:, 1], row, exclude, "rank_duplicate")
     return _set(sheet, "rank_duplicate", r, {heads[1]: sheet.frame.at[r, heads[0]]}, q.id)
 
 
 def _rank_gap(sheet, rng, row, column, exclude):
-    q, heads, codes, valid = _ranking(sheet, rng, column)
+    q, heads, valid = _ranking(sheet, rng, column)
     r = _pick_row(rng, valid.all(axis=1), row, exclude, "rank_gap")
     return _set(sheet, "rank_gap", r, {heads[int(rng.integers(len(heads) - 1))]: ""}, q.id)
 
 
 def _rank_unknown(sheet, rng, row, column, exclude):
-    q, heads, codes, valid = _ranking(sheet, rng, column)
+    q, heads, valid = _ranking(sheet, rng, column)
     r = _pick_row(rng, valid[:, 0], row, exclude, "rank_unknown_item")
     head = _choose(rng, [h for h, ok in zip(heads, valid[r]) if ok])
     return _set(sheet, "rank_unknown_item", r, {head: str(_unknown_code(q))}, q.id)
@@ -314,9 +313,7 @@ def _contradiction(sheet, rng, row, column, exclude):
         if _holds(sheet, cond)[r]:
             continue
         q = sheet.owner[head]
-        if cond.op == "in":
-            value = cond.values[0]
-        elif cond.op == "between":
+        if cond.op == "in" or cond.op == "between":
             value = cond.values[0]
         elif cond.op == "not_in":
             value = next(c for c in q.codes if c not in cond.values)
@@ -371,7 +368,9 @@ def _personal_info(sheet, rng, row, column, exclude):
     head = _choose(rng, cands)
     r = _pick_row(rng, np.ones(len(sheet.frame), dtype=bool), row, exclude, "personal_info")
     before = sheet.frame.at[r, head]
-    extra = cp932_text(personal_info_text(rng))
+    text = pd.Series(sheet.text(head), dtype=object)
+    phones, emails = (int(text.str.contains(p, regex=True).sum()) for p in (PHONE_PATTERN, EMAIL_PATTERN))
+    extra = cp932_text(personal_info_text(rng, form="phone" if phones <= emails else "email"))
     return _set(sheet, "personal_info", r, {head: f"{before}　{extra}" if before else extra}, sheet.owner[head].id)
 
 
@@ -410,7 +409,9 @@ def inject_defect(delivery: pd.DataFrame, kind: str, *, questionnaire, seed, row
         contradiction made true; ``straightlining`` every matrix item the
         same; ``outlier_numeric`` a digit keyed twice (25 -> 255);
         ``several_marks_single`` two codes in a single-answer cell ("1,2");
-        ``personal_info`` a phone number or e-mail added to the comment.
+        ``personal_info`` a fictitious phone number (090-0000-nnnn) or
+        e-mail (@example.jp) added to the comment -- whichever the text
+        column holds fewer of, phone first.
     questionnaire : Questionnaire
         The questionnaire the delivery follows (headers and codes).
     seed : int or numpy.random.Generator

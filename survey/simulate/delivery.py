@@ -29,12 +29,12 @@ __all__ = [
     "ENCODING",
     "LINE_TERMINATOR",
     "cp932_text",
-    "delivery_headers",
-    "to_delivery",
-    "delivery_columns",
     "delivery_bytes",
-    "write_delivery",
+    "delivery_columns",
+    "delivery_headers",
     "reported_attributes",
+    "to_delivery",
+    "write_delivery",
 ]
 
 ENCODING = "cp932"

@@ -18,12 +18,12 @@ import pandas as pd
 from survey.errors import SurveyError
 
 __all__ = [
-    "DISTRICT_SHARES",
     "AGE_SHARES",
-    "simulate_population",
+    "DISTRICT_SHARES",
     "draw_people",
-    "population_margins",
     "make_rng",
+    "population_margins",
+    "simulate_population",
 ]
 
 # 1 内間木 (small riverside farming area), 2 北部, 3 東部, 4 西部, 5 南部.

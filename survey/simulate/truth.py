@@ -89,7 +89,7 @@ def population_truth(population: pd.DataFrame, questionnaire) -> dict:
         return out
 
     return {
-        "population_size": int(len(population)),
+        "population_size": len(population),
         "satisfaction_index": _scalar(summary, "satisfaction_index"),
         "satisfaction_share": pick([f"satisfaction_{c}" for c in sat.codes], lambda n: n.rsplit("_", 1)[1]),
         "park_use": _scalar(summary, "park_use"),
