@@ -1,0 +1,152 @@
+"""The planner's tables of a mailing plan, with Japanese headings (sheet 計画).
+
+:func:`plan_tables` returns ``[(caption, DataFrame), ...]`` in the order
+the workbook sheet and the CSV files show them; numbers are rounded for
+reading (counts whole, rates in %, half-widths to 3 decimals).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import DesignError
+
+__all__ = ["PLAN_TABLE_NAMES", "plan_tables"]
+
+#: File stems (CSV) of the tables, in the order of :func:`plan_tables`.
+PLAN_TABLE_NAMES = ("計画_概要", "計画_地区別", "計画_配布数", "計画_目標", "計画_見込み精度", "計画_標本誤差",
+                    "計画_方法比較")
+
+_METHOD_JA = {"neyman": "ネイマン配分（最適配分）", "proportional": "比例配分（母集団比）",
+              "proportional_respondents": "回収数比例配分（回収見込みで補正）"}
+_DOMAIN_JA = {"city": "市全体", "district": "地区", "age_band": "年齢"}
+_KIND_JA = {"half_width": "信頼区間の半幅", "change": "検出できる変化"}
+
+
+def _key_label(inputs, key, code) -> str:
+    return inputs.labels.get(key, {}).get(int(code), str(code))
+
+
+def _overview(plan) -> pd.DataFrame:
+    t = plan.totals
+    targets = "; ".join(
+        f"{row.label} {_KIND_JA[row.kind]} {'±' if row.kind == 'half_width' else ''}{row.target:g}"
+        for row in plan.targets.drop_duplicates(["measure", "kind", "domain", "target"]).itertuples())
+    rows = [
+        ("配分方法", _METHOD_JA.get(plan.method, plan.method)),
+        ("配分の基準とした指標", plan.inputs.labels.get(plan.measure, plan.measure)),
+        ("目標", targets or "なし（予算・配布数の範囲で配分）"),
+        ("配布数（合計）", f"{t['mailings']:,}"),
+        ("見込回収数", f"{t['respondents']:,.0f}"),
+        ("見込回収率", f"{100 * t['respondents'] / t['mailings']:.1f}%" if t["mailings"] else ""),
+        ("費用", f"{t['cost']:,.0f}"),
+        ("目標を満たす最小の費用", "" if np.isnan(t["required_cost"]) else f"{t['required_cost']:,.0f}"),
+        ("目標の達成", "達成" if plan.feasible else "未達（注記参照）"),
+        ("重みによるデザイン効果（今回の調査、層内 Kish）", f"{plan.inputs.deff[plan.measure]:.3f}"),
+        ("配布数の出典", {"file": "配布数ファイル（セル別）"}.get(plan.inputs.mailing_source,
+                                                           "調査票の配布数 × 母集団構成比（セル別の記録なし）")),
+    ]
+    rows.extend(("注記", note) for note in plan.notes)
+    return pd.DataFrame(rows, columns=["項目", "内容"])
+
+
+def _by_group(plan) -> pd.DataFrame:
+    g = plan.by_group()
+    group = plan.keys[0]
+    wave = plan.inputs.wave
+    wave = wave[(wave["measure"] == plan.measure)]
+    z = 1.959963984540054
+    out = pd.DataFrame({
+        _DOMAIN_JA.get(group, group): ["市全体" if k == "city" else _key_label(plan.inputs, group, k) for k in g.index],
+        "母集団": g["population"].round().astype(np.int64).to_numpy(),
+        "配布数": g["mailed"].round().astype(np.int64).to_numpy(),
+        "見込回収数": g["expected_respondents"].round().astype(np.int64).to_numpy(),
+        "見込回収率(%)": (100 * g["response_rate"]).round(1).to_numpy(),
+        "見込み半幅(±)": g["half_width"].round(3).to_numpy(),
+    })
+    now = [wave[(wave["domain"] == ("city" if k == "city" else group)) & (wave["level"] == (0 if k == "city" else k))]
+           ["se"] for k in g.index]
+    out["今回の半幅(±)"] = [round(z * float(s.iloc[0]), 3) if len(s) else np.nan for s in now]
+    return out
+
+
+def _cells(plan) -> pd.DataFrame:
+    a = plan.allocation
+    group, other = plan.keys
+    return pd.DataFrame({
+        _DOMAIN_JA.get(group, group): [_key_label(plan.inputs, group, c) for c in a[group]],
+        _DOMAIN_JA.get(other, other): [_key_label(plan.inputs, other, c) for c in a[other]],
+        "母集団": a["population"].round().astype(np.int64),
+        "回収率(%)（今回から推定）": (100 * a["response_rate"]).round(1),
+        "配布数": a["mailed"],
+        "見込回収数": a["expected_respondents"].round(1),
+        "抽出率(%)": (100 * a["sampling_fraction"]).round(2),
+        "基本ウエイト": a["base_weight"].round(2),
+    })
+
+
+def _targets(plan) -> pd.DataFrame:
+    t = plan.targets
+    return pd.DataFrame({
+        "指標": [plan.inputs.labels.get(m, m) for m in t["measure"]],
+        "種類": [_KIND_JA[k] for k in t["kind"]],
+        "区分": t["label"],
+        "目標": t["target"],
+        "必要な標準誤差": t["required_se"].round(4),
+        "見込みの標準誤差": t["expected_se"].round(4),
+        "見込み": t["expected"].round(3),
+        "達成": np.where(t["met"], "○", "×"),
+    })
+
+
+def _precision(plan) -> pd.DataFrame:
+    p = plan.precision
+    return pd.DataFrame({
+        "指標": [plan.inputs.labels.get(m, m) for m in p["measure"]],
+        "区分": [_DOMAIN_JA.get(d, d) for d in p["domain"]],
+        "": p["label"],
+        "配布数": p["mailed"].round().astype(np.int64),
+        "見込回答数": p["answers"].round().astype(np.int64),
+        "標準誤差": p["se"].round(4),
+        "半幅(±)": p["half_width"].round(3),
+        "デザイン効果": p["deff"].round(2),
+        "検出できる変化(検出力80%)": p["mdc"].round(3),
+        "今回の半幅(±)": p["wave_half_width"].round(3),
+    })
+
+
+def _sampling_error(plan) -> pd.DataFrame:
+    t = plan.sampling_error()
+    out = t.drop(columns=["domain", "level"]).rename(columns={"label": "区分", "n": "基数 n（見込み）",
+                                                              "deff": "デザイン効果"})
+    out["基数 n（見込み）"] = out["基数 n（見込み）"].round().astype(np.int64)
+    return out.round(2)
+
+
+def plan_tables(plan, *, comparison: pd.DataFrame | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """Captions and tables of the 計画 sheet (see :data:`PLAN_TABLE_NAMES`).
+
+    ``comparison`` is :func:`~survey.measures.planning.compare_plans` output;
+    without it the method-comparison table is left out.
+    """
+    if not hasattr(plan, "allocation") or plan.inputs is None:
+        raise DesignError(f"plan must be a MailingPlan from plan_mailing(); got {type(plan).__name__}")
+    out = [
+        ("計画の概要", _overview(plan)),
+        ("地区別の配布数・見込回収数・見込み精度", _by_group(plan)),
+        ("セル別の配布数（地区 × 年齢）", _cells(plan)),
+        ("目標と見込み", _targets(plan)),
+        ("見出しの数値の見込み精度（95%信頼区間の半幅）", _precision(plan)),
+        ("標本誤差（計画、95%信頼区間の半幅 ±ポイント）", _sampling_error(plan)),
+    ]
+    if comparison is not None:
+        c = comparison.copy()
+        c["method"] = [_METHOD_JA.get(m, m) for m in c["method"]]
+        c = c.rename(columns={"method": "配分方法", "mailings": "配布数", "respondents": "見込回収数",
+                              "cost": "費用", "city_half_width": "市全体の半幅(±)",
+                              "max_group_half_width": "地区の半幅(±) 最大", "min_group_half_width": "地区の半幅(±) 最小",
+                              "feasible": "目標達成"})
+        c["見込回収数"] = c["見込回収数"].round().astype(np.int64)
+        c["目標達成"] = np.where(c["目標達成"], "○", "×")
+        out.append(("配分方法の比較", c.round(3)))
+    return out
