@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="simulate a population and a delivered wave (the bundled sample data)")
     sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
-    sim.add_argument("--seed", type=int, default=2025)
+    sim.add_argument("--seed", type=int, default=None,
+                     help="random seed (default: the seed of the bundled file for --wave, see data/SIMULATION.md)")
     sim.add_argument("--wave", default="FY2025")
     sim.add_argument("--out", type=Path, default=Path("data"))
     return parser
@@ -94,7 +95,7 @@ def main(argv=None) -> int:
             from survey.simulate import run_simulate
 
             written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire)
-            for path in written:
+            for path in written.values():
                 print(path)
             return 0
     except SurveyError as exc:
