@@ -215,3 +215,24 @@ class TestInputErrors:
     def test_proportion_method_checked(self):
         with pytest.raises(DesignError, match="'logit', 'beta' or 'mean'"):
             dclus1().proportion("stype", method="wilson")
+
+
+class TestDiagnosticsAndWeights:
+    def test_unequal_weighting_effect(self):
+        """Kish deff by hand: n sum(w^2) / sum(w)^2 on apistrat's pw."""
+        w = STRAT["pw"].to_numpy()
+        diag = Design(STRAT, weights="pw", strata="stype").diagnostics()
+        assert diag["kish_deff"] == pytest.approx(len(w) * (w ** 2).sum() / w.sum() ** 2, rel=1e-12)
+        assert diag["n"] == 200 and "iterations" not in diag
+
+    def test_replicate_diagnostics_after_rake(self):
+        diag = dclus1().replicate("jk1").rake(MARGINS).diagnostics()
+        assert diag["calibration"] == "rake" and diag["max_margin_error"] < 1e-10
+
+    def test_with_weights_no_adjustment(self):
+        d = dclus1()
+        doubled = d.with_weights(d.weights * 2)
+        est, base = doubled.mean("api00"), d.mean("api00")
+        assert est.estimate.iloc[0] == pytest.approx(base.estimate.iloc[0], rel=1e-12)
+        assert doubled.total("enroll").estimate.iloc[0] == pytest.approx(
+            2 * np.ravel(REF["clus1_total"]["estimate"])[0], rel=1e-12)

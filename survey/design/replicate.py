@@ -36,7 +36,10 @@ METHODS = ("jk1", "jkn", "bootstrap", "brr", "fay", "other")
 def _rank(M: np.ndarray, tol: float = 1e-5) -> int:
     """Column rank with LINPACK ``dqrdc2``'s rule (R ``qr(x, tol=1e-5)``):
     a column is dependent when its part orthogonal to the accepted columns
-    is shorter than ``tol`` times its own norm."""
+    is shorter than ``tol`` times its own norm.  Tall matrices are first
+    reduced to the triangular factor of their QR (same column geometry)."""
+    if M.shape[0] > 4 * M.shape[1]:
+        M = np.linalg.qr(M, mode="r")
     Q = np.zeros((M.shape[0], 0))
     rank = 0
     for j in range(M.shape[1]):
