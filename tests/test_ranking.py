@@ -324,6 +324,21 @@ def test_duplicated_respondents_equal_doubled_weights():
     assert a.loglik == pytest.approx(b.loglik, rel=1e-12)
 
 
+def test_domain_subset_keeps_design_but_fits_the_domain():
+    g = game(ragged=True)
+    d = Design(g, weights="w", strata="stratum")
+    kw = {"items": PLAT, "reference": "PC", "covariates": ["hours"]}
+    light = (g["heavy"] == "no").to_numpy()
+    dom = rank_logit(d.subset(light), RANKS3, **kw)
+    alone = rank_logit(Design(g[light], weights="w", strata="stratum"), RANKS3, **kw)
+    np.testing.assert_allclose(dom.params, alone.params, rtol=1e-10)
+    assert dom.n == int((light & g["rank1"].notna()).sum())
+    # the domain keeps every PSU of the full design in its variance: the
+    # meat gains the (n_h - 1) / n_h-type terms from zero-score PSUs, so the
+    # two variances differ, while the zero rows do not touch the estimate
+    assert not np.allclose(dom.vcov, alone.vcov)
+
+
 def test_generic_situation_path_equals_bitmask_path(monkeypatch):
     g = game(ragged=True)
     kw = {"items": PLAT, "reference": "PC", "covariates": ["hours", "heavy"], "item_covariates": OWN}

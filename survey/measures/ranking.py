@@ -139,7 +139,7 @@ def _check_estimable(problem: ExplodedLogit, items, specs, cov_data) -> None:
     groups = [("all respondents", np.ones(problem.G, dtype=bool))]
     for spec in specs:
         if spec.kind == "categorical":
-            vals = cov_data[spec.name].to_numpy()[problem.group_first]
+            vals = cov_data[spec.name].iloc[problem.group_first].to_numpy()
             groups += [(f"{spec.name} = {lev!r}", vals == lev) for lev in spec.levels]
     for label, mask in groups:
         never = [items[j] for j in np.flatnonzero(~(wins[mask] > 0).any(axis=0))]
@@ -238,9 +238,11 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
         raise InputError(f"reference={reference!r} is not one of the items {items}.")
     ref = items.index(reference)
     w_all = np.asarray(design.weights, dtype=float)
-    answered = C_all[:, 0] >= 0
+    # respondents outside a domain (weight 0) stay in the design with a zero score
+    answered = (C_all[:, 0] >= 0) & (w_all > 0)
     if not answered.any():
-        raise InputError(f"Nobody answered the ranking (columns {list(choices)}).")
+        raise InputError(f"Nobody with a positive weight answered the ranking (columns "
+                         f"{list(choices)}).")
     rd._require_columns(data, covariates, "Covariate")
     # like R svyglm's na.action: a respondent with a missing covariate leaves the
     # fit but stays in the design as part of the domain complement (zero score)
@@ -285,15 +287,15 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
                 for r in range(reps.shape[1])])
             vcov = np.asarray(design.replicate_vcov(thetas, fit.params), dtype=float)
             ddf, kind = float(design.degf) - p + 1, "replicate"
-    if vcov_type != "model" and not getattr(design, "is_replicate", False):
-        U = problem.scores(fit.params, weights=w)
-        if not answered.all():
-            full = np.zeros((len(data), p))
-            full[answered] = U
-            U = full
-        meat = np.asarray(design.score_vcov(U), dtype=float)
-        vcov = info_inv @ meat @ info_inv
-        ddf, kind = float(design.degf) - p + 1, "design"
+        if vcov_type != "model" and not getattr(design, "is_replicate", False):
+            U = problem.scores(fit.params, weights=w)
+            if not answered.all():
+                full = np.zeros((len(data), p))
+                full[answered] = U
+                U = full
+            meat = np.asarray(design.score_vcov(U), dtype=float)
+            vcov = info_inv @ meat @ info_inv
+            ddf, kind = float(design.degf) - p + 1, "design"
     vcov = (vcov + vcov.T) / 2.0
     se = np.sqrt(np.diag(vcov))
     return RankLogitResult(

@@ -100,13 +100,14 @@ def _situations(gid: np.ndarray, C: np.ndarray, A: np.ndarray):
     avail = A.copy()
     bit = np.left_shift(np.int64(1), np.arange(m, dtype=np.int64))
     mask = A.astype(np.int64) @ bit if as_int else None
+    n_avail = A.sum(axis=1)
     rows_l, choice_l, keys_l, sizes = [], [], [], []
     for s in range(C.shape[1]):
         c = C[:, s]
         rows = np.flatnonzero(c >= 0)
         if np.any(~avail[rows, c[rows]]):
             raise DesignError("A respondent chose an item outside their choice set.")
-        act = rows[avail[rows].sum(axis=1) >= 2]
+        act = rows[n_avail[rows] >= 2]
         if act.size:
             rows_l.append(act)
             choice_l.append(c[act])
@@ -117,6 +118,7 @@ def _situations(gid: np.ndarray, C: np.ndarray, A: np.ndarray):
                 keys_l.append(np.hstack([gid[act, None].astype(np.float64),
                                          np.packbits(avail[act], axis=1).astype(np.float64)]))
         avail[rows, c[rows]] = False
+        n_avail[rows] -= 1
         if as_int:
             mask[rows] &= ~bit[c[rows]]
     if not rows_l:
@@ -273,23 +275,25 @@ class ExplodedLogit:
         return info
 
     def scores(self, theta: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        """Per-respondent score vectors ``(n, n_params)``, times ``weights`` if given."""
+        """Per-respondent score vectors ``(n, n_params)``, times ``weights`` if given.
+
+        Returned in Fortran (column-major) order: every column is written
+        contiguously, and the design's variance code works column-wise.
+        """
         _, p = self.probabilities(theta)
         # E_i = sum over i's stages of (chosen indicator - situation probabilities)
         ones = np.ones(self.obs_row.size)
         to_sit = sp.csr_matrix((ones, (self.obs_row, self.obs_sit)), shape=(self.n, self.S))
         chosen = sp.csr_matrix((ones, (self.obs_row, self.obs_choice)), shape=(self.n, self.m))
-        E = chosen.toarray() - to_sit @ p
+        E = np.asfortranarray(chosen.toarray() - to_sit @ p)
         if weights is not None:
             E *= np.asarray(weights, dtype=float)[:, None]
-        X = self.Xg[self.gid]
-        out = np.empty((self.n, self.n_params))
-        kron = out.reshape(self.n, self.m - 1, self.q1) if self.r == 0 else \
-            np.empty((self.n, self.m - 1, self.q1))
-        for b, j in enumerate(self.nonref):  # E_ij * X_i, item by item
-            np.multiply(X, E[:, j, None], out=kron[:, b, :])
+        X = np.asfortranarray(self.Xg[self.gid])
+        out = np.empty((self.n, self.n_params), order="F")
+        for b, j in enumerate(self.nonref):  # column (j, a) = E_ij * X_ia
+            for a in range(self.q1):
+                np.multiply(E[:, j], X[:, a], out=out[:, b * self.q1 + a])
         if self.r:
-            out[:, : self.nb] = kron.reshape(self.n, self.nb)
             out[:, self.nb:] = np.einsum("ij,ijc->ic", E, self.Zg[self.gid])
         return out
 

@@ -219,7 +219,7 @@ class RankLogitResult:
                 raise InputError(f"by={by!r} is not a categorical covariate of the model "
                                  f"({self.covariates}).")
             levels = list(spec.levels)
-            keys = pd.Index(levels).get_indexer(self._cov_data[by].to_numpy()[first])
+            keys = pd.Index(levels).get_indexer(self._cov_data[by].iloc[first].to_numpy())
         wg = np.bincount(groups, weights=self._w, minlength=len(first))
         rows = [wg[keys == g] @ P[keys == g] / wg[keys == g].sum() for g in range(len(levels))]
         return pd.DataFrame(rows, index=pd.Index(levels, name=by),
