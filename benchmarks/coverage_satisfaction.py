@@ -19,6 +19,24 @@ are compared with the truth:
   200 replications), mean SE against the empirical SD of the estimates;
 * bias of the raked and of the **unweighted** estimates (the unweighted
   design over-represents older residents, who are more satisfied).
+
+Result (200 replications, seeds 1-200, ~1,230 scored respondents each;
+15 minutes on a shared 2-core machine):
+
+==================  ==========  ========  ========  =======  ============
+statistic           weighting   coverage  bias      mean SE  empirical SD
+==================  ==========  ========  ========  =======  ============
+satisfaction index  raked       95.0 %    +0.0001   0.0161   0.0160
+satisfaction index  unweighted   6.5 %    +0.0549   0.0156   0.0160
+park use (回/年)     raked       92.5 %    +0.10     1.66     1.71
+park use (回/年)     unweighted  92.5 %    +0.66     1.64     1.71
+never-use share     raked       97.0 %    -0.0001   0.0123   0.0120
+never-use share     unweighted  92.0 %    -0.0062   0.0116   0.0119
+==================  ==========  ========  ========  =======  ============
+
+Monte Carlo SE of a coverage: ~1.5 points; of a bias: 0.0011 (index),
+0.12 (park use), 0.0008 (share).  The unweighted index is 3.4 standard
+errors too high: its interval covers the truth in 6.5 % of surveys.
 """
 from __future__ import annotations
 

@@ -180,3 +180,24 @@ def test_indicator_table_needs_indicators(d30, questionnaire):
     broken = replace(questionnaire, indicators=({**questionnaire.indicators[0], "statistic": "median"},))
     with pytest.raises(InputError, match="not supported"):
         indicator_table(d30, broken)
+
+
+def test_bundled_simulated_wave_recovers_the_known_population_values(questionnaire):
+    # data/raw/midori_2025_sample.csv is a survey.simulate wave whose population values are
+    # known exactly (data/midori_2025_truth.json: 0.29 and 30.9, the plan's baselines)
+    from survey.intake import load
+    from survey.report.run import weight_wave
+    from survey.report.weighting import read_margins
+
+    truth = json.loads((ROOT / "data" / "midori_2025_truth.json").read_text(encoding="utf-8"))
+    dataset = load(ROOT / "data" / "raw" / "midori_2025_sample.csv", questionnaire)
+    d = weight_wave(dataset, read_margins(ROOT / "data" / "midori_margins.csv"))
+    t = indicator_table(d, questionnaire).set_index("id")
+    for ind in ("satisfaction_index", "park_use"):
+        row, value = t.loc[ind], truth["indicators"][ind]
+        assert row["ci_low"] <= value <= row["ci_high"]
+        assert row["change_verdict"] == "no_change"            # the FY2025 wave is the baseline
+    parks = park_use_table(d, questionnaire=questionnaire).set_index("label")
+    low, high = parks.loc["内間木", ["never_ci_low", "never_ci_high"]]
+    assert low <= truth["park_never_share"]["by_district"]["1"] <= high    # 0.48, n = 12
+    assert parks.loc["内間木", "verdict"] == "higher"        # the district short of parks
