@@ -201,6 +201,16 @@ def test_topk_shares_match_svymean(case):
                                                         weights=g["w"][g["rank1"].notna()])))
 
 
+def test_topk_shares_on_replicate_design():
+    g = game(ragged=True)
+    d = Design(g, weights="w", strata="stratum")
+    lin = topk_shares(d, RANKS3, items=PLAT)
+    rep = topk_shares(d.replicate("jkn"), RANKS3, items=PLAT)
+    np.testing.assert_allclose(rep["topk_share"], lin["topk_share"], rtol=1e-12)
+    # jackknife and linearisation SEs of a mean agree closely (not exactly)
+    np.testing.assert_allclose(rep["topk_share_se"], lin["topk_share_se"], rtol=0.05)
+
+
 def test_topk_shares_by_group_match_svyby():
     g = game(ragged=True)
     d = Design(g, weights="w", strata="stratum")

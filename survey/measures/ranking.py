@@ -50,11 +50,10 @@ def _as_design(design):
 
 def _with_columns(design, columns: dict):
     """The same design with extra data columns (same rows, same weights)."""
-    if hasattr(design, "with_columns"):
-        return design.with_columns(**columns)
-    # Design and ReplicateDesign are immutable; _evolve copies every part and
-    # replaces the data (the rows and their order are unchanged).
-    return design._evolve(data=design.data.assign(**columns))
+    if not hasattr(design, "with_columns"):
+        raise DesignError(f"{type(design).__name__} cannot take extra columns; pass a "
+                          "survey.design.Design or ReplicateDesign.")
+    return design.with_columns(**columns)
 
 
 _MEASURES = ("first_share", "topk_share", "borda")

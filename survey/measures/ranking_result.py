@@ -132,6 +132,9 @@ class RankLogitResult:
             Confidence level.  Intervals are Wald intervals on the logit
             scale (delta method), mapped back into (0, 1).
 
+        Every item is taken to be available (for a ``choice_set="ranked"``
+        fit these are the probabilities in a contest of all items).
+
         Returns
         -------
         DataFrame
