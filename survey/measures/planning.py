@@ -195,7 +195,8 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     spend_all : bool
         With targets and a budget: spend the whole budget (extra precision
         for the city) rather than return the cheapest plan meeting them.
-        Without targets the whole budget is always spent.
+        Without targets (only ``min_respondents`` floors, or none) the whole
+        budget is always spent.
     fpc : bool
         Finite population correction in the variances (see
         :func:`~survey.measures.planning_precision.expected_precision`).
@@ -241,7 +242,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
         if not feasible:
             raise DesignError("the targets cannot be met: " + "; ".join(impossible))
         m = round_up(prob.allocate(required, floor), prob.cap)
-    elif feasible and (tlist or floors_n) and not spend_all and required <= resource:
+    elif feasible and tlist and not spend_all and required <= resource:
         m = round_up(prob.allocate(required, floor), prob.cap)
         if float(prob.k @ m) > resource:
             m = round_to_budget(prob.allocate(required, floor), prob.k, prob.cap, resource)

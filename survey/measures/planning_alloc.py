@@ -97,14 +97,18 @@ def water_fill(total: float, shape, lower, upper, weight=None) -> np.ndarray:
         return np.where(pos, hi, lo)
     if total <= low_total + tol:
         return lo.copy()
-    bps = np.unique(np.concatenate([lo[pos] / s[pos], hi[pos] / s[pos]]))
+    bps = np.concatenate([lo[pos] / s[pos], hi[pos] / s[pos]])
+    bps = np.unique(bps[np.isfinite(bps)])
 
     def g(lam):
         return float(wt @ np.where(pos, np.clip(lam * s, lo, hi), lo))
 
     vals = np.array([g(b) for b in bps])
     j = int(np.searchsorted(vals, total))
-    if j == 0:
+    if j == len(bps):                      # beyond the last finite bound: only unbounded elements grow
+        slope = float(wt[pos & ~np.isfinite(hi)] @ s[pos & ~np.isfinite(hi)])
+        lam = bps[-1] + (total - vals[-1]) / slope
+    elif j == 0:
         lam = bps[0]
     else:
         a, b, ga, gb = bps[j - 1], bps[j], vals[j - 1], vals[j]
@@ -143,10 +147,9 @@ def domain_variance(m, population, variance, rate, answer, deff: float, mask=Non
                     fpc: bool = False, means=None) -> float:
     """Expected variance of the weighted mean over the cells in ``mask``.
 
-    With ``means`` (cell means) a term for the random number of respondents
-    per cell is added: ``W_{h|D}^2 (mu_h - mu_D)^2 (1 - r_h) / (m_h r_h)``
-    (see the module notes); leave it out for the city, whose raking margins
-    absorb it.
+    With ``means`` (cell means) the spread of the cells around the domain
+    mean is added: ``W_{h|D}^2 (mu_h - mu_D)^2 / (m_h r_h)`` (see the module
+    notes); leave it out for the city, whose raking margins absorb it.
     """
     m = np.asarray(m, dtype=float)
     N = np.asarray(population, dtype=float)
@@ -166,7 +169,7 @@ def domain_variance(m, population, variance, rate, answer, deff: float, mask=Non
         units = m[sel] * r
         dev = (mu - np.sum(Wd * mu)) ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
-            term = term + np.where(dev > 0, Wd ** 2 * dev * (1 - r) / units, 0.0)
+            term = term + np.where(dev > 0, Wd ** 2 * dev / units, 0.0)
     return float(deff * term.sum())
 
 
