@@ -2,9 +2,12 @@
 
 The public API is re-exported here; see README.md for an overview.
 """
+from survey._version import __version__
 from survey.errors import ConvergenceError, DesignError, InputError, SpecError, SurveyError
 from survey.questionnaire import Questionnaire, load_questionnaire
-from survey.intake import Dataset, Ledger, load, normalise, read_raw
+from survey.intake import (
+    Dataset, Ledger, Rule, Severity, ValidationReport, load, normalise, read_raw, validate_file, validate_raw,
+)
 from survey.design import Design, Estimate, ReplicateDesign, weight_diagnostics
 from survey.design.olr import OLRResult, olr, svyolr
 from survey.design.regression import GLMResult, RegressionResult, glm, svyglm
@@ -12,13 +15,18 @@ from survey.design.tables import ChisqTest, CrossTab, crosstab, svychisq
 from survey.design.wald import WaldTest, regterm_test, wald_test
 from survey.measures import *  # noqa: F401,F403  (names listed in survey.measures.__all__)
 from survey.measures import __all__ as _measures_all
+from survey.report.run import run_wave, weight_wave
+from survey.report.weighting import read_margins
+from survey.simulate import inject_defect, run_simulate, simulate_population, simulate_wave, write_large_delivery
 
-__version__ = "0.1.0"
 
 __all__ = [
     "SurveyError", "SpecError", "InputError", "DesignError", "ConvergenceError",
     "Questionnaire", "load_questionnaire",
     "Dataset", "Ledger", "load", "normalise", "read_raw",
+    "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity",
+    "run_wave", "weight_wave", "read_margins",
+    "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
     "Design", "Estimate", "ReplicateDesign", "weight_diagnostics",
     "glm", "svyglm", "GLMResult", "RegressionResult", "olr", "svyolr", "OLRResult",
     "crosstab", "svychisq", "CrossTab", "ChisqTest", "wald_test", "regterm_test", "WaldTest",

@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--admin", type=Path, default=DEFAULTS["admin"],
                      help="admin figures for the area indicators (CSV, see data/ADMIN.md)")
     run.add_argument("--min-cell", type=int, default=3, help="suppress cross-table cells under this count (default 3)")
+    run.add_argument("--wave", default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
+    run.add_argument("--baseline", type=Path, default=None,
+                     help="raw file of the baseline wave: indicator changes are then tested between the two waves")
     run.add_argument("--out", type=Path, default=DEFAULTS["out"], help="output folder (a sub-folder per wave)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -69,7 +72,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from survey import __version__
+        from survey._version import __version__
 
         print(__version__)
         return 0
@@ -81,7 +84,8 @@ def main(argv=None) -> int:
             from survey.report.run import run_wave
 
             result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
-                              progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell)
+                              progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell,
+                              wave=args.wave, baseline_data_path=args.baseline)
             if not args.quiet:
                 print(f"reports written to {result.out_dir}")
             return 0

@@ -154,3 +154,21 @@ def test_missing_columns_is_an_input_error(tmp_path, questionnaire):
     frame = delivery(q, n=1).drop(columns=["問6 みどりの満足度"])
     with pytest.raises(InputError, match=r"d\.csv.*1 questionnaire column\(s\) are missing from the file: satisfaction"):
         _load(tmp_path, q, frame)
+
+
+def test_blank_return_sharing_an_id_does_not_exclude_the_real_return(tmp_path, questionnaire):
+    q = questionnaire
+    frame = delivery(q, n=3, edits=[(1, "回答者ID", "R0003")])
+    for h in frame.columns[1:]:
+        frame.loc[1, h] = ""   # row 2: a blank return carrying R0003
+    ds = _load(tmp_path, q, frame)
+    assert ds.ledger.exclusions[["row", "reason"]].values.tolist() == [[2, "blank_return"]]
+    assert list(ds.data["id"]) == ["R0001", "R0003"]   # row 3, the real R0003, is kept
+
+
+def test_several_marks_are_not_read_as_a_larger_code(tmp_path, questionnaire):
+    assert parse_number("1,2") is None and parse_number("1,200") == 1200.0
+    q = questionnaire
+    ds = _load(tmp_path, q, delivery(q, n=1, edits=[(0, "問10 今後力を入れるべき取組_1位", "1,2")]))
+    assert np.isnan(ds.data.loc[1, "policy_1"]) or ds.data.loc[1, "policy_1"] != 12
+    assert ds.missing_reasons.loc[1, "policy_1"] == "invalid" or ds.data.loc[1, "policy_1"] == 2

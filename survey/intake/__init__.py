@@ -1,8 +1,14 @@
 """Intake: raw file → tidy respondent frame + row ledger."""
 from survey.intake.normalise import Dataset, Ledger, clean_text, map_headers, normalise
 from survey.intake.readers import Provenance, RawTable, read_raw
+from survey.intake.rules import RULES, Rule, Severity, rule_catalogue
+from survey.intake.validate import FAILURE_COLUMNS, SUMMARY_COLUMNS, ValidationReport, validate_file, validate_raw
 
-__all__ = ["Dataset", "Ledger", "Provenance", "RawTable", "clean_text", "map_headers", "normalise", "read_raw", "load"]
+__all__ = [
+    "Dataset", "Ledger", "Provenance", "RawTable", "clean_text", "map_headers", "normalise", "read_raw", "load",
+    "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity", "RULES", "rule_catalogue",
+    "FAILURE_COLUMNS", "SUMMARY_COLUMNS",
+]
 
 
 def load(path, questionnaire, **read_options) -> Dataset:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.intake.normalise import _code_lookup, clean_text, parse_number
+from survey.intake.normalise import code_lookup, clean_text, parse_number
 from survey.questionnaire import Question
 
 __all__ = ["Parsed", "Status", "parse_amount", "parse_coded", "parse_dummy", "parse_numeric", "parse_text"]
@@ -69,7 +69,7 @@ def _by_unique(series: pd.Series, parse) -> Parsed:
 
 def parse_coded(series: pd.Series, q: Question) -> Parsed:
     """A single-code cell (single, likert, ranking slot, multi slot)."""
-    lookup = _code_lookup(q)
+    lookup = code_lookup(q)
     valid, missing = set(q.codes), set(q.missing)
 
     def code_of(text):

@@ -31,6 +31,8 @@ from survey.questionnaire import Question, Questionnaire
 
 __all__ = [
     "clean_text",
+    "clean_column",
+    "code_lookup",
     "parse_number",
     "map_headers",
     "HeaderMap",
@@ -50,6 +52,7 @@ REASON_NOT_APPLICABLE = "not_applicable"
 
 _TILDES = str.maketrans({"\u301c": "〜", "\uff5e": "〜", "~": "〜"})
 _SPACES = re.compile(r"\s+")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def clean_text(value) -> str | None:
@@ -72,7 +75,12 @@ def parse_number(value) -> float | None:
     text = clean_text(value)
     if text is None:
         return None
-    text = text.replace(",", "").replace("円", "").replace("−", "-").replace("ー", "-")
+    text = text.replace("円", "").replace("−", "-").replace("ー", "-")
+    if "," in text:
+        # only thousands separators: "1,000" is a number, "1,2" is two marks, not 12
+        if not _THOUSANDS.fullmatch(text):
+            return None
+        text = text.replace(",", "")
     try:
         number = float(text)
     except ValueError:
@@ -178,7 +186,7 @@ class _Changes:
         return pd.DataFrame(self.rows, columns=["row", "respondent_id", "column", "before", "after", "rule"])
 
 
-def _code_lookup(q: Question) -> dict:
+def code_lookup(q: Question) -> dict:
     lookup = {}
     for code, label in list(q.codes.items()) + list(q.missing.items()):
         lookup[clean_text(label)] = code
@@ -196,7 +204,7 @@ def _per_unique(series: pd.Series, fn, *, fill=None) -> np.ndarray:
     return table[codes]
 
 
-def _clean_column(series: pd.Series) -> pd.Series:
+def clean_column(series: pd.Series) -> pd.Series:
     """:func:`clean_text` on every cell (computed once per distinct value;
     printable ASCII without spaces or ``~``, which it leaves unchanged, is
     passed through without the call: IDs are all distinct)."""
@@ -211,7 +219,7 @@ def _clean_column(series: pd.Series) -> pd.Series:
 
 def _parse_codes(series: pd.Series, q: Question):
     """Return (float codes with NaN, reasons) for a single-code column."""
-    lookup = _code_lookup(q)
+    lookup = code_lookup(q)
     valid = set(q.codes)
     missing = set(q.missing)
 
@@ -269,7 +277,7 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
             path=raw.provenance.path,
         )
     rows = frame.index.to_numpy()
-    ids = _clean_column(frame[hmap.columns[rid]]).to_numpy(dtype=object)
+    ids = clean_column(frame[hmap.columns[rid]]).to_numpy(dtype=object)
     changes = _Changes()
     data: dict[str, np.ndarray] = {}
     reasons: dict[str, np.ndarray] = {}
@@ -308,7 +316,7 @@ def _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes):
     elif q.type == "numeric":
         _numeric(q, _series_or_blank(frame, hmap, q.id), rows, ids, data, reasons, changes)
     elif q.type == "text":
-        series = _clean_column(_series_or_blank(frame, hmap, q.id))
+        series = clean_column(_series_or_blank(frame, hmap, q.id))
         data[q.id] = series.to_numpy(dtype=object)
         reasons[q.id] = np.where(series.isna(), REASON_BLANK, None)
     elif q.type == "multi":
@@ -325,7 +333,7 @@ def _number_or_nan(raw) -> float:
 
 
 def _numeric(q, series, rows, ids, data, reasons, changes):
-    cleaned = _clean_column(series)
+    cleaned = clean_column(series)
     values = _per_unique(series, _number_or_nan, fill=np.nan).astype(float)
     why = np.full(len(series), None, dtype=object)
     blank = cleaned.isna().to_numpy()
@@ -577,8 +585,11 @@ def _exclusions(questionnaire, tidy, why, rows, ids) -> pd.DataFrame:
     no_id = np.array([i is None for i in ids])
     for r in rows[no_id & ~all_blank]:
         out.append((int(r), None, "missing_respondent_id"))
-    id_series = pd.Series(ids)
-    dup = id_series.duplicated(keep="first").to_numpy() & ~no_id & ~all_blank
+    # duplicates among real returns only: a blank return sharing an id must not
+    # push the real return out
+    candidates = ~no_id & ~all_blank
+    dup = np.zeros(len(ids), dtype=bool)
+    dup[candidates] = pd.Series(ids[candidates]).duplicated(keep="first").to_numpy()
     for r, i in zip(rows[dup], ids[dup]):
         out.append((int(r), i, "duplicate_respondent_id"))
     frame = pd.DataFrame(out, columns=["row", "respondent_id", "reason"])

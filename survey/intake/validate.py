@@ -30,7 +30,7 @@ from survey.intake.checks_rows import (
     check_skips_and_blanks,
 )
 from survey.intake.findings import FAILURE_COLUMNS, Collector
-from survey.intake.normalise import Ledger, _clean_column, map_headers, normalise
+from survey.intake.normalise import Ledger, clean_column, map_headers, normalise
 from survey.intake.readers import Provenance, RawTable, read_raw
 from survey.intake.rules import Severity, rule_catalogue
 from survey.questionnaire import Questionnaire, load_questionnaire
@@ -160,7 +160,7 @@ def validate_raw(raw: RawTable, questionnaire: Questionnaire) -> ValidationRepor
         patched = replace(raw, frame=pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1))
     ledger = normalise(patched, q).ledger
 
-    ids = _clean_column(frame[hmap.columns[q.respondent_id]]).to_numpy(dtype=object) if q.respondent_id in hmap.columns \
+    ids = clean_column(frame[hmap.columns[q.respondent_id]]).to_numpy(dtype=object) if q.respondent_id in hmap.columns \
         else np.full(len(frame), None, dtype=object)
     ctx = Context(questionnaire=q, frame=frame, hmap=hmap, out=Collector(q, ids))
     check_columns(ctx)

@@ -22,6 +22,7 @@ from survey.questionnaire import Questionnaire
 __all__ = ["WaveTables", "analyse_wave", "GROUPS", "TOTAL"]
 
 GROUPS = ("age_band", "district", "sex")
+MIN_MODEL_N = 50
 TOTAL = "全体"
 
 
@@ -65,12 +66,33 @@ def _by_groups(fn, questionnaire, groups=GROUPS) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _pool_sparse(values: pd.Series, labels: dict, *, min_n: int):
+    """Pool levels with fewer than ``min_n`` respondents into the next code's
+    level (the last one into the previous), repeatedly; returns the pooled
+    codes (the first code of each pool) and ``{code: "label・label"}``."""
+    codes = sorted(labels)
+    groups = [[c] for c in codes]
+    counts = values.value_counts()
+    size = lambda g: int(sum(counts.get(c, 0) for c in g))  # noqa: E731
+    while len(groups) > 2 and min(size(g) for g in groups) < min_n:
+        i = min(range(len(groups)), key=lambda k: size(groups[k]))
+        j = i + 1 if i + 1 < len(groups) else i - 1
+        lo, hi = sorted((i, j))
+        groups[lo] = groups[lo] + groups[hi]
+        del groups[hi]
+    mapping = {c: g[0] for g in groups for c in g}
+    pooled = values.map(lambda v: mapping.get(float(v), np.nan) if pd.notna(v) else np.nan)
+    names = {float(g[0]): "・".join(labels[c] for c in g) for g in groups}
+    return pooled.astype(float), names
+
+
 def _index_frame(est, by) -> pd.DataFrame:
     frame = est.to_frame().reset_index()
     return frame.drop(columns=[c for c in ("variable",) if c in frame.columns])
 
 
-def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int = 2025) -> WaveTables:
+def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int = 2025,
+                 baseline_design=None) -> WaveTables:
     q = questionnaire
     sat = _by_groups(lambda by: _index_frame(satisfaction_index(design, "satisfaction", questionnaire=q, by=by), by), q)
 
@@ -101,8 +123,8 @@ def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int 
         comps.append(cmp_)
     comps = pd.concat(comps, ignore_index=True)
 
-    indicators = indicator_table(design, q, admin=admin, admin_year=q.wave or None) if admin is not None \
-        else indicator_table(design, q)
+    indicators = indicator_table(design, q, admin=admin, admin_year=(q.wave or None) if admin is not None else None,
+                                 baseline_design=baseline_design)
     park = park_use_table(design, questionnaire=q, labels=_labels(q, "district"))
 
     parts = list(q["allocation"].columns)
@@ -123,25 +145,39 @@ def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int 
     pri = _by_groups(lambda by: topk_shares(design, choices, by=by), q, groups=("age_band", "district"))
     pri["item"] = pri["item"].map(lambda v: items.get(float(v), str(v)))
 
-    model_data = design.data
-    fit = rank_logit(design, choices, covariates=("age_band", "district"), categorical=("age_band", "district"))
+    # sparse levels (e.g. 内間木, ~25 respondents) are pooled with the next code for the
+    # model, so that every item is chosen in every level (see pooled_levels)
+    model_design, pooled = design, {}
+    for col in ("age_band", "district"):
+        codes, labels = _pool_sparse(design.data[col], _labels(q, col), min_n=MIN_MODEL_N)
+        model_design = model_design.with_columns(**{f"_model_{col}": codes})
+        pooled[col] = labels
+    fit = rank_logit(model_design, choices, covariates=("_model_age_band", "_model_district"),
+                     categorical=("_model_age_band", "_model_district"))
     predicted = fit.predict()
-    for col, labels in (("age_band", _labels(q, "age_band")), ("district", _labels(q, "district"))):
-        if col in predicted.columns:
-            predicted[col] = predicted[col].map(lambda v: labels.get(float(v), str(v)))
+    for col in ("age_band", "district"):
+        predicted[col] = predicted.pop(f"_model_{col}").map(lambda v, c=col: pooled[c].get(float(v), str(v)))
+    predicted = predicted[["age_band", "district"] + [c for c in predicted.columns if c not in ("age_band", "district")]]
     predicted["item"] = predicted["item"].map(lambda v: items.get(float(v), str(v)))
+    fit_terms = {"age_band": "_model_age_band", "district": "_model_district"}
     tests = []
     for term, label in (("age_band", "年齢"), ("district", "地区")):
-        t = fit.wald_test(term)
-        tests.append({"term": label, **{k: getattr(t, k) for k in ("statistic", "df", "p") if hasattr(t, k)},
-                      "verdict_ja": (f"{label}によって重視する施策の順位は異なる（統計的に有意）" if getattr(t, "p", 1) < 0.05
+        t = fit.wald_test(fit_terms[term])
+        tests.append({"term": label, "statistic": t.statistic, "ndf": t.ndf, "ddf": t.ddf, "p": t.p,
+                      "verdict_ja": (f"{label}によって重視する施策の順位は異なる（統計的に有意）" if t.p < 0.05
                                      else f"{label}による順位の違いは統計的に明らかではない")})
-    del model_data
     return WaveTables(
         satisfaction_index=sat, satisfaction_distribution=dist, satisfaction_shares=shares,
         satisfaction_comparisons=comps,
         indicators=indicators, park_use=park, allocation=alloc, allocation_zero=zero,
         segments=sizes, segment_profiles=profiles, priorities=pri, predicted=predicted,
         ranking_tests=pd.DataFrame(tests),
-        notes={"segments_k": int(seg.k), "ranking_summary_ja": fit.summary(lang="ja")},
+        notes={"segments_k": int(seg.k), "ranking_summary_ja": _ranking_summary(pri, tests)},
     )
+
+
+def _ranking_summary(pri: pd.DataFrame, tests: list) -> str:
+    """Two plain sentences: the top three overall, and whether age/district matter."""
+    total = pri[pri["by"] == TOTAL].sort_values("topk_share", ascending=False)
+    top = "、".join(f"{row.item}（{100 * row.topk_share:.0f}%）" for row in total.head(3).itertuples())
+    return f"3位までに選ばれた割合が高い施策は {top}。" + "".join(t["verdict_ja"] + "。" for t in tests)

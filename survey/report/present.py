@@ -131,5 +131,6 @@ def predicted_table(p: pd.DataFrame) -> pd.DataFrame:
 
 
 def ranking_test_table(t: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"要因": t["term"], "検定統計量（F）": _r(t["statistic"], 3), "p値": _r(t["p"], 5),
-                         "判定": t["verdict_ja"]})
+    return pd.DataFrame({"要因": t["term"], "検定統計量（F）": _r(t["statistic"], 3),
+                         "自由度": [f"{int(a)}, {b:.0f}" for a, b in zip(t["ndf"], t["ddf"])],
+                         "p値": _r(t["p"], 5), "判定": t["verdict_ja"]})

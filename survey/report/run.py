@@ -7,13 +7,13 @@ compute the tables; write CSV (UTF-8 with BOM) and the workbook.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from survey import __version__
+from survey._version import __version__
 from survey.design import Design
 from survey.intake import load
 from survey.measures.frequencies import crosstab_question, frequencies
@@ -62,14 +62,21 @@ def provenance_lines(dataset, questionnaire, margins_path) -> list[str]:
 
 
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
-             min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025) -> RunResult:
+             min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
+             baseline_data_path=None) -> RunResult:
     progress("調査票を読み込み中 (questionnaire)")
     questionnaire = load_questionnaire(questionnaire_path)
+    if wave:
+        questionnaire = replace(questionnaire, wave=wave)
     progress("回答データを読み込み・正規化中 (read + normalise)")
     dataset = load(data_path, questionnaire)
     progress("母集団へのレイキング中 (raking)")
     margins = read_margins(margins_path)
     design = weight_wave(dataset, margins)
+    baseline_design = None
+    if baseline_data_path is not None:
+        progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
+        baseline_design = weight_wave(load(baseline_data_path, questionnaire), margins)
     wave = questionnaire.wave or "wave"
     out_dir = Path(out) / wave
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +110,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                                "n は比率の基数（回答者数）。"]))
     files.append(write_csv(se_table, out_dir / "標本誤差.csv"))
     progress("満足度・配分・重要施策を分析中 (measures)")
-    tables = analyse_wave(design, questionnaire, admin=admin_path, seed=seed)
+    tables = analyse_wave(design, questionnaire, admin=admin_path, seed=seed, baseline_design=baseline_design)
     analysis_sheets = _analysis_sheets(tables, questionnaire)
     sheets[2:2] = analysis_sheets  # after 単純集計, before クロス集計 / 標本誤差
     for sheet in analysis_sheets:
