@@ -22,12 +22,27 @@ from scipy.optimize import minimize
 
 from survey.design.design import Design
 from survey.errors import DesignError, InputError
-from survey.measures.planning import ChangeTarget, MailingPlan, PrecisionTarget, compare_plans, plan_mailing
-from survey.measures.planning_alloc import allocate, cell_shape, domain_variance, water_fill
+from survey.measures.planning import (
+    ChangeTarget,
+    MailingPlan,
+    PrecisionTarget,
+    compare_plans,
+    plan_mailing,
+)
+from survey.measures.planning_alloc import (
+    allocate,
+    cell_shape,
+    domain_variance,
+    water_fill,
+)
 from survey.measures.planning_inputs import PlanInputs, planning_inputs
 from survey.measures.planning_models import fit_response_rates
-from survey.measures.planning_precision import (PRECISION_COLUMNS, expected_precision, measure_variance,
-                                                plan_sampling_error_table)
+from survey.measures.planning_precision import (
+    PRECISION_COLUMNS,
+    expected_precision,
+    measure_variance,
+    plan_sampling_error_table,
+)
 from survey.measures.planning_tables import plan_tables
 
 HERE = Path(__file__).resolve().parent
@@ -145,7 +160,7 @@ def test_neyman_allocation_for_mailings_hand_calculation():
     # W = (.5, .3, .2), S = (.6, .5, .4), r = (.25, .5, .64), a = k = deff = 1, 1000 mailings.
     # A_h = W^2 S^2 / r = (.36, .045, .01); m_h = 1000 sqrt(A_h) / sum sqrt(A) with
     # sqrt(A) = (.6, .212132, .1): m = (657.7995, 232.5672, 109.6333);
-    # V = (sum sqrt(A))^2 / 1000 = .912132^2 / 1000 = 8.319848e-4 (Cochran eq. 5.25).
+    # V = (sum sqrt(A))^2 / 1000 = .912132^2 / 1000 = 8.319848e-4 (Cochran 1977, sec. 5.5).
     N = np.array([50_000.0, 30_000.0, 20_000.0])
     S2, r, a, k = np.array([.36, .25, .16]), np.array([.25, .5, .64]), np.ones(3), np.ones(3)
     shape = cell_shape("neyman", N, S2, r, a, k)
@@ -388,7 +403,12 @@ def _harness():
 @pytest.fixture(scope="module")
 def simulated(questionnaire):
     """The answered synthetic population (120,000 adults) and a sampling frame on it."""
-    from survey.simulate import POPULATION_SEED, population_margins, simulate_answers, simulate_population
+    from survey.simulate import (
+        POPULATION_SEED,
+        population_margins,
+        simulate_answers,
+        simulate_population,
+    )
     from survey.simulate.population import make_rng
 
     sim = _harness()

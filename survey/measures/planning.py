@@ -19,7 +19,8 @@ population: the simple random sample of today), ``"proportional_respondents"``
 (more mailings where fewer answer, so the respondents mirror the population)
 and ``"neyman"`` (the optimum ``m_h ~ W_h S_h / sqrt(r_h a_h k_h)``, derived
 in :mod:`survey.measures.planning_alloc`).  District floors are kept by
-iterative fixing (Cochran 1977, sec. 5.8).
+iterative fixing (the device of Cochran 1977, ch. 5, for an optimum
+allocation that asks for more than the whole stratum).
 
 The result is a :class:`MailingPlan`: the allocation per cell (whole
 questionnaires), the expected respondents, the expected half-width of every
@@ -209,6 +210,16 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
         ``feasible`` is False (and ``notes`` say why) when the budget or the
         population cannot meet every target; the plan is then the best the
         budget allows with the group floors scaled down alike.
+
+    Notes
+    -----
+    R ``survey`` has no allocation function.  With every response and
+    answer rate 1 and no floors, ``method="neyman"`` is the allocation of
+    R ``PracTools::strAlloc(alloc = "totcost")`` (cost-constrained Neyman)
+    and, with equal costs, ``alloc = "neyman"``; the tests check the
+    optimum against a hand calculation and an independent optimiser
+    (scipy SLSQP).  The next wave should start its weights from the
+    plan's ``base_weight = N_h / m_h`` before raking.
     """
     if not isinstance(inputs, PlanInputs):
         raise DesignError(f"inputs must come from planning_inputs(); got {type(inputs).__name__}")

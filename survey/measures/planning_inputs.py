@@ -83,7 +83,8 @@ class PlanInputs:
         ``{measure: deff_w}``; key ``"_unit"`` is the deff for proportions
         (pooled with weights ``W_h^2 / n_h``).
     wave : DataFrame
-        This wave's estimates: ``measure, domain, level, estimate, se, n``
+        This wave's design-based estimates: ``measure, domain, level,
+        estimate, se, n``
         (``domain`` is ``"city"``, the group or the other key; ``level`` 0
         for the city).
     labels : dict

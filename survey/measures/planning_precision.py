@@ -3,7 +3,7 @@
 The reverse of :func:`survey.measures.planning.plan_mailing`: given how
 many questionnaires go to every cell, what half-width will each headline
 figure have, for the city, every district and every age band?  Formulas in
-:mod:`survey.measures.planning_alloc`; power as in Cochran (1977, sec. 4.4)
+:mod:`survey.measures.planning_alloc`; power from the normal approximation
 for the difference of two independent waves: a change ``Delta`` is detected
 with power ``1 - beta`` by a two-sided test at level ``alpha`` when
 ``z_{1-alpha/2} + z_{1-beta} = Delta / sqrt(V_1 + V_2)``, so the minimum

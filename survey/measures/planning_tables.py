@@ -29,8 +29,10 @@ def _key_label(inputs, key, code) -> str:
 
 def _overview(plan) -> pd.DataFrame:
     t = plan.totals
+    where = {"city": "市全体", "district": "各地区", "age_band": "各年齢"}
     targets = "; ".join(
-        f"{row.label} {_KIND_JA[row.kind]} {'±' if row.kind == 'half_width' else ''}{row.target:g}"
+        f"{plan.inputs.labels.get(row.measure, row.measure)} {where.get(row.domain, row.domain)} "
+        f"{_KIND_JA[row.kind]} {'±' if row.kind == 'half_width' else ''}{row.target:g}"
         for row in plan.targets.drop_duplicates(["measure", "kind", "domain", "target"]).itertuples())
     rows = [
         ("配分方法", _METHOD_JA.get(plan.method, plan.method)),
@@ -104,7 +106,7 @@ def _precision(plan) -> pd.DataFrame:
     return pd.DataFrame({
         "指標": [plan.inputs.labels.get(m, m) for m in p["measure"]],
         "区分": [_DOMAIN_JA.get(d, d) for d in p["domain"]],
-        "": p["label"],
+        "対象": p["label"],
         "配布数": p["mailed"].round().astype(np.int64),
         "見込回答数": p["answers"].round().astype(np.int64),
         "標準誤差": p["se"].round(4),

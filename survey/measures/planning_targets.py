@@ -8,7 +8,7 @@ figure in a domain (the city, or every level of a cell key):
 * :class:`ChangeTarget` ``(Delta, power, level)``: a two-sided test at
   ``alpha = 1 - level`` of the difference of two independent waves detects
   ``Delta`` with power ``1 - beta`` when ``z_{1-alpha/2} + z_{1-beta} =
-  Delta / sqrt(V_1 + V_2)`` (Cochran 1977, sec. 4.4), so ``V_2 <= (Delta /
+  Delta / sqrt(V_1 + V_2)`` (normal approximation), so ``V_2 <= (Delta /
   (z_{1-alpha/2} + z_{1-beta}))^2 - V_1`` with ``V_1`` this wave's variance
   (``against="wave"``), or half the bracket when both waves follow the
   plan (``against="plan"``).
