@@ -1,0 +1,279 @@
+"""Coding free-text answers into themes with a keyword dictionary.
+
+The dictionary is a YAML file kept next to the questionnaire
+(``questionnaires/midori_keywords.yaml``): the ten functions of green
+(みどりのチカラ), the twelve policy items and a few recurring topics, each
+with its keywords.  A comment belongs to a theme when its masked text
+(NFKC, lower case), with the theme's ``exclude`` phrases removed, contains
+one of the theme's keywords as a substring; it may belong to several
+themes or to none.  Answers that only say "nothing" (``no_opinion``: 特に
+なし, ありません …) are not comments.
+
+Keyword coding is transparent and repeatable, not clever: it misses
+paraphrases and negations (「暑くない」 is coded 涼しさ) and a short keyword
+matches every longer word containing it.  Read the representative quotes
+next to the shares.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from survey.errors import DesignError, SpecError
+from survey.intake.privacy import mask_personal_data
+
+__all__ = [
+    "THEME_GROUPS",
+    "Theme",
+    "ThemeDictionary",
+    "code_themes",
+    "is_no_opinion",
+    "load_keywords",
+    "representative_quotes",
+    "theme_shares",
+]
+
+#: Theme groups, in report order, with their Japanese names.
+THEME_GROUPS = {"function": "みどりのチカラ", "policy": "今後の取組", "topic": "その他の話題"}
+_SENTENCE = re.compile(r"(?<=[。！？!?])|\s+")
+_PUNCT = re.compile(r"[\s、。，．,.!！?？・…〜~ー－\-「」『』（）()]+")
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", str(text)).lower()
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: ``id``, ``group`` (function / policy / topic), Japanese
+    ``label``, ``keywords`` and ``exclude`` phrases (both normalised)."""
+
+    id: str
+    group: str
+    label: str
+    keywords: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+
+    def hits(self, text: str) -> int:
+        """Number of distinct keywords found in ``text`` (already normalised)."""
+        for phrase in self.exclude:
+            text = text.replace(phrase, "　")
+        return sum(1 for k in self.keywords if k in text)
+
+
+@dataclass(frozen=True)
+class ThemeDictionary:
+    """A keyword dictionary (see :func:`load_keywords`)."""
+
+    id: str
+    version: str
+    question: str
+    themes: tuple[Theme, ...]
+    no_opinion: tuple[str, ...]
+    userdict: Path | None = None
+    path: str | None = None
+    sha256: str | None = None
+
+    def __getitem__(self, theme_id: str) -> Theme:
+        for t in self.themes:
+            if t.id == theme_id:
+                return t
+        raise KeyError(f"no theme {theme_id!r}; known: {', '.join(t.id for t in self.themes)}")
+
+
+def _labels(questionnaire, spec, key, path) -> str:
+    if "label" in spec:
+        return str(spec["label"])
+    if questionnaire is None:
+        raise SpecError("a theme without `label` needs the questionnaire to look its label up; "
+                        "pass questionnaire= or add `label:`", path=path, key=key)
+    if "column" in spec:
+        col = spec["column"]
+        for q in questionnaire.questions:
+            for item in q.items:
+                if item.column == col:
+                    return item.label
+        raise SpecError(f"column {col!r} is no item of the questionnaire {questionnaire.id}; "
+                        "use an item column such as imp_rain", path=path, key=key)
+    if "code" in spec:
+        question = spec.get("question", "policy")
+        if question not in questionnaire or spec["code"] not in questionnaire[question].codes:
+            raise SpecError(f"code {spec['code']!r} is not a code of question {question!r}; "
+                            "check the questionnaire's codes", path=path, key=key)
+        return questionnaire[question].codes[spec["code"]]
+    raise SpecError("a theme needs `label`, `column` (a questionnaire item) or `code` (a policy code)",
+                    path=path, key=key)
+
+
+def load_keywords(path, questionnaire=None) -> ThemeDictionary:
+    """Read and check a theme keyword dictionary (YAML, safe loader).
+
+    Themes with ``column`` (an item of 問8/問9) or ``code`` (a code of the
+    ``policy`` question, or of ``question:``) take their label from the
+    questionnaire; ``label`` overrides.  ``userdict`` is resolved relative to
+    the YAML file.  Errors name the file and key and say how to fix them.
+    """
+    path = Path(path)
+    try:
+        blob = path.read_bytes()
+        spec = yaml.safe_load(blob.decode("utf-8-sig"))
+    except OSError as exc:
+        raise SpecError(f"cannot read the keyword dictionary: {exc.strerror}; check the path", path=path) from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SpecError(f"not a UTF-8 YAML file ({type(exc).__name__}); fix the syntax", path=path) from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("themes"), list) or not spec["themes"]:
+        raise SpecError("expected a mapping with a non-empty `themes:` list", path=path, key="themes")
+    themes, seen = [], set()
+    for i, t in enumerate(spec["themes"]):
+        key = f"themes[{i}]"
+        if not isinstance(t, dict) or not isinstance(t.get("id"), str):
+            raise SpecError("each theme is a mapping with an `id`", path=path, key=key)
+        key = f"themes[{i}] ({t['id']})"
+        if t["id"] in seen:
+            raise SpecError(f"theme id {t['id']!r} is used twice; ids must be unique", path=path, key=key)
+        seen.add(t["id"])
+        if t.get("group") not in THEME_GROUPS:
+            raise SpecError(f"group must be one of {list(THEME_GROUPS)}; got {t.get('group')!r}", path=path, key=key)
+        words = t.get("keywords")
+        if not isinstance(words, list) or not words or not all(isinstance(w, (str, int)) and str(w).strip() for w in words):
+            raise SpecError("keywords must be a non-empty list of words", path=path, key=key)
+        exclude = t.get("exclude", []) or []
+        themes.append(Theme(id=t["id"], group=t["group"], label=_labels(questionnaire, t, key, path),
+                            keywords=tuple(dict.fromkeys(_norm(w).strip() for w in words)),
+                            exclude=tuple(_norm(w) for w in exclude)))
+    themes.sort(key=lambda th: list(THEME_GROUPS).index(th.group))   # stable: file order within a group
+    userdict = spec.get("userdict")
+    if userdict is not None:
+        userdict = (path.parent / str(userdict)).resolve()
+        if not userdict.is_file():
+            raise SpecError(f"userdict {userdict} does not exist; fix the file name", path=path, key="userdict")
+    question = str(spec.get("question", "comment"))
+    if questionnaire is not None and question not in questionnaire:
+        raise SpecError(f"question {question!r} is not in questionnaire {questionnaire.id}", path=path, key="question")
+    return ThemeDictionary(
+        id=str(spec.get("id", path.stem)), version=str(spec.get("version", "")), question=question,
+        themes=tuple(themes), no_opinion=tuple(_PUNCT.sub("", _norm(w)) for w in spec.get("no_opinion", []) or []),
+        userdict=userdict, path=str(path), sha256=hashlib.sha256(blob).hexdigest())
+
+
+def is_no_opinion(text, dictionary: ThemeDictionary) -> bool:
+    """True when the answer, without punctuation and spaces, is one of the
+    dictionary's ``no_opinion`` phrases (特にありません。 → True)."""
+    if not isinstance(text, str):
+        return True
+    return _PUNCT.sub("", _norm(text)) in dictionary.no_opinion or not _PUNCT.sub("", text)
+
+
+def code_themes(texts: pd.Series, dictionary: ThemeDictionary) -> pd.DataFrame:
+    """0/1 theme indicators per answer (one column per theme id).
+
+    Rows without a comment (missing, or a ``no_opinion`` answer) are NaN in
+    every column, so design estimators treat commenters as the domain.
+    """
+    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    table = np.full((len(uniques) + 1, len(dictionary.themes)), np.nan)
+    for u, text in enumerate(uniques):
+        if is_no_opinion(text, dictionary):
+            continue
+        norm = _norm(text)
+        table[u] = [1.0 if t.hits(norm) else 0.0 for t in dictionary.themes]
+    return pd.DataFrame(table[codes], index=texts.index, columns=[t.id for t in dictionary.themes])
+
+
+def theme_shares(design, coded: pd.DataFrame, dictionary: ThemeDictionary, *, by=None,
+                 level: float = 0.95) -> pd.DataFrame:
+    """Weighted share of comments mentioning each theme, with design-based CIs.
+
+    Each theme is a 0/1 column (NaN without a comment), so every row is R
+    ``svyciprop(~I(theme == 1), subset(design, commented), method="logit")``
+    (``svyby`` with ``by``): standard errors by linearisation on the full
+    design (domain estimation), logit intervals with the domain's degrees of
+    freedom.  Columns: [``by``], ``theme``, ``theme_group``, ``label``,
+    ``estimate, se, ci_low, ci_high, deff, n`` (``n`` = comments in the
+    domain), ``mentions`` (unweighted comments coding the theme).
+    """
+    if not coded.index.equals(design.data.index):
+        raise DesignError("coded themes must have the design's row index; build them from design.data")
+    cols = {f"_theme_{t.id}": coded[t.id] for t in dictionary.themes}
+    d = design.with_columns(**cols)
+    frames = []
+    for t in dictionary.themes:
+        col = f"_theme_{t.id}"
+        values = coded[t.id]
+        if values.notna().sum() == 0:
+            raise DesignError("no comments to code: every answer is missing or a no-opinion answer")
+        frame = d.proportion(col, by=by, level=level).to_frame().reset_index()
+        keep = frame[col] == 1.0
+        if not keep.any():           # never mentioned: share 0 with the domain sizes
+            frame = frame[frame[col] == 0.0].assign(estimate=0.0, se=0.0, deff=np.nan)
+        else:
+            frame = frame[keep]
+        frame = frame.drop(columns=[col])
+        w = np.asarray(design.weights, dtype=float) > 0
+        hit = (values == 1.0).to_numpy() & w
+        if by is None:
+            frame["mentions"] = int(hit.sum())
+        else:
+            counts = pd.Series(hit, index=coded.index).groupby(design.data[by]).sum()
+            frame["mentions"] = frame[by].map(counts).fillna(0).astype(int).to_numpy()
+        none = frame["mentions"].to_numpy() == 0
+        frame.loc[none, "ci_low"] = 0.0     # no mention: no interval (a logit interval degenerates at 0)
+        frame.loc[none, "ci_high"] = np.nan
+        frame.insert(0, "label", t.label)
+        frame.insert(0, "theme_group", t.group)
+        frame.insert(0, "theme", t.id)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    if by is not None:
+        out = out[[by] + [c for c in out.columns if c != by]].sort_values([by], kind="stable", ignore_index=True)
+    return out
+
+
+def representative_quotes(texts: pd.Series, coded: pd.DataFrame, dictionary: ThemeDictionary, *,
+                          per_theme: int = 3, max_chars: int = 120) -> pd.DataFrame:
+    """A few quotes per theme, chosen deterministically from masked text.
+
+    Candidates are the distinct answers coded to the theme.  They are ranked
+    by the number of the theme's keywords they contain (more first), then by
+    how close their length is to the median length of the candidates (a
+    typical comment rather than the longest), then by the text itself; a
+    candidate is skipped when a sentence of it that mentions the theme was
+    already quoted, so the quotes differ.
+    Quotes longer than ``max_chars`` are cut with "…".  Each quote is
+    screened again by :func:`survey.intake.privacy.mask_personal_data`
+    (texts should already be masked; this makes sure).
+
+    Returns columns ``theme``, ``theme_group``, ``label``, ``rank``,
+    ``quote``, ``comments`` (how many answers the theme codes).
+    """
+    rows = []
+    for t in dictionary.themes:
+        mask = (coded[t.id] == 1.0).to_numpy()
+        candidates = pd.unique(texts[mask].dropna().astype(str))
+        if not len(candidates):
+            continue
+        lengths = np.array([len(c) for c in candidates])
+        median = float(np.median(lengths))
+        ranked = sorted(candidates, key=lambda c: (-t.hits(_norm(c)), abs(len(c) - median), c))
+        chosen, used = [], set()
+        for quote in ranked:
+            parts = {p for p in _SENTENCE.split(quote) if p and t.hits(_norm(p))}
+            if parts & used:
+                continue              # repeats a sentence already quoted: prefer variety
+            used |= parts
+            chosen.append(quote)
+            if len(chosen) == per_theme:
+                break
+        for rank, quote in enumerate(chosen, start=1):
+            quote = mask_personal_data(quote)[0]
+            if len(quote) > max_chars:
+                quote = quote[:max_chars - 1] + "…"
+            rows.append((t.id, t.group, t.label, rank, quote, int(mask.sum())))
+    return pd.DataFrame(rows, columns=["theme", "theme_group", "label", "rank", "quote", "comments"])

@@ -1,0 +1,277 @@
+"""The 自由記述 (free-text) part of the deliverable: a ``report.html`` section
+and a workbook sheet, from :class:`survey.measures.freetext.FreeTextTables`.
+
+Only masked text reaches this module (the tables are built from masked
+comments), and every quote is autoescaped by the HTML writer.  Charts: the
+theme shares by group (heat map, :func:`survey.report.charts.priority_heatmap`)
+and the co-occurrence network (:func:`cooccurrence_chart`), drawn with a
+deterministic force-directed layout (:func:`network_layout`: Fruchterman &
+Reingold 1991 started from a circle, no random numbers), so two runs give
+the same PNG bytes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import InputError
+from survey.report import charts
+from survey.report.charts import _draw
+from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.html import Figure, Section, Table
+from survey.report.writers import Sheet
+
+__all__ = [
+    "cooccurrence_chart",
+    "freetext_section",
+    "freetext_sheet",
+    "network_layout",
+    "quote_table",
+    "theme_table",
+    "word_table",
+    "characteristic_table",
+]
+
+THEME_GROUP_JA = {"function": "みどりのチカラ", "policy": "今後の取組", "topic": "その他の話題"}
+SMALL_BASE = 30
+_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999"]
+
+
+def _pct(value) -> float:
+    return float("nan") if pd.isna(value) else round(100 * float(value), 1)
+
+
+def _fmt1(v) -> str:
+    return "" if v != v else f"{v:.1f}"
+
+
+def theme_table(tables) -> pd.DataFrame:
+    """Themes × groups: weighted % of comments mentioning each theme.
+
+    Columns: 区分, テーマ, 全体 (%), 95%信頼区間, then one column per age band
+    and district; the last row gives the number of comments (n, unweighted).
+    Groups with fewer than 30 comments are marked ``*`` in their heading.
+    """
+    th = tables.themes
+    total = th[th["by"] == "全体"].reset_index(drop=True)
+    out = pd.DataFrame({
+        "区分": total["theme_group"].map(THEME_GROUP_JA),
+        "テーマ": total["label"],
+        f"言及数 n{UNWEIGHTED}": total["mentions"].astype(int),
+        f"全体 %{WEIGHTED}": total["estimate"].map(_pct),
+        "95%信頼区間": [("" if pd.isna(h) else f"{100 * lo:.1f}〜{100 * h:.1f}")
+                   for lo, h in zip(total["ci_low"], total["ci_high"])],
+    })
+    base = {"全体": int(total["n"].iloc[0])} if len(total) else {}
+    for (by, group), sub in th[th["by"] != "全体"].groupby(["by", "group"], sort=False):
+        n = int(sub["n"].iloc[0])
+        head = f"{group}{'*' if n < SMALL_BASE else ''}"
+        out[head] = sub.set_index("theme")["estimate"].reindex(total["theme"]).map(_pct).to_numpy()
+        base[head] = n
+    n_row = {c: "" for c in out.columns}
+    n_row.update({"区分": "", "テーマ": f"記述数 n{UNWEIGHTED}", f"全体 %{WEIGHTED}": float(base.get("全体", 0))})
+    for head, n in base.items():
+        if head in out.columns:
+            n_row[head] = float(n)
+    n_row[f"言及数 n{UNWEIGHTED}"] = ""
+    return pd.concat([out, pd.DataFrame([n_row])], ignore_index=True)
+
+
+def word_table(tables, *, top: int = 10) -> pd.DataFrame:
+    """Top words per group: rows are ranks, columns groups, cells "公園 49.0%"."""
+    words = tables.words
+    cols = {}
+    for (by, group), sub in words.groupby(["by", "group"], sort=False):
+        cells = [f"{w} {100 * s:.1f}%" for w, s in zip(sub["word"], sub["share"])][:top]
+        cols[group if by != "全体" else "全体"] = cells + [""] * (top - len(cells))
+    frame = pd.DataFrame(cols)
+    frame.insert(0, "順位", np.arange(1, len(frame) + 1))
+    return frame
+
+
+def characteristic_table(tables, *, top: int = 6, min_z: float = 0.0) -> pd.DataFrame:
+    """Characteristic words of each group (z of the weighted log-odds, above ``min_z``)."""
+    ch = tables.characteristic
+    comments = tables.summary.set_index(["by", "group"])["comments"]
+    rows = []
+    for (by, group), sub in ch.groupby(["by", "group"], sort=False):
+        sub = sub[sub["z"] > min_z].head(top)
+        n = int(comments.get((by, group), 0))
+        rows.append((by, f"{group}{'*' if n < SMALL_BASE else ''}", n,
+                     "、".join(f"{w}（{z:.1f}）" for w, z in zip(sub["word"], sub["z"]))))
+    return pd.DataFrame(rows, columns=["属性", "区分", f"記述数{UNWEIGHTED}", "特徴語（z値）"])
+
+
+def quote_table(tables) -> pd.DataFrame:
+    """Representative quotes per theme (masked text)."""
+    q = tables.quotes
+    return pd.DataFrame({"区分": q["theme_group"].map(THEME_GROUP_JA), "テーマ": q["label"],
+                         "記述例": q["quote"], f"該当する記述数{UNWEIGHTED}": q["comments"].astype(int)})
+
+
+def network_layout(nodes: pd.DataFrame, edges: pd.DataFrame, *, iterations: int = 300) -> np.ndarray:
+    """Deterministic 2-D positions (one row per node, in ``nodes`` order).
+
+    Fruchterman–Reingold forces (repulsion k²/d between every pair,
+    attraction jaccard·d²/k along edges, plus a pull to the centre, √n·x, so
+    isolated words stay near the clusters), started from a circle in node order
+    and cooled linearly; positions are scaled into [-1, 1].
+    """
+    words = list(nodes["word"])
+    n = len(words)
+    if n == 0:
+        return np.zeros((0, 2))
+    angle = 2 * np.pi * np.arange(n) / n
+    pos = np.column_stack([np.cos(angle), np.sin(angle)])
+    if n == 1:
+        return pos * 0
+    at = {w: i for i, w in enumerate(words)}
+    A = np.zeros((n, n))
+    for a, b, jac in zip(edges["word_a"], edges["word_b"], edges["jaccard"]):
+        if a in at and b in at:
+            A[at[a], at[b]] = A[at[b], at[a]] = float(jac)
+    k = 2.0 / np.sqrt(n)
+    temp = 0.2
+    for it in range(iterations):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt((delta ** 2).sum(axis=2))
+        np.fill_diagonal(dist, 1.0)
+        dist = np.maximum(dist, 1e-3)
+        force = k * k / dist - A * dist * dist / k
+        np.fill_diagonal(force, 0.0)
+        disp = (delta / dist[:, :, None] * force[:, :, None]).sum(axis=1) - 1.0 * pos * np.sqrt(n)
+        length = np.maximum(np.sqrt((disp ** 2).sum(axis=1)), 1e-9)
+        step = temp * (1 - it / iterations)
+        pos = pos + disp / length[:, None] * np.minimum(length, step)[:, None]
+    pos = pos - pos.mean(axis=0)
+    scale = np.abs(pos).max()
+    return pos / scale if scale > 0 else pos
+
+
+def _components(n: int, pairs) -> np.ndarray:
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = [find(i) for i in range(n)]
+    order = {r: k for k, r in enumerate(dict.fromkeys(roots))}
+    return np.array([order[r] for r in roots])
+
+
+def cooccurrence_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str | None = None,
+                       image_format: str = "png", width: float = 8.0, height: float = 6.0, dpi: int = 144):
+    """Co-occurrence network: circles sized by the weighted share of comments,
+    lines as thick as the Jaccard coefficient, one colour per connected group
+    of words (grey for words without an edge)."""
+    for col in ("word", "share"):
+        if col not in nodes.columns:
+            raise InputError(f"cooccurrence_chart: nodes need columns word and share; got {list(nodes.columns)}")
+    for col in ("word_a", "word_b", "jaccard"):
+        if col not in edges.columns:
+            raise InputError(f"cooccurrence_chart: edges need word_a, word_b, jaccard; got {list(edges.columns)}")
+    if len(nodes) == 0:
+        raise InputError("cooccurrence_chart: no words to draw (nodes is empty)")
+    pos = network_layout(nodes, edges)
+    at = {w: i for i, w in enumerate(nodes["word"])}
+    pairs = [(at[a], at[b]) for a, b in zip(edges["word_a"], edges["word_b"]) if a in at and b in at]
+    comp = _components(len(nodes), pairs)
+    linked = np.zeros(len(nodes), dtype=bool)
+    for a, b in pairs:
+        linked[a] = linked[b] = True
+    share = nodes["share"].to_numpy(dtype=float)
+    size = 250 + 2200 * share / max(float(np.nanmax(share)), 1e-9)
+
+    def draw(fig):
+        ax = fig.subplots()
+        for (a, b), jac in zip(pairs, edges["jaccard"]):
+            ax.plot(pos[[a, b], 0], pos[[a, b], 1], color="#9a9a9a", linewidth=0.5 + 3.5 * float(jac), zorder=1)
+        colours = [(_COLOURS[c % (len(_COLOURS) - 1)] if linked[i] else _COLOURS[-1]) for i, c in enumerate(comp)]
+        ax.scatter(pos[:, 0], pos[:, 1], s=size, c=colours, alpha=0.35, edgecolors=colours, linewidths=1.0, zorder=2)
+        for i, word in enumerate(nodes["word"]):
+            ax.text(pos[i, 0], pos[i, 1], str(word), ha="center", va="center", fontsize=8, zorder=3)
+        ax.set_xlim(-1.2, 1.2)
+        ax.set_ylim(-1.15, 1.15)
+        ax.set_axis_off()
+        if title:
+            fig.suptitle(title, fontsize=11)
+
+    return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
+
+
+def _heat(tables) -> pd.DataFrame:
+    th = tables.themes
+    small = th["n"].to_numpy() < SMALL_BASE
+    item = [f"{g}*" if s and b != "全体" else str(g) for g, s, b in zip(th["group"], small, th["by"])]
+    frame = pd.DataFrame({"group": th["label"], "item": item, "percent": th["estimate"]})
+    return frame.drop_duplicates(["group", "item"])
+
+
+def _methods(tables) -> list[str]:
+    notes = tables.notes
+    return [
+        ("個人情報（電話番号・メールアドレス・郵便番号・住所・氏名）は、集計・引用の前に＜電話番号＞などの記号に置き換えた"
+         f"（{notes.get('masked_answers', 0)}件）。置き換えは規則によるため、公表前に記述例を目で確認すること。"),
+        ("語の抽出：形態素解析 janome（IPADIC）に朝霞市の地名・施設名の利用者辞書"
+         f"（{notes.get('userdict_words', 0)}語）を加え、名詞（非自立・数・代名詞・接尾・副詞可能を除く）と"
+         "自立の動詞・形容詞（基本形）を数えた。「する・ある・思う・お願い」などの語は除いた。"),
+        (f"語の割合は、その語を含む記述の重み付け割合{WEIGHTED}（1記述につき1回）。特徴語は、その区分と他の区分の"
+         "記述での出現を、全体の出現率を事前分布とする重み付き対数オッズ比で比べたz値（Monroe, Colaresi & Quinn 2008）。"
+         "z値が1.96を超える語は、その区分で目立って多い語。"),
+        ("共起ネットワーク：出現の多い語を円（大きさ＝割合）、同じ記述に現れる語を線（太さ＝Jaccard係数）で結んだ。"
+         "配置は乱数を使わない力学モデルで、毎回同じ図になる。"),
+        (f"テーマ：調査票フォルダのキーワード辞書（{notes.get('dictionary', '')}）の語を含む記述を、そのテーマの記述とした"
+         "（1つの記述が複数のテーマに入ることがある）。割合は記述者を母数とする重み付け割合で、95%信頼区間は"
+         "設計に基づくロジット法（R survey の svyciprop と同じ）。「特になし」等は記述に数えない。"
+         "* は記述数が30未満（参考値）。"),
+    ]
+
+
+def freetext_section(tables) -> Section:
+    """The 自由記述 section of ``report.html``."""
+    notes = tables.notes
+    total = tables.summary[tables.summary["by"] == "全体"].iloc[0]
+    intro = (f"問12（自由意見）には回答者 {notes['respondents']:,}人のうち {notes['comments']:,}人が記入した"
+             f"（重み付け {100 * total['estimate']:.1f}%、95%信頼区間 {100 * total['ci_low']:.1f}〜{100 * total['ci_high']:.1f}%）。"
+             "記述をキーワード辞書でテーマに分け、よく使われた語と区分ごとの特徴語を示す。")
+    figures = [Figure(charts.priority_heatmap(_heat(tables), cbar_label="%", wrap=7, width=10.5),
+                      f"テーマ別・記述に占める割合{WEIGHTED}（全体・年齢別・地区別、* は記述数30未満）")]
+    if len(tables.nodes) >= 2:
+        figures.append(Figure(cooccurrence_chart(tables.nodes, tables.edges),
+                              "自由記述の共起ネットワーク（円の大きさ＝語を含む記述の割合、線の太さ＝Jaccard係数）"))
+    theme = theme_table(tables)
+    pct = {c: _fmt1 for c in theme.columns if c not in ("区分", "テーマ", "95%信頼区間", f"言及数 n{UNWEIGHTED}")}
+    return Section(
+        "freetext", "自由記述（問12 自由意見）", intro=intro, figures=figures,
+        tables=[Table(f"テーマ別の記述の割合（%{WEIGHTED}）", theme, formats=pct,
+                      note="最終行は記述数（重みなし）。* は記述数30未満。"),
+                Table("よく使われた語（語を含む記述の割合、重み付け）", word_table(tables)),
+                Table("区分ごとの特徴語（重み付き対数オッズ比のz値）", characteristic_table(tables)),
+                Table("テーマ別の記述例（個人情報はマスク済み）", quote_table(tables))],
+        notes=_methods(tables))
+
+
+def freetext_sheet(tables) -> Sheet:
+    """The 自由記述 sheet of the workbook (same tables, numbers kept numeric)."""
+    summary = tables.summary.assign(
+        estimate=tables.summary["estimate"].map(_pct), ci_low=tables.summary["ci_low"].map(_pct),
+        ci_high=tables.summary["ci_high"].map(_pct))[["by", "group", "respondents", "comments", "estimate",
+                                                      "ci_low", "ci_high"]]
+    summary.columns = ["属性", "区分", f"回答者数{UNWEIGHTED}", f"記述者数{UNWEIGHTED}", f"記入率 %{WEIGHTED}",
+                       "95%CI 下限", "95%CI 上限"]
+    masked = tables.masked[["label", "answers"]].rename(columns={"label": "個人情報の種類", "answers": "マスクした回答数"})
+    return Sheet("自由記述", [
+        ("記入状況", summary),
+        (f"テーマ別の記述の割合（%{WEIGHTED}、最終行は記述数）", theme_table(tables)),
+        ("よく使われた語（語を含む記述の割合）", word_table(tables)),
+        ("区分ごとの特徴語（z値）", characteristic_table(tables)),
+        ("テーマ別の記述例（個人情報はマスク済み）", quote_table(tables)),
+        ("個人情報のマスク", masked),
+    ], title="自由記述（問12 自由意見）", notes=_methods(tables))
