@@ -41,6 +41,12 @@ def _freeze(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
 
+def _is_number(value) -> bool:
+    """A finite int or float from YAML (``true``/``false`` are not numbers)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
+        and value not in (float("inf"), float("-inf"))
+
+
 @dataclass(frozen=True)
 class Condition:
     """``column`` satisfies one test: ``in`` codes, ``not_in`` codes,
@@ -210,6 +216,35 @@ def _require(ctx, mapping, key, where, kind=None):
     return value
 
 
+def _number(ctx, value, key) -> float:
+    if not _is_number(value):
+        ctx.fail(key, f"expected a number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _mapping(ctx, raw, key, what) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        ctx.fail(key, f"{what} must be a mapping, got {type(raw).__name__} {raw!r}")
+    return raw
+
+
+def _code_numbers(ctx, raw, key, codes, what) -> dict[int, float]:
+    """``{code: number}`` for declared codes (likert scores, numeric_map)."""
+    if not isinstance(raw, dict):
+        ctx.fail(key, f"{what} map code -> number, e.g. {{1: 1.0, 2: 0.5}}; got {type(raw).__name__} {raw!r}")
+    out = {}
+    for code, value in raw.items():
+        if isinstance(code, bool) or not (isinstance(code, int) or (isinstance(code, str) and code.strip().lstrip("-").isdigit())):
+            ctx.fail(f"{key}.{code}", f"{what} names code {code!r}, which is not an integer code")
+        icode = int(code)
+        if icode not in codes:
+            ctx.fail(key, f"{what} given for codes [{icode}] that are not declared codes {sorted(codes)}")
+        out[icode] = _number(ctx, value, f"{key}.{icode}")
+    return out
+
+
 def _codes(ctx, raw, where) -> dict[int, str]:
     if raw is None:
         return {}
@@ -260,11 +295,17 @@ def _conditions(ctx, raw, where) -> tuple[Condition, ...]:
         op = ops[0]
         value = entry[op]
         if op == "blank":
-            values = (bool(value),)
+            if not isinstance(value, bool):
+                ctx.fail(key, f"blank takes true or false, got {value!r}")
+            values = (value,)
         else:
             values = tuple(value) if isinstance(value, list) else (value,)
             if op == "between" and len(values) != 2:
                 ctx.fail(key, f"between needs [low, high], got {value!r}")
+            if not all(_is_number(v) for v in values):
+                ctx.fail(key, f"{op} needs numbers (answer codes or values), got {value!r}")
+            if op == "between" and values[0] > values[1]:
+                ctx.fail(key, f"between needs [low, high] with low <= high, got {value!r}")
         out.append(Condition(column=str(entry["column"]), op=op, values=values))
     return tuple(out)
 
@@ -324,23 +365,13 @@ def _question(ctx, raw, index, default_missing) -> Question:
     if qtype == "likert":
         scores = raw.get("scores")
         if scores is not None:
-            if not isinstance(scores, dict):
-                ctx.fail(f"{where}.scores", "scores map code -> number, e.g. {1: 1.0, 2: 0.5}")
-            bad = sorted(set(int(k) for k in scores) - set(codes))
-            if bad:
-                ctx.fail(f"{where}.scores", f"scores given for codes {bad} that are not declared codes {sorted(codes)}")
-            kw["scores"] = _freeze({int(k): float(v) for k, v in scores.items()})
+            kw["scores"] = _freeze(_code_numbers(ctx, scores, f"{where}.scores", codes, "scores"))
         if "items" in raw:
             kw["items"] = _items(ctx, raw["items"], f"{where}.items", default_header_prefix=header)
         kw["straightlining"] = bool(raw.get("straightlining", False))
     if qtype == "single" and "numeric_map" in raw:
-        nm = raw["numeric_map"]
-        if not isinstance(nm, dict):
-            ctx.fail(f"{where}.numeric_map", "numeric_map maps code -> number")
-        bad = sorted(set(int(k) for k in nm) - set(codes))
-        if bad:
-            ctx.fail(f"{where}.numeric_map", f"numeric_map names codes {bad} that are not declared")
-        kw["numeric_map"] = _freeze({int(k): float(v) for k, v in nm.items()})
+        nm = _code_numbers(ctx, raw["numeric_map"], f"{where}.numeric_map", codes, "numeric_map")
+        kw["numeric_map"] = _freeze(nm)
         kw["numeric_unit"] = str(raw.get("numeric_unit", ""))
     if qtype == "multi":
         form = raw.get("form", "dummies")
@@ -361,7 +392,12 @@ def _question(ctx, raw, index, default_missing) -> Question:
         policy = raw.get("total_policy", "flag")
         if policy not in TOTAL_POLICIES:
             ctx.fail(f"{where}.total_policy", f"total_policy must be one of {TOTAL_POLICIES}, got {policy!r}")
-        kw.update(total=total, total_policy=policy, tolerance=int(raw.get("tolerance", 0)))
+        tolerance = raw.get("tolerance", 0)
+        if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
+            ctx.fail(f"{where}.tolerance", f"tolerance must be a whole number of yen >= 0, got {tolerance!r}")
+        if isinstance(total, bool) or total <= 0:
+            ctx.fail(f"{where}.total", f"total must be a positive whole number (e.g. 1000), got {total!r}")
+        kw.update(total=total, total_policy=policy, tolerance=tolerance)
         kw["items"] = _items(ctx, _require(ctx, raw, "parts", where), f"{where}.parts", default_header_prefix=header)
     if qtype == "ranking":
         depth = _require(ctx, raw, "depth", where, int)
@@ -374,7 +410,9 @@ def _question(ctx, raw, index, default_missing) -> Question:
     if qtype == "numeric":
         for key in ("minimum", "maximum", "outlier_iqr"):
             if key in raw:
-                kw[key] = float(raw[key])
+                kw[key] = _number(ctx, raw[key], f"{where}.{key}")
+        if kw.get("minimum") is not None and kw.get("maximum") is not None and kw["minimum"] > kw["maximum"]:
+            ctx.fail(f"{where}.minimum", f"minimum {kw['minimum']:g} is above maximum {kw['maximum']:g}")
         kw["integer"] = bool(raw.get("integer", False))
     return Question(**kw)
 
@@ -408,7 +446,10 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
             if order.get(seen[cond.column], -1) >= order[q.id]:
                 ctx.fail(f"questions ({q.id}).asked_if", f"skip logic depends on {cond.column!r}, which is not asked before {q.id}")
     contradictions = []
-    for i, raw in enumerate(spec.get("contradictions") or []):
+    raw_contradictions = spec.get("contradictions") or []
+    if not isinstance(raw_contradictions, list):
+        ctx.fail("contradictions", f"contradictions must be a list, got {type(raw_contradictions).__name__}")
+    for i, raw in enumerate(raw_contradictions):
         where = f"contradictions[{i}]"
         cid = _require(ctx, raw, "id", where, str)
         when = _conditions(ctx, _require(ctx, raw, "when", where), f"{where}.when")
@@ -423,10 +464,18 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         wave=str(spec.get("wave", "")), respondent_id=rid,
         respondent_id_header=str(spec.get("respondent_id_header", rid)),
         questions=questions, contradictions=tuple(contradictions),
-        fielding=_freeze(spec.get("fielding")),
-        indicators=tuple(_freeze(x) for x in spec.get("indicators") or []),
+        fielding=_freeze(_mapping(ctx, spec.get("fielding"), "fielding", "fielding")),
+        indicators=_indicators(ctx, spec.get("indicators")),
         path=None if path is None else str(path), sha256=sha256,
     )
+
+
+def _indicators(ctx, raw) -> tuple:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        ctx.fail("indicators", f"indicators must be a list of mappings, got {type(raw).__name__}")
+    return tuple(_freeze(_mapping(ctx, x, f"indicators[{i}]", "an indicator")) for i, x in enumerate(raw))
 
 
 def load_questionnaire(path) -> Questionnaire:
@@ -453,5 +502,8 @@ def load_questionnaire(path) -> Questionnaire:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(f"invalid YAML{where}: {getattr(exc, 'problem', exc)}; fix the syntax", path=path) from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
+        raise SpecError(f"invalid YAML{where}: {problem}; fix the syntax", path=path) from None
+    except RecursionError:
+        raise SpecError("the YAML is nested too deeply to be a questionnaire; check the brackets", path=path) from None
     return parse_questionnaire(spec, path=path, sha256=hashlib.sha256(blob).hexdigest())
