@@ -59,7 +59,46 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random seed (default: the seed of the bundled file for --wave, see data/SIMULATION.md)")
     sim.add_argument("--wave", default="FY2025")
     sim.add_argument("--out", type=Path, default=Path("data"))
+    plan = sub.add_parser("plan", help="plan the next wave's mailing per age × district cell from this wave")
+    plan.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
+    plan.add_argument("--data", type=Path, default=DEFAULTS["data"], help="this wave's raw file")
+    plan.add_argument("--margins", type=Path, default=DEFAULTS["margins"], help="population cell counts (CSV)")
+    plan.add_argument("--mailing", type=Path, default=None, help="CSV district, age_band, mailed of this wave")
+    plan.add_argument("--measure", default=None, help="indicator id shaping the allocation (default the first)")
+    plan.add_argument("--method", default="neyman", choices=("neyman", "proportional", "proportional_respondents"))
+    plan.add_argument("--half-width", type=float, default=0.05, help="city target half-width (0 for none)")
+    plan.add_argument("--district-half-width", type=float, default=0.10, help="every district's target (0 for none)")
+    plan.add_argument("--change", type=float, default=None, help="change between two waves to detect")
+    plan.add_argument("--power", type=float, default=0.80)
+    plan.add_argument("--level", type=float, default=0.95)
+    plan.add_argument("--mailings", type=int, default=None, help="at most this many questionnaires")
+    plan.add_argument("--budget", type=float, default=None, help="at most this much money")
+    plan.add_argument("--cost-per-mailing", type=float, default=1.0)
+    plan.add_argument("--cost-per-return", type=float, default=0.0)
+    plan.add_argument("--min-respondents", type=float, default=None, help="expected respondents in every district")
+    plan.add_argument("--spend-all", action="store_true", help="spend the whole budget even when targets need less")
+    plan.add_argument("--out", type=Path, default=DEFAULTS["out"])
+    plan.add_argument("--quiet", action="store_true")
     return parser
+
+
+def _run_plan(args) -> int:
+    from survey.report.plan import default_targets, run_plan
+
+    targets = default_targets(half_width=args.half_width, district_half_width=args.district_half_width,
+                              change=args.change, power=args.power, level=args.level, measure=args.measure)
+    plan, files = run_plan(args.questionnaire, args.data, args.margins, out=args.out, mailing_path=args.mailing,
+                           method=args.method, targets=targets, progress=_progress(args.quiet),
+                           measure=args.measure, budget=args.budget, mailings=args.mailings,
+                           cost_per_mailing=args.cost_per_mailing, cost_per_return=args.cost_per_return,
+                           min_respondents=args.min_respondents, spend_all=args.spend_all, level=args.level,
+                           power=args.power)
+    if not args.quiet:
+        print(f"plan ({args.method}): {plan.totals['mailings']:,} mailed, "
+              f"{plan.totals['respondents']:,.0f} respondents expected, "
+              f"{'targets met' if plan.feasible else 'targets NOT met'}")
+        print(f"tables written to {files[0].parent}")
+    return 0
 
 
 def _progress(quiet: bool):
@@ -102,6 +141,8 @@ def main(argv=None) -> int:
             for path in written.values():
                 print(path)
             return 0
+        if args.command == "plan":
+            return _run_plan(args)
     except SurveyError as exc:
         print(f"survey {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -100,3 +100,20 @@ def test_usage_errors_exit_2(capsys):
         main(["run", "--no-such-option"])
     assert info.value.code == 2
     assert main([]) == 2
+
+
+def test_plan_command_writes_the_plan(tmp_path, capsys):
+    code = main(["plan", "--questionnaire", str(ROOT / "questionnaires/midori_2025.yaml"),
+                 "--data", str(ROOT / "data/raw/midori_2025_sample.csv"),
+                 "--margins", str(ROOT / "data/midori_margins.csv"), "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    book = openpyxl.load_workbook(tmp_path / "FY2025" / "計画.xlsx", read_only=True)
+    assert book.sheetnames == ["計画"]
+    cells = pd.read_csv(tmp_path / "FY2025" / "計画_配布数.csv", encoding="utf-8-sig")
+    assert len(cells) >= 30  # one row per district × age cell (plus totals)
+
+
+def test_run_workbook_has_the_plan_sheet(run_dirs):
+    a, _ = run_dirs
+    wb = openpyxl.load_workbook(a / "集計表.xlsx", read_only=True)
+    assert "計画" in wb.sheetnames

@@ -14,6 +14,10 @@ from survey.measures.indicators import (
     ADMIN_INDICATORS, INDICATOR_COLUMNS, admin_indicators, indicator_table, read_admin, target_verdict,
 )
 from survey.measures.parkuse import DEFAULT_PARK_MAP, park_nonuse, park_use_table, park_use_times
+from survey.measures.planning import ChangeTarget, MailingPlan, PrecisionTarget, compare_plans, plan_mailing
+from survey.measures.planning_inputs import PlanInputs, planning_inputs, read_mailing
+from survey.measures.planning_precision import expected_precision, plan_sampling_error_table
+from survey.measures.planning_tables import PLAN_TABLE_NAMES, plan_tables
 from survey.measures.ranking import RankLogitResult, rank_logit, topk_shares
 from survey.measures.reliability import Reliability, cronbach_alpha
 from survey.measures.sampling_error import margin_of_error, sampling_error_table
@@ -41,6 +45,10 @@ __all__ = [
     "wave_estimates", "compare_waves", "trend_table", "cronbach_alpha", "Reliability",
     # rankings
     "topk_shares", "rank_logit", "RankLogitResult",
+    # planning the next wave
+    "planning_inputs", "PlanInputs", "read_mailing", "plan_mailing", "MailingPlan", "compare_plans",
+    "PrecisionTarget", "ChangeTarget", "expected_precision", "plan_sampling_error_table", "plan_tables",
+    "PLAN_TABLE_NAMES",
     # tables
     "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",
 ]

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from survey._version import __version__
-from survey.design import Design
 from survey.intake import load
 from survey.measures.frequencies import crosstab_question, frequencies
 from survey.measures.sampling_error import sampling_error_table
@@ -24,12 +23,12 @@ from survey.report.crosstab import crosstab_block, crosstab_long
 from survey.report.htmlreport import write_wave_html
 from survey.questionnaire import load_questionnaire
 from survey.report.format import UNWEIGHTED, WEIGHTED
-from survey.report.weighting import raking_margins, read_margins
+from survey.report.plan import plan_sheet
+from survey.report.weighting import RAKING_VARIABLES, read_margins, weight_wave
 from survey.report.writers import Sheet, write_csv, write_workbook
 
 __all__ = ["run_wave", "RunResult", "RAKING_VARIABLES", "weight_wave"]
 
-RAKING_VARIABLES = ("age_band", "sex", "district")
 CROSS_BY = ("age_band", "district", "sex")
 MIN_CELL = 3
 
@@ -40,15 +39,6 @@ class RunResult:
     files: tuple
     design: object
     dataset: object
-
-
-def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES):
-    """The wave's raked design: equal base weights N/n raked to the margins."""
-    prepared, rake_margins = raking_margins(margins, dataset.data, variables)
-    total = float(margins["count"].sum())
-    prepared = prepared.assign(_base_weight=total / len(prepared))
-    design = Design(prepared, weights="_base_weight")
-    return design.rake(rake_margins)
 
 
 def provenance_lines(dataset, questionnaire, margins_path) -> list[str]:
@@ -116,6 +106,11 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     for sheet in analysis_sheets:
         for i, (caption, frame) in enumerate(sheet.blocks, start=1):
             files.append(write_csv(frame, out_dir / f"{sheet.name}_{i}.csv"))
+    progress("次回調査の配布計画を計算中 (plan)")
+    plan_tab, plan_tables, _plan = plan_sheet(design, questionnaire, margins)
+    sheets.append(plan_tab)
+    for i, (_caption, frame) in enumerate(plan_tables, start=1):
+        files.append(write_csv(frame, out_dir / f"計画_{i}.csv"))
     progress("報告書（HTML）を作成中 (report.html)")
     diag_text = (f"重みの範囲 {float(diag['min']):.1f}〜{float(diag['max']):.1f}（最大/最小 {float(diag['max_min_ratio']):.2f}）、"
                  f"Kishのデザイン効果 {deff:.3f}、有効標本サイズ {float(diag['n_effective']):.0f}、"

@@ -19,9 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from survey.design import Design
 from survey.errors import InputError
 
-__all__ = ["read_margins", "raking_margins", "UNKNOWN_LEVEL"]
+__all__ = ["read_margins", "raking_margins", "weight_wave", "UNKNOWN_LEVEL", "RAKING_VARIABLES"]
+
+RAKING_VARIABLES = ("age_band", "sex", "district")
 
 UNKNOWN_LEVEL = 0
 
@@ -76,3 +79,12 @@ def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables) -> tupl
             )
         result[col] = counts
     return out, result
+
+
+def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES):
+    """The wave's raked design: equal base weights N/n raked to the margins."""
+    prepared, rake_margins = raking_margins(margins, dataset.data, variables)
+    total = float(margins["count"].sum())
+    prepared = prepared.assign(_base_weight=total / len(prepared))
+    design = Design(prepared, weights="_base_weight")
+    return design.rake(rake_margins)

@@ -1,0 +1,65 @@
+"""``survey plan``: the next wave's mailing from this wave, as tables.
+
+Reads and weights this wave exactly as ``survey run`` does, estimates what the
+wave showed (response rates and the item's variance per age × district cell,
+the weighting design effect), and writes the plan (計画) as a workbook sheet
+and CSV files.  The statistics live in :mod:`survey.measures.planning`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from survey.intake import load
+from survey.measures import (
+    PLAN_TABLE_NAMES, ChangeTarget, PrecisionTarget, compare_plans, plan_mailing, plan_tables, planning_inputs,
+    read_mailing,
+)
+from survey.questionnaire import load_questionnaire
+from survey.report.weighting import read_margins, weight_wave
+from survey.report.writers import Sheet, write_csv, write_workbook
+
+__all__ = ["default_targets", "plan_sheet", "run_plan"]
+
+
+def default_targets(*, half_width=0.05, district_half_width=0.10, change=None, power=0.8, level=0.95,
+                    measure=None) -> list:
+    """City ±half_width and every district ±district_half_width (0/None to drop one), plus an
+    optional change to detect between two waves."""
+    targets = []
+    if half_width:
+        targets.append(PrecisionTarget(half_width, level=level, measure=measure))
+    if district_half_width:
+        targets.append(PrecisionTarget(district_half_width, by="district", level=level, measure=measure))
+    if change:
+        targets.append(ChangeTarget(change, power=power, level=level, measure=measure))
+    return targets
+
+
+def plan_sheet(design, questionnaire, margins, *, mailed=None, method="neyman", targets=None, **options):
+    """The 計画 sheet and its tables for a weighted wave."""
+    inputs = planning_inputs(design, population=margins, mailed=mailed, questionnaire=questionnaire)
+    targets = default_targets() if targets is None else targets
+    plan = plan_mailing(inputs, method=method, targets=targets, **options)
+    comparison = compare_plans(inputs, targets=targets, **options)
+    tables = plan_tables(plan, comparison=comparison)
+    notes = ["配布数の見込みは今回の調査の回答率（年齢×地区）、セル内の分散、重みのデザイン効果から計算した。"]
+    return Sheet("計画", tables, title="次回調査の配布計画", notes=notes), tables, plan
+
+
+def run_plan(questionnaire_path, data_path, margins_path, *, out="reports", mailing_path=None, method="neyman",
+             targets=None, progress=lambda m: None, **options):
+    """Write ``<out>/<wave>/計画.xlsx`` and one CSV per plan table; return the plan."""
+    questionnaire = load_questionnaire(questionnaire_path)
+    progress("今回の調査を読み込み・重み付け中 (this wave)")
+    dataset = load(data_path, questionnaire)
+    margins = read_margins(margins_path)
+    design = weight_wave(dataset, margins)
+    mailed = read_mailing(mailing_path) if mailing_path else None
+    progress("配布計画を計算中 (plan)")
+    sheet, tables, plan = plan_sheet(design, questionnaire, margins, mailed=mailed, method=method,
+                                     targets=targets, **options)
+    out_dir = Path(out) / (questionnaire.wave or "wave")
+    files = [write_workbook([sheet], out_dir / "計画.xlsx")]
+    for name, (_caption, frame) in zip(PLAN_TABLE_NAMES, tables):
+        files.append(write_csv(frame, out_dir / f"{name}.csv"))
+    return plan, files
