@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from survey.measures import (
+    compare_waves, cronbach_alpha, satisfaction_drivers,
     allocation_means, allocation_segments, allocation_zero_shares, compare_groups, indicator_table,
     park_use_table, rank_logit, satisfaction_distribution, satisfaction_index, topk_shares,
 )
@@ -43,6 +44,9 @@ class WaveTables:
     priorities: pd.DataFrame              # by, group, item, first_share, topk_share, borda (+ se/ci)
     predicted: pd.DataFrame               # age_band, district, item, first, topk (+ ci)
     ranking_tests: pd.DataFrame           # term, statistic, df, p, verdict
+    drivers: pd.DataFrame = None          # term, variable, level_label, odds_ratio, ci_low, ci_high, p
+    reliability: pd.DataFrame = None      # the importance scale: alpha (unweighted, weighted) and items
+    trend: pd.DataFrame = None            # satisfaction index by district, baseline wave vs this wave
     notes: dict = field(default_factory=dict)
 
 
@@ -166,7 +170,30 @@ def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int 
         tests.append({"term": label, "statistic": t.statistic, "ndf": t.ndf, "ddf": t.ddf, "p": t.p,
                       "verdict_ja": (f"{label}によって重視する施策の順位は異なる（統計的に有意）" if t.p < 0.05
                                      else f"{label}による順位の違いは統計的に明らかではない")})
+    drivers = satisfaction_drivers(design, questionnaire=q).odds_ratios
+    rel = cronbach_alpha(design, [it.column for it in q["importance"].items])
+    reliability = pd.DataFrame({
+        "statistic": ["alpha", "weighted_alpha"], "estimate": [rel.alpha, rel.weighted_alpha],
+        "ci_low": [rel.ci_low, rel.weighted_ci_low], "ci_high": [rel.ci_high, rel.weighted_ci_high],
+        "n": [rel.n, rel.n], "k": [rel.k, rel.k]})
+    trend = None
+    if baseline_design is not None:
+        pieces = []
+        for by in (None, "district", "age_band"):
+            before = satisfaction_index(baseline_design, "satisfaction", questionnaire=q, by=by)
+            after = satisfaction_index(design, "satisfaction", questionnaire=q, by=by)
+            cmp_ = compare_waves(before, after, labels=("基準年", q.wave or "今回")).reset_index()
+            if by is None:
+                cmp_.insert(0, "group", TOTAL)
+                cmp_.insert(0, "by", TOTAL)
+            else:
+                labels = _labels(q, by)
+                cmp_.insert(0, "group", cmp_.pop(by).map(lambda v: labels.get(float(v), str(v))))
+                cmp_.insert(0, "by", q[by].header.split(" ", 1)[-1])
+            pieces.append(cmp_.drop(columns=[c for c in ("variable",) if c in cmp_.columns]))
+        trend = pd.concat(pieces, ignore_index=True)
     return WaveTables(
+        drivers=drivers, reliability=reliability, trend=trend,
         satisfaction_index=sat, satisfaction_distribution=dist, satisfaction_shares=shares,
         satisfaction_comparisons=comps,
         indicators=indicators, park_use=park, allocation=alloc, allocation_zero=zero,

@@ -15,7 +15,8 @@ from survey.report.format import UNWEIGHTED, WEIGHTED
 __all__ = [
     "satisfaction_index_table", "satisfaction_distribution_table", "comparison_table", "indicator_table_ja",
     "park_table", "allocation_table", "zero_share_table", "segment_table", "priority_table",
-    "predicted_table", "ranking_test_table", "pct", "ci_text",
+    "predicted_table", "ranking_test_table", "pct", "ci_text", "drivers_table", "reliability_table",
+    "trend_table_ja", "diagnostics_table",
 ]
 
 
@@ -134,3 +135,50 @@ def ranking_test_table(t: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"要因": t["term"], "検定統計量（F）": _r(t["statistic"], 3),
                          "自由度": [f"{int(a)}, {b:.0f}" for a, b in zip(t["ndf"], t["ddf"])],
                          "p値": _r(t["p"], 5), "判定": t["verdict_ja"]})
+
+
+def drivers_table(d: pd.DataFrame) -> pd.DataFrame:
+    """Odds ratios of a more satisfied answer (design-based ordinal logit)."""
+    return pd.DataFrame({
+        "要因": d["variable"].map({"age_band": "年齢", "district": "地区", "sex": "性別", "park_use": "公園の利用頻度"})
+                .fillna(d["variable"]),
+        "区分": d["level_label"], "オッズ比": _r(d["odds_ratio"], 2),
+        "95%信頼区間": ci_text(d["ci_low"], d["ci_high"], digits=2), "p値": _r(d["p"], 4),
+    })
+
+
+def reliability_table(r: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "指標": r["statistic"].map({"alpha": "クロンバックのα（重みなし）", "weighted_alpha": f"クロンバックのα{WEIGHTED}"}),
+        "推定値": _r(r["estimate"], 3), "95%信頼区間": ci_text(r["ci_low"], r["ci_high"], digits=3),
+        "回答者数 n": r["n"], "項目数": r["k"],
+    })
+
+
+def trend_table_ja(t: pd.DataFrame) -> pd.DataFrame:
+    """Satisfaction index: baseline wave, this wave, change and its test."""
+    est = [c for c in t.columns if c.startswith("estimate_")]
+    se = [c for c in t.columns if c.startswith("se_")]
+    return pd.DataFrame({
+        "区分": t["by"], "グループ": t["group"],
+        f"基準年{WEIGHTED}": _r(t[est[0]], 3), "標準誤差（基準年）": _r(t[se[0]], 3),
+        f"今回{WEIGHTED}": _r(t[est[1]], 3), "標準誤差（今回）": _r(t[se[1]], 3),
+        "変化": _r(t["change"], 3), "95%信頼区間": ci_text(t["change_ci_low"], t["change_ci_high"], digits=3),
+        "p値": _r(t["p"], 4), "判定": t["verdict_ja"],
+    })
+
+
+def diagnostics_table(diag) -> pd.DataFrame:
+    """Weighting diagnostics (``Design.diagnostics()``) in Japanese."""
+    names = [("n", "回答者数"), ("sum", "重みの合計（母集団）"), ("kish_deff", "デザイン効果（Kish）"),
+             ("n_effective", "有効標本サイズ"), ("cv", "重みの変動係数"), ("min", "重みの最小値"),
+             ("q05", "重みの5%点"), ("median", "重みの中央値"), ("q95", "重みの95%点"), ("max", "重みの最大値"),
+             ("max_min_ratio", "最大/最小"), ("iterations", "レイキングの反復回数"),
+             ("max_margin_error", "周辺度数の最大誤差")]
+    rows = []
+    for key, label in names:
+        if key in diag.index:
+            v = diag[key]
+            rows.append((label, f"{float(v):.3g}" if key == "max_margin_error" else
+                         (f"{float(v):,.0f}" if key in ("n", "sum", "iterations", "n_effective") else f"{float(v):.3f}")))
+    return pd.DataFrame(rows, columns=["項目", "値"])

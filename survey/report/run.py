@@ -41,13 +41,13 @@ class RunResult:
     dataset: object
 
 
-def provenance_lines(dataset, questionnaire, margins_path) -> list[str]:
+def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
     p = dataset.provenance
     return [
         f"入力ファイル: {Path(p.path).name}  sha256: {p.sha256}  文字コード: {p.encoding or '-'}",
         f"調査票: {questionnaire.id} version {questionnaire.version}  sha256: {questionnaire.sha256}",
         f"母集団表: {Path(margins_path).name}",
-        f"midori-survey {__version__}",
+        f"midori-survey {__version__}  乱数シード: {seed}",
     ]
 
 
@@ -80,10 +80,11 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         write_csv(ledger.exclusions.drop(columns=["respondent_id"]), out_dir / "除外行.csv"),
         write_csv(_changes_for_report(ledger.changes), out_dir / "修正セル.csv"),
     ]
-    notes = provenance_lines(dataset, questionnaire, margins_path)
+    notes = provenance_lines(dataset, questionnaire, margins_path, seed)
     overview = _overview(questionnaire, dataset, design)
     sheets = [
-        Sheet("調査概要", [("", overview), ("行の記録（読込 = 採用 + 除外）", ledger.summary())],
+        Sheet("調査概要", [("", overview), ("重み付けの診断", present.diagnostics_table(design.diagnostics())),
+                        ("行の記録（読込 = 採用 + 除外）", ledger.summary())],
               title=questionnaire.title, notes=notes),
         Sheet("単純集計", [("", simple)], title="単純集計",
               notes=[f"% は重み付け{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}。複数回答の % は回答者数を基数とする（合計は100%を超える）。"] + notes),
@@ -117,6 +118,9 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                  f"レイキング {int(diag['iterations'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
     files.append(write_wave_html(tables, out_dir / "report.html", questionnaire=questionnaire,
                                  provenance_lines=notes, sampling_error=se_table, diagnostics_text=diag_text))
+    for sheet in sheets:  # provenance on every sheet
+        if notes[0] not in sheet.notes:
+            sheet.notes = list(sheet.notes) + notes
     files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title}))
     files.append(_write_json(out_dir / "provenance.json", {
         "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,
@@ -129,11 +133,15 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
 
 def _analysis_sheets(t, questionnaire) -> list:
     ind = {i["id"]: i for i in questionnaire.indicators}.get("satisfaction_index", {})
-    return [
+    trend = [("基準年からの変化（満足度指数）", present.trend_table_ja(t.trend))] if t.trend is not None else []
+    sheets = [
         Sheet("満足度", [("満足度指数（重み付け）", present.satisfaction_index_table(t.satisfaction_index, target=ind.get("target"))),
                       ("回答分布（重み付け%）", present.satisfaction_distribution_table(t.satisfaction_distribution)),
                       ("グループ間の差（Holm法で調整）", present.comparison_table(t.satisfaction_comparisons)),
-                      ("地区別の公園利用", present.park_table(t.park_use))],
+                      ("地区別の公園利用", present.park_table(t.park_use)),
+                      ("満足度の要因（順序ロジット、オッズ比：より満足側に答えるオッズ）", present.drivers_table(t.drivers)),
+                      ("みどりのチカラの重要度（10項目）の信頼性", present.reliability_table(t.reliability)),
+                      *trend],
               title="みどりの満足度", notes=[f"基準値 {ind.get('baseline')}（{ind.get('baseline_year')}）、"
                                           f"目標値 {ind.get('target')}（{ind.get('target_year')}）。わからない・無回答は指数から除く。"]),
         Sheet("配分", [("平均配分額（円）", present.allocation_table(t.allocation)),
@@ -146,6 +154,7 @@ def _analysis_sheets(t, questionnaire) -> list:
               title="今後力を入れるべき取組（上位3位）"),
         Sheet("指標", [("", present.indicator_table_ja(t.indicators))], title="計画の指標"),
     ]
+    return sheets
 
 
 def _cross_tables(design, questionnaire, min_cell):
