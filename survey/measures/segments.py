@@ -17,7 +17,11 @@ segments is the ``k`` with the best criterion:
   with equal weights it is scikit-learn's ``calinski_harabasz_score``.
 
 k-means runs on one OpenMP thread so the segments do not depend on the
-machine's thread count.  Segments are numbered 1..k by decreasing weighted size.  Sizes, profiles
+machine's thread count.  With more than ``silhouette_sample`` clustered rows
+(default 5,000; far above a mailed wave) the silhouette of each ``k`` is
+computed on a fixed-seed uniform subsample of that many rows, as
+scikit-learn's ``silhouette_score(sample_size=...)`` does: the exact criterion
+needs all n² distances (69 GB at 100,000 rows).  Segments are numbered 1..k by decreasing weighted size.  Sizes, profiles
 (mean yen per part) and the segment mix within groups (e.g. age, district)
 are design-based estimates that take the segment labels as given (the
 clustering step's own uncertainty is not in the standard errors).
@@ -41,6 +45,7 @@ __all__ = ["SegmentResult", "allocation_segments", "weighted_silhouette",
            "weighted_calinski_harabasz"]
 
 _CRITERIA = ("silhouette", "calinski_harabasz")
+_BLOCK_CELLS = 4_000_000  # distances held at once by weighted_silhouette (32 MB)
 
 
 def weighted_silhouette(x, labels, weights=None, *, distances=None):
@@ -58,13 +63,22 @@ def weighted_silhouette(x, labels, weights=None, *, distances=None):
     labels = np.asarray(labels)
     n = len(labels)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    dist = pairwise_distances(np.asarray(x, dtype=float)) if distances is None else distances
     uniq = np.unique(labels)
     if not 2 <= len(uniq) <= n - 1:
         raise InputError(f"the silhouette needs 2..n-1 clusters; got {len(uniq)} for n={n}")
     member = (labels[:, None] == uniq[None, :]).astype(float)      # (n, k)
     wsum = (member * w[:, None]).sum(axis=0)                         # weight per cluster
-    dsum = dist @ (member * w[:, None])                              # (n, k) weighted distance sums
+    if distances is not None:
+        dsum = distances @ (member * w[:, None])                     # (n, k) weighted distance sums
+    else:  # row blocks of the distance matrix: memory O(block * n), never n * n
+        x = np.asarray(x, dtype=float)
+        dsum = np.empty((n, len(uniq)))
+        step = max(1, _BLOCK_CELLS // max(n, 1))
+        for start in range(0, n, step):
+            block = pairwise_distances(x[start:start + step], x)
+            rows = np.arange(block.shape[0])
+            block[rows, start + rows] = 0.0  # self-distance exactly 0, as pairwise_distances(x) sets it
+            dsum[start:start + step] = block @ (member * w[:, None])
     own = np.searchsorted(uniq, labels)
     own_w = wsum[own] - w                                            # exclude self
     a = np.where(own_w > 0, dsum[np.arange(n), own] / np.where(own_w > 0, own_w, 1.0), 0.0)
@@ -73,6 +87,14 @@ def weighted_silhouette(x, labels, weights=None, *, distances=None):
     b = mean_other.min(axis=1)
     s = np.where(own_w > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
     return float(w @ s / w.sum())
+
+
+def _silhouette_or_nan(x, labels, w, dist, *, sampled):
+    """The criterion; on a subsample that holds a single segment, NaN (that k
+    is then not chosen)."""
+    if sampled and len(np.unique(labels)) < 2:
+        return float("nan")
+    return weighted_silhouette(x, labels, w, distances=dist)
 
 
 def weighted_calinski_harabasz(x, labels, weights=None):
@@ -147,7 +169,7 @@ def _long(est, vcov, counts, names, group_col, group_keys, level):
 
 def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silhouette",
                         delta=1.0, by=(), random_state=0, n_init=10, level=0.95, total=1000,
-                        policy="reject", tolerance=0) -> SegmentResult:
+                        policy="reject", tolerance=0, silhouette_sample=5000) -> SegmentResult:
     """Cluster respondents on clr coordinates of their allocation (weighted k-means).
 
     Parameters
@@ -165,6 +187,10 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
         Columns for the segment mix tables (e.g. ``("age", "district")``).
     random_state, n_init : keyword-only
         Passed to scikit-learn ``KMeans``; fixed for reproducible segments.
+    silhouette_sample : int, keyword-only
+        Above this many clustered rows the silhouette is computed on a uniform
+        subsample of this size drawn with ``random_state`` (as scikit-learn's
+        ``silhouette_score(sample_size=...)``); below it, on every row.
     level, total, policy, tolerance : keyword-only
         As in :func:`survey.measures.allocation.allocation_means`.
 
@@ -183,7 +209,10 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
         raise InputError(f"k_range must hold integers from 2 to {len(idx) - 1} (rows used); got {ks}")
     coords = clr(multiplicative_replacement(y[idx], delta=delta, total=total))
     w = w_all[idx]
-    dist = pairwise_distances(coords) if criterion == "silhouette" else None
+    sub = np.arange(len(idx))
+    if criterion == "silhouette" and len(idx) > silhouette_sample:
+        sub = np.sort(np.random.default_rng(random_state).choice(len(idx), size=silhouette_sample, replace=False))
+    dist = pairwise_distances(coords[sub]) if criterion == "silhouette" else None
     fits, scores = {}, []
     for k in ks:
         km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
@@ -192,10 +221,13 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
         with threadpool_limits(limits=1, user_api="openmp"):
             lab = km.fit_predict(coords, sample_weight=w)
         fits[k] = (lab, km.cluster_centers_)
-        score = (weighted_silhouette(coords, lab, w, distances=dist) if criterion == "silhouette"
+        score = (_silhouette_or_nan(coords[sub], lab[sub], w[sub], dist, sampled=len(sub) < len(idx)) if criterion == "silhouette"
                  else weighted_calinski_harabasz(coords, lab, w))
         scores.append(score)
-    best = ks[int(np.argmax(scores))]
+    if np.all(np.isnan(scores)):
+        raise InputError(f"no k in {ks} gives two segments in the silhouette subsample of {len(sub)} rows; "
+                         "raise silhouette_sample or use criterion='calinski_harabasz'")
+    best = ks[int(np.nanargmax(scores))]
     criteria = pd.DataFrame({"k": ks, "criterion": criterion, "score": scores,
                              "chosen": [k == best for k in ks]})
     lab, centres = fits[best]
