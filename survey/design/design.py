@@ -326,23 +326,6 @@ class Design(EstimatorsMixin):
         return out
 
     # ---------------------------------------------------------- diagnostics
-    def with_columns(self, **columns) -> Design:
-        """Same design with extra or replaced data columns (R ``update``).
-
-        Values must have one entry per row (a Series is aligned on the
-        index); weights and structure are unchanged.
-        """
-        data = self._data.copy(deep=False)
-        for name, values in columns.items():
-            if isinstance(values, pd.Series):
-                values = values.reindex(data.index)
-            arr = np.asarray(values)
-            if arr.ndim != 1 or len(arr) != self.n:
-                raise DesignError(f"with_columns: {name!r} needs {self.n} values; got shape "
-                                  f"{arr.shape}.")
-            data[name] = values
-        return self._evolve(data=data)
-
     def diagnostics(self) -> pd.Series:
         """Weight diagnostics: Kish deff (1 + CV^2), effective n, weight
         spread, and for the last calibration step its kind, iterations and

@@ -41,6 +41,23 @@ class EstimatorsMixin:
         raise NotImplementedError
 
     # ----------------------------------------------------------- helpers
+    def with_columns(self, **columns):
+        """Same design with extra or replaced data columns (R ``update``).
+
+        Values must have one entry per row (a Series is aligned on the
+        index); weights and structure are unchanged.
+        """
+        data = self._data.copy(deep=False)
+        for name, values in columns.items():
+            if isinstance(values, pd.Series):
+                values = values.reindex(data.index)
+            arr = np.asarray(values)
+            if arr.ndim != 1 or len(arr) != self.n:
+                raise DesignError(f"with_columns: {name!r} needs {self.n} values; got shape "
+                                  f"{arr.shape}.")
+            data[name] = values
+        return self._evolve(data=data)
+
     def _column(self, name: str) -> pd.Series:
         if not isinstance(name, str) or name not in self.data.columns:
             raise DesignError(

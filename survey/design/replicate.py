@@ -352,23 +352,6 @@ class ReplicateDesign(EstimatorsMixin):
             f = np.where(self._w > 0, w / self._w, 0.0)
         return self._evolve(w=w, W=self._W * f[:, None])
 
-    def with_columns(self, **columns) -> ReplicateDesign:
-        """Same design with extra or replaced data columns (R ``update``).
-
-        Values must have one entry per row (a Series is aligned on the
-        index); weights and structure are unchanged.
-        """
-        data = self._data.copy(deep=False)
-        for name, values in columns.items():
-            if isinstance(values, pd.Series):
-                values = values.reindex(data.index)
-            arr = np.asarray(values)
-            if arr.ndim != 1 or len(arr) != self.n:
-                raise DesignError(f"with_columns: {name!r} needs {self.n} values; got shape "
-                                  f"{arr.shape}.")
-            data[name] = values
-        return self._evolve(data=data)
-
     def diagnostics(self) -> pd.Series:
         """Weight diagnostics of the full-sample weights (see Design.diagnostics)."""
         return weight_diagnostics(self._w, raking=self._info)
