@@ -18,12 +18,29 @@ from survey.design import Design
 from survey.errors import DesignError, SpecError
 from survey.intake.privacy import MASK_TOKENS
 from survey.measures.freetext import (
-    FreeTextTables, analyse_freetext, code_themes, cooccurrence, is_no_opinion, load_keywords, read_userdict,
-    representative_quotes, theme_shares, tokenize, tokenize_series, weighted_log_odds, word_frequencies,
+    FreeTextTables,
+    analyse_freetext,
+    code_themes,
+    cooccurrence,
+    is_no_opinion,
+    load_keywords,
+    read_userdict,
+    representative_quotes,
+    theme_shares,
+    tokenize,
+    tokenize_series,
+    weighted_log_odds,
+    word_frequencies,
 )
 from survey.report.freetext_section import (
-    characteristic_table, cooccurrence_chart, freetext_section, freetext_sheet, network_layout, quote_table,
-    theme_table, word_table,
+    characteristic_table,
+    cooccurrence_chart,
+    freetext_section,
+    freetext_sheet,
+    network_layout,
+    quote_table,
+    theme_table,
+    word_table,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -343,7 +360,7 @@ def test_network_layout_and_chart_are_deterministic():
     assert pos.shape == (4, 2) and np.abs(pos).max() == pytest.approx(1.0)
     assert np.array_equal(pos, network_layout(nodes, edges))
     # linked words end up closer than unlinked ones
-    dist = lambda a, b: float(np.hypot(*(pos[a] - pos[b])))  # noqa: E731
+    dist = lambda a, b: float(np.hypot(*(pos[a] - pos[b])))
     assert dist(0, 1) < dist(0, 2) and dist(2, 3) < dist(1, 3)
     png = cooccurrence_chart(nodes, edges, width=4, height=3, dpi=60)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == cooccurrence_chart(nodes, edges, width=4, height=3, dpi=60)

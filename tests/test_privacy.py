@@ -13,7 +13,12 @@ import pytest
 from survey.errors import InputError
 from survey.intake.normalise import Dataset, Ledger
 from survey.intake.privacy import (
-    MASK_TOKENS, PERSONAL_DATA_KINDS, RULE_MASKED, find_personal_data, mask_personal_data, mask_series,
+    MASK_TOKENS,
+    PERSONAL_DATA_KINDS,
+    RULE_MASKED,
+    find_personal_data,
+    mask_personal_data,
+    mask_series,
     mask_text_columns,
 )
 

@@ -64,12 +64,12 @@ __all__ = [
     "MASK_TOKENS",
     "PERSONAL_DATA_KINDS",
     "PERSONAL_DATA_LABELS_JA",
+    "RULE_MASKED",
     "PersonalData",
     "find_personal_data",
     "mask_personal_data",
     "mask_series",
     "mask_text_columns",
-    "RULE_MASKED",
 ]
 
 #: Kinds of personal data, in the order they are searched (earlier kinds win overlaps).

@@ -36,17 +36,33 @@ import pandas as pd
 from scipy import sparse
 
 from survey.errors import DesignError, SpecError
-from survey.intake.privacy import PERSONAL_DATA_KINDS, PERSONAL_DATA_LABELS_JA, mask_series
+from survey.intake.privacy import (
+    PERSONAL_DATA_KINDS,
+    PERSONAL_DATA_LABELS_JA,
+    mask_series,
+)
 from survey.measures.freetext_themes import (
-    THEME_GROUPS, Theme, ThemeDictionary, code_themes, is_no_opinion, load_keywords, representative_quotes,
+    THEME_GROUPS,
+    Theme,
+    ThemeDictionary,
+    code_themes,
+    is_no_opinion,
+    load_keywords,
+    representative_quotes,
     theme_shares,
 )
-from survey.measures.freetext_tokens import STOP_WORDS, read_userdict, tokenize, tokenize_series, tokenizer
+from survey.measures.freetext_tokens import (
+    STOP_WORDS,
+    read_userdict,
+    tokenize,
+    tokenize_series,
+    tokenizer,
+)
 
 __all__ = [
-    "FreeTextTables",
     "STOP_WORDS",
     "THEME_GROUPS",
+    "FreeTextTables",
     "Theme",
     "ThemeDictionary",
     "analyse_freetext",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 import re
 import tempfile
 import unicodedata
@@ -62,12 +63,19 @@ _COST_BASE, _COST_PER_CHAR = 3000, 2000
 DROP_NOUN_TYPES = frozenset({"非自立", "数", "代名詞", "接尾", "副詞可能", "特殊", "接続詞的", "動詞非自立的", "引用文字列"})
 
 #: Words dropped after the part-of-speech filter (base forms).
-STOP_WORDS = frozenset("""
-する なる ある いる できる 出来る 思う 感じる 考える おる れる られる いう 言う 行う くる 来る もらう いただく
-くださる 下さる ござる ない よい いい 良い 欲しい ほしい 多く 様 方 人 事 物 点 等 他 中 上 下 前 後 場合 感じ 気
-意見 要望 お願い 願い 希望 特に 色々 いろいろ 今回 毎回 こちら ところ とき 時 所 ため 為 そう 形 何 など
-よろしく 宜しく ありがとう 思い 是非 ぜひ
-""".split())
+STOP_WORDS = frozenset([
+    # light verbs, auxiliaries and politeness
+    "する", "なる", "ある", "いる", "できる", "出来る", "思う", "感じる", "考える", "おる", "れる", "られる",
+    "いう", "言う", "行う", "くる", "来る", "もらう", "いただく", "くださる", "下さる", "ござる",
+    # empty adjectives
+    "ない", "よい", "いい", "良い", "欲しい", "ほしい", "多く",
+    # formal nouns and fillers
+    "様", "方", "人", "事", "物", "点", "等", "他", "中", "上", "下", "前", "後", "場合", "感じ", "気",
+    "特に", "色々", "いろいろ", "今回", "毎回", "こちら", "ところ", "とき", "時", "所", "ため", "為",
+    "そう", "形", "何", "など",
+    # request and thanks formulas
+    "意見", "要望", "お願い", "願い", "希望", "よろしく", "宜しく", "ありがとう", "思い", "是非", "ぜひ",
+])
 
 _MASK_RE = re.compile("|".join(
     sorted({re.escape(t) for t in MASK_TOKENS.values()}
@@ -167,7 +175,7 @@ def tokenize(text, *, userdict=None) -> list[str]:
     >>> tokenize("黒目川沿いの遊歩道をもっと歩きやすくしてほしい。")
     ['黒目', '遊歩道', '歩く']
     """
-    if text is None or (isinstance(text, float) and text != text):
+    if text is None or (isinstance(text, float) and math.isnan(text)):
         return []
     text = _MASK_RE.sub("、", unicodedata.normalize("NFKC", str(text)))
     tok = tokenizer(userdict)

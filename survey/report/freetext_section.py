@@ -22,6 +22,7 @@ from survey.report.html import Figure, Section, Table
 from survey.report.writers import Sheet
 
 __all__ = [
+    "characteristic_table",
     "cooccurrence_chart",
     "freetext_section",
     "freetext_sheet",
@@ -29,7 +30,6 @@ __all__ = [
     "quote_table",
     "theme_table",
     "word_table",
-    "characteristic_table",
 ]
 
 THEME_GROUP_JA = {"function": "みどりのチカラ", "policy": "今後の取組", "topic": "その他の話題"}
@@ -42,7 +42,7 @@ def _pct(value) -> float:
 
 
 def _fmt1(v) -> str:
-    return "" if v != v else f"{v:.1f}"
+    return "" if pd.isna(v) else f"{v:.1f}"
 
 
 def theme_table(tables) -> pd.DataFrame:
