@@ -24,7 +24,7 @@ import pandas as pd
 
 from survey.errors import InputError
 
-__all__ = ["Provenance", "RawTable", "read_raw", "detect_encoding", "CSV_ENCODINGS"]
+__all__ = ["Provenance", "RawTable", "read_raw", "detect_encoding", "read_side_table", "CSV_ENCODINGS"]
 
 CSV_ENCODINGS = ("utf-8-sig", "cp932")
 
@@ -281,3 +281,22 @@ def read_raw(path, *, encoding: str | None = None, sheet=None) -> RawTable:
         rows_read=int(frame.shape[0]), size_bytes=len(blob),
     )
     return RawTable(frame=frame, provenance=provenance, decode_errors=bad, value_labels=labels)
+
+
+def read_side_table(path, *, what: str, expected: str) -> pd.DataFrame:
+    """Read a small UTF-8 input table (margins, admin figures, mailing counts).
+
+    ``what`` names the table in messages ("margins"), ``expected`` says what
+    it must hold ("columns district, age_band, mailed"); every failure is an
+    :class:`InputError` naming the file and the fix.
+    """
+    path = Path(path)
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"no such {what} file; give a UTF-8 CSV with {expected}", path=path) from None
+    except IsADirectoryError:
+        raise InputError(f"this is a folder, not the {what} file", path=path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the {what} ({type(exc).__name__}); it must be a UTF-8 CSV with {expected}",
+                         path=path) from None

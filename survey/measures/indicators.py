@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from survey.intake.readers import read_side_table
 from survey.errors import InputError
 from survey.measures.differences import difference_p, verdict_text
 from survey.measures.parkuse import park_use_times
@@ -64,13 +65,7 @@ _STATISTICS = {"score_mean": satisfaction_index, "numeric_mean": park_use_times}
 def read_admin(path) -> pd.DataFrame:
     """Read ``data/midori_admin.csv`` (format in ``data/ADMIN.md``) and check it."""
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such admin file; see data/ADMIN.md for the format", path=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the admin file ({type(exc).__name__}); it must be a UTF-8 CSV",
-                         path=path) from None
+    frame = read_side_table(path, what="admin", expected="the columns of data/ADMIN.md")
     return _check_admin(frame, path)
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from survey.intake.readers import read_side_table
 from survey.errors import DesignError, InputError
 from survey.measures._linearise import check_design, domain_means
 from survey.measures.planning_models import (
@@ -175,15 +176,7 @@ def _values(data: pd.DataFrame, column: str, mapping, missing_codes) -> np.ndarr
 def read_mailing(path) -> pd.DataFrame:
     """Read a mailing-count CSV (UTF-8, with or without BOM): one row per
     cell with the cell keys (e.g. ``district, age_band``) and ``mailed``."""
-    path = Path(path)
-    try:
-        return pd.read_csv(path, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such mailing file; give a CSV with columns district, age_band, mailed",
-                         path=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the mailing counts ({type(exc).__name__}); it must be a UTF-8 CSV",
-                         path=path) from None
+    return read_side_table(path, what="mailing counts", expected="columns district, age_band, mailed")
 
 
 def _cell_frame(frame: pd.DataFrame, keys, value: str, what: str) -> pd.Series:

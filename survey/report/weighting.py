@@ -21,6 +21,7 @@ import pandas as pd
 
 from survey.design import Design
 from survey.errors import InputError
+from survey.intake.readers import read_side_table
 
 __all__ = ["read_margins", "raking_margins", "weight_wave", "UNKNOWN_LEVEL", "RAKING_VARIABLES"]
 
@@ -32,12 +33,7 @@ UNKNOWN_LEVEL = 0
 def read_margins(path) -> pd.DataFrame:
     """Read a population cell-count table (UTF-8 CSV: attribute codes + ``count``)."""
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such margins file; check the path (see data/README.md)", path=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the margins ({type(exc).__name__}); it must be a UTF-8 CSV", path=path) from None
+    frame = read_side_table(path, what="margins", expected="attribute codes and 'count' (see data/SIMULATION.md)")
     if "count" not in frame.columns:
         raise InputError(f"the margins need a 'count' column; found {list(frame.columns)}", path=path)
     if (frame["count"] < 0).any() or frame["count"].isna().any():
