@@ -42,13 +42,17 @@ def _table(caption, frame: pd.DataFrame, note: str = "") -> Table:
     return Table(caption, frame, formats=formats, note=note)
 
 
+_UNIT_DIGITS = {"ポイント": 2, "回/年": 1, "%": 1, "m²/人": 2}
+
+
 def headline_indicators(tables: WaveTables) -> list[Indicator]:
     out = []
     for row in tables.indicators.itertuples(index=False):
-        digits = 2 if row.unit == "ポイント" else (1 if row.source == "survey" else 2)
+        digits = _UNIT_DIGITS.get(row.unit, 2)
         ci = "" if pd.isna(row.ci_low) else f"{row.ci_low:.{digits}f}〜{row.ci_high:.{digits}f}"
         out.append(Indicator(label=row.label, value=fmt_number(row.estimate, digits=digits), ci=ci,
-                             baseline=f"{row.baseline}（{row.baseline_year}）", target=f"{row.target}（{row.target_year}）",
+                             baseline=f"{row.baseline:.{digits}f}（{row.baseline_year}）",
+                             target=f"{row.target:.{digits}f}（{row.target_year}）",
                              unit=row.unit, n="" if pd.isna(row.n) else f"{int(row.n):,}", note=row.verdict_ja))
     return out
 
