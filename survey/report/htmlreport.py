@@ -100,7 +100,9 @@ def _allocation_section(t: WaveTables) -> Section:
 
 def _priority_section(t: WaveTables) -> Section:
     pri = t.priorities
-    heat = pri[pri["by"] == "年齢"].rename(columns={"topk_share": "percent"})[["group", "item", "percent"]]
+    # items as rows (their labels are long), age bands as columns
+    heat = pri[pri["by"] == "年齢"].rename(columns={"topk_share": "percent", "group": "age"})
+    heat = heat.rename(columns={"item": "group", "age": "item"})[["group", "item", "percent"]]
     return Section(
         "priorities", "今後力を入れるべき取組（上位3位）",
         intro="重要な順に3つまで選んだ回答。3位までに選んだ割合と、1位3点・2位2点・3位1点の得点で示す。",
