@@ -270,18 +270,27 @@ def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarra
     if not np.any(factor):
         return np.full((p, p), np.nan) if all_lonely else np.zeros((p, p))
     totals = stage.cluster_totals(x)  # (n_clusters, p)
-    stotal = np.zeros((H, p))
-    np.add.at(stotal, clus_stratum, totals)
+    if H == 1:
+        stotal = totals.sum(axis=0)[None, :]
+    else:  # per-column bincount: much faster than np.add.at on (n, p)
+        stotal = np.column_stack([np.bincount(clus_stratum, weights=totals[:, j], minlength=H)
+                                  for j in range(p)]) if p else np.zeros((H, 0))
     center = np.ones(H, dtype=bool)
     if lonely_psu == "adjust":
         center = ~(lonely & (nsub == 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(center[:, None], stotal / npsu[:, None], 0.0)
-    dev = totals - means[clus_stratum]
+    # deviations kept in column-major order (as ``totals``): the cross-product
+    # below is then one fast BLAS call (a row-major gather made it 5x slower)
+    dev = totals - (means[0] if H == 1 else means.T[:, clus_stratum].T)
     cf = factor[clus_stratum]
     keep = cf != 0
-    dev = dev[keep]
-    v = (dev * cf[keep, None]).T @ dev
+    if not keep.all():
+        dev, cf = dev[keep], cf[keep]
+    if cf.size and np.all(cf == cf[0]):
+        v = cf[0] * (dev.T @ dev)
+    else:
+        v = (dev * cf[:, None]).T @ dev
     # clusters of the full design absent from a domain enter as zero totals
     # (x is zero there), which is R's zero padding.
     if all_lonely:
