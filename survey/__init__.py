@@ -6,7 +6,8 @@ from survey._version import __version__
 from survey.errors import ConvergenceError, DesignError, InputError, SpecError, SurveyError
 from survey.questionnaire import Questionnaire, load_questionnaire
 from survey.intake import (
-    Dataset, Ledger, Rule, Severity, ValidationReport, load, normalise, read_raw, validate_file, validate_raw,
+    Dataset, Ledger, Rule, Severity, ValidationReport, load, mask_personal_data, mask_series, mask_text_columns,
+    normalise, read_raw, validate_file, validate_raw,
 )
 from survey.design import Design, Estimate, ReplicateDesign, weight_diagnostics
 from survey.design.olr import OLRResult, olr, svyolr
@@ -25,6 +26,7 @@ __all__ = [
     "Questionnaire", "load_questionnaire",
     "Dataset", "Ledger", "load", "normalise", "read_raw",
     "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity",
+    "mask_personal_data", "mask_series", "mask_text_columns",
     "run_wave", "weight_wave", "read_margins",
     "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
     "Design", "Estimate", "ReplicateDesign", "weight_diagnostics",

@@ -203,7 +203,7 @@ def test_straightlining_contradictions_personal_info(tmp_path, questionnaire):
         (1, "importance", "2（やや重要）", "straightlining"),
         (2, "age_band / years_lived", "18～29歳 / 35", "contradiction"),
         (3, "activity_8 / activity_1", "1 / 1", "contradiction"),
-        (4, "comment", "連絡は０９０－１２３４－５６７８へ", "personal_info"),
+        (4, "comment", "連絡は＜電話番号＞へ", "personal_info"),   # the finding shows the masked text
     ]
     f = report.failures
     assert f["column"].iloc[1] == "問2 年齢 / 問4 居住年数"

@@ -1,5 +1,9 @@
 """Intake: raw file → tidy respondent frame + row ledger."""
 from survey.intake.normalise import Dataset, Ledger, clean_text, map_headers, normalise
+from survey.intake.privacy import (
+    MASK_TOKENS, PERSONAL_DATA_KINDS, PersonalData, find_personal_data, mask_personal_data, mask_series,
+    mask_text_columns,
+)
 from survey.intake.readers import Provenance, RawTable, read_raw
 from survey.intake.rules import RULES, Rule, Severity, rule_catalogue
 from survey.intake.validate import FAILURE_COLUMNS, SUMMARY_COLUMNS, ValidationReport, validate_file, validate_raw
@@ -8,6 +12,8 @@ __all__ = [
     "Dataset", "Ledger", "Provenance", "RawTable", "clean_text", "map_headers", "normalise", "read_raw", "load",
     "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity", "RULES", "rule_catalogue",
     "FAILURE_COLUMNS", "SUMMARY_COLUMNS",
+    "mask_personal_data", "mask_series", "mask_text_columns", "find_personal_data", "PersonalData", "MASK_TOKENS",
+    "PERSONAL_DATA_KINDS",
 ]
 
 

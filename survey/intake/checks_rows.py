@@ -4,14 +4,14 @@ returns, skip logic (非該当), blanks (未記入) and declared contradictions
 :mod:`survey.intake.checks`, on the values those left in the context."""
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 
 from survey.intake.checks import Context
 from survey.intake.findings import describe_condition, no_answer_fix
-from survey.intake.normalise import Ledger, clean_text, condition_mask
+from survey.intake.normalise import Ledger, condition_mask
+from survey.intake.privacy import PERSONAL_DATA_LABELS_JA, mask_personal_data
 from survey.intake.readers import RawTable
 from survey.intake.rules import Rule
 
@@ -24,8 +24,8 @@ __all__ = [
     "check_skips_and_blanks",
 ]
 
-_PHONE = re.compile(r"(?<!\d)0\d{1,4}[-(（ ]\d{1,4}[-)） ]\d{3,4}(?!\d)|(?<!\d)0[5789]0\d{8}(?!\d)|(?<!\d)0\d{9}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_KIND_EN = {"email": "an e-mail address", "account": "an SNS account", "postal": "a postal code",
+            "phone": "a phone number", "address": "a street address", "name": "a personal name"}
 
 
 def check_columns(ctx: Context) -> None:
@@ -163,24 +163,21 @@ def _cell_text(ctx: Context, col: str, i: int) -> str:
 
 
 def check_personal_info(ctx: Context) -> None:
-    """Phone numbers and e-mail addresses in free-text answers (warning)."""
+    """Personal data in free-text answers (warning), found by the same rules
+    that mask it for reports (:mod:`survey.intake.privacy`); the value shown
+    is the masked text, so the finding itself leaks nothing."""
     for question in ctx.questionnaire.by_type("text"):
         if question.id in ctx.absent:
             continue
         series = ctx.series(question.id)
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        kinds = []
-        for u in uniques:
-            text = clean_text(u) or ""
-            kinds.append((bool(_PHONE.search(text)), bool(_EMAIL.search(text))))
-        kinds.append((False, False))
-        table = np.array(kinds, dtype=bool).reshape(-1, 2)[codes]
-        hit = table.any(axis=1)
-        if not hit.any():
+        masked = [mask_personal_data(str(u)) for u in uniques] + [("", ())]
+        found = np.array([bool(kinds) for _text, kinds in masked])[codes]
+        if not found.any():
             continue
-        both = table[hit]
-        ja = np.where(both[:, 0] & both[:, 1], "電話番号とメールアドレス", np.where(both[:, 0], "電話番号", "メールアドレス"))
-        en = np.where(both[:, 0] & both[:, 1], "a phone number and an e-mail address",
-                      np.where(both[:, 0], "a phone number", "an e-mail address"))
-        ctx.out.add(Rule.PERSONAL_INFO, ctx.rows[hit], column=ctx.header(question.id), column_id=question.id,
-                    value=series.to_numpy(dtype=object)[hit], kind_ja=ja, kind_en=en)
+        picked = [masked[c] for c in codes[found]]
+        ja = ["・".join(PERSONAL_DATA_LABELS_JA[k] for k in kinds) for _text, kinds in picked]
+        en = [", ".join(_KIND_EN[k] for k in kinds) for _text, kinds in picked]
+        ctx.out.add(Rule.PERSONAL_INFO, ctx.rows[found], column=ctx.header(question.id), column_id=question.id,
+                    value=np.array([text for text, _kinds in picked], dtype=object),
+                    kind_ja=np.array(ja, dtype=object), kind_en=np.array(en, dtype=object))

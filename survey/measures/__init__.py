@@ -9,6 +9,10 @@ from survey.measures.compositional import (
 )
 from survey.measures.differences import VERDICTS, GroupComparison, adjust_pvalues, compare_groups, verdict_text
 from survey.measures.dirichlet import DirichletFit, dirichlet_regression, prepare_composition
+from survey.measures.freetext import (
+    FreeTextTables, ThemeDictionary, analyse_freetext, code_themes, cooccurrence, load_keywords,
+    representative_quotes, theme_shares, tokenize, tokenize_series, weighted_log_odds, word_frequencies,
+)
 from survey.measures.frequencies import crosstab_question, frequencies
 from survey.measures.indicators import (
     ADMIN_INDICATORS, INDICATOR_COLUMNS, admin_indicators, indicator_table, read_admin, target_verdict,
@@ -49,6 +53,9 @@ __all__ = [
     "planning_inputs", "PlanInputs", "read_mailing", "plan_mailing", "MailingPlan", "compare_plans",
     "PrecisionTarget", "ChangeTarget", "expected_precision", "plan_sampling_error_table", "plan_tables",
     "PLAN_TABLE_NAMES",
+    # free text (自由記述)
+    "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "code_themes", "theme_shares",
+    "representative_quotes", "tokenize", "tokenize_series", "word_frequencies", "weighted_log_odds", "cooccurrence",
     # tables
     "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",
 ]

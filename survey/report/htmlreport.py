@@ -115,9 +115,9 @@ def _priority_section(t: WaveTables) -> Section:
 
 
 def write_wave_html(tables: WaveTables, path, *, questionnaire, provenance_lines, sampling_error: pd.DataFrame,
-                    diagnostics_text: str) -> object:
+                    diagnostics_text: str, extra_sections=()) -> object:
     sections = [_satisfaction_section(tables, questionnaire), _park_section(tables),
-                _allocation_section(tables), _priority_section(tables),
+                _allocation_section(tables), _priority_section(tables), *extra_sections,
                 Section("indicators", "計画の指標", tables=[_table("指標の現況値・目標値・今回値",
                                                              present.indicator_table_ja(tables.indicators))])]
     methods = Methods(weighting=[METHODS_WEIGHTING, diagnostics_text], variance=METHODS_VARIANCE,

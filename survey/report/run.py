@@ -15,11 +15,14 @@ import pandas as pd
 
 from survey._version import __version__
 from survey.intake import load
+from survey.intake.privacy import mask_text_columns
+from survey.measures.freetext import analyse_freetext, default_keywords_path
 from survey.measures.frequencies import crosstab_question, frequencies
 from survey.measures.sampling_error import sampling_error_table
 from survey.report import present
 from survey.report.analyses import analyse_wave
 from survey.report.crosstab import crosstab_block, crosstab_long
+from survey.report.freetext_section import freetext_section, freetext_sheet
 from survey.report.htmlreport import write_wave_html
 from survey.questionnaire import load_questionnaire
 from survey.report.format import UNWEIGHTED, WEIGHTED
@@ -59,14 +62,15 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     if wave:
         questionnaire = replace(questionnaire, wave=wave)
     progress("回答データを読み込み・正規化中 (read + normalise)")
-    dataset = load(data_path, questionnaire)
+    # personal data in free text is masked before anything is counted or written
+    dataset = mask_text_columns(load(data_path, questionnaire))
     progress("母集団へのレイキング中 (raking)")
     margins = read_margins(margins_path)
     design = weight_wave(dataset, margins)
     baseline_design = None
     if baseline_data_path is not None:
         progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
-        baseline_design = weight_wave(load(baseline_data_path, questionnaire), margins)
+        baseline_design = weight_wave(mask_text_columns(load(baseline_data_path, questionnaire)), margins)
     wave = questionnaire.wave or "wave"
     out_dir = Path(out) / wave
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -102,7 +106,8 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     files.append(write_csv(se_table, out_dir / "標本誤差.csv"))
     progress("満足度・配分・重要施策を分析中 (measures)")
     tables = analyse_wave(design, questionnaire, admin=admin_path, seed=seed, baseline_design=baseline_design)
-    analysis_sheets = _analysis_sheets(tables, questionnaire)
+    freetext = analyse_freetext(design, questionnaire) if default_keywords_path(questionnaire).exists() else None
+    analysis_sheets = _analysis_sheets(tables, questionnaire) + ([freetext_sheet(freetext)] if freetext else [])
     sheets[2:2] = analysis_sheets  # after 単純集計, before クロス集計 / 標本誤差
     for sheet in analysis_sheets:
         for i, (caption, frame) in enumerate(sheet.blocks, start=1):
@@ -117,7 +122,8 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                  f"Kishのデザイン効果 {deff:.3f}、有効標本サイズ {float(diag['n_effective']):.0f}、"
                  f"レイキング {int(diag['iterations'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
     files.append(write_wave_html(tables, out_dir / "report.html", questionnaire=questionnaire,
-                                 provenance_lines=notes, sampling_error=se_table, diagnostics_text=diag_text))
+                                 provenance_lines=notes, sampling_error=se_table, diagnostics_text=diag_text,
+                                 extra_sections=[freetext_section(freetext)] if freetext else []))
     for sheet in sheets:  # provenance on every sheet
         if notes[0] not in sheet.notes:
             sheet.notes = list(sheet.notes) + notes
