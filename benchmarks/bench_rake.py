@@ -1,19 +1,31 @@
-"""Speed of raking (issue 3); prints timings, not a test.
+"""Speed of raking (issue 3), side by side with the peer tools; prints timings, not a test.
 
 Target: 1,000,000 respondents raked to three margins (age 6 x sex 2 x
 district 5) to a relative margin error of 1e-10 in under 0.1 s.  Raking
 runs on the 60-cell table and the factors are expanded back to the rows.
 
-Run:  python benchmarks/bench_rake.py [--n 1000000] [--repeat 7] [--r]
-(--r also times R survey's rake() on the same data when Rscript exists.)
+The peers rake the same rows to the same margins, each to the tightest
+stopping rule it offers, and their final weights are compared with ours
+(largest relative difference over the rows):
+
+* samplics ``SampleWeight().rake`` (row-level IPF);
+* weightipy ``weight`` (row-level IPF; no base weights, so it is compared
+  with our rake from unit weights to the same proportions);
+* balance ``weighting_methods.rake.rake`` (IPF on the cell table);
+* R survey ``rake()`` (via Rscript, when present; ``--no-r`` leaves it out).
+
+Peers that are not installed are reported as such.  balance 0.23 pins
+numpy<2 on Python 3.11: ``sh benchmarks/peers/install.sh`` puts it in a
+venv that sees the global packages; run this script with that venv's
+python to include it.
+
+Run:  python benchmarks/bench_rake.py [--rows 1000000] [--repeat 7]
+      [--peer-repeat 3] [--peers all|none|samplics,weightipy,balance,R] [--no-r]
 """
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,12 +33,17 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from peers import rake_peers
+from peers.rscript import r_available
 
 from survey.design import Design
 
 AGES = ["18-29", "30-39", "40-49", "50-59", "60-69", "70+"]
 SEXES = ["female", "male"]
 DISTRICTS = ["north", "south", "east", "west", "centre"]
+PEERS = ("samplics", "weightipy", "balance")
 
 
 def simulate(n: int, seed: int = 3) -> tuple[pd.DataFrame, dict]:
@@ -53,51 +70,105 @@ def simulate(n: int, seed: int = 3) -> tuple[pd.DataFrame, dict]:
 
 
 def best_of(fn, repeat: int) -> float:
-    times = []
+    """Best wall-clock seconds of ``repeat`` calls."""
+    return timed(fn, repeat)[0]
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    """Best wall-clock and best CPU seconds of ``repeat`` calls, and the last result."""
+    wall, cpu, out = np.inf, np.inf, None
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        t, c = time.perf_counter(), time.process_time()
+        out = fn()
+        wall = min(wall, time.perf_counter() - t)
+        cpu = min(cpu, time.process_time() - c)
+    return wall, cpu, out
+
+
+def max_rel_diff(w: np.ndarray, ref: np.ndarray) -> float:
+    """Largest relative difference between two weight vectors."""
+    return float(np.max(np.abs(np.asarray(w, dtype=float) / ref - 1.0)))
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--r", action="store_true", help="also time R survey::rake")
+    ap.add_argument("--rows", "--n", dest="rows", type=int, default=1_000_000,
+                    help="respondents (default 1,000,000)")
+    ap.add_argument("--repeat", type=int, default=7, help="runs of ours (best is kept)")
+    ap.add_argument("--peer-repeat", type=int, default=3, help="runs of each peer")
+    ap.add_argument("--peers", default="all",
+                    help="comma-separated subset of samplics,weightipy,balance,R; "
+                         "default all (R when Rscript exists); 'none' skips the peers")
+    ap.add_argument("--no-r", action="store_true", help="leave out R survey::rake")
+    ap.add_argument("--r", action="store_true", help="include R (already in the default set)")
     args = ap.parse_args(argv)
-    data, margins = simulate(args.n)
+    if args.peers == "all":
+        peers = [*PEERS, *(["R"] if r_available() else [])]
+    elif args.peers == "none":
+        peers = []
+    else:
+        peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    if args.r and "R" not in peers:
+        peers.append("R")
+    if args.no_r:
+        peers = [p for p in peers if p != "R"]
+    n = args.rows
+    data, margins = simulate(n)
     design = Design(data, weights="w")
     raked = design.rake(margins, tol=1e-10)
     diag = raked.diagnostics()
-    t = best_of(lambda: design.rake(margins, tol=1e-10), args.repeat)
-    print(f"rake {args.n:,} rows, 3 margins (6x2x5 cells), tol 1e-10: "
-          f"{t * 1000:.1f} ms (best of {args.repeat}); sweeps {diag['iterations']}, "
+    w_ours = raked.weights.to_numpy()
+    wall, cpu, _ = timed(lambda: design.rake(margins, tol=1e-10), args.repeat)
+    print(f"rake {n:,} rows, 3 margins (6x2x5 cells), tol 1e-10: {wall * 1000:.1f} ms wall, "
+          f"{cpu * 1000:.1f} ms CPU (best of {args.repeat}); sweeps {diag['iterations']}, "
           f"max margin error {diag['max_margin_error']:.1e}; target < 100 ms")
     codes = data.assign(age=data["age"].astype(str), sex=data["sex"].astype(str),
                         district=data["district"].astype(str))
     d2 = Design(codes, weights="w")
     t2 = best_of(lambda: d2.rake(margins, tol=1e-10), max(1, args.repeat // 2))
     print(f"same with string (object) columns instead of categoricals: {t2 * 1000:.1f} ms")
-    if args.r and shutil.which("Rscript"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "d.csv"
-            data[["age", "sex", "district", "w"]].to_csv(path, index=False)
-            pops = {k: ",".join(f"{v:.10g}" for v in s) for k, s in margins.items()}
-            script = f"""
-suppressMessages(library(survey)); d <- read.csv("{path}", stringsAsFactors=TRUE)
-des <- svydesign(id=~1, weights=~w, data=d)
-m <- list(data.frame(age=c({",".join(repr(a) for a in AGES)}), Freq=c({pops['age']})),
-          data.frame(sex=c({",".join(repr(a) for a in SEXES)}), Freq=c({pops['sex']})),
-          data.frame(district=c({",".join(repr(a) for a in DISTRICTS)}), Freq=c({pops['district']})))
-t <- system.time(r <- rake(des, list(~age, ~sex, ~district), m,
-                           control=list(maxit=100, epsilon=1e-10)))
-cat(sprintf("R survey rake (epsilon 1e-10): %.0f ms\\n", 1000 * t[["elapsed"]]))
-"""
-            res = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True,
-                                 check=False)
-            print(res.stdout.strip() or res.stderr.strip()[-300:])
+    if not peers:
+        return
+
+    # unit start weights, same proportions, totals n (what weightipy computes)
+    unit = Design(data.assign(one=1.0), weights="one")
+    m_unit = {c: s / s.sum() * n for c, s in margins.items()}
+    w_unit = unit.rake(m_unit, tol=1e-10).weights.to_numpy()
+    uwall, ucpu, _ = timed(lambda: unit.rake(m_unit, tol=1e-10), args.repeat)
+
+    rows = [("midori-survey", "base w", "rel. margin error < 1e-10", wall, cpu, 1.0, 0.0)]
+    notes = []
+    for name in peers:
+        runner = rake_peers.RUNNERS.get(name)
+        if runner is None:
+            notes.append(f"{name}: unknown peer (choose from {', '.join(rake_peers.RUNNERS)})")
+            continue
+        try:
+            res = runner(data, margins, repeat=args.peer_repeat)
+        except rake_peers.PeerMissing as e:
+            notes.append(f"{name}: not installed ({e})")
+            continue
+        ref, ours_wall = (w_unit, uwall) if res.unit_start else (w_ours, wall)
+        if res.unit_start and not any(r[0].startswith("midori-survey (unit") for r in rows):
+            rows.append(("midori-survey (unit start)", "1", "rel. margin error < 1e-10",
+                         uwall, ucpu, 1.0, 0.0))
+        label = "R survey" if name == "R" else name
+        rows.append((f"{label} {res.version}", "1" if res.unit_start else "base w", res.rule,
+                     res.wall, res.cpu, res.wall / ours_wall, max_rel_diff(res.weights, ref)))
+        if res.note:
+            notes.append(f"{name}: {res.note}")
+
+    table = pd.DataFrame(rows, columns=["tool", "start", "stopping rule", "wall s", "CPU s",
+                                        "x ours (wall)", "max rel. weight diff"])
+    print(f"\nRaking {n:,} rows to age x sex x district; ours best of {args.repeat}, "
+          f"peers best of {args.peer_repeat}; max weight difference relative to ours "
+          f"(same start weights)")
+    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
+        print(table.to_string(index=False, formatters={
+            "wall s": "{:.3f}".format, "CPU s": "{:.3f}".format,
+            "x ours (wall)": "{:.1f}".format, "max rel. weight diff": "{:.1e}".format}))
+    for note in notes:
+        print(" -", note)
 
 
 if __name__ == "__main__":

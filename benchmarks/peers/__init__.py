@@ -1,0 +1,1 @@
+"""Helpers that run the peer tools (samplics, weightipy, balance, R) for the benchmarks."""
