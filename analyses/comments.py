@@ -35,10 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey
-from survey.measures.freetext import analyse_freetext
-from survey.report.freetext_section import freetext_section, freetext_sheet
-from survey.report.html import Methods, write_html
-from survey.report.writers import write_workbook
+from survey.report import Methods, freetext_section, freetext_sheet, write_html, write_workbook
 
 
 def _write(frame: pd.DataFrame, out: Path, name: str) -> None:
@@ -63,7 +60,7 @@ def main(argv=None) -> int:
     q = survey.load_questionnaire(args.questionnaire)
     dataset = survey.load(args.data, q)
     design = survey.weight_wave(dataset, survey.read_margins(args.margins))
-    tables = analyse_freetext(design, q, keywords=args.keywords)
+    tables = survey.analyse_freetext(design, q, keywords=args.keywords)
     out = args.out / (q.wave or "wave")
     out.mkdir(parents=True, exist_ok=True)
     n = tables.notes

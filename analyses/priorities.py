@@ -30,9 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey
-from survey.report.charts import priority_heatmap
-from survey.report.run import weight_wave
-from survey.report.weighting import read_margins
+from survey.report import priority_heatmap
 
 QUESTION = "policy"
 GROUPS = {"age_band": "年齢", "district": "地区"}
@@ -41,7 +39,7 @@ GROUPS = {"age_band": "年齢", "district": "地区"}
 def labelled_design(dataset, margins_path: Path | None):
     """Raked design (equal weights without margins) with labelled group columns."""
     if margins_path is not None and margins_path.exists():
-        design = weight_wave(dataset, read_margins(margins_path))
+        design = survey.weight_wave(dataset, survey.read_margins(margins_path))
     else:
         print(f"note: no margins at {margins_path}; using equal weights", file=sys.stderr)
         design = survey.Design(dataset.data)
