@@ -169,21 +169,49 @@ class Dataset:
         return pd.Series(cat, index=self.data.index, name=column)
 
 
+_CHANGE_COLUMNS = ["row", "respondent_id", "column", "before", "after", "rule"]
+
+
+def _objects(values, n: int) -> np.ndarray:
+    """``values`` (a list, an array or one value for all) as an object array of
+    length ``n`` whose elements are what iterating ``values`` gives."""
+    out = np.empty(n, dtype=object)
+    if isinstance(values, (list, tuple, np.ndarray)):
+        out[:] = values if isinstance(values, np.ndarray) and values.dtype == object else list(values)
+    else:
+        out[:] = [values] * n
+    return out
+
+
+def _typed_frame(columns: dict) -> pd.DataFrame:
+    """A frame from equal-length object arrays with the dtypes pandas would
+    infer from the same values given row by row (int64, float64, str, object)."""
+    return pd.DataFrame(columns).infer_objects()
+
+
 class _Changes:
+    """Changed cells, kept as array blocks (one per rule and column) in
+    ledger order; :meth:`frame` assembles them once."""
+
     def __init__(self):
-        self.rows: list[tuple] = []
+        self.blocks: list[tuple] = []
 
     def add(self, rows, ids, column, before, after, rule):
-        for r, i, b, a in zip(rows, ids, before, after):
-            self.rows.append((int(r), i, column, b, a, rule))
+        self.add_cells(rows, ids, column, before, after, rule)
 
     def add_cells(self, rows, ids, columns, before, after, rule):
         """Like :meth:`add` with one column per change (already in ledger order)."""
-        for r, i, c, b, a in zip(rows, ids, columns, before, after):
-            self.rows.append((int(r), i, c, b, a, rule))
+        n = len(rows)
+        if n:
+            self.blocks.append((np.asarray(rows, dtype=np.int64), _objects(ids, n), _objects(columns, n),
+                                _objects(before, n), _objects(after, n), _objects(rule, n)))
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["row", "respondent_id", "column", "before", "after", "rule"])
+        if not self.blocks:
+            return pd.DataFrame([], columns=_CHANGE_COLUMNS)
+        parts = [np.concatenate([b[k] for b in self.blocks]) for k in range(len(_CHANGE_COLUMNS))]
+        parts[0] = parts[0].astype(object)
+        return _typed_frame(dict(zip(_CHANGE_COLUMNS, parts)))
 
 
 def code_lookup(q: Question) -> dict:
@@ -375,9 +403,7 @@ def _multi(q, frame, hmap, rows, ids, data, reasons, changes):
         marks = np.full((n, len(codes)), np.nan)
         bad = np.zeros((n, len(codes)), dtype=bool)
         for j, item in enumerate(q.items):
-            parsed = _per_unique(_series_or_blank(frame, hmap, item.column), _mark, fill=(False, np.nan))
-            present = np.array([p[0] for p in parsed], dtype=bool)
-            arr = np.array([p[1] for p in parsed], dtype=float)
+            present, arr = _marks(_series_or_blank(frame, hmap, item.column))
             bad[:, j] = present & ~np.isin(arr, [0.0, 1.0])
             marks[:, j] = np.where(bad[:, j], np.nan, arr)
         blank = np.all(np.isnan(marks), axis=1)
@@ -453,7 +479,7 @@ def _allocation(q, frame, hmap, rows, ids, data, reasons, changes):
         rule = "allocation_invalid"
     logged = bad[:, None] & (~np.isnan(amounts) | delivered)
     i, j = np.nonzero(logged)
-    before = [raw_vals[c][r] for r, c in zip(i, j)]
+    before = np.stack(raw_vals, axis=1)[i, j] if len(i) else []
     changes.add_cells(rows[i], ids[i], col_names[j], before, [None] * len(i),
                       rule if q.total_policy == "reject" else "allocation_invalid")
     amounts[bad] = np.nan
@@ -485,6 +511,15 @@ def _largest_remainder_rows(parts: np.ndarray, total: int) -> np.ndarray:
     return floor + (rank < short[:, None])
 
 
+def _marks(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_mark` on a column: (delivered, number or NaN), once per distinct cell."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = [_mark(u) for u in uniques] + [(False, np.nan)]  # the last entry: empty cells (code -1)
+    present = np.array([t[0] for t in table], dtype=bool)[codes]
+    number = np.array([t[1] for t in table], dtype=float)[codes]
+    return present, number
+
+
 def _mark(raw):
     """A multi-answer dummy cell: (delivered, number or NaN); ○ 〇 ● count as 1."""
     text = clean_text(raw)
@@ -503,38 +538,49 @@ def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
         slots[:, r] = values
         whys.append(why)
     cols = np.array([item.column for item in q.items], dtype=object)
-    log = []  # (row position, phase, rank, before, after): sorted into the ledger's row-by-row order
-    # a repeat of an item ranked higher up is cleared
+    # a repeat of an item ranked higher up is cleared (phase 0)
     original = slots.copy()
+    dup = np.zeros(slots.shape, dtype=bool)
     for r in range(1, q.depth):
-        dup = ~np.isnan(original[:, r]) & (original[:, :r] == original[:, [r]]).any(axis=1)
-        for i in np.flatnonzero(dup):
-            log.append((i, 0, r, int(original[i, r]), None))
-        slots[dup, r] = np.nan
-        whys[r][dup] = REASON_INVALID
-    # compact gaps: rank 3 without rank 2 moves up
+        dup[:, r] = ~np.isnan(original[:, r]) & (original[:, :r] == original[:, [r]]).any(axis=1)
+        slots[dup[:, r], r] = np.nan
+        whys[r][dup[:, r]] = REASON_INVALID
+    # compact gaps: rank 3 without rank 2 moves up (phase 1)
     order = np.argsort(np.isnan(slots), axis=1, kind="stable")
     compact = np.take_along_axis(slots, order, axis=1)
     moved = ~(np.isnan(compact) & np.isnan(slots)) & (compact != slots)
-    for i, r in zip(*np.nonzero(moved)):
-        before = None if np.isnan(slots[i, r]) else int(slots[i, r])
-        after = None if np.isnan(compact[i, r]) else int(compact[i, r])
-        log.append((i, 1, r, before, after))
+    i0, r0 = np.nonzero(dup)
+    i1, r1 = np.nonzero(moved)
+    # the ledger's order: row by row, duplicates before moves, then by rank
+    pos = np.lexsort((np.concatenate([r0, r1]), np.repeat([0, 1], [len(i0), len(i1)]), np.concatenate([i0, i1])))
+    i_all, r_all = np.concatenate([i0, i1])[pos], np.concatenate([r0, r1])[pos]
+    before = _int_or_none(np.concatenate([original[i0, r0], slots[i1, r1]])[pos])
+    after = np.concatenate([np.full(len(i0), np.nan), compact[i1, r1]])[pos]
+    rule = np.where(pos < len(i0), "ranking_duplicate_item", "ranking_gap_compacted").astype(object)
+    changes.add_cells(rows[i_all], ids[i_all], cols[r_all], before, _int_or_none(after), rule)
     slots = compact
-    log.sort(key=lambda e: (e[0], e[1], e[2]))
-    for i, phase, r, before, after in log:
-        changes.add([rows[i]], [ids[i]], cols[r], [before], [after],
-                    "ranking_duplicate_item" if phase == 0 else "ranking_gap_compacted")
     for r, item in enumerate(q.items):
         data[item.column] = slots[:, r]
         reasons[item.column] = whys[r]
 
 
+def _int_or_none(values: np.ndarray) -> np.ndarray:
+    """Float codes as Python ints, NaN as None (an object array)."""
+    out = np.empty(len(values), dtype=object)
+    ok = ~np.isnan(values)
+    out[ok] = values[ok].astype(np.int64).tolist()
+    return out
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    """Cells of an object column that hold a value (not None)."""
+    return np.not_equal(values, None).astype(bool)
+
+
 def _condition_mask(cond, data) -> np.ndarray:
     values = data[cond.column]
     if values.dtype == object:
-        present = np.array([v is not None for v in values])
-        values = np.where(present, 0.0, np.nan)
+        values = np.where(_present(values), 0.0, np.nan)
     if cond.op == "blank":
         return np.isnan(values) if cond.values[0] else ~np.isnan(values)
     if cond.op == "in":
@@ -561,7 +607,7 @@ def _apply_skip_logic(questionnaire, rows, ids, data, reasons, changes):
         asked = condition_mask(q.asked_if, data)
         for col in q.columns:
             values = data[col]
-            answered = np.array([v is not None for v in values]) if values.dtype == object else ~np.isnan(values)
+            answered = _present(values) if values.dtype == object else ~np.isnan(values)
             wrong = ~asked & answered
             if wrong.any():
                 changes.add(rows[wrong], ids[wrong], col, values[wrong], [None] * int(wrong.sum()), "answered_although_skipped")
@@ -579,18 +625,19 @@ def _exclusions(questionnaire, tidy, why, rows, ids) -> pd.DataFrame:
     blank_or_na = why[question_cols].isin([REASON_BLANK, REASON_NOT_APPLICABLE]).to_numpy()
     # dummies of an unanswered multi question are NaN with reason blank; a 0 is an answer
     all_blank = blank_or_na.all(axis=1)
-    out = []
-    for r, i in zip(rows[all_blank], ids[all_blank]):
-        out.append((int(r), i, "blank_return"))
-    no_id = np.array([i is None for i in ids])
-    for r in rows[no_id & ~all_blank]:
-        out.append((int(r), None, "missing_respondent_id"))
+    no_id = ~_present(ids)
     # duplicates among real returns only: a blank return sharing an id must not
     # push the real return out
     candidates = ~no_id & ~all_blank
     dup = np.zeros(len(ids), dtype=bool)
     dup[candidates] = pd.Series(ids[candidates]).duplicated(keep="first").to_numpy()
-    for r, i in zip(rows[dup], ids[dup]):
-        out.append((int(r), i, "duplicate_respondent_id"))
-    frame = pd.DataFrame(out, columns=["row", "respondent_id", "reason"])
+    parts = [(all_blank, "blank_return"), (no_id & ~all_blank, "missing_respondent_id"),
+             (dup, "duplicate_respondent_id")]
+    if not any(mask.any() for mask, _ in parts):
+        return pd.DataFrame([], columns=["row", "respondent_id", "reason"])
+    frame = _typed_frame({
+        "row": np.concatenate([rows[mask] for mask, _ in parts]).astype(np.int64).astype(object),
+        "respondent_id": np.concatenate([ids[mask] for mask, _ in parts]),
+        "reason": np.concatenate([np.full(int(mask.sum()), reason, dtype=object) for mask, reason in parts]),
+    })
     return frame.sort_values("row", kind="stable").reset_index(drop=True)
