@@ -172,3 +172,16 @@ def test_several_marks_are_not_read_as_a_larger_code(tmp_path, questionnaire):
     ds = _load(tmp_path, q, delivery(q, n=1, edits=[(0, "問10 今後力を入れるべき取組_1位", "1,2")]))
     assert np.isnan(ds.data.loc[1, "policy_1"]) or ds.data.loc[1, "policy_1"] != 12
     assert ds.missing_reasons.loc[1, "policy_1"] == "invalid" or ds.data.loc[1, "policy_1"] == 2
+
+
+def test_invalid_codes_and_numbers_are_cleared_and_logged(tmp_path, questionnaire):
+    q = questionnaire
+    ds = _load(tmp_path, q, delivery(q, n=2, edits=[(0, "問6 みどりの満足度", "7"),      # no such code
+                                                    (1, "問4 居住年数", "十年"),          # not a number
+                                                    (1, "問10 今後力を入れるべき取組_3位", "13")]))
+    ch = ds.ledger.changes.set_index(["row", "column"])
+    assert ch.loc[(1, "satisfaction"), "rule"] == "invalid_code_cleared"
+    assert ch.loc[(1, "satisfaction"), "before"] == "7" and ch.loc[(1, "satisfaction"), "after"] is None
+    assert ch.loc[(2, "years_lived"), "rule"] == "invalid_number_cleared"
+    assert ch.loc[(2, "policy_3"), "rule"] == "invalid_code_cleared"
+    assert np.isnan(ds.data.loc[1, "satisfaction"]) and ds.missing_reasons.loc[1, "satisfaction"] == "invalid"

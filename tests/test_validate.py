@@ -103,8 +103,12 @@ def test_codes_numbers_and_marks(tmp_path, questionnaire):
     assert "outside 0 to 100" in f["message_en"].iloc[4]
     # normalisation clears the impossible values and logs them: the ledger is part of the report
     ch = report.ledger.changes
+    # (undeclared codes and non-numbers are cleared too, each cell logged with its value as read)
     assert ch[["row", "column", "before", "rule"]].values.tolist() == [
-        [5, "years_lived", "150", "impossible_value"], [6, "years_lived", "3.5", "impossible_value"]]
+        [1, "sex", "4", "invalid_code_cleared"], [2, "age_band", "1・3", "invalid_code_cleared"],
+        [4, "years_lived", "abc", "invalid_number_cleared"],
+        [5, "years_lived", "150", "impossible_value"], [6, "years_lived", "3.5", "impossible_value"],
+        [3, "satisfaction", "1,2", "invalid_code_cleared"]]
 
 
 def test_invalid_codes_agree_with_normalisation(tmp_path, questionnaire):
@@ -389,7 +393,7 @@ def test_text_and_json_outputs(tmp_path, messy, capsys):
     assert messy.render("text", max_lines=1).count("\n      ") == 2  # one finding, two message lines
     doc = json.loads(messy.render("json"))
     assert doc["errors"] == 2 and doc["warnings"] == 2 and doc["status"] == "errors"
-    assert doc["ledger"]["rows_read"] == 4 and doc["ledger"]["changes"][0]["rule"] == "impossible_value"
+    assert doc["ledger"]["rows_read"] == 4 and doc["ledger"]["changes"][0]["rule"] == "invalid_code_cleared"
     assert [f["row"] for f in doc["failures"]] == [1, 2, 3, 4]
     assert doc["questionnaire"]["id"] == "midori" and doc["file"]["rows_read"] == 4
     out = messy.write("json", tmp_path / "r.json")
@@ -405,7 +409,7 @@ def test_csv_output_with_ledger_siblings(tmp_path, messy):
     summary = pd.read_csv(tmp_path / "check_summary.csv", encoding="utf-8-sig")
     assert summary.set_index("rule").loc["invalid_code", "findings"] == 1
     changes = pd.read_csv(tmp_path / "check_changes.csv", encoding="utf-8-sig")
-    assert changes["rule"].tolist() == ["impossible_value", "answered_although_skipped"]
+    assert changes["rule"].tolist() == ["invalid_code_cleared", "impossible_value", "answered_although_skipped"]
     assert (tmp_path / "check_exclusions.csv").exists()
     assert messy.render("csv").splitlines()[0] == ",".join(FAILURE_COLUMNS)
 

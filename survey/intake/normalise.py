@@ -335,12 +335,25 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
     )
 
 
+def _codes_column(q, column, frame, hmap, rows, ids, data, reasons, changes):
+    """One coded column; a value that is no declared code is cleared and logged."""
+    series = _series_or_blank(frame, hmap, column)
+    data[column], reasons[column], _ = _parse_codes(series, q)
+    _log_invalid(changes, rows, ids, column, series, reasons[column], "invalid_code_cleared")
+
+
+def _log_invalid(changes, rows, ids, column, series, why, rule):
+    bad = why == REASON_INVALID
+    if bad.any():
+        changes.add(rows[bad], ids[bad], column, series.to_numpy(dtype=object)[bad], [None] * int(bad.sum()), rule)
+
+
 def _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes):
     if q.type in ("single", "likert") and not q.items:
-        data[q.id], reasons[q.id], _ = _parse_codes(_series_or_blank(frame, hmap, q.id), q)
+        _codes_column(q, q.id, frame, hmap, rows, ids, data, reasons, changes)
     elif q.type == "likert":
         for item in q.items:
-            data[item.column], reasons[item.column], _ = _parse_codes(_series_or_blank(frame, hmap, item.column), q)
+            _codes_column(q, item.column, frame, hmap, rows, ids, data, reasons, changes)
     elif q.type == "numeric":
         _numeric(q, _series_or_blank(frame, hmap, q.id), rows, ids, data, reasons, changes)
     elif q.type == "text":
@@ -368,6 +381,7 @@ def _numeric(q, series, rows, ids, data, reasons, changes):
     why[blank] = REASON_BLANK
     unparsable = ~blank & np.isnan(values)
     why[unparsable] = REASON_INVALID
+    _log_invalid(changes, rows, ids, q.id, series, why, "invalid_number_cleared")
     missing = ~blank & np.isin(values, list(q.missing))
     why[missing] = REASON_MISSING_CODE
     values[missing] = np.nan
@@ -534,7 +548,9 @@ def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
     slots = np.full((n, q.depth), np.nan)
     whys = []
     for r, item in enumerate(q.items):
-        values, why, _ = _parse_codes(_series_or_blank(frame, hmap, item.column), q)
+        series = _series_or_blank(frame, hmap, item.column)
+        values, why, _ = _parse_codes(series, q)
+        _log_invalid(changes, rows, ids, item.column, series, why, "invalid_code_cleared")
         slots[:, r] = values
         whys.append(why)
     cols = np.array([item.column for item in q.items], dtype=object)
