@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from survey.design.wald import WaldTest, wald_test
+from survey.measures import _linearise as _lin
 from survey.errors import DesignError, InputError
 
 __all__ = [
@@ -166,19 +167,8 @@ def apply_total_policy(data, columns, *, total=1000, policy="reject", tolerance=
 
 
 # ---------------------------------------------------------------- linearisation
-def _check_design(design):
-    """(data, weights) of a linearisation or replicate-weight design."""
-    ok = all(hasattr(design, a) for a in ("data", "weights")) and (
-        hasattr(design, "score_vcov") or hasattr(design, "replicate_vcov"))
-    if not ok:
-        raise DesignError(f"expected a survey design (survey.design.Design) with data, weights and "
-                          f"score_vcov or replicate weights; got {type(design).__name__}")
-    return design.data, np.asarray(design.weights, dtype=float)
-
-
-def _is_replicate(design):
-    return bool(getattr(design, "is_replicate", False)) or (
-        hasattr(design, "replicate_weights") and not hasattr(design, "score_vcov"))
+_check_design = _lin.check_design
+_is_replicate = _lin.is_replicate
 
 
 def _prepare(design, columns, total, policy, tolerance):
@@ -217,43 +207,26 @@ def _domains(frame, by, keep):
     return groups, by
 
 
-def _domain_estimates(w, y, groups):
-    est = np.zeros((len(groups), y.shape[1]))
-    for g, (_, mask) in enumerate(groups):
-        wg = np.where(mask, w, 0.0)
-        est[g] = wg @ np.where(mask[:, None], y, 0.0) / wg.sum()
-    return est
-
-
 def domain_means(design, y, groups):
     """Weighted means of the columns of ``y`` in each domain with the joint covariance.
 
-    Linearisation: the influence of domain ``g``'s mean is ``w_i 1{i in g}
-    (y_i - ybar_g) / W_g`` (zero outside ``g``), passed to
-    ``design.score_vcov`` -- R ``svyby(..., svymean, covmat=TRUE)``.  For a
-    replicate-weight design the means are recomputed with every replicate
-    weight and ``design.replicate_vcov`` combines them.  Returns ``(est (G, p),
-    vcov (G p, G p), n (G,))``, ``vcov`` group-major.
+    The domains' means are stacked group-major and estimated by the shared
+    linearisation helper (:func:`survey.measures._linearise.domain_means`:
+    influence ``w_i 1{i in g} (y_i - ybar_g) / W_g`` through
+    ``design.score_vcov``, or replicate refits) -- R ``svyby(..., svymean,
+    covmat=TRUE)``.  Returns ``(est (G, p), vcov (G p, G p), n (G,))``.
     """
-    _, w = _check_design(design)
     n, p = y.shape
-    counts = np.array([int(mask.sum()) for _, mask in groups])
+    masks = np.column_stack([mask for _, mask in groups])
     for key, mask in groups:
-        if np.where(mask, w, 0.0).sum() <= 0:
+        if np.where(mask, np.asarray(design.weights, dtype=float), 0.0).sum() <= 0:
             raise InputError(f"the domain {key} has no respondents with positive weight; drop "
                              "the empty group or check the by column")
-    est = _domain_estimates(w, y, groups)
-    if _is_replicate(design):
-        wr = np.asarray(design.replicate_weights, dtype=float)
-        reps = np.array([_domain_estimates(wr[:, r], y, groups).ravel() for r in range(wr.shape[1])])
-        vcov = np.asarray(design.replicate_vcov(reps, est.ravel()), dtype=float)
-    else:
-        z = np.zeros((n, len(groups) * p))
-        for g, (_, mask) in enumerate(groups):
-            wg = np.where(mask, w, 0.0)
-            z[:, g * p:(g + 1) * p] = wg[:, None] * (np.where(mask[:, None], y, 0.0) - est[g]) / wg.sum()
-        vcov = np.asarray(design.score_vcov(z), dtype=float)
-    return est, (vcov + vcov.T) / 2, counts
+    est = _lin.domain_means(design, np.tile(y, (1, len(groups))), np.repeat(masks, p, axis=1),
+                            index=pd.RangeIndex(len(groups) * p))
+    vcov = np.asarray(est.vcov, dtype=float)
+    counts = masks.sum(axis=0).astype(int)
+    return np.asarray(est.estimate, dtype=float).reshape(len(groups), p), (vcov + vcov.T) / 2, counts
 
 
 def _table(est, vcov, counts, groups, by, columns, level, *, scale=1.0):
