@@ -36,10 +36,18 @@ def read_margins(path) -> pd.DataFrame:
     frame = read_side_table(path, what="margins", expected="attribute codes and 'count' (see data/SIMULATION.md)")
     if "count" not in frame.columns:
         raise InputError(f"the margins need a 'count' column; found {list(frame.columns)}", path=path)
-    if (frame["count"] < 0).any() or frame["count"].isna().any():
-        bad = int(frame.index[(frame["count"] < 0) | frame["count"].isna()][0]) + 1
-        raise InputError("population counts must be non-negative numbers", path=path, row=bad, column="count")
-    return frame
+    count = pd.to_numeric(frame["count"], errors="coerce")
+    bad = count.isna() | ~np.isfinite(count) | (count < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        value = frame["count"].iloc[row]
+        shown = "an empty cell" if pd.isna(value) else repr(str(value))
+        raise InputError(f"population counts must be non-negative numbers (no thousands separators); "
+                         f"got {shown}", path=path, row=row + 1, column="count")
+    if not count.sum() > 0:
+        raise InputError("the population counts add up to 0; give the number of residents in each cell",
+                         path=path)
+    return frame.assign(count=count.astype(float))
 
 
 def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables) -> tuple[pd.DataFrame, dict]:
@@ -57,7 +65,12 @@ def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables) -> tupl
     for var in variables:
         if var not in margins.columns:
             raise InputError(f"the margins have no column {var!r}; columns: {list(margins.columns)}")
-        pop = margins.groupby(var)["count"].sum().astype(float)
+        codes = pd.to_numeric(margins[var], errors="coerce")
+        if codes.isna().any():
+            row = int(np.flatnonzero(codes.isna().to_numpy())[0])
+            raise InputError(f"the margins' column {var!r} holds {margins[var].iloc[row]!r} in row {row + 1}; "
+                             "use the questionnaire's numeric codes (labels go in a separate column)")
+        pop = margins.assign(**{var: codes}).groupby(var)["count"].sum().astype(float)
         pop.index = pop.index.astype(float)
         values = data[var].to_numpy(dtype=float)
         known = np.isin(values, pop.index.to_numpy())
