@@ -118,6 +118,9 @@ def _check_binary(blob: bytes, path) -> None:
 def _read_csv(path: Path, blob: bytes, encoding: str | None) -> tuple[pd.DataFrame, str, tuple, list | None]:
     if not blob.strip():
         raise InputError("the file is empty; ask the contractor for the data file", path=path)
+    if blob.startswith((b"\xff\xfe", b"\xfe\xff")):  # before the NUL test, which UTF-16 text also fails
+        raise InputError("the file is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel) or as CP932 "
+                         "(Shift_JIS) CSV", path=path)
     _check_binary(blob, path)
     bad_lines: list[int] = []
     if encoding is None:
