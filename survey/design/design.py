@@ -87,20 +87,7 @@ class Design(EstimatorsMixin):
                    steps=(), lonely=lonely_psu, recipe=(), spec=spec)
 
     # ---------------------------------------------------------- internals
-    def _init(self, **parts):
-        for k, v in parts.items():
-            object.__setattr__(self, "_" + k, v)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("Design is immutable; weighting steps return a new design.")
-
-    def _evolve(self, **changes) -> Design:
-        new = object.__new__(type(self))
-        for slot in self.__slots__:
-            object.__setattr__(new, slot, getattr(self, slot))
-        for k, v in changes.items():
-            object.__setattr__(new, "_" + k, v)
-        return new
+    # _init, __setattr__ (immutability) and _evolve come from EstimatorsMixin
 
     @property
     def _calibrated(self) -> bool:

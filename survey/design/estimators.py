@@ -41,6 +41,23 @@ class EstimatorsMixin:
         raise NotImplementedError
 
     # ----------------------------------------------------------- helpers
+    # ---------------------------------------------------------- frozen object
+    def _init(self, **parts):
+        for k, v in parts.items():
+            object.__setattr__(self, "_" + k, v)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable; weighting steps return a new design.")
+
+    def _evolve(self, **changes):
+        """A copy sharing every part except ``changes`` (given without the leading underscore)."""
+        new = object.__new__(type(self))
+        for slot in self.__slots__:
+            object.__setattr__(new, slot, getattr(self, slot))
+        for k, v in changes.items():
+            object.__setattr__(new, "_" + k, v)
+        return new
+
     def with_columns(self, **columns):
         """Same design with extra or replaced data columns (R ``update``).
 

@@ -149,21 +149,9 @@ class ReplicateDesign(EstimatorsMixin):
                    method=method, pattern=pattern, degf=None, info=None, rho=float(fay_rho))
 
     # ---------------------------------------------------------- internals
-    def _init(self, **parts):
-        for k, v in parts.items():
-            object.__setattr__(self, "_" + k, v)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("ReplicateDesign is immutable; weighting steps return a new design.")
-
     def _evolve(self, **changes) -> ReplicateDesign:
-        new = object.__new__(type(self))
-        for slot in self.__slots__:
-            object.__setattr__(new, slot, getattr(self, slot))
-        object.__setattr__(new, "_degf", None)
-        for k, v in changes.items():
-            object.__setattr__(new, "_" + k, v)
-        return new
+        """A copy with some parts replaced; the cached design df is recomputed."""
+        return super()._evolve(**{"degf": None, **changes})
 
     @classmethod
     def _from_parts(cls, data, w, W, *, method, scale, rscales, mse, pattern, rho=0.0):
