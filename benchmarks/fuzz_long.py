@@ -38,8 +38,9 @@ def parse_statistics(text: str) -> list[dict]:
             row["passing"] += int(m.group(1))
             row["failing"] += int(m.group(2))
             row["invalid"] += int(m.group(3))
-        for m in re.finditer(r"\* ([\d.]+)%, (refused by reader|refused by normalise|normalised)", body):
-            row["events"][m.group(2)] = float(m.group(1))
+        for m in re.finditer(r"\* ([\d.]+)%, (.+)$", body, flags=re.M):
+            if not m.group(2).startswith(("Retried", "Draw for", "Aborted")):  # hypothesis' own notes
+                row["events"][m.group(2).strip()] = float(m.group(1))
         out.append(row)
     return out
 

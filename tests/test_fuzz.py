@@ -35,7 +35,7 @@ from survey.intake.readers import read_raw
 from survey.intake.validate import validate_raw
 from survey.questionnaire import load_questionnaire, parse_questionnaire
 
-from conftest import QUESTIONNAIRE
+from conftest import QUESTIONNAIRE, ROOT
 from delivery import raw_headers
 
 #: examples per property in a long session (set by benchmarks/fuzz_long.py); 0 = the quick CI run
@@ -161,7 +161,7 @@ def mutated_specs(draw):
 
 
 def write(blob: bytes, suffix: str = ".csv") -> Path:
-    path = WORKDIR / f"delivery{suffix}"
+    path = WORKDIR / (f"delivery{suffix}" if suffix.startswith(".") else f"file{suffix}")
     path.write_bytes(blob)
     return path
 
@@ -333,6 +333,51 @@ def test_random_questionnaire_files(text):
     except SpecError as exc:
         check_survey_error(exc, path)
         assert "\n" not in str(exc)
+
+
+MARGINS = list(csv.reader(io.StringIO((ROOT / "data" / "midori_margins.csv").read_text(encoding="utf-8"))))
+
+
+@st.composite
+def margins_files(draw):
+    """The bundled population margins with cells replaced, rows or columns dropped."""
+    rows = [list(r) for r in MARGINS]
+    for _ in range(draw(st.integers(1, 4))):
+        i, j = draw(st.integers(1, len(rows) - 1)), draw(st.integers(0, len(rows[0]) - 1))
+        rows[i][j] = draw(st.one_of(st.sampled_from(["", "0", "-1", "abc", "1,000", "inf", "nan", "1e308", "1.5", "9"]),
+                                    st.text(max_size=4)))
+    if draw(st.booleans()):
+        rows = [rows[0]] + draw(st.lists(st.sampled_from(rows[1:]), max_size=8))
+    if draw(st.integers(0, 3)) == 0:
+        drop = draw(st.integers(0, len(rows[0]) - 1))
+        rows = [r[:drop] + r[drop + 1:] for r in rows]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "cp932"])), errors="replace")
+
+
+_SAMPLE = {}
+
+
+@SLOW
+@given(blob=margins_files())
+def test_fuzzed_margins(blob):
+    """Bad population margins are an InputError (file, row, value), never a traceback."""
+    from survey.intake import load
+    from survey.report.weighting import read_margins, weight_wave
+
+    if "ds" not in _SAMPLE:
+        _SAMPLE["ds"] = load(ROOT / "data" / "raw" / "midori_2025_sample.csv", Q)
+    path = write(blob, "_margins.csv")
+    try:
+        design = weight_wave(_SAMPLE["ds"], read_margins(path))
+    except SurveyError as exc:
+        check_survey_error(exc)
+        event("refused")
+    else:
+        w = design.weights.to_numpy()
+        assert np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0
+        event("weighted")
 
 
 @SLOW
