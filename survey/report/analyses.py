@@ -90,9 +90,14 @@ def _pool_sparse(values: pd.Series, labels: dict, *, min_n: int):
     return pooled.astype(float), names
 
 
-def _index_frame(est, by) -> pd.DataFrame:
-    frame = est.to_frame().reset_index()
+def _index_frame_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """An estimator's table with its index as columns, without the ``variable`` level."""
+    frame = frame.reset_index()
     return frame.drop(columns=[c for c in ("variable",) if c in frame.columns])
+
+
+def _index_frame(est, by) -> pd.DataFrame:
+    return _index_frame_of(est.to_frame())
 
 
 def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int = 2025,
@@ -178,20 +183,12 @@ def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int 
         "n": [rel.n, rel.n], "k": [rel.k, rel.k]})
     trend = None
     if baseline_design is not None:
-        pieces = []
-        for by in (None, "district", "age_band"):
+        def change(by):
             before = satisfaction_index(baseline_design, "satisfaction", questionnaire=q, by=by)
             after = satisfaction_index(design, "satisfaction", questionnaire=q, by=by)
-            cmp_ = compare_waves(before, after, labels=("基準年", q.wave or "今回")).reset_index()
-            if by is None:
-                cmp_.insert(0, "group", TOTAL)
-                cmp_.insert(0, "by", TOTAL)
-            else:
-                labels = _labels(q, by)
-                cmp_.insert(0, "group", cmp_.pop(by).map(lambda v: labels.get(float(v), str(v))))
-                cmp_.insert(0, "by", q[by].header.split(" ", 1)[-1])
-            pieces.append(cmp_.drop(columns=[c for c in ("variable",) if c in cmp_.columns]))
-        trend = pd.concat(pieces, ignore_index=True)
+            return _index_frame_of(compare_waves(before, after, labels=("基準年", q.wave or "今回")))
+
+        trend = _by_groups(change, q, groups=("district", "age_band"))
     return WaveTables(
         drivers=drivers, reliability=reliability, trend=trend,
         satisfaction_index=sat, satisfaction_distribution=dist, satisfaction_shares=shares,

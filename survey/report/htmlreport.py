@@ -49,7 +49,7 @@ def headline_indicators(tables: WaveTables) -> list[Indicator]:
     out = []
     for row in tables.indicators.itertuples(index=False):
         digits = _UNIT_DIGITS.get(row.unit, 2)
-        ci = "" if pd.isna(row.ci_low) else f"{row.ci_low:.{digits}f}〜{row.ci_high:.{digits}f}"
+        ci = "" if pd.isna(row.ci_low) else present.ci_text([row.ci_low], [row.ci_high], digits=digits)[0]
         out.append(Indicator(label=row.label, value=fmt_number(row.estimate, digits=digits), ci=ci,
                              baseline=f"{row.baseline:.{digits}f}（{row.baseline_year}）",
                              target=f"{row.target:.{digits}f}（{row.target_year}）",

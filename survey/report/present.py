@@ -29,8 +29,15 @@ def _r(x, digits):
     return np.round(np.asarray(x, dtype=float), digits)
 
 
+def _signed(value: float, digits: int) -> str:
+    """A number for running text: negatives with the minus sign U+2212, so a
+    range such as −0.03〜0.06 never starts like a spreadsheet formula."""
+    text = f"{value:.{digits}f}"
+    return "\u2212" + text[1:] if text.startswith("-") else text
+
+
 def ci_text(low, high, *, digits=2, scale=1.0) -> list[str]:
-    return [("" if np.isnan(a) or np.isnan(b) else f"{a * scale:.{digits}f}〜{b * scale:.{digits}f}")
+    return [("" if np.isnan(a) or np.isnan(b) else f"{_signed(a * scale, digits)}〜{_signed(b * scale, digits)}")
             for a, b in zip(np.asarray(low, dtype=float), np.asarray(high, dtype=float))]
 
 
