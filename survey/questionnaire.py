@@ -211,9 +211,14 @@ def _require(ctx, mapping, key, where, kind=None):
     if not isinstance(mapping, dict) or key not in mapping:
         ctx.fail(f"{where}.{key}", f"missing required key {key!r}; add it (see questionnaires/README.md)")
     value = mapping[key]
-    if kind is not None and not isinstance(value, kind):
-        ctx.fail(f"{where}.{key}", f"expected {getattr(kind, '__name__', kind)}, got {type(value).__name__} {value!r}")
+    if kind is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+        wanted = _KIND_NAMES.get(kind, getattr(kind, "__name__", str(kind)))
+        ctx.fail(f"{where}.{key}", f"expected {wanted}, got {type(value).__name__} {value!r}; write it without quotes "
+                                   "or units" if kind is int else f"expected {wanted}, got {type(value).__name__} {value!r}")
     return value
+
+
+_KIND_NAMES = {int: "a whole number (e.g. 1000)", str: "text", dict: "a mapping (key: value)", list: "a list"}
 
 
 def _number(ctx, value, key) -> float:

@@ -80,7 +80,7 @@ def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables) -> tupl
         counts = pop * (1 - share_unknown)
         if share_unknown > 0:
             counts.loc[float(UNKNOWN_LEVEL)] = total * share_unknown
-        empty = [lvl for lvl in counts.index if not (out[col] == lvl).any()]
+        empty = [int(lvl) if float(lvl).is_integer() else lvl for lvl in counts.index if not (out[col] == lvl).any()]
         if empty:
             raise InputError(
                 f"no respondent in level(s) {empty} of {var}; collapse those levels in the margins "
