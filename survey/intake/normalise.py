@@ -293,11 +293,11 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
             path=raw.provenance.path, column=questionnaire.respondent_id_header,
         )
     heading = {col: header for q in questionnaire.questions for col, header in zip(q.columns, q.raw_headers)}
-    required_missing = [f"{heading.get(c, c)!r} ({c})" for c in hmap.missing if "#slot" not in c]
+    required_missing = [f"{c} (heading {heading.get(c, c)!r})" for c in hmap.missing if "#slot" not in c]
     slot_qs = [q for q in questionnaire.by_type("multi") if q.form == "slots"]
     for q in slot_qs:
         if all(f"{q.id}#slot{k}" in hmap.missing for k in range(1, len(q.raw_headers) + 1)):
-            required_missing.append(f"{q.raw_headers[0]!r} ({q.id})")
+            required_missing.append(f"{q.id} (heading {q.raw_headers[0]!r})")
     if required_missing:
         raise InputError(
             f"{len(required_missing)} questionnaire column(s) are missing from the file: "
