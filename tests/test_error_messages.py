@@ -1,0 +1,209 @@
+"""The error messages a user can meet, as listed in docs/ERRORS.md.
+
+docs/ERRORS.md is the source of truth: each row has an id, the command or
+call that meets it, an excerpt of the message, the cause and the fix.  Here
+every id has a trigger; the test reads the excerpt from the table and checks
+that the real message contains it (for commands: exit code 2 and the reason
+in one line on stderr, never a traceback).  A row without a trigger, or a
+trigger without a row, fails too, so the table stays true.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from survey.cli import main
+from survey.errors import SurveyError
+
+from conftest import QUESTIONNAIRE, ROOT
+from delivery import delivery
+
+DOC = ROOT / "docs" / "ERRORS.md"
+MARGINS = ROOT / "data" / "midori_margins.csv"
+SAMPLE = ROOT / "data" / "raw" / "midori_2025_sample.csv"
+SPEC = yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8"))
+
+
+def doc_rows() -> dict[str, str]:
+    """``{id: message excerpt}`` from the table in docs/ERRORS.md."""
+    rows = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\|\s*([A-Z]\d\d)\s*\|[^|]*\|\s*`(.+?)`\s*\|", line)
+        if m:
+            assert m.group(1) not in rows, f"{m.group(1)} twice in {DOC.name}"
+            rows[m.group(1)] = m.group(2).replace("\\|", "|")
+    return rows
+
+
+# ----------------------------------------------------------------- inputs
+
+
+def _csv(tmp: Path, name: str, text: str | bytes) -> Path:
+    path = tmp / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def _spec(tmp: Path, edit) -> Path:
+    """A copy of the questionnaire with ``edit(spec)`` applied."""
+    import copy
+
+    spec = copy.deepcopy(SPEC)
+    edit(spec)
+    path = tmp / "questionnaire.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _question(spec, qid):
+    return next(q for q in spec["questions"] if q["id"] == qid)
+
+
+def _margins(tmp: Path, edit) -> Path:
+    frame = pd.read_csv(MARGINS, encoding="utf-8")
+    path = tmp / "margins.csv"
+    edit(frame).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def _validate(path, questionnaire=QUESTIONNAIRE, *extra):
+    return ["validate", str(path), "--questionnaire", str(questionnaire), *extra]
+
+
+def _run(tmp, *, data=SAMPLE, questionnaire=QUESTIONNAIRE, margins=MARGINS):
+    return ["run", "--questionnaire", str(questionnaire), "--data", str(data), "--margins", str(margins),
+            "--out", str(tmp / "out"), "--quiet"]
+
+
+def _good_csv(tmp: Path, questionnaire, name="d.csv", **edits) -> Path:
+    frame = delivery(questionnaire, n=3)
+    for col, value in edits.items():
+        frame[col] = value
+    path = tmp / name
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+# id -> function(tmp, questionnaire) returning CLI arguments (exit 2 expected) or a callable to raise
+TRIGGERS = {
+    # ------------------------------------------------------------- the data file
+    "D01": lambda t, q: _validate(t / "missing.csv"),
+    "D02": lambda t, q: _validate(t),
+    "D03": lambda t, q: _validate(_csv(t, "d.docx", "x")),
+    "D04": lambda t, q: _validate(_csv(t, "d.csv", b"")),
+    "D05": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別\nR1,1\n".encode("utf-16"))),
+    "D06": lambda t, q: _validate(_csv(t, "d.csv", b"PK\x03\x04\x00\x00binary")),
+    "D07": lambda t, q: _validate(_csv(t, "d.csv", b"\xef\xbb\xbf")),
+    "D08": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別\n")),
+    "D09": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別,問2 年齢\nR1,1,3\nR2,2")),
+    "D10": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別\nR1,1\nR2,1,3\n")),
+    "D11": lambda t, q: _validate(_csv(t, "d.csv", '回答者ID,問12 自由意見\nR1,"公園が\nR2,x\n')),
+    "D12": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別,問1 性別\nR1,1,2\n")),
+    "D13": lambda t, q: _validate(_csv(t, "d.xlsx", b"PK\x03\x04 not really a zip")),
+    "D14": lambda t, q: _validate(_csv(t, "d.sav", b"$FL2 broken")),
+    "D15": lambda t, q: _validate(_csv(t, "d.parquet", b"PAR1 broken")),
+    "D16": lambda t, q: _run(t, data=_csv(t, "d.csv", "番号,問1 性別\n1,1\n")),
+    "D17": lambda t, q: _run(t, data=_dropped(t, q, "問6 みどりの満足度")),
+    "D18": lambda t, q: _validate(_csv(t, "d.csv", "name,age\nx,3\n")),
+    "D19": lambda t, q: (lambda: __import__("survey.intake.readers", fromlist=["read_raw"]).read_raw(
+        _good_csv(t, q), encoding="shift_jis")),
+    "D20": lambda t, q: (lambda: __import__("survey.intake.readers", fromlist=["read_raw"]).read_raw(
+        _xlsx(t, q), sheet="Sheet9")),
+    # ------------------------------------------------------------- the questionnaire
+    "Q01": lambda t, q: _validate(SAMPLE, t / "nosuch.yaml"),
+    "Q02": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: ｍｉｄｏｒｉ".encode("cp932"))),
+    "Q03": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: midori\nquestions: [\n")),
+    "Q04": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "[" * 5000 + "]" * 5000)),
+    "Q05": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "- just\n- a list\n")),
+    "Q06": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.pop("version"))),
+    "Q07": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(colour="red"))),
+    "Q08": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(type="matrix"))),
+    "Q09": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(
+        codes=[{"code": 1, "label": "男性"}, {"code": 1, "label": "女性"}]))),
+    "Q10": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(codes={"a": "男性"}))),
+    "Q11": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(codes={1: ""}))),
+    "Q12": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(missing={1: "無回答"}))),
+    "Q13": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "park_reason").update(
+        asked_if=[{"column": "park_usage", "in": [6]}]))),
+    "Q14": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "park_reason").update(
+        asked_if=[{"column": "comment", "blank": False}]))),
+    "Q15": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "park_reason").update(
+        asked_if=[{"column": "park_use", "between": ["often", "never"]}]))),
+    "Q16": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "satisfaction")["scores"].update({7: 2.0}))),
+    "Q17": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "policy").update(depth=13))),
+    "Q18": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "children").update(id="sex"))),
+    "Q19": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "years_lived").update(minimum=100,
+                                                                                                 maximum=0))),
+    "Q20": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "allocation").update(total="1000円"))),
+    # ------------------------------------------------------------- the population margins
+    "M01": lambda t, q: _run(t, margins=t / "nosuch.csv"),
+    "M02": lambda t, q: _run(t, margins=_csv(t, "m.csv", MARGINS.read_text(encoding="utf-8").encode("cp932"))),
+    "M03": lambda t, q: _run(t, margins=_margins(t, lambda f: f.rename(columns={"count": "人口"}))),
+    "M04": lambda t, q: _run(t, margins=_margins(t, lambda f: f.astype({"count": str}).assign(
+        count=lambda x: x["count"].where(x.index != 4, "1,060")))),
+    "M05": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=0))),
+    "M06": lambda t, q: _run(t, margins=_margins(t, lambda f: f.drop(columns="district"))),
+    "M07": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(district=f["district_label"]))),
+    "M08": lambda t, q: _run(t, margins=_margins(t, lambda f: pd.concat(
+        [f, f.head(1).assign(district=6, count=50)], ignore_index=True))),
+    # ------------------------------------------------------------- the command line
+    "C01": lambda t, q: ["run", "--colour", "green"],
+    "C02": lambda t, q: ["validate"],
+    "C03": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--format", "pdf"),
+    "C04": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--format", "xlsx"),
+    "C05": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--format", "csv", "--out", str(t / "no" / "r.csv")),
+    "C06": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--format", "json", "--out", str(t)),
+    "C07": lambda t, q: ["frobnicate"],
+}
+
+
+def _dropped(tmp: Path, q, header: str) -> Path:
+    path = tmp / "dropped.csv"
+    delivery(q, n=3).drop(columns=[header]).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def _xlsx(tmp: Path, q) -> Path:
+    path = tmp / "d.xlsx"
+    delivery(q, n=3).to_excel(path, index=False, sheet_name="data")
+    return path
+
+
+def test_every_documented_error_has_a_trigger_and_back():
+    assert set(doc_rows()) == set(TRIGGERS)
+
+
+@pytest.mark.parametrize("error_id", sorted(TRIGGERS))
+def test_message_is_as_documented(error_id, tmp_path, questionnaire, capsys):
+    excerpt = doc_rows()[error_id]
+    trigger = TRIGGERS[error_id](tmp_path, questionnaire)
+    if callable(trigger):  # a Python call
+        with pytest.raises(SurveyError) as info:
+            trigger()
+        assert excerpt in str(info.value)
+        return
+    try:
+        code = main(trigger)
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert excerpt in err, err
+    reason = [line for line in err.splitlines() if "error:" in line]
+    assert len(reason) == 1, err  # the reason in one line
+
+
+def test_zip_without_a_workbook_is_refused(tmp_path, capsys):
+    """An .xlsx that is a zip archive without a workbook inside: exit 2, one line."""
+    path = tmp_path / "d.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("hello.txt", "not a workbook")
+    assert main(_validate(path)) == 2
+    err = capsys.readouterr().err
+    assert "not a readable .xlsx workbook" in err and err.count("\n") == 1
