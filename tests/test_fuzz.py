@@ -49,8 +49,8 @@ def _settings(examples: int) -> settings:
                     suppress_health_check=list(HealthCheck))
 
 
-QUICK = _settings(60)
-SLOW = _settings(15)   # xlsx / sav / parquet writers and the CLI are slower
+QUICK = _settings(40)
+SLOW = _settings(10)   # xlsx / sav / parquet writers and the CLI are slower
 
 Q = load_questionnaire(QUESTIONNAIRE)
 HEADERS = raw_headers(Q)
