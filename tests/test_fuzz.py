@@ -18,7 +18,6 @@ import copy
 import csv
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +54,15 @@ SLOW = _settings(10)   # xlsx / sav / parquet writers and the CLI are slower
 Q = load_questionnaire(QUESTIONNAIRE)
 HEADERS = raw_headers(Q)
 BASE_SPEC = yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8"))
-WORKDIR = Path(tempfile.mkdtemp(prefix="midori_fuzz_"))
+_WORK: dict = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _workdir(tmp_path_factory):
+    """One folder for the files the examples write (each example overwrites them)."""
+    _WORK["dir"] = tmp_path_factory.mktemp("fuzz")
+    yield
+    _WORK.clear()
 
 # ----------------------------------------------------------------- strategies
 
@@ -161,7 +168,7 @@ def mutated_specs(draw):
 
 
 def write(blob: bytes, suffix: str = ".csv") -> Path:
-    path = WORKDIR / (f"delivery{suffix}" if suffix.startswith(".") else f"file{suffix}")
+    path = _WORK["dir"] / (f"delivery{suffix}" if suffix.startswith(".") else f"file{suffix}")
     path.write_bytes(blob)
     return path
 
@@ -271,7 +278,7 @@ def test_plausible_codes_lose_no_row(delivery):
        fmt=st.sampled_from(["xlsx", "parquet"]))
 def test_fuzzed_xlsx_and_parquet(frame, fmt):
     df = pd.DataFrame(frame, columns=HEADERS)
-    path = WORKDIR / f"delivery.{fmt}"
+    path = _WORK["dir"] / f"delivery.{fmt}"
     if fmt == "xlsx":
         # the contractor's workbook: numbers as numbers, text as text (no formulas)
         df = df.map(lambda v: v.replace("=", "＝", 1) if isinstance(v, str) and v.startswith("=") else v)
@@ -300,7 +307,7 @@ def test_fuzzed_sav(rows, comment):
     df = pd.DataFrame([[f"R{i}"] + r for i, r in enumerate(rows)], columns=names)
     for col in names[1:]:
         df[col] = [comment.replace("\x00", "")] * len(df) if col in text_cols else df[col].astype(float)
-    path = WORKDIR / "delivery.sav"
+    path = _WORK["dir"] / "delivery.sav"
     pyreadstat.write_sav(df, str(path), variable_value_labels={"sex": {1.0: "男性", 2.0: "女性"}})
     read_normalise_validate(path)
 
