@@ -11,6 +11,7 @@ key and the fix.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -43,8 +44,7 @@ def _freeze(mapping: Mapping | None) -> Mapping:
 
 def _is_number(value) -> bool:
     """A finite int or float from YAML (``true``/``false`` are not numbers)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
-        and value not in (float("inf"), float("-inf"))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)

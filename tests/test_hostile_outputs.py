@@ -181,6 +181,7 @@ def test_report_html_has_no_element_from_the_data(hostile):
 
 _BANNED_MODULES = {"pickle", "cPickle", "_pickle", "dill", "shelve", "marshal", "joblib", "cloudpickle"}
 _BANNED_CALLS = {"eval", "exec", "__import__"}
+_BANNED_METHODS = {"read_pickle", "to_pickle", "unsafe_load", "full_load", "load_all"}
 
 
 def unsafe_constructs(source: str) -> list[str]:
@@ -196,9 +197,7 @@ def unsafe_constructs(source: str) -> list[str]:
             func = node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             keywords = {k.arg: k.value for k in node.keywords}
-            if isinstance(func, ast.Name) and name in _BANNED_CALLS:
-                found.append(f"{node.lineno}: {name}(")
-            elif name in ("read_pickle", "to_pickle", "unsafe_load", "full_load", "load_all"):
+            if (isinstance(func, ast.Name) and name in _BANNED_CALLS) or name in _BANNED_METHODS:
                 found.append(f"{node.lineno}: {name}(")
             elif name == "load" and isinstance(func, ast.Attribute) and getattr(func.value, "id", "") == "yaml":
                 loader = keywords.get("Loader", node.args[1] if len(node.args) > 1 else None)
