@@ -16,7 +16,19 @@ __all__ = [
 
 
 class SurveyError(ValueError):
-    """Base class of every error raised on purpose by the toolkit."""
+    """Base class of every error raised on purpose by the toolkit.
+
+    The text is always one line: control characters that reached a message
+    from the data (a line break in a column heading, a YAML key or a file
+    name) are shown escaped (``\\n``), so the command line's one-line reason
+    stays one line.
+    """
+
+    def __str__(self) -> str:
+        return super().__str__().translate(_CONTROL)
+
+
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t"}
 
 
 class SpecError(SurveyError):

@@ -177,6 +177,7 @@ def check_survey_error(exc: SurveyError, path: Path | None = None) -> None:
     """A deliberate error: one-line-able text that names the file it is about."""
     message = str(exc)
     assert message.strip(), type(exc)
+    assert "\n" not in message and "\r" not in message, message  # one line on the command line
     if path is not None and isinstance(exc, (InputError, SpecError)):
         assert path.name in message, message
 
@@ -421,3 +422,24 @@ def test_segments_silhouette_subsample(n, sample, seed):
     if len(np.unique(lab[sub])) > 1:
         expected = weighted_silhouette(coords[sub], lab[sub], design.weights.to_numpy()[sub])
         assert chosen == pytest.approx(expected, rel=1e-10)
+
+
+# ----------------------------------------------------------------- regressions found by benchmarks/fuzz_long.py
+
+
+def test_line_break_in_a_yaml_key_stays_one_line(capsys):
+    """fuzz_long (seed 20251126): a code key of ``"\\n\\n"`` split the SpecError over two lines."""
+    spec = copy.deepcopy(BASE_SPEC)
+    spec["questions"][0]["codes"]["\n\n"] = None
+    path = write(yaml.safe_dump(spec, allow_unicode=True).encode("utf-8"), ".yaml")
+    code, err = cli_validate(write(b"a,b\n1,2\n"), path)
+    assert code == 2
+    check_cli(code, err)
+    assert "codes.\\n\\n] code '\\n\\n' is not an integer" in err
+
+
+def test_line_break_in_a_heading_stays_one_line():
+    blob = '"name\nx",age\n1,2\n'.encode()
+    code, err = cli_validate(write(blob))
+    check_cli(code, err)
+    assert code == 2 and "found name\\nx, age" in err
