@@ -1,6 +1,6 @@
-"""The error messages a user can meet, as listed in docs/ERRORS.md.
+"""The error messages a user can meet, as listed in the README (section "Error messages").
 
-docs/ERRORS.md is the source of truth: each row has an id, the command or
+The README table is the source of truth: each row has an id, the command or
 call that meets it, an excerpt of the message, the cause and the fix.  Here
 every id has a trigger; the test reads the excerpt from the table and checks
 that the real message contains it (for commands: exit code 2 and the reason
@@ -23,14 +23,14 @@ from survey.errors import SurveyError
 from conftest import QUESTIONNAIRE, ROOT
 from delivery import delivery
 
-DOC = ROOT / "docs" / "ERRORS.md"
+DOC = ROOT / "README.md"
 MARGINS = ROOT / "data" / "midori_margins.csv"
 SAMPLE = ROOT / "data" / "raw" / "midori_2025_sample.csv"
 SPEC = yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8"))
 
 
 def doc_rows() -> dict[str, str]:
-    """``{id: message excerpt}`` from the table in docs/ERRORS.md."""
+    """``{id: message excerpt}`` from the error tables in the README."""
     rows = {}
     for line in DOC.read_text(encoding="utf-8").splitlines():
         m = re.match(r"^\|\s*([A-Z]\d\d)\s*\|[^|]*\|\s*`(.+?)`\s*\|", line)
