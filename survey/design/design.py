@@ -94,21 +94,7 @@ class Design(EstimatorsMixin):
         return len(self._steps) > 0
 
     # --------------------------------------------------------- attributes
-    @property
-    def data(self) -> pd.DataFrame:
-        """The data (a shallow copy taken at construction; never modified)."""
-        return self._data
-
-    @property
-    def weights(self) -> pd.Series:
-        """Current weights, aligned with :attr:`data` (0 outside a subset)."""
-        return pd.Series(self._w, index=self._data.index, name="weights", copy=True)
-
-    @property
-    def n(self) -> int:
-        """Number of rows."""
-        return len(self._w)
-
+    # data, weights and n come from EstimatorsMixin
     @property
     def degf(self) -> int:
         """Design degrees of freedom: first-stage clusters minus strata among

@@ -58,6 +58,22 @@ class EstimatorsMixin:
             object.__setattr__(new, "_" + k, v)
         return new
 
+    # --------------------------------------------------------- attributes
+    @property
+    def data(self) -> pd.DataFrame:
+        """The data (a shallow copy taken at construction; never modified)."""
+        return self._data
+
+    @property
+    def weights(self) -> pd.Series:
+        """Current (full-sample) weights aligned with :attr:`data`; 0 outside a subset."""
+        return pd.Series(self._w, index=self._data.index, name="weights", copy=True)
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return len(self._w)
+
     def with_columns(self, **columns):
         """Same design with extra or replaced data columns (R ``update``).
 

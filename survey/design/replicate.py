@@ -162,24 +162,11 @@ class ReplicateDesign(EstimatorsMixin):
         return new
 
     # --------------------------------------------------------- attributes
-    @property
-    def data(self) -> pd.DataFrame:
-        """The data (never modified)."""
-        return self._data
-
-    @property
-    def weights(self) -> pd.Series:
-        """Full-sample weights aligned with :attr:`data`."""
-        return pd.Series(self._w, index=self._data.index, name="weights", copy=True)
-
+    # data, weights and n come from EstimatorsMixin
     @property
     def replicate_weights(self) -> np.ndarray:
         """Replicate analysis weights, shape (n, R) (sampling weights included)."""
         return self._W.copy()
-
-    @property
-    def n(self) -> int:
-        return len(self._w)
 
     @property
     def n_replicates(self) -> int:
