@@ -408,8 +408,10 @@ class GroupComparison:
         return self.test.p
 
 
-def compare_groups(est, vcov, labels, group_keys, *, df=None, drop_last=False, level=0.95):
-    """Contrast every group's mean vector with the first group's.
+def compare_part_vectors(est, vcov, labels, group_keys, *, df=None, drop_last=False, level=0.95):
+    """Contrast every group's mean vector with the first group's, part by part,
+    with one joint Wald test (for one statistic per group compared pairwise,
+    see :func:`survey.measures.differences.compare_groups`).
 
     ``est`` is (G, p) and ``vcov`` its (G p, G p) covariance (group-major).
     With ``drop_last`` the last coordinate is left out of the joint test (for
@@ -475,6 +477,6 @@ def allocation_group_test(design, columns, *, by, method="F", level=0.95, total=
     groups, _ = _domains(frame, by, keep)
     est, vcov, _ = domain_means(design, np.where(keep[:, None], np.nan_to_num(y), 0.0), groups)
     keys = [k[0] if len(k) == 1 else k for k, _ in groups]
-    return compare_groups(est, vcov, list(columns), keys,
+    return compare_part_vectors(est, vcov, list(columns), keys,
                           df=design_df(design) if method == "F" else None,
                           drop_last=policy != "flag", level=level)

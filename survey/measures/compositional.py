@@ -31,7 +31,7 @@ from scipy import stats
 from skbio.stats import composition as _skc
 
 from survey.errors import InputError
-from survey.measures.allocation import (_domains, _prepare, compare_groups,
+from survey.measures.allocation import (_domains, _prepare, compare_part_vectors,
                                         design_df, domain_means)
 
 __all__ = [
@@ -223,5 +223,5 @@ def ilr_group_test(design, columns, *, by, delta=1.0, method="F", level=0.95, to
     labels = [f"ilr{k}" for k in range(1, len(columns))]
     if method not in ("F", "chisq"):
         raise InputError(f"method must be 'F' or 'chisq'; got {method!r}")
-    return compare_groups(est, vcov, labels, keys,
+    return compare_part_vectors(est, vcov, labels, keys,
                           df=design_df(design) if method == "F" else None, level=level)
