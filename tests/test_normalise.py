@@ -1,10 +1,12 @@
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from survey.errors import InputError
-from survey.intake.normalise import clean_text, normalise, parse_number, _largest_remainder
+from survey.intake.normalise import _largest_remainder, _question_dtype, clean_text, column_dtypes, normalise, parse_number
 from survey.intake.readers import read_raw
 
 from delivery import delivery
@@ -48,7 +50,7 @@ def test_labels_codes_fullwidth_and_missing_codes(tmp_path, questionnaire):
     ds = _load(tmp_path, q, frame)
     assert list(ds.data["age_band"]) == [1, 1, 6, 3]
     assert ds.data["years_lived"].iloc[0] == 15
-    assert np.isnan(ds.data["satisfaction"].iloc[3])
+    assert pd.isna(ds.data["satisfaction"].iloc[3])
     assert ds.missing_reasons["satisfaction"].iloc[3] == "missing_code"
     assert ds.data["satisfaction"].iloc[1] == 6
     assert ds.labelled("age_band").iloc[0] == "18〜29歳"
@@ -122,7 +124,7 @@ def test_skip_logic_answer_removed_and_logged(tmp_path, questionnaire):
     frame = delivery(q, n=2, edits=[(0, "問7-1 利用しない理由", "2"),            # asked only if park_use == 6
                                     (1, "問7 公園の利用頻度", "6"), (1, "問7-1 利用しない理由", "1")])
     ds = _load(tmp_path, q, frame)
-    assert np.isnan(ds.data.loc[1, "park_reason"]) and ds.data.loc[2, "park_reason"] == 1
+    assert pd.isna(ds.data.loc[1, "park_reason"]) and ds.data.loc[2, "park_reason"] == 1
     assert ds.missing_reasons.loc[1, "park_reason"] == "not_applicable"
     ch = ds.ledger.changes
     assert ch[ch.rule == "answered_although_skipped"][["row", "column"]].values.tolist() == [[1, "park_reason"]]
@@ -143,7 +145,7 @@ def test_row_ledger_accounts_for_every_row(tmp_path, questionnaire):
 def test_impossible_numeric_is_cleared_and_logged(tmp_path, questionnaire):
     q = questionnaire
     ds = _load(tmp_path, q, delivery(q, n=2, edits=[(0, "問4 居住年数", "150"), (1, "問4 居住年数", "999")]))
-    assert np.isnan(ds.data.loc[1, "years_lived"])
+    assert pd.isna(ds.data.loc[1, "years_lived"])
     assert ds.missing_reasons.loc[2, "years_lived"] == "missing_code"
     ch = ds.ledger.changes
     assert ch[ch.rule == "impossible_value"][["row", "before"]].values.tolist() == [[1, "150"]]
@@ -170,7 +172,7 @@ def test_several_marks_are_not_read_as_a_larger_code(tmp_path, questionnaire):
     assert parse_number("1,2") is None and parse_number("1,200") == 1200.0
     q = questionnaire
     ds = _load(tmp_path, q, delivery(q, n=1, edits=[(0, "問10 今後力を入れるべき取組_1位", "1,2")]))
-    assert np.isnan(ds.data.loc[1, "policy_1"]) or ds.data.loc[1, "policy_1"] != 12
+    assert pd.isna(ds.data.loc[1, "policy_1"]) or ds.data.loc[1, "policy_1"] != 12
     assert ds.missing_reasons.loc[1, "policy_1"] == "invalid" or ds.data.loc[1, "policy_1"] == 2
 
 
@@ -184,4 +186,104 @@ def test_invalid_codes_and_numbers_are_cleared_and_logged(tmp_path, questionnair
     assert ch.loc[(1, "satisfaction"), "before"] == "7" and ch.loc[(1, "satisfaction"), "after"] is None
     assert ch.loc[(2, "years_lived"), "rule"] == "invalid_number_cleared"
     assert ch.loc[(2, "policy_3"), "rule"] == "invalid_code_cleared"
-    assert np.isnan(ds.data.loc[1, "satisfaction"]) and ds.missing_reasons.loc[1, "satisfaction"] == "invalid"
+    assert pd.isna(ds.data.loc[1, "satisfaction"]) and ds.missing_reasons.loc[1, "satisfaction"] == "invalid"
+
+
+# --------------------------------------------------------------------------- compact dtypes (issue 9, scale)
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "midori_2025_sample.csv"
+MARGINS = Path(__file__).resolve().parents[1] / "data" / "midori_margins.csv"
+
+
+@pytest.fixture(scope="module")
+def sample(questionnaire):
+    return normalise(read_raw(SAMPLE), questionnaire)
+
+
+def test_dtypes_follow_the_question_type(sample, questionnaire):
+    q, data = questionnaire, sample.data
+    expected = {"single": "Int16", "likert": "Int16", "ranking": "Int16", "multi": "Int8",
+                "allocation": "float64", "text": "str"}
+    for question in q.questions:
+        want = "Int16" if question.id == "years_lived" else expected[question.type]  # integer, 0..100
+        for col in question.columns:
+            assert str(data[col].dtype) == want, (col, data[col].dtype)
+    assert str(data[q.respondent_id].dtype) == "str"
+    assert column_dtypes(q) == {c: str(t) for c, t in data.dtypes.items()}
+    # missing answers are <NA>; the design layer reads them as NaN
+    sat = data["satisfaction"]
+    assert sat.isna().any()
+    np.testing.assert_array_equal(np.isnan(sat.to_numpy(dtype=float, na_value=np.nan)), sat.isna().to_numpy())
+
+
+def test_dtypes_come_from_the_questionnaire_not_the_data(questionnaire):
+    q = questionnaire
+    wide = replace(q["district"], codes={1: "a", 40000: "b"})
+    assert _question_dtype(wide) == "Int32"
+    years = q["years_lived"]
+    assert _question_dtype(years) == "Int16"
+    assert _question_dtype(replace(years, maximum=100_000.0)) == "Int32"
+    assert _question_dtype(replace(years, maximum=None)) == "float64"    # unbounded: may not fit
+    assert _question_dtype(replace(years, integer=False)) == "float64"   # may be fractional
+    assert _question_dtype(q["activity"]) == "Int8"
+    # allocation parts may be fractional, or above the total under total_policy: flag
+    assert _question_dtype(q["allocation"]) == "float64"
+
+
+def test_coded_columns_take_a_third_of_the_float64_memory(sample, questionnaire):
+    q = questionnaire
+    coded = [c for x in q.questions if x.type in ("single", "likert", "ranking", "multi") for c in x.columns]
+    compact = sample.data[coded].memory_usage(index=False, deep=True)
+    wide = sample.data[coded].astype("float64").memory_usage(index=False, deep=True)
+    n = len(sample.data)
+    # nullable Int16 = 2 bytes + 1 mask byte per cell, Int8 dummies 1 + 1, float64 8
+    assert compact.sum() == n * sum(3 if str(sample.data[c].dtype) == "Int16" else 2 for c in coded)
+    assert wide.sum() == 8 * n * len(coded)
+    assert wide.sum() / compact.sum() > 2.9      # 21 Int16 + 8 Int8 columns: 232 / 79 bytes a row
+    multi = [it.column for it in q["activity"].items]
+    assert wide[multi].sum() / compact[multi].sum() == 4
+
+
+def test_compact_dtypes_give_the_same_numbers_as_float64(sample, questionnaire):
+    """Two routes agree: every estimate from the compact frame equals the one
+    from the same frame with every numeric column as float64 (the old layout)."""
+    import survey
+
+    q = questionnaire
+    numeric = [c for c, t in sample.data.dtypes.items() if str(t) != "str"]
+    wide = replace(sample, data=sample.data.astype({c: "float64" for c in numeric}))
+    margins = survey.read_margins(MARGINS)
+    designs = [survey.weight_wave(ds, margins) for ds in (sample, wide)]
+    policy, parts = list(q["policy"].columns), list(q["allocation"].columns)
+
+    def tables(d):
+        yield survey.frequencies(d.data, d.weights.to_numpy(), q)
+        yield survey.satisfaction_index(d, "satisfaction", questionnaire=q, by="district").to_frame()
+        yield survey.satisfaction_distribution(d, "satisfaction", questionnaire=q, by="age_band")
+        yield survey.topk_shares(d, policy, by="age_band")
+        yield survey.allocation_means(d, parts, by="district")
+        yield d.proportion("park_use", by="sex").to_frame()
+        yield d.mean(["years_lived", "activity_1", "imp_rain"], by=["sex", "children"]).to_frame()
+        yield survey.satisfaction_drivers(d, questionnaire=q).odds_ratios.drop(columns="term")
+        yield survey.crosstab_question(d.data, d.weights.to_numpy(), q, "activity", "district")
+
+    for a, b in zip(*(tables(d) for d in designs)):
+        a, b = a.reset_index(), b.reset_index()   # group labels: 1 (Int16) and 1.0 (float64)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b)
+        for col in a.columns:
+            np.testing.assert_array_equal(_comparable(a[col]), _comparable(b[col]), err_msg=col)
+
+
+def _comparable(s: pd.Series) -> np.ndarray:
+    """Numbers as float64 (NaN for missing), anything else as text."""
+    numbers = pd.to_numeric(s, errors="coerce")
+    if (numbers.notna() | s.isna()).all():
+        return numbers.to_numpy(dtype=float, na_value=np.nan)
+    return s.astype(str).to_numpy()
+
+
+def test_labelled_reads_the_nullable_codes(sample):
+    lab = sample.labelled("park_use")
+    assert lab.dtype == "category" and lab.cat.ordered
+    assert lab.isna().sum() == sample.data["park_use"].isna().sum()
+    assert (lab[sample.data["park_use"].eq(6).fillna(False)] == "利用しない").all()

@@ -62,7 +62,7 @@ def test_workbook_sheets_and_a_figure_equal_the_api(run_dirs):
     design = weight_wave(ds, read_margins(ROOT / "data/midori_margins.csv"))
     # 単純集計 uses every respondent as the base (無回答 shown as a level)
     w = design.weights.to_numpy()
-    p = w[(design.data["satisfaction"] == 1).to_numpy()].sum() / w.sum()
+    p = w[(design.data["satisfaction"] == 1).to_numpy(dtype=bool, na_value=False)].sum() / w.sum()
     row = next(r for r in rows if r[0] == "satisfaction" and r[1] == "そう思う")
     assert row[3] == pytest.approx(round(100 * p, 1))
     # 満足度 sheet: the city-wide index equals survey.satisfaction_index on the raked design

@@ -33,6 +33,7 @@ __all__ = [
     "clean_text",
     "clean_column",
     "code_lookup",
+    "column_dtypes",
     "parse_number",
     "map_headers",
     "HeaderMap",
@@ -152,8 +153,33 @@ class Ledger:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A normalised wave: tidy data (one row per kept respondent, float codes,
-    NaN for missing), why each missing cell is missing, and the ledger."""
+    """A normalised wave: tidy data (one row per kept respondent), why each
+    missing cell is missing, and the ledger.
+
+    Column dtypes come from the questionnaire, never from the data
+    (:func:`column_dtypes`):
+
+    ============================================  =====================================
+    column                                        dtype
+    ============================================  =====================================
+    respondent id, ``text``                       ``str`` (missing: NaN)
+    ``single``, ``likert`` (and matrix items),    ``Int16`` (pandas nullable; ``Int32``
+    ``ranking`` slots: answer codes               if a declared code is beyond ±32767)
+    ``multi``: the 0/1 dummies                    ``Int8``
+    ``numeric`` with ``integer: true`` and both   ``Int16`` (``Int32`` for wider bounds)
+    ``minimum`` and ``maximum``
+    other ``numeric`` questions                   ``float64`` (NaN for missing)
+    ``allocation`` parts                          ``float64`` (the cleaning keeps
+                                                  fractional amounts, and amounts above
+                                                  the total under ``total_policy: flag``)
+    ============================================  =====================================
+
+    Missing values in the nullable columns are ``<NA>``: comparisons give
+    ``<NA>`` too (``data["sex"] == 1`` is a nullable boolean, use
+    ``.fillna(False)`` before indexing with it), and
+    ``data[col].to_numpy(dtype=float, na_value=np.nan)`` gives the codes as
+    floats with NaN, which is how the design layer reads every column.
+    """
 
     data: pd.DataFrame
     missing_reasons: pd.DataFrame  # same shape as the question columns; None where observed
@@ -313,7 +339,9 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
     for q in questionnaire.questions:
         _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes)
     _apply_skip_logic(questionnaire, rows, ids, data, reasons, changes)
-    tidy = pd.DataFrame(data, index=frame.index)
+    dtypes = column_dtypes(questionnaire)
+    tidy = pd.DataFrame({col: _compact(col, values, dtypes[col]) for col, values in data.items()},
+                        index=frame.index)
     tidy.insert(0, rid, ids)
     why = pd.DataFrame(reasons, index=frame.index, dtype=object)  # None where observed (no str inference)
 
@@ -334,6 +362,61 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
         data=tidy.loc[keep], missing_reasons=why.loc[keep], questionnaire=questionnaire,
         provenance=raw.provenance, ledger=ledger,
     )
+
+
+_INTEGER_DTYPES = ("Int8", "Int16", "Int32", "Int64")
+
+
+def _integer_dtype(low, high, *, smallest: str = "Int16") -> str:
+    """The smallest nullable integer dtype (from ``smallest`` up) holding
+    ``low .. high``; ``float64`` when none does."""
+    for name in _INTEGER_DTYPES[_INTEGER_DTYPES.index(smallest):]:
+        info = np.iinfo(name.lower())
+        if info.min <= low and high <= info.max:
+            return name
+    return "float64"
+
+
+def _question_dtype(q: Question) -> str:
+    if q.type in ("single", "likert", "ranking"):
+        codes = list(q.codes) or [0]
+        return _integer_dtype(min(codes), max(codes))
+    if q.type == "multi":
+        return "Int8"
+    if q.type == "numeric" and q.integer and q.minimum is not None and q.maximum is not None:
+        # whole numbers within the bounds: the cleaning clears everything else
+        return _integer_dtype(q.minimum, q.maximum)
+    if q.type == "text":
+        return "str"
+    return "float64"  # numeric (may be fractional or unbounded), allocation amounts
+
+
+def column_dtypes(questionnaire: Questionnaire) -> dict[str, str]:
+    """The dtype of every tidy column, chosen from the questionnaire alone
+    (declared codes, numeric bounds), never from the delivered values; see
+    :class:`Dataset` for the table (``midori_2025.yaml``: ``satisfaction``
+    ``Int16``, ``activity_1`` ``Int8``, ``years_lived`` ``Int16``,
+    ``alloc_rain`` ``float64``, ``comment`` ``str``).
+    """
+    out = {questionnaire.respondent_id: "str"}
+    for q in questionnaire.questions:
+        dtype = _question_dtype(q)
+        out.update({col: dtype for col in q.columns})
+    return out
+
+
+def _compact(column: str, values: np.ndarray, dtype: str):
+    """A cleaned column (floats with NaN, or objects for text) in its dtype."""
+    if dtype == "str":  # as pandas infers it, also for a column nobody answered
+        return pd.array(values, dtype="str")
+    if dtype not in _INTEGER_DTYPES:
+        return values
+    missing = np.isnan(values)
+    ints = np.where(missing, 0, values).astype(dtype.lower())
+    if not np.array_equal(ints, np.where(missing, 0, values)):  # whole and in range, by construction
+        raise SurveyError(f"internal check failed: column {column!r} holds values that are not {dtype}; "
+                          "please report this with the input file")
+    return pd.arrays.IntegerArray(ints, missing)
 
 
 def _codes_column(q, column, frame, hmap, rows, ids, data, reasons, changes):
