@@ -114,6 +114,30 @@ def test_bad_arguments_raise(q):
                       shift={"happiness": 1})
 
 
+def test_a_wave_mailed_per_cell_is_a_stratified_sample(q, small):
+    """mailing=: exactly the planned number mailed in every district x age band cell."""
+    pop = simulate_population(seed=11, size=6000)
+    sizes = pop.groupby(["district", "age_band"]).size().rename("people").reset_index()
+    mailing = sizes.assign(mailed=np.minimum(sizes["people"], np.where(sizes["district"] == 1, 12, 20)))
+    mailing = mailing[["district", "age_band", "mailed"]]
+    w = simulate_wave(q, seed=5, population=pop, mailing=mailing)
+    got = w.mailed.groupby(["district", "age_band"]).size()
+    expected = mailing.set_index(["district", "age_band"])["mailed"]
+    pd.testing.assert_series_equal(got.reindex(expected.index, fill_value=0), expected, check_names=False)
+    assert w.truth["fielding"]["mailed"] == int(mailing["mailed"].sum()) == len(w.mailed)
+    first = mailing.iloc[0]
+    assert w.truth["fielding"]["mailing"][0] == {"district": 1, "age_band": 1, "mailed": int(first["mailed"])}
+    assert "mailing" not in small.truth["fielding"]  # a simple random sample records no cells
+    again = simulate_wave(q, seed=5, population=pop, mailing=mailing, mailed=int(mailing["mailed"].sum()))
+    pd.testing.assert_frame_equal(w.delivery, again.delivery)
+    with pytest.raises(SurveyError, match="differs from the mailing's total"):
+        simulate_wave(q, seed=5, population=pop, mailing=mailing, mailed=900)
+    with pytest.raises(SurveyError, match="which has"):
+        simulate_wave(q, seed=5, population=pop, mailing=mailing.assign(mailed=np.where(mailing.index == 0, 500, 1)))
+    with pytest.raises(SurveyError, match="columns district, age_band, mailed"):
+        simulate_wave(q, seed=5, population=pop, mailing=mailing.rename(columns={"mailed": "n"}))
+
+
 def test_unsupported_questionnaire_is_rejected():
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     spec["questions"] = [x for x in spec["questions"] if x["id"] != "policy"]

@@ -19,6 +19,7 @@ from survey.simulate.wave import (
     SimulatedWave,
     run_simulate,
     simulate_wave,
+    stratified_sample,
     write_wave,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "simulate_answers",
     "simulate_population",
     "simulate_wave",
+    "stratified_sample",
     "to_delivery",
     "write_large_delivery",
     "write_wave",

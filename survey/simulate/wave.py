@@ -1,7 +1,7 @@
 """One survey wave: mailed sample, non-response, delivery, truth.
 
-``simulate_wave`` draws a simple random sample of the population, lets
-people answer with a probability that rises with age, turns the respondents'
+``simulate_wave`` draws a simple random sample of the population (or, given
+a mailing per district x age band cell, a stratified one), lets people answer with a probability that rises with age, turns the respondents'
 answers into the contractor's delivery and injects the bundled list of
 realistic defects.  ``write_wave`` writes the three bundled files;
 ``run_simulate`` is what ``survey simulate`` calls.
@@ -35,6 +35,7 @@ __all__ = [
     "default_questionnaire_path",
     "run_simulate",
     "simulate_wave",
+    "stratified_sample",
     "write_wave",
 ]
 
@@ -139,8 +140,40 @@ def _check_shift(shift) -> dict:
     return shift
 
 
-def simulate_wave(questionnaire, *, seed: int, mailed: int = 3000, population: pd.DataFrame | None = None,
-                  wave: str = "FY2025", shift: Mapping[str, float] | None = None) -> SimulatedWave:
+def _mailing_counts(mailing) -> pd.Series:
+    """Questionnaires mailed per ``(district, age_band)`` cell of a mailing frame."""
+    if not isinstance(mailing, pd.DataFrame) or not {"district", "age_band", "mailed"} <= set(mailing.columns):
+        raise SurveyError("mailing must be a DataFrame with columns district, age_band, mailed "
+                          "(e.g. pd.read_csv('reports/FY2025/mailing.csv', encoding='utf-8-sig'))")
+    counts = mailing.groupby(["district", "age_band"])["mailed"].sum()
+    bad = [key for key, m in counts.items() if not (np.isfinite(m) and float(m).is_integer() and m >= 0)]
+    if bad:
+        raise SurveyError(f"mailing: mailed must be whole numbers >= 0; cell (district, age_band) {bad[0]} has "
+                          f"{counts[bad[0]]!r}")
+    return counts.astype(np.int64)
+
+
+def stratified_sample(population: pd.DataFrame, mailing: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Positions (sorted) in ``population`` of a stratified simple random
+    sample: ``mailed`` people drawn without replacement in every district x
+    age band cell of ``mailing`` (columns ``district, age_band, mailed``),
+    cells in code order."""
+    counts = _mailing_counts(mailing)
+    cells = population.reset_index(drop=True).groupby(["district", "age_band"]).indices
+    picked = []
+    for (district, age_band), m in counts.items():
+        idx = cells.get((int(district), int(age_band)), np.array([], dtype=np.int64))
+        if m > len(idx):
+            raise SurveyError(f"mailing: {m} mailed in district {district}, age_band {age_band}, "
+                              f"which has {len(idx)} people")
+        if m > 0:
+            picked.append(rng.choice(idx, size=int(m), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, population: pd.DataFrame | None = None,
+                  wave: str = "FY2025", shift: Mapping[str, float] | None = None,
+                  mailing: pd.DataFrame | None = None) -> SimulatedWave:
     """Simulate one mailed survey wave with known population values.
 
     Parameters
@@ -151,6 +184,7 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int = 3000, population: p
         Seed of ``Generator(PCG64(seed))``; same seed, identical wave.
     mailed : int, default 3000
         Questionnaires mailed (simple random sample without replacement).
+        With ``mailing`` it may be left out (it is the mailing's total).
     population : DataFrame, optional
         From :func:`simulate_population`; default the register frame of
         seed :data:`POPULATION_SEED` (120,000 adults).
@@ -160,6 +194,11 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int = 3000, population: p
         ``park_use`` (added to the calibration targets), ``response``
         (multiplies response propensities).  Default
         ``DEFAULT_SHIFTS.get(wave, {})``; pass ``{}`` for none.
+    mailing : DataFrame, optional
+        ``district, age_band, mailed``: mail a stratified simple random
+        sample (without replacement) of ``mailed`` people in every cell
+        instead of a simple random sample -- e.g. the ``mailing.csv`` that
+        ``survey plan`` writes.  ``truth["fielding"]["mailing"]`` records it.
 
     Returns
     -------
@@ -171,6 +210,14 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int = 3000, population: p
     if population is None:
         population = simulate_population(seed=POPULATION_SEED)
     n_pop = len(population)
+    counts = None if mailing is None else _mailing_counts(mailing)
+    if counts is not None:
+        if mailed is not None and mailed != int(counts.sum()):
+            raise SurveyError(f"mailed={mailed!r} differs from the mailing's total {int(counts.sum())}; "
+                              "leave mailed out")
+        mailed = int(counts.sum())
+    elif mailed is None:
+        mailed = 3000
     if not isinstance(mailed, (int, np.integer)) or not 50 <= mailed <= n_pop:
         raise SurveyError(f"mailed must be an integer between 50 and the population size {n_pop}, got {mailed!r}")
     root = make_rng(seed)
@@ -178,7 +225,10 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int = 3000, population: p
     targets = _targets(q, shift)
     answered, intercepts = simulate_answers(population.reset_index(drop=True), q, rng=s_answers, targets=targets)
 
-    picked = np.sort(s_sample.choice(n_pop, size=int(mailed), replace=False))
+    if mailing is None:
+        picked = np.sort(s_sample.choice(n_pop, size=int(mailed), replace=False))
+    else:
+        picked = stratified_sample(population, mailing, s_sample)
     sample = answered.iloc[picked].reset_index(drop=True)
     a, sx, d = (sample[c].to_numpy() - 1 for c in ("age_band", "sex", "district"))
     propensity = RESPONSE_AGE[a] * RESPONSE_SEX[sx] * RESPONSE_DISTRICT[d] * float(shift.get("response", 1.0))
@@ -221,6 +271,9 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int = 3000, population: p
         },
         "defects": [x.to_dict() for x in defects],
     }
+    if counts is not None:
+        truth["fielding"]["mailing"] = [{"district": int(d), "age_band": int(g), "mailed": int(m)}
+                                        for (d, g), m in counts.items()]
     for ind in q.indicators:
         key = {"satisfaction": "satisfaction_index", "park_use": "park_use"}.get(ind.get("question"))
         if key:
