@@ -62,20 +62,30 @@ def fit_response_rates(returned, mailed, group_codes, other_codes, *, model: str
     fit = m > 0
     Xf, yf, mf = X[fit], y[fit], m[fit]
     p0 = yf.sum() / mf.sum()
+    over = int(np.sum(yf > mf))
+    hint = (f" ({over} cell(s) have more respondents than questionnaires mailed: if the wave was mailed per "
+            "cell, give its mailing counts, e.g. survey run/plan --mailing)" if over else "")
+    if p0 >= 1:
+        raise ConvergenceError(f"the response rate is {p0:.0%}, so no response-rate model can be fitted{hint}")
     beta = np.zeros(X.shape[1])
     beta[0] = np.log(p0 / (1 - p0))
     for _ in range(max_iter):
         eta = Xf @ beta
-        p = 1.0 / (1.0 + np.exp(-eta))
+        with np.errstate(over="ignore"):
+            p = 1.0 / (1.0 + np.exp(-eta))
         wts = mf * p * (1 - p)
         grad = Xf.T @ (yf - mf * p)
         hess = (Xf * wts[:, None]).T @ Xf
-        step = np.linalg.solve(hess, grad)
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            raise ConvergenceError("the response-rate model cannot be fitted (rates run to 0 or 100%)" + hint
+                                   + "; or use response_model='age' or collapse sparse levels") from None
         beta = beta + step
         if np.max(np.abs(step)) < tol:
             break
     else:
-        raise ConvergenceError(f"the response-rate model did not converge in {max_iter} iterations; "
+        raise ConvergenceError(f"the response-rate model did not converge in {max_iter} iterations{hint}; "
                                "use response_model='age' or collapse sparse levels")
     return 1.0 / (1.0 + np.exp(-(X @ beta)))
 
