@@ -11,6 +11,23 @@ population cell.  They are kept: in that margin they form an extra level
 unweighted sample share, and the known levels' counts are scaled down by the
 same share.  Every margin still sums to the population total, and the
 unknowns keep (on average) the base weight.
+
+Base weights.  Without a mailing file every respondent starts from the same
+weight ``N / n`` (a simple random sample).  With one (``mailing=``: one row
+per district x age band cell with the questionnaires ``mailed``, as ``survey
+plan`` writes it in ``mailing.csv``) the wave is a stratified sample of those
+cells: a respondent of cell ``h`` starts from ``N_h / m_h`` (``N_h`` from the
+margins, summed over sex), the cells are the design's strata, and raking
+starts from there (R ``rake(svydesign(ids = ~1, strata = ~cell, weights =
+~N_h / m_h))``).  A respondent whose district or age band is unknown, or who
+reports a cell that was not mailed (the sample was drawn on the register's
+cell, not the reported one), cannot be given a cell: they form one more
+stratum (``0``) and start from the mean base weight of the placed
+respondents of their district -- if the district is unknown, of their age
+band; if both are, of all placed respondents (a plan that samples a small
+district ten times as densely must not give its respondents of unknown age
+the city's average weight).  Strata with a single respondent are measured
+from the grand mean (R ``options(survey.lonely.psu = "adjust")``).
 """
 from __future__ import annotations
 
@@ -22,10 +39,14 @@ import pandas as pd
 from survey.design import Design
 from survey.errors import InputError
 from survey.intake.readers import read_side_table
+from survey.measures.planning_inputs import read_mailing
 
-__all__ = ["read_margins", "raking_margins", "weight_wave", "UNKNOWN_LEVEL", "RAKING_VARIABLES"]
+__all__ = ["read_margins", "raking_margins", "mailing_cells", "weight_wave", "UNKNOWN_LEVEL", "RAKING_VARIABLES",
+           "MAILING_KEYS"]
 
 RAKING_VARIABLES = ("age_band", "sex", "district")
+#: The cells of a mailing file (the strata of a wave mailed by ``survey plan``).
+MAILING_KEYS = ("district", "age_band")
 
 UNKNOWN_LEVEL = 0
 
@@ -50,31 +71,43 @@ def read_margins(path) -> pd.DataFrame:
     return frame.assign(count=count.astype(float))
 
 
-def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables) -> tuple[pd.DataFrame, dict]:
+def _margin_codes(margins: pd.DataFrame, var: str) -> pd.Series:
+    """The margins' column ``var`` as numbers (the questionnaire's codes)."""
+    if var not in margins.columns:
+        raise InputError(f"the margins have no column {var!r}; columns: {list(margins.columns)}")
+    codes = pd.to_numeric(margins[var], errors="coerce")
+    if codes.isna().any():
+        row = int(np.flatnonzero(codes.isna().to_numpy())[0])
+        raise InputError(f"the margins' column {var!r} holds {margins[var].iloc[row]!r} in row {row + 1}; "
+                         "use the questionnaire's numeric codes (labels go in a separate column)")
+    return codes
+
+
+def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables, *,
+                   base_weights=None) -> tuple[pd.DataFrame, dict]:
     """Prepare raking columns and margins.
 
     Returns a copy of ``data`` with one column ``_rake_<var>`` per variable
     (unknown values → :data:`UNKNOWN_LEVEL`) and the margins dict
     ``{"_rake_<var>": Series of population counts by level}`` for
-    ``Design.rake``.
+    ``Design.rake``.  The unknown level's count is the population total
+    times the unknowns' share of the sample: unweighted, or weighted by
+    ``base_weights`` (one per row of ``data``) when they are given.
     """
     total = float(margins["count"].sum())
     out = data.copy()
     result = {}
     n = len(data)
     for var in variables:
-        if var not in margins.columns:
-            raise InputError(f"the margins have no column {var!r}; columns: {list(margins.columns)}")
-        codes = pd.to_numeric(margins[var], errors="coerce")
-        if codes.isna().any():
-            row = int(np.flatnonzero(codes.isna().to_numpy())[0])
-            raise InputError(f"the margins' column {var!r} holds {margins[var].iloc[row]!r} in row {row + 1}; "
-                             "use the questionnaire's numeric codes (labels go in a separate column)")
+        codes = _margin_codes(margins, var)
         pop = margins.assign(**{var: codes}).groupby(var)["count"].sum().astype(float)
         pop.index = pop.index.astype(float)
         values = data[var].to_numpy(dtype=float)
         known = np.isin(values, pop.index.to_numpy())
-        share_unknown = 1 - known.sum() / n
+        if base_weights is None:
+            share_unknown = 1 - known.sum() / n
+        else:  # the unknowns' share of the base-weighted sample
+            share_unknown = 1 - base_weights[known].sum() / base_weights.sum()
         col = f"_rake_{var}"
         out[col] = np.where(known, values, UNKNOWN_LEVEL)
         counts = pop * (1 - share_unknown)
@@ -90,10 +123,144 @@ def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables) -> tupl
     return out, result
 
 
-def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES):
-    """The wave's raked design: equal base weights N/n raked to the margins."""
-    prepared, rake_margins = raking_margins(margins, dataset.data, variables)
-    total = float(margins["count"].sum())
-    prepared = prepared.assign(_base_weight=total / len(prepared))
-    design = Design(prepared, weights="_base_weight")
+def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
+    """Check a mailing table against the margins; one row per mailed cell.
+
+    Parameters
+    ----------
+    mailing : DataFrame
+        What :func:`~survey.measures.planning_inputs.read_mailing` returns:
+        columns ``district, age_band, mailed`` (codes of the questionnaire;
+        other columns, such as ``population`` or labels, are not used).
+    margins : DataFrame
+        The population counts (:func:`read_margins`): ``N_h`` is their sum
+        over the other attributes (sex) within each cell.
+    path : path-like, optional
+        The mailing file, named in error messages.
+
+    Returns
+    -------
+    DataFrame
+        ``district, age_band, population, mailed, base_weight`` for every
+        cell with ``mailed > 0``; ``base_weight = population / mailed``.
+
+    Raises
+    ------
+    InputError
+        Missing columns, codes that are not numbers, mailed counts that are
+        not whole non-negative numbers, a cell listed twice, a cell the
+        margins do not have, more mailed than residents, nothing mailed.
+    """
+    keys = list(MAILING_KEYS)
+    missing = [c for c in (*keys, "mailed") if c not in mailing.columns]
+    if missing:
+        raise InputError(f"the mailing file needs the columns district, age_band, mailed (one row per cell, as "
+                         f"`survey plan` writes mailing.csv); missing {missing}, found {list(mailing.columns)}",
+                         path=path)
+    codes = {}
+    for key in keys:
+        col = pd.to_numeric(mailing[key], errors="coerce")
+        bad = col.isna() | (col != col.round())
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"the cell code {mailing[key].iloc[row]!r} is not a number; use the questionnaire's "
+                             "numeric codes (labels may stay in another column)", path=path, row=row + 1, column=key)
+        codes[key] = col.astype(np.int64)
+    mailed = pd.to_numeric(mailing["mailed"], errors="coerce")
+    bad = mailed.isna() | ~np.isfinite(mailed) | (mailed < 0) | (mailed != mailed.round())
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        value = mailing["mailed"].iloc[row]
+        shown = "an empty cell" if pd.isna(value) else repr(str(value))
+        raise InputError(f"mailed must be a whole number of questionnaires (0 or more, no thousands separators); "
+                         f"got {shown}", path=path, row=row + 1, column="mailed")
+    cells = pd.DataFrame({**codes, "mailed": mailed.astype(float)})
+
+    def cell(row: int) -> str:
+        return f"district {int(cells['district'].iloc[row])}, age_band {int(cells['age_band'].iloc[row])}"
+
+    twice = cells.duplicated(keys, keep=False).to_numpy()
+    if twice.any():
+        row = int(np.flatnonzero(twice)[0])
+        same = (cells[keys] == cells[keys].iloc[row]).all(axis=1).to_numpy()
+        rows = [int(i) + 1 for i in np.flatnonzero(same)]
+        raise InputError(f"the cell {cell(row)} is listed in rows {rows}; give one row per cell (add up the "
+                         "counts of several mailings)", path=path, row=rows[-1])
+    if not cells["mailed"].sum() > 0:
+        raise InputError("the mailing file mails no questionnaire (every mailed count is 0 or there are no rows); "
+                         "give the questionnaires mailed per cell", path=path)
+    pop = margins.assign(**{key: _margin_codes(margins, key).astype(np.int64) for key in keys})
+    pop = pop.groupby(keys)["count"].sum().astype(float)
+    idx = pd.MultiIndex.from_frame(cells[keys])
+    cells["population"] = pop.reindex(idx).to_numpy()
+    unknown = cells["population"].isna() & (cells["mailed"] > 0)
+    if unknown.any():
+        row = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise InputError(f"the cell {cell(row)} is not in the margins; the mailing file and the margins must use "
+                         "the same codes", path=path, row=row + 1)
+    over = cells["mailed"] > cells["population"].fillna(0)
+    if over.any():
+        row = int(np.flatnonzero(over.to_numpy())[0])
+        raise InputError(f"{cells['mailed'].iloc[row]:.0f} questionnaires mailed in the cell {cell(row)}, but the "
+                         f"margins count {cells['population'].iloc[row]:g} residents there; check that the mailing "
+                         "file and the margins belong to the same wave", path=path, row=row + 1, column="mailed")
+    cells = cells[cells["mailed"] > 0].reset_index(drop=True)
+    cells["base_weight"] = cells["population"] / cells["mailed"]
+    return cells[[*keys, "population", "mailed", "base_weight"]]
+
+
+def _base_weights(data: pd.DataFrame, cells: pd.DataFrame, path=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(base weight, stratum)`` of every respondent: the cell's ``N_h / m_h``
+    and cell number (1, 2, ...).  Unplaced respondents: stratum 0, and the
+    mean base weight of the placed respondents of their district, else of
+    their age band, else of all placed respondents."""
+    keys = list(MAILING_KEYS)
+    codes = [data[k].to_numpy(dtype=float, na_value=np.nan) for k in keys]
+    where = pd.MultiIndex.from_frame(cells[keys]).get_indexer(pd.MultiIndex.from_arrays(codes))
+    placed = where >= 0
+    if not placed.any():
+        raise InputError("no respondent lies in a mailed cell of the mailing file; check that the file belongs to "
+                         "this wave and uses the questionnaire's district and age_band codes", path=path)
+    returned = np.bincount(where[placed], minlength=len(cells))
+    over = np.flatnonzero(returned > cells["mailed"].to_numpy())
+    if len(over):
+        h = int(over[0])
+        raise InputError(f"the cell district {int(cells['district'].iloc[h])}, age_band "
+                         f"{int(cells['age_band'].iloc[h])} has {returned[h]} respondents but the mailing file says "
+                         f"{cells['mailed'].iloc[h]:.0f} were mailed there; give the mailing file of this wave",
+                         path=path)
+    w = np.where(placed, cells["base_weight"].to_numpy()[np.maximum(where, 0)], np.nan)
+    fill = np.full(len(w), w[placed].mean())
+    for code in reversed(codes):  # age band, then district (which wins): the mean of the placed with that code
+        mean = pd.Series(w[placed]).groupby(code[placed]).mean()
+        known = pd.Series(code).map(mean).to_numpy(dtype=float)
+        fill = np.where(np.isnan(known), fill, known)
+    w[~placed] = fill[~placed]
+    return w, np.where(placed, where + 1, 0)
+
+
+def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, mailing=None):
+    """The wave's raked design.
+
+    Without ``mailing``: equal base weights ``N / n`` raked to the margins.
+    With ``mailing`` (a path, read by
+    :func:`~survey.measures.planning_inputs.read_mailing`, or its DataFrame):
+    the cells are strata and each respondent starts from ``N_h / m_h``
+    (:func:`mailing_cells`), then the weights are raked to the margins.
+    """
+    if mailing is None:
+        prepared, rake_margins = raking_margins(margins, dataset.data, variables)
+        total = float(margins["count"].sum())
+        prepared = prepared.assign(_base_weight=total / len(prepared))
+        design = Design(prepared, weights="_base_weight")
+        return design.rake(rake_margins)
+    path = mailing if isinstance(mailing, (str, Path)) else None
+    frame = read_mailing(path) if path is not None else mailing
+    for var in variables:  # margin errors first, as without a mailing file
+        _margin_codes(margins, var)
+    cells = mailing_cells(frame, margins, path=path)
+    base, stratum = _base_weights(dataset.data, cells, path)
+    prepared, rake_margins = raking_margins(margins, dataset.data, variables, base_weights=base)
+    prepared = prepared.assign(_base_weight=base, _stratum=stratum)
+    design = Design(prepared, weights="_base_weight", strata="_stratum", lonely_psu="adjust")
     return design.rake(rake_margins)
