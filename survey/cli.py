@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--wave", default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
     run.add_argument("--baseline", type=Path, default=None,
                      help="raw file of the baseline wave: indicator changes are then tested between the two waves")
+    run.add_argument("--mailing", type=Path, default=None,
+                     help="CSV district, age_band, mailed of this wave (e.g. the mailing.csv of `survey plan`): "
+                          "base weights N_h/m_h per cell, stratified design, then raking")
     run.add_argument("--out", type=Path, default=DEFAULTS["out"], help="output folder (a sub-folder per wave)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -124,7 +127,7 @@ def main(argv=None) -> int:
 
             result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
                               progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell,
-                              wave=args.wave, baseline_data_path=args.baseline)
+                              wave=args.wave, baseline_data_path=args.baseline, mailing_path=args.mailing)
             if not args.quiet:
                 print(f"reports written to {result.out_dir}")
             return 0

@@ -75,9 +75,30 @@ def _validate(path, questionnaire=QUESTIONNAIRE, *extra):
     return ["validate", str(path), "--questionnaire", str(questionnaire), *extra]
 
 
-def _run(tmp, *, data=SAMPLE, questionnaire=QUESTIONNAIRE, margins=MARGINS):
+def _run(tmp, *, data=SAMPLE, questionnaire=QUESTIONNAIRE, margins=MARGINS, mailing=None):
     return ["run", "--questionnaire", str(questionnaire), "--data", str(data), "--margins", str(margins),
-            "--out", str(tmp / "out"), "--quiet"]
+            "--out", str(tmp / "out"), "--quiet", *(["--mailing", str(mailing)] if mailing else [])]
+
+
+def _mailing(tmp: Path, edit=lambda f: f) -> Path:
+    """A mailing file for the bundled wave (5 % of every district × age band cell), edited."""
+    frame = pd.read_csv(MARGINS, encoding="utf-8").groupby(
+        ["district", "district_label", "age_band", "age_band_label"], as_index=False)["count"].sum()
+    frame = frame.assign(mailed=(frame["count"] * 0.05).round().astype(int)).drop(columns="count")
+    path = tmp / "mailing.csv"
+    edit(frame).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def _unplaced(tmp: Path):
+    """weight_wave with respondents of a cell that was not mailed."""
+    from types import SimpleNamespace
+
+    from survey.report.weighting import read_margins, weight_wave
+
+    data = pd.DataFrame({"district": [2.0, 3.0], "age_band": [1.0, 1.0], "sex": [1.0, 2.0]})
+    path = _mailing(tmp, lambda f: f.assign(mailed=f["mailed"].where(f["district"] == 1, 0)))
+    return lambda: weight_wave(SimpleNamespace(data=data), read_margins(MARGINS), mailing=path)
 
 
 def _good_csv(tmp: Path, questionnaire, name="d.csv", **edits) -> Path:
@@ -151,6 +172,23 @@ TRIGGERS = {
     "M07": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(district=f["district_label"]))),
     "M08": lambda t, q: _run(t, margins=_margins(t, lambda f: pd.concat(
         [f, f.head(1).assign(district=6, count=50)], ignore_index=True))),
+    # ------------------------------------------------------------- the mailing file
+    "S01": lambda t, q: _run(t, mailing=t / "nosuch.csv"),
+    "S02": lambda t, q: _run(t, mailing=_csv(t, "m.csv", _mailing(t).read_text(encoding="utf-8").encode("cp932"))),
+    "S03": lambda t, q: _run(t, mailing=_mailing(t, lambda f: f.rename(columns={"mailed": "配布数"}))),
+    "S04": lambda t, q: _run(t, mailing=_mailing(t, lambda f: f.assign(district=f["district_label"]))),
+    "S05": lambda t, q: _run(t, mailing=_mailing(t, lambda f: f.astype({"mailed": str}).assign(
+        mailed=lambda x: x["mailed"].where(x.index != 6, "1,200")))),
+    "S06": lambda t, q: _run(t, mailing=_mailing(t, lambda f: pd.concat([f, f.head(1)], ignore_index=True))),
+    "S07": lambda t, q: _run(t, mailing=_mailing(t, lambda f: pd.concat([f, f.head(1).assign(district=6)],
+                                                                         ignore_index=True))),
+    "S08": lambda t, q: _run(t, mailing=_mailing(t, lambda f: f.assign(mailed=f["mailed"].where(f.index != 0,
+                                                                                                 5000)))),
+    "S09": lambda t, q: _run(t, mailing=_mailing(t, lambda f: f.assign(mailed=0))),
+    "S10": lambda t, q: _run(t, mailing=_mailing(t, lambda f: f.assign(mailed=1))),
+    "S11": lambda t, q: _unplaced(t),
+    "S12": lambda t, q: ["plan", "--questionnaire", str(_spec(t, lambda s: s["fielding"].update(mailed=600))),
+                         "--data", str(SAMPLE), "--margins", str(MARGINS), "--out", str(t / "out"), "--quiet"],
     # ------------------------------------------------------------- the command line
     "C01": lambda t, q: ["run", "--colour", "green"],
     "C02": lambda t, q: ["validate"],

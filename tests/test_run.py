@@ -111,9 +111,51 @@ def test_plan_command_writes_the_plan(tmp_path, capsys):
     assert book.sheetnames == ["計画"]
     cells = pd.read_csv(tmp_path / "FY2025" / "計画_配布数.csv", encoding="utf-8-sig")
     assert len(cells) >= 30  # one row per district × age cell (plus totals)
+    # mailing.csv: the same mailing in the form `survey run --mailing` reads
+    from survey.measures.planning_inputs import read_mailing
+    from survey.report.weighting import mailing_cells, read_margins
+
+    mailing = read_mailing(tmp_path / "FY2025" / "mailing.csv")
+    assert list(mailing.columns) == ["district", "district_label", "age_band", "age_band_label", "mailed"]
+    assert len(mailing) == 30 and mailing["mailed"].sum() == cells["配布数"].sum()
+    assert mailing["district_label"].iloc[0] == "内間木"
+    checked = mailing_cells(mailing, read_margins(ROOT / "data/midori_margins.csv"))
+    assert (checked["base_weight"].round(2).to_numpy() == cells["基本ウエイト"].to_numpy()).all()
 
 
 def test_run_workbook_has_the_plan_sheet(run_dirs):
     a, _ = run_dirs
     wb = openpyxl.load_workbook(a / "集計表.xlsx", read_only=True)
     assert "計画" in wb.sheetnames
+
+
+def test_run_with_a_mailing_file(tmp_path):
+    """--mailing: base weights N_h / m_h per district × age band cell, strata, then raking.
+    The mailing is made up but consistent with the bundled returns (mailed = 2 × returned + 5)."""
+    import survey
+    from survey.report.weighting import read_margins, weight_wave
+
+    q = survey.load_questionnaire(ROOT / "questionnaires/midori_2025.yaml")
+    ds = survey.load(ROOT / "data/raw/midori_2025_sample.csv", q)
+    returned = ds.data.groupby(["district", "age_band"]).size().rename("n").reset_index()
+    mailing = returned.assign(mailed=2 * returned["n"] + 5)[["district", "age_band", "mailed"]]
+    path = tmp_path / "mailing.csv"
+    mailing.to_csv(path, index=False)
+    assert main(["run", *ARGS, "--mailing", str(path), "--out", str(tmp_path / "out")]) == 0
+    out = tmp_path / "out" / "FY2025"
+    prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["mailing"]["file"] == "mailing.csv" and prov["mailing"]["mailed"] == int(mailing["mailed"].sum())
+    overview = dict(list(openpyxl.load_workbook(out / "集計表.xlsx", read_only=True)["調査概要"].iter_rows(
+        min_col=1, max_col=2, values_only=True)))
+    assert "層別無作為抽出" in overview["抽出方法"]
+    assert overview["配布数"] == f"{int(mailing['mailed'].sum()):,}"
+    assert overview["重み付け"].startswith("基本ウエイト（層の母集団数÷配布数）から")
+    assert "配布数ファイル（mailing.csv" in (out / "report.html").read_text(encoding="utf-8")
+    plan = pd.read_csv(out / "計画_1.csv", encoding="utf-8-sig").set_index("項目")["内容"]
+    assert plan["配布数の出典"] == "配布数ファイル（セル別）"
+    design = weight_wave(ds, read_margins(ROOT / "data/midori_margins.csv"), mailing=path)
+    idx = survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame()
+    table = pd.read_csv(out / "満足度_1.csv", encoding="utf-8-sig")
+    total = table[(table.iloc[:, 0] == "全体") & (table.iloc[:, 1] == "全体")].iloc[0]
+    assert total.iloc[2] == pytest.approx(round(float(idx["estimate"].iloc[0]), 3))
+    assert total.iloc[3] == pytest.approx(round(float(idx["se"].iloc[0]), 3))

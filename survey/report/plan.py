@@ -1,13 +1,19 @@
 """``survey plan``: the next wave's mailing from this wave, as tables.
 
-Reads and weights this wave exactly as ``survey run`` does, estimates what the
-wave showed (response rates and the item's variance per age × district cell,
-the weighting design effect), and writes the plan (計画) as a workbook sheet
-and CSV files.  The statistics live in :mod:`survey.measures.planning`.
+Reads and weights this wave exactly as ``survey run`` does (from the base
+weights of ``--mailing`` when this wave's mailing file is given), estimates
+what the wave showed (response rates and the item's variance per age ×
+district cell, the weighting design effect), and writes the plan (計画) as a
+workbook sheet and CSV files, plus ``mailing.csv``: the planned mailing per
+cell in the form ``survey run --mailing`` and ``survey plan --mailing`` read
+(``district, district_label, age_band, age_band_label, mailed``).  The
+statistics live in :mod:`survey.measures.planning`.
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+import pandas as pd
 
 from survey.intake import load
 from survey.measures import (
@@ -18,7 +24,10 @@ from survey.questionnaire import load_questionnaire
 from survey.report.weighting import read_margins, weight_wave
 from survey.report.writers import Sheet, write_csv, write_workbook
 
-__all__ = ["default_targets", "plan_sheet", "run_plan"]
+__all__ = ["MAILING_FILE", "default_targets", "mailing_table", "plan_sheet", "run_plan"]
+
+#: The machine-readable mailing of the plan, written beside 計画.xlsx.
+MAILING_FILE = "mailing.csv"
 
 
 def default_targets(*, half_width=0.05, district_half_width=0.10, change=None, power=0.8, level=0.95,
@@ -46,14 +55,34 @@ def plan_sheet(design, questionnaire, margins, *, mailed=None, method="neyman", 
     return Sheet("計画", tables, title="次回調査の配布計画", notes=notes), tables, plan
 
 
+def mailing_table(plan):
+    """The plan's mailing per cell as the mailing file of the next wave:
+    ``district, district_label, age_band, age_band_label, mailed``."""
+    a = plan.allocation
+    group, other = plan.keys
+    labels = plan.inputs.labels
+    return pd.DataFrame({
+        group: a[group].astype(int).to_numpy(),
+        f"{group}_label": [labels.get(group, {}).get(int(c), "") for c in a[group]],
+        other: a[other].astype(int).to_numpy(),
+        f"{other}_label": [labels.get(other, {}).get(int(c), "") for c in a[other]],
+        "mailed": a["mailed"].astype(int).to_numpy(),
+    })
+
+
 def run_plan(questionnaire_path, data_path, margins_path, *, out="reports", mailing_path=None, method="neyman",
              targets=None, progress=lambda m: None, **options):
-    """Write ``<out>/<wave>/計画.xlsx`` and one CSV per plan table; return the plan."""
+    """Write ``<out>/<wave>/計画.xlsx``, one CSV per plan table and ``mailing.csv``; return the plan.
+
+    ``mailing_path``: this wave's mailing per cell (``district, age_band,
+    mailed``); it gives the response rates and, as in ``survey run
+    --mailing``, the base weights of this wave.
+    """
     questionnaire = load_questionnaire(questionnaire_path)
     progress("今回の調査を読み込み・重み付け中 (this wave)")
     dataset = load(data_path, questionnaire)
     margins = read_margins(margins_path)
-    design = weight_wave(dataset, margins)
+    design = weight_wave(dataset, margins, mailing=mailing_path if mailing_path else None)
     mailed = read_mailing(mailing_path) if mailing_path else None
     progress("配布計画を計算中 (plan)")
     sheet, tables, plan = plan_sheet(design, questionnaire, margins, mailed=mailed, method=method,
@@ -62,4 +91,5 @@ def run_plan(questionnaire_path, data_path, margins_path, *, out="reports", mail
     files = [write_workbook([sheet], out_dir / "計画.xlsx")]
     for name, (_caption, frame) in zip(PLAN_TABLE_NAMES, tables):
         files.append(write_csv(frame, out_dir / f"{name}.csv"))
+    files.append(write_csv(mailing_table(plan), out_dir / MAILING_FILE))
     return plan, files

@@ -1,11 +1,14 @@
 """``survey run``: one wave from raw file to ``reports/<wave>/``.
 
 The steps, in order: read the questionnaire; read and normalise the raw
-file (ledger); build the design and rake it to the population margins;
-compute the tables; write CSV (UTF-8 with BOM) and the workbook.
+file (ledger); build the design and rake it to the population margins
+(from the base weights of the mailing file when one is given:
+:func:`~survey.report.weighting.weight_wave`); compute the tables; write
+CSV (UTF-8 with BOM) and the workbook.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +21,7 @@ from survey.intake import load
 from survey.intake.privacy import mask_text_columns
 from survey.measures.freetext import analyse_freetext, default_keywords_path
 from survey.measures.frequencies import crosstab_question, frequencies
+from survey.measures.planning_inputs import read_mailing
 from survey.measures.sampling_error import sampling_error_table
 from survey.report import present
 from survey.report.analyses import analyse_wave
@@ -27,7 +31,7 @@ from survey.report.htmlreport import write_wave_html
 from survey.questionnaire import load_questionnaire
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.plan import plan_sheet
-from survey.report.weighting import RAKING_VARIABLES, read_margins, weight_wave
+from survey.report.weighting import RAKING_VARIABLES, mailing_cells, read_margins, weight_wave
 from survey.report.writers import Sheet, write_csv, write_workbook
 
 __all__ = ["run_wave", "RunResult", "RAKING_VARIABLES", "weight_wave"]
@@ -56,7 +60,17 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
 
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
-             baseline_data_path=None) -> RunResult:
+             baseline_data_path=None, mailing_path=None) -> RunResult:
+    """Run one wave from the raw file to ``<out>/<wave>/``.
+
+    ``mailing_path``: the wave's mailing per district x age band cell (CSV
+    ``district, age_band, mailed``, e.g. the ``mailing.csv`` that ``survey
+    plan`` wrote).  The wave is then weighted as a stratified sample of
+    those cells, from base weights ``N_h / m_h``, before raking; the plan
+    for the next wave uses the same counts.  Without it every respondent
+    starts from ``N / n``.  The baseline wave is always weighted from equal
+    base weights (the file describes this wave's mailing only).
+    """
     progress("調査票を読み込み中 (questionnaire)")
     questionnaire = load_questionnaire(questionnaire_path)
     if wave:
@@ -66,7 +80,10 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     dataset = mask_text_columns(load(data_path, questionnaire))
     progress("母集団へのレイキング中 (raking)")
     margins = read_margins(margins_path)
-    design = weight_wave(dataset, margins)
+    mailing = None
+    if mailing_path is not None:
+        mailing = mailing_cells(read_mailing(mailing_path), margins, path=mailing_path)
+    design = weight_wave(dataset, margins, mailing=mailing_path)
     baseline_design = None
     if baseline_data_path is not None:
         progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
@@ -85,7 +102,9 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         write_csv(_changes_for_report(ledger.changes), out_dir / "修正セル.csv"),
     ]
     notes = provenance_lines(dataset, questionnaire, margins_path, seed)
-    overview = _overview(questionnaire, dataset, design)
+    if mailing is not None:
+        notes.insert(3, f"配布数ファイル: {Path(mailing_path).name}  sha256: {_sha256(mailing_path)}")
+    overview = _overview(questionnaire, dataset, design, mailing=mailing, mailing_path=mailing_path)
     sheets = [
         Sheet("調査概要", [("", overview), ("重み付けの診断", present.diagnostics_table(design.diagnostics())),
                         ("行の記録（読込 = 採用 + 除外）", ledger.summary())],
@@ -113,7 +132,9 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         for i, (caption, frame) in enumerate(sheet.blocks, start=1):
             files.append(write_csv(frame, out_dir / f"{sheet.name}_{i}.csv"))
     progress("次回調査の配布計画を計算中 (plan)")
-    plan_tab, plan_tables, _plan = plan_sheet(design, questionnaire, margins)
+    plan_tab, plan_tables, _plan = plan_sheet(design, questionnaire, margins,
+                                              mailed=None if mailing is None else mailing[["district", "age_band",
+                                                                                           "mailed"]])
     sheets.append(plan_tab)
     for i, (_caption, frame) in enumerate(plan_tables, start=1):
         files.append(write_csv(frame, out_dir / f"計画_{i}.csv"))
@@ -121,6 +142,8 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     diag_text = (f"重みの範囲 {float(diag['min']):.1f}〜{float(diag['max']):.1f}（最大/最小 {float(diag['max_min_ratio']):.2f}）、"
                  f"Kishのデザイン効果 {deff:.3f}、有効標本サイズ {float(diag['n_effective']):.0f}、"
                  f"レイキング {int(diag['iterations'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
+    if mailing is not None:
+        diag_text = _mailing_text(mailing, mailing_path) + diag_text
     files.append(write_wave_html(tables, out_dir / "report.html", questionnaire=questionnaire,
                                  provenance_lines=notes, sampling_error=se_table, diagnostics_text=diag_text,
                                  extra_sections=[freetext_section(freetext)] if freetext else []))
@@ -128,12 +151,16 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         if notes[0] not in sheet.notes:
             sheet.notes = list(sheet.notes) + notes
     files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title}))
-    files.append(_write_json(out_dir / "provenance.json", {
+    provenance = {
         "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,
                                                                "sha256": questionnaire.sha256},
         "package_version": __version__, "rows": {"read": ledger.rows_read, "kept": ledger.rows_kept,
                                                  "excluded": ledger.rows_excluded},
-    }))
+    }
+    if mailing is not None:
+        provenance["mailing"] = {"file": Path(mailing_path).name, "sha256": _sha256(mailing_path),
+                                 "cells": len(mailing), "mailed": int(mailing["mailed"].sum())}
+    files.append(_write_json(out_dir / "provenance.json", provenance))
     return RunResult(out_dir=out_dir, files=tuple(files), design=design, dataset=dataset)
 
 
@@ -185,6 +212,16 @@ def _sampling_error(deff: float, n_kept: int) -> pd.DataFrame:
     return table.rename(columns={"n": "基数 n"})
 
 
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _mailing_text(mailing: pd.DataFrame, mailing_path) -> str:
+    return (f"配布数ファイル（{Path(mailing_path).name}：地区×年齢 {len(mailing)} 層、計 {int(mailing['mailed'].sum()):,} 通）"
+            "に従う層別抽出として、各回答者の基本ウエイトを層の母集団数÷配布数とし、層別の分散を用いた。"
+            "レイキングはこの基本ウエイトから始めた。")
+
+
 def _write_json(path: Path, payload) -> Path:
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
@@ -202,9 +239,14 @@ def _changes_for_report(changes: pd.DataFrame) -> pd.DataFrame:
     return changes.drop(columns=["respondent_id"])
 
 
-def _overview(questionnaire, dataset, design) -> pd.DataFrame:
+def _overview(questionnaire, dataset, design, *, mailing=None, mailing_path=None) -> pd.DataFrame:
     f = dict(questionnaire.fielding)
     mailed = f.get("mailed")
+    if mailing is not None:  # the mailing file is this wave's record of what was mailed
+        mailed = int(mailing["mailed"].sum())
+        f["sampling"] = f"住民基本台帳から地区×年齢別の層別無作為抽出（配布数ファイル {Path(mailing_path).name}）"
+        f["weighting"] = ("基本ウエイト（層の母集団数÷配布数）から、" + str(f.get("weighting", "")) if f.get("weighting")
+                          else "基本ウエイト（層の母集団数÷配布数）")
     kept = dataset.ledger.rows_kept
     rate = f"{100 * kept / mailed:.1f}%" if mailed else ""
     w = design.weights.to_numpy()
