@@ -440,3 +440,35 @@ class TestLonelyPsu:
         al = lonely_data()
         d = Design(al, weights="pw", strata="strat2").subset(~al["strat2"].isin(["Z1", "Z2"]))
         assert np.isfinite(d.mean("api00").se.iloc[0])
+
+
+class TestMemoryWithoutChangingNumbers:
+    """Issue 9 (scale): the variance works in place and variables missing on the
+    same rows share their domains, without changing the numbers."""
+
+    @pytest.mark.parametrize("make", [dstrat, dclus1, dclus2, lambda: dstrat().subset(STRAT["enroll"] > 400)])
+    def test_recvar_in_place_equals_on_a_copy(self, make):
+        from survey.design.variance import recvar
+
+        d = make()
+        z = np.asfortranarray(np.random.default_rng(9).normal(size=(d.n, 4)))
+        kw = {"present": d._var_rows, "lonely_psu": "fail", "zero_outside": True}
+        kept = recvar(z.copy(order="F"), d._stages, **kw)
+        in_place = recvar(z.copy(order="F"), d._stages, overwrite=True, **kw)
+        np.testing.assert_array_equal(in_place, kept)          # bit for bit
+        before = z.copy()
+        d.score_vcov(z)
+        np.testing.assert_array_equal(z, before)               # the public route leaves z alone
+
+    def test_shared_domains_equal_one_call_per_variable(self):
+        data = STRAT.copy()
+        missing = np.random.default_rng(3).random(len(data)) < 0.2
+        data.loc[missing, ["api00", "api99"]] = np.nan        # the same rows: one domain
+        data.loc[data.index[:7], "meals"] = np.nan
+        d = Design(data, weights="pw", strata="stype", fpc="fpc")
+        joint = d.mean(["api00", "api99", "meals"], by="awards")
+        for var in ("api00", "api99", "meals"):
+            one = d.mean(var, by="awards").to_frame().droplevel("variable")
+            # the same up to the summation order of the joint covariance (BLAS)
+            np.testing.assert_allclose(joint.to_frame().xs(var, level="variable").to_numpy(), one.to_numpy(),
+                                       rtol=1e-12)

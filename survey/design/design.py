@@ -156,7 +156,7 @@ class Design(EstimatorsMixin):
         for step in self._steps:
             z = step.residualise(z)
         return recvar(z, self._stages, present=present, lonely_psu=self._lonely,
-                      zero_outside=zero_outside)
+                      zero_outside=zero_outside, overwrite=True)
 
     def _replicate_estimates(self, cols):
         return None

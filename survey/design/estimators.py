@@ -227,12 +227,25 @@ class EstimatorsMixin:
         width = sum(1 if p[1] == "numeric" else len(p[3]) for p in prepared)
         A = np.zeros((len(self.data), width * len(keys)), order="F")
         domains, dom_of_col, rows = [], [], []
+        # variables missing on the same rows share one domain mask per group
+        # (Columns keeps a float copy of each distinct mask: n x 8 bytes)
+        same_rows: dict[int, np.ndarray] = {}
+        for p in prepared:
+            if p[1] == "numeric" and not p[3].all():
+                same_rows[id(p[3])] = next((o for o in same_rows.values() if np.array_equal(o, p[3])), p[3])
+        shared: dict[tuple[int, int], np.ndarray] = {}
         k = 0
         for key, g in zip(keys, gmasks):
             for p in prepared:
                 if p[1] == "numeric":
                     _, _, y, ok = p
-                    d = g if ok.all() else g & ok    # share the mask when nothing is missing
+                    if ok.all():
+                        d = g                        # share the mask when nothing is missing
+                    else:
+                        ok = same_rows[id(ok)]
+                        d = shared.get((id(g), id(ok)))
+                        if d is None:
+                            d = shared[(id(g), id(ok))] = g & ok
                     domains.append(d)
                     if d is g and by is None:
                         A[:, k] = y

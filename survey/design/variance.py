@@ -219,10 +219,11 @@ def sample_sizes(stages: tuple[Stage, ...]) -> list[np.ndarray]:
 
 
 def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarray,
-               lonely_psu: str, stage_no: int) -> np.ndarray:
+               lonely_psu: str, stage_no: int, *, scratch: bool = False) -> np.ndarray:
     """Contribution of one stage (all groups) to the covariance matrix.
 
     ``mult`` (per stratum) is the product of earlier sampling fractions.
+    ``scratch``: ``x`` is not needed afterwards and may be overwritten.
     """
     p = x.shape[1]
     H = stage.n_strata
@@ -281,8 +282,18 @@ def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarra
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(center[:, None], stotal / npsu[:, None], 0.0)
     # deviations kept in column-major order (as ``totals``): the cross-product
-    # below is then one fast BLAS call (a row-major gather made it 5x slower)
-    dev = totals - (means[0] if H == 1 else means.T[:, clus_stratum].T)
+    # below is then one fast BLAS call (a row-major gather made it 5x slower).
+    # Computed in place when ``totals`` is ours (cluster sums, or ``x`` given
+    # up by the caller): one (n, p) array less at the peak, the same numbers.
+    if totals.flags.f_contiguous and (totals is not x or scratch):
+        dev = totals
+        if H == 1:
+            dev -= means[0]
+        else:
+            for j in range(p):
+                dev[:, j] -= means[clus_stratum, j]
+    else:
+        dev = totals - (means[0] if H == 1 else means.T[:, clus_stratum].T)
     cf = factor[clus_stratum]
     keep = cf != 0
     if not keep.all():
@@ -299,7 +310,7 @@ def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarra
 
 
 def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
-           lonely_psu: str, zero_outside: bool = True) -> np.ndarray:
+           lonely_psu: str, zero_outside: bool = True, overwrite: bool = False) -> np.ndarray:
     """Covariance of the column totals of ``x`` (R ``svyrecvar``).
 
     Parameters
@@ -314,6 +325,9 @@ def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
     zero_outside : bool
         Set rows outside ``present`` to zero first (callers whose ``x`` is
         already zero there skip the copy).
+    overwrite : bool
+        ``x`` may be overwritten (its last stage's deviations are then
+        computed in place).
     """
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
@@ -336,7 +350,8 @@ def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
             mult[stage.strata] = mult_rows
             if not np.any(mult):
                 break
-        v = v + _stage_var(x, stage, present, mult, lonely_psu, s + 1)
+        last = stage.popsize is None or s == len(stages) - 1
+        v = v + _stage_var(x, stage, present, mult, lonely_psu, s + 1, scratch=overwrite and last)
         if stage.popsize is None:
             break
     return v
