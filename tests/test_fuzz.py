@@ -367,24 +367,69 @@ def margins_files(draw):
 _SAMPLE = {}
 
 
+def _sample_wave():
+    from survey.intake import load
+
+    if "ds" not in _SAMPLE:
+        _SAMPLE["ds"] = load(ROOT / "data" / "raw" / "midori_2025_sample.csv", Q)
+    return _SAMPLE["ds"]
+
+
 @SLOW
 @given(blob=margins_files())
 def test_fuzzed_margins(blob):
     """Bad population margins are an InputError (file, row, value), never a traceback."""
-    from survey.intake import load
     from survey.report.weighting import read_margins, weight_wave
 
-    if "ds" not in _SAMPLE:
-        _SAMPLE["ds"] = load(ROOT / "data" / "raw" / "midori_2025_sample.csv", Q)
     path = write(blob, "_margins.csv")
     try:
-        design = weight_wave(_SAMPLE["ds"], read_margins(path))
+        design = weight_wave(_sample_wave(), read_margins(path))
     except SurveyError as exc:
         check_survey_error(exc)
         event("refused")
     else:
         w = design.weights.to_numpy()
         assert np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0
+        event("weighted")
+
+
+@st.composite
+def mailing_files(draw):
+    """A mailing file consistent with the bundled returns (mailed = 2 × returned + 5,
+    as in tests/test_run.py) with cells replaced, rows or columns dropped or repeated."""
+    cells = _sample_wave().data.groupby(["district", "age_band"]).size()
+    rows = [["district", "age_band", "mailed"]] + [[str(int(d)), str(int(a)), str(2 * n + 5)]
+                                                   for (d, a), n in cells.items()]
+    for _ in range(draw(st.integers(0, 4))):
+        i, j = draw(st.integers(1, len(rows) - 1)), draw(st.integers(0, 2))
+        rows[i][j] = draw(st.one_of(st.sampled_from(["", "0", "-1", "abc", "1,000", "inf", "nan", "1e308", "1.5",
+                                                     "9", "99999", "内間木"]), st.text(max_size=4)))
+    if draw(st.booleans()):
+        rows = [rows[0]] + draw(st.lists(st.sampled_from(rows[1:]), max_size=40))
+    if draw(st.integers(0, 4)) == 0:
+        drop = draw(st.integers(0, 2))
+        rows = [r[:drop] + r[drop + 1:] for r in rows]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "cp932"])), errors="replace")
+
+
+@SLOW
+@given(blob=mailing_files())
+def test_fuzzed_mailing(blob):
+    """A bad mailing file (``survey run --mailing``) is a SurveyError naming the
+    file, never a traceback; an accepted one gives finite, positive weights."""
+    from survey.report.weighting import read_margins, weight_wave
+
+    path = write(blob, "_mailing.csv")
+    try:
+        design = weight_wave(_sample_wave(), read_margins(ROOT / "data" / "midori_margins.csv"), mailing=path)
+    except SurveyError as exc:
+        check_survey_error(exc, path)
+        event("refused")
+    else:
+        w = design.weights.to_numpy()
+        assert np.isfinite(w).all() and (w > 0).all()
         event("weighted")
 
 

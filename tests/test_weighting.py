@@ -8,6 +8,7 @@ synthetic wave of tests/reference/weighting_mailing_make_data.py.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -144,6 +145,11 @@ def test_mailing_errors_name_file_row_and_fix(tmp_path, margins):
     with pytest.raises(InputError, match=r"row 3, column district\] the cell code '北部' is not a number"):
         weight_wave(wave, margins, mailing=write(lambda f: f.astype({"district": object}).assign(
             district=lambda x: x["district"].where(x.index != 2, "北部"))))
+    for code in ("inf", "1e+300", "2.5"):  # fuzz: 'inf' passed the whole-number check and crashed astype(int)
+        with pytest.raises(InputError, match=rf"row 3, column district\] the cell code '{re.escape(code)}' is not a "
+                                             "whole-number code"):
+            weight_wave(wave, margins, mailing=write(lambda f, c=code: f.astype({"district": object}).assign(
+                district=lambda x: x["district"].where(x.index != 2, c))))
     with pytest.raises(InputError, match=r"row 10\] the cell district 1, age_band 1 is listed in rows \[1, 10\]"):
         weight_wave(wave, margins, mailing=write(lambda f: pd.concat([f, f.head(1)], ignore_index=True)))
     with pytest.raises(InputError, match=r"row 10\] the cell district 4, age_band 1 is not in the margins"):

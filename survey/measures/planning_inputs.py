@@ -184,13 +184,15 @@ def _cell_frame(frame: pd.DataFrame, keys, value: str, what: str) -> pd.Series:
     if missing:
         raise InputError(f"the {what} need columns {[*keys, value]}; missing {missing} "
                          f"(found {list(frame.columns)})")
-    v = pd.to_numeric(frame[value], errors="coerce")
-    if v.isna().any() or (v < 0).any():
-        row = int(np.flatnonzero(v.isna().to_numpy() | (v < 0).to_numpy())[0]) + 1
+    v = pd.to_numeric(frame[value], errors="coerce").astype(float)
+    bad = ~np.isfinite(v) | (v < 0)  # NaN (not a number), inf, negative
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
         raise InputError(f"the {what} must be non-negative numbers", row=row, column=value)
-    codes = frame[list(keys)].apply(pd.to_numeric, errors="coerce")
-    if codes.isna().any().any():
-        raise InputError(f"the {what} hold non-numeric cell codes in {list(keys)}; use the questionnaire's codes")
+    codes = frame[list(keys)].apply(pd.to_numeric, errors="coerce").astype(float)
+    if (~np.isfinite(codes) | (codes.abs() > 2**31) | (codes != codes.round())).any().any():
+        raise InputError(f"the {what} hold cell codes in {list(keys)} that are not whole numbers; use the "
+                         "questionnaire's codes")
     idx = pd.MultiIndex.from_frame(codes.astype(np.int64))
     return pd.Series(v.to_numpy(dtype=float), index=idx).groupby(level=[0, 1]).sum()
 

@@ -159,11 +159,12 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
                          path=path)
     codes = {}
     for key in keys:
-        col = pd.to_numeric(mailing[key], errors="coerce")
-        bad = col.isna() | (col != col.round())
+        col = pd.to_numeric(mailing[key], errors="coerce").astype(float)
+        bad = ~np.isfinite(col) | (col.abs() > 2**31) | (col != col.round())  # NaN, inf: not finite
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"the cell code {mailing[key].iloc[row]!r} is not a number; use the questionnaire's "
+            what = "is not a number" if np.isnan(col.iloc[row]) else "is not a whole-number code"
+            raise InputError(f"the cell code {str(mailing[key].iloc[row])!r} {what}; use the questionnaire's "
                              "numeric codes (labels may stay in another column)", path=path, row=row + 1, column=key)
         codes[key] = col.astype(np.int64)
     mailed = pd.to_numeric(mailing["mailed"], errors="coerce")
