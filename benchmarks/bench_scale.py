@@ -12,7 +12,7 @@ questionnaires mailed as returned (the bundled file says 3,000).
 
 Usage::
 
-    python benchmarks/bench_scale.py                      # 1,000,000 rows (about 4 minutes, 8 GB)
+    python benchmarks/bench_scale.py                      # 1,000,000 rows (about 4 minutes, 5.6 GB)
     python benchmarks/bench_scale.py --rows 100000        # a quick look
     python benchmarks/bench_scale.py --skip-run           # only `survey validate` on 100,000 rows
 

@@ -278,7 +278,8 @@ _TERM = re.compile(r"^C\(\s*([A-Za-z_]\w*).*\)\[T\.(.+)\]$")
 
 
 def _term_parts(term: str, questionnaire) -> tuple[str, str, str]:
-    """(variable, level, label) of a model column such as ``C(age_band)[T.2.0]``."""
+    """(variable, level, label) of a model column such as ``C(age_band)[T.2]``
+    (``[T.2.0]`` when the codes are floats)."""
     m = _TERM.match(term)
     if not m:
         return term, "", ""
