@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from survey.errors import InputError
-from survey.intake.normalise import _largest_remainder, _question_dtype, clean_text, column_dtypes, normalise, parse_number
+from survey.intake.dtypes import column_dtypes, question_dtype
+from survey.intake.normalise import _largest_remainder, clean_text, normalise, parse_number
 from survey.intake.readers import read_raw
 
 from delivery import delivery
@@ -219,15 +220,15 @@ def test_dtypes_follow_the_question_type(sample, questionnaire):
 def test_dtypes_come_from_the_questionnaire_not_the_data(questionnaire):
     q = questionnaire
     wide = replace(q["district"], codes={1: "a", 40000: "b"})
-    assert _question_dtype(wide) == "Int32"
+    assert question_dtype(wide) == "Int32"
     years = q["years_lived"]
-    assert _question_dtype(years) == "Int16"
-    assert _question_dtype(replace(years, maximum=100_000.0)) == "Int32"
-    assert _question_dtype(replace(years, maximum=None)) == "float64"    # unbounded: may not fit
-    assert _question_dtype(replace(years, integer=False)) == "float64"   # may be fractional
-    assert _question_dtype(q["activity"]) == "Int8"
+    assert question_dtype(years) == "Int16"
+    assert question_dtype(replace(years, maximum=100_000.0)) == "Int32"
+    assert question_dtype(replace(years, maximum=None)) == "float64"    # unbounded: may not fit
+    assert question_dtype(replace(years, integer=False)) == "float64"   # may be fractional
+    assert question_dtype(q["activity"]) == "Int8"
     # allocation parts may be fractional, or above the total under total_policy: flag
-    assert _question_dtype(q["allocation"]) == "float64"
+    assert question_dtype(q["allocation"]) == "float64"
 
 
 def test_coded_columns_take_a_third_of_the_float64_memory(sample, questionnaire):

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError, SurveyError
+from survey.intake.dtypes import column_dtypes, compact_column
 from survey.intake.readers import Provenance, RawTable
 from survey.questionnaire import Question, Questionnaire
 
@@ -33,7 +34,6 @@ __all__ = [
     "clean_text",
     "clean_column",
     "code_lookup",
-    "column_dtypes",
     "parse_number",
     "map_headers",
     "HeaderMap",
@@ -157,7 +157,7 @@ class Dataset:
     missing cell is missing, and the ledger.
 
     Column dtypes come from the questionnaire, never from the data
-    (:func:`column_dtypes`):
+    (:func:`survey.intake.dtypes.column_dtypes`):
 
     ============================================  =====================================
     column                                        dtype
@@ -340,7 +340,7 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
         _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes)
     _apply_skip_logic(questionnaire, rows, ids, data, reasons, changes)
     dtypes = column_dtypes(questionnaire)
-    tidy = pd.DataFrame({col: _compact(col, values, dtypes[col]) for col, values in data.items()},
+    tidy = pd.DataFrame({col: compact_column(col, values, dtypes[col]) for col, values in data.items()},
                         index=frame.index)
     tidy.insert(0, rid, ids)
     why = pd.DataFrame(reasons, index=frame.index, dtype=object)  # None where observed (no str inference)
@@ -362,61 +362,6 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
         data=tidy.loc[keep], missing_reasons=why.loc[keep], questionnaire=questionnaire,
         provenance=raw.provenance, ledger=ledger,
     )
-
-
-_INTEGER_DTYPES = ("Int8", "Int16", "Int32", "Int64")
-
-
-def _integer_dtype(low, high, *, smallest: str = "Int16") -> str:
-    """The smallest nullable integer dtype (from ``smallest`` up) holding
-    ``low .. high``; ``float64`` when none does."""
-    for name in _INTEGER_DTYPES[_INTEGER_DTYPES.index(smallest):]:
-        info = np.iinfo(name.lower())
-        if info.min <= low and high <= info.max:
-            return name
-    return "float64"
-
-
-def _question_dtype(q: Question) -> str:
-    if q.type in ("single", "likert", "ranking"):
-        codes = list(q.codes) or [0]
-        return _integer_dtype(min(codes), max(codes))
-    if q.type == "multi":
-        return "Int8"
-    if q.type == "numeric" and q.integer and q.minimum is not None and q.maximum is not None:
-        # whole numbers within the bounds: the cleaning clears everything else
-        return _integer_dtype(q.minimum, q.maximum)
-    if q.type == "text":
-        return "str"
-    return "float64"  # numeric (may be fractional or unbounded), allocation amounts
-
-
-def column_dtypes(questionnaire: Questionnaire) -> dict[str, str]:
-    """The dtype of every tidy column, chosen from the questionnaire alone
-    (declared codes, numeric bounds), never from the delivered values; see
-    :class:`Dataset` for the table (``midori_2025.yaml``: ``satisfaction``
-    ``Int16``, ``activity_1`` ``Int8``, ``years_lived`` ``Int16``,
-    ``alloc_rain`` ``float64``, ``comment`` ``str``).
-    """
-    out = {questionnaire.respondent_id: "str"}
-    for q in questionnaire.questions:
-        dtype = _question_dtype(q)
-        out.update({col: dtype for col in q.columns})
-    return out
-
-
-def _compact(column: str, values: np.ndarray, dtype: str):
-    """A cleaned column (floats with NaN, or objects for text) in its dtype."""
-    if dtype == "str":  # as pandas infers it, also for a column nobody answered
-        return pd.array(values, dtype="str")
-    if dtype not in _INTEGER_DTYPES:
-        return values
-    missing = np.isnan(values)
-    ints = np.where(missing, 0, values).astype(dtype.lower())
-    if not np.array_equal(ints, np.where(missing, 0, values)):  # whole and in range, by construction
-        raise SurveyError(f"internal check failed: column {column!r} holds values that are not {dtype}; "
-                          "please report this with the input file")
-    return pd.arrays.IntegerArray(ints, missing)
 
 
 def _codes_column(q, column, frame, hmap, rows, ids, data, reasons, changes):
