@@ -1,5 +1,6 @@
 """Intake: raw file → tidy respondent frame + row ledger."""
-from survey.intake.normalise import Dataset, Ledger, clean_text, map_headers, normalise
+from survey.intake.ledger import Dataset, Ledger
+from survey.intake.normalise import normalise
 from survey.intake.privacy import (
     MASK_TOKENS, PERSONAL_DATA_KINDS, PersonalData, find_personal_data, mask_personal_data, mask_series,
     mask_text_columns,
@@ -7,6 +8,7 @@ from survey.intake.privacy import (
 from survey.intake.readers import Provenance, RawTable, read_raw
 from survey.intake.rules import RULES, Rule, Severity, rule_catalogue
 from survey.intake.validate import FAILURE_COLUMNS, SUMMARY_COLUMNS, ValidationReport, validate_file, validate_raw
+from survey.intake.values import clean_text, map_headers
 
 __all__ = [
     "Dataset", "Ledger", "Provenance", "RawTable", "clean_text", "map_headers", "normalise", "read_raw", "load",

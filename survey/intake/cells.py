@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.intake.normalise import code_lookup, clean_text, parse_number
+from survey.intake.values import clean_text, code_lookup, parse_number
 from survey.questionnaire import Question
 
 __all__ = ["Parsed", "Status", "parse_amount", "parse_coded", "parse_dummy", "parse_numeric", "parse_text"]

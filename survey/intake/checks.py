@@ -26,8 +26,8 @@ from survey.intake.cells import (
     parse_text,
 )
 from survey.intake.findings import Collector, allowed_codes
-from survey.intake.normalise import HeaderMap
 from survey.intake.rules import Rule
+from survey.intake.values import HeaderMap
 from survey.questionnaire import Question, Questionnaire
 
 __all__ = ["Context", "Unit", "check_question"]

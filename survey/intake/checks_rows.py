@@ -10,10 +10,11 @@ import pandas as pd
 
 from survey.intake.checks import Context
 from survey.intake.findings import describe_condition, no_answer_fix
-from survey.intake.normalise import Ledger, condition_mask
+from survey.intake.ledger import Ledger
 from survey.intake.privacy import PERSONAL_DATA_LABELS_JA, mask_personal_data
 from survey.intake.readers import RawTable
 from survey.intake.rules import Rule
+from survey.intake.skip_logic import condition_mask
 
 __all__ = [
     "check_bytes",

@@ -2,7 +2,7 @@
 
 Declared codes and numeric bounds decide each column's dtype, never the
 delivered values, so one questionnaire gives one schema for every wave
-(table in :class:`survey.intake.normalise.Dataset`; pandas nullable ``Int8``/
+(table in :class:`survey.intake.ledger.Dataset`; pandas nullable ``Int8``/
 ``Int16``/``Int32`` for codes and bounded whole numbers, ``float64`` for other
 numbers and allocation amounts, ``str`` for text).  Normalisation cleans on
 floats and converts each column once, at the end, with
@@ -50,7 +50,7 @@ def question_dtype(q: Question) -> str:
 def column_dtypes(questionnaire: Questionnaire) -> dict[str, str]:
     """The dtype of every tidy column, chosen from the questionnaire alone
     (declared codes, numeric bounds), never from the delivered values; see
-    :class:`~survey.intake.normalise.Dataset` for the table (``midori_2025.yaml``: ``satisfaction``
+    :class:`~survey.intake.ledger.Dataset` for the table (``midori_2025.yaml``: ``satisfaction``
     ``Int16``, ``activity_1`` ``Int8``, ``years_lived`` ``Int16``,
     ``alloc_rain`` ``float64``, ``comment`` ``str``).
     """

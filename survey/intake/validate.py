@@ -30,9 +30,11 @@ from survey.intake.checks_rows import (
     check_skips_and_blanks,
 )
 from survey.intake.findings import FAILURE_COLUMNS, Collector
-from survey.intake.normalise import Ledger, clean_column, map_headers, normalise
+from survey.intake.ledger import Ledger
+from survey.intake.normalise import normalise
 from survey.intake.readers import Provenance, RawTable, read_raw
 from survey.intake.rules import Severity, rule_catalogue
+from survey.intake.values import clean_column, map_headers
 from survey.questionnaire import Questionnaire, load_questionnaire
 
 __all__ = ["FAILURE_COLUMNS", "SUMMARY_COLUMNS", "ValidationReport", "validate_file", "validate_raw"]

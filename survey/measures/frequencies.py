@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import DesignError
-from survey.intake.normalise import condition_mask
+from survey.intake.skip_logic import condition_mask
 from survey.questionnaire import Question, Questionnaire
 
 __all__ = ["FREQUENCY_COLUMNS", "frequencies", "crosstab_question", "NO_ANSWER_LABEL", "TOTAL_LABEL"]

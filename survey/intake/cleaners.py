@@ -1,0 +1,254 @@
+"""The questionnaire's cleaning policies, one function per question type.
+
+Each cleaner reads its raw columns, writes float codes (or objects, for text)
+into ``data`` and why each missing cell is missing into ``reasons``, and
+logs every cell it changes to ``changes`` (a :class:`survey.intake.ledger._Changes`)
+in the ledger's order.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from survey.intake.values import (
+    REASON_BLANK,
+    REASON_INVALID,
+    REASON_MISSING_CODE,
+    _marks,
+    _number_or_nan,
+    _parse_codes,
+    _per_unique,
+    _series_or_blank,
+    clean_column,
+)
+
+__all__: list[str] = []
+
+
+def _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes):
+    if q.type in ("single", "likert") and not q.items:
+        _codes_column(q, q.id, frame, hmap, rows, ids, data, reasons, changes)
+    elif q.type == "likert":
+        for item in q.items:
+            _codes_column(q, item.column, frame, hmap, rows, ids, data, reasons, changes)
+    elif q.type == "numeric":
+        _numeric(q, _series_or_blank(frame, hmap, q.id), rows, ids, data, reasons, changes)
+    elif q.type == "text":
+        series = clean_column(_series_or_blank(frame, hmap, q.id))
+        data[q.id] = series.to_numpy(dtype=object)
+        reasons[q.id] = np.where(series.isna(), REASON_BLANK, None)
+    elif q.type == "multi":
+        _multi(q, frame, hmap, rows, ids, data, reasons, changes)
+    elif q.type == "allocation":
+        _allocation(q, frame, hmap, rows, ids, data, reasons, changes)
+    elif q.type == "ranking":
+        _ranking(q, frame, hmap, rows, ids, data, reasons, changes)
+
+
+def _codes_column(q, column, frame, hmap, rows, ids, data, reasons, changes):
+    """One coded column; a value that is no declared code is cleared and logged."""
+    series = _series_or_blank(frame, hmap, column)
+    data[column], reasons[column], _ = _parse_codes(series, q)
+    _log_invalid(changes, rows, ids, column, series, reasons[column], "invalid_code_cleared")
+
+
+def _log_invalid(changes, rows, ids, column, series, why, rule):
+    bad = why == REASON_INVALID
+    if bad.any():
+        changes.add(rows[bad], ids[bad], column, series.to_numpy(dtype=object)[bad], [None] * int(bad.sum()), rule)
+
+
+def _numeric(q, series, rows, ids, data, reasons, changes):
+    cleaned = clean_column(series)
+    values = _per_unique(series, _number_or_nan, fill=np.nan).astype(float)
+    why = np.full(len(series), None, dtype=object)
+    blank = cleaned.isna().to_numpy()
+    why[blank] = REASON_BLANK
+    unparsable = ~blank & np.isnan(values)
+    why[unparsable] = REASON_INVALID
+    _log_invalid(changes, rows, ids, q.id, series, why, "invalid_number_cleared")
+    missing = ~blank & np.isin(values, list(q.missing))
+    why[missing] = REASON_MISSING_CODE
+    values[missing] = np.nan
+    low = -np.inf if q.minimum is None else q.minimum
+    high = np.inf if q.maximum is None else q.maximum
+    impossible = ~np.isnan(values) & ((values < low) | (values > high) | (q.integer & (values != np.floor(values))))
+    if impossible.any():
+        changes.add(rows[impossible], ids[impossible], q.id, series.to_numpy(dtype=object)[impossible],
+                    [None] * int(impossible.sum()), "impossible_value")
+        values[impossible] = np.nan
+        why[impossible] = REASON_INVALID
+    data[q.id] = values
+    reasons[q.id] = why
+
+
+def _multi(q, frame, hmap, rows, ids, data, reasons, changes):
+    n = len(frame)
+    codes = list(q.codes)
+    dummies = np.zeros((n, len(codes)))
+    if q.form == "slots":
+        any_answer = np.zeros(n, dtype=bool)
+        invalid = np.zeros(n, dtype=bool)
+        for k in range(1, len(q.raw_headers) + 1):
+            series = _series_or_blank(frame, hmap, f"{q.id}#slot{k}")
+            values, why, _ = _parse_codes(series, q)
+            for j, code in enumerate(codes):
+                dummies[:, j] += values == code
+            any_answer |= ~np.isnan(values)
+            invalid |= why == REASON_INVALID
+        dummies = np.minimum(dummies, 1)
+        blank = ~any_answer
+    else:
+        marks = np.full((n, len(codes)), np.nan)
+        bad = np.zeros((n, len(codes)), dtype=bool)
+        for j, item in enumerate(q.items):
+            present, arr = _marks(_series_or_blank(frame, hmap, item.column))
+            bad[:, j] = present & ~np.isin(arr, [0.0, 1.0])
+            marks[:, j] = np.where(bad[:, j], np.nan, arr)
+        blank = np.all(np.isnan(marks), axis=1)
+        dummies = np.nan_to_num(marks, nan=0.0)
+        invalid = bad.any(axis=1)
+    chosen = dummies.sum(axis=1)
+    if q.max_choices is not None:
+        over = chosen > q.max_choices
+        if over.any() and q.over_limit in ("keep_lowest", "drop"):
+            picked = (dummies != 0) & over[:, None]
+            if q.over_limit == "keep_lowest":
+                picked &= np.cumsum(dummies != 0, axis=1) > q.max_choices
+            i, j = np.nonzero(picked)  # row by row, lowest code first: the ledger's order
+            cols = np.array([item.column for item in q.items], dtype=object)
+            after = 0 if q.over_limit == "keep_lowest" else None
+            changes.add_cells(rows[i], ids[i], cols[j], [1] * len(i), [after] * len(i),
+                              f"multi_over_limit_{q.over_limit}")
+            dummies[picked] = 0
+            if q.over_limit == "drop":
+                blank = blank | over
+    dummies[blank] = np.nan
+    for j, item in enumerate(q.items):
+        data[item.column] = dummies[:, j]
+        why = np.full(n, None, dtype=object)
+        why[blank] = REASON_BLANK
+        why[invalid & ~blank & (dummies[:, j] == 0)] = None
+        reasons[item.column] = why
+
+
+def _allocation(q, frame, hmap, rows, ids, data, reasons, changes):
+    n = len(frame)
+    cols = [item.column for item in q.items]
+    amounts = np.full((n, len(cols)), np.nan)
+    raw_vals = []
+    delivered = np.zeros((n, len(cols)), dtype=bool)
+    for j, col in enumerate(cols):
+        series = _series_or_blank(frame, hmap, col)
+        raw_vals.append(series.to_numpy(dtype=object))
+        delivered[:, j] = series.notna().to_numpy()
+        amounts[:, j] = _per_unique(series, _number_or_nan, fill=np.nan).astype(float)
+    invalid_cell = delivered & np.isnan(amounts)
+    col_names = np.array(cols, dtype=object)
+    negative = amounts < 0
+    answered = ~np.isnan(amounts)
+    none = ~answered.any(axis=1)
+    partial = answered.any(axis=1) & ~answered.all(axis=1) & ~invalid_cell.any(axis=1)
+    # blank parts beside answered ones mean ¥0 (the respondent wrote nothing there)
+    fill = partial[:, None] & ~answered
+    i, j = np.nonzero(fill)
+    changes.add_cells(rows[i], ids[i], col_names[j], [None] * len(i), [0] * len(i), "allocation_blank_as_zero")
+    amounts[fill] = 0
+    unusable = invalid_cell.any(axis=1) | negative.any(axis=1)
+    totals = np.nansum(amounts, axis=1)
+    off = ~none & ~unusable & (np.abs(totals - q.total) > q.tolerance)
+    why = np.full(n, None, dtype=object)
+    why[none] = REASON_BLANK
+    if q.total_policy == "reject":
+        bad = off | unusable
+        rule = "allocation_total_reject"
+    elif q.total_policy == "rescale":
+        bad = unusable | (off & (totals <= 0))
+        rule = "allocation_total_rescale"
+        todo = off & ~bad
+        if todo.any():
+            new = _largest_remainder_rows(amounts[todo], q.total)
+            old = amounts[todo]
+            k, j = np.nonzero(new != old)
+            i = np.flatnonzero(todo)[k]
+            changes.add_cells(rows[i], ids[i], col_names[j], old[k, j], new[k, j], rule)
+            amounts[todo] = new
+    else:
+        bad = unusable
+        rule = "allocation_invalid"
+    logged = bad[:, None] & (~np.isnan(amounts) | delivered)
+    i, j = np.nonzero(logged)
+    before = np.stack(raw_vals, axis=1)[i, j] if len(i) else []
+    changes.add_cells(rows[i], ids[i], col_names[j], before, [None] * len(i),
+                      rule if q.total_policy == "reject" else "allocation_invalid")
+    amounts[bad] = np.nan
+    why[bad] = REASON_INVALID
+    for j, col in enumerate(cols):
+        data[col] = amounts[:, j]
+        reasons[col] = why.copy()
+
+
+def _largest_remainder(parts: np.ndarray, total: int) -> np.ndarray:
+    """Rescale non-negative parts to integers summing exactly to ``total``
+    (Hamilton's largest-remainder method; ties to the earlier part)."""
+    scaled = parts * total / parts.sum()
+    floor = np.floor(scaled)
+    short = int(round(total - floor.sum()))
+    order = np.argsort(-(scaled - floor), kind="stable")
+    floor[order[:short]] += 1
+    return floor
+
+
+def _largest_remainder_rows(parts: np.ndarray, total: int) -> np.ndarray:
+    """:func:`_largest_remainder` on every row of a 2-D array at once."""
+    scaled = parts * total / parts.sum(axis=1, keepdims=True)
+    floor = np.floor(scaled)
+    short = np.round(total - floor.sum(axis=1)).astype(int)
+    order = np.argsort(-(scaled - floor), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(parts.shape[1])[None, :].repeat(len(parts), axis=0), axis=1)
+    return floor + (rank < short[:, None])
+
+
+def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
+    n = len(frame)
+    slots = np.full((n, q.depth), np.nan)
+    whys = []
+    for r, item in enumerate(q.items):
+        series = _series_or_blank(frame, hmap, item.column)
+        values, why, _ = _parse_codes(series, q)
+        _log_invalid(changes, rows, ids, item.column, series, why, "invalid_code_cleared")
+        slots[:, r] = values
+        whys.append(why)
+    cols = np.array([item.column for item in q.items], dtype=object)
+    # a repeat of an item ranked higher up is cleared (phase 0)
+    original = slots.copy()
+    dup = np.zeros(slots.shape, dtype=bool)
+    for r in range(1, q.depth):
+        dup[:, r] = ~np.isnan(original[:, r]) & (original[:, :r] == original[:, [r]]).any(axis=1)
+        slots[dup[:, r], r] = np.nan
+        whys[r][dup[:, r]] = REASON_INVALID
+    # compact gaps: rank 3 without rank 2 moves up (phase 1)
+    order = np.argsort(np.isnan(slots), axis=1, kind="stable")
+    compact = np.take_along_axis(slots, order, axis=1)
+    moved = ~(np.isnan(compact) & np.isnan(slots)) & (compact != slots)
+    i0, r0 = np.nonzero(dup)
+    i1, r1 = np.nonzero(moved)
+    # the ledger's order: row by row, duplicates before moves, then by rank
+    pos = np.lexsort((np.concatenate([r0, r1]), np.repeat([0, 1], [len(i0), len(i1)]), np.concatenate([i0, i1])))
+    i_all, r_all = np.concatenate([i0, i1])[pos], np.concatenate([r0, r1])[pos]
+    before = _int_or_none(np.concatenate([original[i0, r0], slots[i1, r1]])[pos])
+    after = np.concatenate([np.full(len(i0), np.nan), compact[i1, r1]])[pos]
+    rule = np.where(pos < len(i0), "ranking_duplicate_item", "ranking_gap_compacted").astype(object)
+    changes.add_cells(rows[i_all], ids[i_all], cols[r_all], before, _int_or_none(after), rule)
+    slots = compact
+    for r, item in enumerate(q.items):
+        data[item.column] = slots[:, r]
+        reasons[item.column] = whys[r]
+
+
+def _int_or_none(values: np.ndarray) -> np.ndarray:
+    """Float codes as Python ints, NaN as None (an object array)."""
+    out = np.empty(len(values), dtype=object)
+    ok = ~np.isnan(values)
+    out[ok] = values[ok].astype(np.int64).tolist()
+    return out

@@ -1,0 +1,204 @@
+"""Reading one delivered cell: text, numbers and answer codes, and which raw
+column holds each questionnaire column.
+
+Everything here interprets a single value (or a column of them, once per
+distinct value); the policies that change answers live in
+:mod:`survey.intake.cleaners` and :mod:`survey.intake.skip_logic`, and
+:func:`survey.intake.normalise.normalise` puts the step together.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from survey.questionnaire import Question, Questionnaire
+
+__all__ = [
+    "REASON_BLANK",
+    "REASON_INVALID",
+    "REASON_MISSING_CODE",
+    "REASON_NOT_APPLICABLE",
+    "HeaderMap",
+    "clean_column",
+    "clean_text",
+    "code_lookup",
+    "map_headers",
+    "parse_number",
+]
+
+REASON_BLANK = "blank"
+REASON_MISSING_CODE = "missing_code"
+REASON_INVALID = "invalid"
+REASON_NOT_APPLICABLE = "not_applicable"
+
+_TILDES = str.maketrans({"\u301c": "〜", "\uff5e": "〜", "~": "〜"})
+_SPACES = re.compile(r"\s+")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def clean_text(value) -> str | None:
+    """NFKC, one tilde form (〜), collapsed whitespace; ``None`` when empty.
+
+    >>> clean_text("１８～２９歳 ")
+    '18〜29歳'
+    >>> clean_text("　") is None
+    True
+    """
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).translate(_TILDES)
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def parse_number(value) -> float | None:
+    """A cleaned cell as a number (``"１,０００"`` → 1000.0); ``None`` if not a number."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text.replace("円", "").replace("−", "-").replace("ー", "-")
+    if "," in text:
+        # only thousands separators: "1,000" is a number, "1,2" is two marks, not 12
+        if not _THOUSANDS.fullmatch(text):
+            return None
+        text = text.replace(",", "")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _number_or_nan(raw) -> float:
+    number = parse_number(raw)
+    return np.nan if number is None else number
+
+
+def code_lookup(q: Question) -> dict:
+    lookup = {}
+    for code, label in list(q.codes.items()) + list(q.missing.items()):
+        lookup[clean_text(label)] = code
+        lookup[str(code)] = code
+    return lookup
+
+
+def _per_unique(series: pd.Series, fn, *, fill=None) -> np.ndarray:
+    """``fn`` applied once per distinct non-missing cell, broadcast back
+    (an object array; ``fill`` where the cell is ``None``)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = [fn(u) for u in uniques]
+    table[-1] = fill  # factorize marks missing cells with -1
+    return table[codes]
+
+
+def clean_column(series: pd.Series) -> pd.Series:
+    """:func:`clean_text` on every cell (computed once per distinct value;
+    printable ASCII without spaces or ``~``, which it leaves unchanged, is
+    passed through without the call: IDs are all distinct)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    plain = pd.Series(uniques, dtype=object).str.fullmatch(r"[!-}]+").fillna(False).to_numpy(dtype=bool)
+    table[:-1][plain] = np.asarray(uniques, dtype=object)[plain]
+    table[:-1][~plain] = [clean_text(u) for u in np.asarray(uniques, dtype=object)[~plain]]
+    table[-1] = None
+    return pd.Series(table[codes], index=series.index, dtype=object)
+
+
+def _parse_codes(series: pd.Series, q: Question):
+    """Return (float codes with NaN, reasons) for a single-code column."""
+    lookup = code_lookup(q)
+    valid = set(q.codes)
+    missing = set(q.missing)
+
+    def classify(raw):
+        text = clean_text(raw)
+        if text is None:
+            return (np.nan, REASON_BLANK, None)
+        code = lookup.get(text)
+        if code is None:
+            num = parse_number(text)
+            if num is not None and float(num).is_integer():
+                code = int(num)
+        if code is not None and int(code) in valid:
+            return (float(int(code)), None, text)
+        if code is not None and int(code) in missing:
+            return (np.nan, REASON_MISSING_CODE, text)
+        return (np.nan, REASON_INVALID, text)
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = [classify(u) for u in uniques] + [(np.nan, REASON_BLANK, None)]
+    values = np.array([t[0] for t in table], dtype=float)[codes]
+    reasons = np.array([t[1] for t in table] + [None], dtype=object)[:-1][codes]
+    cleaned = pd.Series(np.array([t[2] for t in table] + [None], dtype=object)[:-1][codes],
+                        index=series.index, dtype=object)
+    return values, reasons, cleaned
+
+
+def _marks(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_mark` on a column: (delivered, number or NaN), once per distinct cell."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = [_mark(u) for u in uniques] + [(False, np.nan)]  # the last entry: empty cells (code -1)
+    present = np.array([t[0] for t in table], dtype=bool)[codes]
+    number = np.array([t[1] for t in table], dtype=float)[codes]
+    return present, number
+
+
+def _mark(raw):
+    """A multi-answer dummy cell: (delivered, number or NaN); ○ 〇 ● count as 1."""
+    text = clean_text(raw)
+    if text is None:
+        return (False, np.nan)
+    number = {"○": 1.0, "〇": 1.0, "●": 1.0}.get(text, parse_number(text))
+    return (True, np.nan if number is None else number)
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    """Cells of an object column that hold a value (not None)."""
+    return np.not_equal(values, None).astype(bool)
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Which raw column holds each tidy column; what is missing or unknown."""
+
+    columns: dict  # tidy column -> raw header
+    missing: tuple  # tidy columns with no raw column
+    unknown: tuple  # raw headers that belong to no question
+
+
+def map_headers(raw_columns, questionnaire: Questionnaire) -> HeaderMap:
+    """Match raw headings to the questionnaire (by Japanese header or by id,
+    after NFKC and whitespace cleaning)."""
+    lookup = {clean_text(c): c for c in raw_columns}
+    mapping: dict[str, str] = {}
+    missing = []
+    wanted = [(questionnaire.respondent_id, (questionnaire.respondent_id_header, questionnaire.respondent_id))]
+    for q in questionnaire.questions:
+        if q.type == "multi" and q.form == "slots":
+            for k, header in enumerate(q.raw_headers, start=1):
+                wanted.append((f"{q.id}#slot{k}", (header, f"{q.id}_slot{k}")))
+            continue
+        for col, header in zip(q.columns, q.raw_headers):
+            wanted.append((col, (header, col)))
+    for col, candidates in wanted:
+        for cand in candidates:
+            key = clean_text(cand)
+            if key in lookup:
+                mapping[col] = lookup[key]
+                break
+        else:
+            missing.append(col)
+    used = set(mapping.values())
+    unknown = tuple(c for c in raw_columns if c not in used)
+    return HeaderMap(columns=mapping, missing=tuple(missing), unknown=unknown)
+
+
+def _series_or_blank(raw: pd.DataFrame, hmap: HeaderMap, col: str) -> pd.Series:
+    if col in hmap.columns:
+        return raw[hmap.columns[col]]
+    return pd.Series([None] * len(raw), index=raw.index, dtype=object)
