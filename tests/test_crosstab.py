@@ -77,3 +77,29 @@ def test_frequencies_single_and_multi(questionnaire):
     assert act.loc["市民農園などで野菜や草花を生産する", "percent"] == 0.75
     assert act.loc["無回答", "percent"] == 0.25
     assert act["percent"].sum() > 1  # multi-answer % on respondents can exceed 100
+
+
+def test_skip_condition_on_free_text_reads_a_blank_as_not_answered(tmp_path):
+    """A question asked only of those who wrote something (``blank: false`` on a
+    text column): its base is the writers, also when the text column is pandas
+    ``str`` with NaN for blanks (as normalise returns it)."""
+    import yaml
+
+    from conftest import QUESTIONNAIRE
+    from survey.questionnaire import load_questionnaire
+
+    spec = yaml.safe_load(QUESTIONNAIRE.read_text(encoding="utf-8"))
+    ids = [q["id"] for q in spec["questions"]]
+    note = {"id": "park_note", "header": "公園メモ", "text": "メモ", "type": "text", "required": False}
+    spec["questions"].insert(ids.index("park_reason"), note)
+    reason = spec["questions"][ids.index("park_reason") + 1]
+    reason["asked_if"] = [{"column": "park_note", "blank": False}]
+    path = tmp_path / "q.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    q = load_questionnaire(path)
+    data = pd.DataFrame({"park_note": pd.array(["よく行く", None, "雨の日も"], dtype="str"),
+                         "park_reason": [1.0, np.nan, 2.0]})
+    f = frequencies(data, [1.0, 1.0, 1.0], q, questions=["park_reason"]).set_index("label")
+    # respondent 2 wrote nothing, so was not asked: base 2, no 無回答
+    assert f["base_n"].iloc[0] == 2
+    assert f.loc["無回答", "n"] == 0

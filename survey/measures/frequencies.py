@@ -31,8 +31,16 @@ FREQUENCY_COLUMNS = ["question", "code", "label", "n", "weighted_n", "percent", 
 def _asked(q: Question, data: pd.DataFrame) -> np.ndarray:
     if not q.asked_if:
         return np.ones(len(data), dtype=bool)
-    cols = {c.column: data[c.column].to_numpy() for c in q.asked_if}
+    cols = {c.column: _condition_values(data[c.column]) for c in q.asked_if}
     return condition_mask(q.asked_if, cols)
+
+
+def _condition_values(column: pd.Series) -> np.ndarray:
+    """A tidy column as skip logic reads it during normalisation: codes and
+    numbers as floats with NaN, text as objects with None for a blank."""
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    return column.to_numpy(dtype=object, na_value=None)
 
 
 def _level_matrix(q: Question, data: pd.DataFrame):
