@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from survey.intake.counts import cell_codes, count_column
 from survey.intake.readers import read_side_table
 from survey.errors import DesignError, InputError
 from survey.measures._linearise import check_design, domain_means
@@ -184,16 +185,8 @@ def _cell_frame(frame: pd.DataFrame, keys, value: str, what: str) -> pd.Series:
     if missing:
         raise InputError(f"the {what} need columns {[*keys, value]}; missing {missing} "
                          f"(found {list(frame.columns)})")
-    v = pd.to_numeric(frame[value], errors="coerce").astype(float)
-    bad = ~np.isfinite(v) | (v < 0)  # NaN (not a number), inf, negative
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        raise InputError(f"the {what} must be non-negative numbers", row=row, column=value)
-    codes = frame[list(keys)].apply(pd.to_numeric, errors="coerce").astype(float)
-    if (~np.isfinite(codes) | (codes.abs() > 2**31) | (codes != codes.round())).any().any():
-        raise InputError(f"the {what} hold cell codes in {list(keys)} that are not whole numbers; use the "
-                         "questionnaire's codes")
-    idx = pd.MultiIndex.from_frame(codes.astype(np.int64))
+    v = count_column(frame, value, f"the {what} must be non-negative numbers")
+    idx = pd.MultiIndex.from_frame(cell_codes(frame, list(keys)))
     return pd.Series(v.to_numpy(dtype=float), index=idx).groupby(level=[0, 1]).sum()
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 
 from survey.design import Design
 from survey.errors import InputError
+from survey.intake.counts import cell_codes, count_column
 from survey.intake.readers import read_side_table
 from survey.measures.planning_inputs import read_mailing
 
@@ -51,29 +52,14 @@ MAILING_KEYS = ("district", "age_band")
 UNKNOWN_LEVEL = 0
 
 
-def _counts(frame: pd.DataFrame, column: str, rule: str, *, path, whole: bool = False) -> pd.Series:
-    """``frame[column]`` as finite non-negative floats (whole numbers if
-    ``whole``); the first cell that is not is an InputError: ``rule; got …``."""
-    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    bad = ~np.isfinite(values) | (values < 0)  # NaN (not a number or empty), inf, negative
-    if whole:
-        bad |= values != values.round()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        value = frame[column].iloc[row]
-        shown = "an empty cell" if pd.isna(value) else repr(str(value))
-        raise InputError(f"{rule}; got {shown}", path=path, row=row + 1, column=column)
-    return values
-
-
 def read_margins(path) -> pd.DataFrame:
     """Read a population cell-count table (UTF-8 CSV: attribute codes + ``count``)."""
     path = Path(path)
     frame = read_side_table(path, what="margins", expected="attribute codes and 'count' (see data/SIMULATION.md)")
     if "count" not in frame.columns:
         raise InputError(f"the margins need a 'count' column; found {list(frame.columns)}", path=path)
-    count = _counts(frame, "count", "population counts must be non-negative numbers (no thousands separators)",
-                    path=path)
+    count = count_column(frame, "count", "population counts must be non-negative numbers (no thousands separators)",
+                         path=path)
     if not count.sum() > 0:
         raise InputError("the population counts add up to 0; give the number of residents in each cell",
                          path=path)
@@ -166,19 +152,10 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
         raise InputError(f"the mailing file needs the columns district, age_band, mailed (one row per cell, as "
                          f"`survey plan` writes mailing.csv); missing {missing}, found {list(mailing.columns)}",
                          path=path)
-    codes = {}
-    for key in keys:
-        col = pd.to_numeric(mailing[key], errors="coerce").astype(float)
-        bad = ~np.isfinite(col) | (col.abs() > 2**31) | (col != col.round())  # NaN, inf: not finite
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            what = "is not a number" if np.isnan(col.iloc[row]) else "is not a whole-number code"
-            raise InputError(f"the cell code {str(mailing[key].iloc[row])!r} {what}; use the questionnaire's "
-                             "numeric codes (labels may stay in another column)", path=path, row=row + 1, column=key)
-        codes[key] = col.astype(np.int64)
-    mailed = _counts(mailing, "mailed", "mailed must be a whole number of questionnaires (0 or more, no thousands "
-                     "separators)", path=path, whole=True)
-    cells = pd.DataFrame({**codes, "mailed": mailed})
+    codes = cell_codes(mailing, keys, path=path)
+    mailed = count_column(mailing, "mailed", "mailed must be a whole number of questionnaires (0 or more, no "
+                          "thousands separators)", path=path, whole=True)
+    cells = codes.assign(mailed=mailed)
 
     def cell(row: int) -> str:
         return f"district {int(cells['district'].iloc[row])}, age_band {int(cells['age_band'].iloc[row])}"
