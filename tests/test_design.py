@@ -52,8 +52,9 @@ class CheckR:
         raise NotImplementedError
 
     @pytest.fixture(scope="class")
-    def result(self):
-        return self.estimate()
+    @classmethod
+    def result(cls):
+        return cls().estimate()
 
     def test_columns(self, result):
         assert list(result.to_frame().columns) == ["estimate", "se", "ci_low", "ci_high", "deff", "n"]

@@ -119,7 +119,8 @@ class TestImmutability:
 
 class TestEstimateObject:
     @pytest.fixture(scope="class")
-    def est(self):
+    @classmethod
+    def est(cls):
         return Design(STRAT, weights="pw", strata="stype", fpc="fpc").mean(
             ["api00", "enroll"], by="sch.wide")
 

@@ -67,8 +67,9 @@ class ReplicateMixin:
         raise NotImplementedError
 
     @pytest.fixture(scope="class")
-    def design(self):
-        return self.make()
+    @classmethod
+    def design(cls):
+        return cls().make()
 
     def test_flags_and_shapes(self, design):
         assert design.is_replicate

@@ -62,8 +62,9 @@ class WeightingMixin:
         raise NotImplementedError
 
     @pytest.fixture(scope="class")
-    def design(self):
-        return self.make()
+    @classmethod
+    def design(cls):
+        return cls().make()
 
     def test_weights(self, design):
         np.testing.assert_allclose(design.weights, REF[self.weights_key], rtol=W_RTOL)
