@@ -375,15 +375,23 @@ def _sample_wave():
     return _SAMPLE["ds"]
 
 
+def _consistent_mailing() -> pd.DataFrame:
+    """A mailing consistent with the bundled returns (mailed = 2 × returned + 5)."""
+    cells = _sample_wave().data.groupby(["district", "age_band"]).size().rename("n").reset_index()
+    return cells.assign(mailed=2 * cells["n"] + 5)[["district", "age_band", "mailed"]].astype(int)
+
+
 @SLOW
-@given(blob=margins_files())
-def test_fuzzed_margins(blob):
-    """Bad population margins are an InputError (file, row, value), never a traceback."""
+@given(blob=margins_files(), with_mailing=st.booleans())
+def test_fuzzed_margins(blob, with_mailing):
+    """Bad population margins are an InputError (file, row, value), never a
+    traceback, with equal base weights or from a (good) mailing file."""
     from survey.report.weighting import read_margins, weight_wave
 
     path = write(blob, "_margins.csv")
     try:
-        design = weight_wave(_sample_wave(), read_margins(path))
+        design = weight_wave(_sample_wave(), read_margins(path),
+                             mailing=_consistent_mailing() if with_mailing else None)
     except SurveyError as exc:
         check_survey_error(exc)
         event("refused")
@@ -395,11 +403,9 @@ def test_fuzzed_margins(blob):
 
 @st.composite
 def mailing_files(draw):
-    """A mailing file consistent with the bundled returns (mailed = 2 × returned + 5,
-    as in tests/test_run.py) with cells replaced, rows or columns dropped or repeated."""
-    cells = _sample_wave().data.groupby(["district", "age_band"]).size()
-    rows = [["district", "age_band", "mailed"]] + [[str(int(d)), str(int(a)), str(2 * n + 5)]
-                                                   for (d, a), n in cells.items()]
+    """The consistent mailing file (as in tests/test_run.py) with cells
+    replaced, rows or columns dropped or repeated."""
+    rows = [["district", "age_band", "mailed"]] + _consistent_mailing().astype(str).to_numpy().tolist()
     for _ in range(draw(st.integers(0, 4))):
         i, j = draw(st.integers(1, len(rows) - 1)), draw(st.integers(0, 2))
         rows[i][j] = draw(st.one_of(st.sampled_from(["", "0", "-1", "abc", "1,000", "inf", "nan", "1e308", "1.5",

@@ -223,3 +223,16 @@ def test_base_weights_make_raking_unbiased_where_equal_start_is_not():
     assert max(abs(e) for e in with_mailing.values()) < 1e-9
     assert max(abs(e) for e in equal_start.values()) > 0.02
     assert abs(equal_start["city"]) > 0.005
+
+
+@pytest.mark.parametrize("code", ["inf", "2.5"])
+def test_margins_codes_must_be_whole_numbers(code, margins):
+    """Found by fuzzing: an 'inf' district code in the margins crashed the
+    mailing path with a pandas IntCastingNaNError instead of an InputError."""
+    bad = margins.astype({"district": object})
+    bad.loc[3, "district"] = code
+    wave = _wave("register")
+    for mailing in (None, MAILING):
+        with pytest.raises(InputError, match=rf"the margins' column 'district' holds '{re.escape(code)}' in row 4; "
+                                             "use the questionnaire's numeric codes"):
+            weight_wave(wave, bad, mailing=mailing)

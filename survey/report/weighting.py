@@ -70,9 +70,10 @@ def _margin_codes(margins: pd.DataFrame, var: str) -> pd.Series:
     """The margins' column ``var`` as numbers (the questionnaire's codes)."""
     if var not in margins.columns:
         raise InputError(f"the margins have no column {var!r}; columns: {list(margins.columns)}")
-    codes = pd.to_numeric(margins[var], errors="coerce")
-    if codes.isna().any():
-        row = int(np.flatnonzero(codes.isna().to_numpy())[0])
+    codes = pd.to_numeric(margins[var], errors="coerce").astype(float)
+    bad = ~np.isfinite(codes) | (codes != codes.round())  # text, empty, inf, 2.5: not a code
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(f"the margins' column {var!r} holds {margins[var].iloc[row]!r} in row {row + 1}; "
                          "use the questionnaire's numeric codes (labels go in a separate column)")
     return codes
