@@ -14,9 +14,9 @@ import pandas as pd
 
 from survey.errors import InputError
 
-__all__ = ["cell_codes", "count_column"]
+__all__ = ["CODE_LIMIT", "cell_codes", "count_column"]
 
-_CODE_LIMIT = 2**31  # codes beyond this cannot be the questionnaire's (and would overflow int casts)
+CODE_LIMIT = 2**31  # codes beyond this cannot be the questionnaire's (and would overflow int casts)
 
 
 def count_column(frame: pd.DataFrame, column: str, rule: str, *, path=None, whole: bool = False) -> pd.Series:
@@ -40,7 +40,7 @@ def cell_codes(frame: pd.DataFrame, keys, *, path=None) -> pd.DataFrame:
     codes = {}
     for key in keys:
         col = pd.to_numeric(frame[key], errors="coerce").astype(float)
-        bad = ~np.isfinite(col) | (col.abs() > _CODE_LIMIT) | (col != col.round())  # NaN, inf: not finite
+        bad = ~np.isfinite(col) | (col.abs() > CODE_LIMIT) | (col != col.round())  # NaN, inf: not finite
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             what = "is not a number" if np.isnan(col.iloc[row]) else "is not a whole-number code"

@@ -38,7 +38,7 @@ import pandas as pd
 
 from survey.design import Design
 from survey.errors import InputError
-from survey.intake.counts import cell_codes, count_column
+from survey.intake.counts import CODE_LIMIT, cell_codes, count_column
 from survey.intake.readers import read_side_table
 from survey.measures.planning_inputs import read_mailing
 
@@ -71,7 +71,7 @@ def _margin_codes(margins: pd.DataFrame, var: str) -> pd.Series:
     if var not in margins.columns:
         raise InputError(f"the margins have no column {var!r}; columns: {list(margins.columns)}")
     codes = pd.to_numeric(margins[var], errors="coerce").astype(float)
-    bad = ~np.isfinite(codes) | (codes != codes.round())  # text, empty, inf, 2.5: not a code
+    bad = ~np.isfinite(codes) | (codes.abs() > CODE_LIMIT) | (codes != codes.round())  # text, empty, inf, 2.5
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(f"the margins' column {var!r} holds {margins[var].iloc[row]!r} in row {row + 1}; "
