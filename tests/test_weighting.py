@@ -227,8 +227,9 @@ def test_base_weights_make_raking_unbiased_where_equal_start_is_not():
 
 @pytest.mark.parametrize("code", ["inf", "2.5", "1e+300"])
 def test_margins_codes_must_be_whole_numbers(code, margins):
-    """Found by fuzzing: an 'inf' district code in the margins crashed the
-    mailing path with a pandas IntCastingNaNError instead of an InputError."""
+    """An 'inf' district code in the margins crashed the mailing path with a
+    pandas IntCastingNaNError instead of an InputError (the pattern fuzzing
+    found in mailing files)."""
     bad = margins.astype({"district": object})
     bad.loc[3, "district"] = code
     wave = _wave("register")
