@@ -377,6 +377,7 @@ def test_errors_say_what_and_how(design, inputs):
                         measures=MEASURES)
     with pytest.raises(InputError, match="no column 'ward'"):
         planning_inputs(design, population=CELLS, mailed=CELLS, measures=MEASURES, group="ward")
+
     with pytest.raises(DesignError, match="method must be one of"):
         plan_mailing(inputs, mailings=500, method="optimal")
     with pytest.raises(DesignError, match="not both"):
@@ -391,7 +392,21 @@ def test_errors_say_what_and_how(design, inputs):
         plan_mailing(inputs, mailings=500, min_respondents={7: 10})
 
 
+def test_mailing_file_errors_name_the_file_row_and_column(design, tmp_path):
+    path = tmp_path / "counts.csv"
+    CELLS.astype({"district": object}).assign(
+        district=lambda f: f["district"].where(f.index != 1, "inf")).to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"\[file .*counts.csv, row 2, column district\] the cell code 'inf' is not "
+                                         "a whole-number code"):
+        planning_inputs(design, population=CELLS, mailed=path, measures=MEASURES)
+    CELLS.assign(district=CELLS["district"] + 5).to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"\[file .*counts.csv\] mailing counts hold cells"):
+        planning_inputs(design, population=CELLS, mailed=path, measures=MEASURES)
+
+
 # ------------------------------------------------------------------ simulation check (fast)
+
+
 def _harness():
     spec = importlib.util.spec_from_file_location("planning_simulation",
                                                   HERE.parent / "benchmarks" / "planning_simulation.py")

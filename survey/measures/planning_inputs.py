@@ -180,25 +180,27 @@ def read_mailing(path) -> pd.DataFrame:
     return read_side_table(path, what="mailing counts", expected="columns district, age_band, mailed")
 
 
-def _cell_frame(frame: pd.DataFrame, keys, value: str, what: str) -> pd.Series:
+def _cell_frame(frame: pd.DataFrame, keys, value: str, what: str, *, path=None) -> pd.Series:
     missing = [c for c in (*keys, value) if c not in frame.columns]
     if missing:
         raise InputError(f"the {what} need columns {[*keys, value]}; missing {missing} "
-                         f"(found {list(frame.columns)})")
-    v = count_column(frame, value, f"the {what} must be non-negative numbers")
-    idx = pd.MultiIndex.from_frame(cell_codes(frame, list(keys)))
+                         f"(found {list(frame.columns)})", path=path)
+    v = count_column(frame, value, f"the {what} must be non-negative numbers", path=path)
+    idx = pd.MultiIndex.from_frame(cell_codes(frame, list(keys), path=path))
     return pd.Series(v.to_numpy(dtype=float), index=idx).groupby(level=[0, 1]).sum()
 
 
 def _mailing(mailed, questionnaire, population: pd.Series, keys) -> tuple[np.ndarray, str, list]:
     notes = []
+    path = None
     if isinstance(mailed, (str, Path)):
-        mailed = read_mailing(mailed)
+        path, mailed = mailed, read_mailing(mailed)
     if isinstance(mailed, pd.DataFrame):
-        counts = _cell_frame(mailed, keys, "mailed", "mailing counts")
+        counts = _cell_frame(mailed, keys, "mailed", "mailing counts", path=path)
         extra = counts.index.difference(population.index)
         if len(extra):
-            raise InputError(f"mailing counts hold cells {list(extra)[:5]} that the population does not have")
+            raise InputError(f"mailing counts hold cells {list(extra)[:5]} that the population does not have",
+                             path=path)
         absent = population.index.difference(counts.index)
         if len(absent):
             notes.append(f"{len(absent)} population cell(s) absent from the mailing counts were taken as 0 mailed")
