@@ -85,6 +85,9 @@ from survey.simulate import BUNDLED_SEEDS, POPULATION_SEED, simulate_population,
 from survey.simulate.delivery import reported_attributes  # noqa: E402
 from survey.simulate.wave import RESPONSE_AGE, RESPONSE_DISTRICT, RESPONSE_SEX  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from planning_simulation import true_values  # noqa: E402  (same domains: city, district, age_band)
+
 DOMAINS = ("district", "age_band")
 ATTRIBUTES = ("sex", "age_band", "district")
 Z = 1.959963984540054
@@ -94,15 +97,6 @@ def propensity(frame: pd.DataFrame) -> np.ndarray:
     """The simulator's response probability of every person of ``frame``."""
     a, s, d = (frame[c].to_numpy() - 1 for c in ("age_band", "sex", "district"))
     return np.minimum(RESPONSE_AGE[a] * RESPONSE_SEX[s] * RESPONSE_DISTRICT[d], 1.0)
-
-
-def truth(answered: pd.DataFrame, q) -> dict:
-    score = answered["satisfaction"].map(dict(q["satisfaction"].scores))
-    out = {("city", 0): float(score.mean())}
-    for by in DOMAINS:
-        for level, v in score.groupby(answered[by]).mean().items():
-            out[(by, int(level))] = float(v)
-    return out
 
 
 def plan_mailings(q) -> dict:
@@ -202,7 +196,7 @@ def main(argv=None) -> int:
     population = simulate_population(seed=POPULATION_SEED)
     wave = simulate_wave(q, seed=BUNDLED_SEEDS["FY2025"], population=population, shift={})
     answered, margins = wave.population, wave.margins
-    tv = truth(answered, q)
+    tv = true_values(answered, q)
     mailings = plan_mailings(q)
     print(f"set-up {time.time() - t0:.1f} s; replications per plan: {args.reps}\n")
     all_runs = []
