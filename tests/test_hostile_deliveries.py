@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import zipfile
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
-import pyreadstat
 import pytest
 
 import survey
@@ -28,7 +25,7 @@ from survey.intake.validate import validate_file
 from survey.intake.values import MULTI_MARKS
 
 from conftest import QUESTIONNAIRE, ROOT
-from delivery import delivery
+from delivery import delivery, sav_delivery, workbook, xlsx_parts, zip_parts
 
 SAMPLE = ROOT / "data" / "raw" / "midori_2025_sample.csv"
 MARGINS = ROOT / "data" / "midori_margins.csv"
@@ -348,28 +345,12 @@ def test_a_second_heading_row_is_not_a_respondent(tmp_path, questionnaire, extra
 # =========================================================================== 2 workbooks
 
 
-def _book(sheets: list[tuple[str, pd.DataFrame | None, str]], path: Path, active: int = 0) -> Path:
-    """A workbook with sheets (title, frame or None, state)."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, frame, state in sheets:
-        ws = book.create_sheet(title)
-        if frame is not None:
-            ws.append(list(frame.columns))
-            for row in frame.itertuples(index=False):
-                ws.append([None if v == "" else v for v in row])
-        ws.sheet_state = state
-    book.active = active
-    book.save(path)
-    return path
-
-
 @pytest.mark.parametrize("state", ["hidden", "veryHidden"])
 def test_a_hidden_first_sheet_is_not_read(tmp_path, questionnaire, capsys, state):
     real = delivery(questionnaire, n=3)
     old = delivery(questionnaire, n=5)
     old["問6 みどりの満足度"] = "5"
-    path = _book([("旧データ", old, state), ("回答", real, "visible")], tmp_path / "d.xlsx", active=1)
+    path = workbook([("旧データ", old, state), ("回答", real, "visible")], tmp_path / "d.xlsx", active=1)
     raw = read_raw(path)
     assert raw.provenance.sheet == "回答" and raw.rows_read == 3
     assert raw.frame["問6 みどりの満足度"].tolist() == ["2", "2", "2"]
@@ -383,7 +364,7 @@ def test_a_hidden_first_sheet_is_not_read(tmp_path, questionnaire, capsys, state
 
 def test_several_visible_sheets_are_refused_with_their_list(tmp_path, questionnaire, capsys):
     codes = pd.DataFrame({"設問": ["問1 性別"], "コード": ["1=男性"]})
-    path = _book([("回答", delivery(questionnaire, n=3), "visible"), ("コード表", codes, "visible"),
+    path = workbook([("回答", delivery(questionnaire, n=3), "visible"), ("コード表", codes, "visible"),
                   ("メモ", None, "visible"), ("旧", codes, "hidden")], tmp_path / "d.xlsx")
     code, _, err = _validate(path, capsys)
     assert code == 2
@@ -398,14 +379,14 @@ def test_several_visible_sheets_are_refused_with_their_list(tmp_path, questionna
 
 
 def test_no_visible_sheet_with_data_is_refused(tmp_path, questionnaire):
-    path = _book([("空", None, "visible"), ("data", delivery(questionnaire, n=2), "hidden")], tmp_path / "d.xlsx")
+    path = workbook([("空", None, "visible"), ("data", delivery(questionnaire, n=2), "hidden")], tmp_path / "d.xlsx")
     with pytest.raises(InputError, match=r"no visible sheet of the workbook holds data \(1 '空' \(active\), 2 'data' "
                                          r"\(hidden\)\); unhide the data sheet"):
         read_raw(path)
 
 
 def test_hidden_rows_are_warned_about_and_listed_in_the_ledger(tmp_path, questionnaire, capsys):
-    path = _book([("回答", delivery(questionnaire, n=4), "visible")], tmp_path / "d.xlsx")
+    path = workbook([("回答", delivery(questionnaire, n=4), "visible")], tmp_path / "d.xlsx")
     book = openpyxl.load_workbook(path)
     book["回答"].row_dimensions[3].hidden = True  # sheet row 3 = data row 2
     book["回答"].row_dimensions[5].hidden = True
@@ -422,7 +403,7 @@ def test_hidden_rows_are_warned_about_and_listed_in_the_ledger(tmp_path, questio
 
 
 def _sheet_with(tmp_path, questionnaire, edit) -> Path:
-    path = _book([("回答", delivery(questionnaire, n=3), "visible")], tmp_path / "d.xlsx")
+    path = workbook([("回答", delivery(questionnaire, n=3), "visible")], tmp_path / "d.xlsx")
     book = openpyxl.load_workbook(path)
     edit(book["回答"])
     book.save(path)
@@ -473,41 +454,12 @@ def test_sheet_on_a_csv_is_refused(tmp_path, questionnaire, capsys):
 # =========================================================================== 14 resource bombs in a workbook
 
 
-def _zip_with(path: Path, parts: dict) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-    return path
-
-
-def _minimal_parts(sheet_xml: bytes, shared: bytes | None = None) -> dict:
-    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
-    parts = {
-        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                               b'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
-        "_rels/.rels": b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                       b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                       b'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": f'<workbook {ns} {rel}><sheets><sheet name="data" sheetId="1" r:id="rId1"/></sheets>'
-                           "</workbook>".encode(),
-        "xl/_rels/workbook.xml.rels": b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                                      b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.'
-                                      b'org/officeDocument/2006/relationships/worksheet" Target="worksheets/'
-                                      b'sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": sheet_xml,
-    }
-    if shared is not None:
-        parts["xl/sharedStrings.xml"] = shared
-    return parts
-
-
 def test_shared_strings_past_the_limit_are_refused_at_once(tmp_path, capsys):
     from survey.intake.xlsx import MAX_SHARED_STRINGS_BYTES
 
     sheet = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
     shared = b"<sst>" + b"<si><t>x</t></si>" * (MAX_SHARED_STRINGS_BYTES // 16 + 1) + b"</sst>"  # 64 MiB, 0.2 MB zipped
-    path = _zip_with(tmp_path / "bomb.xlsx", _minimal_parts(sheet, shared))
+    path = zip_parts(tmp_path / "bomb.xlsx", xlsx_parts(sheet, shared))
     assert path.stat().st_size < 1_000_000
     start = time.perf_counter()
     code, _, err = _validate(path, capsys)
@@ -522,7 +474,7 @@ def test_a_stray_cell_far_away_is_refused_before_the_sheet_is_built(tmp_path):
             '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
     sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
              f"{cells}</sheetData></worksheet>").encode()
-    path = _zip_with(tmp_path / "far.xlsx", _minimal_parts(sheet))
+    path = zip_parts(tmp_path / "far.xlsx", xlsx_parts(sheet))
     start = time.perf_counter()
     with pytest.raises(InputError, match=r"sheet 'data' has a value in cell XFD1048576: the used range would hold "
                                          r"17,179,869,184 cells \(limit 20,000,000\); delete the stray cells"):
@@ -533,9 +485,9 @@ def test_a_stray_cell_far_away_is_refused_before_the_sheet_is_built(tmp_path):
 def test_a_dtd_in_a_workbook_part_is_refused(tmp_path):
     laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>' \
              b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>'
-    parts = _minimal_parts(b"<worksheet/>")
+    parts = xlsx_parts(b"<worksheet/>")
     parts["xl/workbook.xml"] = laughs
-    path = _zip_with(tmp_path / "dtd.xlsx", parts)
+    path = zip_parts(tmp_path / "dtd.xlsx", parts)
     with pytest.raises(InputError, match=r"the workbook part xl/workbook.xml declares a DTD, which no spreadsheet "
                                          r"program writes"):
         read_raw(path)
@@ -544,26 +496,8 @@ def test_a_dtd_in_a_workbook_part_is_refused(tmp_path):
 # =========================================================================== 3 SPSS .sav
 
 
-def _sav(tmp_path, questionnaire, *, value_labels=None, missing=None, n=3, edit=None) -> Path:
-    """The delivery as SPSS: variables Q1..Q41 labelled with the questionnaire's headings."""
-    frame = delivery(questionnaire, n=n)
-    headers = list(frame.columns)
-    names = [f"Q{i}" for i in range(1, len(headers) + 1)]
-    frame.columns = names
-    out = pd.DataFrame({"Q1": frame["Q1"], "Q41": frame["Q41"].replace("", None)})
-    for name in names[1:-1]:
-        out[name] = pd.to_numeric(frame[name].replace("", np.nan))
-    out = out[names]
-    if edit:
-        edit(out)
-    path = tmp_path / "d.sav"
-    pyreadstat.write_sav(out, str(path), column_labels=dict(zip(names, headers)),
-                         variable_value_labels=value_labels or {}, missing_ranges=missing or {})
-    return path
-
-
 def test_variable_labels_match_headings(tmp_path, questionnaire):
-    path = _sav(tmp_path, questionnaire, value_labels={"Q2": {1: "男性", 2: "女性", 3: "回答しない"}})
+    path = sav_delivery(tmp_path / "d.sav", questionnaire, value_labels={"Q2": {1: "男性", 2: "女性", 3: "回答しない"}})
     ds = survey.load(path, questionnaire)
     csv = survey.load(_write_csv(tmp_path / "d.csv", delivery(questionnaire, n=3)), questionnaire)
     pd.testing.assert_frame_equal(ds.data, csv.data)
@@ -571,7 +505,7 @@ def test_variable_labels_match_headings(tmp_path, questionnaire):
 
 
 def test_value_labels_that_disagree_are_an_error_naming_both(tmp_path, questionnaire, capsys):
-    path = _sav(tmp_path, questionnaire, value_labels={"Q2": {1: "女性", 2: "男性"}, "Q4": {6: "朝霞台"}})
+    path = sav_delivery(tmp_path / "d.sav", questionnaire, value_labels={"Q2": {1: "女性", 2: "男性"}, "Q4": {6: "朝霞台"}})
     report = validate_file(path, questionnaire)
     f = report.failures
     assert report.exit_code == 1 and f["rule"].tolist() == ["value_label"] * 3
@@ -592,7 +526,7 @@ def test_value_labels_that_disagree_are_an_error_naming_both(tmp_path, questionn
 def test_user_missing_values_become_the_questionnaires_missing_code(tmp_path, questionnaire):
     def edit(frame):
         frame.loc[1, "Q7"] = -1  # 問6: SPSS user-missing -1 (no answer)
-    path = _sav(tmp_path, questionnaire, missing={"Q7": [-1]}, edit=edit)
+    path = sav_delivery(tmp_path / "d.sav", questionnaire, missing={"Q7": [-1]}, edit=edit)
     ds = survey.load(path, questionnaire)
     assert ds.data["satisfaction"].isna().tolist() == [False, True, False]
     assert ds.missing_reasons["satisfaction"].tolist() == [None, "missing_code", None]
@@ -602,7 +536,7 @@ def test_user_missing_values_become_the_questionnaires_missing_code(tmp_path, qu
 
 
 def test_a_declared_missing_value_that_is_an_answer_code_is_an_error(tmp_path, questionnaire):
-    path = _sav(tmp_path, questionnaire, missing={"Q7": [{"lo": 5, "hi": 9}]})
+    path = sav_delivery(tmp_path / "d.sav", questionnaire, missing={"Q7": [{"lo": 5, "hi": 9}]})
     with pytest.raises(InputError, match=r"variable Q7 \(satisfaction\) declares 5 a missing value, but the "
                                          r"questionnaire's code 5 is the answer 'そう思わない' \(and 1 more"):
         survey.load(path, questionnaire)

@@ -93,6 +93,8 @@ def _column_letters(n: int) -> str:
 
 
 def _check_sizes(zf: zipfile.ZipFile, path) -> None:
+    """The declared sizes of the zip directory (zipfile stops at them: a part that
+    inflates further fails its CRC) and a DTD in any XML part's prolog."""
     total = 0
     for info in zf.infolist():
         total += info.file_size
@@ -104,6 +106,28 @@ def _check_sizes(zf: zipfile.ZipFile, path) -> None:
     if total > MAX_TOTAL_BYTES:
         raise InputError(f"the workbook expands to {total:,} bytes (limit {MAX_TOTAL_BYTES:,}): too large to be a "
                          "delivery, or a zip bomb; export the data as CSV", path=path)
+    for info in zf.infolist():
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _declares_dtd(zf, info):
+            raise InputError(f"the workbook part {info.filename} declares a DTD, which no spreadsheet program "
+                             "writes; re-save the workbook in Excel", path=path)
+
+
+_PROLOG_END = re.compile(rb"<[A-Za-z_]")  # the root element opens: no DTD can follow
+
+
+def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """A ``<!DOCTYPE`` before the root element (read up to it, in chunks)."""
+    seen = b""
+    with zf.open(info) as fh:
+        while chunk := fh.read(1 << 14):
+            seen = seen[-16:] + chunk
+            dtd = seen.find(b"<!DOCTYPE")
+            root = _PROLOG_END.search(seen)
+            if dtd >= 0 and (root is None or dtd < root.start()):
+                return True
+            if root is not None:
+                return False
+    return False
 
 
 def _xml(zf: zipfile.ZipFile, name: str, path):
@@ -111,9 +135,6 @@ def _xml(zf: zipfile.ZipFile, name: str, path):
         blob = zf.read(name)
     except KeyError:
         return None
-    if b"<!DOCTYPE" in blob or b"<!ENTITY" in blob:
-        raise InputError(f"the workbook part {name} declares a DTD, which no spreadsheet program writes; "
-                         "re-save the workbook in Excel", path=path)
     return ElementTree.fromstring(blob)
 
 
