@@ -198,7 +198,7 @@ def test_run_refuses_undecodable_rows_and_names_them(tmp_path, capsys):
     reason = _reason(err)
     assert (f"[file {path}] 1 row(s) cannot be read as delivered — row 5: line 6 holds bytes (81) that are not valid "
             "CP932; run `survey validate` on the file for the list") in reason
-    assert "or pass --exclude-undecodable (exclude_undecodable=True) to leave those rows out" in reason
+    assert "or pass --exclude-undecodable to survey run (exclude_undecodable=True) to leave those rows out" in reason
     assert not (tmp_path / "out").exists()
     code, out, _ = _validate(path, capsys)
     assert code == 1 and "row 5 id 0005  問12 自由意見" in out and "error undecodable_bytes" in out
@@ -359,7 +359,7 @@ def test_a_hidden_first_sheet_is_not_read(tmp_path, questionnaire, capsys, state
     # asked for by name or number, the hidden sheet is read
     assert read_raw(path, sheet="旧データ").rows_read == 5 and read_raw(path, sheet=1).rows_read == 5
     code, out, _ = _validate(path, capsys, "--sheet", "1")
-    assert code == 0 and "5 data rows" in out
+    assert code == 0 and f"File: {path} (xlsx, sheet '旧データ', sha256" in out and "5 data rows" in out
 
 
 def test_several_visible_sheets_are_refused_with_their_list(tmp_path, questionnaire, capsys):
@@ -533,6 +533,17 @@ def test_user_missing_values_become_the_questionnaires_missing_code(tmp_path, qu
     assert ds.ledger.changes[["row", "column", "before", "after", "rule"]].values.tolist() == [
         [2, "satisfaction", "-1", "9", "sav_user_missing"]]
     assert validate_file(path, questionnaire).rules_found() == {}
+
+
+def test_a_missing_code_may_be_worded_otherwise_when_both_say_missing(tmp_path, questionnaire):
+    labels = {1: "そう思う", 2: "ややそう思う", 3: "どちらともいえない", 4: "あまりそう思わない", 5: "そう思わない",
+              6: "わからない", 9: "不明"}
+    declared = sav_delivery(tmp_path / "a.sav", questionnaire, value_labels={"Q7": labels}, missing={"Q7": [9]})
+    assert validate_file(declared, questionnaire).rules_found() == {}
+    undeclared = sav_delivery(tmp_path / "b.sav", questionnaire, value_labels={"Q7": labels})
+    with pytest.raises(InputError, match=r"variable Q7 \(satisfaction\) labels code 9 '不明', but the "
+                                         r"questionnaire's code 9 is '無回答'"):
+        survey.load(undeclared, questionnaire)
 
 
 def test_a_declared_missing_value_that_is_an_answer_code_is_an_error(tmp_path, questionnaire):

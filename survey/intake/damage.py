@@ -139,7 +139,7 @@ def refuse_unreadable(damage: pd.DataFrame, path) -> None:
     shown = "; ".join(f"row {r.row}: {r.detail}" for r in rows.head(3).itertuples())
     more = f" (and {len(rows) - 3} more)" if len(rows) > 3 else ""
     raise InputError(f"{len(rows)} row(s) cannot be read as delivered — {shown}{more}; run `survey validate` on the "
-                     "file for the list and ask for a corrected file, or pass --exclude-undecodable "
+                     "file for the list and ask for a corrected file, or pass --exclude-undecodable to survey run "
                      "(exclude_undecodable=True) to leave those rows out of the analysis", path=path)
 
 
