@@ -10,6 +10,7 @@ CSV structure; 14 resource bombs in a workbook.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -319,26 +320,31 @@ def test_a_row_cut_short_mid_file_is_not_padded_with_zero_yen(tmp_path, question
     assert (ds.data[[c for c in ds.data if c.startswith("alloc_")]].sum(axis=1) == 1000).all()
 
 
-@pytest.mark.parametrize("extra", ["heading", "ids"])
-def test_a_second_heading_row_is_not_a_respondent(tmp_path, questionnaire, extra):
+@pytest.mark.parametrize("extra,row,first_id,refusal", [
+    ("heading", 3, "回答者ID", "row 3: 41 of its 41 filled cells repeat their column's heading or id"),
+    ("ids", 1, "id", "row 1: 41 of its 41 filled cells repeat their column's heading or id"),
+    ("names", 1, "No", "row 1: 39 of its 39 filled answer cells are variable names (such as q1, Q8_1)"),
+])
+def test_a_second_heading_row_is_not_a_respondent(tmp_path, questionnaire, extra, row, first_id, refusal):
     frame = delivery(questionnaire, n=3)
     lines = frame.to_csv(index=False, lineterminator="\n").splitlines()
     if extra == "heading":  # two deliveries pasted together
         lines.insert(3, lines[0])
-    else:  # a row of column ids under the heading
+    elif extra == "ids":  # a row of column ids under the heading
         lines.insert(1, ",".join(questionnaire.columns[:1] + tuple(
             c for x in questionnaire.questions for c in x.columns)))
+    else:  # the contractor's variable names under the heading (the free text column is "q12")
+        lines.insert(1, ",".join(["No"] + [f"q{j}" for j in range(1, 41)]))
     path = _damaged(tmp_path, lines)
-    row = 3 if extra == "heading" else 1
     report = validate_file(path, questionnaire)
     f = report.failures
     assert report.exit_code == 1 and f[f["row"] == row]["rule"].tolist() == ["heading_row"]
-    assert f[f["row"] == row]["message_en"].iloc[0].startswith("This row repeats the heading (or the column ids): 41")
-    with pytest.raises(InputError, match=rf"row {row}: 41 of its 41 filled cells repeat their column's heading"):
+    assert f[f["row"] == row]["message_en"].iloc[0].startswith(
+        "This row repeats the heading (or the column ids, or variable names): ")
+    with pytest.raises(InputError, match=re.escape(refusal)):
         survey.load(path, questionnaire)
     ds = survey.load(path, questionnaire, exclude_undecodable=True)
-    assert ds.ledger.exclusions.values.tolist() == [[row, ("回答者ID" if extra == "heading" else "id"),
-                                                     "heading_row"]]
+    assert ds.ledger.exclusions.values.tolist() == [[row, first_id, "heading_row"]]
     assert ds.ledger.rows_kept == 3
 
 

@@ -10,7 +10,8 @@ A row is *unreadable* when
   break inside an unquoted cell splits a row in two; a row cut short) —
   pandas would pad it with blanks, and blank allocation parts read as ¥0;
 * ``heading_row``: the row repeats the heading row, or is a row of column ids
-  under it (two files pasted together, a two-line heading).
+  or variable names (q1, Q8_1) under it (two files pasted together, a
+  two-line heading).
 
 Normalisation refuses a file with such rows, or with ``exclude_undecodable``
 leaves them out (the ledger names each with its reason); validation reports
@@ -19,6 +20,8 @@ result or an error value (:mod:`survey.intake.xlsx`) are refused when they
 lie in a questionnaire column.
 """
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -33,6 +36,8 @@ __all__ = ["DAMAGE_COLUMNS", "UNREADABLE_REASONS", "located_decode_errors", "pro
 UNREADABLE_REASONS = ("undecodable_bytes", "mojibake", "short_row", "heading_row")
 DAMAGE_COLUMNS = ("row", "reason", "line", "column", "value", "detail", "info")
 _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp932": "CP932"}
+# a variable name: letters, then a number (q1, Q8_1, v12, Q10-2, q3a); never an answer code or label
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z_]*\d+(?:[_.\-]\d+)*[A-Za-z]?")
 
 
 def located_decode_errors(raw) -> list[tuple]:
@@ -95,6 +100,10 @@ def unreadable_rows(raw, hmap: HeaderMap, questionnaire) -> pd.DataFrame:
         inverse.setdefault(column, []).append(key)
     same = np.zeros(len(frame), dtype=np.int64)
     filled = np.zeros(len(frame), dtype=np.int64)
+    names_like = np.zeros(len(frame), dtype=np.int64)  # variable names (q1, Q8_1, v12) in answer columns
+    answers = np.zeros(len(frame), dtype=np.int64)
+    id_column = hmap.columns.get(questionnaire.respondent_id)
+    text_columns = {hmap.columns.get(x.id) for x in questionnaire.by_type("text")}
     for column, keys in inverse.items():
         if column not in frame.columns:
             continue
@@ -105,6 +114,11 @@ def unreadable_rows(raw, hmap: HeaderMap, questionnaire) -> pd.DataFrame:
         is_name = np.append(np.array([u in names for u in uniques], dtype=bool), False)  # -1: empty
         same += is_name[codes]
         filled += codes >= 0
+        if column != id_column and column not in text_columns:
+            ident = np.append(np.array([isinstance(u, str) and _VARIABLE_NAME.fullmatch(u.strip()) is not None
+                                        for u in uniques], dtype=bool), False)
+            names_like += ident[codes]
+            answers += codes >= 0
         for k, u in enumerate(uniques):
             reads = utf8_read_as_cp932(u)
             if reads is not None:
@@ -122,6 +136,11 @@ def unreadable_rows(raw, hmap: HeaderMap, questionnaire) -> pd.DataFrame:
                   f"{int(same[i])} of its {int(filled[i])} filled cells repeat their column's heading or id: a "
                   "heading row inside the data", int(same[i]))
                  for i, row in zip(np.flatnonzero(heading), frame.index[heading]))
+    code_row = ~heading & (names_like >= 3) & (5 * names_like >= 4 * answers)
+    found.extend((int(row), "heading_row", None, None, None,
+                  f"{int(names_like[i])} of its {int(answers[i])} filled answer cells are variable names (such as "
+                  "q1, Q8_1): a row of column codes inside the data", int(names_like[i]))
+                 for i, row in zip(np.flatnonzero(code_row), frame.index[code_row]))
     out = pd.DataFrame(found, columns=list(DAMAGE_COLUMNS))
     out["row"] = out["row"].astype("Int64")
     return out.sort_values(["row", "line"], kind="stable", na_position="first").reset_index(drop=True)
