@@ -172,6 +172,7 @@ TRIGGERS = {
     "Q29": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "age_band").update(header="問1 性別"))),
     "Q30": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave="../x"))),
     "Q31": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave=2025))),
+    "Q32": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(not_in_margins=[4]))),
     # ------------------------------------------------------------- the population margins
     "M01": lambda t, q: _run(t, margins=t / "nosuch.csv"),
     "M02": lambda t, q: _run(t, margins=_csv(t, "m.csv", MARGINS.read_text(encoding="utf-8").encode("cp932"))),
@@ -183,6 +184,11 @@ TRIGGERS = {
     "M07": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(district=f["district_label"]))),
     "M08": lambda t, q: _run(t, margins=_margins(t, lambda f: pd.concat(
         [f, f.head(1).assign(district=6, count=50)], ignore_index=True))),
+    "M09": lambda t, q: _run(t, margins=_margins(t, lambda f: f[f["district"] != 5])),
+    "M10": lambda t, q: _run(t, margins=_margins(t, lambda f: pd.concat([f, f.head(1)], ignore_index=True))),
+    "M11": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 0.001)))),
+    "M12": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"] * 1e9))),
+    "M13": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 1e9)))),
     # ------------------------------------------------------------- the mailing file
     "S01": lambda t, q: _run(t, mailing=t / "nosuch.csv"),
     "S02": lambda t, q: _run(t, mailing=_csv(t, "m.csv", _mailing(t).read_text(encoding="utf-8").encode("cp932"))),

@@ -333,3 +333,135 @@ def test_simulate_never_overwrites_a_raw_delivery_without_force(tmp_path, capsys
     # --force rebuilds the bundled delivery byte for byte
     assert main(["simulate", "--out", str(tmp_path), "--force"]) == 0
     assert delivery.read_bytes() == SAMPLE.read_bytes()
+
+
+# ------------------------------------------------------------------ item 7: margins
+
+
+@pytest.fixture(scope="module")
+def wave_data():
+    import survey
+
+    return survey.load(SAMPLE, load_questionnaire(QUESTIONNAIRE))
+
+
+def _margins_file(tmp: Path, edit) -> Path:
+    import pandas as pd
+
+    path = tmp / "margins.csv"
+    edit(pd.read_csv(MARGINS)).to_csv(path, index=False)
+    return path
+
+
+def _weight(wave_data, path):
+    from survey.report.weighting import read_margins, weight_wave
+
+    return weight_wave(wave_data, read_margins(path))
+
+
+def _index(design) -> float:
+    import survey
+
+    q = load_questionnaire(QUESTIONNAIRE)
+    return float(survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame()["estimate"].iloc[0])
+
+
+def test_a_district_left_out_of_the_margins_is_refused(tmp_path, wave_data):
+    # before: 南部's 408 respondents became 不明 and the index moved from 0.2870 to 0.2927, exit 0
+    n = int(wave_data.data["district"].eq(5).sum())
+    assert n == 408
+    path = _margins_file(tmp_path, lambda f: f[f["district"] != 5])
+    with pytest.raises(SurveyError) as err:
+        _weight(wave_data, path)
+    assert str(err.value) == (f"[file {path}, column district] level(s) of district in the data have no population "
+                              "count in the margins (5 (南部): 408 respondents); add their cells to the margins, or "
+                              "list the codes under not_in_margins in the questionnaire if the population has no "
+                              "such level (as 回答しない)")
+
+
+def test_an_answer_without_population_counts_must_be_declared(tmp_path, wave_data):
+    from dataclasses import replace
+
+    from survey.report.weighting import read_margins, weight_wave
+
+    q = wave_data.questionnaire
+    assert q["sex"].not_in_margins == (3,)           # the bundled questionnaire declares 回答しない
+    undeclared = replace(q, questions=tuple(replace(x, not_in_margins=()) if x.id == "sex" else x
+                                            for x in q.questions))
+    n = int(wave_data.data["sex"].eq(3).sum())
+    with pytest.raises(SurveyError, match=rf"level\(s\) of sex in the data have no population count in the margins "
+                                          rf"\(3 \(回答しない\): {n} respondents\)"):
+        weight_wave(replace(wave_data, questionnaire=undeclared), read_margins(MARGINS))
+    # declared (the bundled questionnaire, or the argument): 回答しない is weighted in 不明, as before
+    a = weight_wave(wave_data, read_margins(MARGINS))
+    b = weight_wave(replace(wave_data, questionnaire=undeclared), read_margins(MARGINS), not_in_margins={"sex": [3]})
+    assert a.weights.to_numpy().tolist() == b.weights.to_numpy().tolist()   # the same computation
+    assert _index(a) == pytest.approx(0.2870518113, abs=5e-10)              # the bundled report's index
+
+
+def test_a_cell_listed_twice_is_refused(tmp_path, wave_data):
+    import pandas as pd
+
+    path = _margins_file(tmp_path, lambda f: pd.concat([f, f.iloc[[7]]], ignore_index=True))
+    with pytest.raises(SurveyError) as err:
+        _weight(wave_data, path)
+    assert str(err.value) == (f"[file {path}, row 61] the cell age_band 4, sex 2, district 1 is listed in rows "
+                              "[8, 61]; give one row per cell (add up its counts in one row)")
+
+
+@pytest.mark.parametrize("edit, message", [
+    # one cell of 1e9 residents: before, weights underflowed to 1e-312 and the SE was a NaN traceback
+    (lambda f: f.assign(count=f["count"].where(f.index != 0, 1e9)),
+     r"\[file .*margins\.csv, column age_band\] the margins cannot describe this sample: level 1 \(18〜29歳\) of "
+     r"age_band holds 99\.8% of the population \(9\.97803e\+08\) but 9\.39% of the sample, level 5 \(60〜69歳\) "
+     r"0\.00133% and 16\.1%: weights more than 1000 times apart; check the counts of the margins$"),
+    (lambda f: f.assign(count=f["count"].where(f.index != 0, 0.001)),
+     r"\[file .*margins\.csv, row 1, column count\] a population count of 0\.001 in a cell; counts are residents: 0 "
+     r"for an empty cell or at least 1 \(not shares or thousands\)$"),
+    # every count 0.001 (shares of thousands): before, raking stopped at once and the index was 0.325, exit 0
+    (lambda f: f.assign(count=0.001), r"row 1, column count\] a population count of 0\.001 in a cell"),
+    (lambda f: f.assign(count=f["count"] * 1e9),
+     r"\[file .*margins\.csv, column count\] the population counts add up to 1\.2e\+14, more than the world's "
+     r"population; give the residents of each cell$"),
+    (lambda f: f.astype({"count": float}).assign(count=lambda g: g["count"].where(g.index != 0, 1e300)),
+     r"add up to 1e\+300, more than the world's"),
+])
+def test_extreme_margins_give_a_clear_error(tmp_path, wave_data, edit, message):
+    with pytest.raises(SurveyError, match=message):
+        _weight(wave_data, _margins_file(tmp_path, edit))
+
+
+def test_scaled_margins_are_not_extreme(tmp_path, wave_data):
+    # raking only uses population shares: the margins times 1,000 (still residents) give the same index
+    base = _index(_weight(wave_data, MARGINS))
+    scaled = _index(_weight(wave_data, _margins_file(tmp_path, lambda f: f.assign(count=f["count"] * 1000))))
+    assert scaled == pytest.approx(base, abs=1e-9)
+
+
+def test_raked_weights_that_miss_the_population_are_refused():
+    import numpy as np
+    import pandas as pd
+    from types import SimpleNamespace
+
+    from survey.report.weighting import _check_raked
+
+    margins = pd.DataFrame({"count": [60.0, 40.0]})
+    fine = SimpleNamespace(weights=np.array([50.0, 50.0]))
+    assert _check_raked(fine, margins) is fine
+    for weights, shown in (([np.nan, 50.0], "nan"), ([1e-312, 2e-312], "3e-312"), ([60.0, 60.0], "120")):
+        with pytest.raises(SurveyError, match=rf"raking cannot reach the margins: the weights add up to {shown} "
+                                              r"instead of the population 100; check the counts"):
+            _check_raked(SimpleNamespace(weights=np.array(weights)), margins)
+
+
+def test_not_in_margins_must_name_declared_codes_of_a_single_question(tmp_path):
+    for bad in ([4], [3, 3], ["3"], 3.5):
+        path = _edited(tmp_path, lambda s, b=bad: _question(s, "sex").update(not_in_margins=b))
+        with pytest.raises(SpecError, match=r"key questions\[0\] \(sex\)\.not_in_margins\] not_in_margins lists "
+                                            r"answer codes of a single question"):
+            load_questionnaire(path)
+    path = _edited(tmp_path, lambda s: _question(s, "satisfaction").update(not_in_margins=[6]))
+    with pytest.raises(SpecError, match=r"\(satisfaction\)\.not_in_margins\] not_in_margins lists answer codes of a "
+                                        r"single question"):
+        load_questionnaire(path)
+    assert parse_questionnaire(SPEC)["sex"].not_in_margins == (3,)
