@@ -13,12 +13,13 @@ file, the key (or line) and the fix.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from survey.errors import SpecError
+from survey.questionnaire_plan import AnalysisPlan, parse_plan
 from survey.spec_checks import check_headings, check_labels, check_path_name
 from survey.spec_loader import load_yaml
 
@@ -164,6 +165,8 @@ class Questionnaire:
     indicators: tuple[Mapping[str, Any], ...] = ()
     path: str | None = None
     sha256: str | None = None
+    #: The analysis plan (``analysis:``), or None when the file declares none.
+    plan: AnalysisPlan | None = None
 
     def __getitem__(self, question_id: str) -> Question:
         for q in self.questions:
@@ -499,7 +502,7 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         contradictions.append(Contradiction(
             id=cid, when=when, message_ja=str(raw.get("message_ja", "")), message_en=str(raw.get("message_en", "")),
         ))
-    return Questionnaire(
+    questionnaire = Questionnaire(
         id=str(spec["id"]), version=str(spec["version"]), title=str(spec.get("title", spec["id"])),
         wave=str(spec.get("wave", "")), respondent_id=rid,
         respondent_id_header=str(spec.get("respondent_id_header", rid)),
@@ -508,6 +511,8 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         indicators=_indicators(ctx, spec.get("indicators")),
         path=None if path is None else str(path), sha256=sha256,
     )
+    plan = parse_plan(spec.get("analysis"), questionnaire, path=path)
+    return questionnaire if plan is None else replace(questionnaire, plan=plan)
 
 
 def _indicators(ctx, raw) -> tuple:
