@@ -3,7 +3,7 @@
 The public API is re-exported here; see README.md for an overview.
 """
 from survey._version import __version__
-from survey.errors import ConvergenceError, DesignError, InputError, SpecError, SurveyError
+from survey.errors import ConvergenceError, DesignError, InputError, OutputError, SpecError, SurveyError
 from survey.questionnaire import Questionnaire, load_questionnaire
 from survey.intake import (
     Dataset, Ledger, Rule, Severity, ValidationReport, load, mask_personal_data, mask_series, mask_text_columns,
@@ -15,7 +15,8 @@ from survey.design.regression import GLMResult, RegressionResult, glm, svyglm
 from survey.design.predict import PredictionResult
 from survey.design.predmeans import marginal_means, svypredmeans
 from survey.design.tables import ChisqTest, CrossTab, crosstab, svychisq
-from survey.design.wald import WaldTest, regterm_test, wald_test
+from survey.design.wald import WaldTest, wald_test
+from survey.design.anova import LRTest, anova, regterm_test
 from survey.measures import *  # noqa: F401,F403  (names listed in survey.measures.__all__)
 from survey.measures import __all__ as _measures_all
 from survey.report.run import run_wave, weight_wave
@@ -24,7 +25,7 @@ from survey.simulate import inject_defect, run_simulate, simulate_population, si
 
 
 __all__ = [
-    "SurveyError", "SpecError", "InputError", "DesignError", "ConvergenceError",
+    "SurveyError", "SpecError", "InputError", "OutputError", "DesignError", "ConvergenceError",
     "Questionnaire", "load_questionnaire",
     "Dataset", "Ledger", "load", "normalise", "read_raw",
     "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity",
@@ -35,6 +36,7 @@ __all__ = [
     "glm", "svyglm", "GLMResult", "RegressionResult", "olr", "svyolr", "OLRResult",
     "PredictionResult", "svypredmeans", "marginal_means",
     "crosstab", "svychisq", "CrossTab", "ChisqTest", "wald_test", "regterm_test", "WaldTest",
+    "anova", "LRTest",
     *_measures_all,
     "__version__",
 ]

@@ -2,11 +2,15 @@
 
 Exit codes: 0 ok; 1 data problems found (``validate``); 2 unusable input or
 usage (a :class:`survey.errors.SurveyError` — file, questionnaire or
-arguments — reported in one line, never a traceback).
+arguments — reported in one line, never a traceback), and every ``OSError``
+met writing an output (``--out`` a file, a full disk, no permission, a name
+too long, a closed pipe), reported as a one-line
+:class:`survey.errors.OutputError` naming the path and the fix.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +25,16 @@ DEFAULTS = {
     "admin": Path("data/midori_admin.csv"),
     "out": Path("reports"),
 }
+
+
+def _wave(text: str) -> str:
+    """``--wave``: a label that can be a folder name (``reports/<wave>/``)."""
+    from survey.spec_checks import check_path_name
+
+    try:
+        return check_path_name(text, what="wave")
+    except SurveyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--admin", type=Path, default=DEFAULTS["admin"],
                      help="admin figures for the area indicators (CSV, see data/ADMIN.md)")
     run.add_argument("--min-cell", type=int, default=3, help="suppress cross-table cells under this count (default 3)")
-    run.add_argument("--wave", default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
+    run.add_argument("--wave", type=_wave, default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
     run.add_argument("--baseline", type=Path, default=None,
                      help="raw file of the baseline wave: indicator changes are then tested between the two waves")
     run.add_argument("--mailing", type=Path, default=None,
@@ -67,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
     sim.add_argument("--seed", type=int, default=None,
                      help="random seed (default: the seed of the bundled file for --wave, see data/SIMULATION.md)")
-    sim.add_argument("--wave", default="FY2025")
+    sim.add_argument("--wave", type=_wave, default="FY2025")
     sim.add_argument("--out", type=Path, default=Path("data"))
+    sim.add_argument("--force", action="store_true", help="replace an existing raw delivery (never done without it)")
     plan = sub.add_parser("plan", help="plan the next wave's mailing per age × district cell from this wave")
     plan.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
     plan.add_argument("--data", type=Path, default=DEFAULTS["data"], help="this wave's raw file")
@@ -117,6 +132,26 @@ def _progress(quiet: bool):
     return lambda message: print(f"… {message}", file=sys.stderr, flush=True)
 
 
+def _output_path(args):
+    """What the command writes, for an error without a file name."""
+    out = getattr(args, "out", None)
+    return "standard output" if out is None else out
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's
+    final flush does not fail a second time on the closed pipe."""
+    try:
+        target = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):   # not a real file (captured, replaced)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, target)
+    finally:
+        os.close(devnull)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -129,6 +164,10 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.command in ("run", "plan", "simulate"):
+            from survey.report.outdir import check_output_parent
+
+            check_output_parent(args.out)      # a file given as --out: refused before any work
         if args.command == "run":
             from survey.report.run import run_wave
 
@@ -148,7 +187,8 @@ def main(argv=None) -> int:
         if args.command == "simulate":
             from survey.simulate import run_simulate
 
-            written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire)
+            written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire,
+                                   force=args.force)
             for path in written.values():
                 print(path)
             return 0
@@ -156,6 +196,13 @@ def main(argv=None) -> int:
             return _run_plan(args)
     except SurveyError as exc:
         print(f"survey {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:   # writing failed: disk full, no permission, name too long, pipe closed ...
+        from survey.report.outdir import output_error
+
+        if isinstance(exc, BrokenPipeError):   # stdout closed (`| head`): no second error at exit
+            _silence_stdout()
+        print(f"survey {args.command}: error: {output_error(exc, _output_path(args))}", file=sys.stderr)
         return 2
     parser.print_help()
     return 2

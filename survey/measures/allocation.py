@@ -14,6 +14,13 @@ Rows whose parts do not add up to ``total`` follow a policy (see
 (largest-remainder rounding), ``"flag"`` keeps them as answered.  Rows with
 any part missing are always left out.  The counts are attached to every
 result table as ``table.attrs["total_policy"]``.
+
+The estimators' defaults (``total=1000, policy="reject", tolerance=0``) are
+for data without a questionnaire; a wave's analyses pass the question's own
+``total``, ``total_policy`` and ``tolerance`` (:func:`allocation_policy`), so
+that they keep exactly the answers the intake kept (a wave whose questionnaire
+says ``flag`` is not analysed as ``reject``; a 100-point question is not
+measured against ¥1,000).
 """
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ from survey.measures import _linearise as _lin
 from survey.errors import DesignError, InputError
 
 __all__ = [
+    "allocation_policy",
     "apply_total_policy",
     "allocation_means",
     "allocation_zero_shares",
@@ -42,6 +50,19 @@ _POLICIES = ("reject", "rescale", "flag")
 
 
 # --------------------------------------------------------------------------- totals
+def allocation_policy(question) -> dict:
+    """The estimators' ``total``, ``policy`` and ``tolerance`` from an allocation question.
+
+    >>> from types import SimpleNamespace
+    >>> allocation_policy(SimpleNamespace(type="allocation", total=100, total_policy="flag", tolerance=2))
+    {'total': 100, 'policy': 'flag', 'tolerance': 2}
+    """
+    if getattr(question, "type", None) != "allocation":
+        raise InputError(f"allocation_policy needs an allocation question; got {getattr(question, 'id', question)!r} "
+                         f"of type {getattr(question, 'type', None)!r}")
+    return {"total": question.total, "policy": question.total_policy, "tolerance": question.tolerance}
+
+
 def _parts_matrix(frame, columns):
     columns = list(columns)
     absent = [c for c in columns if c not in frame.columns]
@@ -318,14 +339,17 @@ def allocation_mean_shares(design, columns, *, by=None, level=0.95, total=1000,
 
 
 # ---------------------------------------------------------------------- ranking
-def allocation_top_k(design, columns, *, k=3, method="bootstrap", replicates=500, seed=None,
+def allocation_top_k(design, columns, *, k=3, method="rescaled_bootstrap", replicates=500, seed=None,
                      by=None, total=1000, policy="reject", tolerance=0):
     """Rank order of the parts by mean yen, with replicate-weight uncertainty.
 
     The means are recomputed with every replicate weight of
     ``design.replicate(method, replicates=, seed=)`` (or of ``design`` itself
     when it already carries ``replicate_weights``) and each part's rank is
-    recorded.
+    recorded.  The default Rao-Wu rescaled bootstrap keeps every replicate
+    weight positive, so a raked design (the pipeline's) is re-raked on every
+    replicate even when a raking level has only a few respondents; R's
+    ``method="bootstrap"`` can draw none of them and then cannot be raked.
 
     Returns
     -------
