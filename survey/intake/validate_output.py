@@ -181,8 +181,9 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, fmts) -> None:
 def _write_xlsx(report, out: Path) -> Path:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
-                                          "strings_to_numbers": False})
+    buffer = io.BytesIO()   # built in memory: a full disk is one OSError, never a half-closed zip
+    book = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
     fmts = {"header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
             "quoted": book.add_format({"quote_prefix": True})}
     _write_sheet(book, "一覧 Failures", report.failures, fmts)
@@ -191,6 +192,7 @@ def _write_xlsx(report, out: Path) -> Path:
     _write_sheet(book, "変更 Changes", report.ledger.changes, fmts)
     _write_sheet(book, "情報 About", _about(report), fmts)
     book.close()
+    out.write_bytes(buffer.getvalue())
     return out
 
 
