@@ -83,6 +83,7 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
     p, q, lg = report.provenance, report.questionnaire, report.ledger
     verdict = {"errors": "ERRORS", "warnings": "OK with warnings", "clean": "OK"}[report.status]
     enc = f", {p.encoding}" if p.encoding else ""
+    enc += f", sheet {p.sheet!r}" if getattr(p, "sheet", None) else ""
     out = [
         f"survey validate — {q.title} ({q.id} {q.version})",
         f"File: {p.path} ({p.format}{enc}, sha256 {p.sha256[:12]}…, {p.rows_read} data rows)",
@@ -143,6 +144,7 @@ def _about(report) -> pd.DataFrame:
     p, q, lg = report.provenance, report.questionnaire, report.ledger
     items = [
         ("ファイル file", p.path), ("形式 format", p.format), ("文字コード encoding", p.encoding or ""),
+        ("シート sheet", getattr(p, "sheet", None) or ""),
         ("sha256", p.sha256), ("調査票 questionnaire", f"{q.id} {q.version}"),
         ("調査票 sha256", q.sha256 or ""), ("結果 status", report.status),
         ("エラー errors", report.errors), ("警告 warnings", report.warnings),
