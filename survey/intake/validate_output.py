@@ -73,6 +73,7 @@ def report_dict(report) -> dict:
         "ledger": {
             "rows_read": lg.rows_read, "rows_kept": lg.rows_kept, "rows_excluded": lg.rows_excluded,
             "exclusions": _records(lg.exclusions), "changes": _records(lg.changes),
+            "notes": _records(lg.notes),
         },
     }
 
@@ -90,6 +91,7 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
     p, q, lg = report.provenance, report.questionnaire, report.ledger
     verdict = {"errors": "ERRORS", "warnings": "OK with warnings", "clean": "OK"}[report.status]
     enc = f", {p.encoding}" if p.encoding else ""
+    enc += f", sheet {p.sheet!r}" if getattr(p, "sheet", None) else ""
     out = [
         f"survey validate — {q.title} ({q.id} {q.version})",
         f"File: {p.path} ({p.format}{enc}, sha256 {p.sha256[:12]}…, {p.rows_read} data rows)",
@@ -103,6 +105,9 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
     if len(lg.changes):
         ch = lg.changes.groupby("rule").size()
         out.append(f"  cells changed by cleaning: {len(lg.changes)} (" + ", ".join(f"{r} {n}" for r, n in ch.items()) + ")")
+    if len(getattr(lg, "notes", ())):
+        rows = ", ".join(str(r) for r in lg.notes["row"].head(20)) + (" ..." if len(lg.notes) > 20 else "")
+        out.append(f"  kept, but hidden in the workbook: rows {rows}")
     found = report.summary[report.summary["findings"] > 0]
     out += ["", "By rule:" if len(found) else "By rule: nothing found"]
     if len(found):
@@ -155,6 +160,7 @@ def _about(report) -> pd.DataFrame:
     p, q, lg = report.provenance, report.questionnaire, report.ledger
     items = [
         ("ファイル file", p.path), ("形式 format", p.format), ("文字コード encoding", p.encoding or ""),
+        ("シート sheet", getattr(p, "sheet", None) or ""),
         ("sha256", p.sha256), ("調査票 questionnaire", f"{q.id} {q.version}"),
         ("調査票 sha256", q.sha256 or ""), ("結果 status", report.status),
         ("エラー errors", report.errors), ("警告 warnings", report.warnings),
