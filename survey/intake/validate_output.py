@@ -66,6 +66,7 @@ def report_dict(report) -> dict:
         "ledger": {
             "rows_read": lg.rows_read, "rows_kept": lg.rows_kept, "rows_excluded": lg.rows_excluded,
             "exclusions": _records(lg.exclusions), "changes": _records(lg.changes),
+            "notes": _records(lg.notes),
         },
     }
 
@@ -97,6 +98,9 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
     if len(lg.changes):
         ch = lg.changes.groupby("rule").size()
         out.append(f"  cells changed by cleaning: {len(lg.changes)} (" + ", ".join(f"{r} {n}" for r, n in ch.items()) + ")")
+    if len(getattr(lg, "notes", ())):
+        rows = ", ".join(str(r) for r in lg.notes["row"].head(20)) + (" ..." if len(lg.notes) > 20 else "")
+        out.append(f"  kept, but hidden in the workbook: rows {rows}")
     found = report.summary[report.summary["findings"] > 0]
     out += ["", "By rule:" if len(found) else "By rule: nothing found"]
     if len(found):
