@@ -19,7 +19,10 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.simulate": (
         "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
     ),
-    "survey.design": ("Design", "Estimate", "ReplicateDesign", "weight_diagnostics"),
+    "survey.design": (
+        "Design", "Estimate", "ReplicateDesign", "weight_diagnostics",
+        "svyby", "with_replicates", "svycontrast", "svyttest", "TTest",
+    ),
     "survey.design.regression": ("glm", "svyglm", "GLMResult", "RegressionResult"),
     "survey.design.olr": ("olr", "svyolr", "OLRResult"),
     "survey.design.predict": ("PredictionResult",),
