@@ -79,7 +79,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey  # noqa: E402
 from survey.measures.satisfaction import satisfaction_index  # noqa: E402
-from survey.report.plan import run_plan  # noqa: E402
+from survey.pipeline.plan import run_plan  # noqa: E402
 from survey.report.weighting import weight_wave  # noqa: E402
 from survey.simulate import BUNDLED_SEEDS, POPULATION_SEED, simulate_population, simulate_wave, stratified_sample  # noqa: E402
 from survey.simulate.delivery import reported_attributes  # noqa: E402
@@ -164,7 +164,7 @@ def replicate(answered, population, margins, mailing, q, rng) -> list[tuple]:
     for c in ATTRIBUTES:  # missing codes are unknown attributes, as survey.load makes them
         data.loc[data[c].isin(missing[c]), c] = np.nan
     data["satisfaction"] = resp["satisfaction"].to_numpy(dtype=float)
-    wave = SimpleNamespace(data=data)
+    wave = SimpleNamespace(questionnaire=q, data=data)   # raked attributes and cells: the questionnaire's plan
     rows = []
     for label, kwargs in (("equal start N/n", {}), ("--mailing N_h/m_h", {"mailing": mailing})):
         for dom, lvl, est, se in estimates(weight_wave(wave, margins, **kwargs), q):

@@ -2,7 +2,10 @@
 
 Population margins come as a CSV of cell counts (one column per attribute,
 holding the questionnaire's codes, and ``count``).  Each attribute's margin
-is the sum over the other attributes.
+is the sum over the other attributes.  Which attributes are raked, from
+which margins columns, and which two form the cells of a mailing file is
+the questionnaire's analysis plan (``analysis.weighting``: ``rake``,
+``cells``); the examples below use midori's district and age band.
 
 Respondents whose raking attribute is unknown (無回答, or a code the
 population does not have, such as 回答しない for sex) cannot be placed in a
@@ -42,12 +45,7 @@ from survey.intake.counts import CODE_LIMIT, cell_codes, count_column
 from survey.intake.readers import read_side_table
 from survey.measures.planning_inputs import read_mailing
 
-__all__ = ["read_margins", "raking_margins", "mailing_cells", "weight_wave", "UNKNOWN_LEVEL", "RAKING_VARIABLES",
-           "MAILING_KEYS"]
-
-RAKING_VARIABLES = ("age_band", "sex", "district")
-#: The cells of a mailing file (the strata of a wave mailed by ``survey plan``).
-MAILING_KEYS = ("district", "age_band")
+__all__ = ["read_margins", "plan_margins", "raking_margins", "mailing_cells", "weight_wave", "UNKNOWN_LEVEL"]
 
 UNKNOWN_LEVEL = 0
 
@@ -64,6 +62,34 @@ def read_margins(path) -> pd.DataFrame:
         raise InputError("the population counts add up to 0; give the number of residents in each cell",
                          path=path)
     return frame.assign(count=count.astype(float))
+
+
+def plan_margins(margins: pd.DataFrame, rake, *, path=None) -> pd.DataFrame:
+    """The margins with each raked attribute's column named as the attribute.
+
+    ``rake`` is the plan's ``weighting.rake`` (:class:`~survey.questionnaire_plan.RakeVariable`:
+    the question and its margins column).
+    """
+    renames = {}
+    for r in rake:
+        if r.column == r.question:
+            continue
+        if r.column not in margins.columns:
+            raise InputError(f"the margins have no column {r.column!r} (the population of {r.question}); "
+                             f"columns: {list(margins.columns)}", path=path)
+        if r.question in margins.columns:
+            raise InputError(f"the margins have both {r.column!r} and {r.question!r}; the plan rakes {r.question} "
+                             f"from {r.column!r}, so rename or drop the other column", path=path)
+        renames[r.column] = r.question
+    return margins.rename(columns=renames) if renames else margins
+
+
+def _plan_of(dataset, what):
+    plan = getattr(getattr(dataset, "questionnaire", None), "plan", None)
+    if plan is None:
+        raise InputError(f"the {what} are unknown: pass them, or a dataset whose questionnaire declares "
+                         "analysis.weighting (questionnaires/README.md)")
+    return plan
 
 
 def _margin_codes(margins: pd.DataFrame, var: str) -> pd.Series:
@@ -119,7 +145,7 @@ def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables, *,
     return out, result
 
 
-def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
+def mailing_cells(mailing, margins: pd.DataFrame, *, keys, path=None) -> pd.DataFrame:
     """Check a mailing table against the margins; one row per mailed cell.
 
     Parameters
@@ -131,6 +157,8 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
     margins : DataFrame
         The population counts (:func:`read_margins`): ``N_h`` is their sum
         over the other attributes (sex) within each cell.
+    keys : sequence of str
+        The two cell attributes (the plan's ``weighting.cells``).
     path : path-like, optional
         The mailing file, named in error messages.
 
@@ -147,10 +175,10 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
         not whole non-negative numbers, a cell listed twice, a cell the
         margins do not have, more mailed than residents, nothing mailed.
     """
-    keys = list(MAILING_KEYS)
+    keys = list(keys)
     missing = [c for c in (*keys, "mailed") if c not in mailing.columns]
     if missing:
-        raise InputError(f"the mailing file needs the columns district, age_band, mailed (one row per cell, as "
+        raise InputError(f"the mailing file needs the columns {', '.join(keys)}, mailed (one row per cell, as "
                          f"`survey plan` writes mailing.csv); missing {missing}, found {list(mailing.columns)}",
                          path=path)
     codes = cell_codes(mailing, keys, path=path)
@@ -159,7 +187,7 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
     cells = codes.assign(mailed=mailed)
 
     def cell(row: int) -> str:
-        return f"district {int(cells['district'].iloc[row])}, age_band {int(cells['age_band'].iloc[row])}"
+        return ", ".join(f"{k} {int(cells[k].iloc[row])}" for k in keys)
 
     twice = cells.duplicated(keys, keep=False).to_numpy()
     if twice.any():
@@ -191,29 +219,30 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
     return cells[[*keys, "population", "mailed", "base_weight"]]
 
 
-def _base_weights(data: pd.DataFrame, cells: pd.DataFrame, path=None) -> tuple[np.ndarray, np.ndarray]:
+def _base_weights(data: pd.DataFrame, cells: pd.DataFrame, keys, path=None) -> tuple[np.ndarray, np.ndarray]:
     """``(base weight, stratum)`` of every respondent: the cell's ``N_h / m_h``
     and cell number (1, 2, ...).  Unplaced respondents: stratum 0, and the
-    mean base weight of the placed respondents of their district, else of
-    their age band, else of all placed respondents."""
-    keys = list(MAILING_KEYS)
+    mean base weight of the placed respondents of their planning group
+    (district), else of their other cell attribute (age band), else of all
+    placed respondents."""
+    keys = list(keys)
     codes = [data[k].to_numpy(dtype=float, na_value=np.nan) for k in keys]
     where = pd.MultiIndex.from_frame(cells[keys]).get_indexer(pd.MultiIndex.from_arrays(codes))
     placed = where >= 0
     if not placed.any():
         raise InputError("no respondent lies in a mailed cell of the mailing file; check that the file belongs to "
-                         "this wave and uses the questionnaire's district and age_band codes", path=path)
+                         f"this wave and uses the questionnaire's {' and '.join(keys)} codes", path=path)
     returned = np.bincount(where[placed], minlength=len(cells))
     over = np.flatnonzero(returned > cells["mailed"].to_numpy())
     if len(over):
         h = int(over[0])
-        raise InputError(f"the cell district {int(cells['district'].iloc[h])}, age_band "
-                         f"{int(cells['age_band'].iloc[h])} has {returned[h]} respondents but the mailing file says "
+        where_h = ", ".join(f"{k} {int(cells[k].iloc[h])}" for k in keys)
+        raise InputError(f"the cell {where_h} has {returned[h]} respondents but the mailing file says "
                          f"{cells['mailed'].iloc[h]:.0f} were mailed there; give the mailing file of this wave",
                          path=path)
     w = np.where(placed, cells["base_weight"].to_numpy()[np.maximum(where, 0)], np.nan)
     fill = np.full(len(w), w[placed].mean())
-    for code in reversed(codes):  # age band, then district (which wins): the mean of the placed with that code
+    for code in reversed(codes):  # the other key, then the group (which wins): the mean of the placed with that code
         mean = pd.Series(w[placed]).groupby(code[placed]).mean()
         known = pd.Series(code).map(mean).to_numpy(dtype=float)
         fill = np.where(np.isnan(known), fill, known)
@@ -221,7 +250,7 @@ def _base_weights(data: pd.DataFrame, cells: pd.DataFrame, path=None) -> tuple[n
     return w, np.where(placed, where + 1, 0)
 
 
-def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, mailing=None):
+def weight_wave(dataset, margins: pd.DataFrame, *, variables=None, cells=None, mailing=None):
     """The wave's raked design.
 
     Without ``mailing``: equal base weights ``N / n`` raked to the margins.
@@ -229,7 +258,21 @@ def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, m
     :func:`~survey.measures.planning_inputs.read_mailing`, or its DataFrame):
     the cells are strata and each respondent starts from ``N_h / m_h``
     (:func:`mailing_cells`), then the weights are raked to the margins.
+
+    ``variables`` (the raked attributes) and ``cells`` (the two attributes of
+    a mailing file's cells) default to the dataset's questionnaire plan
+    (``analysis.weighting``), whose margins columns are then renamed as the
+    attributes (:func:`plan_margins`).
     """
+    if variables is None:
+        plan = _plan_of(dataset, "raked attributes (variables=)")
+        variables = plan.raked
+        margins = plan_margins(margins, plan.rake)   # (give variables= with margins already renamed)
+    if mailing is not None and cells is None:
+        cells = _plan_of(dataset, "cells of the mailing file (cells=)").cells
+        if len(cells) != 2:
+            raise InputError("the questionnaire's plan declares no mailing cells; add weighting: "
+                             "{cells: [group, other]} to its analysis block, or pass cells=")
     if mailing is None:
         prepared, rake_margins = raking_margins(margins, dataset.data, variables)
         total = float(margins["count"].sum())
@@ -237,11 +280,11 @@ def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, m
         design = Design(prepared, weights="_base_weight")
         return design.rake(rake_margins)
     path = mailing if isinstance(mailing, (str, Path)) else None
-    frame = read_mailing(path) if path is not None else mailing
+    frame = read_mailing(path, cells) if path is not None else mailing
     for var in variables:  # margin errors first, as without a mailing file
         _margin_codes(margins, var)
-    cells = mailing_cells(frame, margins, path=path)
-    base, stratum = _base_weights(dataset.data, cells, path)
+    mailed = mailing_cells(frame, margins, keys=cells, path=path)
+    base, stratum = _base_weights(dataset.data, mailed, cells, path)
     prepared, rake_margins = raking_margins(margins, dataset.data, variables, base_weights=base)
     prepared = prepared.assign(_base_weight=base, _stratum=stratum)
     design = Design(prepared, weights="_base_weight", strata="_stratum", lonely_psu="adjust")
