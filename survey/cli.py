@@ -23,6 +23,16 @@ DEFAULTS = {
 }
 
 
+def _wave(text: str) -> str:
+    """``--wave``: a label that can be a folder name (``reports/<wave>/``)."""
+    from survey.spec_checks import check_path_name
+
+    try:
+        return check_path_name(text, what="wave")
+    except SurveyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with a hint, as documented
         self.print_usage(sys.stderr)
@@ -41,13 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--admin", type=Path, default=DEFAULTS["admin"],
                      help="admin figures for the area indicators (CSV, see data/ADMIN.md)")
     run.add_argument("--min-cell", type=int, default=3, help="suppress cross-table cells under this count (default 3)")
-    run.add_argument("--wave", default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
+    run.add_argument("--wave", type=_wave, default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
     run.add_argument("--baseline", type=Path, default=None,
                      help="raw file of the baseline wave: indicator changes are then tested between the two waves")
     run.add_argument("--mailing", type=Path, default=None,
                      help="CSV of this wave's mailing per cell of the plan's weighting.cells (e.g. district, "
                           "age_band, mailed: the mailing.csv of `survey plan`): base weights N_h/m_h per cell, "
                           "stratified design, then raking")
+    run.add_argument("--sheet", default=None, help="worksheet of an .xlsx --data: name, or number from 1 "
+                                                    "(default: the one visible sheet with data)")
+    run.add_argument("--exclude-undecodable", action="store_true",
+                     help="leave out (and list in the ledger) rows that cannot be read as delivered: undecodable "
+                          "bytes, garbled text, too few fields, a heading row inside the data (default: refuse)")
     run.add_argument("--out", type=Path, default=DEFAULTS["out"], help="output folder (a sub-folder per wave)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -56,13 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
     val.add_argument("--format", choices=("text", "json", "csv", "xlsx"), default="text")
     val.add_argument("--out", type=Path, default=None, help="write the report here (stdout for text/json/csv)")
+    val.add_argument("--sheet", default=None, help="worksheet of an .xlsx file: name, or number from 1 "
+                                                    "(default: the one visible sheet with data)")
 
     sim = sub.add_parser("simulate", help="simulate a population and a delivered wave (the bundled sample data)")
     sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
     sim.add_argument("--seed", type=int, default=None,
                      help="random seed (default: the seed of the bundled file for --wave, see data/SIMULATION.md)")
-    sim.add_argument("--wave", default="FY2025")
+    sim.add_argument("--wave", type=_wave, default="FY2025")
     sim.add_argument("--out", type=Path, default=Path("data"))
+    sim.add_argument("--force", action="store_true", help="replace an existing raw delivery (never done without it)")
     plan = sub.add_parser("plan", help="plan the next wave's mailing per cell (the plan's weighting.cells) from this wave")
     plan.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
     plan.add_argument("--data", type=Path, default=DEFAULTS["data"], help="this wave's raw file")
@@ -129,20 +147,22 @@ def main(argv=None) -> int:
 
             result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
                               progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell,
-                              wave=args.wave, baseline_data_path=args.baseline, mailing_path=args.mailing)
+                              wave=args.wave, baseline_data_path=args.baseline, mailing_path=args.mailing,
+                              sheet=args.sheet, exclude_undecodable=args.exclude_undecodable)
             if not args.quiet:
                 print(f"reports written to {result.out_dir}")
             return 0
         if args.command == "validate":
             from survey.intake.validate import validate_file
 
-            report = validate_file(args.file, args.questionnaire)
+            report = validate_file(args.file, args.questionnaire, sheet=args.sheet)
             report.write(args.format, args.out)
             return 0 if report.ok else 1
         if args.command == "simulate":
             from survey.simulate import run_simulate
 
-            written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire)
+            written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire,
+                                   force=args.force)
             for path in written.values():
                 print(path)
             return 0

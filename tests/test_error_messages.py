@@ -13,6 +13,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
@@ -21,7 +22,7 @@ from survey.cli import main
 from survey.errors import SurveyError
 
 from conftest import QUESTIONNAIRE, ROOT
-from delivery import delivery
+from delivery import delivery, sav_delivery, workbook, xlsx_parts, zip_parts
 
 DOC = ROOT / "README.md"
 MARGINS = ROOT / "data" / "midori_margins.csv"
@@ -146,6 +147,27 @@ TRIGGERS = {
         _good_csv(t, q), encoding="shift_jis")),
     "D20": lambda t, q: (lambda: __import__("survey.intake.readers", fromlist=["read_raw"]).read_raw(
         _xlsx(t, q), sheet="Sheet9")),
+    "D21": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別,sex\nR1,1,2\n")),
+    "D22": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別\nR1,男性\n".encode("euc_jp"))),
+    "D23": lambda t, q: _validate(_csv(t, "d.csv", _garbled("回答者ID,問1 性別\nR1,1\n"))),
+    "D24": lambda t, q: _run(t, data=_csv(t, "d.csv", _bad_line(SAMPLE.read_bytes(), 6))),
+    "D25": lambda t, q: _run(t, data=_csv(t, "d.csv", _bad_heading(SAMPLE.read_bytes()))),
+    "D26": lambda t, q: _validate(workbook([("a", delivery(q, n=2), "visible"), ("b", delivery(q, n=2), "visible")],
+                                           t / "d.xlsx")),
+    "D27": lambda t, q: _validate(workbook([("a", None, "visible"), ("b", delivery(q, n=2), "hidden")], t / "d.xlsx")),
+    "D28": lambda t, q: _validate(_xlsx(t, q), QUESTIONNAIRE, "--sheet", "9"),
+    "D29": lambda t, q: _run(t, data=_dated(t, q)),
+    "D30": lambda t, q: _validate(zip_parts(t / "d.xlsx", xlsx_parts(b"<worksheet/>", b"<sst>" + b" " * 2**26 + b"</sst>"))),
+    "D31": lambda t, q: _validate(zip_parts(t / "d.xlsx", xlsx_parts(
+        b'<worksheet><sheetData><row r="9"><c r="XFD9"><v>1</v></c></row>'
+        b'<row r="3000"><c r="A3000"><v>1</v></c></row></sheetData></worksheet>'))),
+    "D32": lambda t, q: _validate(zip_parts(t / "d.xlsx", xlsx_parts(b'<!DOCTYPE x [<!ENTITY a "a">]><worksheet/>'))),
+    "D33": lambda t, q: _run(t, data=sav_delivery(t / "d.sav", q, value_labels={"Q2": {1: "女性", 2: "男性"}})),
+    "D34": lambda t, q: _validate(sav_delivery(t / "d.sav", q, missing={"Q7": [-1]}, edit=lambda f: f.__setitem__(
+        "Q7", -1.0)), _spec(t, lambda s: _question(s, "satisfaction").update(missing={8: "非該当", 9: "無回答"}))),
+    "D35": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--sheet", "1"),
+    "D36": lambda t, q: _validate(workbook([("空", None, "visible")], t / "d.xlsx")),
+    "D37": lambda t, q: _validate(_charted(t, q), QUESTIONNAIRE, "--sheet", "グラフ"),
     # ------------------------------------------------------------- the questionnaire
     "Q01": lambda t, q: _validate(SAMPLE, t / "nosuch.yaml"),
     "Q02": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: ｍｉｄｏｒｉ".encode("cp932"))),
@@ -172,6 +194,18 @@ TRIGGERS = {
     "Q19": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "years_lived").update(minimum=100,
                                                                                                  maximum=0))),
     "Q20": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "allocation").update(total="1000円"))),
+    "Q21": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: midori\nscores: 1\nscores: 2\n")),
+    "Q22": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", _BILLION_LAUGHS + "id: *lol9\n")),
+    "Q23": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "a: &a 1\nb: [" + ", ".join(["*a"] * 501) + "]\n")),
+    "Q24": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "a: &a [1, *a]\n")),
+    "Q25": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: midori\n" + "# padding\n" * 100_000)),
+    "Q26": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: midori\nversion: 2025-13-01\n")),
+    "Q27": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(codes={1: "男性", 2: "男性"}))),
+    "Q28": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(codes={1: "2", 2: "1"}))),
+    "Q29": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "age_band").update(header="問1 性別"))),
+    "Q30": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave="../x"))),
+    "Q31": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave=2025))),
+    "Q32": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(not_in_margins=[4]))),
     # ------------------------------------------------------------- the analysis plan
     "P01": lambda t, q: _run(t, questionnaire=_spec(t, lambda s: s.pop("analysis"))),
     "P02": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.update(sheets=[]))),
@@ -219,6 +253,11 @@ TRIGGERS = {
     "M07": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(district=f["district_label"]))),
     "M08": lambda t, q: _run(t, margins=_margins(t, lambda f: pd.concat(
         [f, f.head(1).assign(district=6, count=50)], ignore_index=True))),
+    "M09": lambda t, q: _run(t, margins=_margins(t, lambda f: f[f["district"] != 5])),
+    "M10": lambda t, q: _run(t, margins=_margins(t, lambda f: pd.concat([f, f.head(1)], ignore_index=True))),
+    "M11": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 0.001)))),
+    "M12": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"] * 1e9))),
+    "M13": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 1e9)))),
     # ------------------------------------------------------------- the mailing file
     "S01": lambda t, q: _run(t, mailing=t / "nosuch.csv"),
     "S02": lambda t, q: _run(t, mailing=_csv(t, "m.csv", _mailing(t).read_text(encoding="utf-8").encode("cp932"))),
@@ -244,7 +283,21 @@ TRIGGERS = {
     "C05": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--format", "csv", "--out", str(t / "no" / "r.csv")),
     "C06": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--format", "json", "--out", str(t)),
     "C07": lambda t, q: ["frobnicate"],
+    "C20": lambda t, q: ["run", "--wave", "../x"],
+    "C21": lambda t, q: ["simulate", "--out", str(_existing_delivery(t))],
 }
+
+
+_BILLION_LAUGHS = "".join(  # 9 levels of 9 aliases: 9**10 values once expanded
+    ["lol0: &lol0 [" + ", ".join(["lol"] * 9) + "]\n"]
+    + [f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]\n" for i in range(1, 10)])
+
+
+def _existing_delivery(tmp: Path) -> Path:
+    """A folder that already holds the raw delivery ``survey simulate`` would write."""
+    (tmp / "raw").mkdir(exist_ok=True)
+    (tmp / "raw" / "midori_2025_sample.csv").write_bytes(b"delivered\n")
+    return tmp
 
 
 def _dropped(tmp: Path, q, header: str) -> Path:
@@ -256,6 +309,41 @@ def _dropped(tmp: Path, q, header: str) -> Path:
 def _xlsx(tmp: Path, q) -> Path:
     path = tmp / "d.xlsx"
     delivery(q, n=3).to_excel(path, index=False, sheet_name="data")
+    return path
+
+
+def _garbled(text: str) -> bytes:
+    """UTF-8 text opened as CP932 and saved again as CP932 (lost bytes become '?')."""
+    return text.encode("utf-8").decode("cp932", errors="replace").replace("\ufffd", "?").encode("cp932")
+
+
+def _bad_line(blob: bytes, line: int) -> bytes:
+    lines = blob.split(b"\n")
+    lines[line - 1] = lines[line - 1].rstrip(b"\r") + b"\x81\r"
+    return b"\n".join(lines)
+
+
+def _bad_heading(blob: bytes) -> bytes:
+    """An extra column whose heading holds a byte CP932 cannot decode."""
+    lines = blob.split(b"\r\n")
+    lines = [lines[0] + b",\x81 memo"] + [x + b"," if x else x for x in lines[1:]]
+    return b"\r\n".join(lines)
+
+
+def _dated(tmp: Path, q) -> Path:
+    path = workbook([("data", delivery(q, n=3), "visible")], tmp / "d.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["data"]["E2"].value = 10  # 問4 居住年数, shown as 1900/1/10
+    book["data"]["E2"].number_format = "yyyy/m/d"
+    book.save(path)
+    return path
+
+
+def _charted(tmp: Path, q) -> Path:
+    path = workbook([("data", delivery(q, n=3), "visible")], tmp / "d.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.create_chartsheet("グラフ")
+    book.save(path)
     return path
 
 

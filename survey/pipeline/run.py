@@ -28,6 +28,7 @@ from survey.pipeline.sections.sampling_error import wave_sampling_error
 from survey.questionnaire import load_questionnaire
 from survey.report.weighting import mailing_cells, plan_margins, read_margins, weight_wave
 from survey.report.writers import Sheet, write_csv, write_workbook
+from survey.spec_checks import check_path_name
 
 __all__ = ["run_wave", "RunResult", "require_plan", "provenance_lines"]
 
@@ -62,7 +63,7 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
 
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
-             baseline_data_path=None, mailing_path=None) -> RunResult:
+             baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:
     """Run one wave from the raw file to ``<out>/<wave>/``.
 
     ``mailing_path``: the wave's mailing per cell of the plan's
@@ -73,15 +74,23 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     it every respondent starts from ``N / n``.  The baseline wave is always
     weighted from equal base weights (the file describes this wave's
     mailing only).
+
+    ``sheet``: the worksheet of an ``.xlsx`` data file (name, or number from
+    1).  ``exclude_undecodable``: leave out rows that cannot be read as
+    delivered (listed in the ledger) instead of refusing the file.
     """
     progress("調査票を読み込み中 (questionnaire)")
     questionnaire = load_questionnaire(questionnaire_path)
     if wave:
-        questionnaire = replace(questionnaire, wave=wave)
+        questionnaire = replace(questionnaire, wave=check_path_name(wave, what="wave"))
     plan = require_plan(questionnaire)
     progress("回答データを読み込み・正規化中 (read + normalise)")
     # personal data in free text is masked before anything is counted or written
-    dataset = mask_text_columns(load(data_path, questionnaire))
+    dataset = mask_text_columns(load(data_path, questionnaire, sheet=sheet, exclude_undecodable=exclude_undecodable))
+    hidden = dataset.ledger.notes
+    if len(hidden):
+        rows = ", ".join(str(r) for r in hidden["row"].head(10)) + (" ..." if len(hidden) > 10 else "")
+        progress(f"注意: ワークブックで非表示の行 {len(hidden)} 行も集計します (hidden rows analysed: {rows})")
     progress("母集団へのレイキング中 (raking)")
     margins = plan_margins(read_margins(margins_path), plan.rake, path=margins_path)
     mailing = None
