@@ -2,16 +2,19 @@
 
 Compute: mean amounts per part (arithmetic means; a zero is an answer) and
 the share giving a part nothing, for the whole sample and each ``by``
-attribute (answers whose total is not the question's total are left out,
-:func:`survey.measures.allocation_means`), and weighted k-means segments of
-the allocation patterns (``segments: false`` to leave them out).  Present:
-a wide table of means, the zero shares, the segments; a dot chart.
+attribute, keeping exactly the answers the intake kept (the question's
+``total``, ``total_policy`` and ``tolerance``:
+:func:`survey.measures.allocation_policy`), and weighted k-means segments of
+the allocation patterns (zeros replaced by a thousandth of the total;
+``segments: false`` to leave them out).  Present: a wide table of means
+(rounded to a thousandth of the total), the zero shares, the segments; a
+dot chart.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from survey.measures import allocation_means, allocation_segments, allocation_zero_shares
+from survey.measures import allocation_means, allocation_policy, allocation_segments, allocation_zero_shares
 from survey.pipeline.base import TOTAL, SectionResult, attribute_name, by_groups, html_table
 from survey.report import charts
 from survey.report.format import UNWEIGHTED, WEIGHTED
@@ -21,12 +24,14 @@ from survey.report.present import ci_text, pct
 __all__ = ["build", "means_table", "zero_share_table", "segment_table"]
 
 
-def means_table(a: pd.DataFrame, *, heading: str) -> pd.DataFrame:
-    """Mean amount per part (rows) by group (columns)."""
+def means_table(a: pd.DataFrame, *, heading: str, total: int = 1000) -> pd.DataFrame:
+    """Mean amount per part (rows) by group (columns), rounded to a
+    thousandth of the ``total`` (yen of ¥1,000; a tenth of a point of 100)."""
     a = a.copy()
     a["col"] = [g if b == TOTAL else f"{b}:{g}" for b, g in zip(a["by"], a["group"])]
     wide = a.pivot_table(index="part", columns="col", values="estimate", sort=False)
-    wide = wide[list(dict.fromkeys(a["col"]))].round(0)
+    digits = max(0, 3 - len(str(int(total))) + 1)   # 1000 -> 0 decimals, 100 -> 1, 10 -> 2
+    wide = wide[list(dict.fromkeys(a["col"]))].round(digits)
     wide.index.name = heading
     return wide.reset_index()
 
@@ -54,19 +59,20 @@ def build(spec, ctx) -> SectionResult:
     labels = {it.column: it.label for it in question.items}
     unit, amount = spec.get("unit", "点"), spec.get("amount_label", "配分")
     items_label, noun = spec.get("items_label", "項目"), spec.get("item_noun", "項目")
-    total = dict(total=question.total, tolerance=question.tolerance)
-    means = by_groups(lambda by: allocation_means(design, parts, by=by, **total), q, spec.by)
+    policy = allocation_policy(question)   # the answers the intake kept
+    means = by_groups(lambda by: allocation_means(design, parts, by=by, **policy), q, spec.by)
     means["part"] = means["part"].map(labels)
-    zero = by_groups(lambda by: allocation_zero_shares(design, parts, by=by, **total), q, spec.by)
+    zero = by_groups(lambda by: allocation_zero_shares(design, parts, by=by, **policy), q, spec.by)
     zero["part"] = zero["part"].map(labels)
     title = spec.get("title", f"{question.total:,}{unit}の配分（{items_label}）")
-    mean_table = means_table(means, heading=f"{items_label}（平均{amount}・{unit}）{WEIGHTED}")
+    mean_table = means_table(means, heading=f"{items_label}（平均{amount}・{unit}）{WEIGHTED}", total=question.total)
     zeros = zero_share_table(zero, items_label=items_label, unit=unit)
     blocks = [(f"平均{amount}（{unit}）", mean_table), (f"0{unit}と回答した人の割合", zeros)]
     html_tables = [html_table(f"平均{amount}（{unit}、重み付け）", mean_table),
                    html_table(f"0{unit}と回答した人の割合", zeros)]
     if spec.get("segments", True):
-        seg = allocation_segments(design, parts, random_state=ctx.seed, **total)
+        # zeros replaced by 1/1000 of the total (¥1 of ¥1,000), whatever the scale
+        seg = allocation_segments(design, parts, random_state=ctx.seed, delta=question.total / 1000, **policy)
         sizes = seg.sizes.copy()
         sizes["top_parts"] = sizes["top_parts"].map(
             lambda s: "・".join(labels.get(p.strip(), p.strip()) for p in str(s).split(",")))
