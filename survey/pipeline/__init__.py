@@ -6,8 +6,8 @@ analysis plan declares (:data:`SECTIONS`, one module per section in
 files and ``report.html``; ``survey plan`` (:func:`run_plan`) writes the
 next wave's mailing plan.
 """
-from survey.pipeline.plan import MAILING_FILE, run_plan
+from survey.pipeline.plan import MAILING_FILE, plan_folder_name, run_plan
 from survey.pipeline.run import RunResult, require_plan, run_wave
 from survey.pipeline.sections import SECTIONS
 
-__all__ = ["MAILING_FILE", "RunResult", "SECTIONS", "require_plan", "run_plan", "run_wave"]
+__all__ = ["MAILING_FILE", "RunResult", "SECTIONS", "plan_folder_name", "require_plan", "run_plan", "run_wave"]

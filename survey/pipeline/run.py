@@ -26,6 +26,7 @@ from survey.pipeline.page import write_wave_html
 from survey.pipeline.sections import SECTIONS
 from survey.pipeline.sections.sampling_error import wave_sampling_error
 from survey.questionnaire import load_questionnaire
+from survey.report.outdir import OutputFolder, writes_output
 from survey.report.weighting import mailing_cells, plan_margins, read_margins, weight_wave
 from survey.report.writers import Sheet, write_csv, write_workbook
 from survey.spec_checks import check_path_name
@@ -61,10 +62,16 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
     ]
 
 
+@writes_output
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
              baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:
     """Run one wave from the raw file to ``<out>/<wave>/``.
+
+    The folder is written whole or not at all (:class:`~survey.report.outdir.OutputFolder`):
+    into a hidden temporary folder, renamed into place at the end,
+    replacing a previous one whole; a second run on the same folder meanwhile
+    stops with an :class:`~survey.errors.OutputError`.
 
     ``mailing_path``: the wave's mailing per cell of the plan's
     ``weighting.cells`` (CSV, e.g. ``district, age_band, mailed``: the
@@ -106,8 +113,10 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
         baseline_design = weight_wave(mask_text_columns(load(baseline_data_path, questionnaire)), margins,
                                       variables=plan.raked)
-    out_dir = Path(out) / (questionnaire.wave or "wave")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # written whole or not at all: a temporary folder, renamed into place at the end (report/outdir.py)
+    staging = OutputFolder(Path(out) / (questionnaire.wave or "wave"), signature="provenance.json",
+                           command="survey run")
+    out_dir = staging.path
     notes = provenance_lines(dataset, questionnaire, margins_path, seed)
     if mailing is not None:
         notes.insert(3, f"配布数ファイル: {Path(mailing_path).name}  sha256: {_sha256(mailing_path)}")
@@ -168,7 +177,8 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         provenance["mailing"] = {"file": Path(mailing_path).name, "sha256": _sha256(mailing_path),
                                  "cells": len(mailing), "mailed": int(mailing["mailed"].sum())}
     files.append(_write_json(out_dir / "provenance.json", provenance))
-    return RunResult(out_dir=out_dir, files=tuple(files), design=design, dataset=dataset)
+    out_dir = staging.commit()
+    return RunResult(out_dir=out_dir, files=tuple(out_dir / f.name for f in files), design=design, dataset=dataset)
 
 
 def _sha256(path) -> str:
