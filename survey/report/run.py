@@ -175,6 +175,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
 
 def _analysis_sheets(t, questionnaire) -> list:
     ind = {i["id"]: i for i in questionnaire.indicators}.get("satisfaction_index", {})
+    alloc_total = questionnaire["allocation"].total
     trend = [("基準年からの変化（満足度指数）", present.trend_table_ja(t.trend))] if t.trend is not None else []
     sheets = [
         Sheet("満足度", [("満足度指数（重み付け）", present.satisfaction_index_table(t.satisfaction_index, target=ind.get("target"))),
@@ -186,10 +187,11 @@ def _analysis_sheets(t, questionnaire) -> list:
                       *trend],
               title="みどりの満足度", notes=[f"基準値 {ind.get('baseline')}（{ind.get('baseline_year')}）、"
                                           f"目標値 {ind.get('target')}（{ind.get('target_year')}）。わからない・無回答は指数から除く。"]),
-        Sheet("配分", [("平均配分額（円）", present.allocation_table(t.allocation)),
+        Sheet("配分", [("平均配分額（円）", present.allocation_table(t.allocation, total=alloc_total)),
                      ("0円と回答した人の割合", present.zero_share_table(t.allocation_zero)),
                      ("配分パターンによるグループ", present.segment_table(t.segments))],
-              title="1,000円の配分（みどりのチカラ）", notes=["合計が1,000円でない回答の扱いは調査票の定義に従う（行の記録を参照）。"]),
+              title=f"{alloc_total:,}円の配分（みどりのチカラ）",
+              notes=[f"合計が{alloc_total:,}円でない回答の扱いは調査票の定義に従う（行の記録を参照）。"]),
         Sheet("重要施策", [("1位・3位までに選んだ割合", present.priority_table(t.priorities)),
                        ("年齢・地区による違いの検定", present.ranking_test_table(t.ranking_tests)),
                        ("モデル予測：3位までに選ばれる確率（年齢×地区、%）", present.predicted_table(t.predicted))],
