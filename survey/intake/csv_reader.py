@@ -116,18 +116,19 @@ def _short_rows(text: str, shape: tuple[int, int]) -> tuple:
     disagree on the number of records (a shape pandas reads differently) nothing is
     claimed."""
     n_rows, n_cols = shape
-    reader = csv.reader(io.StringIO(text))
-    records = []
-    last = 0
     try:
-        for record in reader:
-            start, last = last + 1, reader.line_num
-            if record:  # pandas skips blank lines
-                records.append((start, len(record)))
+        lengths = [n for n in map(len, csv.reader(io.StringIO(text))) if n]  # pandas skips blank lines
     except csv.Error:  # a field above the csv module's size limit: leave it to pandas
         return ()
-    if len(records) != n_rows + 1:
+    if len(lengths) != n_rows + 1 or min(lengths[1:], default=n_cols) >= n_cols:
         return ()
+    reader = csv.reader(io.StringIO(text))  # again, with the line each record starts on
+    records = []
+    last = 0
+    for record in reader:
+        start, last = last + 1, reader.line_num
+        if record:
+            records.append((start, len(record)))
     return tuple((row, line, fields) for row, (line, fields) in enumerate(records[1:], start=1) if fields < n_cols)
 
 

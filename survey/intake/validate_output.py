@@ -83,6 +83,7 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
     p, q, lg = report.provenance, report.questionnaire, report.ledger
     verdict = {"errors": "ERRORS", "warnings": "OK with warnings", "clean": "OK"}[report.status]
     enc = f", {p.encoding}" if p.encoding else ""
+    enc += f", sheet {p.sheet!r}" if getattr(p, "sheet", None) else ""
     out = [
         f"survey validate — {q.title} ({q.id} {q.version})",
         f"File: {p.path} ({p.format}{enc}, sha256 {p.sha256[:12]}…, {p.rows_read} data rows)",
@@ -143,6 +144,7 @@ def _about(report) -> pd.DataFrame:
     p, q, lg = report.provenance, report.questionnaire, report.ledger
     items = [
         ("ファイル file", p.path), ("形式 format", p.format), ("文字コード encoding", p.encoding or ""),
+        ("シート sheet", getattr(p, "sheet", None) or ""),
         ("sha256", p.sha256), ("調査票 questionnaire", f"{q.id} {q.version}"),
         ("調査票 sha256", q.sha256 or ""), ("結果 status", report.status),
         ("エラー errors", report.errors), ("警告 warnings", report.warnings),
@@ -181,8 +183,9 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, fmts) -> None:
 def _write_xlsx(report, out: Path) -> Path:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
-                                          "strings_to_numbers": False})
+    buffer = io.BytesIO()   # built in memory: a full disk is one OSError, never a half-closed zip
+    book = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
     fmts = {"header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
             "quoted": book.add_format({"quote_prefix": True})}
     _write_sheet(book, "一覧 Failures", report.failures, fmts)
@@ -191,6 +194,7 @@ def _write_xlsx(report, out: Path) -> Path:
     _write_sheet(book, "変更 Changes", report.ledger.changes, fmts)
     _write_sheet(book, "情報 About", _about(report), fmts)
     book.close()
+    out.write_bytes(buffer.getvalue())
     return out
 
 

@@ -30,6 +30,7 @@ from survey.report.freetext_section import freetext_section, freetext_sheet
 from survey.report.htmlreport import write_wave_html
 from survey.questionnaire import load_questionnaire
 from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.outdir import OutputFolder, writes_output
 from survey.report.plan import plan_sheet
 from survey.spec_checks import check_path_name
 from survey.report.weighting import RAKING_VARIABLES, mailing_cells, read_margins, weight_wave
@@ -59,10 +60,16 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
     ]
 
 
+@writes_output
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
              baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:
     """Run one wave from the raw file to ``<out>/<wave>/``.
+
+    The folder is written whole or not at all (:class:`~survey.report.outdir.OutputFolder`):
+    into a hidden temporary folder, renamed into place at the end,
+    replacing a previous one whole; a second run on the same folder meanwhile
+    stops with an :class:`~survey.errors.OutputError`.
 
     ``mailing_path``: the wave's mailing per district x age band cell (CSV
     ``district, age_band, mailed``, e.g. the ``mailing.csv`` that ``survey
@@ -98,8 +105,9 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
         baseline_design = weight_wave(mask_text_columns(load(baseline_data_path, questionnaire)), margins)
     wave = questionnaire.wave or "wave"
-    out_dir = Path(out) / wave
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # written whole or not at all: a temporary folder, renamed into place at the end (outdir.py)
+    staging = OutputFolder(Path(out) / wave, signature="provenance.json", command="survey run")
+    out_dir = staging.path
     progress("集計表を作成中 (tables)")
     freq = frequencies(design.data, design.weights.to_numpy(), questionnaire)
     simple = _simple_table(freq)
@@ -170,7 +178,8 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         provenance["mailing"] = {"file": Path(mailing_path).name, "sha256": _sha256(mailing_path),
                                  "cells": len(mailing), "mailed": int(mailing["mailed"].sum())}
     files.append(_write_json(out_dir / "provenance.json", provenance))
-    return RunResult(out_dir=out_dir, files=tuple(files), design=design, dataset=dataset)
+    out_dir = staging.commit()
+    return RunResult(out_dir=out_dir, files=tuple(out_dir / f.name for f in files), design=design, dataset=dataset)
 
 
 def _analysis_sheets(t, questionnaire) -> list:

@@ -7,7 +7,9 @@ text (never as a formula) and neutralised (see :mod:`survey.report.format`).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import io
 import os
 from pathlib import Path
 
@@ -36,7 +38,8 @@ def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    with _naming(path):
+        out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 
@@ -61,8 +64,9 @@ def write_workbook(sheets, path, *, properties: dict | None = None) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "nan_inf_to_errors": True})
+    buffer = io.BytesIO()   # built in memory, written in one go (a full disk is one OSError, not a zip half-closed)
+    wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                      "nan_inf_to_errors": True})
     props = {"created": fixed_timestamp(), "author": "midori-survey", "company": ""}
     props.update(properties or {})
     wb.set_properties(props)
@@ -100,7 +104,20 @@ def write_workbook(sheets, path, *, properties: dict | None = None) -> Path:
         for j, w in widths.items():
             ws.set_column(j, j, min(max(w + 2, 6), 60))
     wb.close()
+    with _naming(path):
+        path.write_bytes(buffer.getvalue())
     return path
+
+
+@contextlib.contextmanager
+def _naming(path):
+    """An OSError while writing ``path`` names it (a full disk's error has no file name)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
 
 
 def _width(value) -> int:
