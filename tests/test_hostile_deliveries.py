@@ -406,6 +406,10 @@ def test_hidden_rows_are_warned_about_and_listed_in_the_ledger(tmp_path, questio
     lg = survey.load(path, questionnaire).ledger
     assert lg.rows_kept == 4 and lg.notes.values.tolist() == [[2, "R0002", "hidden_row"], [4, "R0004", "hidden_row"]]
     assert lg.summary().set_index("item")["count"]["kept, noted: hidden_row"] == 2
+    assert report.to_dict()["ledger"]["notes"] == [{"row": 2, "respondent_id": "R0002", "note": "hidden_row"},
+                                                   {"row": 4, "respondent_id": "R0004", "note": "hidden_row"}]
+    code, out, _ = _validate(path, capsys)
+    assert code == 0 and "Rows: read 4 = kept 4 + excluded 0\n  kept, but hidden in the workbook: rows 2, 4\n" in out
 
 
 def _sheet_with(tmp_path, questionnaire, edit) -> Path:
