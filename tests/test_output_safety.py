@@ -102,6 +102,7 @@ def test_a_second_run_on_the_same_folder_is_stopped(tmp_path, finished, capsys):
     assert _tree(tmp_path / "FY2025") == finished
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 def test_a_killed_run_never_leaves_a_folder_that_looks_complete(tmp_path, finished):
     target = tmp_path / "FY2025"
     target.mkdir()
@@ -183,6 +184,13 @@ class TestOutputFolder:
         (tmp_path / "W").mkdir()
         OutputFolder(tmp_path / "W", signature=SIG).commit()
         assert (tmp_path / "W").is_dir()
+
+    @pytest.mark.skipif(os.name == "nt", reason="fcntl locks are POSIX")
+    def test_a_file_system_without_locks_is_written_unlocked(self, tmp_path):
+        with mock.patch("fcntl.flock", side_effect=OSError(errno.ENOLCK, "No locks available")):
+            with OutputFolder(tmp_path / "W", signature=SIG) as folder:
+                (folder.path / SIG).write_text("{}", encoding="utf-8")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["W"]
 
     def test_commit_twice_is_refused(self, tmp_path):
         folder = OutputFolder(tmp_path / "W", signature=SIG)
