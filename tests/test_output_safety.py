@@ -230,6 +230,19 @@ def test_out_is_a_file_in_every_command(tmp_path, capsys, command):
                                        "folder as --out or move the file away\n")
 
 
+@pytest.mark.parametrize("command", ["run", "plan", "simulate", "validate"])
+def test_a_name_too_long_in_every_command(tmp_path, capsys, command):
+    long = tmp_path / ("x" * 300)
+    args = {"run": _run(long), "plan": _plan(long),
+            "simulate": ["simulate", "--questionnaire", str(QUESTIONNAIRE), "--out", str(long)],
+            "validate": ["validate", str(SAMPLE), "--questionnaire", str(QUESTIONNAIRE), "--format", "json",
+                         "--out", str(long) + ".json"]}[command]
+    assert main(args) == 2
+    err = _one_error_line(capsys)
+    assert err.startswith(f"survey {command}: error: [output {long}")
+    assert err.endswith("] cannot write: the name is too long for the file system; give a shorter --out (or --wave)\n")
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "csv", "xlsx"])
 def test_validate_into_a_full_disk_exits_2_never_1(tmp_path, capsys, fmt):
     """The sample has data problems (exit 1), but a report that cannot be written is exit 2."""
