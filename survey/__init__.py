@@ -14,8 +14,8 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity",
         "mask_personal_data", "mask_series", "mask_text_columns",
     ),
-    "survey.report.run": ("run_wave", "weight_wave"),
-    "survey.report.weighting": ("read_margins",),
+    "survey.pipeline": ("run_wave",),
+    "survey.report.weighting": ("read_margins", "weight_wave"),
     "survey.simulate": (
         "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
     ),
@@ -30,6 +30,7 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.design.tables": ("crosstab", "svychisq", "CrossTab", "ChisqTest"),
     "survey.design.wald": ("wald_test", "WaldTest"),
     "survey.design.anova": ("anova", "regterm_test", "LRTest"),
+    "survey.design.chisqsum": ("pchisqsum", "pfsum"),
     # every name of survey.measures.__all__ (tests/test_lazy_import.py checks that the two agree)
     "survey.measures": (
         "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
@@ -46,11 +47,11 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "topk_shares", "rank_logit", "RankLogitResult",
         "planning_inputs", "PlanInputs", "read_mailing", "plan_mailing", "MailingPlan", "compare_plans",
         "PrecisionTarget", "ChangeTarget", "expected_precision", "plan_sampling_error_table", "plan_tables",
-        "PLAN_TABLE_NAMES",
+        "plan_table_names",
         "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "code_themes", "theme_shares",
         "representative_quotes", "tokenize", "tokenize_series", "word_frequencies", "weighted_log_odds",
         "cooccurrence",
         "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",
     ),
     "survey._version": ("__version__",),
-}, submodules=("errors", "questionnaire", "intake", "design", "measures", "report", "simulate"))
+}, submodules=("errors", "questionnaire", "intake", "design", "measures", "report", "pipeline", "simulate"))

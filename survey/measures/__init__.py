@@ -42,7 +42,7 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.measures.planning_inputs": ("planning_inputs", "PlanInputs", "read_mailing"),
     "survey.measures.planning": ("plan_mailing", "MailingPlan", "compare_plans", "PrecisionTarget", "ChangeTarget"),
     "survey.measures.planning_precision": ("expected_precision", "plan_sampling_error_table"),
-    "survey.measures.planning_tables": ("plan_tables", "PLAN_TABLE_NAMES"),
+    "survey.measures.planning_tables": ("plan_tables", "plan_table_names"),
     # free text (自由記述)
     "survey.measures.freetext": (
         "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "code_themes", "theme_shares",
