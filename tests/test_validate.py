@@ -406,7 +406,9 @@ def test_csv_output_with_ledger_siblings(tmp_path, messy):
     back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert back.columns.tolist() == list(FAILURE_COLUMNS)
     assert back["rule"].tolist() == ["invalid_code", "required_blank", "out_of_range", "answered_when_skipped"]
-    assert back["value"].iloc[0] == "=cmd|' /C calc'!A0"  # CSV keeps the value exactly as read
+    # a spreadsheet opens the CSV: the formula gets an apostrophe (issue 15 item 16); JSON keeps it as read
+    assert back["value"].iloc[0] == "'=cmd|' /C calc'!A0"
+    assert json.loads(messy.render("json"))["failures"][0]["value"] == "=cmd|' /C calc'!A0"
     summary = pd.read_csv(tmp_path / "check_summary.csv", encoding="utf-8-sig")
     assert summary.set_index("rule").loc["invalid_code", "findings"] == 1
     changes = pd.read_csv(tmp_path / "check_changes.csv", encoding="utf-8-sig")

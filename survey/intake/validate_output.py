@@ -5,7 +5,13 @@ The workbook never contains a formula: every text cell is written as a
 string, and text that a spreadsheet would read as a formula (starting with
 ``= + - @``, tab or carriage return) also gets the quote-prefix attribute
 (the apostrophe Excel shows), so a delivered value such as
-``=HYPERLINK(...)`` stays inert text.
+``=HYPERLINK(...)`` stays inert text.  The CSV files quote every field that
+holds a line break (a lone CR too) and put an apostrophe before a formula at
+the start of a field or after a line break in it; JSON keeps every value
+exactly as read.  The text report (and CSV shown on a terminal) escapes
+control, separator and bidirectional characters
+(:func:`survey.safetext.terminal_safe`), so a value or a questionnaire
+label can neither send terminal escapes nor forge a line of the report.
 """
 from __future__ import annotations
 
@@ -20,11 +26,12 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.safetext import FORMULA_START, csv_text, json_safe, neutralise_formula, terminal_safe
 
 __all__ = ["FORMATS", "display_width", "render_report", "render_text", "report_dict", "write_report"]
 
 FORMATS = ("text", "json", "csv", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = FORMULA_START
 
 _XLSX_HEADERS = {
     "row": "行 row", "respondent_id": "回答者ID respondent_id", "column": "列 column",
@@ -122,13 +129,18 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
             out.append(f"  {where}{rid}{col}{val}  {r.severity} {r.rule}")
             out.append(f"      {r.message_ja}")
             out.append(f"      {r.message_en}")
-    return "\n".join(out) + "\n"
+    # one line each, whatever the data or the questionnaire hold: no escape sequence, no forged line
+    return "\n".join(terminal_safe(line) for line in out) + "\n"
 
 
 def _csv(frame: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
+    """CSV text: every field holding a line break quoted, text that a spreadsheet
+    would read as a formula (at the start or after a line break) neutralised."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
+    return csv_text(out, index=False)
 
 
 def _write_csv(report, out: Path) -> Path:
@@ -206,8 +218,8 @@ def render_report(report, fmt: str, *, max_lines: int | None = 200) -> str:
     """See :meth:`ValidationReport.render`."""
     if fmt == "text":
         return render_text(report, max_lines=max_lines)
-    if fmt == "json":
-        return json.dumps(report_dict(report), ensure_ascii=False, indent=1) + "\n"
+    if fmt == "json":   # DEL, C1 and bidirectional controls as \\u escapes (the same JSON value)
+        return json_safe(json.dumps(report_dict(report), ensure_ascii=False, indent=1)) + "\n"
     if fmt == "csv":
         return _csv(report.failures)
     if fmt == "xlsx":
@@ -215,12 +227,22 @@ def render_report(report, fmt: str, *, max_lines: int | None = 200) -> str:
     raise InputError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def write_report(report, fmt: str, out=None, *, max_lines: int | None = 200):
     """See :meth:`ValidationReport.write`."""
     if fmt not in FORMATS:
         raise InputError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
     if out is None:
-        sys.stdout.write(render_report(report, fmt, max_lines=max_lines))
+        text = render_report(report, fmt, max_lines=max_lines)
+        if fmt == "csv" and _is_terminal(sys.stdout):   # shown, not saved: no escape sequence reaches it
+            text = "".join(terminal_safe(line) + "\n" for line in text.split("\n")[:-1])
+        sys.stdout.write(text)
         sys.stdout.flush()
         return None
     out = Path(out)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.report.format import neutralise_formula
+from survey.safetext import csv_text
 
 __all__ = ["write_csv", "write_workbook", "fixed_timestamp", "Sheet"]
 
@@ -28,7 +29,8 @@ def fixed_timestamp() -> _dt.datetime:
 
 
 def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
-    """UTF-8 with BOM (Excel opens it as Unicode), LF line ends, formulas neutralised."""
+    """UTF-8 with BOM (Excel opens it as Unicode), LF line ends, formulas neutralised (also
+    after line breaks inside a cell), every field holding a line break quoted."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = frame.copy()
@@ -38,8 +40,8 @@ def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    with _naming(path):
-        out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    with _naming(path):   # every field holding CR or LF quoted (a lone CR must not start a row)
+        path.write_bytes(("\ufeff" + csv_text(out, index=False)).encode("utf-8"))
     return path
 
 
@@ -78,18 +80,18 @@ def write_workbook(sheets, path, *, properties: dict | None = None) -> Path:
     for sheet in sheets:
         ws = wb.add_worksheet(sheet.name)
         row = 0
-        if sheet.title:
-            ws.write_string(row, 0, sheet.title, title_fmt)
+        if sheet.title:   # titles, notes and captions carry questionnaire text: neutralised too
+            ws.write_string(row, 0, neutralise_formula(str(sheet.title)), title_fmt)
             row += 1
         for note in sheet.notes:
-            ws.write_string(row, 0, str(note), note_fmt)
+            ws.write_string(row, 0, neutralise_formula(str(note)), note_fmt)
             row += 1
         if sheet.title or sheet.notes:
             row += 1
         widths: dict[int, int] = {}
         for caption, frame in sheet.blocks:
             if caption:
-                ws.write_string(row, 0, str(caption), caption_fmt)
+                ws.write_string(row, 0, neutralise_formula(str(caption)), caption_fmt)
                 row += 1
             for j, col in enumerate(frame.columns):
                 ws.write_string(row, j, str(neutralise_formula(str(col))), head_fmt)
