@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.xlsx_layout import page_setup
 
 __all__ = ["FORMATS", "display_width", "render_report", "render_text", "report_dict", "write_report"]
 
@@ -152,7 +153,7 @@ def _about(report) -> pd.DataFrame:
     return pd.DataFrame(items, columns=["item", "value"])
 
 
-def _write_sheet(book, name: str, frame: pd.DataFrame, fmts) -> None:
+def _write_sheet(book, name: str, frame: pd.DataFrame, fmts, *, title: str = "") -> None:
     sheet = book.add_worksheet(name)
     headers = [_XLSX_HEADERS.get(c, c) for c in frame.columns]
     widths = [display_width(h) for h in headers]
@@ -176,6 +177,8 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, fmts) -> None:
         sheet.set_column(j, j, min(max(w, 6), 80) + 2)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(frame), 1), len(headers) - 1)
+    # A4 landscape, one page wide, the heading row on every page (survey.xlsx_layout)
+    page_setup(sheet, title=title, sheet=name, repeat=(0, 0))
 
 
 def _write_xlsx(report, out: Path) -> Path:
@@ -185,11 +188,12 @@ def _write_xlsx(report, out: Path) -> Path:
                                           "strings_to_numbers": False})
     fmts = {"header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
             "quoted": book.add_format({"quote_prefix": True})}
-    _write_sheet(book, "一覧 Failures", report.failures, fmts)
-    _write_sheet(book, "集計 Summary", report.summary, fmts)
-    _write_sheet(book, "除外 Exclusions", report.ledger.exclusions, fmts)
-    _write_sheet(book, "変更 Changes", report.ledger.changes, fmts)
-    _write_sheet(book, "情報 About", _about(report), fmts)
+    title = f"{report.questionnaire.title} 納品データの点検 validation"
+    _write_sheet(book, "一覧 Failures", report.failures, fmts, title=title)
+    _write_sheet(book, "集計 Summary", report.summary, fmts, title=title)
+    _write_sheet(book, "除外 Exclusions", report.ledger.exclusions, fmts, title=title)
+    _write_sheet(book, "変更 Changes", report.ledger.changes, fmts, title=title)
+    _write_sheet(book, "情報 About", _about(report), fmts, title=title)
     book.close()
     return out
 

@@ -5,7 +5,7 @@ import pandas as pd
 
 from survey.report import charts, present
 from survey.report.analyses import TOTAL, WaveTables
-from survey.report.format import fmt_number
+from survey.report.format import cell_kind, column_kinds, fmt_number, kind_text
 from survey.report.html import Figure, Indicator, Methods, Section, Table, write_html
 
 __all__ = ["write_wave_html", "headline_indicators", "METHODS_WEIGHTING", "METHODS_VARIANCE"]
@@ -33,10 +33,15 @@ def _decimals(values) -> int:
 
 
 def _table(caption, frame: pd.DataFrame, note: str = "") -> Table:
-    """A Table whose float columns keep the precision they were rounded to."""
+    """A Table whose float columns keep the precision they were rounded to;
+    p-values, yen and percentages as their kind says (``<0.001``, ``1,000``, ``12.0``)."""
     formats = {}
+    kinds = column_kinds(frame)
     for col in frame.columns:
-        if pd.api.types.is_float_dtype(frame[col]):
+        if kinds.get(col) in ("p", "yen", "percent"):
+            formats[col] = (lambda v, k=kinds[col]: kind_text(v, k).lstrip("¥") if cell_kind(v, k) else
+                            ("" if v is None or v != v else str(v)))
+        elif pd.api.types.is_float_dtype(frame[col]):
             d = _decimals(frame[col].tolist())
             formats[col] = (lambda v, d=d: "" if v != v else f"{v:,.{d}f}")
     return Table(caption, frame, formats=formats, note=note)

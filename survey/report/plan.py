@@ -88,7 +88,7 @@ def run_plan(questionnaire_path, data_path, margins_path, *, out="reports", mail
     sheet, tables, plan = plan_sheet(design, questionnaire, margins, mailed=mailed, method=method,
                                      targets=targets, **options)
     out_dir = Path(out) / (questionnaire.wave or "wave")
-    files = [write_workbook([sheet], out_dir / "計画.xlsx")]
+    files = [write_workbook([sheet], out_dir / "計画.xlsx", properties={"title": questionnaire.title})]
     for name, (_caption, frame) in zip(PLAN_TABLE_NAMES, tables):
         files.append(write_csv(frame, out_dir / f"{name}.csv"))
     files.append(write_csv(mailing_table(plan), out_dir / MAILING_FILE))

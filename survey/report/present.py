@@ -4,20 +4,47 @@ One function per planner table; each returns a DataFrame whose numbers are
 rounded once, here (percentages to one decimal on a 0–100 scale, yen to
 whole yen, indices to two decimals), and whose headings say whether a
 figure is weighted or unweighted.  Used by both the workbook and the HTML.
+
+Each table declares the kind of figure of its columns where the values alone
+do not tell (percentages, yen, p-values; :func:`survey.report.format.with_kinds`),
+so the workbook holds numbers with number formats and the CSV and HTML show
+``<0.001`` for a small p-value.  Questions are named by their heading in the
+questionnaire (:func:`question_title`), never by their id.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.format import UNWEIGHTED, WEIGHTED, p_values, with_kinds
 
 __all__ = [
     "satisfaction_index_table", "satisfaction_distribution_table", "comparison_table", "indicator_table_ja",
     "park_table", "allocation_table", "zero_share_table", "segment_table", "priority_table",
     "predicted_table", "ranking_test_table", "pct", "ci_text", "drivers_table", "reliability_table",
-    "trend_table_ja", "diagnostics_table",
+    "trend_table_ja", "diagnostics_table", "question_title", "attribute_title",
 ]
+
+
+def question_title(questionnaire, column: str) -> str:
+    """The heading a planner reads for a question id or a tidy column.
+
+    A question is its ``header`` (``問6 みどりの満足度``); an item of a
+    matrix is the question's header and the item's label
+    (``問8 みどりのチカラの重要度：雨水の浸透・貯留``); a ranking, which the
+    frequency tables show by its first choice, says so (``…（1位）``).
+    """
+    if column in questionnaire:
+        q = questionnaire[column]
+        return f"{q.header}（1位）" if q.type == "ranking" else q.header
+    q = questionnaire.question_of(column)
+    item = next(it for it in q.items if it.column == column)
+    return f"{q.header}：{item.label}"
+
+
+def attribute_title(questionnaire, column: str) -> str:
+    """An attribute's heading without its question number (``問2 年齢`` → ``年齢``)."""
+    return questionnaire[column].header.split(" ", 1)[-1]
 
 
 def pct(x):
@@ -63,14 +90,15 @@ def satisfaction_distribution_table(d: pd.DataFrame) -> pd.DataFrame:
     wide = wide[levels].reset_index()
     base = d.groupby(["by", "group"], sort=False)["n"].max().reset_index(drop=True)
     wide.insert(2, f"基数 n{UNWEIGHTED}", base.astype(int).to_numpy())
-    return wide.rename(columns={"by": "区分", "group": "グループ"})
+    wide.columns.name = None
+    return with_kinds(wide.rename(columns={"by": "区分", "group": "グループ"}), {lev: "percent" for lev in levels})
 
 
 def comparison_table(c: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "区分": c["by"], "比較": [f"{a} − {b}" for a, b in zip(c["group"], c["reference"])],
         "差": _r(c["estimate"], 3), "標準誤差": _r(c["se"], 3),
-        "p値（調整後）": _r(c["p_adjusted"], 4), "判定": c["verdict_ja"],
+        "p値（調整後）": p_values(c["p_adjusted"]), "判定": c["verdict_ja"],
     })
 
 
@@ -84,13 +112,13 @@ def indicator_table_ja(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def park_table(p: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         "地区": p["label"], f"年間利用回数{WEIGHTED}": _r(p["times"], 1),
         "95%信頼区間": ci_text(p["times_ci_low"], p["times_ci_high"], digits=1),
         f"利用しない人の割合(%){WEIGHTED}": pct(p["never"]),
         "同 95%信頼区間": ci_text(p["never_ci_low"], p["never_ci_high"], digits=1, scale=100),
         f"回答者数 n{UNWEIGHTED}": p["n"].astype(int), "市全体との比較": p["verdict_ja"].fillna(""),
-    })
+    }), {f"年間利用回数{WEIGHTED}": "decimal1", f"利用しない人の割合(%){WEIGHTED}": "percent"})
 
 
 def allocation_table(a: pd.DataFrame) -> pd.DataFrame:
@@ -100,33 +128,36 @@ def allocation_table(a: pd.DataFrame) -> pd.DataFrame:
     wide = a.pivot_table(index="part", columns="col", values="estimate", sort=False)
     wide = wide[list(dict.fromkeys(a["col"]))].round(0)
     wide.index.name = f"みどりのチカラ（平均配分額・円）{WEIGHTED}"
-    return wide.reset_index()
+    out = wide.reset_index()
+    out.columns.name = None
+    return with_kinds(out, {c: "yen" for c in out.columns[1:]})
 
 
 def zero_share_table(z: pd.DataFrame) -> pd.DataFrame:
     z = z[z["by"] == "全体"]
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         "みどりのチカラ": z["part"], f"0円の人の割合(%){WEIGHTED}": pct(z["estimate"]),
         "95%信頼区間": ci_text(z["ci_low"], z["ci_high"], digits=1, scale=100), f"回答者数 n{UNWEIGHTED}": z["n"],
-    })
+    }), {f"0円の人の割合(%){WEIGHTED}": "percent"})
 
 
 def segment_table(s: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         "グループ": [f"グループ{k}" for k in s["segment"]], f"構成比(%){WEIGHTED}": pct(s["estimate"]),
         "95%信頼区間": ci_text(s["ci_low"], s["ci_high"], digits=1, scale=100),
         f"人数 n{UNWEIGHTED}": s["n"], "特に多く配分した働き": s["top_parts"],
-    })
+    }), {f"構成比(%){WEIGHTED}": "percent"})
 
 
 def priority_table(p: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         "区分": p["by"], "グループ": p["group"], "施策": p["item"],
         f"1位に選んだ割合(%){WEIGHTED}": pct(p["first_share"]),
         f"3位までに選んだ割合(%){WEIGHTED}": pct(p["topk_share"]),
         "同 95%信頼区間": ci_text(p["topk_share_ci_low"], p["topk_share_ci_high"], digits=1, scale=100),
         "得点（1位3点・2位2点・3位1点）": _r(p["borda"], 2),
-    })
+    }), {f"1位に選んだ割合(%){WEIGHTED}": "percent", f"3位までに選んだ割合(%){WEIGHTED}": "percent",
+         "得点（1位3点・2位2点・3位1点）": "decimal2"})
 
 
 def predicted_table(p: pd.DataFrame) -> pd.DataFrame:
@@ -134,14 +165,16 @@ def predicted_table(p: pd.DataFrame) -> pd.DataFrame:
     p = p.copy()
     p["pct"] = pct(p["topk_prob"])
     wide = p.pivot_table(index=["age_band", "district"], columns="item", values="pct", sort=False)
-    wide = wide[list(dict.fromkeys(p["item"]))].reset_index()
-    return wide.rename(columns={"age_band": "年齢", "district": "地区"})
+    items = list(dict.fromkeys(p["item"]))
+    wide = wide[items].reset_index()
+    wide.columns.name = None
+    return with_kinds(wide.rename(columns={"age_band": "年齢", "district": "地区"}), {c: "percent" for c in items})
 
 
 def ranking_test_table(t: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"要因": t["term"], "検定統計量（F）": _r(t["statistic"], 3),
                          "自由度": [f"{int(a)}, {b:.0f}" for a, b in zip(t["ndf"], t["ddf"])],
-                         "p値": _r(t["p"], 5), "判定": t["verdict_ja"]})
+                         "p値": p_values(t["p"]), "判定": t["verdict_ja"]})
 
 
 def drivers_table(d: pd.DataFrame) -> pd.DataFrame:
@@ -150,7 +183,7 @@ def drivers_table(d: pd.DataFrame) -> pd.DataFrame:
         "要因": d["variable"].map({"age_band": "年齢", "district": "地区", "sex": "性別", "park_use": "公園の利用頻度"})
                 .fillna(d["variable"]),
         "区分": d["level_label"], "オッズ比": _r(d["odds_ratio"], 2),
-        "95%信頼区間": ci_text(d["ci_low"], d["ci_high"], digits=2), "p値": _r(d["p"], 4),
+        "95%信頼区間": ci_text(d["ci_low"], d["ci_high"], digits=2), "p値": p_values(d["p"]),
     })
 
 
@@ -171,7 +204,7 @@ def trend_table_ja(t: pd.DataFrame) -> pd.DataFrame:
         f"基準年{WEIGHTED}": _r(t[est[0]], 3), "標準誤差（基準年）": _r(t[se[0]], 3),
         f"今回{WEIGHTED}": _r(t[est[1]], 3), "標準誤差（今回）": _r(t[se[1]], 3),
         "変化": _r(t["change"], 3), "95%信頼区間": ci_text(t["change_ci_low"], t["change_ci_high"], digits=3),
-        "p値": _r(t["p"], 4), "判定": t["verdict_ja"],
+        "p値": p_values(t["p"]), "判定": t["verdict_ja"],
     })
 
 
@@ -185,7 +218,7 @@ def diagnostics_table(diag) -> pd.DataFrame:
     rows = []
     for key, label in names:
         if key in diag.index:
-            v = diag[key]
-            rows.append((label, f"{float(v):.3g}" if key == "max_margin_error" else
-                         (f"{float(v):,.0f}" if key in ("n", "sum", "iterations", "n_effective") else f"{float(v):.3f}")))
-    return pd.DataFrame(rows, columns=["項目", "値"])
+            v = float(diag[key])
+            rows.append((label, float(f"{v:.3g}") if key == "max_margin_error" else
+                         (int(round(v)) if key in ("n", "sum", "iterations", "n_effective") else round(v, 3))))
+    return pd.DataFrame(rows, columns=["項目", "値"], dtype=object)

@@ -29,7 +29,7 @@ from survey.report.crosstab import crosstab_block, crosstab_long
 from survey.report.freetext_section import freetext_section, freetext_sheet
 from survey.report.htmlreport import write_wave_html
 from survey.questionnaire import load_questionnaire
-from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.plan import plan_sheet
 from survey.report.weighting import RAKING_VARIABLES, mailing_cells, read_margins, weight_wave
 from survey.report.writers import Sheet, write_csv, write_workbook
@@ -93,13 +93,13 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     out_dir.mkdir(parents=True, exist_ok=True)
     progress("集計表を作成中 (tables)")
     freq = frequencies(design.data, design.weights.to_numpy(), questionnaire)
-    simple = _simple_table(freq)
+    simple = _simple_table(freq, questionnaire)
     ledger = dataset.ledger
     files = [
         write_csv(simple, out_dir / "単純集計.csv"),
         write_csv(ledger.summary(), out_dir / "行の記録.csv"),
         write_csv(ledger.exclusions.drop(columns=["respondent_id"]), out_dir / "除外行.csv"),
-        write_csv(_changes_for_report(ledger.changes), out_dir / "修正セル.csv"),
+        write_csv(_changes_for_report(ledger.changes, questionnaire), out_dir / "修正セル.csv"),
     ]
     notes = provenance_lines(dataset, questionnaire, margins_path, seed)
     if mailing is not None:
@@ -108,13 +108,14 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     sheets = [
         Sheet("調査概要", [("", overview), ("重み付けの診断", present.diagnostics_table(design.diagnostics())),
                         ("行の記録（読込 = 採用 + 除外）", ledger.summary())],
-              title=questionnaire.title, notes=notes),
+              title=questionnaire.title),
         Sheet("単純集計", [("", simple)], title="単純集計",
-              notes=[f"% は重み付け{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}。複数回答の % は回答者数を基数とする（合計は100%を超える）。"] + notes),
+              notes=[f"% は重み付け{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}。複数回答の % は回答者数を基数とする（合計は100%を超える）。"]),
     ]
     cross, cross_long = _cross_tables(design, questionnaire, min_cell)
     sheets.append(Sheet("クロス集計", cross, title="クロス集計（上段 n：重みなし回答者数、下段 %：重み付け行%）",
-                        notes=[f"* は基数が30未満（比率は参考値）。{min_cell}未満のセルと、差し引きで復元できるセルは x で秘匿。"]))
+                        notes=[f"* は基数が30未満（比率は参考値）。{min_cell}未満のセルと、差し引きで復元できるセルは x で秘匿"
+                               "（n・% とも。数値ではなく文字の x）。"]))
     files.append(write_csv(cross_long, out_dir / "クロス集計.csv"))
     diag = design.diagnostics()
     deff = float(diag["kish_deff"])
@@ -147,10 +148,8 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     files.append(write_wave_html(tables, out_dir / "report.html", questionnaire=questionnaire,
                                  provenance_lines=notes, sampling_error=se_table, diagnostics_text=diag_text,
                                  extra_sections=[freetext_section(freetext)] if freetext else []))
-    for sheet in sheets:  # provenance on every sheet
-        if notes[0] not in sheet.notes:
-            sheet.notes = list(sheet.notes) + notes
-    files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title}))
+    files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title},
+                                provenance=notes))  # provenance at the bottom of every sheet
     provenance = {
         "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,
                                                                "sha256": questionnaire.sha256},
@@ -200,9 +199,9 @@ def _cross_tables(design, questionnaire, min_cell):
         for column in columns:
             for by in CROSS_BY:
                 long = crosstab_question(data, w, questionnaire, column, by)
-                caption = f"{column} × {questionnaire[by].header}"
-                blocks.append((caption, crosstab_block(long, min_count=min_cell)))
-                longs.append(crosstab_long(long, min_count=min_cell))
+                title, by_title = present.question_title(questionnaire, column), questionnaire[by].header
+                blocks.append((f"{title} × {by_title}", crosstab_block(long, min_count=min_cell)))
+                longs.append(crosstab_long(long, min_count=min_cell, question=title, by=by_title))
     return blocks, pd.concat(longs, ignore_index=True)
 
 
@@ -227,16 +226,22 @@ def _write_json(path: Path, payload) -> Path:
     return path
 
 
-def _simple_table(freq: pd.DataFrame) -> pd.DataFrame:
+def _simple_table(freq: pd.DataFrame, questionnaire) -> pd.DataFrame:
     out = freq[["question", "label", "n", "percent", "base_n"]].copy()
+    out["question"] = [present.question_title(questionnaire, q) for q in out["question"]]
     out["percent"] = (100 * out["percent"]).round(1)
     out.columns = ["設問", "選択肢", f"回答者数 n{UNWEIGHTED}", f"%{WEIGHTED}", f"基数 n{UNWEIGHTED}"]
+    return with_kinds(out, {f"%{WEIGHTED}": "percent"})
+
+
+def _changes_for_report(changes: pd.DataFrame, questionnaire) -> pd.DataFrame:
+    """Respondent ids never appear in reports: keep the file row instead; the
+    column is named by its question's heading, not its id."""
+    out = changes.drop(columns=["respondent_id"])
+    columns = set(questionnaire.columns) | {q.id for q in questionnaire.questions}
+    out["column"] = [present.question_title(questionnaire, c) if c in columns and c != questionnaire.respondent_id
+                     else c for c in out["column"]]
     return out
-
-
-def _changes_for_report(changes: pd.DataFrame) -> pd.DataFrame:
-    """Respondent ids never appear in reports: keep the file row instead."""
-    return changes.drop(columns=["respondent_id"])
 
 
 def _overview(questionnaire, dataset, design, *, mailing=None, mailing_path=None) -> pd.DataFrame:
@@ -248,7 +253,7 @@ def _overview(questionnaire, dataset, design, *, mailing=None, mailing_path=None
         f["weighting"] = ("基本ウエイト（層の母集団数÷配布数）から、" + str(f.get("weighting", "")) if f.get("weighting")
                           else "基本ウエイト（層の母集団数÷配布数）")
     kept = dataset.ledger.rows_kept
-    rate = f"{100 * kept / mailed:.1f}%" if mailed else ""
+    rate = round(100 * kept / mailed, 1) if mailed else None
     w = design.weights.to_numpy()
     kish = float(len(w) * np.sum(w ** 2) / np.sum(w) ** 2)
     rows = [
@@ -256,11 +261,11 @@ def _overview(questionnaire, dataset, design, *, mailing=None, mailing_path=None
         ("抽出方法", f.get("sampling", "")),
         ("調査方法", f.get("method", "")),
         ("調査期間", f.get("period", "")),
-        ("配布数", f"{mailed:,}" if mailed else ""),
-        ("有効回収数", f"{kept:,}"),
-        ("有効回収率", rate),
+        ("配布数", int(mailed) if mailed else None),
+        ("有効回収数", int(kept)),
+        ("有効回収率(%)", rate),
         ("重み付け", f.get("weighting", "")),
-        ("重みによるデザイン効果（Kish）", f"{kish:.3f}"),
-        ("有効標本サイズ", f"{kept / kish:.0f}"),
+        ("重みによるデザイン効果（Kish）", round(kish, 3)),
+        ("有効標本サイズ", int(round(kept / kish))),
     ]
-    return pd.DataFrame(rows, columns=["項目", "内容"])
+    return pd.DataFrame(rows, columns=["項目", "内容"], dtype=object)
