@@ -12,6 +12,8 @@ from survey.intake import (
 from survey.design import Design, Estimate, ReplicateDesign, weight_diagnostics
 from survey.design.olr import OLRResult, olr, svyolr
 from survey.design.regression import GLMResult, RegressionResult, glm, svyglm
+from survey.design.predict import PredictionResult
+from survey.design.predmeans import marginal_means, svypredmeans
 from survey.design.tables import ChisqTest, CrossTab, crosstab, svychisq
 from survey.design.wald import WaldTest, regterm_test, wald_test
 from survey.measures import *  # noqa: F401,F403  (names listed in survey.measures.__all__)
@@ -31,6 +33,7 @@ __all__ = [
     "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
     "Design", "Estimate", "ReplicateDesign", "weight_diagnostics",
     "glm", "svyglm", "GLMResult", "RegressionResult", "olr", "svyolr", "OLRResult",
+    "PredictionResult", "svypredmeans", "marginal_means",
     "crosstab", "svychisq", "CrossTab", "ChisqTest", "wald_test", "regterm_test", "WaldTest",
     *_measures_all,
     "__version__",

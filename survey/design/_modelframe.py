@@ -50,6 +50,10 @@ class ModelFrame:
     term_slices: dict
     weights: np.ndarray
     formula: str
+    spec: object = None          # formulaic ModelSpec of the right-hand side (for new data)
+    offset: np.ndarray | None = None
+    offsets: tuple = ()          # offset expressions of the formula / ``offset=`` argument
+    cbind: bool = False          # response written cbind(successes, failures)
 
 
 def _check_formula(formula) -> str:
@@ -86,13 +90,84 @@ def _evaluate(formula: str, frame: pd.DataFrame):
         ) from exc
 
 
+def _top_level_split(text: str, sep: str) -> list[str]:
+    """Split ``text`` at ``sep`` characters outside brackets and quotes."""
+    parts, depth, quote, start = [], 0, None, 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "`'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def split_formula(formula: str) -> tuple[str, tuple, bool]:
+    """Take R's ``offset(expr)`` terms and ``cbind(s, f)`` response out of a formula.
+
+    Returns ``(formula for formulaic, offset expressions, cbind?)``; the
+    cbind response becomes the two-column left side ``I(s) + I(f)``.
+    """
+    formula = _check_formula(formula)
+    lhs, rhs = formula.split("~", 1)
+    offsets, kept = [], []
+    for term in _top_level_split(rhs, "+"):
+        t = term.strip()
+        if t.startswith("offset(") and t.endswith(")"):
+            offsets.append(t[len("offset("):-1].strip())
+        elif t:
+            kept.append(t)
+    rhs = " + ".join(kept) if kept else "1"
+    cbind = False
+    left = lhs.strip()
+    if left.startswith("cbind(") and left.endswith(")"):
+        args = [a.strip() for a in _top_level_split(left[len("cbind("):-1], ",")]
+        if len(args) != 2 or not all(args):
+            raise DesignError(
+                f"formula {formula!r}: cbind() on the left needs two columns, "
+                "cbind(successes, failures)"
+            )
+        lhs, cbind = f"I({args[0]}) + I({args[1]})", True
+    return f"{lhs} ~ {rhs}" if lhs.strip() else f"~ {rhs}", tuple(offsets), cbind
+
+
+def evaluate_offsets(exprs, frame: pd.DataFrame, formula: str) -> np.ndarray:
+    """Sum of the offset expressions on the rows of ``frame`` (NaN where missing)."""
+    import formulaic
+
+    total = np.zeros(len(frame))
+    for expr in exprs:
+        try:
+            mm = formulaic.model_matrix(f"0 + I({expr})", frame, na_action="ignore")
+        except Exception as exc:  # formulaic raises many types; report them uniformly
+            raise DesignError(
+                f"cannot evaluate offset {expr!r} of {formula!r} on the data: {exc}. "
+                "Write the offset with column names, e.g. offset(np.log(enroll))"
+            ) from exc
+        arr = np.asarray(mm, dtype=float)
+        if arr.ndim != 2 or arr.shape[1] != 1:
+            raise DesignError(f"offset {expr!r} of {formula!r} must be one numeric value per row")
+        total = total + arr[:, 0]
+    return total
+
+
 def build_model_frame(design, formula, *, need_response: bool = True,
-                      extra_columns: dict | None = None) -> ModelFrame:
+                      extra_columns: dict | None = None, offset=None) -> ModelFrame:
     """Evaluate ``formula`` on the domain rows of ``design``.
 
     ``extra_columns`` maps new column names to arrays of length
     ``len(design.data)`` added to the data before evaluation (used to pass
-    a coded response).
+    a coded response).  ``offset(expr)`` terms of the formula and the
+    ``offset`` argument (an expression string or one value per row) add a
+    fixed part to the linear predictor; rows where it is missing are
+    dropped like rows with a missing model variable.
 
     Raises
     ------
@@ -100,6 +175,7 @@ def build_model_frame(design, formula, *, need_response: bool = True,
         Bad formula, unknown column, no usable rows, or an aliased column.
     """
     formula = _check_formula(formula)
+    core, offsets, cbind = split_formula(formula)
     data = design.data
     w_all = np.asarray(design.weights, dtype=float)
     if w_all.shape[0] != len(data):
@@ -110,11 +186,29 @@ def build_model_frame(design, formula, *, need_response: bool = True,
     frame = data.reset_index(drop=True)
     if extra_columns:
         frame = frame.assign(**{k: np.asarray(v) for k, v in extra_columns.items()})
+    off_all = None
+    if isinstance(offset, str):
+        offsets = offsets + (offset,)
+    elif offset is not None:
+        off_all = np.asarray(offset, dtype=float).reshape(-1)
+        if off_all.size != len(data):
+            raise DesignError(
+                f"offset needs one value per row of the design ({len(data)}); got {off_all.size}"
+            )
+        offsets = offsets + ("<offset argument>",)
     frame = frame.loc[in_domain]
-    mm = _evaluate(formula, frame)
+    off = None
+    if offsets:
+        exprs = [e for e in offsets if e != "<offset argument>"]
+        off = evaluate_offsets(exprs, frame, formula)
+        if off_all is not None:
+            off = off + off_all[in_domain]
+        keep = ~np.isnan(off)
+        frame, off = frame.loc[keep], pd.Series(off[keep], index=frame.index[keep])
+    mm = _evaluate(core, frame)
     # second pass on the complete rows only, with unused categories removed
     frame = _trim_categories(frame.loc[mm.rhs.index])
-    mm = _evaluate(formula, frame)
+    mm = _evaluate(core, frame)
     rhs = mm.rhs
     lhs = mm.lhs if hasattr(mm, "lhs") else None
     if need_response and lhs is None:
@@ -134,8 +228,13 @@ def build_model_frame(design, formula, *, need_response: bool = True,
         y = pd.DataFrame(np.asarray(lhs, dtype=float), columns=list(lhs.columns))
     slices = {str(term): sl for term, sl in rhs.model_spec.term_slices.items()}
     _check_rank(X, formula)
+    if off is not None:
+        off = off.loc[rhs.index].to_numpy()
+        if not np.all(np.isfinite(off)):
+            raise DesignError(f"offset of {formula!r} is infinite on some rows (log of 0?)")
     return ModelFrame(y=y, X=X, used=used, term_slices=slices,
-                      weights=w_all[used], formula=formula)
+                      weights=w_all[used], formula=formula, spec=rhs.model_spec,
+                      offset=off, offsets=tuple(offsets), cbind=cbind)
 
 
 def _check_rank(X: pd.DataFrame, formula: str) -> None:

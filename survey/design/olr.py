@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.special import expit
 
 from survey.design._modelframe import build_model_frame
-from survey.design.regression import RegressionResult, fit_design
+from survey.design.results import RegressionResult, fit_design
 from survey.errors import ConvergenceError, DesignError
 
 __all__ = ["OLRResult", "olr", "svyolr"]

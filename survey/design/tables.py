@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.design.regression import fit_design
+from survey.design.results import fit_design
 from survey.errors import DesignError
 
 __all__ = ["ChisqTest", "CrossTab", "crosstab", "svychisq"]

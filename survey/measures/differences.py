@@ -9,6 +9,13 @@ number of comparisons (Holm by default, statsmodels ``multipletests``),
 and every comparison gets a plain-language verdict in Japanese and
 English.  The verdict strings are data (:data:`VERDICTS`), shared with the
 indicator and wave tables.
+
+A comparison involving a group whose standard error is zero (every answer
+in the group is the same) or undefined is never called significant: its
+verdict is ``untestable`` ("cannot be tested"), its p-value NaN, and it is
+left out of the multiplicity adjustment (as R ``p.adjust`` leaves out
+``NA``).  :func:`degenerate_se` is the one rule for "zero", shared by every
+verdict of the package (indicators, waves, park use).
 """
 from __future__ import annotations
 
@@ -22,7 +29,8 @@ from scipy import stats
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError
 
-__all__ = ["VERDICTS", "GroupComparison", "adjust_pvalues", "compare_groups", "difference_p", "verdict_text"]
+__all__ = ["VERDICTS", "GroupComparison", "adjust_pvalues", "compare_groups", "degenerate_se", "difference_p",
+           "verdict_text"]
 
 #: Plain-language verdicts; ``{group}`` and ``{reference}`` are filled in.
 VERDICTS = {
@@ -46,7 +54,20 @@ VERDICTS = {
                 "en": "Below the target (the whole confidence interval falls short of it)"},
     "met_exact": {"ja": "目標を達成", "en": "Target met"},
     "not_met_exact": {"ja": "目標に未達", "en": "Target not yet met"},
+    "untestable": {"ja": "{group}と{reference}の差は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
+                   "en": "{group} vs {reference}: cannot be tested (standard error zero or undefined: "
+                         "every answer the same, or too few)"},
+    "untestable_change": {"ja": "{reference}から{group}への変化は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
+                          "en": "Change from {reference} to {group}: cannot be tested (standard error zero or "
+                                "undefined: every answer the same, or too few)"},
+    "untestable_target": {"ja": "目標との比較はできない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
+                          "en": "Cannot be judged against the target (standard error zero or undefined: "
+                                "every answer the same, or too few)"},
 }
+
+#: A standard error at most this fraction of ``max(1, |estimate|)`` is zero
+#: (rounding noise of a mean of equal values is ~1e-16 of the value).
+ZERO_SE_RTOL = 1e-10
 
 _ADJUST = ("holm", "bonferroni", "fdr_bh", "sidak", "holm-sidak", "hommel", "fdr_by", "none")
 
@@ -60,25 +81,53 @@ def verdict_text(code: str, *, group="", reference="") -> tuple[str, str]:
             v["en"].format(group=group, reference=reference))
 
 
+def degenerate_se(se, estimate=0.0) -> np.ndarray:
+    """True where a standard error cannot carry a test: not finite, or zero up
+    to rounding (at most ``ZERO_SE_RTOL * max(1, |estimate|)``), as when every
+    answer in a domain is the same.
+
+    >>> degenerate_se([0.05, 0.0, 3e-17, np.nan], [0.3, 1.0, 1.0, 0.2]).tolist()
+    [False, True, True, True]
+    """
+    se = np.asarray(se, dtype=float)
+    scale = np.maximum(1.0, np.abs(np.nan_to_num(np.asarray(estimate, dtype=float), nan=0.0, posinf=0.0,
+                                                 neginf=0.0)))
+    finite = np.isfinite(se)
+    return ~finite | (np.where(finite, se, 0.0) <= ZERO_SE_RTOL * scale)
+
+
 def difference_p(estimate, se, df=np.inf) -> np.ndarray:
-    """Two-sided p-value of ``estimate / se``: t with ``df`` (normal when infinite)."""
+    """Two-sided p-value of ``estimate / se``: t with ``df`` (normal when infinite).
+
+    NaN where ``se`` is zero or not finite: a difference without sampling
+    variance is not tested (never p = 0).
+    """
     est, se = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = est / se
+    ok = np.isfinite(se) & (se > 0) & np.isfinite(est)
+    t = np.divide(est, se, out=np.full(np.broadcast(est, se).shape, np.nan), where=ok)
     if np.isfinite(df):
         return 2 * stats.t.sf(np.abs(t), df)
     return 2 * stats.norm.sf(np.abs(t))
 
 
 def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
-    """Multiplicity-adjusted p-values (statsmodels ``multipletests``; ``"none"`` keeps them)."""
+    """Multiplicity-adjusted p-values (statsmodels ``multipletests``; ``"none"`` keeps them).
+
+    NaN p-values (untested comparisons) stay NaN and do not count among the
+    comparisons, as in R ``p.adjust``.
+    """
     if method not in _ADJUST:
         raise DesignError(f"adjust must be one of {_ADJUST}; got {method!r}")
+    p = np.asarray(p, dtype=float)
     if method == "none" or len(p) == 0:
-        return np.asarray(p, dtype=float)
+        return p
     from statsmodels.stats.multitest import multipletests
 
-    return multipletests(p, method=method)[1]
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method=method)[1]
+    return out
 
 
 @dataclass(frozen=True)
@@ -191,24 +240,44 @@ def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.
         pairs = [(cand[0], j) for j in range(G) if j != cand[0]]
     rows = []
     q = stats.t.ppf(0.5 + level / 2, dfv) if np.isfinite(dfv) else stats.norm.ppf(0.5 + level / 2)
+    group_se = np.sqrt(np.clip(np.diag(V), 0.0, None))
+    flat = degenerate_se(group_se, b)      # groups without sampling variance: nothing to test
     for i, j in pairs:
         c = np.zeros(G)
         c[j], c[i] = 1.0, -1.0
         est = float(c @ b)
-        se = float(np.sqrt(c @ V @ c))
+        se = float(np.sqrt(max(float(c @ V @ c), 0.0)))
+        testable = not (flat[i] or flat[j] or degenerate_se(se, est))
         rows.append({"group": names[j], "reference": names[i], "estimate": est, "se": se,
-                     "ci_low": est - q * se, "ci_high": est + q * se,
-                     "statistic": est / se if se > 0 else np.nan})
+                     "ci_low": est - q * se if testable else np.nan,
+                     "ci_high": est + q * se if testable else np.nan,
+                     "statistic": est / se if testable else np.nan, "testable": testable})
     out = pd.DataFrame(rows)
-    out["p"] = difference_p(out["estimate"], out["se"], dfv)
+    testable = out.pop("testable").to_numpy(dtype=bool)
+    out["p"] = np.where(testable, difference_p(out["estimate"], out["se"].where(testable, np.nan), dfv), np.nan)
     out["p_adjusted"] = adjust_pvalues(out["p"].to_numpy(), adjust)
     alpha = 1 - level
-    codes = np.where(out["p_adjusted"] < alpha, np.where(out["estimate"] > 0, "higher", "lower"),
-                     "no_difference")
+    codes = np.where(~testable, "untestable",
+                     np.where(out["p_adjusted"] < alpha, np.where(out["estimate"] > 0, "higher", "lower"),
+                              "no_difference"))
     out["verdict"] = codes
     texts = [verdict_text(c, group=g, reference=r) for c, g, r in zip(codes, out["group"], out["reference"])]
     out["verdict_ja"] = [t[0] for t in texts]
     out["verdict_en"] = [t[1] for t in texts]
-    L = np.column_stack([-np.ones(G - 1), np.eye(G - 1)])
-    overall = wald_test(b, V, L, df=dfv)
-    return GroupComparison(pairs=out, overall=overall, adjust=adjust)
+    return GroupComparison(pairs=out, overall=_overall_test(b, V, ~flat, dfv), adjust=adjust)
+
+
+def _overall_test(b, V, keep, dfv) -> WaldTest:
+    """Joint test that the groups with sampling variance are equal (NaN when
+    fewer than two have any, or their covariance is singular)."""
+    idx = np.flatnonzero(keep)
+    k = max(len(idx) - 1, 0)
+    if k >= 1:
+        L = np.column_stack([-np.ones(k), np.eye(k)])
+        try:
+            return wald_test(b[idx], V[np.ix_(idx, idx)], L, df=dfv)
+        except DesignError:   # a singular covariance: no joint test
+            pass
+    nan = float("nan")
+    return WaldTest(statistic=nan, chisq=nan, ndf=float(k), ddf=dfv, p=nan,
+                    contrasts=pd.Series(dtype=float), method="untestable")

@@ -21,6 +21,11 @@ baseline, down otherwise.  The baseline is the plan's published value,
 treated as fixed (a one-sample t test with the wave's design degrees of
 freedom, as R ``svyttest``); give the baseline wave's design to test the
 change between the two samples instead (variances add).
+
+An estimate without sampling variance (every answer the same: SE zero, see
+:func:`survey.measures.differences.degenerate_se`) is neither tested nor
+judged against the target: its verdicts are ``untestable_change`` and
+``untestable_target``.
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ import pandas as pd
 
 from survey.intake.readers import read_side_table
 from survey.errors import InputError
-from survey.measures.differences import difference_p, verdict_text
+from survey.measures.differences import degenerate_se, difference_p, verdict_text
 from survey.measures.parkuse import park_use_times
 from survey.measures.satisfaction import satisfaction_index
 
@@ -147,17 +152,24 @@ def _survey_row(design, questionnaire, ind, wave, baseline_design, level):
     e, se = float(est.estimate.iloc[0]), float(est.se.iloc[0])
     ci = est.conf_int(level).iloc[0]
     base = float(ind["baseline"])
+    flat = bool(degenerate_se(se, e))
     if baseline_design is None:
         change, change_se = e - base, se
         change_p = float(difference_p(change, se, float(design.degf)))
     else:
         b = fn(baseline_design, ind["question"], questionnaire=questionnaire, level=level)
-        change = e - float(b.estimate.iloc[0])
-        change_se = float(np.sqrt(se ** 2 + float(b.se.iloc[0]) ** 2))
+        b_e, b_se = float(b.estimate.iloc[0]), float(b.se.iloc[0])
+        change = e - b_e
+        change_se = float(np.sqrt(se ** 2 + b_se ** 2))
         change_p = float(difference_p(change, change_se))
+        flat_change = flat or bool(degenerate_se(b_se, b_e))
     alpha = 1 - level
-    code = ("increase" if change > 0 else "decrease") if change_p < alpha else "no_change"
-    verdict = target_verdict(e, ci["ci_low"], ci["ci_high"], baseline=base, target=float(ind["target"]))
+    if flat if baseline_design is None else flat_change:
+        code, change_p = "untestable_change", float("nan")
+    else:
+        code = ("increase" if change > 0 else "decrease") if change_p < alpha else "no_change"
+    verdict = "untestable_target" if flat else target_verdict(e, ci["ci_low"], ci["ci_high"], baseline=base,
+                                                              target=float(ind["target"]))
     return {"estimate": e, "se": se, "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]),
             "n": int(est.n.iloc[0]), "change": change, "change_se": change_se, "change_p": change_p,
             "change_code": code, "verdict": verdict, "source": "survey", "wave": wave}

@@ -21,7 +21,7 @@ from survey.measures._linearise import (
     make_index,
     numeric_column,
 )
-from survey.measures.differences import adjust_pvalues, difference_p, verdict_text
+from survey.measures.differences import adjust_pvalues, degenerate_se, difference_p, verdict_text
 
 __all__ = [
     "DEFAULT_PARK_MAP",
@@ -174,7 +174,7 @@ def park_use_table(design, column: str = "park_use", *, by: str = "district", ne
     V = n_est.vcov.to_numpy()
     b = n_est.estimate.to_numpy()
     diff = b[:G] - b[G]
-    se = np.sqrt(np.array([V[g, g] + V[G, G] - 2 * V[g, G] for g in range(G)]))
+    se = np.sqrt(np.clip(np.array([V[g, g] + V[G, G] - 2 * V[g, G] for g in range(G)]), 0.0, None))
     city = "市全体"
 
     def name(k):
@@ -195,12 +195,14 @@ def park_use_table(design, column: str = "park_use", *, by: str = "district", ne
         "n": n_frame["n"].to_numpy(),
         "never_diff": np.append(diff, np.nan), "never_diff_se": np.append(se, np.nan),
     })
-    p = difference_p(diff, se, float(design.degf))
+    group_se = np.sqrt(np.clip(np.diag(V)[:G], 0.0, None))
+    flat = degenerate_se(group_se, b[:G]) | degenerate_se(se, diff) | bool(degenerate_se(max(V[G, G], 0.0) ** 0.5, b[G]))
+    p = np.where(flat, np.nan, difference_p(diff, se, float(design.degf)))
     out["p"] = np.append(p, np.nan)
     out["p_adjusted"] = np.append(adjust_pvalues(p, adjust), np.nan)
     alpha = 1 - level
-    verdicts = [("higher" if d > 0 else "lower") if pa < alpha else "no_difference"
-                for d, pa in zip(diff, out["p_adjusted"].to_numpy()[:G])]
+    verdicts = ["untestable" if f else ("higher" if d > 0 else "lower") if pa < alpha else "no_difference"
+                for d, pa, f in zip(diff, out["p_adjusted"].to_numpy()[:G], flat)]
     texts = [verdict_text(v, group=out["label"][g], reference=city) for g, v in enumerate(verdicts)]
     out["verdict"] = verdicts + [""]
     out["verdict_ja"] = [t[0] for t in texts] + [""]

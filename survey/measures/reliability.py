@@ -19,6 +19,17 @@ Item statistics: weighted mean score; item-rest correlations (item against
 the sum of the other items), both unweighted and design-weighted (point
 estimates only; pingouin has no weighted version); alpha if the item is
 deleted, unweighted and weighted.
+
+Alpha is undefined -- NaN with a reason code (:data:`ALPHA_UNDEFINED`), its
+interval and SE NaN, never a number outside [-1, 1] and never a numpy
+warning -- when every respondent gives the same answer to every item
+(``no_variance``), when the items cancel out so that the total score does
+not vary (``no_total_variance``), or when the formula gives a value below
+-1 (``below_minus_one``: strongly negatively correlated items, usually an
+item scored the wrong way round).  Item variances within ``1e-9`` of the
+item's scale are zero (a weighted mean of equal values differs from them by
+rounding only); a value above 1 (rounding: alpha <= 1 for any covariance
+matrix) is 1.
 """
 from __future__ import annotations
 
@@ -31,7 +42,18 @@ from scipy import stats
 from survey.errors import DesignError, InputError
 from survey.measures._linearise import check_design, is_replicate, numeric_column
 
-__all__ = ["Reliability", "cronbach_alpha"]
+__all__ = ["ALPHA_UNDEFINED", "Reliability", "cronbach_alpha"]
+
+#: Why alpha is undefined: ``{code: {"ja": ..., "en": ...}}``.
+ALPHA_UNDEFINED = {
+    "no_variance": {"ja": "算出できない：全員が全項目に同じ回答（分散0）",
+                    "en": "undefined: every respondent gave the same answer to every item (no variance)"},
+    "no_total_variance": {"ja": "算出できない：項目が打ち消し合い合計点に分散がない",
+                          "en": "undefined: the items cancel out, the total score does not vary"},
+    "below_minus_one": {"ja": "算出できない：αが−1未満（項目間の負の相関。逆転項目の確認を）",
+                        "en": "undefined: alpha below -1 (negatively correlated items; check for reversed items)"},
+}
+_RTOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -46,6 +68,9 @@ class Reliability:
         Design-weighted alpha, linearised SE, Wald interval (normal).
     n, k : int
         Complete respondents used, number of items.
+    reason, weighted_reason : str
+        ``""`` when the alpha is defined, else a key of
+        :data:`ALPHA_UNDEFINED` (the alpha, its interval and SE are NaN).
     items : pandas.DataFrame
         Per item: ``item, label, mean, item_rest, item_rest_weighted,
         alpha_if_deleted, alpha_if_deleted_weighted``.
@@ -63,6 +88,8 @@ class Reliability:
     k: int
     items: pd.DataFrame
     level: float
+    reason: str = ""
+    weighted_reason: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """Two rows (``unweighted``, ``weighted``): ``estimate, se, ci_low, ci_high, n``."""
@@ -75,22 +102,51 @@ class Reliability:
         }, index=pd.Index(["unweighted", "weighted"], name="alpha"))
 
 
-def _alpha_from_cov(S: np.ndarray) -> float:
+def _alpha(S: np.ndarray) -> tuple[float, str]:
+    """Alpha from a covariance matrix, or ``(nan, reason)`` when undefined."""
     k = S.shape[0]
-    return k / (k - 1) * (1 - np.trace(S) / S.sum())
+    trace, total = float(np.trace(S)), float(S.sum())
+    if trace <= 0:
+        return float("nan"), "no_variance"
+    if total <= _RTOL * trace:
+        return float("nan"), "no_total_variance"
+    a = k / (k - 1) * (1 - trace / total)
+    if a < -1:
+        return float("nan"), "below_minus_one"
+    return min(a, 1.0), ""   # above 1 only by rounding: S is positive semi-definite
+
+
+def _alpha_from_cov(S: np.ndarray) -> float:
+    return _alpha(S)[0]
+
+
+def _zero_flat(S: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``S`` with the rows and columns of items that do not vary (variance
+    within rounding of zero, relative to the item's scale) set to exactly 0."""
+    scale = np.maximum(1.0, np.nanmax(np.abs(X), axis=0)) if len(X) else np.ones(S.shape[0])
+    flat = np.diag(S) <= (_RTOL * scale) ** 2
+    if flat.any():
+        S = S.copy()
+        S[flat, :] = 0.0
+        S[:, flat] = 0.0
+    return S
 
 
 def _weighted_cov(X, w):
     mu = w @ X / w.sum()
     Xc = X - mu
-    return (Xc * w[:, None]).T @ Xc / w.sum(), Xc
+    return _zero_flat((Xc * w[:, None]).T @ Xc / w.sum(), X), Xc
 
 
-def _corr(a, b, w):
-    wa = w / w.sum()
+def _corr(a, b, w=None):
+    """(Weighted) correlation; NaN when either variable does not vary."""
+    wa = np.full(len(a), 1.0 / len(a)) if w is None else w / w.sum()
     ma, mb = wa @ a, wa @ b
-    cov = wa @ ((a - ma) * (b - mb))
-    return cov / np.sqrt((wa @ (a - ma) ** 2) * (wa @ (b - mb) ** 2))
+    va, vb = wa @ (a - ma) ** 2, wa @ (b - mb) ** 2
+    if va <= (_RTOL * max(1.0, float(np.max(np.abs(a))))) ** 2 or \
+            vb <= (_RTOL * max(1.0, float(np.max(np.abs(b))))) ** 2:
+        return float("nan")
+    return float(wa @ ((a - ma) * (b - mb)) / np.sqrt(va * vb))
 
 
 def _resolve_items(items, questionnaire, scores):
@@ -158,38 +214,40 @@ def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
     if n < 3:
         raise DesignError(f"only {n} respondent(s) answered every item of {cols}; alpha needs more")
     Xo, wo = X[ok], w[ok]
-    a_u = _alpha_from_cov(np.cov(Xo, rowvar=False))
+    Su_all = _zero_flat(np.cov(Xo, rowvar=False), Xo)
+    a_u, reason = _alpha(Su_all)
     df1, df2 = n - 1, (n - 1) * (k - 1)                   # Feldt (1987), as pingouin
     lo = 1 - (1 - a_u) * stats.f.isf((1 - level) / 2, df1, df2)
     hi = 1 - (1 - a_u) * stats.f.isf((1 + level) / 2, df1, df2)
     S, Xc = _weighted_cov(Xo, wo)
-    a_w = _alpha_from_cov(S)
+    a_w, weighted_reason = _alpha(S)
     T, Dg = S.sum(), np.trace(S)
-    G = k / (k - 1) * (-np.eye(k) / T + Dg / T ** 2)    # d alpha / d S
-    if is_replicate(design):
+    if weighted_reason:
+        var = float("nan")
+    elif is_replicate(design):
         wr = np.asarray(design.replicate_weights, dtype=float)[ok]
         reps = np.array([[_alpha_from_cov(_weighted_cov(Xo, wr[:, r])[0])] for r in range(wr.shape[1])])
         var = float(np.asarray(design.replicate_vcov(reps, np.array([a_w])), dtype=float).reshape(-1)[0])
     else:
+        G = k / (k - 1) * (-np.eye(k) / T + Dg / T ** 2)    # d alpha / d S
         infl = np.zeros(len(w))
         infl[ok] = wo * np.einsum("ri,ij,rj->r", Xc, G, Xc) / wo.sum()   # (sum G*S = 0)
         var = float(np.asarray(design.score_vcov(infl[:, None]), dtype=float)[0, 0])
-    se = np.sqrt(var)
+    se = np.sqrt(var) if var >= 0 else float("nan")
     zq = stats.norm.ppf(0.5 + level / 2)
     total = Xo.sum(axis=1)
     rows = []
     for j, c in enumerate(cols):
         rest = total - Xo[:, j]
         keep = [i for i in range(k) if i != j]
-        Su = np.cov(Xo[:, keep], rowvar=False)
         rows.append({
             "item": c, "label": labels.get(c, c), "mean": float(wo @ Xo[:, j] / wo.sum()),
-            "item_rest": float(np.corrcoef(Xo[:, j], rest)[0, 1]),
-            "item_rest_weighted": float(_corr(Xo[:, j], rest, wo)),
-            "alpha_if_deleted": float(_alpha_from_cov(Su)) if k > 2 else np.nan,
+            "item_rest": _corr(Xo[:, j], rest),
+            "item_rest_weighted": _corr(Xo[:, j], rest, wo),
+            "alpha_if_deleted": float(_alpha_from_cov(Su_all[np.ix_(keep, keep)])) if k > 2 else np.nan,
             "alpha_if_deleted_weighted": float(_alpha_from_cov(S[np.ix_(keep, keep)])) if k > 2 else np.nan,
         })
     return Reliability(alpha=float(a_u), ci_low=float(lo), ci_high=float(hi), weighted_alpha=float(a_w),
                        weighted_se=float(se), weighted_ci_low=float(a_w - zq * se),
                        weighted_ci_high=float(a_w + zq * se), n=n, k=k, items=pd.DataFrame(rows),
-                       level=level)
+                       level=level, reason=reason, weighted_reason=weighted_reason)

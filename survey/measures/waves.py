@@ -6,6 +6,8 @@ variances, ``se = sqrt(se_a^2 + se_b^2)``, and the test is a z test (R:
 ``svymean`` on each wave's design, then ``coef(b) - coef(a)`` with
 ``sqrt(SE(a)^2 + SE(b)^2)``).  Any number of waves can be lined up in a
 trend table; every wave is compared with the first (or the previous) one.
+A row whose estimate has no sampling variance in either wave (SE zero:
+every answer the same) is not tested: verdict ``untestable_change``, p NaN.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import DesignError
-from survey.measures.differences import difference_p, verdict_text
+from survey.measures.differences import degenerate_se, difference_p, verdict_text
 
 __all__ = ["compare_waves", "trend_table", "wave_estimates"]
 
@@ -47,10 +49,11 @@ def _change_columns(a: pd.DataFrame, b: pd.DataFrame, ref_label, label, level):
     change = b["estimate"] - a["estimate"]
     se = np.sqrt(a["se"] ** 2 + b["se"] ** 2)
     q = stats.norm.ppf(0.5 + level / 2)
-    p = difference_p(change, se)
+    flat = degenerate_se(a["se"], a["estimate"]) | degenerate_se(b["se"], b["estimate"])
+    p = np.where(flat, np.nan, difference_p(change, se))
     alpha = 1 - level
-    codes = [("increase" if c > 0 else "decrease") if pv < alpha else "no_change"
-             for c, pv in zip(change, p)]
+    codes = ["untestable_change" if f else ("increase" if c > 0 else "decrease") if pv < alpha else "no_change"
+             for c, pv, f in zip(change, p, flat)]
     texts = [verdict_text(c, group=label, reference=ref_label) for c in codes]
     return pd.DataFrame({
         "change": change, "change_se": se, "change_ci_low": change - q * se,

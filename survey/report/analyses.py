@@ -180,7 +180,7 @@ def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int 
     reliability = pd.DataFrame({
         "statistic": ["alpha", "weighted_alpha"], "estimate": [rel.alpha, rel.weighted_alpha],
         "ci_low": [rel.ci_low, rel.weighted_ci_low], "ci_high": [rel.ci_high, rel.weighted_ci_high],
-        "n": [rel.n, rel.n], "k": [rel.k, rel.k]})
+        "n": [rel.n, rel.n], "k": [rel.k, rel.k], "reason": [rel.reason, rel.weighted_reason]})
     trend = None
     if baseline_design is not None:
         def change(by):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.measures.differences import degenerate_se
+from survey.measures.reliability import ALPHA_UNDEFINED
 from survey.report.format import UNWEIGHTED, WEIGHTED, p_values, with_kinds
 
 __all__ = [
@@ -75,9 +77,11 @@ def satisfaction_index_table(t: pd.DataFrame, *, baseline=None, target=None) -> 
         "95%信頼区間": ci_text(t["ci_low"], t["ci_high"], digits=3),
         "デザイン効果": _r(t["deff"], 2), f"回答者数 n{UNWEIGHTED}": t["n"].astype(int),
     })
-    if target is not None:
-        out["目標値との比較"] = ["目標値以上" if lo >= target else ("目標値未満" if hi < target else "目標値と区別できない")
-                          for lo, hi in zip(t["ci_low"], t["ci_high"])]
+    if target is not None:   # a group without sampling variance (SE 0) is not judged
+        flat = degenerate_se(t["se"], t["estimate"])
+        out["目標値との比較"] = ["判定できない（標準誤差0）" if f else "目標値以上" if lo >= target else
+                          ("目標値未満" if hi < target else "目標値と区別できない")
+                          for lo, hi, f in zip(t["ci_low"], t["ci_high"], flat)]
     return out
 
 
@@ -192,6 +196,7 @@ def reliability_table(r: pd.DataFrame) -> pd.DataFrame:
         "指標": r["statistic"].map({"alpha": "クロンバックのα（重みなし）", "weighted_alpha": f"クロンバックのα{WEIGHTED}"}),
         "推定値": _r(r["estimate"], 3), "95%信頼区間": ci_text(r["ci_low"], r["ci_high"], digits=3),
         "回答者数 n": r["n"], "項目数": r["k"],
+        "備考": [ALPHA_UNDEFINED[c]["ja"] if c else "" for c in r.get("reason", pd.Series([""] * len(r)))],
     })
 
 
