@@ -12,7 +12,7 @@ key and the fix.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import yaml
 
 from survey.errors import SpecError
+from survey.questionnaire_plan import AnalysisPlan, parse_plan
 
 __all__ = [
     "QUESTION_TYPES",
@@ -162,6 +163,8 @@ class Questionnaire:
     indicators: tuple[Mapping[str, Any], ...] = ()
     path: str | None = None
     sha256: str | None = None
+    #: The analysis plan (``analysis:``), or None when the file declares none.
+    plan: AnalysisPlan | None = None
 
     def __getitem__(self, question_id: str) -> Question:
         for q in self.questions:
@@ -464,7 +467,7 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         contradictions.append(Contradiction(
             id=cid, when=when, message_ja=str(raw.get("message_ja", "")), message_en=str(raw.get("message_en", "")),
         ))
-    return Questionnaire(
+    questionnaire = Questionnaire(
         id=str(spec["id"]), version=str(spec["version"]), title=str(spec.get("title", spec["id"])),
         wave=str(spec.get("wave", "")), respondent_id=rid,
         respondent_id_header=str(spec.get("respondent_id_header", rid)),
@@ -473,6 +476,8 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         indicators=_indicators(ctx, spec.get("indicators")),
         path=None if path is None else str(path), sha256=sha256,
     )
+    plan = parse_plan(spec.get("analysis"), questionnaire, path=path)
+    return questionnaire if plan is None else replace(questionnaire, plan=plan)
 
 
 def _indicators(ctx, raw) -> tuple:

@@ -60,6 +60,11 @@ def _spec(tmp: Path, edit) -> Path:
     return path
 
 
+def _plan(tmp: Path, edit) -> Path:
+    """A copy of the questionnaire with ``edit(spec["analysis"])`` applied."""
+    return _spec(tmp, lambda s: edit(s["analysis"]))
+
+
 def _question(spec, qid):
     return next(q for q in spec["questions"] if q["id"] == qid)
 
@@ -161,6 +166,33 @@ TRIGGERS = {
     "Q19": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "years_lived").update(minimum=100,
                                                                                                  maximum=0))),
     "Q20": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "allocation").update(total="1000円"))),
+    # ------------------------------------------------------------- the analysis plan
+    "P02": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.update(sheets=[]))),
+    "P03": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.pop("workbook"))),
+    "P04": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"].update(pie={"kind": "pie"}))),
+    "P05": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["satisfaction"].update(segments=True))),
+    "P06": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["satisfaction"].pop("question"))),
+    "P07": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["satisfaction"].update(
+        question="satisfation"))),
+    "P08": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["satisfaction"].update(
+        question="park_use"))),
+    "P09": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["parks"].update(question="children"))),
+    "P10": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.update(groups=["park_use"]))),
+    "P11": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["satisfaction"].update(
+        indicator="green_index"))),
+    "P12": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["workbook"][2]["sections"].append("satisfactoin"))),
+    "P13": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["workbook"][3]["sections"].append("satisfaction"))),
+    "P14": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["workbook"].pop(2))),
+    "P15": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["html"].append("crosstabs"))),
+    "P16": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["workbook"][3].update(sheet="配分" * 16))),
+    "P17": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["workbook"][3].update(sheet="満足度"))),
+    "P18": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["allocation"].update(segments="yes"))),
+    "P19": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["weighting"].update(rake=["sex", "sex"]))),
+    "P20": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["weighting"].update(cells=["district"]))),
+    "P21": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["weighting"].pop("cells"))),
+    "P22": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["drivers"].update(
+        reference={"park_use": 7}))),
+    "P23": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["weighting"].pop("rake"))),
     # ------------------------------------------------------------- the population margins
     "M01": lambda t, q: _run(t, margins=t / "nosuch.csv"),
     "M02": lambda t, q: _run(t, margins=_csv(t, "m.csv", MARGINS.read_text(encoding="utf-8").encode("cp932"))),
