@@ -214,7 +214,8 @@ class TestInputErrors:
             dclus1().quantile("api00", 1.5)
 
     def test_proportion_method_checked(self):
-        with pytest.raises(DesignError, match="'logit', 'beta' or 'mean'"):
+        with pytest.raises(DesignError, match=r"method must be one of \('logit', 'likelihood', "
+                                              r"'asin', 'beta', 'mean', 'xlogit'\); got 'wilson'"):
             dclus1().proportion("stype", method="wilson")
 
 

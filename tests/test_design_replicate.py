@@ -216,9 +216,12 @@ class TestBRR(ReplicateMixin):
         assert_stat(d.mean("api00"), "brr_mean")
         assert_stat(d.total("enroll"), "brr_total")
 
-    def test_needs_two_psus(self):
-        with pytest.raises(DesignError, match="exactly 2 PSUs"):
-            dstrat().replicate("brr")
+    def test_large_strata_split_fpc_dropped(self):
+        """Strata of 100/50/50 schools are split into pairs (R large="split") and
+        the fpc is dropped, as R does: SE 9.89970091862189 from
+        tests/reference/parity_brr.R (apistrat_split_mean)."""
+        assert dstrat().replicate("brr").mean("api00").se.iloc[0] == pytest.approx(
+            9.89970091862189, rel=1e-10)
 
 
 class TestFay(ReplicateMixin):

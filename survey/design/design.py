@@ -266,7 +266,7 @@ class Design(EstimatorsMixin):
         return self._evolve(w=w, recipe=self._recipe + (("with_weights", (w,), {"note": note}),))
 
     def replicate(self, method: str, *, replicates: int | None = None, seed=None,
-                  fay_rho: float = 0.5, mse: bool = False):
+                  fay_rho: float = 0.5, mse: bool = False, large: str = "split"):
         """Replicate-weight version of this design (R ``as.svrepdesign``).
 
         Parameters
@@ -274,12 +274,19 @@ class Design(EstimatorsMixin):
         method : {"jk1", "jkn", "bootstrap", "brr", "fay"}
             ``"jk1"``: delete-one-PSU jackknife (unstratified designs);
             ``"jkn"``: stratified jackknife; ``"brr"``/``"fay"``: balanced
-            repeated replication (exactly 2 PSUs per stratum; Fay's method
-            with ``fay_rho``); ``"bootstrap"``: Rao-Wu rescaling bootstrap
+            repeated replication (Fay's method with ``fay_rho``), the
+            replicates of R ``as.svrepdesign(type="BRR")``: R's Hadamard
+            matrix, strata in the sorted order of their labels, PSUs in
+            order of appearance (see :func:`~survey.design.replicate_build.brr_factors`);
+            ``"bootstrap"``: the with-replacement bootstrap of R
             (``replicates`` resamples, default 50, ``seed`` for numpy).
         mse : bool
             Centre the variance on the full-sample estimate instead of the
             replicate mean (R ``mse=TRUE``).
+        large : {"split", "merge"}
+            BRR/Fay: a stratum with more than 2 PSUs is split into pairs
+            (an even number; R's default) or into two half-samples (R
+            ``large="merge"``).
 
         Notes
         -----
@@ -292,7 +299,7 @@ class Design(EstimatorsMixin):
         from survey.design.replicate_build import build_replicates
 
         base = build_replicates(self, method, replicates=replicates, seed=seed,
-                                fay_rho=fay_rho, mse=mse)
+                                fay_rho=fay_rho, mse=mse, large=large)
         out = base
         for name, args, kwargs in self._recipe:
             out = getattr(out, name)(*args, **kwargs)

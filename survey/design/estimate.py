@@ -11,13 +11,9 @@ Confidence intervals (``ci_method``):
 
 * ``"wald"`` -- ``estimate +/- t(df) * se``; means, totals and ratios use
   ``df = inf`` (normal quantiles) as R ``confint(svymean(...))`` does.
-* ``"logit"`` -- R ``svyciprop(method="logit")``: the Wald interval on the
-  logit scale, ``expit(logit(p) +/- t(df) * se / (p (1 - p)))`` with
-  ``df`` the design degrees of freedom of the domain (for replicate
-  designs the logit-scale standard error is the replicate standard error
-  of ``logit(p_r)``, as R's replicate ``svyglm``).
-* ``"beta"`` -- R ``svyciprop(method="beta")`` (Korn & Graubard): a
-  Clopper-Pearson interval at the effective sample size.
+* ``"logit"``, ``"xlogit"``, ``"asin"``, ``"likelihood"``, ``"beta"`` --
+  the intervals of R ``svyciprop(method=...)`` for proportions, with ``df``
+  the design degrees of freedom (see :mod:`survey.design.intervals`).
 * ``"woodruff"`` -- quantiles: the interval of R ``svyquantile`` (Woodruff
   inversion of the CDF interval); it is stored for the level it was
   computed at.
@@ -26,24 +22,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.intervals import (
+    asin_interval,
+    beta_interval,
+    likelihood_interval,
+    logit_interval,
+    t_quantile,
+)
 from survey.errors import DesignError
 
 __all__ = ["Estimate"]
 
 COLUMNS = ["estimate", "se", "ci_low", "ci_high", "deff", "n"]
-
-
-def t_quantile(prob: float, df) -> np.ndarray:
-    """``qt(prob, df)`` with ``df = inf`` giving the normal quantile."""
-    df = np.asarray(df, dtype=float)
-    out = np.where(np.isinf(df), stats.norm.ppf(prob), stats.t.ppf(prob, np.where(np.isinf(df), 1, df)))
-    return out
-
-
-def _expit(x):
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 class Estimate:
@@ -62,7 +53,8 @@ class Estimate:
     level : float
         Confidence level of the stored interval used by :meth:`to_frame`.
     ci_method : str
-        ``"wald"``, ``"logit"``, ``"beta"`` or ``"woodruff"``.
+        ``"wald"``, ``"logit"``, ``"xlogit"``, ``"asin"``, ``"likelihood"``,
+        ``"beta"`` or ``"woodruff"``.
     replicates : pandas.DataFrame or None
         Replicate estimates (one row per replicate) for replicate designs.
     """
@@ -71,6 +63,7 @@ class Estimate:
         "_ci",
         "_link_se",
         "_neff",
+        "_phi",
         "ci_method",
         "deff",
         "df",
@@ -106,6 +99,7 @@ class Estimate:
         self._ci = None if ci is None else np.asarray(ci, dtype=float).reshape(k, 2)
         self._neff = None if n_effective is None else np.asarray(n_effective, dtype=float)
         self._link_se = None
+        self._phi = None
         self.replicates = replicates
 
     # ------------------------------------------------------------ intervals
@@ -135,16 +129,23 @@ class Estimate:
         tq = t_quantile(1 - (1 - level) / 2, self.df.to_numpy())
         if self.ci_method == "wald":
             return np.column_stack([est - tq * se, est + tq * se])
-        if self.ci_method == "logit":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                eta = np.log(est / (1 - est))
-                link_se = se / (est * (1 - est)) if self._link_se is None else self._link_se
-                half = tq * link_se
-                lo, hi = _expit(eta - half), _expit(eta + half)
-            edge = (est <= 0) | (est >= 1)
-            lo = np.where(edge, est, lo)
-            hi = np.where(edge, est, hi)
-            return np.column_stack([lo, hi])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta_link = se / (est * (1 - est))
+        if self.ci_method in ("logit", "xlogit"):
+            link_se = delta_link if (self._link_se is None or self.ci_method == "xlogit") else self._link_se
+            return logit_interval(est, link_se, tq)
+        if self.ci_method == "asin":
+            return asin_interval(est, se, tq)
+        if self.ci_method == "likelihood":
+            if self._link_se is not None:
+                return likelihood_interval(est, self._link_se, tq, 1.0)
+            if self._phi is None:
+                n = self.n.to_numpy().astype(float)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    phi = n / (n - 1)
+            else:
+                phi = self._phi
+            return likelihood_interval(est, delta_link, tq, phi)
         if self.ci_method == "beta":
             return beta_interval(est, se, self.df.to_numpy(), self._neff, level)
         raise DesignError(f"unknown interval method {self.ci_method!r}")
@@ -166,21 +167,3 @@ class Estimate:
     def __repr__(self) -> str:
         return f"Estimate({self.statistic})\n{self.to_frame()!r}"
 
-
-def beta_interval(p, se, df, nrows, level):
-    """Korn-Graubard interval as R ``svyciprop(method="beta")``.
-
-    ``nrows`` is the number of sampled rows (R ``nrow(design)``).
-    """
-    alpha = 1 - level
-    p = np.asarray(p, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        neff = p * (1 - p) / se ** 2
-        adj = (stats.t.ppf(alpha / 2, np.asarray(nrows, float) - 1)
-               / t_quantile(alpha / 2, df)) ** 2
-        neff = neff * adj
-        lo = stats.beta.ppf(alpha / 2, neff * p, neff * (1 - p) + 1)
-        hi = stats.beta.ppf(1 - alpha / 2, neff * p + 1, neff * (1 - p))
-    lo = np.where(p <= 0, 0.0, lo)
-    hi = np.where(p >= 1, 1.0, hi)
-    return np.column_stack([lo, hi])

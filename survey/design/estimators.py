@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.design import ciprop
 from survey.design.estimate import Estimate, t_quantile
 from survey.design.ratios import Columns, _as_list, _deff, qrule_math
 from survey.errors import DesignError
@@ -198,6 +199,8 @@ class EstimatorsMixin:
         V = self._vcov_columns(theta, union, z, reps)   # may overwrite z
         if df is None:
             dfs = np.full(len(theta), np.inf)
+        elif isinstance(df, np.ndarray):
+            dfs = df.astype(float)
         elif df == "design":
             cache = [self._domain_degf(d & wpos) for d in domains]
             dfs = np.array([cache[j] for j in cols.dom_of_col], dtype=float)
@@ -296,46 +299,16 @@ class EstimatorsMixin:
                    method: str = "logit") -> Estimate:
         """Proportion of every level of ``variable`` (one row per level).
 
-        Standard errors as R ``svymean(~factor(variable))``; intervals as R
-        ``svyciprop(~I(variable == level), method=method)``: ``"logit"``
+        Standard errors as R ``svymean(~factor(variable), na.rm=TRUE)``;
+        intervals as R ``svyciprop(~I(variable == level), design, method=,
+        na.rm=TRUE)`` (``svyby(..., svyciprop)`` with ``by``): ``"logit"``
         (default; stays inside (0, 1) and behaves for small proportions),
-        ``"beta"`` (Korn-Graubard) or ``"mean"`` (Wald), all with the
-        design degrees of freedom of the domain (R ``degf(subset(...))``).
+        ``"likelihood"``, ``"asin"``, ``"beta"`` (Korn-Graubard), ``"mean"``
+        (Wald) or ``"xlogit"``; see :mod:`survey.design.intervals`.  As in R
+        the t quantile uses the design degrees of freedom of the design (or
+        of the ``by`` group) before rows missing ``variable`` are left out.
         """
-        if method not in ("logit", "beta", "mean"):
-            raise DesignError(f"proportion: method must be 'logit', 'beta' or 'mean'; got {method!r}.")
-        if not isinstance(variable, str):
-            raise DesignError(f"proportion: variable must be one column name; got {variable!r}.")
-        codes, levels = self._categorical(self._column(variable))
-        if not levels:
-            raise DesignError(f"proportion: column {variable!r} has no non-missing value.")
-        keys, gmasks, bynames = self._groups(by)
-        A = np.zeros((len(self.data), len(keys) * len(levels)), order="F")
-        domains, dom_of_col, rows = [], [], []
-        k = 0
-        for key, g in zip(keys, gmasks):
-            d = g & (codes >= 0)
-            domains.append(d)
-            for j, lev in enumerate(levels):
-                A[:, k] = (codes == j) & d
-                dom_of_col.append(len(domains) - 1)
-                rows.append(key + (lev,))
-                k += 1
-        index = self._index(rows, bynames + [variable])
-        ci_method = {"logit": "logit", "beta": "beta", "mean": "wald"}[method]
-        est = self._fit(A, "domain", domains, dom_of_col, index, "proportion", level=level,
-                        df="design", ci_method=ci_method)
-        if method == "beta":
-            est._neff = est.n.to_numpy().astype(float)
-            est._ci = est._interval(level)
-        if method == "logit" and est.replicates is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                reps = est.replicates.to_numpy()
-                p = est.estimate.to_numpy()
-                V = self.replicate_vcov(np.log(reps / (1 - reps)), np.log(p / (1 - p)))
-            est._link_se = np.sqrt(np.diag(V))
-            est._ci = est._interval(level)
-        return est
+        return ciprop.proportion(self, variable, by=by, level=level, method=method)
 
     def ratio(self, numerator, denominator, *, by=None, level: float = 0.95) -> Estimate:
         """Ratio(s) of totals ``sum(w y) / sum(w x)`` (R ``svyratio``), for

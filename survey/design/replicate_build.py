@@ -6,54 +6,84 @@ from __future__ import annotations
 
 import numpy as np
 
+from survey.design.hadamard import hadamard
 from survey.design.replicate import ReplicateDesign
 from survey.errors import DesignError
 
 __all__: list[str] = []
 
 
-def _hadamard(order_min: int) -> np.ndarray:
-    """A +/-1 Hadamard matrix of the smallest order >= order_min available
-    from Sylvester doubling of orders 1, or Paley's construction (q + 1 for
-    primes q = 3 mod 4), normalised so that row 0 is all ones."""
-    def paley(q):
-        res = np.zeros(q, dtype=int)
-        res[(np.arange(1, q) ** 2) % q] = 1
-        chi = np.where(res == 1, 1, -1)
-        chi[0] = 0
-        Q = np.array([[chi[(j - i) % q] for j in range(q)] for i in range(q)])
-        H = np.ones((q + 1, q + 1), dtype=int)
-        H[1:, 1:] = Q + np.eye(q, dtype=int)
-        H[1:, 0] = -1
-        return H
-
-    def is_prime(m):
-        return m > 1 and all(m % d for d in range(2, int(m ** 0.5) + 1))
-
-    best = None
-    size = 1
-    while size < 4 * order_min + 8:
-        for base in ([1, 2] + [q + 1 for q in range(3, order_min + 4, 4) if is_prime(q)]):
-            order = base * size
-            if order >= order_min and (best is None or order < best[0]):
-                best = (order, base, size)
-        size *= 2
-    order, base, _ = best
-    if base == 1:
-        H = np.ones((1, 1), dtype=int)
-    elif base == 2:
-        H = np.array([[1, 1], [1, -1]])
-    else:
-        H = paley(base - 1)
-    while H.shape[0] < order:
-        H = np.block([[H, H], [H, -H]])
-    # normalise: first row and column all +1
-    H = H * H[0][None, :]
-    H = H * H[:, 0][:, None]
-    return H
+def _r_label(value) -> str:
+    """A stratum label as R's ``as.character`` writes it (83.0 -> "83")."""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return str(int(v)) if v.is_integer() else format(v, ".15g")
+    return str(value)
 
 
-def build_replicates(design, method: str, *, replicates, seed, fay_rho, mse) -> ReplicateDesign:
+def brr_factors(stage, rho: float, method: str = "brr", large: str = "split") -> np.ndarray:
+    """Replication factors per first-stage PSU, shape (n_psu, R), as R
+    ``brrweights(strata, psu, fay.rho=rho, large=large)`` (survey 4.1).
+
+    Strata are taken in the sorted order of their labels as text (R's
+    ``table``; C-locale order), PSUs within a stratum in order of first
+    appearance in the data.  A stratum with more than two PSUs is split into
+    consecutive pairs (``large="split"``, R's default; needs an even number)
+    or into two half-samples, the first ``n_h // 2`` PSUs and the rest
+    (``large="merge"``); those strata come first, then the two-PSU strata.
+    Row ``1 + s`` of :func:`~survey.design.hadamard.hadamard` (number of
+    pairs) gives pair ``s``: 1 keeps the first half at ``2 - rho`` and the
+    second at ``rho``, 0 the reverse.
+    """
+    if large not in ("split", "merge"):
+        raise DesignError(f"replicate({method!r}): large must be 'split' or 'merge'; got {large!r}.")
+    n_psu = stage.n_clusters
+    psu_stratum = np.zeros(n_psu, dtype=np.int64)
+    psu_stratum[stage.cluster] = stage.strata
+    first_row = np.full(n_psu, stage.cluster.size, dtype=np.int64)
+    np.minimum.at(first_row, stage.cluster, np.arange(stage.cluster.size))
+    labels = [_r_label(v) for v in stage.strata_labels]
+    npsu = stage.npsu
+    one = [labels[h] for h in np.flatnonzero(npsu < 2)]
+    if one:
+        raise DesignError(
+            f"replicate({method!r}) needs at least 2 PSUs in every stratum; strata {one[:10]} "
+            "have one. Merge each into a neighbouring stratum, or use 'jkn' or 'bootstrap'.")
+    odd = [labels[h] for h in np.flatnonzero((npsu > 2) & (npsu % 2 == 1))]
+    if odd and large == "split":
+        raise DesignError(
+            f"replicate({method!r}) pairs the PSUs of each stratum; strata {odd[:10]} have an odd "
+            "number of PSUs (R: \"Can't split with odd numbers of PSUs in a stratum\"). Pass "
+            "large='merge' (two half-samples per stratum, R large=\"merge\"), form pseudo-strata "
+            "of 2 PSUs, or use 'jkn' or 'bootstrap'.")
+    order = sorted(range(len(labels)), key=lambda h: labels[h])
+    halves = []
+    for big in (True, False):
+        for h in order:
+            if (npsu[h] > 2) != big:
+                continue
+            members = np.flatnonzero(psu_stratum == h)
+            members = members[np.argsort(first_row[members], kind="stable")]
+            if big and large == "merge":
+                half = members.size // 2
+                halves.append((members[:half], members[half:]))
+            else:
+                halves.extend(zip(members[0::2, None], members[1::2, None]))
+    H = hadamard(len(halves))
+    F = np.empty((n_psu, H.shape[1]))
+    for s, (a, b) in enumerate(halves):
+        keep_first = H[s + 1] == 1
+        F[a] = np.where(keep_first, 2 - rho, rho)
+        F[b] = np.where(keep_first, rho, 2 - rho)
+    return F
+
+
+def build_replicates(design, method: str, *, replicates, seed, fay_rho, mse,
+                     large: str = "split") -> ReplicateDesign:
     """Replicate weights for a :class:`~survey.design.Design` as constructed."""
     method = str(method).lower()
     if method not in ("jk1", "jkn", "bootstrap", "brr", "fay"):
@@ -122,22 +152,11 @@ def build_replicates(design, method: str, *, replicates, seed, fay_rho, mse) -> 
         if not has_strata:
             raise DesignError(f"replicate({method!r}) needs a stratified design with 2 PSUs "
                               "per stratum.")
-        if not np.all(npsu_h == 2):
-            bad = [labels[h] for h in np.flatnonzero(npsu_h != 2)][:10]
-            raise DesignError(
-                f"replicate({method!r}) needs exactly 2 PSUs in every stratum; strata {bad} "
-                "differ. Use 'jkn' or 'bootstrap', or pair PSUs into pseudo-strata.")
         rho = 0.0 if method == "brr" else float(fay_rho)
         if not 0 <= rho < 1:
             raise DesignError(f"fay_rho must be in [0, 1); got {fay_rho}.")
-        H = _hadamard(st.n_strata + 1)
-        R = H.shape[1]
-        F = np.empty((n_psu, R))
-        for h in range(st.n_strata):
-            first, second = np.flatnonzero(psu_stratum == h)
-            sign = H[h + 1]
-            F[first] = np.where(sign > 0, 2 - rho, rho)
-            F[second] = np.where(sign > 0, rho, 2 - rho)
+        F = brr_factors(st, rho, method, large)
+        R = F.shape[1]
         scale = 1.0 / (R * (1 - rho) ** 2)
         rscales = np.ones(R)
         R_method = method

@@ -209,7 +209,10 @@ def theme_shares(design, coded: pd.DataFrame, dictionary: ThemeDictionary, *, by
         values = coded[t.id]
         if values.notna().sum() == 0:
             raise DesignError("no comments to code: every answer is missing or a no-opinion answer")
-        frame = d.proportion(col, by=by, level=level).to_frame().reset_index()
+        # the documented R call subsets the design to the comments first, so the
+        # interval's df is the commenting domain's (proportion alone would use the
+        # whole design's, as svyciprop(na.rm=TRUE) does)
+        frame = d.subset(values.notna().to_numpy()).proportion(col, by=by, level=level).to_frame().reset_index()
         keep = frame[col] == 1.0
         if not keep.any():           # never mentioned: share 0 with the domain sizes
             frame = frame[frame[col] == 0.0].assign(estimate=0.0, se=0.0, deff=np.nan)
