@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mailing", type=Path, default=None,
                      help="CSV district, age_band, mailed of this wave (e.g. the mailing.csv of `survey plan`): "
                           "base weights N_h/m_h per cell, stratified design, then raking")
+    run.add_argument("--sheet", default=None, help="worksheet of an .xlsx --data: name, or number from 1 "
+                                                    "(default: the one visible sheet with data)")
+    run.add_argument("--exclude-undecodable", action="store_true",
+                     help="leave out (and list in the ledger) rows that cannot be read as delivered: undecodable "
+                          "bytes, garbled text, too few fields, a heading row inside the data (default: refuse)")
     run.add_argument("--out", type=Path, default=DEFAULTS["out"], help="output folder (a sub-folder per wave)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -55,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
     val.add_argument("--format", choices=("text", "json", "csv", "xlsx"), default="text")
     val.add_argument("--out", type=Path, default=None, help="write the report here (stdout for text/json/csv)")
+    val.add_argument("--sheet", default=None, help="worksheet of an .xlsx file: name, or number from 1 "
+                                                    "(default: the one visible sheet with data)")
 
     sim = sub.add_parser("simulate", help="simulate a population and a delivered wave (the bundled sample data)")
     sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
@@ -127,14 +134,15 @@ def main(argv=None) -> int:
 
             result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
                               progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell,
-                              wave=args.wave, baseline_data_path=args.baseline, mailing_path=args.mailing)
+                              wave=args.wave, baseline_data_path=args.baseline, mailing_path=args.mailing,
+                              sheet=args.sheet, exclude_undecodable=args.exclude_undecodable)
             if not args.quiet:
                 print(f"reports written to {result.out_dir}")
             return 0
         if args.command == "validate":
             from survey.intake.validate import validate_file
 
-            report = validate_file(args.file, args.questionnaire)
+            report = validate_file(args.file, args.questionnaire, sheet=args.sheet)
             report.write(args.format, args.out)
             return 0 if report.ok else 1
         if args.command == "simulate":

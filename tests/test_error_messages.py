@@ -13,6 +13,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
@@ -21,7 +22,7 @@ from survey.cli import main
 from survey.errors import SurveyError
 
 from conftest import QUESTIONNAIRE, ROOT
-from delivery import delivery
+from delivery import delivery, sav_delivery, workbook, xlsx_parts, zip_parts
 
 DOC = ROOT / "README.md"
 MARGINS = ROOT / "data" / "midori_margins.csv"
@@ -140,6 +141,27 @@ TRIGGERS = {
         _good_csv(t, q), encoding="shift_jis")),
     "D20": lambda t, q: (lambda: __import__("survey.intake.readers", fromlist=["read_raw"]).read_raw(
         _xlsx(t, q), sheet="Sheet9")),
+    "D21": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別,sex\nR1,1,2\n")),
+    "D22": lambda t, q: _validate(_csv(t, "d.csv", "回答者ID,問1 性別\nR1,男性\n".encode("euc_jp"))),
+    "D23": lambda t, q: _validate(_csv(t, "d.csv", _garbled("回答者ID,問1 性別\nR1,1\n"))),
+    "D24": lambda t, q: _run(t, data=_csv(t, "d.csv", _bad_line(SAMPLE.read_bytes(), 6))),
+    "D25": lambda t, q: _run(t, data=_csv(t, "d.csv", _bad_heading(SAMPLE.read_bytes()))),
+    "D26": lambda t, q: _validate(workbook([("a", delivery(q, n=2), "visible"), ("b", delivery(q, n=2), "visible")],
+                                           t / "d.xlsx")),
+    "D27": lambda t, q: _validate(workbook([("a", None, "visible"), ("b", delivery(q, n=2), "hidden")], t / "d.xlsx")),
+    "D28": lambda t, q: _validate(_xlsx(t, q), QUESTIONNAIRE, "--sheet", "9"),
+    "D29": lambda t, q: _run(t, data=_dated(t, q)),
+    "D30": lambda t, q: _validate(zip_parts(t / "d.xlsx", xlsx_parts(b"<worksheet/>", b"<sst>" + b" " * 2**26 + b"</sst>"))),
+    "D31": lambda t, q: _validate(zip_parts(t / "d.xlsx", xlsx_parts(
+        b'<worksheet><sheetData><row r="9"><c r="XFD9"><v>1</v></c></row>'
+        b'<row r="3000"><c r="A3000"><v>1</v></c></row></sheetData></worksheet>'))),
+    "D32": lambda t, q: _validate(zip_parts(t / "d.xlsx", xlsx_parts(b'<!DOCTYPE x [<!ENTITY a "a">]><worksheet/>'))),
+    "D33": lambda t, q: _run(t, data=sav_delivery(t / "d.sav", q, value_labels={"Q2": {1: "女性", 2: "男性"}})),
+    "D34": lambda t, q: _validate(sav_delivery(t / "d.sav", q, missing={"Q7": [-1]}, edit=lambda f: f.__setitem__(
+        "Q7", -1.0)), _spec(t, lambda s: _question(s, "satisfaction").update(missing={8: "非該当", 9: "無回答"}))),
+    "D35": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--sheet", "1"),
+    "D36": lambda t, q: _validate(workbook([("空", None, "visible")], t / "d.xlsx")),
+    "D37": lambda t, q: _validate(_charted(t, q), QUESTIONNAIRE, "--sheet", "グラフ"),
     # ------------------------------------------------------------- the questionnaire
     "Q01": lambda t, q: _validate(SAMPLE, t / "nosuch.yaml"),
     "Q02": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: ｍｉｄｏｒｉ".encode("cp932"))),
@@ -241,6 +263,41 @@ def _dropped(tmp: Path, q, header: str) -> Path:
 def _xlsx(tmp: Path, q) -> Path:
     path = tmp / "d.xlsx"
     delivery(q, n=3).to_excel(path, index=False, sheet_name="data")
+    return path
+
+
+def _garbled(text: str) -> bytes:
+    """UTF-8 text opened as CP932 and saved again as CP932 (lost bytes become '?')."""
+    return text.encode("utf-8").decode("cp932", errors="replace").replace("\ufffd", "?").encode("cp932")
+
+
+def _bad_line(blob: bytes, line: int) -> bytes:
+    lines = blob.split(b"\n")
+    lines[line - 1] = lines[line - 1].rstrip(b"\r") + b"\x81\r"
+    return b"\n".join(lines)
+
+
+def _bad_heading(blob: bytes) -> bytes:
+    """An extra column whose heading holds a byte CP932 cannot decode."""
+    lines = blob.split(b"\r\n")
+    lines = [lines[0] + b",\x81 memo"] + [x + b"," if x else x for x in lines[1:]]
+    return b"\r\n".join(lines)
+
+
+def _dated(tmp: Path, q) -> Path:
+    path = workbook([("data", delivery(q, n=3), "visible")], tmp / "d.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["data"]["E2"].value = 10  # 問4 居住年数, shown as 1900/1/10
+    book["data"]["E2"].number_format = "yyyy/m/d"
+    book.save(path)
+    return path
+
+
+def _charted(tmp: Path, q) -> Path:
+    path = workbook([("data", delivery(q, n=3), "visible")], tmp / "d.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.create_chartsheet("グラフ")
+    book.save(path)
     return path
 
 

@@ -49,11 +49,12 @@ def test_rule_codes_are_stable():
         "blank_return", "invalid_code", "multiple_marks", "not_a_number", "out_of_range", "not_integer",
         "outlier", "answered_when_skipped", "blank_when_asked", "contradiction", "multi_over_limit",
         "allocation_total", "ranking_duplicate", "ranking_gap", "straightlining", "required_blank",
-        "personal_info",
+        "personal_info", "mojibake", "short_row", "heading_row", "unreadable_cell", "value_label", "hidden_row",
     ]
     errors = {r.value for r, info in RULES.items() if info.severity is Severity.ERROR}
     assert errors == {"undecodable_bytes", "missing_column", "missing_id", "duplicate_id", "invalid_code",
-                      "multiple_marks", "not_a_number", "out_of_range", "not_integer", "contradiction"}
+                      "multiple_marks", "not_a_number", "out_of_range", "not_integer", "contradiction",
+                      "mojibake", "short_row", "heading_row", "unreadable_cell", "value_label"}
     assert str(Rule.INVALID_CODE) == "invalid_code" and Rule("outlier") is Rule.OUTLIER
 
 
@@ -175,7 +176,7 @@ def test_multi_allocation_ranking_policies(tmp_path, questionnaire):
     ]
     f = report.failures.set_index("row")
     assert "1,2,5,7" in f.loc[1, "message_ja"] and "番号の小さい順に3つを採用" in f.loc[1, "message_ja"]
-    assert f.loc[2, "message_en"].startswith("'2' in '問11 参加したい活動_3' is not one of the declared codes (0, 1 (or ○))")
+    assert f.loc[2, "message_en"].startswith("'2' in '問11 参加したい活動_3' is not one of the declared codes (0, 1 (or a mark ○ 〇 ◯ ● ◎ ✓ ✔ ☑))")
     assert "負の金額" in f.loc[4, "message_ja"] and "無回答なら空欄のままで構いません" in f.loc[6, "message_ja"]
     ch = report.ledger.changes
     assert ch.loc[ch["rule"] == "multi_over_limit_keep_lowest", ["row", "column"]].values.tolist() == [[1, "activity_7"]]

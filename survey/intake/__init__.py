@@ -19,14 +19,17 @@ __all__ = [
 ]
 
 
-def load(path, questionnaire, **read_options) -> Dataset:
+def load(path, questionnaire, *, exclude_undecodable: bool = False, **read_options) -> Dataset:
     """Read a delivered file and normalise it against a questionnaire.
 
     ``questionnaire`` is a :class:`survey.questionnaire.Questionnaire` or a
-    path to its YAML file.
+    path to its YAML file; ``read_options`` (``encoding=``, ``sheet=``) go to
+    :func:`read_raw`.  Rows that cannot be read as delivered are refused, or
+    with ``exclude_undecodable=True`` left out and listed in the ledger
+    (:func:`normalise`).
     """
     from survey.questionnaire import Questionnaire, load_questionnaire
 
     if not isinstance(questionnaire, Questionnaire):
         questionnaire = load_questionnaire(questionnaire)
-    return normalise(read_raw(path, **read_options), questionnaire)
+    return normalise(read_raw(path, **read_options), questionnaire, exclude_undecodable=exclude_undecodable)

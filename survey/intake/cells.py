@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.intake.values import clean_text, code_lookup, parse_number
+from survey.intake.values import clean_text, code_lookup, mark_value, parse_number
 from survey.questionnaire import Question
 
 __all__ = ["Parsed", "Status", "parse_amount", "parse_coded", "parse_dummy", "parse_numeric", "parse_text"]
@@ -50,7 +50,6 @@ class Parsed:
 
 
 _MARK_SPLIT = re.compile(r"\s*[,、・/／;；]\s*|\s+")
-_MARKS = {"○": 1.0, "〇": 1.0, "●": 1.0, "◯": 1.0}
 
 
 def _by_unique(series: pd.Series, parse) -> Parsed:
@@ -117,10 +116,11 @@ def parse_numeric(series: pd.Series, q: Question) -> Parsed:
 
 
 def parse_dummy(series: pd.Series) -> Parsed:
-    """A multi-answer 0/1 cell (○ 〇 ● count as 1)."""
+    """A multi-answer 0/1 cell (the marks of :data:`survey.intake.values.MULTI_MARKS`
+    count as 1, exactly as normalisation reads them)."""
 
     def parse(text):
-        num = _MARKS.get(text, parse_number(text))
+        num = mark_value(text)
         if num in (0.0, 1.0):
             return float(num), Status.VALID
         return np.nan, Status.INVALID

@@ -1,4 +1,4 @@
-"""File- and row-level checks: columns, bytes, respondent IDs, blank
+"""File- and row-level checks: columns, respondent IDs, blank
 returns, skip logic (非該当), blanks (未記入) and declared contradictions
 (論理矛盾).  They run after the cell-level checks of
 :mod:`survey.intake.checks`, on the values those left in the context."""
@@ -12,12 +12,10 @@ from survey.intake.checks import Context
 from survey.intake.findings import describe_condition, no_answer_fix
 from survey.intake.ledger import Ledger
 from survey.intake.privacy import PERSONAL_DATA_LABELS_JA, mask_personal_data
-from survey.intake.readers import RawTable
 from survey.intake.rules import Rule
 from survey.intake.skip_logic import condition_mask
 
 __all__ = [
-    "check_bytes",
     "check_columns",
     "check_contradictions",
     "check_ids",
@@ -43,38 +41,6 @@ def check_columns(ctx: Context) -> None:
         ctx.out.add(Rule.MISSING_COLUMN, None, column=header, column_id=key)
     for header in ctx.hmap.unknown:
         ctx.out.add(Rule.UNKNOWN_COLUMN, None, column=header)
-
-
-def check_bytes(ctx: Context, raw: RawTable) -> None:
-    """Undecodable bytes, located at the cells holding U+FFFD.
-
-    The reader gives the physical line of each bad byte sequence; a quoted
-    cell spanning lines shifts lines against data rows, so the bad lines are
-    matched in order to the rows holding U+FFFD (when their numbers agree)."""
-    if not raw.decode_errors:
-        return
-    encoding = {"utf-8-sig": "UTF-8", "cp932": "CP932"}.get(raw.provenance.encoding, raw.provenance.encoding)
-    inverse = {v: k for k, v in ctx.hmap.columns.items()}
-    cells: dict[int, list] = {}
-    for c in ctx.frame.columns:
-        col = ctx.frame[c]
-        bad = col.notna().to_numpy() & col.astype(str).str.contains("\ufffd", regex=False).to_numpy()
-        for r in ctx.rows[bad]:
-            cells.setdefault(int(r), []).append(c)
-    errors = sorted(raw.decode_errors)
-    rows = sorted(cells)
-    if len(rows) == len(errors):
-        located = list(zip(errors, rows))
-    else:
-        located = [(e, e[1] if e[1] in cells else None) for e in errors]
-    for (line, _, hexbytes), row in located:
-        shown = " ".join(hexbytes[i:i + 2] for i in range(0, len(hexbytes), 2)) or "?"
-        if row is None:
-            ctx.out.add(Rule.UNDECODABLE_BYTES, None, line=line, encoding=encoding, bytes=shown)
-            continue
-        for c in cells[row]:
-            ctx.out.add(Rule.UNDECODABLE_BYTES, [row], column=c, column_id=inverse.get(c),
-                        value=ctx.frame.at[row, c], line=line, encoding=encoding, bytes=shown)
 
 
 def check_ids(ctx: Context, ledger: Ledger, ids: np.ndarray) -> None:

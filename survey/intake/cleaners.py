@@ -91,6 +91,7 @@ def _multi(q, frame, hmap, rows, ids, data, reasons, changes):
         for k in range(1, len(q.raw_headers) + 1):
             series = _series_or_blank(frame, hmap, f"{q.id}#slot{k}")
             values, why, _ = _parse_codes(series, q)
+            _log_invalid(changes, rows, ids, f"{q.id}_slot{k}", series, why, "invalid_code_cleared")
             for j, code in enumerate(codes):
                 dummies[:, j] += values == code
             any_answer |= ~np.isnan(values)
@@ -100,13 +101,22 @@ def _multi(q, frame, hmap, rows, ids, data, reasons, changes):
     else:
         marks = np.full((n, len(codes)), np.nan)
         bad = np.zeros((n, len(codes)), dtype=bool)
+        delivered = []
         for j, item in enumerate(q.items):
-            present, arr = _marks(_series_or_blank(frame, hmap, item.column))
+            series = _series_or_blank(frame, hmap, item.column)
+            present, arr = _marks(series)
             bad[:, j] = present & ~np.isin(arr, [0.0, 1.0])
             marks[:, j] = np.where(bad[:, j], np.nan, arr)
+            delivered.append(series.to_numpy(dtype=object))
         blank = np.all(np.isnan(marks), axis=1)
         dummies = np.nan_to_num(marks, nan=0.0)
         invalid = bad.any(axis=1)
+        # a mark that is neither 0/1 nor a circle or tick is read as "not chosen" (blank when no cell
+        # of the question is readable): every such cell goes to the ledger
+        i, j = np.nonzero(bad)
+        cols = np.array([item.column for item in q.items], dtype=object)
+        changes.add_cells(rows[i], ids[i], cols[j], np.stack(delivered, axis=1)[i, j] if len(i) else [],
+                          np.where(blank[i], None, 0).astype(object), "invalid_mark_cleared")
     chosen = dummies.sum(axis=1)
     if q.max_choices is not None:
         over = chosen > q.max_choices

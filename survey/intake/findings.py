@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from survey.intake.rules import RULES, Rule
+from survey.intake.values import MULTI_MARKS
 from survey.questionnaire import Condition, Question, Questionnaire
 
 __all__ = ["FAILURE_COLUMNS", "Collector", "allowed_codes", "describe_condition", "no_answer_fix"]
@@ -103,7 +104,8 @@ def _ranges(codes) -> list[str]:
 def allowed_codes(q: Question, *, dummy: bool = False) -> tuple[str, str]:
     """The values a cell may hold, in Japanese and English ("1〜5、無回答 9")."""
     if dummy:
-        return "0、1（または○）", "0, 1 (or ○)"
+        marks = " ".join(MULTI_MARKS)
+        return f"0、1（または印 {marks}）", f"0, 1 (or a mark {marks})"
     ranges = ", ".join(_ranges(q.codes))
     if q.missing:
         miss = ", ".join(str(c) for c in q.missing)

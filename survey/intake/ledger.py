@@ -3,7 +3,7 @@ changed rows, the :class:`Dataset` it belongs to, and :class:`_Changes`, which
 collects changed cells while the cleaners run."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -14,21 +14,28 @@ from survey.questionnaire import Questionnaire
 __all__ = ["Dataset", "Ledger"]
 
 
+def _no_notes() -> pd.DataFrame:
+    return pd.DataFrame([], columns=["row", "respondent_id", "note"])
+
+
 @dataclass(frozen=True)
 class Ledger:
-    """Rows read = rows kept + rows excluded; every changed cell with before/after."""
+    """Rows read = rows kept + rows excluded; every changed cell with before/after;
+    ``notes``: rows kept but worth a look (``hidden_row``: a row hidden in the
+    delivered workbook), columns row, respondent_id, note."""
 
     rows_read: int
     rows_kept: int
     exclusions: pd.DataFrame  # row, respondent_id, reason
     changes: pd.DataFrame  # row, respondent_id, column, before, after, rule
+    notes: pd.DataFrame = field(default_factory=_no_notes)
 
     @property
     def rows_excluded(self) -> int:
         return int(len(self.exclusions))
 
     def summary(self) -> pd.DataFrame:
-        """One line per exclusion reason and per cleaning rule, with counts."""
+        """One line per exclusion reason, per cleaning rule and per note, with counts."""
         parts = [pd.DataFrame({"item": ["rows_read", "rows_kept", "rows_excluded"],
                                "count": [self.rows_read, self.rows_kept, self.rows_excluded]})]
         if len(self.exclusions):
@@ -37,6 +44,9 @@ class Ledger:
         if len(self.changes):
             ch = self.changes.groupby("rule", sort=True).size()
             parts.append(pd.DataFrame({"item": [f"changed: {r}" for r in ch.index], "count": ch.to_numpy()}))
+        if len(self.notes):
+            nt = self.notes.groupby("note", sort=True).size()
+            parts.append(pd.DataFrame({"item": [f"kept, noted: {r}" for r in nt.index], "count": nt.to_numpy()}))
         return pd.concat(parts, ignore_index=True)
 
 

@@ -23,9 +23,17 @@ import pandas as pd
 
 from survey.errors import InputError, SurveyError
 from survey.intake.cleaners import _largest_remainder, _normalise_question  # noqa: F401
+from survey.intake.damage import (
+    UNREADABLE_REASONS,
+    refuse_file_level,
+    refuse_problem_cells,
+    refuse_unreadable,
+    unreadable_rows,
+)
 from survey.intake.dtypes import column_dtypes, compact_column
-from survey.intake.ledger import Dataset, Ledger, _Changes, _typed_frame
+from survey.intake.ledger import Dataset, Ledger, _Changes, _no_notes, _typed_frame
 from survey.intake.readers import RawTable
+from survey.intake.sav import apply_user_missing, refuse_label_disagreements
 from survey.intake.skip_logic import _apply_skip_logic, condition_mask  # noqa: F401
 from survey.intake.values import (
     REASON_BLANK,
@@ -61,10 +69,19 @@ __all__ = [
 ]
 
 
-def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
-    """Turn a :class:`RawTable` into a tidy :class:`Dataset` (see module doc)."""
+def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodable: bool = False) -> Dataset:
+    """Turn a :class:`RawTable` into a tidy :class:`Dataset` (see module doc).
+
+    Rows that cannot be read as delivered (undecodable bytes, mojibake, a CSV
+    record with too few fields, a repeated heading row:
+    :func:`survey.intake.damage.unreadable_rows`) are refused with an
+    :class:`InputError`, or with ``exclude_undecodable=True`` excluded, each
+    with its reason in the ledger.  An SPSS file whose value labels disagree
+    with the questionnaire, and XLSX questionnaire cells holding dates,
+    formulas without a saved result or error values, are refused."""
     frame = raw.frame
-    hmap = map_headers(list(frame.columns), questionnaire)
+    hmap = map_headers(list(frame.columns), questionnaire, labels=raw.column_labels)
+    refuse_ambiguous_headings(hmap, raw.provenance.path)
     rid = questionnaire.respondent_id
     if rid in hmap.missing:
         raise InputError(
@@ -85,9 +102,25 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
             "check the header row against the questionnaire (run `survey validate` for the full list)",
             path=raw.provenance.path,
         )
+    path = raw.provenance.path
+    refuse_problem_cells(raw, hmap)
+    refuse_label_disagreements(raw, hmap, questionnaire)
+    damage = unreadable_rows(raw, hmap, questionnaire)
+    refuse_file_level(damage, path)
+    if not exclude_undecodable:
+        refuse_unreadable(damage, path)
+    frame, recoded = apply_user_missing(raw, hmap, questionnaire)
     rows = frame.index.to_numpy()
     ids = clean_column(frame[hmap.columns[rid]]).to_numpy(dtype=object)
+    damaged = damage.dropna(subset=["row"]).drop_duplicates("row")
+    if len(damaged):  # excluded rows are read as blank: nothing of them is cleaned, padded or logged
+        others = [c for c in frame.columns if c != hmap.columns[rid]]
+        frame = frame.copy()
+        frame.loc[frame.index.isin(damaged["row"].astype(int)), others] = None
     changes = _Changes()
+    for where, column, before, after in recoded:
+        at = frame.index.get_indexer(where)
+        changes.add(where, ids[at], column, before, [after] * len(where), "sav_user_missing")
     data: dict[str, np.ndarray] = {}
     reasons: dict[str, np.ndarray] = {}
     for q in questionnaire.questions:
@@ -99,13 +132,20 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
     tidy.insert(0, rid, ids)
     why = pd.DataFrame(reasons, index=frame.index, dtype=object)  # None where observed (no str inference)
 
-    exclusions = _exclusions(questionnaire, tidy, why, rows, ids)
+    exclusions = _exclusions(questionnaire, tidy, why, rows, ids,
+                             dict(zip(damaged["row"].astype(int), damaged["reason"])))
     keep = ~frame.index.isin(exclusions["row"])
+    hidden = np.array([r for r, _ in raw.hidden_rows], dtype=np.int64)
+    hidden = hidden[np.isin(hidden, rows[keep])]
+    at = frame.index.get_indexer(hidden)
     ledger = Ledger(
         rows_read=raw.rows_read,
         rows_kept=int(keep.sum()),
         exclusions=exclusions,
         changes=changes.frame(),
+        notes=_typed_frame({"row": hidden.astype(object), "respondent_id": ids[at],
+                            "note": np.full(len(hidden), "hidden_row", dtype=object)}) if len(hidden)
+        else _no_notes(),
     )
     if ledger.rows_read != ledger.rows_kept + ledger.rows_excluded:
         raise SurveyError(
@@ -118,20 +158,41 @@ def normalise(raw: RawTable, questionnaire: Questionnaire) -> Dataset:
     )
 
 
-def _exclusions(questionnaire, tidy, why, rows, ids) -> pd.DataFrame:
+def refuse_ambiguous_headings(hmap: HeaderMap, path) -> None:
+    """D21: a questionnaire column claimed by two raw columns (or a raw column by two
+    questionnaire columns) is refused: picking one would be a guess."""
+    if not hmap.ambiguous:
+        return
+    col, raws = hmap.ambiguous[0]
+    if len(raws) > 1:
+        shown = " and ".join(repr(r) for r in raws)
+        raise InputError(f"columns {shown} both match questionnaire column {col} (by heading, by id or by "
+                         "variable label); keep the one that holds the answers and delete or rename the other",
+                         path=path)
+    others = [c for c, r in hmap.ambiguous if r == raws and c != col]
+    raise InputError(f"column {raws[0]!r} matches several questionnaire columns ({', '.join([col] + others)}); "
+                     "give each question its own heading in the file and in the questionnaire", path=path)
+
+
+def _exclusions(questionnaire, tidy, why, rows, ids, damaged: dict) -> pd.DataFrame:
+    """Rows left out, each once: unreadable rows (``damaged``: {row: reason}) first, then
+    blank returns, rows without an id and repeats of an id among the usable returns."""
     rid = questionnaire.respondent_id
     question_cols = [c for c in tidy.columns if c != rid]
     blank_or_na = why[question_cols].isin([REASON_BLANK, REASON_NOT_APPLICABLE]).to_numpy()
+    unreadable = np.isin(rows, list(damaged))
     # dummies of an unanswered multi question are NaN with reason blank; a 0 is an answer
-    all_blank = blank_or_na.all(axis=1)
+    all_blank = blank_or_na.all(axis=1) & ~unreadable
     no_id = ~_present(ids)
-    # duplicates among real returns only: a blank return sharing an id must not
-    # push the real return out
-    candidates = ~no_id & ~all_blank
+    # duplicates among real returns only: a blank return (or an unreadable row) sharing an id
+    # must not push the real return out
+    candidates = ~no_id & ~all_blank & ~unreadable
     dup = np.zeros(len(ids), dtype=bool)
     dup[candidates] = pd.Series(ids[candidates]).duplicated(keep="first").to_numpy()
-    parts = [(all_blank, "blank_return"), (no_id & ~all_blank, "missing_respondent_id"),
-             (dup, "duplicate_respondent_id")]
+    parts = [(unreadable & np.isin(rows, [r for r, why in damaged.items() if why == reason]), reason)
+             for reason in UNREADABLE_REASONS]
+    parts += [(all_blank, "blank_return"), (no_id & ~all_blank & ~unreadable, "missing_respondent_id"),
+              (dup, "duplicate_respondent_id")]
     if not any(mask.any() for mask, _ in parts):
         return pd.DataFrame([], columns=["row", "respondent_id", "reason"])
     frame = _typed_frame({

@@ -12,11 +12,7 @@ codec, which cannot represent ～ U+FF5E or － U+FF0D), XLSX, SPSS ``.sav``
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -26,10 +22,12 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.intake.csv_reader import CSV_ENCODINGS, detect_encoding, read_csv_text
+from survey.intake.mojibake import utf8_read_as_cp932
+from survey.intake.values import clean_text
+from survey.intake.xlsx import read_xlsx
 
 __all__ = ["Provenance", "RawTable", "read_raw", "detect_encoding", "read_side_table", "CSV_ENCODINGS"]
-
-CSV_ENCODINGS = ("utf-8-sig", "cp932")
 
 
 @dataclass(frozen=True)
@@ -42,12 +40,16 @@ class Provenance:
     encoding: str | None
     rows_read: int
     size_bytes: int
+    sheet: str | None = None  # the worksheet read (xlsx)
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "path": self.path, "sha256": self.sha256, "format": self.format,
             "encoding": self.encoding, "rows_read": self.rows_read, "size_bytes": self.size_bytes,
         }
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,27 @@ class RawTable:
 
     ``decode_errors`` lists ``(line, data_row, bytes_hex)`` for lines whose
     bytes could not be decoded in the detected encoding (the offending bytes
-    were replaced by U+FFFD in ``frame``).  ``value_labels`` holds SPSS value
-    labels ({column: {code: label}}) when the file carried them.
+    were replaced by U+FFFD in ``frame``).  ``short_rows`` lists
+    ``(data_row, line, fields)`` for CSV records with fewer fields than the
+    heading row (pandas pads them with blanks).  ``value_labels`` holds SPSS
+    value labels ({column: {code: label}}), ``column_labels`` SPSS variable
+    labels ({column: label}) and ``user_missing`` SPSS user-missing values
+    ({column: ((low, high), ...)}).  ``hidden_rows`` lists ``(data_row,
+    sheet_row)`` of an XLSX sheet's hidden rows and ``cell_problems``
+    ``(data_row, column, cell, kind, shown)`` its cells that hold a date, a
+    formula without a saved result or an error value
+    (:mod:`survey.intake.xlsx`).
     """
 
     frame: pd.DataFrame
     provenance: Provenance
     decode_errors: tuple = ()
     value_labels: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    short_rows: tuple = ()
+    column_labels: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    user_missing: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    hidden_rows: tuple = ()
+    cell_problems: tuple = ()
 
     @property
     def rows_read(self) -> int:
@@ -74,166 +89,42 @@ def _sha256(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def detect_encoding(blob: bytes) -> tuple[str, list[int]]:
-    """Pick the encoding of a CSV among UTF-8 (with or without BOM) and CP932.
+def _repeated_headings(columns: list[str], header: list[str] | None) -> list[list[tuple[int, str]]]:
+    """Groups of columns whose headings read the same, each as ``[(position, heading as written)]``
+    (position from 1).
 
-    Returns the codec name and the 1-based line numbers whose bytes do not
-    decode in it (empty when the whole file decodes).  When neither decodes
-    cleanly the one with fewer bad lines wins (UTF-8 on a tie).
-    """
-    if blob.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            "the file is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel) or as CP932 (Shift_JIS) CSV"
-        )
-    for codec in CSV_ENCODINGS:  # the usual case: one codec decodes the whole file
-        try:
-            blob.decode(codec)
-            return codec, []
-        except UnicodeDecodeError:
-            pass
-    scores = []
-    for codec in CSV_ENCODINGS:
-        bad = []
-        for number, line in enumerate(blob.split(b"\n"), start=1):
-            try:
-                line.decode(codec)
-            except UnicodeDecodeError:
-                bad.append(number)
-        scores.append((len(bad), codec, bad))
-    scores.sort(key=lambda s: s[0])
-    _, codec, bad = scores[0]
-    return codec, bad
-
-
-def _check_binary(blob: bytes, path) -> None:
-    sample = blob[:65536]
-    if b"\x00" in sample:
-        raise InputError(
-            "the file contains NUL bytes and looks binary (or UTF-16), not a CSV; "
-            "export the data as CSV (UTF-8 or CP932), XLSX, SAV or Parquet",
-            path=path,
-        )
-
-
-def _read_csv(path: Path, blob: bytes, encoding: str | None) -> tuple[pd.DataFrame, str, tuple, list | None]:
-    if not blob.strip():
-        raise InputError("the file is empty; ask the contractor for the data file", path=path)
-    if blob.startswith((b"\xff\xfe", b"\xfe\xff")):  # before the NUL test, which UTF-16 text also fails
-        raise InputError("the file is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel) or as CP932 "
-                         "(Shift_JIS) CSV", path=path)
-    _check_binary(blob, path)
-    bad_lines: list[int] = []
-    if encoding is None:
-        try:
-            encoding, bad_lines = detect_encoding(blob)
-        except InputError as exc:
-            raise InputError(str(exc), path=path) from None
-    text = blob.decode(encoding, errors="replace")
-    if encoding != "utf-8-sig" and text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        # the parser reads UTF-8 bytes directly (a StringIO is re-encoded chunk by chunk: 3x slower)
-        frame = pd.read_csv(
-            io.BytesIO(text.encode("utf-8", errors="surrogatepass")), encoding="utf-8", encoding_errors="replace",
-            dtype=object, keep_default_na=False, na_values=[], skipinitialspace=False, skip_blank_lines=True,
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError("the file has no header row; the first line must name the columns", path=path) from None
-    except pd.errors.ParserError as exc:
-        raise _parser_error(exc, path) from None
-    if frame.shape[0] == 0:
-        raise InputError("the file has a header but no data rows", path=path)
-    _check_truncated(text, frame, path)
-    frame = _blank_to_none(frame)
-    bad = _bad_lines_to_rows(text, bad_lines, blob, encoding)
-    try:
-        header = next(csv.reader(io.StringIO(text[:1 << 20])))  # the heading row is near the top
-    except (csv.Error, StopIteration):
-        header = None
-    return frame, encoding, bad, header
-
-
-def _blank_to_none(frame: pd.DataFrame) -> pd.DataFrame:
-    """Empty cells ("") as ``None``, column by column (``DataFrame.replace`` is 5x slower)."""
-    out = {}
-    for j in range(frame.shape[1]):
-        values = frame.iloc[:, j].to_numpy(dtype=object, copy=True)
-        values[values == ""] = None
-        out[j] = values
-    result = pd.DataFrame(out, index=frame.index, dtype=object)
-    result.columns = frame.columns
-    return result
-
-
-def _parser_error(exc: Exception, path) -> InputError:
-    """pandas' tokenizer message → what is wrong, where, and what to do."""
-    message = " ".join(str(exc).split())
-    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-    if fields:
-        expected, line, saw = (int(g) for g in fields.groups())
-        return InputError(f"line {line} has {saw} fields but the header has {expected}; check that line for "
-                          "unquoted commas in free text (quote the field or remove the comma)",
-                          path=path, row=line - 1)
-    unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
-    if unclosed:  # the tokenizer counts the heading line as row 0
-        row = int(unclosed.group(1))
-        where = "in the heading row" if row == 0 else f"opened on data row {row}"
-        return InputError(f"a quoted field {where} is never closed; check it for an unmatched double quote (\")",
-                          path=path, row=row or None)
-    return InputError(f"the CSV cannot be parsed ({message}); re-export it as CSV from the source program",
-                      path=path)
-
-
-def _repeated_headings(columns: list[str], header: list[str] | None) -> list[str]:
-    """Headings given to more than one column, as written in the file.
-
-    With the CSV heading row at hand it is exact; otherwise (XLSX) the
-    ``x``, ``x.1`` pairs pandas makes of a repeated ``x`` are recognised."""
-    if header is not None and len(header) == len(columns):
-        counts = Counter(header)
-        return [h for h in counts if counts[h] > 1]
-    counts = Counter(columns)
-    repeated = [c for c in counts if counts[c] > 1]
-    present = set(columns)
-    for c in columns:
-        base, dot, number = c.rpartition(".")
-        if dot and number.isdigit() and base in present and base not in repeated:
-            repeated.append(base)
+    Headings are compared as the questionnaire matches them: after NFKC, one tilde form and
+    collapsed spaces (:func:`~survey.intake.values.clean_text`), so ``'問6 満足度'``,
+    ``'問6 満足度 '`` and ``'問6　満足度'`` are one heading.  With the CSV heading row at hand
+    the comparison is exact; otherwise (pandas has renamed a repeated ``x`` to ``x.1``) the
+    ``x``, ``x.1`` pairs are recognised too."""
+    names = header if header is not None and len(header) == len(columns) else columns
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for position, name in enumerate(names, start=1):
+        groups.setdefault(clean_text(name) or "", []).append((position, name))
+    repeated = [g for g in groups.values() if len(g) > 1]
+    if names is columns:
+        present = {clean_text(c) for c in columns}
+        for position, c in enumerate(columns, start=1):
+            base, dot, number = c.rpartition(".")
+            if dot and number.isdigit() and clean_text(base) in present and len(groups[clean_text(base) or ""]) == 1:
+                repeated.append(groups[clean_text(base) or ""] + [(position, c)])
     return repeated
 
 
-def _check_truncated(text: str, frame: pd.DataFrame, path) -> None:
-    """A last line with fewer fields than the header and no line end was cut off."""
-    if text.endswith(("\n", "\r")):
-        return
-    last = text.rsplit("\n", 1)[-1]
-    try:
-        fields = next(csv.reader([last]))
-    except (csv.Error, StopIteration):
-        fields = []
-    if len(fields) < frame.shape[1]:
-        raise InputError(
-            f"the last line ends without a line break after {len(fields)} of {frame.shape[1]} fields: "
-            "the file looks truncated; ask for a complete copy",
-            path=path, row=frame.shape[0],
-        )
-
-
-def _bad_lines_to_rows(text: str, bad_lines: list[int], blob: bytes, encoding: str) -> tuple:
-    if not bad_lines:
-        return ()
-    lines = blob.split(b"\n")
-    out = []
-    for line in bad_lines:
-        raw = lines[line - 1]
-        bad_bytes = b""
-        try:
-            raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            bad_bytes = raw[exc.start: exc.end]
-        # data row = physical line - 1 when no quoted field spans lines (the usual case)
-        out.append((line, line - 1, bad_bytes.hex()))
-    return tuple(out)
+def _heading_error(groups: list[list[tuple[int, str]]], path) -> InputError:
+    """D12: which columns share a heading, as written, and what to do without guessing which one
+    holds the answers."""
+    shown = ", ".join(repr(g[0][1]) for g in groups[:5]) + (" ..." if len(groups) > 5 else "")
+    twins = [g for g in groups if len({name for _, name in g}) > 1]
+    detail = ""
+    if twins:
+        g = twins[0]
+        where = " and ".join(f"column {position} {name!r}" for position, name in g[:4])
+        detail = (f"; {where} differ only in spaces or full-width/half-width forms, which the questionnaire "
+                  "reads as one heading")
+    return InputError(f"column heading(s) {shown} appear more than once; every column needs its own heading{detail} "
+                      "(check which column holds the answers, then rename or delete the other)", path=path)
 
 
 def _float_text(v) -> str:
@@ -276,28 +167,30 @@ def _is_missing(v) -> bool:
         return False
 
 
-def _read_xlsx(path: Path, sheet) -> pd.DataFrame:
-    try:
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
-    except ValueError as exc:
-        raise InputError(f"cannot read the workbook: {exc}; check the sheet name", path=path) from None
-    except Exception as exc:  # openpyxl raises zipfile/KeyError flavours on broken files
-        raise InputError(f"not a readable .xlsx workbook ({type(exc).__name__}); re-save it in Excel", path=path) from None
-    return frame
-
-
 def _read_sav(path: Path):
     import pyreadstat
 
     try:
-        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     except Exception as exc:  # pyreadstat.ReadstatError and friends
         raise InputError(f"not a readable SPSS .sav file ({exc}); re-export it from SPSS", path=path) from None
     labels = {
-        col: MappingProxyType({int(k) if float(k).is_integer() else k: v for k, v in mapping.items()})
+        str(col): MappingProxyType({_code_key(k): v for k, v in mapping.items()})
         for col, mapping in (meta.variable_value_labels or {}).items()
     }
-    return frame, MappingProxyType(labels)
+    names = {str(c): label for c, label in (meta.column_names_to_labels or {}).items() if label}
+    missing = {
+        str(col): tuple((r.get("lo"), r.get("hi")) for r in ranges)
+        for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items() if ranges
+    }
+    return frame, MappingProxyType(labels), MappingProxyType(names), MappingProxyType(missing)
+
+
+def _code_key(k):
+    try:
+        return int(k) if float(k).is_integer() else k
+    except (TypeError, ValueError):
+        return k
 
 
 def read_raw(path, *, encoding: str | None = None, sheet=None) -> RawTable:
@@ -310,7 +203,10 @@ def read_raw(path, *, encoding: str | None = None, sheet=None) -> RawTable:
     encoding : str, optional
         Force a CSV encoding (``"utf-8-sig"`` or ``"cp932"``); detected otherwise.
     sheet : str or int, optional
-        Worksheet of an ``.xlsx`` file (the first by default).
+        Worksheet of an ``.xlsx`` file: its name, or its position counted from 1
+        in tab order (hidden sheets included).  By default the one visible sheet
+        that holds data; several such sheets (or none) are refused with their
+        list (:mod:`survey.intake.xlsx`).
     """
     path = Path(path)
     if not path.exists():
@@ -322,19 +218,29 @@ def read_raw(path, *, encoding: str | None = None, sheet=None) -> RawTable:
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", path=path) from None
     suffix = path.suffix.lower()
-    labels: Mapping = MappingProxyType({})
+    if sheet is not None and suffix not in (".xlsx", ".xlsm"):
+        raise InputError(f"a sheet ({sheet!r}) was given, but a {suffix or 'suffix-less'} file has no sheets; "
+                         "leave out --sheet (sheet=)", path=path)
+    empty: Mapping = MappingProxyType({})
+    labels = names = user_missing = empty
     bad: tuple = ()
+    short: tuple = ()
+    hidden: tuple = ()
+    problems: tuple = ()
+    sheet_name = None
     used_encoding = None
-    header = None  # the heading row as written (CSV), before pandas renames repeats to "x.1"
+    header = None  # the heading row as written (CSV, XLSX), before pandas renames repeats to "x.1"
     if suffix in (".csv", ".txt"):
         if encoding is not None and encoding.replace("_", "-").lower() in ("shift-jis", "shiftjis", "sjis"):
             raise InputError("use encoding='cp932' instead of shift_jis, which mangles ～ and －", path=path)
-        frame, used_encoding, bad, header = _read_csv(path, blob, encoding)
+        frame, used_encoding, bad, header, short = read_csv_text(path, blob, encoding)
         fmt = "csv"
     elif suffix in (".xlsx", ".xlsm"):
-        frame, fmt = _stringify(_read_xlsx(path, sheet)), "xlsx"
+        book = read_xlsx(path, sheet)
+        frame, header, fmt = book.frame, book.header, "xlsx"
+        sheet_name, hidden, problems = book.sheet, book.hidden_rows, book.problems
     elif suffix == ".sav":
-        raw, labels = _read_sav(path)
+        raw, labels, names, user_missing = _read_sav(path)
         frame, fmt = _stringify(raw), "sav"
     elif suffix == ".parquet":
         try:
@@ -351,15 +257,29 @@ def read_raw(path, *, encoding: str | None = None, sheet=None) -> RawTable:
     frame.columns = [str(c) for c in frame.columns]
     dupes = _repeated_headings(list(frame.columns), header)
     if dupes:
-        shown = ", ".join(repr(d) for d in dupes[:5]) + (" ..." if len(dupes) > 5 else "")
-        raise InputError(f"column heading(s) {shown} appear more than once; every column needs its own heading "
-                         "(rename or delete the repeated column)", path=path)
+        raise _heading_error(dupes, path)
+    _refuse_mojibake_headings(list(frame.columns) + [v for v in names.values() if isinstance(v, str)], path)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     provenance = Provenance(
         path=str(path), sha256=_sha256(blob), format=fmt, encoding=used_encoding,
-        rows_read=int(frame.shape[0]), size_bytes=len(blob),
+        rows_read=int(frame.shape[0]), size_bytes=len(blob), sheet=sheet_name,
     )
-    return RawTable(frame=frame, provenance=provenance, decode_errors=bad, value_labels=labels)
+    return RawTable(frame=frame, provenance=provenance, decode_errors=bad, value_labels=labels, short_rows=short,
+                    column_labels=names, user_missing=user_missing, hidden_rows=hidden, cell_problems=problems)
+
+
+def _refuse_mojibake_headings(headings: list[str], path) -> None:
+    """Headings that are UTF-8 read as CP932 (at least half of the non-ASCII ones): the file
+    went through a program that guessed the wrong encoding, and no heading will match."""
+    foreign = [h for h in headings if not h.isascii()]
+    garbled = [(h, utf8_read_as_cp932(h)) for h in foreign]
+    garbled = [(h, r) for h, r in garbled if r is not None]
+    if garbled and 2 * len(garbled) >= len(foreign):
+        h, r = garbled[0]
+        raise InputError(f"the headings are garbled: UTF-8 text that was opened as CP932 (Shift_JIS) and saved again "
+                         f"({h!r} reads {r.replace(chr(0xFFFD), '?')!r}); deliver the original UTF-8 file, or "
+                         "re-export it from the source program (the garbled text cannot be repaired reliably)",
+                         path=path)
 
 
 def read_side_table(path, *, what: str, expected: str) -> pd.DataFrame:

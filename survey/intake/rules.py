@@ -11,15 +11,20 @@ Severity policy
     The file cannot say what the paper form says: a value that is not a
     declared code, not a number or outside the possible range, a
     single-answer cell with several marks, a blank or repeated respondent
-    ID, undecodable bytes, a missing column, or a contradiction the
-    questionnaire declares.  The data-entry team must check the form and
-    correct the file.  Any error makes ``survey validate`` exit with 1.
+    ID, undecodable bytes or garbled text (mojibake), a row with fewer
+    fields than the heading or a heading row inside the data, a workbook
+    cell holding a date, an uncalculated formula or an error value, SPSS
+    value labels that disagree with the questionnaire, a missing column,
+    or a contradiction the questionnaire declares.  The data-entry team
+    must check the form and correct the file.  Any error makes
+    ``survey validate`` exit with 1.
 ``warning``
     Respondent behaviour that the questionnaire's cleaning policies handle
     (answers to skipped questions, over-limit multi-answers, allocation
     totals, ranking gaps and repeats), blanks, outliers, straight-lining,
-    blank returns, extra columns and phone numbers or e-mail addresses in
-    free text.  Listed for review; exit code 0.
+    blank returns, extra columns, rows hidden in a workbook and phone
+    numbers or e-mail addresses in free text.  Listed for review; exit
+    code 0.
 """
 from __future__ import annotations
 
@@ -61,6 +66,12 @@ class Rule(str, enum.Enum):
     STRAIGHTLINING = "straightlining"
     REQUIRED_BLANK = "required_blank"
     PERSONAL_INFO = "personal_info"
+    MOJIBAKE = "mojibake"
+    SHORT_ROW = "short_row"
+    HEADING_ROW = "heading_row"
+    UNREADABLE_CELL = "unreadable_cell"
+    VALUE_LABEL = "value_label"
+    HIDDEN_ROW = "hidden_row"
 
     def __str__(self) -> str:  # "invalid_code", not "Rule.INVALID_CODE"
         return self.value
@@ -211,6 +222,48 @@ RULES: dict[Rule, RuleInfo] = {
         "個人情報", _W, "自由記述に個人情報", "personal data in free text",
         "「{header}」に{kind_ja}と思われる記載があります。公表資料に載せる前に伏せてください（データは変更しません）。",
         "'{header}' seems to contain {kind_en}; mask it before the text is published (the data are not changed).",
+    ),
+    Rule.MOJIBAKE: RuleInfo(
+        "文字化け", _E, "文字化け（UTF-8をCP932として保存）", "garbled text (UTF-8 saved as CP932)",
+        "「{header}」の値「{value}」は文字化けしています（UTF-8の文字をCP932として読み込んで保存したもの。"
+        "本来は「{reads}」）。元のファイルから入力し直してください。{run_ja}",
+        "'{value}' in '{header}' is garbled: UTF-8 text that was read as CP932 and saved again (it reads "
+        "'{reads}'); key it again from the original. {run_en}",
+    ),
+    Rule.SHORT_ROW: RuleInfo(
+        "行の崩れ", _E, "列の数が見出しより少ない行", "row with fewer fields than the heading",
+        "ファイルの{line}行目は{fields}列しかありません（見出しは{expected}列）。引用符で囲まれていないセル内の改行で"
+        "行が分かれたか、行が途中で切れています。該当する行を直してください。{run_ja}",
+        "Line {line} of the file has {fields} of the heading's {expected} fields: a line break inside an unquoted "
+        "cell split the row, or the row is cut short; repair the row. {run_en}",
+    ),
+    Rule.HEADING_ROW: RuleInfo(
+        "行の崩れ", _E, "データ中の見出し行", "heading row inside the data",
+        "この行は見出し（または列名）の行です（{same}個のセルが列の見出しと同じ）。ファイルをつなげた際などに"
+        "混入した行を削除してください。{run_ja}",
+        "This row repeats the heading (or the column ids): {same} cells equal their column's heading; delete "
+        "the row (files pasted together, a two-line heading). {run_en}",
+    ),
+    Rule.UNREADABLE_CELL: RuleInfo(
+        "読めないセル", _E, "数値として読めないセル", "cell whose number cannot be read",
+        "セル{cell}（「{header}」）は{kind_ja}のため、表示どおりの値を読めません（読み取った値「{value}」）。"
+        "{fix_ja}",
+        "Cell {cell} ('{header}') holds {kind_en}, so the number it shows cannot be read (read as '{value}'); "
+        "{fix_en}",
+    ),
+    Rule.VALUE_LABEL: RuleInfo(
+        "値ラベル不一致", _E, "値ラベルが調査票と違う", "value label disagrees with the questionnaire",
+        "変数{variable}（「{header}」）の値ラベルが調査票と違います: {detail_ja}。コードの振り方を調査票に合わせて"
+        "ください。",
+        "The value labels of variable {variable} ('{header}') disagree with the questionnaire: {detail_en}; "
+        "recode the variable or fix its labels.",
+    ),
+    Rule.HIDDEN_ROW: RuleInfo(
+        "非表示行", _W, "非表示の行", "hidden row",
+        "この行はワークブックで非表示になっています（シート「{sheet}」の{sheet_row}行目）。集計には含めます。"
+        "除くべき行なら削除して再納品してください。",
+        "This row is hidden in the workbook (sheet '{sheet}', row {sheet_row}); it is analysed like any other. "
+        "If it should not be, delete it and deliver the file again.",
     ),
 }
 

@@ -21,8 +21,8 @@ import pandas as pd
 
 from survey.errors import InputError
 from survey.intake.checks import Context, check_question
+from survey.intake.checks_file import check_damage, check_hidden_rows, check_unreadable_cells, check_value_labels
 from survey.intake.checks_rows import (
-    check_bytes,
     check_columns,
     check_contradictions,
     check_ids,
@@ -31,9 +31,11 @@ from survey.intake.checks_rows import (
 )
 from survey.intake.findings import FAILURE_COLUMNS, Collector
 from survey.intake.ledger import Ledger
-from survey.intake.normalise import normalise
+from survey.intake.damage import unreadable_rows
+from survey.intake.normalise import normalise, refuse_ambiguous_headings
 from survey.intake.readers import Provenance, RawTable, read_raw
 from survey.intake.rules import Severity, rule_catalogue
+from survey.intake.sav import apply_user_missing, label_disagreements
 from survey.intake.values import clean_column, map_headers
 from survey.questionnaire import Questionnaire, load_questionnaire
 
@@ -141,7 +143,7 @@ def validate_raw(raw: RawTable, questionnaire: Questionnaire) -> ValidationRepor
     """Validate an already-read :class:`RawTable` (see :func:`validate_file`)."""
     q = questionnaire
     frame = raw.frame
-    hmap = map_headers(list(frame.columns), q)
+    hmap = map_headers(list(frame.columns), q, labels=raw.column_labels)
     matched = [c for c in hmap.columns if c != q.respondent_id]
     if not matched:
         expected = ", ".join(x.raw_headers[0] for x in q.questions[:3])
@@ -152,26 +154,38 @@ def validate_raw(raw: RawTable, questionnaire: Questionnaire) -> ValidationRepor
             "the right questionnaire",
             path=raw.provenance.path,
         )
-    # normalisation needs every column: give it blank ones for the missing (reported as errors here)
-    patched = raw
+    refuse_ambiguous_headings(hmap, raw.provenance.path)
+    # normalisation needs every column: give it blank ones for the missing (reported as errors here);
+    # what it would refuse (unreadable rows and cells, value labels) is listed here instead
+    patched = replace(raw, value_labels={}, cell_problems=())
     if hmap.missing:
         extra = {}
         for key in hmap.missing:
             header = q.respondent_id_header if key == q.respondent_id else _expected_header(q, key)
             extra[header] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        patched = replace(raw, frame=pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1))
-    ledger = normalise(patched, q).ledger
+        patched = replace(patched, frame=pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1))
+    ledger = normalise(patched, q, exclude_undecodable=True).ledger
 
+    damage = unreadable_rows(raw, hmap, q)
+    frame, _ = apply_user_missing(raw, hmap, q)  # SPSS user-missing values read as the questionnaire's codes
+    unreadable = frame.index.isin(damage["row"].dropna().astype(int))
+    if unreadable.any():  # an unreadable row is reported as such, not cell by cell
+        others = [c for c in frame.columns if c != hmap.columns.get(q.respondent_id)]
+        frame = frame.copy()
+        frame.loc[unreadable, others] = None
     ids = clean_column(frame[hmap.columns[q.respondent_id]]).to_numpy(dtype=object) if q.respondent_id in hmap.columns \
         else np.full(len(frame), None, dtype=object)
     ctx = Context(questionnaire=q, frame=frame, hmap=hmap, out=Collector(q, ids))
     check_columns(ctx)
-    check_bytes(ctx, raw)
+    check_damage(ctx, raw, damage)
+    check_unreadable_cells(ctx, raw)
+    check_value_labels(ctx, label_disagreements(raw, hmap, q))
+    check_hidden_rows(ctx, raw)
     for question in q.questions:
         check_question(ctx, question)
     check_ids(ctx, ledger, ids)
     blank_rows = frame.index.isin(ledger.exclusions.loc[ledger.exclusions["reason"] == "blank_return", "row"])
-    check_skips_and_blanks(ctx, np.asarray(blank_rows))
+    check_skips_and_blanks(ctx, np.asarray(blank_rows) | unreadable)
     check_contradictions(ctx)
     check_personal_info(ctx)
     failures = ctx.out.frame()

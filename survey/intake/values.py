@@ -22,11 +22,13 @@ __all__ = [
     "REASON_INVALID",
     "REASON_MISSING_CODE",
     "REASON_NOT_APPLICABLE",
+    "MULTI_MARKS",
     "HeaderMap",
     "clean_column",
     "clean_text",
     "code_lookup",
     "map_headers",
+    "mark_value",
     "parse_number",
 ]
 
@@ -139,6 +141,25 @@ def _parse_codes(series: pd.Series, q: Question):
     return values, reasons, cleaned
 
 
+#: The marks a multi-answer (0/1) cell may hold for "chosen", besides 1: circles and ticks, as
+#: keyed by data-entry teams or exported by OCR.  Intake and validation read them through
+#: :func:`mark_value` alone, so a mark `survey validate` accepts is never dropped by `survey run`.
+MULTI_MARKS = ("○", "〇", "◯", "●", "◎", "✓", "✔", "☑")
+_MARK_SET = frozenset(MULTI_MARKS)
+
+
+def mark_value(text) -> float | None:
+    """A cleaned multi-answer cell as a number: a mark of :data:`MULTI_MARKS` is 1.0,
+    anything else :func:`parse_number` (``None`` when it is no number).
+
+    >>> mark_value("◯"), mark_value("０"), mark_value("レ")
+    (1.0, 0.0, None)
+    """
+    if text in _MARK_SET:
+        return 1.0
+    return parse_number(text)
+
+
 def _marks(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_mark` on a column: (delivered, number or NaN), once per distinct cell."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -149,11 +170,12 @@ def _marks(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _mark(raw):
-    """A multi-answer dummy cell: (delivered, number or NaN); ○ 〇 ● count as 1."""
+    """A multi-answer dummy cell: (delivered, number or NaN); the marks of
+    :data:`MULTI_MARKS` count as 1."""
     text = clean_text(raw)
     if text is None:
         return (False, np.nan)
-    number = {"○": 1.0, "〇": 1.0, "●": 1.0}.get(text, parse_number(text))
+    number = mark_value(text)
     return (True, np.nan if number is None else number)
 
 
@@ -164,19 +186,35 @@ def _present(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HeaderMap:
-    """Which raw column holds each tidy column; what is missing or unknown."""
+    """Which raw column holds each tidy column; what is missing or unknown.
+
+    ``ambiguous`` lists ``(tidy column, raw columns)`` where more than one raw
+    column claims a questionnaire column (one by its heading, another by the
+    question id or an SPSS variable label), or one raw column claims several
+    questionnaire columns: normalisation refuses such a file rather than pick one."""
 
     columns: dict  # tidy column -> raw header
     missing: tuple  # tidy columns with no raw column
     unknown: tuple  # raw headers that belong to no question
+    ambiguous: tuple = ()  # (tidy column, (raw header, ...)) claimed more than once
 
 
-def map_headers(raw_columns, questionnaire: Questionnaire) -> HeaderMap:
+def map_headers(raw_columns, questionnaire: Questionnaire, *, labels=None) -> HeaderMap:
     """Match raw headings to the questionnaire (by Japanese header or by id,
-    after NFKC and whitespace cleaning)."""
-    lookup = {clean_text(c): c for c in raw_columns}
+    after NFKC and whitespace cleaning).
+
+    ``labels`` ({raw column: label}, e.g. SPSS variable labels) lets a column
+    whose name matches nothing be found by its label ("Q1" labelled "問1 性別")."""
+    by_name: dict = {}
+    for c in raw_columns:
+        by_name.setdefault(clean_text(c), c)  # headings that read the same are refused by the reader (D12)
+    by_label: dict = {}
+    for c, label in (labels or {}).items():
+        if c in raw_columns and label is not None and clean_text(label) is not None:
+            by_label.setdefault(clean_text(label), []).append(c)
     mapping: dict[str, str] = {}
     missing = []
+    ambiguous = []
     wanted = [(questionnaire.respondent_id, (questionnaire.respondent_id_header, questionnaire.respondent_id))]
     for q in questionnaire.questions:
         if q.type == "multi" and q.form == "slots":
@@ -186,16 +224,28 @@ def map_headers(raw_columns, questionnaire: Questionnaire) -> HeaderMap:
         for col, header in zip(q.columns, q.raw_headers):
             wanted.append((col, (header, col)))
     for col, candidates in wanted:
+        found = []
         for cand in candidates:
             key = clean_text(cand)
-            if key in lookup:
-                mapping[col] = lookup[key]
-                break
-        else:
+            if key in by_name:
+                found.append(by_name[key])
+            found.extend(by_label.get(key, ()))
+        found = list(dict.fromkeys(found))
+        if not found:
             missing.append(col)
+            continue
+        mapping[col] = found[0]
+        if len(found) > 1:
+            ambiguous.append((col, tuple(found)))
+    claimed: dict = {}
+    for col, raw in mapping.items():
+        claimed.setdefault(raw, []).append(col)
+    for raw, cols in claimed.items():
+        if len(cols) > 1:
+            ambiguous.extend((col, (raw,)) for col in cols)
     used = set(mapping.values())
     unknown = tuple(c for c in raw_columns if c not in used)
-    return HeaderMap(columns=mapping, missing=tuple(missing), unknown=unknown)
+    return HeaderMap(columns=mapping, missing=tuple(missing), unknown=unknown, ambiguous=tuple(ambiguous))
 
 
 def _series_or_blank(raw: pd.DataFrame, hmap: HeaderMap, col: str) -> pd.Series:

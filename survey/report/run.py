@@ -60,7 +60,7 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
 
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
-             baseline_data_path=None, mailing_path=None) -> RunResult:
+             baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:
     """Run one wave from the raw file to ``<out>/<wave>/``.
 
     ``mailing_path``: the wave's mailing per district x age band cell (CSV
@@ -70,6 +70,10 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     for the next wave uses the same counts.  Without it every respondent
     starts from ``N / n``.  The baseline wave is always weighted from equal
     base weights (the file describes this wave's mailing only).
+
+    ``sheet``: the worksheet of an ``.xlsx`` data file (name, or number from
+    1).  ``exclude_undecodable``: leave out rows that cannot be read as
+    delivered (listed in the ledger) instead of refusing the file.
     """
     progress("調査票を読み込み中 (questionnaire)")
     questionnaire = load_questionnaire(questionnaire_path)
@@ -77,7 +81,11 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         questionnaire = replace(questionnaire, wave=wave)
     progress("回答データを読み込み・正規化中 (read + normalise)")
     # personal data in free text is masked before anything is counted or written
-    dataset = mask_text_columns(load(data_path, questionnaire))
+    dataset = mask_text_columns(load(data_path, questionnaire, sheet=sheet, exclude_undecodable=exclude_undecodable))
+    hidden = dataset.ledger.notes
+    if len(hidden):
+        rows = ", ".join(str(r) for r in hidden["row"].head(10)) + (" ..." if len(hidden) > 10 else "")
+        progress(f"注意: ワークブックで非表示の行 {len(hidden)} 行も集計します (hidden rows analysed: {rows})")
     progress("母集団へのレイキング中 (raking)")
     margins = read_margins(margins_path)
     mailing = None
