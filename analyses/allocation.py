@@ -11,7 +11,7 @@ Writes UTF-8 CSVs (with BOM) and ``配分_平均.png`` to ``--out/<wave>/``:
 * 配分_0円 / 配分_300円以上 / 配分_構成比 — share giving ¥0, share giving at least
   ¥300 (a strong priority), and the weighted mean share;
 * 配分_上位3位の確率 — the probability that each function is among the top
-  three, from 500 bootstrap replicates of the final (raked) weights;
+  three, from 500 Rao-Wu rescaled bootstrap replicates, each re-raked to the margins;
 * 配分_群間検定 — design-based Wald tests that the mean allocation is the
   same across age bands and across districts (arithmetic and ilr scale);
 * 配分_幾何平均 / 配分_置換感度 — the weighted closed geometric mean after
@@ -52,7 +52,6 @@ def main(argv=None) -> int:
     names = {it.column: it.label for it in question.items}
     policy = {"total": question.total, "policy": "reject" if question.total_policy == "reject" else "flag",
               "tolerance": question.tolerance}
-    fixed = survey.Design(design.data.assign(_final_weight=design.weights.to_numpy()), weights="_final_weight")
     out = args.out / (q.wave or "wave")
     out.mkdir(parents=True, exist_ok=True)
 
@@ -75,10 +74,9 @@ def main(argv=None) -> int:
         "配分_0円": labelled(survey.allocation_zero_shares(design, parts, **policy)),
         "配分_300円以上": labelled(survey.allocation_threshold_shares(design, parts, threshold=300, **policy)),
         "配分_構成比": labelled(survey.allocation_mean_shares(design, parts, **policy)),
-        # bootstrap of the final weights: re-raking every replicate fails when a replicate
-        # draws nobody from a tiny raking level (e.g. 5 respondents of unknown age), so the
-        # replicates keep the raked weights fixed (slightly conservative: no calibration gain)
-        "配分_上位3位の確率": labelled(survey.allocation_top_k(fixed, parts, k=3, replicates=args.replicates,
+        # Rao-Wu rescaled bootstrap (allocation_top_k's default): every replicate keeps a
+        # positive weight in each raking level, so the raking is replayed on each replicate
+        "配分_上位3位の確率": labelled(survey.allocation_top_k(design, parts, k=3, replicates=args.replicates,
                                                        seed=args.seed, **policy)),
         "配分_幾何平均": labelled(survey.closed_geometric_mean(design, parts, **policy)),
         "配分_置換感度": labelled(survey.replacement_sensitivity(design, parts, **policy)),

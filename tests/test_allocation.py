@@ -189,7 +189,7 @@ def test_top_k_probabilities_recomputed_by_hand(design, data):
 
 def test_top_k_builds_replicates_from_a_linearisation_design(design):
     a = allocation_top_k(design, PARTS, k=2, replicates=30, seed=3)
-    b = allocation_top_k(design.replicate("bootstrap", replicates=30, seed=3), PARTS, k=2)
+    b = allocation_top_k(design.replicate("rescaled_bootstrap", replicates=30, seed=3), PARTS, k=2)
     pd.testing.assert_frame_equal(a, b)
     assert "p_top2" in a.columns
     with pytest.raises(InputError, match="k must be between 1"):

@@ -322,16 +322,41 @@ def test_summary_and_average_first_choice():
 
 
 # ---------------------------------------------------------- invariances
-def test_duplicated_respondents_equal_doubled_weights():
+def test_duplicated_respondents_and_doubled_weights():
+    """Same estimates; model-based SEs count respondents, not weights (mlogit
+    normalises weights to mean 1): duplicating every respondent halves the
+    variance, doubling every weight leaves it as unweighted."""
     g = game(ragged=True)
     kw = {"items": PLAT, "reference": "PC", "covariates": ["hours", "heavy"],
               "item_covariates": OWN, "vcov_type": "model"}
     twice = pd.concat([g, g], ignore_index=True)
     a = rank_logit(Design(twice), RANKS3, **kw)
     b = rank_logit(Design(g, weights=np.full(len(g), 2.0)), RANKS3, **kw)
+    one = rank_logit(Design(g), RANKS3, **kw)
     np.testing.assert_allclose(a.params, b.params, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(a.vcov, b.vcov, rtol=1e-9, atol=1e-14)
-    assert a.loglik == pytest.approx(b.loglik, rel=1e-12)
+    np.testing.assert_allclose(a.vcov, one.vcov / 2, rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(b.vcov, one.vcov, rtol=1e-9, atol=1e-14)
+    assert a.loglik == pytest.approx(2 * one.loglik, rel=1e-12)
+    assert b.loglik == pytest.approx(one.loglik, rel=1e-12)
+
+
+def test_weighted_model_vcov_as_mlogit():
+    """ranking_game.R top3_weighted_model: coxph with weights w / mean(w) is
+    mlogit(weights = w); weights scaled to a population total (x 1000) give
+    the same SEs (raw frequency weights made them sqrt(1000) = 32x too small)."""
+    g = game()
+    kw = {"items": PLAT, "reference": "PC", "covariates": ["hours", "age"], "item_covariates": OWN,
+          "vcov_type": "model"}
+    ref = REF["top3_weighted_model"]
+    res = rank_logit(Design(g, weights="w"), RANKS3, **kw)
+    assert_matches(res, ref)
+    # coxph weights the risk-set sums too: its log-likelihood is mlogit's minus
+    # sum over the 3 choices of each respondent of wn log(wn) (wn = w / mean(w))
+    wn = (g["w"] / ref["mean_w"]).to_numpy()
+    assert res.loglik == pytest.approx(ref["loglik"] + 3 * np.sum(wn * np.log(wn)), rel=1e-9)
+    big = rank_logit(Design(g.assign(W=g["w"] * 1000), weights="W"), RANKS3, **kw)
+    np.testing.assert_allclose(big.table["se"], res.table["se"], rtol=1e-9)
+    np.testing.assert_allclose(big.params, res.params, rtol=1e-9)
 
 
 def test_domain_subset_keeps_design_but_fits_the_domain():

@@ -317,7 +317,8 @@ def poststratify(data: pd.DataFrame, w: np.ndarray, by: list[str], population,
             r = int(np.flatnonzero(empty.any(axis=0))[0]) + 1
             raise DesignError(
                 f"{what}: replicate {r} has no weight in a populated cell; "
-                "collapse sparse cells before post-stratifying a replicate design."
+                "collapse sparse cells before post-stratifying a replicate design, or build "
+                "the replicates with replicate('rescaled_bootstrap') (weights stay positive)."
             )
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(cw > 0, pv[:, None] / cw, 1.0)
@@ -394,7 +395,9 @@ def rake(data: pd.DataFrame, w: np.ndarray, margins, *, tol: float, max_iter: in
                 j = int(np.flatnonzero(((tot <= 0) & (pop > 0)).any(axis=0))[0])
                 raise ConvergenceError(
                     f"rake: {'replicate ' + str(j) if j else 'the sample'} has no "
-                    f"weight in a populated level of {cols[m]!r}; collapse levels."
+                    f"weight in a populated level of {cols[m]!r}; collapse levels"
+                    + (", or build the replicates with replicate('rescaled_bootstrap') "
+                       "(weights stay positive)." if j else ".")
                 )
             with np.errstate(divide="ignore", invalid="ignore"):
                 fac = np.where(tot > 0, pop / tot, 1.0)

@@ -266,7 +266,7 @@ class Design(EstimatorsMixin):
         return self._evolve(w=w, recipe=self._recipe + (("with_weights", (w,), {"note": note}),))
 
     def replicate(self, method: str, *, replicates: int | None = None, seed=None,
-                  fay_rho: float = 0.5, mse: bool = False, large: str = "split"):
+                  fay_rho: float = 0.5, mse: bool = False, large: str = "split", draws=0.5):
         """Replicate-weight version of this design (R ``as.svrepdesign``).
 
         Parameters
@@ -279,7 +279,12 @@ class Design(EstimatorsMixin):
             matrix, strata in the sorted order of their labels, PSUs in
             order of appearance (see :func:`~survey.design.replicate_build.brr_factors`);
             ``"bootstrap"``: the with-replacement bootstrap of R
-            (``replicates`` resamples, default 50, ``seed`` for numpy).
+            (``replicates`` resamples, default 50, ``seed`` for numpy);
+            ``"rescaled_bootstrap"``: Rao & Wu's rescaled bootstrap with
+            ``draws`` PSUs per stratum and replicate, whose weights stay
+            positive, so a raked or post-stratified design can be replayed
+            on every replicate even with a level of a few respondents (see
+            :func:`~survey.design.replicate_build.rescaled_bootstrap_factors`).
         mse : bool
             Centre the variance on the full-sample estimate instead of the
             replicate mean (R ``mse=TRUE``).
@@ -287,19 +292,23 @@ class Design(EstimatorsMixin):
             BRR/Fay: a stratum with more than 2 PSUs is split into pairs
             (an even number; R's default) or into two half-samples (R
             ``large="merge"``).
+        draws : float or int
+            ``"rescaled_bootstrap"``: PSUs drawn per stratum, as a fraction
+            of its PSUs (default 0.5: in a large stratum every weight keeps
+            at least 29% of its value) or a number.
 
         Notes
         -----
         Replicates are built from the design as constructed; the weighting
         steps applied since (subset, rake, poststratify, calibrate, trim)
         are then replayed on every replicate.  Finite population
-        corrections are used by jk1/jkn/bootstrap (first stage) and
+        corrections are used by jk1/jkn and both bootstraps (first stage) and
         dropped by brr/fay, as in R.
         """
         from survey.design.replicate_build import build_replicates
 
         base = build_replicates(self, method, replicates=replicates, seed=seed,
-                                fay_rho=fay_rho, mse=mse, large=large)
+                                fay_rho=fay_rho, mse=mse, large=large, draws=draws)
         out = base
         for name, args, kwargs in self._recipe:
             out = getattr(out, name)(*args, **kwargs)

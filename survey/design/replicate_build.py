@@ -1,6 +1,8 @@
 """Replicate weights built from a linearised design (R ``as.svrepdesign``):
-delete-one jackknife (JK1, JKn), balanced repeated replication (BRR, Fay)
-and the Rao-Wu rescaling bootstrap, with R's scale and rscales.
+delete-one jackknife (JK1, JKn), balanced repeated replication (BRR, Fay),
+R's with-replacement bootstrap, with R's scale and rscales, and the Rao-Wu
+rescaled bootstrap with fewer draws than PSUs, whose replicate weights
+never reach zero (so every replicate can be raked to the same margins).
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from survey.design.replicate import ReplicateDesign
 from survey.errors import DesignError
 
 __all__: list[str] = []
+
+METHODS = ("jk1", "jkn", "bootstrap", "rescaled_bootstrap", "brr", "fay")
 
 
 def _r_label(value) -> str:
@@ -82,13 +86,59 @@ def brr_factors(stage, rho: float, method: str = "brr", large: str = "split") ->
     return F
 
 
+def rescaled_bootstrap_factors(stage, B: int, draws, rng, lonely: str) -> np.ndarray:
+    """Rao & Wu (1988) rescaled bootstrap factors per PSU, shape (n_psu, B).
+
+    In stratum ``h`` (``n_h`` PSUs, sampling fraction ``f_h``) each replicate
+    draws ``m_h`` PSUs with replacement; PSU ``i``, drawn ``k_i`` times, gets
+    ``1 - lambda_h + lambda_h (n_h / m_h) k_i`` with ``lambda_h = sqrt(m_h
+    (1 - f_h) / (n_h - 1))``.  For any ``m_h`` the replicate variance of a
+    total is, in expectation, the linearised ``(1 - f_h) n_h / (n_h - 1)
+    sum (t_i - tbar)^2``; with ``m_h <= n_h - 2`` every factor is at least
+    ``1 - lambda_h > 0``: no PSU (and no raking level) ever loses all its
+    weight.  ``draws``: ``m_h`` as a fraction of ``n_h`` (float in (0, 1),
+    rounded down, at least 1) or a number of PSUs (int, at most ``n_h - 1``).
+    """
+    n_psu = stage.n_clusters
+    psu_stratum = np.zeros(n_psu, dtype=np.int64)
+    psu_stratum[stage.cluster] = stage.strata
+    F = np.ones((n_psu, B))
+    lonely_strata = [stage.strata_labels[h] for h in np.flatnonzero(stage.npsu == 1)]
+    if lonely_strata and lonely == "fail":
+        raise DesignError(
+            f"replicate('rescaled_bootstrap'): strata {lonely_strata[:10]} have one PSU; choose "
+            "Design(..., lonely_psu=...) (their PSUs keep their weight in every replicate).")
+    for h in range(stage.n_strata):
+        members = np.flatnonzero(psu_stratum == h)
+        nh = members.size
+        if nh < 2:
+            continue
+        if isinstance(draws, (int, np.integer)) and not isinstance(draws, bool):
+            m = min(int(draws), nh - 1)
+        else:
+            m = max(1, int(np.floor(float(draws) * nh)))
+        f = 0.0 if stage.popsize is None or np.isinf(stage.popsize[h]) else nh / stage.popsize[h]
+        lam = np.sqrt(m * (1 - f) / (nh - 1))
+        counts = rng.multinomial(m, np.full(nh, 1.0 / nh), size=B)       # (B, nh)
+        F[members] = (1 - lam + lam * nh / m * counts).T
+    return F
+
+
+def _check_draws(draws):
+    ok = (isinstance(draws, (int, np.integer)) and not isinstance(draws, bool) and draws >= 1) or (
+        isinstance(draws, (float, np.floating)) and 0 < draws < 1)
+    if not ok:
+        raise DesignError(
+            f"replicate('rescaled_bootstrap'): draws must be a fraction of each stratum's PSUs "
+            f"(0 < draws < 1, default 0.5) or a number of PSUs (an int >= 1); got {draws!r}.")
+
+
 def build_replicates(design, method: str, *, replicates, seed, fay_rho, mse,
-                     large: str = "split") -> ReplicateDesign:
+                     large: str = "split", draws=0.5) -> ReplicateDesign:
     """Replicate weights for a :class:`~survey.design.Design` as constructed."""
     method = str(method).lower()
-    if method not in ("jk1", "jkn", "bootstrap", "brr", "fay"):
-        raise DesignError(
-            f"replicate: method must be 'jk1', 'jkn', 'bootstrap', 'brr' or 'fay'; got {method!r}.")
+    if method not in METHODS:
+        raise DesignError(f"replicate: method must be one of {METHODS}; got {method!r}.")
     st = design._stages[0]
     w = design._w_base
     has_strata = design._spec["strata"] is not None
@@ -160,6 +210,15 @@ def build_replicates(design, method: str, *, replicates, seed, fay_rho, mse,
         scale = 1.0 / (R * (1 - rho) ** 2)
         rscales = np.ones(R)
         R_method = method
+    elif method == "rescaled_bootstrap":
+        _check_draws(draws)
+        B = 50 if replicates is None else int(replicates)
+        if B < 2:
+            raise DesignError(f"replicate({method!r}): replicates must be >= 2; got {replicates}.")
+        F = rescaled_bootstrap_factors(st, B, draws, np.random.default_rng(seed), design._lonely)
+        scale = 1.0 / (B - 1)
+        rscales = np.ones(B)
+        R_method = "bootstrap"
     else:  # bootstrap
         B = 50 if replicates is None else int(replicates)
         if B < 2:

@@ -318,14 +318,17 @@ def allocation_mean_shares(design, columns, *, by=None, level=0.95, total=1000,
 
 
 # ---------------------------------------------------------------------- ranking
-def allocation_top_k(design, columns, *, k=3, method="bootstrap", replicates=500, seed=None,
+def allocation_top_k(design, columns, *, k=3, method="rescaled_bootstrap", replicates=500, seed=None,
                      by=None, total=1000, policy="reject", tolerance=0):
     """Rank order of the parts by mean yen, with replicate-weight uncertainty.
 
     The means are recomputed with every replicate weight of
     ``design.replicate(method, replicates=, seed=)`` (or of ``design`` itself
     when it already carries ``replicate_weights``) and each part's rank is
-    recorded.
+    recorded.  The default Rao-Wu rescaled bootstrap keeps every replicate
+    weight positive, so a raked design (the pipeline's) is re-raked on every
+    replicate even when a raking level has only a few respondents; R's
+    ``method="bootstrap"`` can draw none of them and then cannot be raked.
 
     Returns
     -------

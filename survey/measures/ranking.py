@@ -202,7 +202,12 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
         ``"design"`` (default): sandwich ``H^-1 V H^-1`` with ``V`` the
         design covariance of the weighted per-respondent scores (as
         ``svycoxph``), or replicate refits for replicate-weight designs.
-        ``"model"``: inverse (weighted) information, as ``mlogit``/``coxph``.
+        ``"model"``: inverse information of the fit with the weights divided
+        by their mean over the respondents in the fit (so they add up to
+        ``n``), as ``mlogit(..., weights=)`` does; ``.loglik`` is on that
+        scale too.  Survey weights that add up to the population would
+        otherwise read as that many independent rankings.  Unweighted, it is
+        ``coxph``'s model-based variance.
     tol, max_iter : Newton–Raphson tolerance on the relative step and cap.
 
     Returns
@@ -277,8 +282,13 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
     with one_blas_thread():  # small dense algebra: BLAS threads only add contention
         fit = problem.fit(tol=tol, max_iter=max_iter)
         info_inv = np.linalg.inv(fit.info)
+        loglik = fit.loglik
         if vcov_type == "model":
-            vcov, ddf, kind = info_inv, np.inf, "model"
+            # mlogit(weights=) normalises the weights to mean 1: the information of
+            # the rescaled fit is (n / sum w) times that of the raw-weight fit
+            scale = w.sum() / w.size
+            vcov, ddf, kind = info_inv * scale, np.inf, "model"
+            loglik = fit.loglik / scale
         elif getattr(design, "is_replicate", False):
             reps = np.asarray(design.replicate_weights, dtype=float)[answered]
             thetas = np.vstack([problem.reweighted(reps[:, r]).fit(
@@ -301,7 +311,7 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
         table=coefficient_table(fit.params, se, index),
         params=pd.Series(fit.params, index=index, name="estimate"),
         vcov=pd.DataFrame(vcov, index=index, columns=index),
-        loglik=fit.loglik, converged=fit.converged, n_iter=fit.n_iter,
+        loglik=loglik, converged=fit.converged, n_iter=fit.n_iter,
         items=items, reference=reference, k=K, n=int(answered.sum()),
         vcov_type=kind, ddf=ddf, _specs=specs,
         _item_cov={name: dict(item_covariates[name]) for name in zn},

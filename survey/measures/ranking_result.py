@@ -33,7 +33,9 @@ class RankLogitResult:
     vcov : DataFrame
         Their covariance (design-based sandwich by default).
     loglik : float
-        Weighted pseudo-log-likelihood at the estimate.
+        Weighted pseudo-log-likelihood at the estimate (with
+        ``vcov_type="model"``: with the weights normalised to mean 1, as
+        ``mlogit``).
     converged : bool
     n_iter : int
     items, reference, k, n :

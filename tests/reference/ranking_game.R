@@ -135,6 +135,17 @@ drep <- as.svrepdesign(dr, type = "JKn")
 sj <- eval(call("svycoxph", str2lang(deparse1(fml_c)), design = quote(drep)))
 ref$ragged_heavy_jkn <- fit_out(sj)
 
+## 2b. Top-3, weighted, model-based SE as mlogit(..., weights = w): mlogit
+##     divides the weights by their mean (mlogit.R: weights / mean(weights),
+##     over choice situations; every respondent here has 3), so coxph with
+##     weights w / mean(w) is the same fit.  Frequency-weight SEs would shrink
+##     by sqrt(mean(w)) instead.
+ex3w <- ex3
+ex3w$wn <- ex3w$w / mean(g$w)
+## robust = FALSE: survival >= 3 defaults to a robust variance for non-integer weights
+m3w <- coxph(fml, data = ex3w, weights = wn, ties = "breslow", robust = FALSE)
+ref$top3_weighted_model <- c(fit_out(m3w), loglik = m3w$loglik[2], mean_w = mean(g$w))
+
 ## 4. topk_shares: svymean of 0/1 indicators and Borda points (3/2/1) on the
 ##    respondent-level design, among respondents who gave at least one choice.
 resp <- g
