@@ -201,7 +201,7 @@ def test_run_refuses_undecodable_rows_and_names_them(tmp_path, capsys):
     assert "or pass --exclude-undecodable (exclude_undecodable=True) to leave those rows out" in reason
     assert not (tmp_path / "out").exists()
     code, out, _ = _validate(path, capsys)
-    assert code == 1 and "row 5 id 0005  問12 自由意見" in out and "error undecodable_bytes" in out
+    assert code == 1 and "row 5 (Excel 6, line 6) id 0005  問12 自由意見" in out and "error undecodable_bytes" in out
 
 
 def test_exclude_undecodable_leaves_the_rows_out_and_lists_them(tmp_path, questionnaire, capsys):
