@@ -164,7 +164,7 @@ def replicate(answered, population, margins, mailing, q, rng) -> list[tuple]:
     for c in ATTRIBUTES:  # missing codes are unknown attributes, as survey.load makes them
         data.loc[data[c].isin(missing[c]), c] = np.nan
     data["satisfaction"] = resp["satisfaction"].to_numpy(dtype=float)
-    wave = SimpleNamespace(data=data)
+    wave = SimpleNamespace(data=data, questionnaire=q)  # its not_in_margins: 回答しない is 不明
     rows = []
     for label, kwargs in (("equal start N/n", {}), ("--mailing N_h/m_h", {"mailing": mailing})):
         for dom, lvl, est, se in estimates(weight_wave(wave, margins, **kwargs), q):

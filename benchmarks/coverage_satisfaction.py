@@ -72,7 +72,7 @@ STATISTICS = {
 def one_replication(q, population, seed: int) -> list[dict]:
     wave = simulate_wave(q, seed=seed, population=population, shift={})
     data = wave.respondents.drop(columns=["id", "comment"]).astype("float64")
-    raked = weight_wave(SimpleNamespace(data=data), wave.margins)
+    raked = weight_wave(SimpleNamespace(data=data, questionnaire=q), wave.margins)
     plain = Design(data)
     rows = []
     for name, (estimate, truth_of) in STATISTICS.items():

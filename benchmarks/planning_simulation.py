@@ -169,7 +169,7 @@ def base_wave(q, population, *, mailed=3000, seed=None):
     wave = survey.simulate.simulate_wave(q, seed=survey.simulate.BUNDLED_SEEDS["FY2025"] if seed is None else seed,
                                          population=population, mailed=mailed, shift={})
     data = wave.respondents.drop(columns=["id", "comment"]).astype("float64")
-    design = weight_wave(SimpleNamespace(data=data), wave.margins)
+    design = weight_wave(SimpleNamespace(data=data, questionnaire=q), wave.margins)
     mail = wave.mailed.groupby(list(KEYS)).size().rename("mailed").reset_index()
     return wave, design, mail
 

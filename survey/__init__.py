@@ -15,7 +15,8 @@ from survey.design.regression import GLMResult, RegressionResult, glm, svyglm
 from survey.design.predict import PredictionResult
 from survey.design.predmeans import marginal_means, svypredmeans
 from survey.design.tables import ChisqTest, CrossTab, crosstab, svychisq
-from survey.design.wald import WaldTest, regterm_test, wald_test
+from survey.design.wald import WaldTest, wald_test
+from survey.design.anova import LRTest, anova, regterm_test
 from survey.measures import *  # noqa: F401,F403  (names listed in survey.measures.__all__)
 from survey.measures import __all__ as _measures_all
 from survey.report.run import run_wave, weight_wave
@@ -35,6 +36,7 @@ __all__ = [
     "glm", "svyglm", "GLMResult", "RegressionResult", "olr", "svyolr", "OLRResult",
     "PredictionResult", "svypredmeans", "marginal_means",
     "crosstab", "svychisq", "CrossTab", "ChisqTest", "wald_test", "regterm_test", "WaldTest",
+    "anova", "LRTest",
     *_measures_all,
     "__version__",
 ]

@@ -42,6 +42,16 @@ def usage_message(message: str) -> str:
     return f"{ja}（--help を参照） / {message} (see --help)"
 
 
+def _wave(text: str) -> str:
+    """``--wave``: a label that can be a folder name (``reports/<wave>/``)."""
+    from survey.spec_checks import check_path_name
+
+    try:
+        return check_path_name(text, what="wave")
+    except SurveyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with a hint, as documented
         self.print_usage(sys.stderr)
@@ -64,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--admin", type=Path, default=DEFAULTS["admin"],
                      help="admin figures for the area indicators (CSV, see data/ADMIN.md)")
     run.add_argument("--min-cell", type=int, default=3, help="suppress cross-table cells under this count (default 3)")
-    run.add_argument("--wave", default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
+    run.add_argument("--wave", type=_wave, default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
     run.add_argument("--baseline", type=Path, default=None,
                      help="raw file of the baseline wave: indicator changes are then tested between the two waves")
     run.add_argument("--mailing", type=Path, default=None,
@@ -93,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help=QUESTIONNAIRE_HELP)
     sim.add_argument("--seed", type=int, default=None,
                      help="random seed (default: the seed of the bundled file for --wave, see data/SIMULATION.md)")
-    sim.add_argument("--wave", default="FY2025")
+    sim.add_argument("--wave", type=_wave, default="FY2025")
     sim.add_argument("--out", type=Path, default=Path("data"))
+    sim.add_argument("--force", action="store_true", help="replace an existing raw delivery (never done without it)")
     plan = sub.add_parser("plan", help="plan the next wave's mailing per age × district cell from this wave")
     plan.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help=QUESTIONNAIRE_HELP)
     plan.add_argument("--data", type=Path, default=DEFAULTS["data"], help="this wave's raw file")
@@ -178,7 +189,8 @@ def main(argv=None) -> int:
         if args.command == "simulate":
             from survey.simulate import run_simulate
 
-            written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire)
+            written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire,
+                                   force=args.force)
             for path in written.values():
                 print(path)
             return 0

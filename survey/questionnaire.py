@@ -5,9 +5,10 @@ A questionnaire is described in a YAML file (format documented in
 Everything downstream (readers, validation, estimators, reports) reads the
 questionnaire through these objects and never re-parses YAML.
 
-The file is read with ``yaml.safe_load`` (no arbitrary objects).  A broken
-specification raises :class:`survey.errors.SpecError` naming the file, the
-key and the fix.
+The file is read by :mod:`survey.spec_loader` (PyYAML's safe loader, no
+arbitrary objects; duplicate keys, alias bombs and oversized files refused).
+A broken specification raises :class:`survey.errors.SpecError` naming the
+file, the key (or line) and the fix.
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-import yaml
-
 from survey.errors import SpecError
 from survey.questionnaire_plan import AnalysisPlan, parse_plan
+from survey.spec_checks import check_headings, check_labels, check_path_name
+from survey.spec_loader import load_yaml
 
 __all__ = [
     "QUESTION_TYPES",
@@ -84,6 +85,7 @@ class Question:
     codes: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     missing: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     attribute: bool = False
+    not_in_margins: tuple[int, ...] = ()  # answer codes without a population count (weighted as 不明)
     required: bool = True
     asked_if: tuple[Condition, ...] = ()
     # likert
@@ -249,6 +251,8 @@ def _code_numbers(ctx, raw, key, codes, what) -> dict[int, float]:
         icode = int(code)
         if icode not in codes:
             ctx.fail(key, f"{what} given for codes [{icode}] that are not declared codes {sorted(codes)}")
+        if icode in out:
+            ctx.fail(f"{key}.{icode}", f"duplicate code {icode}; each code may appear once")
         out[icode] = _number(ctx, value, f"{key}.{icode}")
     return out
 
@@ -286,6 +290,16 @@ def _add_code(ctx, out, code, label, where):
         ctx.fail(f"{where}.{icode}", f"code {icode} needs a non-empty label, got {label!r}")
     out[icode] = label
     return out
+
+
+def _not_in_margins(ctx, raw, key, qtype, codes) -> tuple[int, ...]:
+    """Answer codes that have no population count (回答しない): a list of declared codes."""
+    values = raw if isinstance(raw, list) else [raw]
+    if qtype != "single" or not all(isinstance(v, int) and not isinstance(v, bool) and v in codes for v in values) \
+            or len(set(values)) != len(values):
+        ctx.fail(key, f"not_in_margins lists answer codes of a single question that the population margins do not "
+                      f"count (e.g. [3] for 回答しない); got {raw!r}, codes {sorted(codes)}")
+    return tuple(values)
 
 
 def _conditions(ctx, raw, where) -> tuple[Condition, ...]:
@@ -337,7 +351,7 @@ def _items(ctx, raw, where, *, default_header_prefix) -> tuple[Item, ...]:
 
 
 _QUESTION_KEYS = {
-    "id", "text", "type", "header", "codes", "missing", "attribute", "required", "asked_if",
+    "id", "text", "type", "header", "codes", "missing", "attribute", "not_in_margins", "required", "asked_if",
     "scores", "items", "straightlining", "numeric_map", "numeric_unit", "max_choices",
     "over_limit", "form", "total", "total_policy", "tolerance", "parts", "depth", "minimum",
     "maximum", "integer", "outlier_iqr", "note",
@@ -363,6 +377,7 @@ def _question(ctx, raw, index, default_missing) -> Question:
     overlap = sorted(set(codes) & set(missing))
     if overlap:
         ctx.fail(f"{where}.missing", f"codes {overlap} are both answers and missing codes; pick one meaning")
+    check_labels(codes, missing, path=ctx.path, where=where)
     kw: dict[str, Any] = dict(
         id=qid, text=text, type=qtype, header=header, codes=_freeze(codes), missing=_freeze(missing),
         attribute=bool(raw.get("attribute", False)), required=bool(raw.get("required", True)),
@@ -370,6 +385,8 @@ def _question(ctx, raw, index, default_missing) -> Question:
     )
     if qtype in ("single", "likert", "multi", "ranking") and not codes:
         ctx.fail(f"{where}.codes", f"a {qtype} question needs codes with labels")
+    if "not_in_margins" in raw:
+        kw["not_in_margins"] = _not_in_margins(ctx, raw["not_in_margins"], f"{where}.not_in_margins", qtype, codes)
     if qtype == "likert":
         scores = raw.get("scores")
         if scores is not None:
@@ -425,6 +442,19 @@ def _question(ctx, raw, index, default_missing) -> Question:
     return Question(**kw)
 
 
+def _heading_candidates(questions, rid, rid_header):
+    """``(question, column, names)`` for every raw column: the names a delivered
+    heading may match it by (its heading, its id), as the intake's
+    ``map_headers`` tries them."""
+    wanted = [("respondent_id", rid, (rid_header, rid))]
+    for q in questions:
+        if q.type == "multi" and q.form == "slots":
+            wanted += [(q.id, f"{q.id}#slot{k}", (h, f"{q.id}_slot{k}")) for k, h in enumerate(q.raw_headers, 1)]
+        else:
+            wanted += [(q.id, col, (h, col)) for col, h in zip(q.columns, q.raw_headers)]
+    return wanted
+
+
 def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnaire:
     """Build a :class:`Questionnaire` from an already-loaded mapping."""
     ctx = _Ctx(path)
@@ -432,6 +462,10 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         ctx.fail("(top)", "the file must contain a mapping with id, version, questions")
     for key in ("id", "version", "questions"):
         _require(ctx, spec, key, "(top)")
+    # both become part of file and folder names (reports/<wave>/, <id>_keywords.yaml)
+    check_path_name(spec["id"], what="the questionnaire id", path=path, key="id", example="midori")
+    if "wave" in spec:
+        check_path_name(spec["wave"], what="wave", path=path, key="wave")
     default_missing = _codes(ctx, spec.get("missing_codes", {9: "無回答", 99: "無回答"}), "missing_codes")
     raw_questions = spec["questions"]
     if not isinstance(raw_questions, list) or not raw_questions:
@@ -445,6 +479,7 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
             if col in seen:
                 ctx.fail(f"questions ({q.id})", f"column {col!r} is declared twice (also by {seen[col]}); ids must be unique")
             seen[col] = q.id
+    check_headings(_heading_candidates(questions, rid, str(spec.get("respondent_id_header", rid))), path=path)
     columns = set(seen)
     order = {q.id: i for i, q in enumerate(questions)}
     for q in questions:
@@ -505,15 +540,5 @@ def load_questionnaire(path) -> Questionnaire:
         blob = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"cannot read the questionnaire: {exc.strerror}; check the path", path=path) from None
-    try:
-        spec = yaml.safe_load(blob.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise SpecError("the questionnaire is not UTF-8 text; save it as UTF-8", path=path) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
-        raise SpecError(f"invalid YAML{where}: {problem}; fix the syntax", path=path) from None
-    except RecursionError:
-        raise SpecError("the YAML is nested too deeply to be a questionnaire; check the brackets", path=path) from None
+    spec = load_yaml(blob, path=path)
     return parse_questionnaire(spec, path=path, sha256=hashlib.sha256(blob).hexdigest())

@@ -188,6 +188,18 @@ TRIGGERS = {
     "Q19": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "years_lived").update(minimum=100,
                                                                                                  maximum=0))),
     "Q20": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "allocation").update(total="1000円"))),
+    "Q21": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: midori\nscores: 1\nscores: 2\n")),
+    "Q22": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", _BILLION_LAUGHS + "id: *lol9\n")),
+    "Q23": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "a: &a 1\nb: [" + ", ".join(["*a"] * 501) + "]\n")),
+    "Q24": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "a: &a [1, *a]\n")),
+    "Q25": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: midori\n" + "# padding\n" * 100_000)),
+    "Q26": lambda t, q: _validate(SAMPLE, _csv(t, "q.yaml", "id: midori\nversion: 2025-13-01\n")),
+    "Q27": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(codes={1: "男性", 2: "男性"}))),
+    "Q28": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(codes={1: "2", 2: "1"}))),
+    "Q29": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "age_band").update(header="問1 性別"))),
+    "Q30": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave="../x"))),
+    "Q31": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave=2025))),
+    "Q32": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(not_in_margins=[4]))),
     # ------------------------------------------------------------- the analysis plan
     "P02": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.update(sheets=[]))),
     "P03": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.pop("workbook"))),
@@ -226,6 +238,11 @@ TRIGGERS = {
     "M07": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(district=f["district_label"]))),
     "M08": lambda t, q: _run(t, margins=_margins(t, lambda f: pd.concat(
         [f, f.head(1).assign(district=6, count=50)], ignore_index=True))),
+    "M09": lambda t, q: _run(t, margins=_margins(t, lambda f: f[f["district"] != 5])),
+    "M10": lambda t, q: _run(t, margins=_margins(t, lambda f: pd.concat([f, f.head(1)], ignore_index=True))),
+    "M11": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 0.001)))),
+    "M12": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"] * 1e9))),
+    "M13": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 1e9)))),
     # ------------------------------------------------------------- the mailing file
     "S01": lambda t, q: _run(t, mailing=t / "nosuch.csv"),
     "S02": lambda t, q: _run(t, mailing=_csv(t, "m.csv", _mailing(t).read_text(encoding="utf-8").encode("cp932"))),
@@ -251,7 +268,21 @@ TRIGGERS = {
     "C05": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--format", "csv", "--out", str(t / "no" / "r.csv")),
     "C06": lambda t, q: _validate(SAMPLE, QUESTIONNAIRE, "--format", "json", "--out", str(t)),
     "C07": lambda t, q: ["frobnicate"],
+    "C20": lambda t, q: ["run", "--wave", "../x"],
+    "C21": lambda t, q: ["simulate", "--out", str(_existing_delivery(t))],
 }
+
+
+_BILLION_LAUGHS = "".join(  # 9 levels of 9 aliases: 9**10 values once expanded
+    ["lol0: &lol0 [" + ", ".join(["lol"] * 9) + "]\n"]
+    + [f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]\n" for i in range(1, 10)])
+
+
+def _existing_delivery(tmp: Path) -> Path:
+    """A folder that already holds the raw delivery ``survey simulate`` would write."""
+    (tmp / "raw").mkdir(exist_ok=True)
+    (tmp / "raw" / "midori_2025_sample.csv").write_bytes(b"delivered\n")
+    return tmp
 
 
 def _dropped(tmp: Path, q, header: str) -> Path:

@@ -17,7 +17,7 @@ import pytest
 from survey.design import Design, ReplicateDesign
 from survey.design.olr import olr, svyolr
 from survey.design.regression import glm, svyglm
-from survey.design.wald import regterm_test
+from survey.design.anova import regterm_test
 from survey.errors import ConvergenceError, DesignError
 
 HERE = Path(__file__).parent

@@ -17,7 +17,8 @@ from scipy import stats
 from survey.design import Design
 from survey.design.regression import glm
 from survey.design.tables import crosstab, svychisq
-from survey.design.wald import regterm_test, wald_test
+from survey.design.anova import regterm_test
+from survey.design.wald import wald_test
 from survey.errors import DesignError
 
 HERE = Path(__file__).parent

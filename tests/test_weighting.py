@@ -28,6 +28,7 @@ REF = json.loads((REF_DIR / "weighting_mailing.json").read_text(encoding="utf-8"
 MAILING = REF_DIR / "weighting_mailing_mailing.csv"
 MARGINS = REF_DIR / "weighting_mailing_margins.csv"
 RESPONDENTS = pd.read_csv(REF_DIR / "weighting_mailing_respondents.csv")
+SEX_3 = {"sex": [3]}  # 回答しない (the reported case) has no population count: 不明, as in the R script
 CASES = {"register": ("district", "age_band", "sex"), "reported": ("district_rep", "age_band_rep", "sex_rep")}
 
 
@@ -47,7 +48,7 @@ def margins():
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_base_weights_strata_and_raking_match_r(case, margins, questionnaire):
     ref = REF[case]
-    design = weight_wave(_wave(case), margins, mailing=MAILING)
+    design = weight_wave(_wave(case), margins, not_in_margins=SEX_3, mailing=MAILING)
     np.testing.assert_allclose(design.data["_base_weight"], ref["base_weights"], rtol=1e-12)
     np.testing.assert_allclose(design.weights, ref["weights"], rtol=1e-9)   # raking tol 1e-10
     assert design.degf == ref["degf"]                                       # n - strata
@@ -69,7 +70,7 @@ def test_base_weights_strata_and_raking_match_r(case, margins, questionnaire):
 def test_without_mailing_equal_base_weights_as_before(margins, questionnaire):
     ref = REF["register"]["equal_start"]
     wave = _wave("register")
-    design = weight_wave(wave, margins)
+    design = weight_wave(wave, margins, not_in_margins=SEX_3)
     assert design.data["_base_weight"].nunique() == 1 and "_stratum" not in design.data
     assert repr(design).startswith("Design(n=201, strata=0")
     f = survey.satisfaction_index(design, "satisfaction", questionnaire=questionnaire).to_frame().iloc[0]
@@ -80,9 +81,9 @@ def test_without_mailing_equal_base_weights_as_before(margins, questionnaire):
 
 
 def test_mailing_as_path_or_frame_gives_one_design(margins):
-    a = weight_wave(_wave("reported"), margins, mailing=MAILING)
-    b = weight_wave(_wave("reported"), margins, mailing=read_mailing(MAILING))
-    c = weight_wave(_wave("reported"), margins, mailing=str(MAILING))
+    a = weight_wave(_wave("reported"), margins, not_in_margins=SEX_3, mailing=MAILING)
+    b = weight_wave(_wave("reported"), margins, not_in_margins=SEX_3, mailing=read_mailing(MAILING))
+    c = weight_wave(_wave("reported"), margins, not_in_margins=SEX_3, mailing=str(MAILING))
     np.testing.assert_array_equal(a.weights, b.weights)
     np.testing.assert_array_equal(a.weights, c.weights)
 
@@ -99,12 +100,12 @@ def test_mailing_cells_base_weights_from_the_margins(margins):
     assert len(mailing_cells(zero, margins)) == 8
     wave = _wave("register")
     wave.data = wave.data[~((wave.data["district"] == 1) & (wave.data["age_band"] == 1))].reset_index(drop=True)
-    design = weight_wave(wave, margins, mailing=zero)
+    design = weight_wave(wave, margins, not_in_margins=SEX_3, mailing=zero)
     assert (design.data["_stratum"] > 0).all()
 
 
 def test_respondents_without_a_mailed_cell_form_stratum_0(margins):
-    design = weight_wave(_wave("reported"), margins, mailing=MAILING)
+    design = weight_wave(_wave("reported"), margins, not_in_margins=SEX_3, mailing=MAILING)
     data = design.data
     unplaced = data["district"].isna() | data["age_band"].isna()
     assert (data.loc[unplaced, "_stratum"] == 0).all() and (data.loc[~unplaced, "_stratum"] > 0).all()
@@ -124,7 +125,7 @@ def test_a_cell_with_one_respondent_is_measured_from_the_grand_mean(margins, que
     cell = (wave.data["district"] == 2) & (wave.data["age_band"] == 1)
     keep = ~cell | (cell.cumsum() == 1)
     wave.data = wave.data[keep].reset_index(drop=True)
-    design = weight_wave(wave, margins, mailing=MAILING)
+    design = weight_wave(wave, margins, not_in_margins=SEX_3, mailing=MAILING)
     assert design.lonely_psu == "adjust"
     se = survey.satisfaction_index(design, "satisfaction", questionnaire=questionnaire).to_frame()["se"].iloc[0]
     assert np.isfinite(se) and se > 0
@@ -138,31 +139,31 @@ def test_mailing_errors_name_file_row_and_fix(tmp_path, margins):
 
     wave = _wave("register")
     with pytest.raises(InputError, match=r"\[file .*mailing.csv\] the mailing file needs the columns"):
-        weight_wave(wave, margins, mailing=write(lambda f: f.rename(columns={"mailed": "配布数"})))
+        weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f: f.rename(columns={"mailed": "配布数"})))
     with pytest.raises(InputError, match=r"row 2, column mailed\] mailed must be a whole number .* got '1.5'"):
-        weight_wave(wave, margins, mailing=write(lambda f: f.astype({"mailed": object}).assign(
+        weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f: f.astype({"mailed": object}).assign(
             mailed=lambda x: x["mailed"].where(x.index != 1, "1.5"))))
     with pytest.raises(InputError, match=r"row 3, column district\] the cell code '北部' is not a number"):
-        weight_wave(wave, margins, mailing=write(lambda f: f.astype({"district": object}).assign(
+        weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f: f.astype({"district": object}).assign(
             district=lambda x: x["district"].where(x.index != 2, "北部"))))
     for code in ("inf", "1e+300", "2.5"):  # fuzz: 'inf' passed the whole-number check and crashed astype(int)
         with pytest.raises(InputError, match=rf"row 3, column district\] the cell code '{re.escape(code)}' is not a "
                                              "whole-number code"):
-            weight_wave(wave, margins, mailing=write(lambda f, c=code: f.astype({"district": object}).assign(
+            weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f, c=code: f.astype({"district": object}).assign(
                 district=lambda x: x["district"].where(x.index != 2, c))))
     with pytest.raises(InputError, match=r"row 10\] the cell district 1, age_band 1 is listed in rows \[1, 10\]"):
-        weight_wave(wave, margins, mailing=write(lambda f: pd.concat([f, f.head(1)], ignore_index=True)))
+        weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f: pd.concat([f, f.head(1)], ignore_index=True)))
     with pytest.raises(InputError, match=r"row 10\] the cell district 4, age_band 1 is not in the margins"):
-        weight_wave(wave, margins, mailing=write(lambda f: pd.concat([f, f.head(1).assign(district=4)],
+        weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f: pd.concat([f, f.head(1).assign(district=4)],
                                                                      ignore_index=True)))
     with pytest.raises(InputError, match=r"400 questionnaires mailed in the cell district 1, age_band 1, but the "
                                          r"margins count 350 residents"):
-        weight_wave(wave, margins, mailing=write(lambda f: f.assign(mailed=f["mailed"].where(f.index != 0, 400))))
+        weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f: f.assign(mailed=f["mailed"].where(f.index != 0, 400))))
     with pytest.raises(InputError, match="mails no questionnaire"):
-        weight_wave(wave, margins, mailing=write(lambda f: f.assign(mailed=0)))
+        weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f: f.assign(mailed=0)))
     with pytest.raises(InputError, match=r"the cell district 1, age_band 1 has 24 respondents but the mailing file "
                                          r"says 20 were mailed"):
-        weight_wave(wave, margins, mailing=write(lambda f: f.assign(mailed=f["mailed"].where(f.index != 0, 20))))
+        weight_wave(wave, margins, not_in_margins=SEX_3, mailing=write(lambda f: f.assign(mailed=f["mailed"].where(f.index != 0, 20))))
 
 
 # ----------------------------------------------------------------------------- unbiasedness
@@ -218,8 +219,8 @@ def test_base_weights_make_raking_unbiased_where_equal_start_is_not():
     population mean exactly; raking from equal weights does not (the mailing's age x district
     interaction is not in the raking model)."""
     wave, margins, mailing, truth = _expected_wave()
-    with_mailing = _errors(weight_wave(wave, margins, mailing=mailing), truth)
-    equal_start = _errors(weight_wave(wave, margins), truth)
+    with_mailing = _errors(weight_wave(wave, margins, not_in_margins=SEX_3, mailing=mailing), truth)
+    equal_start = _errors(weight_wave(wave, margins, not_in_margins=SEX_3), truth)
     assert max(abs(e) for e in with_mailing.values()) < 1e-9
     assert max(abs(e) for e in equal_start.values()) > 0.02
     assert abs(equal_start["city"]) > 0.005
@@ -236,4 +237,4 @@ def test_margins_codes_must_be_whole_numbers(code, margins):
     for mailing in (None, MAILING):
         with pytest.raises(InputError, match=rf"the margins' column 'district' holds '{re.escape(code)}' in row 4; "
                                              "use the questionnaire's numeric codes"):
-            weight_wave(wave, bad, mailing=mailing)
+            weight_wave(wave, bad, not_in_margins=SEX_3, mailing=mailing)

@@ -90,9 +90,10 @@ def _evaluate(formula: str, frame: pd.DataFrame):
         ) from exc
 
 
-def _top_level_split(text: str, sep: str) -> list[str]:
-    """Split ``text`` at ``sep`` characters outside brackets and quotes."""
-    parts, depth, quote, start = [], 0, None, 0
+def _top_level_split(text: str, seps: str) -> list[tuple[str, str]]:
+    """Split ``text`` at ``seps`` characters outside brackets and quotes;
+    returns ``(separator before, piece)`` pairs (the first separator is '')."""
+    parts, depth, quote, start, sep = [], 0, None, 0, ""
     for i, ch in enumerate(text):
         if quote:
             quote = None if ch == quote else quote
@@ -102,10 +103,10 @@ def _top_level_split(text: str, sep: str) -> list[str]:
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
+        elif ch in seps and depth == 0:
+            parts.append((sep, text[start:i]))
+            start, sep = i + 1, ch
+    parts.append((sep, text[start:]))
     return parts
 
 
@@ -118,17 +119,17 @@ def split_formula(formula: str) -> tuple[str, tuple, bool]:
     formula = _check_formula(formula)
     lhs, rhs = formula.split("~", 1)
     offsets, kept = [], []
-    for term in _top_level_split(rhs, "+"):
+    for sign, term in _top_level_split(rhs, "+-"):
         t = term.strip()
-        if t.startswith("offset(") and t.endswith(")"):
+        if t.startswith("offset(") and t.endswith(")") and sign != "-":
             offsets.append(t[len("offset("):-1].strip())
         elif t:
-            kept.append(t)
-    rhs = " + ".join(kept) if kept else "1"
+            kept.append(f"{sign} {t}" if kept or sign == "-" else t)
+    rhs = " ".join(kept) if kept else "1"
     cbind = False
     left = lhs.strip()
     if left.startswith("cbind(") and left.endswith(")"):
-        args = [a.strip() for a in _top_level_split(left[len("cbind("):-1], ",")]
+        args = [a.strip() for _, a in _top_level_split(left[len("cbind("):-1], ",")]
         if len(args) != 2 or not all(args):
             raise DesignError(
                 f"formula {formula!r}: cbind() on the left needs two columns, "

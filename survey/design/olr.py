@@ -1,6 +1,7 @@
 """Design-based proportional-odds (ordinal logistic) regression (R ``survey::svyolr``).
 
-Model: ``logit P(Y <= k | x) = zeta_k - x'beta`` for the ordered levels
+Model: ``logit P(Y <= k | x) = zeta_k - x'beta`` (or another link: probit,
+complementary log-log, log-log) for the ordered levels
 ``1..K`` of the response (R's ``MASS::polr``/``svyolr`` parameterisation),
 thresholds named ``"lower|upper"`` after the adjacent levels.  The weighted
 pseudo-likelihood is concave in ``(beta, zeta)``, so it is maximised by a
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from scipy.special import expit, ndtr, ndtri
 
 from survey.design._modelframe import build_model_frame
 from survey.design.results import RegressionResult, fit_design
@@ -38,6 +39,7 @@ class OLRResult(RegressionResult):
 
     levels: tuple = ()
     iterations: int = 0
+    method: str = "logistic"
 
     @property
     def thresholds(self) -> pd.Series:
@@ -74,19 +76,88 @@ def _response_codes(design, formula: str):
     return lhs, levels, codes
 
 
-def _loglik_parts(theta, X, y, w, q, *, hessian=True):
+class _Latent:
+    """Distribution of the latent error: cdf, survival, density and its derivative."""
+
+    def __init__(self, method: str):
+        if method not in _METHODS:
+            raise DesignError(
+                f"olr: method must be one of {list(_METHODS)}; got {method!r} (R svyolr's "
+                "'cauchit' is not available)"
+            )
+        self.name = _METHODS[method]
+
+    def cdf(self, x):
+        if self.name == "logistic":
+            return expit(x)
+        if self.name == "probit":
+            return ndtr(x)
+        with np.errstate(over="ignore"):
+            if self.name == "cloglog":
+                return -np.expm1(-np.exp(x))
+            return np.exp(-np.exp(-x))                     # loglog
+
+    def sf(self, x):
+        return self.cdf(-x) if self.name in ("logistic", "probit") else (
+            np.exp(-np.exp(x)) if self.name == "cloglog" else -np.expm1(-np.exp(-x)))
+
+    def pdf_parts(self, x):
+        """Density and its derivative at ``x`` (0 at +-inf)."""
+        fin = np.isfinite(x)
+        xf = np.where(fin, x, 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.name == "logistic":
+                F = expit(xf)
+                f = F * (1 - F)
+                df = f * (1 - 2 * F)
+            elif self.name == "probit":
+                f = np.exp(-0.5 * xf * xf) / np.sqrt(2 * np.pi)
+                df = -xf * f
+            elif self.name == "cloglog":
+                e = np.exp(xf)
+                f = np.exp(xf - e)
+                df = f * (1 - e)
+            else:
+                e = np.exp(-xf)
+                f = np.exp(-xf - e)
+                df = f * (e - 1)
+        f = np.where(fin & np.isfinite(f), f, 0.0)
+        df = np.where(fin & np.isfinite(df), df, 0.0)
+        return f, df
+
+    def quantile(self, p):
+        if self.name == "logistic":
+            return np.log(p / (1 - p))
+        if self.name == "probit":
+            return ndtri(p)
+        if self.name == "cloglog":
+            return np.log(-np.log1p(-p))
+        return -np.log(-np.log(p))
+
+
+_METHODS = {"logistic": "logistic", "logit": "logistic", "probit": "probit",
+            "cloglog": "cloglog", "loglog": "loglog"}
+
+
+def _loglik_parts(theta, X, y, w, q, dist: _Latent, *, hessian=True):
     """Weighted log-likelihood, per-row scores (n, P) and Hessian (P, P)."""
     n, pc = X.shape
     beta, zeta = theta[:pc], theta[pc:]
     eta = X @ beta
-    upper = np.append(zeta, np.inf)[y]              # zeta_y   (y = 0..q)
-    lower = np.insert(zeta, 0, -np.inf)[y]          # zeta_{y-1}
-    Fa, Fb = expit(upper - eta), expit(lower - eta)
-    p = Fa - Fb
-    if np.any(p <= 0):
+    upper = np.append(zeta, np.inf)[y] - eta        # zeta_y - eta   (y = 0..q)
+    lower = np.insert(zeta, 0, -np.inf)[y] - eta    # zeta_{y-1} - eta
+    if dist.name == "logistic":
+        p = dist.cdf(upper) - dist.cdf(lower)
+    else:
+        with np.errstate(invalid="ignore"):
+            # the difference of the upper tails where both are above 0 (no cancellation)
+            p = np.where(lower > 0, dist.sf(lower) - dist.sf(upper),
+                         dist.cdf(upper) - dist.cdf(lower))
+    if np.any(~(p > 0)):
         return -np.inf, None, None
-    fa, fb = Fa * (1 - Fa), Fb * (1 - Fb)
-    # derivative rows of a = upper - eta and b = lower - eta w.r.t. (beta, zeta)
+    fa, dfa = dist.pdf_parts(upper)
+    fb, dfb = dist.pdf_parts(lower)
+    # derivative rows of a = upper and b = lower w.r.t. (beta, zeta)
     A = np.zeros((n, pc + q))
     B = np.zeros((n, pc + q))
     A[:, :pc] = -X
@@ -100,34 +171,33 @@ def _loglik_parts(theta, X, y, w, q, *, hessian=True):
     ll = float(np.sum(w * np.log(p)))
     if not hessian:
         return ll, G, None
-    dfa, dfb = fa * (1 - 2 * Fa), fb * (1 - 2 * Fb)
     H = (A * (w * dfa / p)[:, None]).T @ A - (B * (w * dfb / p)[:, None]).T @ B \
         - (G * w[:, None]).T @ G
     return ll, G, H
 
 
-def _start(X, y, w, q):
+def _start(X, y, w, q, dist: _Latent):
     cum = np.cumsum(np.bincount(y, weights=w, minlength=q + 1))[:-1] / w.sum()
     cum = np.clip(cum, 1e-6, 1 - 1e-6)
-    return np.concatenate([np.zeros(X.shape[1]), np.log(cum / (1 - cum))])
+    return np.concatenate([np.zeros(X.shape[1]), dist.quantile(cum)])
 
 
-def _newton(X, y, w, q, start, *, tol=1e-10, maxiter=200):
+def _newton(X, y, w, q, start, dist: _Latent, *, tol=1e-10, maxiter=200):
     ws = w / w.mean()
     theta = start.copy()
-    ll, _, H = _loglik_parts(theta, X, y, ws, q)
+    ll, _, H = _loglik_parts(theta, X, y, ws, q, dist)
     if not np.isfinite(ll):
-        theta = _start(X, y, ws, q)
-        ll, _, H = _loglik_parts(theta, X, y, ws, q)
+        theta = _start(X, y, ws, q, dist)
+        ll, _, H = _loglik_parts(theta, X, y, ws, q, dist)
     for it in range(1, maxiter + 1):
-        _, G, H = _loglik_parts(theta, X, y, ws, q)
+        _, G, H = _loglik_parts(theta, X, y, ws, q, dist)
         grad = (G * ws[:, None]).sum(axis=0)
         step = np.linalg.solve(-H, grad)
         t = 1.0
         for _half in range(50):
             new = theta + t * step
             ok = np.all(np.diff(new[X.shape[1]:]) > 0)
-            ll_new = _loglik_parts(new, X, y, ws, q, hessian=False)[0] if ok else -np.inf
+            ll_new = _loglik_parts(new, X, y, ws, q, dist, hessian=False)[0] if ok else -np.inf
             if ll_new >= ll - 1e-12 * abs(ll):
                 break
             t /= 2
@@ -136,7 +206,7 @@ def _newton(X, y, w, q, start, *, tol=1e-10, maxiter=200):
                 abs(ll - ll_old) < 1e-15 * (abs(ll) + 1):
             return theta, it
     raise ConvergenceError(
-        f"ordinal logit fit did not converge in {maxiter} Newton steps; a level may be "
+        f"ordinal {dist.name} fit did not converge in {maxiter} Newton steps; a level may be "
         "(almost) perfectly predicted -- merge sparse levels or simplify the model"
     )
 
@@ -146,7 +216,7 @@ def _shift_slices(slices: dict, offset: int) -> dict:
             for k, v in slices.items() if k != "1"}
 
 
-def olr(design, formula):
+def olr(design, formula, *, method: str = "logistic"):
     """Proportional-odds logistic regression on survey data (R ``svyolr``).
 
     Parameters
@@ -159,6 +229,16 @@ def olr(design, formula):
         order of the outcome, or a numeric column (sorted values).  Levels
         not observed among the rows used are dropped.  The intercept is
         absorbed in the thresholds, as in R.
+    method : {"logistic", "probit", "cloglog", "loglog"}
+        Distribution of the latent error, R ``svyolr(method=)``:
+        ``P(Y <= k | x) = F(zeta_k - x'beta)`` with ``F`` the logistic,
+        normal, complementary log-log (``1 - exp(-exp(x))``, MASS
+        ``polr(method="cloglog")``) or log-log (``exp(-exp(-x))``) cdf.
+        R survey 4.1.1's ``svyolr(method="cloglog")`` on a ``svydesign``
+        fits the log-log model (its ``pgumbel``); ask for ``"loglog"`` to
+        reproduce it.  (Its replicate-design method refits the replicates
+        with the logistic link whatever ``method`` is; here every replicate
+        uses ``method``.)
 
     Returns
     -------
@@ -191,17 +271,19 @@ def olr(design, formula):
     levels = [levels[i] for i in observed]
     y = np.searchsorted(observed, y_codes)
     q = len(levels) - 1
+    dist = _Latent(method)
     Xa, w = X.to_numpy(), mf.weights
     pc = Xa.shape[1]
-    theta, iters = _newton(Xa, y, w, q, _start(Xa, y, w, q))
-    _, G, H = _loglik_parts(theta, Xa, y, w, q)
+    theta, iters = _newton(Xa, y, w, q, _start(Xa, y, w, q, dist), dist)
+    _, G, H = _loglik_parts(theta, Xa, y, w, q, dist)
     Hinv = np.linalg.inv(-H)
     names = list(X.columns) + [f"{levels[k]}|{levels[k + 1]}" for k in range(q)]
     dfit = fit_design(design, mf.used)
 
     if getattr(design, "is_replicate", False):
         rw = np.asarray(design.replicate_weights, dtype=float)[mf.used]
-        reps = np.array([_newton(Xa, y, rw[:, r], q, theta)[0] if np.any(rw[:, r] > 0) else theta
+        reps = np.array([_newton(Xa, y, rw[:, r], q, theta, dist)[0] if np.any(rw[:, r] > 0)
+                         else theta
                          for r in range(rw.shape[1])])
         V = np.asarray(design.replicate_vcov(reps, theta), dtype=float)
         df_design = design.degf
@@ -219,7 +301,7 @@ def olr(design, formula):
         deff=pd.Series(deff, index=names, name="deff"),
         formula=formula,
         term_slices=_shift_slices(mf.term_slices, int("Intercept" in mf.X.columns)),
-        levels=tuple(levels), iterations=iters,
+        levels=tuple(levels), iterations=iters, method=dist.name,
     )
 
 

@@ -4,8 +4,9 @@
 vector with a design-based covariance (regression coefficients, vectors of
 means or shares...).  With design degrees of freedom it reports
 ``F = X^2 / k`` on ``(k, df)`` degrees of freedom, as ``regTermTest`` does;
-without, the chi-square ``X^2`` on ``k``.  :func:`regterm_test` picks the
-columns of one or more model terms (e.g. every dummy of ``C(stype)``).
+without, the chi-square ``X^2`` on ``k``.  Tests of model terms (all the
+dummies of ``C(stype)``), including R's working likelihood-ratio test, are
+in :mod:`survey.design.anova`.
 """
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.design._modelframe import term_key
 from survey.errors import DesignError
 
-__all__ = ["WaldTest", "regterm_test", "wald_test"]
+__all__ = ["WaldTest", "wald_test"]
 
 
 @dataclass(frozen=True)
@@ -192,51 +192,3 @@ def wald_test(estimate, vcov=None, contrasts=None, *, null=None, df=None):
     return WaldTest(statistic=float(stat), chisq=chisq, ndf=float(k), ddf=float(df), p=p,
                     contrasts=pd.Series(diff, index=labels), method=method)
 
-
-def _strip_c(key: str) -> str:
-    parts = []
-    for part in key.split(":"):
-        part = part.strip("`")
-        if part.startswith("C(") and part.endswith(")"):
-            part = part[2:-1].split(",")[0].strip("`")
-        parts.append(part)
-    return ":".join(sorted(parts))
-
-
-def regterm_test(model, terms, *, df=None, null=None):
-    """Wald test that all coefficients of the given model terms are zero.
-
-    Parameters
-    ----------
-    model : GLMResult or OLRResult
-    terms : str or list of str
-        ``"~ C(stype) + ell:C(stype)"``, ``"stype"`` or ``["ell", "meals"]``;
-        a factor may be named with or without ``C(...)``; interaction order
-        does not matter.
-    df : float, optional
-        Denominator df (default the model's ``df_resid``; ``np.inf`` for the
-        chi-square version).
-
-    Notes
-    -----
-    Same numbers as R ``regTermTest(model, ~stype + ell:stype)``.
-    """
-    if isinstance(terms, str):
-        terms = [t.strip() for t in terms.replace("~", "").split("+") if t.strip()]
-    slices = getattr(model, "term_slices", None) or {}
-    by_key = {}
-    for label, sl in slices.items():
-        by_key[term_key(label)] = sl
-        by_key.setdefault(_strip_c(term_key(label)), sl)
-    cols = []
-    for t in terms:
-        key = term_key(t)
-        sl = by_key.get(key, by_key.get(_strip_c(key)))
-        if sl is None:
-            raise DesignError(
-                f"term {t!r} is not in the model; its terms are {list(slices)}"
-            )
-        cols.extend(range(sl.start, sl.stop))
-    names = list(model.params.index)
-    return wald_test(model, contrasts=[names[i] for i in sorted(set(cols))],
-                     null=null, df=df)

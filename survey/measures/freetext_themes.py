@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from survey.errors import DesignError, SpecError
 from survey.intake.privacy import mask_personal_data
+from survey.spec_loader import load_yaml
 
 __all__ = [
     "THEME_GROUPS",
@@ -123,11 +123,9 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
     path = Path(path)
     try:
         blob = path.read_bytes()
-        spec = yaml.safe_load(blob.decode("utf-8-sig"))
     except OSError as exc:
         raise SpecError(f"cannot read the keyword dictionary: {exc.strerror}; check the path", path=path) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SpecError(f"not a UTF-8 YAML file ({type(exc).__name__}); fix the syntax", path=path) from None
+    spec = load_yaml(blob, path=path, what="keyword dictionary")  # duplicate keys, alias bombs: refused
     if not isinstance(spec, dict) or not isinstance(spec.get("themes"), list) or not spec["themes"]:
         raise SpecError("expected a mapping with a non-empty `themes:` list", path=path, key="themes")
     themes, seen = [], set()
@@ -151,7 +149,11 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
     themes.sort(key=lambda th: list(THEME_GROUPS).index(th.group))   # stable: file order within a group
     userdict = spec.get("userdict")
     if userdict is not None:
-        userdict = (path.parent / str(userdict)).resolve()
+        folder = path.parent.resolve()
+        userdict = (folder / str(userdict)).resolve()
+        if not userdict.is_relative_to(folder):
+            raise SpecError(f"userdict {spec['userdict']!r} lies outside the dictionary's folder; give a file name "
+                            "in that folder", path=path, key="userdict")
         if not userdict.is_file():
             raise SpecError(f"userdict {userdict} does not exist; fix the file name", path=path, key="userdict")
     question = str(spec.get("question", "comment"))

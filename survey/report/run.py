@@ -31,6 +31,7 @@ from survey.report.htmlreport import write_wave_html
 from survey.questionnaire import load_questionnaire
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.plan import plan_sheet
+from survey.spec_checks import check_path_name
 from survey.report.weighting import RAKING_VARIABLES, mailing_cells, read_margins, weight_wave
 from survey.report.writers import Sheet, write_csv, write_workbook
 
@@ -78,7 +79,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     progress("調査票を読み込み中 (questionnaire)")
     questionnaire = load_questionnaire(questionnaire_path)
     if wave:
-        questionnaire = replace(questionnaire, wave=wave)
+        questionnaire = replace(questionnaire, wave=check_path_name(wave, what="wave"))
     progress("回答データを読み込み・正規化中 (read + normalise)")
     # personal data in free text is masked before anything is counted or written
     dataset = mask_text_columns(load(data_path, questionnaire, sheet=sheet, exclude_undecodable=exclude_undecodable))

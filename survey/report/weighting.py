@@ -4,13 +4,24 @@ Population margins come as a CSV of cell counts (one column per attribute,
 holding the questionnaire's codes, and ``count``).  Each attribute's margin
 is the sum over the other attributes.
 
-Respondents whose raking attribute is unknown (無回答, or a code the
-population does not have, such as 回答しない for sex) cannot be placed in a
-population cell.  They are kept: in that margin they form an extra level
-``0`` (不明) whose population count is the population total times their
-unweighted sample share, and the known levels' counts are scaled down by the
-same share.  Every margin still sums to the population total, and the
-unknowns keep (on average) the base weight.
+Respondents whose raking attribute is unknown (無回答, or an answer the
+population does not have, such as 回答しない for sex, which the questionnaire
+lists under ``not_in_margins``) cannot be placed in a population cell.  They
+are kept: in that margin they form an extra level ``0`` (不明) whose
+population count is the population total times their unweighted sample
+share, and the known levels' counts are scaled down by the same share.  Every
+margin still sums to the population total, and the unknowns keep (on
+average) the base weight.
+
+The margins are checked before raking, so that a broken table stops the run
+instead of giving wrong weights: any other answer level of the data without
+population counts (a district left out of the margins would otherwise
+silently become 不明), a cell listed twice, a count between 0 and 1 or a
+population over :data:`MAX_POPULATION`, and a level whose population share
+is more than :data:`MAX_ADJUSTMENT` times its sample share relative to
+another level of the same margin (weights that far apart mean the table does
+not describe this sample: 1e9 residents typed in one cell); raked weights
+that are not finite or miss the population total are refused too.
 
 Base weights.  Without a mailing file every respondent starts from the same
 weight ``N / n`` (a simple random sample).  With one (``mailing=``: one row
@@ -43,13 +54,17 @@ from survey.intake.readers import read_side_table
 from survey.measures.planning_inputs import read_mailing
 
 __all__ = ["read_margins", "raking_margins", "mailing_cells", "weight_wave", "UNKNOWN_LEVEL", "RAKING_VARIABLES",
-           "MAILING_KEYS"]
+           "MAILING_KEYS", "MAX_POPULATION", "MAX_ADJUSTMENT"]
 
 RAKING_VARIABLES = ("age_band", "sex", "district")
 #: The cells of a mailing file (the strata of a wave mailed by ``survey plan``).
 MAILING_KEYS = ("district", "age_band")
 
 UNKNOWN_LEVEL = 0
+#: Largest population a margins table may add up to (more than the world's population).
+MAX_POPULATION = 1e10
+#: Largest ratio between two levels' adjustments (population share / sample share) in one margin.
+MAX_ADJUSTMENT = 1000.0
 
 
 def read_margins(path) -> pd.DataFrame:
@@ -63,24 +78,54 @@ def read_margins(path) -> pd.DataFrame:
     if not count.sum() > 0:
         raise InputError("the population counts add up to 0; give the number of residents in each cell",
                          path=path)
-    return frame.assign(count=count.astype(float))
+    frame = frame.assign(count=count.astype(float))
+    _check_counts(frame, path)
+    frame.attrs["path"] = str(path)
+    return frame
 
 
-def _margin_codes(margins: pd.DataFrame, var: str) -> pd.Series:
+def _check_counts(margins: pd.DataFrame, path=None) -> None:
+    """Counts are residents: 0 or at least 1 in each cell, in all at most :data:`MAX_POPULATION`."""
+    count = margins["count"].to_numpy(dtype=float)
+    tiny = np.flatnonzero((count > 0) & (count < 1))
+    if len(tiny):
+        raise InputError(f"a population count of {count[tiny[0]]:g} in a cell; counts are residents: 0 for an empty "
+                         "cell or at least 1 (not shares or thousands)", path=path, row=int(tiny[0]) + 1,
+                         column="count")
+    if count.sum() > MAX_POPULATION:
+        raise InputError(f"the population counts add up to {count.sum():.4g}, more than the world's population; "
+                         "give the residents of each cell", path=path, column="count")
+
+
+def _check_cells(margins: pd.DataFrame, variables, path=None) -> None:
+    """One row per cell of the raking variables."""
+    keys = list(variables)
+    codes = pd.DataFrame({v: _margin_codes(margins, v, path) for v in keys})
+    twice = codes.duplicated(keep=False).to_numpy()
+    if twice.any():
+        row = int(np.flatnonzero(twice)[0])
+        same = (codes == codes.iloc[row]).all(axis=1).to_numpy()
+        rows = [int(i) + 1 for i in np.flatnonzero(same)]
+        cell = ", ".join(f"{v} {int(codes[v].iloc[row])}" for v in keys)
+        raise InputError(f"the cell {cell} is listed in rows {rows}; give one row per cell (add up its counts in "
+                         "one row)", path=path, row=rows[-1])
+
+
+def _margin_codes(margins: pd.DataFrame, var: str, path=None) -> pd.Series:
     """The margins' column ``var`` as numbers (the questionnaire's codes)."""
     if var not in margins.columns:
-        raise InputError(f"the margins have no column {var!r}; columns: {list(margins.columns)}")
+        raise InputError(f"the margins have no column {var!r}; columns: {list(margins.columns)}", path=path)
     codes = pd.to_numeric(margins[var], errors="coerce").astype(float)
     bad = ~np.isfinite(codes) | (codes.abs() > CODE_LIMIT) | (codes != codes.round())  # text, empty, inf, 2.5
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(f"the margins' column {var!r} holds {margins[var].iloc[row]!r} in row {row + 1}; "
-                         "use the questionnaire's numeric codes (labels go in a separate column)")
+                         "use the questionnaire's numeric codes (labels go in a separate column)", path=path)
     return codes
 
 
 def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables, *,
-                   base_weights=None) -> tuple[pd.DataFrame, dict]:
+                   base_weights=None, not_in_margins=None, labels=None) -> tuple[pd.DataFrame, dict]:
     """Prepare raking columns and margins.
 
     Returns a copy of ``data`` with one column ``_rake_<var>`` per variable
@@ -89,21 +134,30 @@ def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables, *,
     ``Design.rake``.  The unknown level's count is the population total
     times the unknowns' share of the sample: unweighted, or weighted by
     ``base_weights`` (one per row of ``data``) when they are given.
+
+    ``not_in_margins`` (``{var: codes}``, e.g. ``{"sex": [3]}``) lists the
+    answer codes without population counts, which join the unknown level;
+    any other level of the data missing from the margins is an InputError
+    (``labels``, ``{var: {code: label}}``, name it).  So is a level whose
+    adjustment is :data:`MAX_ADJUSTMENT` times another's (see the module
+    notes).
     """
+    path = margins.attrs.get("path")
+    not_in_margins = {var: {float(c) for c in codes} for var, codes in (not_in_margins or {}).items()}
+    labels = labels or {}
     total = float(margins["count"].sum())
     out = data.copy()
     result = {}
     n = len(data)
+    w = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
     for var in variables:
-        codes = _margin_codes(margins, var)
+        codes = _margin_codes(margins, var, path)
         pop = margins.assign(**{var: codes}).groupby(var)["count"].sum().astype(float)
         pop.index = pop.index.astype(float)
-        values = data[var].to_numpy(dtype=float)
+        values = data[var].to_numpy(dtype=float, na_value=np.nan)
         known = np.isin(values, pop.index.to_numpy())
-        if base_weights is None:
-            share_unknown = 1 - known.sum() / n
-        else:  # the unknowns' share of the base-weighted sample
-            share_unknown = 1 - base_weights[known].sum() / base_weights.sum()
+        _absent_levels(values, known, not_in_margins.get(var, set()), var, labels.get(var, {}), path)
+        share_unknown = 1 - w[known].sum() / w.sum()
         col = f"_rake_{var}"
         out[col] = np.where(known, values, UNKNOWN_LEVEL)
         counts = pop * (1 - share_unknown)
@@ -113,10 +167,47 @@ def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables, *,
         if empty:
             raise InputError(
                 f"no respondent in level(s) {empty} of {var}; collapse those levels in the margins "
-                "before raking (a population cell without respondents cannot be weighted)"
+                "before raking (a population cell without respondents cannot be weighted)", path=path
             )
+        _check_adjustment(counts, out[col].to_numpy(dtype=float), w, var, labels.get(var, {}), path)
         result[col] = counts
     return out, result
+
+
+def _level(code: float, labels) -> str:
+    code = int(code) if float(code).is_integer() else code
+    return f"{code} ({labels[code]})" if code in labels else f"{code}"
+
+
+def _absent_levels(values, known, allowed, var, labels, path) -> None:
+    """Data levels without population counts that the questionnaire does not
+    list under ``not_in_margins``: an error (they would silently become 不明)."""
+    absent = ~known & ~np.isnan(values) & ~np.isin(values, list(allowed))
+    if absent.any():
+        levels = np.unique(values[absent])
+        shown = ", ".join(f"{_level(v, labels)}: {int((values == v).sum())} respondents" for v in levels)
+        raise InputError(f"level(s) of {var} in the data have no population count in the margins ({shown}); add "
+                         "their cells to the margins, or list the codes under not_in_margins in the questionnaire "
+                         "if the population has no such level (as 回答しない)", path=path, column=var)
+
+
+def _check_adjustment(counts: pd.Series, levels: np.ndarray, w: np.ndarray, var: str, labels, path) -> None:
+    """Refuse a margin whose levels need adjustments more than
+    :data:`MAX_ADJUSTMENT` apart (population share / base-weighted sample share)."""
+    sample = pd.Series(w).groupby(levels).sum()
+    factor = (counts / counts.sum()) / (sample.reindex(counts.index) / w.sum())
+    factor = factor[counts > 0]
+    if len(factor) > 1 and not factor.max() <= MAX_ADJUSTMENT * factor.min():
+        hi, lo = factor.idxmax(), factor.idxmin()
+        def pct(x):
+            return f"{100 * x:.3g}%"
+
+        pop_share, sample_share = counts / counts.sum(), sample / w.sum()
+        raise InputError(
+            f"the margins cannot describe this sample: level {_level(hi, labels)} of {var} holds "
+            f"{pct(pop_share[hi])} of the population ({counts[hi]:.6g}) but {pct(sample_share[hi])} of the sample, "
+            f"level {_level(lo, labels)} {pct(pop_share[lo])} and {pct(sample_share[lo])}: weights more than "
+            f"{MAX_ADJUSTMENT:g} times apart; check the counts of the margins", path=path, column=var)
 
 
 def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
@@ -221,7 +312,31 @@ def _base_weights(data: pd.DataFrame, cells: pd.DataFrame, path=None) -> tuple[n
     return w, np.where(placed, where + 1, 0)
 
 
-def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, mailing=None):
+def _declared(dataset, variables, not_in_margins):
+    """``(codes without population counts, labels)`` of the raking variables:
+    ``not_in_margins`` (default the questionnaire's) and the questionnaire's
+    missing codes (data not read by ``survey.load`` may still hold them),
+    when the dataset carries a questionnaire."""
+    q = getattr(dataset, "questionnaire", None)
+    questions = {var: q[var] for var in variables if q is not None and var in q}
+    if not_in_margins is None:
+        not_in_margins = {var: question.not_in_margins for var, question in questions.items()}
+    allowed = {var: {*not_in_margins.get(var, ()), *(questions[var].missing if var in questions else ())}
+               for var in variables}
+    return allowed, {var: dict(question.codes) for var, question in questions.items()}
+
+
+def _check_raked(design, margins: pd.DataFrame, path=None):
+    """Raked weights must be finite, non-negative and add up to the population."""
+    w = np.asarray(design.weights, dtype=float)
+    total = float(margins["count"].sum())
+    if not (np.isfinite(w).all() and (w >= 0).all() and abs(w.sum() - total) <= 1e-6 * total):
+        raise InputError(f"raking cannot reach the margins: the weights add up to {w.sum():.6g} instead of the "
+                         f"population {total:.6g}; check the counts of the margins against this wave", path=path)
+    return design
+
+
+def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, mailing=None, not_in_margins=None):
     """The wave's raked design.
 
     Without ``mailing``: equal base weights ``N / n`` raked to the margins.
@@ -229,20 +344,31 @@ def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, m
     :func:`~survey.measures.planning_inputs.read_mailing`, or its DataFrame):
     the cells are strata and each respondent starts from ``N_h / m_h``
     (:func:`mailing_cells`), then the weights are raked to the margins.
+
+    ``not_in_margins`` (``{var: codes}``) lists the answers without
+    population counts (default: the questionnaire's ``not_in_margins`` when
+    ``dataset`` carries a questionnaire, else none); see
+    :func:`raking_margins` for the checks of the margins.
     """
+    path = margins.attrs.get("path")
+    _check_counts(margins, path)
+    _check_cells(margins, variables, path)
+    declared, labels = _declared(dataset, variables, not_in_margins)
     if mailing is None:
-        prepared, rake_margins = raking_margins(margins, dataset.data, variables)
+        prepared, rake_margins = raking_margins(margins, dataset.data, variables, not_in_margins=declared,
+                                                labels=labels)
         total = float(margins["count"].sum())
         prepared = prepared.assign(_base_weight=total / len(prepared))
         design = Design(prepared, weights="_base_weight")
-        return design.rake(rake_margins)
-    path = mailing if isinstance(mailing, (str, Path)) else None
-    frame = read_mailing(path) if path is not None else mailing
+        return _check_raked(design.rake(rake_margins), margins, path)
+    mailing_path = mailing if isinstance(mailing, (str, Path)) else None
+    frame = read_mailing(mailing_path) if mailing_path is not None else mailing
     for var in variables:  # margin errors first, as without a mailing file
-        _margin_codes(margins, var)
-    cells = mailing_cells(frame, margins, path=path)
-    base, stratum = _base_weights(dataset.data, cells, path)
-    prepared, rake_margins = raking_margins(margins, dataset.data, variables, base_weights=base)
+        _margin_codes(margins, var, path)
+    cells = mailing_cells(frame, margins, path=mailing_path)
+    base, stratum = _base_weights(dataset.data, cells, mailing_path)
+    prepared, rake_margins = raking_margins(margins, dataset.data, variables, base_weights=base,
+                                            not_in_margins=declared, labels=labels)
     prepared = prepared.assign(_base_weight=base, _stratum=stratum)
     design = Design(prepared, weights="_base_weight", strata="_stratum", lonely_psu="adjust")
-    return design.rake(rake_margins)
+    return _check_raked(design.rake(rake_margins), margins, path)

@@ -294,8 +294,12 @@ def _year(wave: str) -> str:
     return digits[0]
 
 
-def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None) -> dict[str, Path]:
+def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None, force: bool = False) -> dict[str, Path]:
     """Write a wave's delivery, margins and truth.
+
+    An existing delivery (``raw/<name>_sample.csv``) is a raw file, which is
+    never overwritten unless ``force=True``: the call then stops before
+    writing anything.  The margins and truth files are rewritten.
 
     Files (``name`` defaults to ``<questionnaire id>_<year>``):
 
@@ -316,6 +320,7 @@ def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None) -> dict
         "margins": out / f"{q.id}_margins.csv",
         "truth": out / f"{name}_truth.json",
     }
+    _refuse_overwrite(paths["delivery"], force)
     write_delivery(wave.delivery, paths["delivery"])
     paths["margins"].write_bytes(wave.margins.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     text = json.dumps(wave.truth, ensure_ascii=False, indent=1) + "\n"
@@ -323,8 +328,14 @@ def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None) -> dict
     return paths
 
 
+def _refuse_overwrite(delivery: Path, force: bool) -> None:
+    if delivery.exists() and not force:
+        raise SurveyError(f"[file {delivery}] a raw delivery already exists there and is never overwritten; "
+                          "pass --force (force=True) to replace it, or write to another folder with --out")
+
+
 def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", questionnaire_path=None,
-                 mailed: int = 3000) -> dict[str, Path]:
+                 mailed: int = 3000, force: bool = False) -> dict[str, Path]:
     """Simulate a wave and write its files (what ``survey simulate`` runs).
 
     Parameters
@@ -340,6 +351,9 @@ def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", ques
     questionnaire_path : path-like, optional
         Default ``questionnaires/midori_2025.yaml`` of the source tree.
     mailed : int, default 3000
+    force : bool, default False
+        Replace an existing raw delivery (otherwise a SurveyError, raised
+        before anything is simulated or written).
 
     Returns
     -------
@@ -353,4 +367,5 @@ def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", ques
             raise SurveyError(f"no bundled seed for wave {wave!r} (known: {sorted(BUNDLED_SEEDS)}); pass seed=")
         seed = BUNDLED_SEEDS[wave]
     q = load_questionnaire(questionnaire_path or default_questionnaire_path())
-    return write_wave(simulate_wave(q, seed=seed, mailed=mailed, wave=wave), out_dir)
+    _refuse_overwrite(Path(out_dir) / "raw" / f"{q.id}_{_year(wave)}_sample.csv", force)  # before the work
+    return write_wave(simulate_wave(q, seed=seed, mailed=mailed, wave=wave), out_dir, force=force)
