@@ -32,6 +32,7 @@ USAGE_JA = (
     ("not allowed with argument", "一緒に指定できないオプションです"),
     ("ambiguous option", "省略したオプション名が複数のオプションに当てはまります"),
     ("invalid", "値の形式が正しくありません"),
+    ("argument ", "オプションの値が正しくありません"),
 )
 
 
