@@ -10,6 +10,10 @@ Writes UTF-8 CSVs (with BOM) and ``配分_平均.png`` to ``--out/<wave>/``:
   (design-based SE and CI; arithmetic means: a ¥0 answer is a real zero);
 * 配分_0円 / 配分_300円以上 / 配分_構成比 — share giving ¥0, share giving at least
   ¥300 (a strong priority), and the weighted mean share;
+
+(every estimator follows the questionnaire's ``total``, ``total_policy`` and
+``tolerance``; the amounts given in yen of ¥1,000 here -- ¥300, the ¥1 zero
+replacement -- scale with the total, e.g. 30 points of 100)
 * 配分_上位3位の確率 — the probability that each function is among the top
   three, from 500 Rao-Wu rescaled bootstrap replicates, each re-raked to the margins;
 * 配分_群間検定 — design-based Wald tests that the mean allocation is the
@@ -50,8 +54,8 @@ def main(argv=None) -> int:
     question = q["allocation"]
     parts = list(question.columns)
     names = {it.column: it.label for it in question.items}
-    policy = {"total": question.total, "policy": "reject" if question.total_policy == "reject" else "flag",
-              "tolerance": question.tolerance}
+    policy = survey.allocation_policy(question)   # the questionnaire's total, total_policy and tolerance
+    per_yen = question.total / 1000                 # amounts in yen of ¥1,000 (¥300, ¥1 replacement) scaled
     out = args.out / (q.wave or "wave")
     out.mkdir(parents=True, exist_ok=True)
 
@@ -72,20 +76,23 @@ def main(argv=None) -> int:
     tables = {
         "配分_平均": labelled(means),
         "配分_0円": labelled(survey.allocation_zero_shares(design, parts, **policy)),
-        "配分_300円以上": labelled(survey.allocation_threshold_shares(design, parts, threshold=300, **policy)),
+        f"配分_{300 * per_yen:g}円以上": labelled(survey.allocation_threshold_shares(design, parts, threshold=300 * per_yen,
+                                                                                **policy)),
         "配分_構成比": labelled(survey.allocation_mean_shares(design, parts, **policy)),
         # Rao-Wu rescaled bootstrap (allocation_top_k's default): every replicate keeps a
         # positive weight in each raking level, so the raking is replayed on each replicate
         "配分_上位3位の確率": labelled(survey.allocation_top_k(design, parts, k=3, replicates=args.replicates,
                                                        seed=args.seed, **policy)),
-        "配分_幾何平均": labelled(survey.closed_geometric_mean(design, parts, **policy)),
-        "配分_置換感度": labelled(survey.replacement_sensitivity(design, parts, **policy)),
+        "配分_幾何平均": labelled(survey.closed_geometric_mean(design, parts, delta=per_yen, **policy)),
+        "配分_置換感度": labelled(survey.replacement_sensitivity(design, parts, deltas=tuple(
+            d * per_yen for d in (0.5, 1.0, 5.0, 10.0)), **policy)),
     }
     tests = []
     for by, label in (("age_band", "年齢"), ("district", "地区")):
         for scale, fn in (("算術平均", survey.allocation_group_test), ("ilr（対数比）", survey.ilr_group_test)):
             # compositions must close: only rows whose parts add up to the total
-            t = fn(design, parts, by=by, total=question.total, policy="reject").test
+            t = fn(design, parts, by=by, total=question.total, policy="reject",
+                   **({"delta": per_yen} if fn is survey.ilr_group_test else {})).test
             tests.append({"要因": label, "尺度": scale, "F": t.statistic, "自由度1": t.ndf, "自由度2": t.ddf, "p値": t.p})
     tables["配分_群間検定"] = pd.DataFrame(tests)
 
@@ -94,7 +101,8 @@ def main(argv=None) -> int:
     fit = survey.dirichlet_regression(design.subset(valid & design.data["age_band"].notna().to_numpy()),
                                       parts, covariates=["age_band"])
     tables["配分_ディリクレ回帰"] = fit.table if hasattr(fit, "table") else fit.to_frame()
-    seg = survey.allocation_segments(design, parts, by=("age_band", "district"), random_state=args.seed, **policy)
+    seg = survey.allocation_segments(design, parts, by=("age_band", "district"), random_state=args.seed, delta=per_yen,
+                                     **policy)
     tables["配分_セグメント"] = labelled(seg.sizes)
     tables["配分_セグメント特徴"] = labelled(seg.profiles)
 

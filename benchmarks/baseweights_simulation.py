@@ -79,7 +79,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey  # noqa: E402
 from survey.measures.satisfaction import satisfaction_index  # noqa: E402
-from survey.report.plan import run_plan  # noqa: E402
+from survey.report.plan import plan_folder_name, run_plan  # noqa: E402
 from survey.report.weighting import weight_wave  # noqa: E402
 from survey.simulate import BUNDLED_SEEDS, POPULATION_SEED, simulate_population, simulate_wave, stratified_sample  # noqa: E402
 from survey.simulate.delivery import reported_attributes  # noqa: E402
@@ -104,7 +104,7 @@ def plan_mailings(q) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         run_plan(ROOT / "questionnaires" / "midori_2025.yaml", ROOT / "data" / "raw" / "midori_2025_sample.csv",
                  ROOT / "data" / "midori_margins.csv", out=tmp)
-        neyman = pd.read_csv(Path(tmp) / (q.wave or "wave") / "mailing.csv", encoding="utf-8-sig")
+        neyman = pd.read_csv(Path(tmp) / plan_folder_name(q.wave or "wave") / "mailing.csv", encoding="utf-8-sig")
     boosted = neyman.copy()
     young_south = (boosted["district"] == 5) & (boosted["age_band"] <= 2)
     boosted.loc[young_south, "mailed"] *= 3

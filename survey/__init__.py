@@ -3,7 +3,7 @@
 The public API is re-exported here; see README.md for an overview.
 """
 from survey._version import __version__
-from survey.errors import ConvergenceError, DesignError, InputError, SpecError, SurveyError
+from survey.errors import ConvergenceError, DesignError, InputError, OutputError, SpecError, SurveyError
 from survey.questionnaire import Questionnaire, load_questionnaire
 from survey.intake import (
     Dataset, Ledger, Rule, Severity, ValidationReport, load, mask_personal_data, mask_series, mask_text_columns,
@@ -25,7 +25,7 @@ from survey.simulate import inject_defect, run_simulate, simulate_population, si
 
 
 __all__ = [
-    "SurveyError", "SpecError", "InputError", "DesignError", "ConvergenceError",
+    "SurveyError", "SpecError", "InputError", "OutputError", "DesignError", "ConvergenceError",
     "Questionnaire", "load_questionnaire",
     "Dataset", "Ledger", "load", "normalise", "read_raw",
     "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity",

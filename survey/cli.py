@@ -2,11 +2,15 @@
 
 Exit codes: 0 ok; 1 data problems found (``validate``); 2 unusable input or
 usage (a :class:`survey.errors.SurveyError` — file, questionnaire or
-arguments — reported in one line, never a traceback).
+arguments — reported in one line, never a traceback), and every ``OSError``
+met writing an output (``--out`` a file, a full disk, no permission, a name
+too long, a closed pipe), reported as a one-line
+:class:`survey.errors.OutputError` naming the path and the fix.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -155,6 +159,26 @@ def _progress(quiet: bool):
     return lambda message: print(f"… {message}", file=sys.stderr, flush=True)
 
 
+def _output_path(args):
+    """What the command writes, for an error without a file name."""
+    out = getattr(args, "out", None)
+    return "standard output" if out is None else out
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's
+    final flush does not fail a second time on the closed pipe."""
+    try:
+        target = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):   # not a real file (captured, replaced)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, target)
+    finally:
+        os.close(devnull)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -171,6 +195,10 @@ def main(argv=None) -> int:
 
         args.questionnaire = bundled_path()
     try:
+        if args.command in ("run", "plan", "simulate"):
+            from survey.report.outdir import check_output_parent
+
+            check_output_parent(args.out)      # a file given as --out: refused before any work
         if args.command == "run":
             from survey.report.run import run_wave
 
@@ -199,6 +227,13 @@ def main(argv=None) -> int:
             return _run_plan(args)
     except SurveyError as exc:
         print(f"survey {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:   # writing failed: disk full, no permission, name too long, pipe closed ...
+        from survey.report.outdir import output_error
+
+        if isinstance(exc, BrokenPipeError):   # stdout closed (`| head`): no second error at exit
+            _silence_stdout()
+        print(f"survey {args.command}: error: {output_error(exc, _output_path(args))}", file=sys.stderr)
         return 2
     parser.print_help()
     return 2

@@ -10,6 +10,7 @@ __all__ = [
     "SurveyError",
     "SpecError",
     "InputError",
+    "OutputError",
     "DesignError",
     "ConvergenceError",
 ]
@@ -62,6 +63,15 @@ class InputError(SurveyError):
             where.append(f"column {column}")
         prefix = f"[{', '.join(where)}] " if where else ""
         super().__init__(prefix + message)
+
+
+class OutputError(SurveyError):
+    """An output cannot be written (``--out`` is a file, a full disk, no
+    permission, a folder locked by another run ...)."""
+
+    def __init__(self, message: str, *, path=None):
+        self.path = None if path is None else str(path)
+        super().__init__((f"[output {self.path}] " if self.path else "") + message)
 
 
 class DesignError(SurveyError):

@@ -9,9 +9,12 @@ trigger without a row, fails too, so the table stays true.
 """
 from __future__ import annotations
 
+import errno
 import re
 import zipfile
+from contextlib import nullcontext
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 import pandas as pd
@@ -116,7 +119,57 @@ def _good_csv(tmp: Path, questionnaire, name="d.csv", **edits) -> Path:
     return path
 
 
-# id -> function(tmp, questionnaire) returning CLI arguments (exit 2 expected) or a callable to raise
+class _While:
+    """CLI arguments run while ``context`` is entered: a lock held by another run, or an
+    operating-system error that cannot be produced for real here (the tests may run as root,
+    who may write anywhere)."""
+
+    def __init__(self, context, args):
+        self.context, self.args = context, args
+
+
+def _failing(errno_, strerror, path, where="survey.report.outdir._make_dirs"):
+    return mock.patch(where, side_effect=OSError(errno_, strerror, str(path)))
+
+
+class _ClosedPipe:
+    """A standard output whose reader has gone (``survey validate FILE | head``)."""
+
+    def write(self, text):
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    def flush(self):
+        pass
+
+
+def _held(tmp: Path):
+    from survey.report.outdir import OutputFolder
+
+    class Held:
+        def __enter__(self):
+            self.folder = OutputFolder(tmp / "out" / "FY2025", signature="provenance.json")
+
+        def __exit__(self, *exc):
+            self.folder.abort()
+
+    return Held()
+
+
+def _file_at(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("not a folder", encoding="utf-8")
+    return path
+
+
+def _disk_full(tmp: Path):
+    """survey validate --out /dev/full (a real full disk on Linux), else a patched one."""
+    if Path("/dev/full").exists():
+        return _While(nullcontext(), _validate(SAMPLE, QUESTIONNAIRE, "--format", "json", "--out", "/dev/full"))
+    return _While(mock.patch("pathlib.Path.write_text", side_effect=OSError(errno.ENOSPC, "No space left on device")),
+                  _validate(SAMPLE, QUESTIONNAIRE, "--format", "json", "--out", str(tmp / "r.json")))
+
+
+# id -> function(tmp, questionnaire) returning CLI arguments (exit 2 expected), a _While, or a callable to raise
 TRIGGERS = {
     # ------------------------------------------------------------- the data file
     "D01": lambda t, q: _validate(t / "missing.csv"),
@@ -270,6 +323,17 @@ TRIGGERS = {
     "C07": lambda t, q: ["frobnicate"],
     "C20": lambda t, q: ["run", "--wave", "../x"],
     "C21": lambda t, q: ["simulate", "--out", str(_existing_delivery(t))],
+    # ------------------------------------------------------------- writing the outputs
+    "O01": lambda t, q: (_file_at(t / "out"), _run(t))[1],
+    "O02": lambda t, q: _While(_failing(errno.EACCES, "Permission denied", t / "out"), _run(t)),
+    "O03": lambda t, q: _disk_full(t),
+    "O04": lambda t, q: _run(t / ("x" * 300)),
+    "O05": lambda t, q: _While(_failing(errno.EROFS, "Read-only file system", t / "out"), _run(t)),
+    "O06": lambda t, q: _While(_held(t), _run(t)),
+    "O07": lambda t, q: (_file_at(t / "out" / "FY2025" / "メモ.txt"), _run(t))[1],
+    "O08": lambda t, q: (_file_at(t / "out" / "FY2025"), _run(t))[1],
+    "O09": lambda t, q: _While(mock.patch("sys.stdout", _ClosedPipe()), _validate(SAMPLE)),
+    "O10": lambda t, q: _While(_failing(errno.EIO, "Input/output error", t / "out"), _run(t)),
 }
 
 
@@ -345,8 +409,10 @@ def test_message_is_as_documented(error_id, tmp_path, questionnaire, capsys):
             trigger()
         assert excerpt in str(info.value)
         return
+    run = trigger if isinstance(trigger, _While) else _While(nullcontext(), trigger)
     try:
-        code = main(trigger)
+        with run.context:
+            code = main(run.args)
     except SystemExit as exc:  # argparse usage errors
         code = exc.code
     err = capsys.readouterr().err

@@ -214,6 +214,13 @@ def _read_normalise_validate(path: Path, questionnaire) -> str:
     except SurveyError as exc:
         check_survey_error(exc, path)
         outcome = "refused by normalise"
+        try:  # rows that cannot be read as delivered are excluded on request (survey run --exclude-undecodable)
+            ds = normalise(raw, questionnaire, exclude_undecodable=True)
+        except SurveyError as again:
+            check_survey_error(again, path)
+        else:
+            check_ledger(ds, raw.rows_read)
+            outcome = "normalised without unreadable rows"
     else:
         check_ledger(ds, raw.rows_read)
         outcome = "normalised"
@@ -494,3 +501,107 @@ def test_line_break_in_a_heading_stays_one_line():
     code, err = cli_validate(write(blob))
     check_cli(code, err)
     assert code == 2 and "found name\\nx, age" in err
+
+
+# ----------------------------------------------------------------- workbook structure and SPSS metadata (issue 15)
+
+
+@SLOW
+@given(states=st.lists(st.sampled_from(["visible", "hidden", "veryHidden"]), min_size=1, max_size=3),
+       filled=st.lists(st.booleans(), min_size=3, max_size=3),
+       hidden_rows=st.lists(st.integers(1, 6), max_size=3),
+       odd_cells=st.lists(st.tuples(st.integers(1, 6), st.integers(1, len(HEADERS) + 2),
+                                    st.sampled_from(["date", "formula", "error", "far"])), max_size=3),
+       sheet=st.one_of(st.none(), st.integers(-1, 4), st.sampled_from(["s0", "s1", "nope", "2"])))
+def test_fuzzed_workbook_structure(states, filled, hidden_rows, odd_cells, sheet):
+    """Hidden and empty sheets, hidden rows, dates, formulas, error values and stray far cells:
+    the workbook is read, or refused naming the file, never a traceback or a lost row."""
+    import datetime as dt
+
+    import openpyxl
+
+    from delivery import delivery
+
+    if "visible" not in states:  # openpyxl (and Excel) will not save a workbook without a visible sheet
+        states = states[:-1] + ["visible"]
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for k, state in enumerate(states):
+        ws = book.create_sheet(f"s{k}")
+        if filled[k]:
+            frame = delivery(Q, n=4)
+            ws.append(list(frame.columns))
+            for row in frame.itertuples(index=False):
+                ws.append([None if v == "" else v for v in row])
+        ws.sheet_state = state
+    ws = book.worksheets[0]
+    for r in hidden_rows:
+        ws.row_dimensions[r].hidden = True
+    for r, c, kind in odd_cells:
+        cell = ws.cell(r, c)
+        if kind == "date":
+            cell.value, cell.number_format = dt.datetime(2025, 7, 1), "yyyy/m/d"
+        elif kind == "formula":
+            cell.value = "=1+1"
+        elif kind == "error":
+            cell.value = "#N/A"
+            cell.data_type = "e"
+        else:
+            ws.cell(r * 1000, c * 300, 1)  # up to row 6000, column 12900: past the 20,000,000-cell limit
+    path = _WORK["dir"] / "structure.xlsx"
+    book.save(path)
+    try:
+        raw = read_raw(path, sheet=sheet)
+    except SurveyError as exc:
+        check_survey_error(exc, path)
+        event("refused by reader")
+        return
+    event("read")
+    assert all(v is None or isinstance(v, str) for v in raw.frame.to_numpy().ravel())
+    for normalise_or_validate in (lambda: normalise(raw, Q, exclude_undecodable=True), lambda: validate_raw(raw, Q)):
+        try:
+            result = normalise_or_validate()
+        except SurveyError as exc:
+            check_survey_error(exc, path)
+            continue
+        lg = result.ledger
+        assert lg.rows_read == lg.rows_kept + lg.rows_excluded == raw.rows_read
+
+
+@SLOW
+@given(rows=st.lists(st.lists(st.one_of(st.none(), st.sampled_from([-1.0, 0.0, 1.0, 2.0, 3.0, 9.0, 99.0])),
+                              min_size=len(Q.columns) - 1, max_size=len(Q.columns) - 1), min_size=1, max_size=4),
+       labels=st.dictionaries(st.sampled_from(["sex", "age_band", "satisfaction", "park_use", "policy_1"]),
+                              st.dictionaries(st.sampled_from([-1.0, 1.0, 2.0, 9.0, 7.0]),
+                                              st.sampled_from(["男性", "女性", "無回答", "不明", "x"]), max_size=3),
+                              max_size=3),
+       missing=st.dictionaries(st.sampled_from(["sex", "satisfaction", "years_lived", "alloc_rain", "activity_1"]),
+                               st.one_of(st.lists(st.sampled_from([-1.0, 9.0, 99.0, 2.0]), min_size=1, max_size=3),
+                                         st.tuples(st.sampled_from([-9.0, 1.0, 9.0]), st.sampled_from([-1.0, 9.0, 99.0])
+                                                   ).map(lambda t: [{"lo": min(t), "hi": max(t)}])),
+                               max_size=3),
+       by_label=st.booleans())
+def test_fuzzed_sav_metadata(rows, labels, missing, by_label):
+    """SPSS value labels, user-missing values and variable labels in every combination: the
+    file is normalised with nothing lost, or refused with the file named."""
+    import pyreadstat
+
+    names = list(Q.columns)
+    text_cols = {x.id for x in Q.by_type("text")}
+    df = pd.DataFrame([[f"R{i}"] + r for i, r in enumerate(rows)], columns=names)
+    for col in names[1:]:
+        df[col] = ["ok"] * len(df) if col in text_cols else df[col].astype(float)
+    headers = dict(zip(names, HEADERS))
+    if by_label:  # SPSS names Q1.. and the headings as variable labels
+        renamed = {c: f"Q{i}" for i, c in enumerate(names, start=1)}
+        df = df.rename(columns=renamed)
+        labels = {renamed[c]: v for c, v in labels.items()}
+        missing = {renamed[c]: v for c, v in missing.items()}
+        column_labels = {renamed[c]: headers[c] for c in names}
+    else:
+        column_labels = None
+    path = _WORK["dir"] / "metadata.sav"
+    pyreadstat.write_sav(df, str(path), variable_value_labels=labels, missing_ranges=missing,
+                         column_labels=column_labels)
+    read_normalise_validate(path)
+

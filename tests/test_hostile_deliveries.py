@@ -10,6 +10,7 @@ CSV structure; 14 resource bombs in a workbook.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -198,7 +199,7 @@ def test_run_refuses_undecodable_rows_and_names_them(tmp_path, capsys):
     reason = _reason(err)
     assert (f"[file {path}] 1 row(s) cannot be read as delivered — row 5: line 6 holds bytes (81) that are not valid "
             "CP932; run `survey validate` on the file for the list") in reason
-    assert "or pass --exclude-undecodable (exclude_undecodable=True) to leave those rows out" in reason
+    assert "or pass --exclude-undecodable to survey run (exclude_undecodable=True) to leave those rows out" in reason
     assert not (tmp_path / "out").exists()
     code, out, _ = _validate(path, capsys)
     assert code == 1 and "row 5 (Excel 6, line 6) id 0005  問12 自由意見" in out and "error undecodable_bytes" in out
@@ -319,26 +320,31 @@ def test_a_row_cut_short_mid_file_is_not_padded_with_zero_yen(tmp_path, question
     assert (ds.data[[c for c in ds.data if c.startswith("alloc_")]].sum(axis=1) == 1000).all()
 
 
-@pytest.mark.parametrize("extra", ["heading", "ids"])
-def test_a_second_heading_row_is_not_a_respondent(tmp_path, questionnaire, extra):
+@pytest.mark.parametrize("extra,row,first_id,refusal", [
+    ("heading", 3, "回答者ID", "row 3: 41 of its 41 filled cells repeat their column's heading or id"),
+    ("ids", 1, "id", "row 1: 41 of its 41 filled cells repeat their column's heading or id"),
+    ("names", 1, "No", "row 1: 39 of its 39 filled answer cells are variable names (such as q1, Q8_1)"),
+])
+def test_a_second_heading_row_is_not_a_respondent(tmp_path, questionnaire, extra, row, first_id, refusal):
     frame = delivery(questionnaire, n=3)
     lines = frame.to_csv(index=False, lineterminator="\n").splitlines()
     if extra == "heading":  # two deliveries pasted together
         lines.insert(3, lines[0])
-    else:  # a row of column ids under the heading
+    elif extra == "ids":  # a row of column ids under the heading
         lines.insert(1, ",".join(questionnaire.columns[:1] + tuple(
             c for x in questionnaire.questions for c in x.columns)))
+    else:  # the contractor's variable names under the heading (the free text column is "q12")
+        lines.insert(1, ",".join(["No"] + [f"q{j}" for j in range(1, 41)]))
     path = _damaged(tmp_path, lines)
-    row = 3 if extra == "heading" else 1
     report = validate_file(path, questionnaire)
     f = report.failures
     assert report.exit_code == 1 and f[f["row"] == row]["rule"].tolist() == ["heading_row"]
-    assert f[f["row"] == row]["message_en"].iloc[0].startswith("This row repeats the heading (or the column ids): 41")
-    with pytest.raises(InputError, match=rf"row {row}: 41 of its 41 filled cells repeat their column's heading"):
+    assert f[f["row"] == row]["message_en"].iloc[0].startswith(
+        "This row repeats the heading (or the column ids, or variable names): ")
+    with pytest.raises(InputError, match=re.escape(refusal)):
         survey.load(path, questionnaire)
     ds = survey.load(path, questionnaire, exclude_undecodable=True)
-    assert ds.ledger.exclusions.values.tolist() == [[row, ("回答者ID" if extra == "heading" else "id"),
-                                                     "heading_row"]]
+    assert ds.ledger.exclusions.values.tolist() == [[row, first_id, "heading_row"]]
     assert ds.ledger.rows_kept == 3
 
 
@@ -359,7 +365,7 @@ def test_a_hidden_first_sheet_is_not_read(tmp_path, questionnaire, capsys, state
     # asked for by name or number, the hidden sheet is read
     assert read_raw(path, sheet="旧データ").rows_read == 5 and read_raw(path, sheet=1).rows_read == 5
     code, out, _ = _validate(path, capsys, "--sheet", "1")
-    assert code == 0 and "5 data rows" in out
+    assert code == 0 and f"File: {path} (xlsx, sheet '旧データ', sha256" in out and "5 data rows" in out
 
 
 def test_several_visible_sheets_are_refused_with_their_list(tmp_path, questionnaire, capsys):
@@ -400,6 +406,11 @@ def test_hidden_rows_are_warned_about_and_listed_in_the_ledger(tmp_path, questio
     lg = survey.load(path, questionnaire).ledger
     assert lg.rows_kept == 4 and lg.notes.values.tolist() == [[2, "R0002", "hidden_row"], [4, "R0004", "hidden_row"]]
     assert lg.summary().set_index("item")["count"]["kept, noted: hidden_row"] == 2
+    assert report.to_dict()["ledger"]["notes"] == [{"row": 2, "respondent_id": "R0002", "note": "hidden_row"},
+                                                   {"row": 4, "respondent_id": "R0004", "note": "hidden_row"}]
+    code, out, _ = _validate(path, capsys)
+    assert code == 0 and ("Rows: read 4 = kept 4 + excluded 0（読込 4 = 採用 4 + 除外 0）\n"
+                           "  採用したがブックで非表示の行 kept, but hidden in the workbook: rows 2, 4\n") in out
 
 
 def _sheet_with(tmp_path, questionnaire, edit) -> Path:
@@ -533,6 +544,17 @@ def test_user_missing_values_become_the_questionnaires_missing_code(tmp_path, qu
     assert ds.ledger.changes[["row", "column", "before", "after", "rule"]].values.tolist() == [
         [2, "satisfaction", "-1", "9", "sav_user_missing"]]
     assert validate_file(path, questionnaire).rules_found() == {}
+
+
+def test_a_missing_code_may_be_worded_otherwise_when_both_say_missing(tmp_path, questionnaire):
+    labels = {1: "そう思う", 2: "ややそう思う", 3: "どちらともいえない", 4: "あまりそう思わない", 5: "そう思わない",
+              6: "わからない", 9: "不明"}
+    declared = sav_delivery(tmp_path / "a.sav", questionnaire, value_labels={"Q7": labels}, missing={"Q7": [9]})
+    assert validate_file(declared, questionnaire).rules_found() == {}
+    undeclared = sav_delivery(tmp_path / "b.sav", questionnaire, value_labels={"Q7": labels})
+    with pytest.raises(InputError, match=r"variable Q7 \(satisfaction\) labels code 9 '不明', but the "
+                                         r"questionnaire's code 9 is '無回答'"):
+        survey.load(undeclared, questionnaire)
 
 
 def test_a_declared_missing_value_that_is_an_answer_code_is_an_error(tmp_path, questionnaire):

@@ -466,3 +466,114 @@ def test_not_in_margins_must_name_declared_codes_of_a_single_question(tmp_path):
                                         r"single question"):
         load_questionnaire(path)
     assert parse_questionnaire(SPEC)["sex"].not_in_margins == (3,)
+
+
+# ------------------------------------------------- item 5: the questionnaire's allocation rules
+
+
+def _hundred_points(tmp: Path, **rules) -> tuple[Path, Path]:
+    """The bundled questionnaire and delivery with the allocation in points of 100
+    (every delivered amount divided by 10: they are all multiples of ¥10)."""
+    import csv
+    import io
+
+    def edit(s):
+        q = _question(s, "allocation")
+        q.update(total=100, header="問9 100点の配分", text=q["text"].replace("1,000円", "100点"), **rules)
+    spec_path = _edited(tmp, edit, "q100.yaml")
+    rows = list(csv.reader(io.StringIO(SAMPLE.read_bytes().decode("cp932"))))
+    parts = [i for i, h in enumerate(rows[0]) if h.startswith("問9_")]
+    assert len(parts) == 10
+    for row in rows[1:]:
+        for i in parts:
+            if i < len(row) and row[i] != "":
+                assert int(row[i]) % 10 == 0
+                row[i] = str(int(row[i]) // 10)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    data_path = tmp / "points.csv"
+    data_path.write_bytes(out.getvalue().encode("cp932"))
+    return spec_path, data_path
+
+
+@pytest.fixture(scope="module")
+def bundled_allocation():
+    """The bundled wave's allocation means at full precision (flag: the 3 rows off ¥1,000 kept)."""
+    import survey
+    from survey.report.weighting import read_margins, weight_wave
+
+    q = load_questionnaire(QUESTIONNAIRE)
+    design = weight_wave(survey.load(SAMPLE, q), read_margins(MARGINS))
+    parts = list(q["allocation"].columns)
+    return design, parts, survey.allocation_means(design, parts, **survey.allocation_policy(q["allocation"]))
+
+
+def test_the_bundled_wave_is_analysed_as_its_questionnaire_says(bundled_allocation):
+    import survey
+
+    design, parts, means = bundled_allocation
+    # total_policy: flag keeps the 3 answers off ¥1,000 (1050, 900, 950) that the intake kept;
+    # before, the analyses rejected them (the estimators' default): 1,290 respondents instead of 1,293
+    assert means.attrs["total_policy"] == {"rows": 1352, "valid": 1290, "missing": 59, "off_total": 3,
+                                           "rejected": 0, "rescaled": 0, "flagged": 3}
+    assert set(means["n"]) == {1293}
+    before = survey.allocation_means(design, parts)
+    assert set(before["n"]) == {1290}
+    # the bundled report's means moved by at most ¥0.73 (alloc_rain 97.17 -> 96.88)
+    diff = (means.set_index("part")["estimate"] - before.set_index("part")["estimate"]).abs()
+    assert 0.2 < diff.max() < 0.73
+
+
+def test_a_100_point_allocation_runs_end_to_end(tmp_path, capsys, bundled_allocation):
+    import pandas as pd
+
+    _, parts, means = bundled_allocation
+    spec, data = _hundred_points(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", "--questionnaire", str(spec), "--data", str(data), "--margins", str(MARGINS),
+                 "--admin", str(ROOT / "data" / "midori_admin.csv"), "--out", str(out), "--quiet"]) == 0
+    # 配分_1: the mean points per function, overall and by group (one decimal: a thousandth of the total)
+    table = pd.read_csv(out / "FY2025" / "配分_1.csv", encoding="utf-8-sig", index_col=0)
+    labels = {it["column"]: it["label"] for it in _question(SPEC, "allocation")["parts"]}
+    overall = means.set_index("part")["estimate"].rename(index=labels) / 10
+    got = table.iloc[:, 0]
+    assert list(got.index) == list(overall.index)
+    assert (got - overall).abs().max() <= 0.05 + 1e-9          # rounded to 0.1 point: the same answers, scaled
+    assert got.round(1).equals(got) and not got.round(0).equals(got)
+    zero = pd.read_csv(out / "FY2025" / "配分_2.csv", encoding="utf-8-sig")
+    assert set(zero.iloc[:, -1]) == {1293}                     # the same respondents as at ¥1,000
+    html = (out / "FY2025" / "report.html").read_text(encoding="utf-8")
+    assert "100円の配分（みどりのチカラ）" in html and "1,000円の配分" not in html
+    # validate: the same findings as the bundled delivery, measured against 100
+    assert main(["validate", str(data), "--questionnaire", str(spec), "--format", "json"]) == 1
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    totals = [f for f in report["failures"] if f["rule"] == "allocation_total"]
+    # the bundled delivery's: rows 385, 544, 1302 add up to 1050, 900, 950 yen
+    assert [(f["row"], f["value"]) for f in totals] == [(385, "105"), (544, "90"), (1302, "95")]
+    assert totals[0]["message_ja"].startswith("「問9 100点の配分」の合計が105です（規定は100、許容差0）。")
+    assert (report["errors"], report["warnings"]) == (3, 177)  # as for the ¥1,000 delivery
+
+
+def test_the_estimators_defaults_are_not_the_questionnaires(tmp_path):
+    import survey
+    from survey.report.weighting import read_margins, weight_wave
+
+    spec, data = _hundred_points(tmp_path, total_policy="reject", tolerance=10)
+    q = load_questionnaire(spec)
+    design = weight_wave(survey.load(data, q), read_margins(MARGINS))
+    parts = list(q["allocation"].columns)
+    # with the defaults (¥1,000, reject) no 100-point answer adds up: what the pipeline did before
+    with pytest.raises(SurveyError, match=r"no respondent has a usable allocation under policy='reject'"):
+        survey.allocation_means(design, parts)
+    # the questionnaire's rules: the answers off by 5 or 10 points are within the tolerance (kept by
+    # the intake) and counted, as valid
+    policy = survey.allocation_policy(q["allocation"])
+    assert policy == {"total": 100, "policy": "reject", "tolerance": 10}
+    table = survey.allocation_means(design, parts, **policy)
+    assert table.attrs["total_policy"]["valid"] == 1293 and set(table["n"]) == {1293}
+    assert table["estimate"].sum() == pytest.approx(100, abs=0.02)   # three rows off by <= 10 of 1,293
+    with pytest.raises(SurveyError, match=r"allocation_policy needs an allocation question; got 'sex' of type "
+                                          r"'single'"):
+        survey.allocation_policy(q["sex"])

@@ -107,15 +107,15 @@ def test_plan_command_writes_the_plan(tmp_path, capsys):
                  "--data", str(ROOT / "data/raw/midori_2025_sample.csv"),
                  "--margins", str(ROOT / "data/midori_margins.csv"), "--out", str(tmp_path), "--quiet"])
     assert code == 0
-    book = openpyxl.load_workbook(tmp_path / "FY2025" / "計画.xlsx", read_only=True)
+    book = openpyxl.load_workbook(tmp_path / "FY2025-plan" / "計画.xlsx", read_only=True)
     assert book.sheetnames == ["計画"]
-    cells = pd.read_csv(tmp_path / "FY2025" / "計画_配布数.csv", encoding="utf-8-sig")
+    cells = pd.read_csv(tmp_path / "FY2025-plan" / "計画_配布数.csv", encoding="utf-8-sig")
     assert len(cells) >= 30  # one row per district × age cell (plus totals)
     # mailing.csv: the same mailing in the form `survey run --mailing` reads
     from survey.measures.planning_inputs import read_mailing
     from survey.report.weighting import mailing_cells, read_margins
 
-    mailing = read_mailing(tmp_path / "FY2025" / "mailing.csv")
+    mailing = read_mailing(tmp_path / "FY2025-plan" / "mailing.csv")
     assert list(mailing.columns) == ["district", "district_label", "age_band", "age_band_label", "mailed"]
     assert len(mailing) == 30 and mailing["mailed"].sum() == cells["配布数"].sum()
     assert mailing["district_label"].iloc[0] == "内間木"

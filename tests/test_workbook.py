@@ -31,7 +31,7 @@ def out(tmp_path_factory):
     root = tmp_path_factory.mktemp("workbook")
     assert main(["run", *ARGS, "--out", str(root / "run")]) == 0
     assert main(["plan", *ARGS, "--out", str(root / "plan")]) == 0
-    return {"run": root / "run" / "FY2025", "plan": root / "plan" / "FY2025"}
+    return {"run": root / "run" / "FY2025", "plan": root / "plan" / "FY2025-plan"}
 
 
 @pytest.fixture(scope="module")
@@ -283,4 +283,4 @@ def test_questions_are_named_by_heading_and_label(book, out):
 def test_numbers_and_formats_are_deterministic(out, tmp_path):
     again = tmp_path / "again"
     assert main(["plan", *ARGS, "--out", str(again)]) == 0
-    assert (again / "FY2025" / "計画.xlsx").read_bytes() == (out["plan"] / "計画.xlsx").read_bytes()
+    assert (again / "FY2025-plan" / "計画.xlsx").read_bytes() == (out["plan"] / "計画.xlsx").read_bytes()

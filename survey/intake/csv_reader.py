@@ -119,23 +119,30 @@ def _records(text: str, shape: tuple[int, int]) -> tuple[tuple, tuple]:
     CSV with one row per record, blank lines included (pandas skips them), so a data row's
     Excel row counts the records and blank lines above it.  When the csv module and pandas
     disagree on the number of records (a shape pandas reads differently) nothing is
-    claimed."""
+    claimed.  A file of one line per record without blank lines (the usual case) needs
+    one fast pass and no positions: each data row is then on Excel row and line row + 1."""
     n_rows, n_cols = shape
-    reader = csv.reader(io.StringIO(text))
-    records = []
-    last = 0
     try:
-        for excel_row, record in enumerate(reader, start=1):
-            start, last = last + 1, reader.line_num
-            if record:  # pandas skips blank lines
-                records.append((start, len(record), excel_row))
+        lengths = list(map(len, csv.reader(io.StringIO(text))))  # a blank line is an empty record
     except csv.Error:  # a field above the csv module's size limit: leave it to pandas
         return (), ()
-    if len(records) != n_rows + 1:
+    filled = [n for n in lengths if n]  # pandas skips blank lines
+    if len(filled) != n_rows + 1:
         return (), ()
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    simple = lines == len(lengths) and all(lengths)  # one line per record, no blank line: row + 1 everywhere
+    if simple and min(filled[1:], default=n_cols) >= n_cols:
+        return (), ()
+    reader = csv.reader(io.StringIO(text))  # again, with the line each record starts on
+    records = []
+    last = 0
+    for excel_row, record in enumerate(reader, start=1):
+        start, last = last + 1, reader.line_num
+        if record:
+            records.append((start, len(record), excel_row))
     data = records[1:]
     short = tuple((row, line, fields) for row, (line, fields, _) in enumerate(data, start=1) if fields < n_cols)
-    return short, tuple((excel_row, line) for line, _, excel_row in data)
+    return short, (() if simple else tuple((excel_row, line) for line, _, excel_row in data))
 
 
 def _blank_to_none(frame: pd.DataFrame) -> pd.DataFrame:

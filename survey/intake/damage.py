@@ -10,7 +10,8 @@ A row is *unreadable* when
   break inside an unquoted cell splits a row in two; a row cut short) —
   pandas would pad it with blanks, and blank allocation parts read as ¥0;
 * ``heading_row``: the row repeats the heading row, or is a row of column ids
-  under it (two files pasted together, a two-line heading).
+  or variable names (q1, Q8_1) under it (two files pasted together, a
+  two-line heading).
 
 Normalisation refuses a file with such rows, or with ``exclude_undecodable``
 leaves them out (the ledger names each with its reason); validation reports
@@ -20,12 +21,14 @@ lie in a questionnaire column.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
 from survey.intake.mojibake import utf8_read_as_cp932
-from survey.intake.values import HeaderMap, clean_column, clean_text
+from survey.intake.values import HeaderMap, clean_text
 
 __all__ = ["DAMAGE_COLUMNS", "UNREADABLE_REASONS", "located_decode_errors", "problem_cells", "refuse_file_level",
            "refuse_problem_cells", "refuse_unreadable", "unreadable_rows"]
@@ -33,6 +36,8 @@ __all__ = ["DAMAGE_COLUMNS", "UNREADABLE_REASONS", "located_decode_errors", "pro
 UNREADABLE_REASONS = ("undecodable_bytes", "mojibake", "short_row", "heading_row")
 DAMAGE_COLUMNS = ("row", "reason", "line", "column", "value", "detail", "info")
 _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp932": "CP932"}
+# a variable name: letters, then a number (q1, Q8_1, v12, Q10-2, q3a); never an answer code or label
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z_]*\d+(?:[_.\-]\d+)*[A-Za-z]?")
 
 
 def located_decode_errors(raw) -> list[tuple]:
@@ -88,23 +93,54 @@ def unreadable_rows(raw, hmap: HeaderMap, questionnaire) -> pd.DataFrame:
         where = f"line {line}" if line is not None else "the row"
         found.append((row, "undecodable_bytes", line, column, None if row is None else frame.at[row, column],
                       f"{where} holds bytes ({_spaced(hexbytes)}) that are not valid {encoding}", _spaced(hexbytes)))
-    mapped = [c for c in dict.fromkeys(hmap.columns.values()) if c in frame.columns]
-    for column in mapped:
-        series = frame[column]
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        reads = [utf8_read_as_cp932(u) for u in uniques]
-        hit = [k for k, r in enumerate(reads) if r is not None]
-        for k in hit:
-            for row in frame.index[codes == k]:
-                found.append((int(row), "mojibake", None, column, uniques[k],
-                              f"{column} holds UTF-8 text read as CP932 and saved again (it reads "
-                              f"{_shown(reads[k])!r})", _shown(reads[k])))
+    # one pass over the questionnaire columns, once per distinct value: mojibake, and for the
+    # heading-row test the cells that hold their column's heading or id as written
+    inverse = {}
+    for key, column in hmap.columns.items():
+        inverse.setdefault(column, []).append(key)
+    same = np.zeros(len(frame), dtype=np.int64)
+    filled = np.zeros(len(frame), dtype=np.int64)
+    names_like = np.zeros(len(frame), dtype=np.int64)  # variable names (q1, Q8_1, v12) in answer columns
+    answers = np.zeros(len(frame), dtype=np.int64)
+    id_column = hmap.columns.get(questionnaire.respondent_id)
+    text_columns = {hmap.columns.get(x.id) for x in questionnaire.by_type("text")}
+    for column, keys in inverse.items():
+        if column not in frame.columns:
+            continue
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
+        names = {column, column.strip(), clean_text(column)} | {k for key in keys
+                                                                for k in (key, key.replace("#slot", "_slot"))}
+        is_name = np.append(np.array([u in names for u in uniques], dtype=bool), False)  # -1: empty
+        same += is_name[codes]
+        filled += codes >= 0
+        if column != id_column and column not in text_columns:
+            ident = np.append(np.array([isinstance(u, str) and _VARIABLE_NAME.fullmatch(u.strip()) is not None
+                                        for u in uniques], dtype=bool), False)
+            names_like += ident[codes]
+            answers += codes >= 0
+        for k, u in enumerate(uniques):
+            reads = utf8_read_as_cp932(u)
+            if reads is not None:
+                for row in frame.index[codes == k]:
+                    found.append((int(row), "mojibake", None, column, u,
+                                  f"{column} holds UTF-8 text read as CP932 and saved again (it reads "
+                                  f"{_shown(reads)!r})", _shown(reads)))
     width = frame.shape[1]
     for row, line, fields in raw.short_rows:
         found.append((int(row), "short_row", line, None, None,
                       f"line {line} has {fields} of the heading's {width} fields: a line break inside an "
                       "unquoted cell, or a row cut short", fields))
-    found.extend(_heading_rows(frame, hmap))
+    heading = (same >= 2) & (2 * same >= filled)
+    found.extend((int(row), "heading_row", None, None, None,
+                  f"{int(same[i])} of its {int(filled[i])} filled cells repeat their column's heading or id: a "
+                  "heading row inside the data", int(same[i]))
+                 for i, row in zip(np.flatnonzero(heading), frame.index[heading]))
+    code_row = ~heading & (names_like >= 3) & (5 * names_like >= 4 * answers)
+    found.extend((int(row), "heading_row", None, None, None,
+                  f"{int(names_like[i])} of its {int(answers[i])} filled answer cells are variable names (such as "
+                  "q1, Q8_1): a row of column codes inside the data", int(names_like[i]))
+                 for i, row in zip(np.flatnonzero(code_row), frame.index[code_row]))
     out = pd.DataFrame(found, columns=list(DAMAGE_COLUMNS))
     out["row"] = out["row"].astype("Int64")
     return out.sort_values(["row", "line"], kind="stable", na_position="first").reset_index(drop=True)
@@ -112,27 +148,6 @@ def unreadable_rows(raw, hmap: HeaderMap, questionnaire) -> pd.DataFrame:
 
 def _shown(text: str) -> str:
     return text.replace("\ufffd", "?")
-
-
-def _heading_rows(frame: pd.DataFrame, hmap: HeaderMap) -> list[tuple]:
-    """Rows where at least two cells, and at least half the filled questionnaire cells, equal
-    their column's heading or tidy id."""
-    if not len(hmap.columns):
-        return []
-    same = np.zeros(len(frame), dtype=np.int64)
-    filled = np.zeros(len(frame), dtype=np.int64)
-    for key, column in hmap.columns.items():
-        if column not in frame.columns:
-            continue
-        cleaned = clean_column(frame[column])
-        names = {clean_text(column), clean_text(key), clean_text(key.replace("#slot", "_slot"))} - {None}
-        same += cleaned.isin(names).to_numpy()
-        filled += cleaned.notna().to_numpy()
-    hit = (same >= 2) & (2 * same >= filled)
-    return [(int(row), "heading_row", None, None, None,
-             f"{int(same[i])} of its {int(filled[i])} filled cells repeat their column's heading or id: a heading "
-             "row inside the data", int(same[i]))
-            for i, row in zip(np.flatnonzero(hit), frame.index[hit])]
 
 
 def refuse_unreadable(damage: pd.DataFrame, path) -> None:
@@ -143,7 +158,7 @@ def refuse_unreadable(damage: pd.DataFrame, path) -> None:
     shown = "; ".join(f"row {r.row}: {r.detail}" for r in rows.head(3).itertuples())
     more = f" (and {len(rows) - 3} more)" if len(rows) > 3 else ""
     raise InputError(f"{len(rows)} row(s) cannot be read as delivered — {shown}{more}; run `survey validate` on the "
-                     "file for the list and ask for a corrected file, or pass --exclude-undecodable "
+                     "file for the list and ask for a corrected file, or pass --exclude-undecodable to survey run "
                      "(exclude_undecodable=True) to leave those rows out of the analysis", path=path)
 
 

@@ -69,7 +69,8 @@ __all__ = [
 ]
 
 
-def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodable: bool = False) -> Dataset:
+def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodable: bool = False,
+              _damage: pd.DataFrame | None = None) -> Dataset:
     """Turn a :class:`RawTable` into a tidy :class:`Dataset` (see module doc).
 
     Rows that cannot be read as delivered (undecodable bytes, mojibake, a CSV
@@ -78,7 +79,8 @@ def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodabl
     :class:`InputError`, or with ``exclude_undecodable=True`` excluded, each
     with its reason in the ledger.  An SPSS file whose value labels disagree
     with the questionnaire, and XLSX questionnaire cells holding dates,
-    formulas without a saved result or error values, are refused."""
+    formulas without a saved result or error values, are refused.  (``_damage``:
+    :func:`unreadable_rows` when the caller has it already, as validation does.)"""
     frame = raw.frame
     hmap = map_headers(list(frame.columns), questionnaire, labels=raw.column_labels)
     refuse_ambiguous_headings(hmap, raw.provenance.path)
@@ -105,7 +107,7 @@ def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodabl
     path = raw.provenance.path
     refuse_problem_cells(raw, hmap)
     refuse_label_disagreements(raw, hmap, questionnaire)
-    damage = unreadable_rows(raw, hmap, questionnaire)
+    damage = unreadable_rows(raw, hmap, questionnaire) if _damage is None else _damage
     refuse_file_level(damage, path)
     if not exclude_undecodable:
         refuse_unreadable(damage, path)

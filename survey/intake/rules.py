@@ -239,10 +239,10 @@ RULES: dict[Rule, RuleInfo] = {
     ),
     Rule.HEADING_ROW: RuleInfo(
         "行の崩れ", _E, "データ中の見出し行", "heading row inside the data",
-        "この行は見出し（または列名）の行です（{same}個のセルが列の見出しと同じ）。ファイルをつなげた際などに"
-        "混入した行を削除してください。{run_ja}",
-        "This row repeats the heading (or the column ids): {same} cells equal their column's heading; delete "
-        "the row (files pasted together, a two-line heading). {run_en}",
+        "この行は見出し（または列名・変数名）の行です（{same}個のセルが列の見出しや変数名）。ファイルをつなげた際"
+        "などに混入した行を削除してください。{run_ja}",
+        "This row repeats the heading (or the column ids, or variable names): {same} cells hold a heading or "
+        "variable name, not an answer; delete the row (files pasted together, a two-line heading). {run_en}",
     ),
     Rule.UNREADABLE_CELL: RuleInfo(
         "読めないセル", _E, "数値として読めないセル", "cell whose number cannot be read",

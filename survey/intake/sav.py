@@ -5,7 +5,9 @@
   questionnaire column is compared (after NFKC and whitespace cleaning): a
   different label, a label for a code the questionnaire does not have, or a
   code the file declares missing that the questionnaire has as an answer is a
-  disagreement; normalisation refuses the file, validation lists each one.
+  disagreement; normalisation refuses the file, validation lists each one.  A
+  code missing in both (a questionnaire missing code the file declares
+  user-missing) may be worded differently.
 * **User-missing values** (SPSS ``MISSING VALUES``) are read as delivered and
   mapped to the questionnaire's missing code: kept when they are one, else
   recoded to the question's missing code (the ledger logs it, rule
@@ -71,14 +73,18 @@ def label_disagreements(raw, hmap: HeaderMap, questionnaire: Questionnaire) -> l
         if q.type == "multi" and "#slot" not in key:
             continue  # 0/1 dummies: their labels (選択/非選択) are not answer codes
         labels = raw.value_labels.get(variable, {})
+        declared = set(_declared_missing(raw, variable))
         for code, label in sorted(labels.items(), key=lambda kv: str(kv[0])):
             number = parse_number(code) if not isinstance(code, (int, float)) else float(code)
             ours = None
             if number is not None and float(number).is_integer():
-                ours = q.codes.get(int(number), q.missing.get(int(number)))
+                number = int(number)
+                if number in q.missing and number in declared:
+                    continue  # missing in the file and in the questionnaire: its wording may differ (不明, 無回答)
+                ours = q.codes.get(number, q.missing.get(number))
             if ours is None or clean_text(ours) != clean_text(label):
                 out.append(LabelDisagreement(variable, key, code, str(label), ours))
-        for value in _declared_missing(raw, variable):
+        for value in sorted(declared):
             if value in q.codes:
                 out.append(LabelDisagreement(variable, key, value, "", q.codes[value]))
     return out

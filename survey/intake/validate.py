@@ -169,9 +169,9 @@ def validate_raw(raw: RawTable, questionnaire: Questionnaire) -> ValidationRepor
             header = q.respondent_id_header if key == q.respondent_id else _expected_header(q, key)
             extra[header] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         patched = replace(patched, frame=pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1))
-    ledger = normalise(patched, q, exclude_undecodable=True).ledger
-
     damage = unreadable_rows(raw, hmap, q)
+    ledger = normalise(patched, q, exclude_undecodable=True, _damage=damage).ledger
+
     frame, _ = apply_user_missing(raw, hmap, q)  # SPSS user-missing values read as the questionnaire's codes
     unreadable = frame.index.isin(damage["row"].dropna().astype(int))
     if unreadable.any():  # an unreadable row is reported as such, not cell by cell

@@ -132,6 +132,7 @@ def report_dict(report) -> dict:
         "ledger": {
             "rows_read": lg.rows_read, "rows_kept": lg.rows_kept, "rows_excluded": lg.rows_excluded,
             "exclusions": _records(lg.exclusions), "changes": _records(lg.changes),
+            "notes": _records(lg.notes),
         },
     }
 
@@ -154,6 +155,7 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
     p, q, lg = report.provenance, report.questionnaire, report.ledger
     verdict, verdict_ja = _STATUS[report.status]
     enc = f", {p.encoding}" if p.encoding else ""
+    enc += f", sheet {p.sheet!r}" if getattr(p, "sheet", None) else ""
     out = [
         f"survey validate — {q.title} ({q.id} {q.version})",
         f"ファイル File: {p.path} ({p.format}{enc}, sha256 {p.sha256[:12]}…, {p.rows_read} data rows)",
@@ -171,6 +173,9 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
         ch = lg.changes.groupby("rule").size()
         out.append(f"  修正したセル cells changed by cleaning: {len(lg.changes)} ("
                    + ", ".join(f"{r} {n}" for r, n in ch.items()) + ")")
+    if len(getattr(lg, "notes", ())):
+        rows = ", ".join(str(r) for r in lg.notes["row"].head(20)) + (" ..." if len(lg.notes) > 20 else "")
+        out.append(f"  採用したがブックで非表示の行 kept, but hidden in the workbook: rows {rows}")
     summary = ordered_summary(report)
     found = summary[summary["findings"] > 0]
     out += ["", "ルール別の件数 Summary by rule（エラーが先 errors first）:" if len(found)
@@ -235,6 +240,7 @@ def _about(report) -> pd.DataFrame:
     verdict, verdict_ja = _STATUS[report.status]
     items = [
         ("ファイル file", p.path), ("形式 format", p.format), ("文字コード encoding", p.encoding or ""),
+        ("シート sheet", getattr(p, "sheet", None) or ""),
         ("sha256", p.sha256), ("調査票 questionnaire", f"{q.id} {q.version}"),
         ("調査票 sha256", q.sha256 or ""), ("結果 status", f"{verdict_ja} {verdict}"),
         ("エラー errors", report.errors), ("警告 warnings", report.warnings),
@@ -278,8 +284,9 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, fmts, *, title: str = "")
 def _write_xlsx(report, out: Path) -> Path:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
-                                          "strings_to_numbers": False})
+    buffer = io.BytesIO()   # built in memory: a full disk is one OSError, never a half-closed zip
+    book = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
     fmts = {"header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
             "quoted": book.add_format({"quote_prefix": True}),
             "row": book.add_format({"num_format": "0"}), "count": book.add_format({"num_format": "#,##0"})}
@@ -290,6 +297,7 @@ def _write_xlsx(report, out: Path) -> Path:
     _write_sheet(book, "変更 Changes", report.ledger.changes, fmts, title=title)
     _write_sheet(book, "情報 About", _about(report), fmts, title=title)
     book.close()
+    out.write_bytes(buffer.getvalue())
     return out
 
 

@@ -1,7 +1,7 @@
 """Measures: what the plan asks about (satisfaction, allocation, ranking, tables)."""
 from survey.measures.allocation import (
     allocation_group_test, allocation_mean_shares, allocation_means, allocation_threshold_shares,
-    allocation_top_k, allocation_zero_shares, apply_total_policy,
+    allocation_policy, allocation_top_k, allocation_zero_shares, apply_total_policy,
 )
 from survey.measures.compositional import (
     closed_geometric_mean, closure, clr, ilr, ilr_basis, ilr_group_test, multiplicative_replacement,
@@ -36,7 +36,7 @@ from survey.measures.waves import compare_waves, trend_table, wave_estimates
 __all__ = [
     # allocation (the ¥1,000 question)
     "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
-    "allocation_top_k", "allocation_group_test", "apply_total_policy",
+    "allocation_top_k", "allocation_group_test", "allocation_policy", "apply_total_policy",
     "closure", "multiplicative_replacement", "clr", "ilr", "ilr_basis", "closed_geometric_mean",
     "replacement_sensitivity", "ilr_group_test",
     "DirichletFit", "dirichlet_regression", "prepare_composition",

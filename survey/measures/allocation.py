@@ -14,6 +14,13 @@ Rows whose parts do not add up to ``total`` follow a policy (see
 (largest-remainder rounding), ``"flag"`` keeps them as answered.  Rows with
 any part missing are always left out.  The counts are attached to every
 result table as ``table.attrs["total_policy"]``.
+
+The estimators' defaults (``total=1000, policy="reject", tolerance=0``) are
+for data without a questionnaire; a wave's analyses pass the question's own
+``total``, ``total_policy`` and ``tolerance`` (:func:`allocation_policy`), so
+that they keep exactly the answers the intake kept (a wave whose questionnaire
+says ``flag`` is not analysed as ``reject``; a 100-point question is not
+measured against ¥1,000).
 """
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ from survey.measures import _linearise as _lin
 from survey.errors import DesignError, InputError
 
 __all__ = [
+    "allocation_policy",
     "apply_total_policy",
     "allocation_means",
     "allocation_zero_shares",
@@ -42,6 +50,19 @@ _POLICIES = ("reject", "rescale", "flag")
 
 
 # --------------------------------------------------------------------------- totals
+def allocation_policy(question) -> dict:
+    """The estimators' ``total``, ``policy`` and ``tolerance`` from an allocation question.
+
+    >>> from types import SimpleNamespace
+    >>> allocation_policy(SimpleNamespace(type="allocation", total=100, total_policy="flag", tolerance=2))
+    {'total': 100, 'policy': 'flag', 'tolerance': 2}
+    """
+    if getattr(question, "type", None) != "allocation":
+        raise InputError(f"allocation_policy needs an allocation question; got {getattr(question, 'id', question)!r} "
+                         f"of type {getattr(question, 'type', None)!r}")
+    return {"total": question.total, "policy": question.total_policy, "tolerance": question.tolerance}
+
+
 def _parts_matrix(frame, columns):
     columns = list(columns)
     absent = [c for c in columns if c not in frame.columns]

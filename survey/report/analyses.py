@@ -14,7 +14,8 @@ import pandas as pd
 
 from survey.measures import (
     compare_waves, cronbach_alpha, satisfaction_drivers,
-    allocation_means, allocation_segments, allocation_zero_shares, compare_groups, indicator_table,
+    allocation_means, allocation_policy, allocation_segments, allocation_zero_shares, compare_groups,
+    indicator_table,
     park_use_table, rank_logit, satisfaction_distribution, satisfaction_index, topk_shares,
 )
 from survey.measures.frequencies import NO_ANSWER_LABEL, crosstab_question
@@ -138,11 +139,16 @@ def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int 
 
     parts = list(q["allocation"].columns)
     part_labels = {it.column: it.label for it in q["allocation"].items}
-    alloc = _by_groups(lambda by: allocation_means(design, parts, by=by), q, groups=("age_band", "district"))
+    # the questionnaire's total, total_policy and tolerance: the answers the intake kept
+    policy = allocation_policy(q["allocation"])
+    alloc = _by_groups(lambda by: allocation_means(design, parts, by=by, **policy), q,
+                       groups=("age_band", "district"))
     alloc["part"] = alloc["part"].map(part_labels)
-    zero = _by_groups(lambda by: allocation_zero_shares(design, parts, by=by), q, groups=("age_band", "district"))
+    zero = _by_groups(lambda by: allocation_zero_shares(design, parts, by=by, **policy), q,
+                      groups=("age_band", "district"))
     zero["part"] = zero["part"].map(part_labels)
-    seg = allocation_segments(design, parts, random_state=seed)
+    # zeros replaced by 1/1000 of the total (¥1 of ¥1,000), whatever the scale
+    seg = allocation_segments(design, parts, random_state=seed, delta=policy["total"] / 1000, **policy)
     sizes = seg.sizes.copy()
     sizes["top_parts"] = sizes["top_parts"].map(
         lambda s: "・".join(part_labels.get(p.strip(), p.strip()) for p in str(s).split(",")))
@@ -196,7 +202,8 @@ def analyse_wave(design, questionnaire: Questionnaire, *, admin=None, seed: int 
         indicators=indicators, park_use=park, allocation=alloc, allocation_zero=zero,
         segments=sizes, segment_profiles=profiles, priorities=pri, predicted=predicted,
         ranking_tests=pd.DataFrame(tests),
-        notes={"segments_k": int(seg.k), "ranking_summary_ja": _ranking_summary(pri, tests)},
+        notes={"segments_k": int(seg.k), "ranking_summary_ja": _ranking_summary(pri, tests),
+               "allocation_total": int(policy["total"])},
     )
 
 

@@ -90,13 +90,14 @@ def _park_section(t: WaveTables) -> Section:
 
 def _allocation_section(t: WaveTables) -> Section:
     alloc = t.allocation
+    total = t.notes.get("allocation_total", 1000)  # the questionnaire's total
     chart_frame = alloc[alloc["by"].isin([TOTAL, "年齢"])].rename(columns={"group": "group"})
     return Section(
-        "allocation", "1,000円の配分（みどりのチカラ）",
-        intro="仮に1,000円を使えるとしたら、みどりの10の働きにどう配分するか。平均配分額は0円の回答も含めた算術平均である。",
+        "allocation", f"{total:,}円の配分（みどりのチカラ）",
+        intro=f"仮に{total:,}円を使えるとしたら、みどりの10の働きにどう配分するか。平均配分額は0円の回答も含めた算術平均である。",
         figures=[Figure(charts.allocation_chart(chart_frame[["part", "group", "estimate", "ci_low", "ci_high"]]),
                         "平均配分額（全体・年齢別、重み付け）")],
-        tables=[_table("平均配分額（円、重み付け）", present.allocation_table(alloc)),
+        tables=[_table("平均配分額（円、重み付け）", present.allocation_table(alloc, total=total)),
                 _table("0円と回答した人の割合", present.zero_share_table(t.allocation_zero)),
                 _table(f"配分パターンによるグループ（k-means、{t.notes.get('segments_k')}グループ）",
                       present.segment_table(t.segments))],

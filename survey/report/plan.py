@@ -4,10 +4,12 @@ Reads and weights this wave exactly as ``survey run`` does (from the base
 weights of ``--mailing`` when this wave's mailing file is given), estimates
 what the wave showed (response rates and the item's variance per age ×
 district cell, the weighting design effect), and writes the plan (計画) as a
-workbook sheet and CSV files, plus ``mailing.csv``: the planned mailing per
-cell in the form ``survey run --mailing`` and ``survey plan --mailing`` read
-(``district, district_label, age_band, age_band_label, mailed``).  The
-statistics live in :mod:`survey.measures.planning`.
+workbook sheet and CSV files in ``<out>/<wave>-plan/`` (beside ``survey
+run``'s ``<out>/<wave>/``, written whole or not at all), plus ``mailing.csv``:
+the planned mailing per cell in the form ``survey run --mailing`` and
+``survey plan --mailing`` read (``district, district_label, age_band,
+age_band_label, mailed``).  The statistics live in
+:mod:`survey.measures.planning`.
 """
 from __future__ import annotations
 
@@ -21,13 +23,17 @@ from survey.measures import (
     read_mailing,
 )
 from survey.questionnaire import load_questionnaire
+from survey.report.outdir import OutputFolder
 from survey.report.weighting import read_margins, weight_wave
 from survey.report.writers import Sheet, write_csv, write_workbook
 
-__all__ = ["MAILING_FILE", "default_targets", "mailing_table", "plan_sheet", "run_plan"]
+__all__ = ["MAILING_FILE", "PLAN_FOLDER_SUFFIX", "default_targets", "mailing_table", "plan_folder_name", "plan_sheet",
+           "run_plan"]
 
 #: The machine-readable mailing of the plan, written beside 計画.xlsx.
 MAILING_FILE = "mailing.csv"
+#: ``survey plan`` writes ``<out>/<wave><PLAN_FOLDER_SUFFIX>/``.
+PLAN_FOLDER_SUFFIX = "-plan"
 
 
 def default_targets(*, half_width=0.05, district_half_width=0.10, change=None, power=0.8, level=0.95,
@@ -70,9 +76,17 @@ def mailing_table(plan):
     })
 
 
+def plan_folder_name(wave: str) -> str:
+    """The folder of ``survey plan`` under ``--out``: ``FY2025-plan`` beside ``survey run``'s ``FY2025``
+    (each command replaces its own folder whole)."""
+    return f"{wave}{PLAN_FOLDER_SUFFIX}"
+
+
 def run_plan(questionnaire_path, data_path, margins_path, *, out="reports", mailing_path=None, method="neyman",
              targets=None, progress=lambda m: None, **options):
-    """Write ``<out>/<wave>/計画.xlsx``, one CSV per plan table and ``mailing.csv``; return the plan.
+    """Write ``<out>/<wave>-plan/計画.xlsx``, one CSV per plan table and ``mailing.csv``; return the plan
+    and the files written.  The folder is written whole or not at all (see
+    :class:`~survey.report.outdir.OutputFolder`).
 
     ``mailing_path``: this wave's mailing per cell (``district, age_band,
     mailed``); it gives the response rates and, as in ``survey run
@@ -87,9 +101,10 @@ def run_plan(questionnaire_path, data_path, margins_path, *, out="reports", mail
     progress("配布計画を計算中 (plan)")
     sheet, tables, plan = plan_sheet(design, questionnaire, margins, mailed=mailed, method=method,
                                      targets=targets, **options)
-    out_dir = Path(out) / (questionnaire.wave or "wave")
-    files = [write_workbook([sheet], out_dir / "計画.xlsx", properties={"title": questionnaire.title})]
-    for name, (_caption, frame) in zip(PLAN_TABLE_NAMES, tables):
-        files.append(write_csv(frame, out_dir / f"{name}.csv"))
-    files.append(write_csv(mailing_table(plan), out_dir / MAILING_FILE))
-    return plan, files
+    target = Path(out) / plan_folder_name(questionnaire.wave or "wave")
+    with OutputFolder(target, signature="計画.xlsx", command="survey plan") as folder:   # whole or not at all
+        files = [write_workbook([sheet], folder.path / "計画.xlsx", properties={"title": questionnaire.title})]
+        for name, (_caption, frame) in zip(PLAN_TABLE_NAMES, tables):
+            files.append(write_csv(frame, folder.path / f"{name}.csv"))
+        files.append(write_csv(mailing_table(plan), folder.path / MAILING_FILE))
+    return plan, [target / f.name for f in files]

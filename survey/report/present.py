@@ -125,12 +125,14 @@ def park_table(p: pd.DataFrame) -> pd.DataFrame:
     }), {f"年間利用回数{WEIGHTED}": "decimal1", f"利用しない人の割合(%){WEIGHTED}": "percent"})
 
 
-def allocation_table(a: pd.DataFrame) -> pd.DataFrame:
-    """Mean yen per function (rows) by group (columns)."""
+def allocation_table(a: pd.DataFrame, *, total: int = 1000) -> pd.DataFrame:
+    """Mean amount per function (rows) by group (columns), rounded to a
+    thousandth of the ``total`` (yen of ¥1,000; a tenth of a point of 100)."""
     a = a.copy()
     a["col"] = [g if b == "全体" else f"{b}:{g}" for b, g in zip(a["by"], a["group"])]
     wide = a.pivot_table(index="part", columns="col", values="estimate", sort=False)
-    wide = wide[list(dict.fromkeys(a["col"]))].round(0)
+    digits = max(0, 3 - len(str(int(total))) + 1)   # 1000 -> 0 decimals, 100 -> 1, 10 -> 2
+    wide = wide[list(dict.fromkeys(a["col"]))].round(digits)
     wide.index.name = f"みどりのチカラ（平均配分額・円）{WEIGHTED}"
     out = wide.reset_index()
     out.columns.name = None

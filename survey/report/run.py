@@ -30,6 +30,7 @@ from survey.report.freetext_section import freetext_section, freetext_sheet
 from survey.report.htmlreport import write_wave_html
 from survey.questionnaire import load_questionnaire
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
+from survey.report.outdir import OutputFolder, writes_output
 from survey.report.plan import plan_sheet
 from survey.spec_checks import check_path_name
 from survey.report.weighting import RAKING_VARIABLES, mailing_cells, read_margins, weight_wave
@@ -59,10 +60,16 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
     ]
 
 
+@writes_output
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
              baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:
     """Run one wave from the raw file to ``<out>/<wave>/``.
+
+    The folder is written whole or not at all (:class:`~survey.report.outdir.OutputFolder`):
+    into a hidden temporary folder, renamed into place at the end,
+    replacing a previous one whole; a second run on the same folder meanwhile
+    stops with an :class:`~survey.errors.OutputError`.
 
     ``mailing_path``: the wave's mailing per district x age band cell (CSV
     ``district, age_band, mailed``, e.g. the ``mailing.csv`` that ``survey
@@ -98,8 +105,9 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
         baseline_design = weight_wave(mask_text_columns(load(baseline_data_path, questionnaire)), margins)
     wave = questionnaire.wave or "wave"
-    out_dir = Path(out) / wave
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # written whole or not at all: a temporary folder, renamed into place at the end (outdir.py)
+    staging = OutputFolder(Path(out) / wave, signature="provenance.json", command="survey run")
+    out_dir = staging.path
     progress("集計表を作成中 (tables)")
     freq = frequencies(design.data, design.weights.to_numpy(), questionnaire)
     simple = _simple_table(freq, questionnaire)
@@ -169,11 +177,13 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         provenance["mailing"] = {"file": Path(mailing_path).name, "sha256": _sha256(mailing_path),
                                  "cells": len(mailing), "mailed": int(mailing["mailed"].sum())}
     files.append(_write_json(out_dir / "provenance.json", provenance))
-    return RunResult(out_dir=out_dir, files=tuple(files), design=design, dataset=dataset)
+    out_dir = staging.commit()
+    return RunResult(out_dir=out_dir, files=tuple(out_dir / f.name for f in files), design=design, dataset=dataset)
 
 
 def _analysis_sheets(t, questionnaire) -> list:
     ind = {i["id"]: i for i in questionnaire.indicators}.get("satisfaction_index", {})
+    alloc_total = questionnaire["allocation"].total
     trend = [("基準年からの変化（満足度指数）", present.trend_table_ja(t.trend))] if t.trend is not None else []
     sheets = [
         Sheet("満足度", [("満足度指数（重み付け）", present.satisfaction_index_table(t.satisfaction_index, target=ind.get("target"))),
@@ -185,10 +195,11 @@ def _analysis_sheets(t, questionnaire) -> list:
                       *trend],
               title="みどりの満足度", notes=[f"基準値 {ind.get('baseline')}（{ind.get('baseline_year')}）、"
                                           f"目標値 {ind.get('target')}（{ind.get('target_year')}）。わからない・無回答は指数から除く。"]),
-        Sheet("配分", [("平均配分額（円）", present.allocation_table(t.allocation)),
+        Sheet("配分", [("平均配分額（円）", present.allocation_table(t.allocation, total=alloc_total)),
                      ("0円と回答した人の割合", present.zero_share_table(t.allocation_zero)),
                      ("配分パターンによるグループ", present.segment_table(t.segments))],
-              title="1,000円の配分（みどりのチカラ）", notes=["合計が1,000円でない回答の扱いは調査票の定義に従う（行の記録を参照）。"]),
+              title=f"{alloc_total:,}円の配分（みどりのチカラ）",
+              notes=[f"合計が{alloc_total:,}円でない回答の扱いは調査票の定義に従う（行の記録を参照）。"]),
         Sheet("重要施策", [("1位・3位までに選んだ割合", present.priority_table(t.priorities)),
                        ("年齢・地区による違いの検定", present.ranking_test_table(t.ranking_tests)),
                        ("モデル予測：3位までに選ばれる確率（年齢×地区、%）", present.predicted_table(t.predicted))],

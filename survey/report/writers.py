@@ -21,7 +21,9 @@ breaks between tables (:mod:`survey.xlsx_layout`).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import io
 import math
 import os
 from pathlib import Path
@@ -65,7 +67,8 @@ def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    with _naming(path):
+        out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 
@@ -95,8 +98,9 @@ def write_workbook(sheets, path, *, properties: dict | None = None, provenance=(
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "nan_inf_to_errors": True})
+    buffer = io.BytesIO()   # built in memory, written in one go (a full disk is one OSError, not a zip half-closed)
+    wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                      "nan_inf_to_errors": True})
     props = {"created": fixed_timestamp(), "author": "midori-survey", "company": ""}
     props.update(properties or {})
     wb.set_properties(props)
@@ -105,7 +109,20 @@ def write_workbook(sheets, path, *, properties: dict | None = None, provenance=(
         _SheetWriter(wb.add_worksheet(sheet.name), sheet, styles).write(
             survey=str(props.get("title") or ""), provenance=[str(p) for p in provenance])
     wb.close()
+    with _naming(path):
+        path.write_bytes(buffer.getvalue())
     return path
+
+
+@contextlib.contextmanager
+def _naming(path):
+    """An OSError while writing ``path`` names it (a full disk's error has no file name)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
 
 
 class _Styles:

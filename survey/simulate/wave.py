@@ -146,7 +146,7 @@ def _mailing_counts(mailing) -> pd.Series:
     """Questionnaires mailed per ``(district, age_band)`` cell of a mailing frame."""
     if not isinstance(mailing, pd.DataFrame) or not {"district", "age_band", "mailed"} <= set(mailing.columns):
         raise SurveyError("mailing must be a DataFrame with columns district, age_band, mailed "
-                          "(e.g. pd.read_csv('reports/FY2025/mailing.csv', encoding='utf-8-sig'))")
+                          "(e.g. pd.read_csv('reports/FY2025-plan/mailing.csv', encoding='utf-8-sig'))")
     counts = mailing.groupby(["district", "age_band"])["mailed"].sum()
     bad = [key for key, m in counts.items() if not (np.isfinite(m) and float(m).is_integer() and m >= 0)]
     if bad:
