@@ -136,7 +136,8 @@ def allocation_table(a: pd.DataFrame, *, total: int = 1000) -> pd.DataFrame:
     wide.index.name = f"みどりのチカラ（平均配分額・円）{WEIGHTED}"
     out = wide.reset_index()
     out.columns.name = None
-    return with_kinds(out, {c: "yen" for c in out.columns[1:]})
+    kind = "yen" if digits == 0 else f"decimal{digits}"  # a 100-point allocation is points, not yen
+    return with_kinds(out, {c: kind for c in out.columns[1:]})
 
 
 def zero_share_table(z: pd.DataFrame) -> pd.DataFrame:
