@@ -9,7 +9,9 @@ from survey.intake import (
     Dataset, Ledger, Rule, Severity, ValidationReport, load, mask_personal_data, mask_series, mask_text_columns,
     normalise, read_raw, validate_file, validate_raw,
 )
-from survey.design import Design, Estimate, ReplicateDesign, weight_diagnostics
+from survey.design import (
+    Design, Estimate, ReplicateDesign, TTest, svyby, svycontrast, svyttest, weight_diagnostics, with_replicates,
+)
 from survey.design.olr import OLRResult, olr, svyolr
 from survey.design.regression import GLMResult, RegressionResult, glm, svyglm
 from survey.design.predict import PredictionResult
@@ -33,6 +35,7 @@ __all__ = [
     "run_wave", "weight_wave", "read_margins",
     "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
     "Design", "Estimate", "ReplicateDesign", "weight_diagnostics",
+    "svyby", "with_replicates", "svycontrast", "svyttest", "TTest",
     "glm", "svyglm", "GLMResult", "RegressionResult", "olr", "svyolr", "OLRResult",
     "PredictionResult", "svypredmeans", "marginal_means",
     "crosstab", "svychisq", "CrossTab", "ChisqTest", "wald_test", "regterm_test", "WaldTest",

@@ -6,6 +6,11 @@ arguments — reported in one line, never a traceback), and every ``OSError``
 met writing an output (``--out`` a file, a full disk, no permission, a name
 too long, a closed pipe), reported as a one-line
 :class:`survey.errors.OutputError` naming the path and the fix.
+
+Everything printed to the terminal -- errors, progress lines, paths -- has
+its control, separator and bidirectional characters escaped
+(:func:`survey.safetext.terminal_safe`): a file name, a wave or a
+questionnaire string cannot send terminal escapes or forge a line.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import sys
 from pathlib import Path
 
 from survey.errors import SurveyError
+from survey.safetext import terminal_safe
 
 __all__ = ["main", "build_parser", "DEFAULTS", "USAGE_JA", "usage_message"]
 
@@ -60,7 +66,7 @@ def _wave(text: str) -> str:
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with a hint, as documented
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {usage_message(message)}\n")
+        self.exit(2, f"{self.prog}: error: {usage_message(terminal_safe(message))}\n")
 
 
 QUESTIONNAIRE_HELP = ("questionnaire YAML (default: the bundled questionnaires/midori_2025.yaml, installed with "
@@ -149,14 +155,14 @@ def _run_plan(args) -> int:
         print(f"plan ({args.method}): {plan.totals['mailings']:,} mailed, "
               f"{plan.totals['respondents']:,.0f} respondents expected, "
               f"{'targets met' if plan.feasible else 'targets NOT met'}")
-        print(f"tables written to {files[0].parent}")
+        print(f"tables written to {terminal_safe(files[0].parent)}")
     return 0
 
 
 def _progress(quiet: bool):
     if quiet:
         return lambda message: None
-    return lambda message: print(f"… {message}", file=sys.stderr, flush=True)
+    return lambda message: print(f"… {terminal_safe(message)}", file=sys.stderr, flush=True)
 
 
 def _output_path(args):
@@ -207,7 +213,7 @@ def main(argv=None) -> int:
                               wave=args.wave, baseline_data_path=args.baseline, mailing_path=args.mailing,
                               sheet=args.sheet, exclude_undecodable=args.exclude_undecodable)
             if not args.quiet:
-                print(f"reports written to {result.out_dir}")
+                print(f"reports written to {terminal_safe(result.out_dir)}")
             return 0
         if args.command == "validate":
             from survey.intake.validate import validate_file
@@ -221,7 +227,7 @@ def main(argv=None) -> int:
             written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire,
                                    force=args.force)
             for path in written.values():
-                print(path)
+                print(terminal_safe(path))
             return 0
         if args.command == "plan":
             return _run_plan(args)

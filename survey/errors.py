@@ -6,6 +6,8 @@ was received, where (file, row, column, key) and how to fix it.
 """
 from __future__ import annotations
 
+from survey.safetext import terminal_safe
+
 __all__ = [
     "SurveyError",
     "SpecError",
@@ -19,17 +21,16 @@ __all__ = [
 class SurveyError(ValueError):
     """Base class of every error raised on purpose by the toolkit.
 
-    The text is always one line: control characters that reached a message
-    from the data (a line break in a column heading, a YAML key or a file
-    name) are shown escaped (``\\n``), so the command line's one-line reason
-    stays one line.
+    The text is always one line, safe to print on a terminal: control
+    characters that reached a message from the data (a line break in a
+    column heading, a YAML key or a file name, a terminal escape, a
+    bidirectional override) are shown escaped (``\\n``, ``\\x1b``,
+    ``\\u202e``; :func:`survey.safetext.terminal_safe`), so the command
+    line's one-line reason stays one line and shows what is there.
     """
 
     def __str__(self) -> str:
-        return super().__str__().translate(_CONTROL)
-
-
-_CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t"}
+        return terminal_safe(super().__str__())
 
 
 class SpecError(SurveyError):

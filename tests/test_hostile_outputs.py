@@ -108,9 +108,8 @@ def _csv_cells(path: Path):
 
 
 def _all_csv(hostile):
-    """Every CSV of ``survey run``.  (The ``survey validate --format csv``
-    files keep delivered values exactly as read, by design: that report's
-    spreadsheet form is the XLSX, checked below.)"""
+    """Every CSV of ``survey run`` (``survey validate --format csv`` and line
+    breaks inside cells: tests/test_output_text.py)."""
     files = sorted(hostile["run"].glob("*.csv"))
     assert len(files) >= 20
     return files

@@ -422,7 +422,9 @@ def test_csv_output_with_ledger_siblings(tmp_path, messy):
     assert back.columns[:4].tolist() == ["重要度 severity", "行 row", "Excel行 excel_row", "ファイル行 line"]
     assert back["ルール rule"].tolist() == ["invalid_code", "out_of_range", "required_blank", "answered_when_skipped"]
     assert back["Excel行 excel_row"].tolist() == ["2", "4", "3", "5"]
-    assert back["値 value"].iloc[0] == "=cmd|' /C calc'!A0"  # CSV keeps the value exactly as read
+    # a spreadsheet opens the CSV: the formula gets an apostrophe (issue 15 item 16); JSON keeps it as read
+    assert back["値 value"].iloc[0] == "'=cmd|' /C calc'!A0"
+    assert json.loads(messy.render("json"))["failures"][0]["value"] == "=cmd|' /C calc'!A0"
     summary = pd.read_csv(tmp_path / "check_summary.csv", encoding="utf-8-sig")
     assert summary.set_index("ルール rule").loc["invalid_code", "件数 findings"] == 1
     changes = pd.read_csv(tmp_path / "check_changes.csv", encoding="utf-8-sig")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.design import ciprop
+from survey.design import ciprop, moments
 from survey.design.estimate import Estimate, t_quantile
 from survey.design.ratios import Columns, _as_list, _deff, qrule_math
 from survey.errors import DesignError
@@ -28,7 +28,7 @@ __all__: list[str] = []
 
 
 class EstimatorsMixin:
-    """Means, totals, proportions, ratios and quantiles (R svymean & co.)."""
+    """Means, totals, proportions, variances, ratios and quantiles (R svymean & co.)."""
 
     # hooks provided by the design classes -------------------------------
     def _replicate_estimates(self, cols):  # pragma: no cover - abstract
@@ -309,6 +309,13 @@ class EstimatorsMixin:
         of the ``by`` group) before rows missing ``variable`` are left out.
         """
         return ciprop.proportion(self, variable, by=by, level=level, method=method)
+
+    def var(self, variable, *, by=None, level: float = 0.95) -> Estimate:
+        """Population variance (one variable) or covariance matrix (several),
+        R ``svyvar(~x + y, design, na.rm=TRUE)`` (``svyby(..., svyvar)`` with
+        ``by``): rows ``variable`` (or ``variable, variable2``), standard
+        errors by linearisation or replicates; see :mod:`survey.design.moments`."""
+        return moments.variance(self, variable, by=by, level=level)
 
     def ratio(self, numerator, denominator, *, by=None, level: float = 0.95) -> Estimate:
         """Ratio(s) of totals ``sum(w y) / sum(w x)`` (R ``svyratio``), for

@@ -2,8 +2,8 @@
 from survey.intake.ledger import Dataset, Ledger
 from survey.intake.normalise import normalise
 from survey.intake.privacy import (
-    MASK_TOKENS, PERSONAL_DATA_KINDS, PersonalData, find_personal_data, mask_personal_data, mask_series,
-    mask_text_columns,
+    MASK_TOKENS, PERSONAL_DATA_KINDS, PersonalData, find_personal_data, mask_changes, mask_personal_data,
+    mask_series, mask_text_columns,
 )
 from survey.intake.readers import Provenance, RawTable, read_raw
 from survey.intake.rules import RULES, Rule, Severity, rule_catalogue
@@ -14,7 +14,8 @@ __all__ = [
     "Dataset", "Ledger", "Provenance", "RawTable", "clean_text", "map_headers", "normalise", "read_raw", "load",
     "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity", "RULES", "rule_catalogue",
     "FAILURE_COLUMNS", "SUMMARY_COLUMNS",
-    "mask_personal_data", "mask_series", "mask_text_columns", "find_personal_data", "PersonalData", "MASK_TOKENS",
+    "mask_personal_data", "mask_series", "mask_text_columns", "mask_changes", "find_personal_data", "PersonalData",
+    "MASK_TOKENS",
     "PERSONAL_DATA_KINDS",
 ]
 

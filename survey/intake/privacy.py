@@ -8,12 +8,15 @@ sees masked text.  Each finding is replaced by a fixed token:
 kind          token               what is masked
 ============  ==================  ===============================================
 ``email``     ＜メール＞          ``local@domain.tld``; ``＠``, ``(at)``, ``[at]``, アットマーク
+                                  for the at sign, ``。``, ``(dot)``, ``[dot]``, ドット for a dot
 ``account``   ＜アカウント＞      SNS handles ``@name`` (2–30 letters, digits, ``_``)
 ``postal``    ＜郵便番号＞        ``〒351-0011``, ``〒3510011``, ``郵便番号 351-0011``; a bare
                                   ``NNN-NNNN`` followed by a prefecture or city name
 ``phone``     ＜電話番号＞        10 or 11 digits starting with 0 (or +81), with or without
-                                  hyphens, spaces or brackets (``048(463)1111``); a bare
-                                  ``NNN-NNNN`` not followed by a unit (a local number)
+                                  separators -- hyphens, ``. / ・ 〜``, spaces, any of
+                                  them with spaces around (``090 - 1234 - 5678``) -- or
+                                  brackets (``048(463)1111``); a bare ``NNN-NNNN`` not
+                                  followed by a unit (a local number)
 ``address``   ＜住所＞            ``…丁目``, ``…番地``, ``…番…号``, ``…号室``/``号棟`` and
                                   ``町名1-2-3`` (numbers joined by hyphens right after a
                                   place name), with the place name before them back to
@@ -49,6 +52,11 @@ Known limits (read the masked quotes before publishing a report):
   (district + age + a unique story) are not detected.
 
 ``mask_personal_data`` is idempotent: masking masked text changes nothing.
+
+Personal data typed into a *coded* cell (a phone number where the age
+belongs) is cleaned away by normalisation, but its value before cleaning is
+kept in the ledger; :func:`mask_text_columns` masks those before-values too
+(:func:`mask_changes`), so 修正セル.csv never shows it verbatim.
 """
 from __future__ import annotations
 
@@ -67,6 +75,7 @@ __all__ = [
     "RULE_MASKED",
     "PersonalData",
     "find_personal_data",
+    "mask_changes",
     "mask_personal_data",
     "mask_series",
     "mask_text_columns",
@@ -109,14 +118,19 @@ _IS_HIRA = re.compile(f"[{_HIRA}]")
 # Units after a number: such numbers are amounts, counts or dates, not phones or addresses.
 _UNITS = "円年月日人名回件本個歳才時分秒度倍点台枚坪階万千億%℃mkgKGcCLl"
 
+_AT = r"(?:@|\(\s?at\s?\)|\[\s?at\s?\]|アットマ-ク|あっとま-く)"
+_DOT = r"(?:\.|。|\(\s?dot\s?\)|\[\s?dot\s?\]|ドット)"
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?(?:@|\(at\)|\[at\]|アットマ-ク)\s?"
-    r"[A-Za-z0-9\-]+(?:\s?\.\s?[A-Za-z0-9\-]+)+", re.IGNORECASE)
+    rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]|{_DOT})*\s?{_AT}\s?"
+    rf"[A-Za-z0-9\-]+(?:\s?{_DOT}\s?[A-Za-z0-9\-]+)+", re.IGNORECASE)
 _ACCOUNT = re.compile(r"(?<![A-Za-z0-9._%+\-])@[A-Za-z0-9_]{2,30}")
 _POSTAL = re.compile(r"(?:〒|郵便番号\s?:?\s?)\s?(\d{3}\s?-?\s?\d{4})(?!\d)")
+# between the groups of a phone number: a hyphen, dot, slash, middle dot or wave dash, with up
+# to two spaces around it, or one or two spaces alone
+_SEP = r"(?:\s{0,2}[\-./・･〜~]\s{0,2}|\s{1,2})"
 _PHONE = re.compile(
-    r"(?<![\d\-+.,])(?:\+\s?81[\s\-]?(?:\(0\)[\s\-]?)?|\(?(?=0))"
-    r"\d{1,5}\)?(?:[\s\-]?\(?\d{1,4}\)?){0,2}[\s\-]?\d{3,4}(?![\d])")
+    rf"(?<![\d\-+.,/])(?:\+\s?81{_SEP}?(?:\(0\){_SEP}?)?|\(?(?=0))"
+    rf"\d{{1,5}}\)?(?:{_SEP}?\(?\d{{1,4}}\)?){{0,2}}{_SEP}?\d{{3,4}}(?![\d])")
 _SHORT = re.compile(rf"(?<![\d\-.,])\d{{3}}-\d{{4}}(?![\d]|-\d|\s?[{_UNITS}])")
 _PLACE_AFTER = re.compile(r"\s?(?:\S{0,3}[都道府県]|\S{1,5}?[市区町村])")
 _ADDRESS = re.compile(
@@ -222,6 +236,21 @@ def _name_span(text: str, hon_start: int, hon: str) -> tuple[int, int] | None:
     return i, end
 
 
+def _phone_end(candidate: str) -> int | None:
+    """End (in ``candidate``) of the longest run of its digit groups that is a
+    phone number: 10 or 11 digits starting with 0 (+81 replaces the 0).  A
+    match may run on into a following number (``090-0000-1234 / 090-…``);
+    the number ends at a group boundary."""
+    intl = candidate.startswith("+")
+    digits, end = "", None
+    for run in re.finditer(r"\d+", candidate):
+        digits += run.group()
+        number = (digits[2:] if digits[2:3] == "0" else "0" + digits[2:]) if intl else digits
+        if number.startswith("0") and len(number) in (10, 11):
+            end = run.end() + (1 if candidate[run.end():run.end() + 1] == ")" else 0)
+    return end
+
+
 def find_personal_data(text: str) -> list[PersonalData]:
     """Every piece of personal data in ``text``, in order of position.
 
@@ -250,12 +279,12 @@ def find_personal_data(text: str) -> list[PersonalData]:
         take("account", m.start(), m.end())
     for m in _POSTAL.finditer(shadow):
         take("postal", m.start() if shadow[m.start()] == "〒" else m.start(1), m.end(1))
-    for m in _PHONE.finditer(shadow):
-        digits = re.sub(r"\D", "", m.group())
-        if m.group().startswith("+"):
-            digits = digits[2:] if digits[2:3] == "0" else "0" + digits[2:]
-        if digits.startswith("0") and len(digits) in (10, 11):
-            take("phone", m.start(), m.end())
+    pos = 0
+    while (m := _PHONE.search(shadow, pos)) is not None:
+        end = _phone_end(m.group())
+        if end is not None:
+            take("phone", m.start(), m.start() + end)
+        pos = m.start() + end if end else m.end()
     for m in _SHORT.finditer(shadow):
         kind = "postal" if _PLACE_AFTER.match(shadow, m.end()) else "phone"
         take(kind, m.start(), m.end())
@@ -330,12 +359,36 @@ def mask_series(series: pd.Series, *, with_kinds: bool = False):
     return masked
 
 
+def mask_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """The ledger's changed cells with personal data masked in their
+    ``before`` and ``after`` values (e.g. a phone number typed into a coded
+    cell: ``090-1234-5678`` -> ``＜電話番号＞``); other values unchanged."""
+    out = changes
+    for col in ("before", "after"):
+        if col not in changes.columns or not len(changes):
+            continue
+        values = changes[col]
+        text = values.map(lambda v: isinstance(v, str))
+        if not text.any():
+            continue
+        masked = mask_series(values[text].astype(object))
+        if (masked != values[text]).any():
+            if out is changes:
+                out = changes.copy()
+            column = out[col].astype(object)
+            column[text] = masked
+            out[col] = column
+    return out
+
+
 def mask_text_columns(dataset, questionnaire=None):
     """The dataset with every free-text (``type: text``) column masked.
 
     Every masked cell is added to the ledger (rule ``personal_data_masked``):
     *before* names only the kinds found (``（個人情報：電話番号）``), never
-    the original text; *after* is the masked answer.
+    the original text; *after* is the masked answer.  The ledger's other
+    changes are masked too (:func:`mask_changes`: personal data typed into a
+    coded cell).
 
     Parameters
     ----------
@@ -359,9 +412,11 @@ def mask_text_columns(dataset, questionnaire=None):
         for i in hit:
             label = "・".join(PERSONAL_DATA_LABELS_JA[k] for k in kinds.iloc[i])
             rows.append((int(data.index[i]), ids[i], q.id, f"（個人情報：{label}）", masked.iloc[i], RULE_MASKED))
+    old = mask_changes(dataset.ledger.changes)
     if not rows:
-        return replace(dataset, data=data)
-    old = dataset.ledger.changes
+        if old is dataset.ledger.changes:
+            return replace(dataset, data=data)
+        return replace(dataset, data=data, ledger=replace(dataset.ledger, changes=old))
     new = pd.DataFrame(rows, columns=["row", "respondent_id", "column", "before", "after", "rule"])
     changes = pd.concat([old, new], ignore_index=True) if len(old) else new
     return replace(dataset, data=data, ledger=replace(dataset.ledger, changes=changes))

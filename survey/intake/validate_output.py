@@ -14,7 +14,13 @@ The workbook never contains a formula: every text cell is written as a
 string, and text that a spreadsheet would read as a formula (starting with
 ``= + - @``, tab or carriage return) also gets the quote-prefix attribute
 (the apostrophe Excel shows), so a delivered value such as
-``=HYPERLINK(...)`` stays inert text.
+``=HYPERLINK(...)`` stays inert text.  The CSV files quote every field that
+holds a line break (a lone CR too) and put an apostrophe before a formula at
+the start of a field or after a line break in it; JSON keeps every value
+exactly as read.  The text report (and CSV shown on a terminal) escapes
+control, separator and bidirectional characters
+(:func:`survey.safetext.terminal_safe`), so a value or a questionnaire
+label can neither send terminal escapes nor forge a line of the report.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.safetext import FORMULA_START, csv_text, json_safe, neutralise_formula, terminal_safe
 from survey.xlsx_layout import display_width, page_setup
 
 __all__ = ["FORMATS", "REPORT_COLUMNS", "display_width", "ordered_failures", "ordered_summary", "render_report",
@@ -37,7 +44,7 @@ FORMATS = ("text", "json", "csv", "xlsx")
 #: Columns of the failure list as every form of the report shows it.
 REPORT_COLUMNS = ("severity", "row", "excel_row", "line", "respondent_id", "column", "column_id", "value", "rule",
                   "category", "message_ja", "message_en")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = FORMULA_START
 _SEVERITY = {"error": (0, "エラー"), "warning": (1, "警告")}
 _STATUS = {"errors": ("ERRORS", "エラーあり"), "warnings": ("OK with warnings", "警告のみ"), "clean": ("OK", "問題なし")}
 _ROW_COLUMNS = ("row", "excel_row", "line")
@@ -208,7 +215,8 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
             out.append(f"  {_where(r)}{rid}{col}{val}  {sev} {r.rule}")
             out.append(f"      {r.message_ja}")
             out.append(f"      {r.message_en}")
-    return "\n".join(out) + "\n"
+    # one line each, whatever the data or the questionnaire hold: no escape sequence, no forged line
+    return "\n".join(terminal_safe(line) for line in out) + "\n"
 
 
 def _bilingual(frame: pd.DataFrame) -> pd.DataFrame:
@@ -217,9 +225,14 @@ def _bilingual(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv(frame: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    _bilingual(frame).to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
+    """CSV text with Japanese + English headings: every field holding a line break quoted,
+    text that a spreadsheet would read as a formula (at the start or after a line break)
+    neutralised."""
+    out = _bilingual(frame)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
+    return csv_text(out, index=False)
 
 
 def _write_csv(report, out: Path) -> Path:
@@ -310,8 +323,8 @@ def render_report(report, fmt: str, *, max_lines: int | None = 200) -> str:
     """See :meth:`ValidationReport.render`."""
     if fmt == "text":
         return render_text(report, max_lines=max_lines)
-    if fmt == "json":
-        return json.dumps(report_dict(report), ensure_ascii=False, indent=1) + "\n"
+    if fmt == "json":   # DEL, C1 and bidirectional controls as \\u escapes (the same JSON value)
+        return json_safe(json.dumps(report_dict(report), ensure_ascii=False, indent=1)) + "\n"
     if fmt == "csv":
         return _csv(ordered_failures(report))
     if fmt == "xlsx":
@@ -320,12 +333,22 @@ def render_report(report, fmt: str, *, max_lines: int | None = 200) -> str:
     raise _unknown_format(fmt)
 
 
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def write_report(report, fmt: str, out=None, *, max_lines: int | None = 200):
     """See :meth:`ValidationReport.write`."""
     if fmt not in FORMATS:
         raise _unknown_format(fmt)
     if out is None:
-        sys.stdout.write(render_report(report, fmt, max_lines=max_lines))
+        text = render_report(report, fmt, max_lines=max_lines)
+        if fmt == "csv" and _is_terminal(sys.stdout):   # shown, not saved: no escape sequence reaches it
+            text = "".join(terminal_safe(line) + "\n" for line in text.split("\n")[:-1])
+        sys.stdout.write(text)
         sys.stdout.flush()
         return None
     out = Path(out)

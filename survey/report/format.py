@@ -7,8 +7,9 @@ Rules (Japanese municipal report conventions):
 * yen with thousands separators (``1,000``);
 * ``-`` for a zero count, ``x`` for a suppressed cell;
 * p-values to three decimals, ``<0.001`` below that (never ``0``);
-* data text that would start a spreadsheet formula (``= + - @``, tab, CR)
-  is neutralised with a leading apostrophe;
+* data text that would start a spreadsheet formula (``= + - @``, tab, CR),
+  at the start of a cell or after a line break in it, is neutralised with
+  an apostrophe;
 * weighted and unweighted figures are always labelled.
 
 In the workbook a figure stays a number: the cell holds the value and an
@@ -26,6 +27,8 @@ import numbers
 
 import numpy as np
 import pandas as pd
+
+from survey.safetext import neutralise_formula as _neutralise
 
 __all__ = [
     "fmt_percent",
@@ -49,7 +52,6 @@ __all__ = [
 
 WEIGHTED = "（重み付け）"
 UNWEIGHTED = "（重みなし）"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _missing(value) -> bool:
@@ -232,22 +234,15 @@ def neutralise_formula(value):
     """Make a data string inert in a spreadsheet (OWASP CSV injection rule).
 
     Numbers pass through; a string starting with ``= + - @`` (or tab/CR) gets a
-    leading apostrophe so Excel and LibreOffice show it as text.
+    leading apostrophe so Excel and LibreOffice show it as text, and so does
+    every line after a line break inside it (:func:`survey.safetext.neutralise_formula`).
 
     >>> neutralise_formula('=HYPERLINK("http://x","y")')
     '\\'=HYPERLINK("http://x","y")'
     >>> neutralise_formula("-0.5")
     '-0.5'
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        if value.strip("-") == "":
-            return value  # the zero-count dash (or a rule line) is not a formula
-        try:
-            float(value)
-            return value  # a plain negative number written as text stays readable
-        except ValueError:
-            return "'" + value
-    return value
+    return _neutralise(value)
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:

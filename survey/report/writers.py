@@ -33,6 +33,7 @@ import pandas as pd
 
 from survey.report.format import cell_kind, column_kinds, excel_format, kind_text, neutralise_formula
 from survey.xlsx_layout import DEFAULT_ROW_HEIGHT, MAX_WIDTH, display_width, page_breaks, page_setup, wrapped_lines
+from survey.safetext import csv_text
 
 __all__ = ["write_csv", "write_workbook", "fixed_timestamp", "Sheet", "FILTER_ROWS", "PROVENANCE_CAPTION"]
 
@@ -51,9 +52,10 @@ def fixed_timestamp() -> _dt.datetime:
 
 
 def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
-    """UTF-8 with BOM (Excel opens it as Unicode), LF line ends, formulas
-    neutralised; p-values as ``<0.001``/``0.043`` and yen as whole numbers
-    (the columns' kinds, see :func:`~survey.report.format.column_kinds`)."""
+    """UTF-8 with BOM (Excel opens it as Unicode), LF line ends, formulas neutralised (also
+    after line breaks inside a cell), every field holding a line break quoted; p-values as
+    ``<0.001``/``0.043`` and yen as whole numbers (the columns' kinds, see
+    :func:`~survey.report.format.column_kinds`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = frame.copy()
@@ -67,8 +69,8 @@ def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    with _naming(path):
-        out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    with _naming(path):   # every field holding CR or LF quoted (a lone CR must not start a row)
+        path.write_bytes(("\ufeff" + csv_text(out, index=False)).encode("utf-8"))
     return path
 
 
