@@ -14,20 +14,35 @@ from survey.errors import ConvergenceError, DesignError
 __all__: list[str] = []
 
 _EPS = np.finfo(float).eps
+_MAX = np.finfo(float).max
 
 
 def uniroot(f, lower: float, upper: float, *, tol: float = _EPS ** 0.25,
             maxiter: int = 1000) -> float:
-    """Root of ``f`` in ``[lower, upper]`` (R ``uniroot(f, c(lower, upper), tol=)$root``)."""
+    """Root of ``f`` in ``[lower, upper]`` (R ``uniroot(f, c(lower, upper), tol=)$root``).
+
+    As R, a NaN or ``+inf`` value met during the search counts as the largest
+    double and ``-inf`` as the most negative one (R warns "NA/Inf replaced by
+    maximum positive value"); the end points may be infinite but not NaN.
+    """
     fa, fb = float(f(lower)), float(f(upper))
-    if not (np.isfinite(fa) and np.isfinite(fb)):
-        raise DesignError(f"uniroot: f is not finite at an end of [{lower}, {upper}]")
+    if np.isnan(fa) or np.isnan(fb):
+        raise DesignError(f"uniroot: f is NaN at an end of [{lower}, {upper}]")
     if fa * fb > 0:
         raise DesignError(
             f"uniroot: f({lower}) = {fa:g} and f({upper}) = {fb:g} have the same sign; "
             "no root is bracketed"
         )
-    return _zeroin2(f, float(lower), float(upper), fa, fb, tol, maxiter)
+
+    def g(x):
+        v = float(f(x))
+        if np.isfinite(v):
+            return v
+        return -_MAX if v == -np.inf else _MAX
+
+    with np.errstate(all="ignore"):
+        return float(_zeroin2(g, np.float64(lower), np.float64(upper), np.float64(fa),
+                              np.float64(fb), tol, maxiter))
 
 
 def _zeroin2(f, ax, bx, fa, fb, tol, maxit):
@@ -68,7 +83,7 @@ def _zeroin2(f, ax, bx, fa, fb, tol, maxit):
             new_step = tol_act if new_step > 0 else -tol_act
         a, fa = b, fb
         b += new_step
-        fb = float(f(b))
+        fb = np.float64(f(b))
         if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
             c, fc = a, fa
     raise ConvergenceError(f"uniroot did not converge in {maxit} iterations")

@@ -16,7 +16,8 @@ unweighted back-fitting, which converges to the same residuals when the
 pre-raking weights are constant within the margins (e.g. ``apiclus1``) and
 is an approximation of them otherwise.
 
-GREG calibration to model-matrix totals lives in :mod:`survey.design.greg`.
+GREG calibration to model-matrix totals lives in :mod:`survey.design.greg`,
+the variance record :class:`CalStep` in :mod:`survey.design.calstep`.
 
 Categorical calibration models are collapsed to the table of cells
 (every combination of the margins' levels): the iterations run on the
@@ -25,123 +26,17 @@ million rows costs a few bincounts.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
-import scipy.sparse as sp
 
+from survey.design.calstep import CalStep, _col0
 from survey.errors import ConvergenceError, DesignError
 
 __all__: list[str] = []
 
 INTERCEPT = "(Intercept)"
-
-
-# ---------------------------------------------------------------- the record
-@dataclass(frozen=True)
-class CalStep:
-    """One calibration step, enough to residualise linearised scores.
-
-    Either ``codes`` (cell of each row) with a cell-level model matrix
-    ``model`` of shape (n_cells, q), or ``codes=None`` with a row-level
-    model matrix of shape (n, q).
-    """
-
-    kind: str
-    model: np.ndarray
-    w_before: np.ndarray
-    w_after: np.ndarray
-    codes: np.ndarray | None = None
-    iterations: int = 1
-    max_error: float = 0.0
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def _cell_sum(self, x: np.ndarray) -> np.ndarray:
-        return column_sums(x, self.codes, self.model.shape[0], self._cache)
-
-    def _cell_ratio(self):
-        """``w_before / w_after`` per cell when it is constant in every cell
-        (raking, post-stratification, categorical calibration), else None."""
-        if "cell_ratio" not in self._cache:
-            C = self.model.shape[0]
-            w0, w1 = self.w_before, self.w_after
-            s0 = np.bincount(self.codes, weights=w0, minlength=C)
-            s1 = np.bincount(self.codes, weights=w1, minlength=C)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(s1 > 0, s0 / s1, 0.0)
-                row = np.where(w1 != 0, w0 / w1, 0.0)
-            same = np.allclose(row[w1 != 0], r[self.codes][w1 != 0], rtol=1e-12, atol=0)
-            self._cache["cell_ratio"] = r if same else None
-        return self._cache["cell_ratio"]
-
-    def residualise(self, z: np.ndarray) -> np.ndarray:
-        """Replace ``z`` (n, p), in place, by its residuals from the
-        calibration model; returns ``z``."""
-        w0, w1 = self.w_before, self.w_after
-        M = self.model
-        solve = self._cache.get("solve")
-        if solve is None:
-            if self.codes is not None:
-                cw = np.bincount(self.codes, weights=w0, minlength=M.shape[0])
-                gram = (M * cw[:, None]).T @ M
-            else:
-                gram = (M * w0[:, None]).T @ M
-            solve = _solver(gram)
-            self._cache["solve"] = solve
-        if self.codes is not None:
-            ratio = self._cell_ratio()
-            if ratio is not None:
-                rhs = M.T @ (self._cell_sum(z) * ratio[:, None])
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    row = np.where(w1 != 0, w0 / w1, 0.0)
-                rhs = M.T @ self._cell_sum(z * row[:, None])
-            fitted = M @ solve(rhs)                       # (cells, p)
-            for k in range(z.shape[1]):
-                z[:, k] -= w1 * np.take(fitted[:, k], self.codes)
-        else:
-            if "mr" not in self._cache:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    row = np.where(w1 != 0, w0 / w1, 0.0)
-                self._cache["mr"] = M * row[:, None]
-                self._cache["mw"] = M * w1[:, None]
-            beta = solve(self._cache["mr"].T @ z)
-            z -= self._cache["mw"] @ beta
-        return z
-
-
-def column_sums(x: np.ndarray, codes: np.ndarray, size: int, cache: dict | None = None):
-    """Sum the rows of ``x`` (n, p) by integer ``codes`` -> (size, p)."""
-    if x.shape[1] <= 32 or np.isfortran(x):
-        out = np.empty((size, x.shape[1]), order="F")
-        for k in range(x.shape[1]):
-            out[:, k] = np.bincount(codes, weights=x[:, k], minlength=size)
-        return out
-    ind = None if cache is None else cache.get("ind")
-    if ind is None:
-        n = codes.size
-        ind = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(size, n))
-        if cache is not None:
-            cache["ind"] = ind
-    return np.asarray(ind @ x)
-
-
-def _solver(gram: np.ndarray):
-    """Solve ``gram @ x = b``: Cholesky when positive definite, otherwise the
-    pseudo-inverse (rank-deficient calibration models, e.g. empty cells)."""
-    try:
-        factor = scipy.linalg.cho_factor(gram)
-        return lambda b: scipy.linalg.cho_solve(factor, b)
-    except np.linalg.LinAlgError:
-        pinv = np.linalg.pinv(gram, rcond=1e-12, hermitian=True)
-        return lambda b: pinv @ b
-
-
-def _col0(w: np.ndarray) -> np.ndarray:
-    """First column as a contiguous vector (a view when ``w`` has one column)."""
-    return np.ascontiguousarray(w[:, 0])
 
 
 # ------------------------------------------------------------- level coding
@@ -343,29 +238,59 @@ def _check_columns(data: pd.DataFrame, cols, what: str):
 
 
 # --------------------------------------------------------------------- rake
+def _joint_codes(frame: pd.DataFrame, index: pd.MultiIndex, what: str) -> np.ndarray:
+    """Position of every row's combination of ``frame``'s columns in ``index``."""
+    codes = np.asarray(index.get_indexer(pd.MultiIndex.from_frame(frame)), dtype=np.int64)
+    if (codes < 0).any():
+        bad = list(dict.fromkeys(map(tuple, frame.loc[codes < 0].itertuples(index=False))))[:5]
+        raise DesignError(
+            f"{what}: {int((codes < 0).sum())} row(s) have combinations {bad} of "
+            f"{list(frame.columns)} that are not in the population table; add them "
+            "(with their count) or recode the columns."
+        )
+    return codes
+
+
 def parse_margins(data: pd.DataFrame, margins, what: str):
-    """{column: Series of population counts} -> (columns, codes, pops)."""
+    """Margins -> (keys, codes, pops, levels).
+
+    ``margins`` maps a column to a Series of population counts indexed by
+    its levels, or a tuple of columns to counts indexed by their
+    combinations (a two-way or higher table: a MultiIndexed Series, or an
+    R-style data frame with the columns and ``Freq``), R
+    ``rake(sample.margins = list(~a + b, ~c))``.
+    """
     if not isinstance(margins, dict) or not margins:
         raise DesignError(
             f"{what}: margins must be a non-empty dict {{column: pandas Series of "
-            f"population counts indexed by level}}; got {type(margins).__name__}."
+            f"population counts indexed by level}} (or {{(col1, col2): counts indexed by "
+            f"both}}); got {type(margins).__name__}."
         )
-    cols = list(margins)
-    _check_columns(data, cols, what)
+    keys = list(margins)
     codes, pops, levels = [], [], []
-    for c in cols:
-        pop = _as_population(margins[c], [c], f"{what} margin {c!r}")
-        idx = pop.index.get_level_values(0) if isinstance(pop.index, pd.MultiIndex) else pop.index
-        codes.append(level_codes(data[c], pd.Index(idx), what=f"{what} margin {c!r}"))
+    for key in keys:
+        columns = list(key) if isinstance(key, tuple) else [key]
+        _check_columns(data, columns, what)
+        label = f"{what} margin {key!r}"
+        pop = _as_population(margins[key], columns, label)
+        if len(columns) == 1:
+            idx = pop.index.get_level_values(0) if isinstance(pop.index, pd.MultiIndex) else pop.index
+            codes.append(level_codes(data[key], pd.Index(idx), what=label))
+            levels.append(pd.Index(idx).tolist())
+        else:
+            if pop.index.has_duplicates:
+                dup = pop.index[pop.index.duplicated()].tolist()[:5]
+                raise DesignError(f"{label}: cells {dup} are listed twice; give each cell once.")
+            codes.append(_joint_codes(data[columns], pop.index, label))
+            levels.append(pop.index.tolist())
         pops.append(pop.to_numpy())
-        levels.append(pd.Index(idx).tolist())
     totals = [p.sum() for p in pops]
     if max(totals) - min(totals) > 1e-9 * max(totals):
         raise DesignError(
             f"{what}: margins have different population totals "
-            f"{dict(zip(cols, totals))}; they must describe the same population."
+            f"{dict(zip(keys, totals))}; they must describe the same population."
         )
-    return cols, codes, pops, levels
+    return keys, codes, pops, levels
 
 
 def rake(data: pd.DataFrame, w: np.ndarray, margins, *, tol: float, max_iter: int):

@@ -182,7 +182,11 @@ class Design(EstimatorsMixin):
         ----------
         margins : dict
             ``{column: pandas.Series}`` of population counts indexed by the
-            column's levels; all margins must sum to the same total.
+            column's levels; all margins must sum to the same total.  A key
+            may be a tuple of columns whose counts are indexed by their
+            combinations (a two-way table: a MultiIndexed Series, or a data
+            frame with the columns and ``Freq``), as R
+            ``rake(design, list(~stype + sch.wide, ~comp.imp), list(tab2, tab1))``.
         tol : float
             Stop when the largest relative error of any margin cell is
             below ``tol``.
@@ -219,7 +223,8 @@ class Design(EstimatorsMixin):
         return self._with_step(new_w[:, 0], step, ("poststratify", (by, population), {"partial": partial}))
 
     def calibrate(self, population_totals, *, method: str = "linear", bounds=None,
-                  tol: float = 1e-10, max_iter: int = 50) -> Design:
+                  tol: float = 1e-10, max_iter: int = 50, variance=None,
+                  bounds_const: bool = False) -> Design:
         """Calibrate the weights to known population totals (R ``calibrate``).
 
         Parameters
@@ -238,14 +243,31 @@ class Design(EstimatorsMixin):
             ``"raking"`` with margins equals :meth:`rake`; ``"logit"``
             needs ``bounds``.
         bounds : (lower, upper), optional
-            Bounds on the ratio of new to old weights.
+            Bounds on the ratio of new to old weights (the g-weights): two
+            numbers, or per-row bounds (arrays with one value per row, or
+            column names; R ``bounds = list(lower = l, upper = u)``).
         tol, max_iter :
             Newton convergence (largest ``|misfit| / (1 + |total|)``).
+        variance : str or array-like, optional
+            Heteroscedastic calibration (R ``variance=``): a working variance
+            per row (a column name or one value per row), or one coefficient
+            per calibration variable (``sigma2 = x' v``).
+        bounds_const : bool
+            ``bounds`` bound the calibrated weights, not their ratio to the
+            old ones (R ``bounds.const=TRUE``).
+
+        Notes
+        -----
+        Population margins may be tables of two or more columns:
+        ``{("stype", "sch.wide"): counts indexed by both}`` (R
+        ``calibrate(design, list(~stype + sch.wide, ...), ...)``).
         """
         new_w, step = greg.calibrate(self._data, self._w[:, None], population_totals,
-                                    method=method, bounds=bounds, tol=tol, max_iter=max_iter)
+                                    method=method, bounds=bounds, tol=tol, max_iter=max_iter,
+                                    variance=variance, bounds_const=bounds_const)
         return self._with_step(new_w[:, 0], step, ("calibrate", (population_totals,),
-                               {"method": method, "bounds": bounds, "tol": tol, "max_iter": max_iter}))
+                               {"method": method, "bounds": bounds, "tol": tol, "max_iter": max_iter,
+                                "variance": variance, "bounds_const": bounds_const}))
 
     def _with_step(self, w, step, recipe_item) -> Design:
         return self._evolve(w=w, steps=self._steps + (step,), recipe=self._recipe + (recipe_item,))

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.design import ciprop, moments
-from survey.design.estimate import Estimate, t_quantile
-from survey.design.ratios import Columns, _as_list, _deff, qrule_math
+from survey.design import ciprop, moments, quantiles
+from survey.design.estimate import Estimate
+from survey.design.ratios import Columns, _as_list, _deff
 from survey.errors import DesignError
 
 __all__: list[str] = []
@@ -344,59 +344,42 @@ class EstimatorsMixin:
         index = self._index(rows, bynames + ["variable"])
         return self._fit(A, B, domains, dom_of_col, index, "ratio", level=level)
 
-    def quantile(self, variable, q, *, by=None, level: float = 0.95) -> Estimate:
-        """Weighted quantile(s) with Woodruff intervals.
+    def quantile(self, variable, q, *, by=None, level: float = 0.95, qrule: str = "math",
+                 interval_type: str = "mean", df=None) -> Estimate:
+        """Weighted quantile(s) with Woodruff (or score, or replicate) intervals.
 
         Same numbers as R ``svyquantile(~variable, design, quantiles=q,
-        qrule="math", interval.type="mean", alpha=1-level, na.rm=TRUE)``
-        (the defaults of survey >= 4.1): the estimate is the smallest value
-        whose weighted CDF reaches ``q``; the interval inverts the Wald
-        interval (t with the domain's design df) of the estimated CDF at
-        that value; ``se = (ci_high - ci_low) / (2 t)``.  ``vcov`` comes
-        from the joint covariance of the CDF estimates scaled by the
-        implied densities (diagonal = ``se**2``).  ``deff`` is not defined
-        (NaN).
+        qrule=qrule, interval.type=interval_type, alpha=1-level, df=df,
+        na.rm=TRUE)``; the defaults are R's (survey >= 4.1): ``qrule="math"``
+        (the smallest value whose weighted CDF reaches ``q``) and the
+        Woodruff interval from the Wald interval of the CDF at the estimate
+        (t with the domain's design df), ``se = (ci_high - ci_low) / (2 t)``.
+
+        Parameters
+        ----------
+        variable : str or list of str
+        q : float or list of float
+            Probabilities in [0, 1].
+        by : str or list of str, optional
+        level : float
+        qrule : {"math", "school", "shahvaish", "hf1", ..., "hf9"}
+            R's quantile rules (see :mod:`survey.design.quantiles`).
+        interval_type : {"mean", "beta", "xlogit", "asin", "score", "quantile"}
+            Woodruff with a Wald, Korn-Graubard, logit or arcsine interval
+            for the CDF; Francisco-Fuller score interval (linearised designs);
+            replicate quantiles (replicate designs).
+        df : float, optional
+            Degrees of freedom of the t quantile (default the domain's design
+            df; ``np.inf`` for normal quantiles).
+
+        Notes
+        -----
+        ``vcov`` scales the joint covariance of the CDF estimates by the
+        implied densities (diagonal ``se**2``; R gives only the diagonal),
+        or is the replicate covariance of the quantiles for
+        ``interval_type="quantile"``.  ``deff`` is not defined (NaN).  On a
+        replicate design R 4.1.1 ignores ``interval.type`` "beta", "xlogit"
+        and "asin" (it always uses "mean"); here they are applied.
         """
-        names = _as_list(variable, "variable")
-        qs = [q] if np.isscalar(q) else list(q)
-        if not qs or any((not np.isfinite(p)) or p < 0 or p > 1 for p in qs):
-            raise DesignError(f"quantile: q must be probabilities in [0, 1]; got {q!r}.")
-        keys, gmasks, bynames = self._groups(by)
-        w = self._w
-        A = np.zeros((len(self.data), len(keys) * len(names) * len(qs)), order="F")
-        domains, dom_of_col, rows, qhat, ydom = [], [], [], [], []
-        k = 0
-        for key, g in zip(keys, gmasks):
-            for name in names:
-                y, ok = self._numeric(name)
-                d = g & ok
-                domains.append(d)
-                for p in qs:
-                    qv = qrule_math(y[d], w[d], p)
-                    qhat.append(qv)
-                    ydom.append((y, d))
-                    A[:, k] = d & (y <= qv)
-                    dom_of_col.append(len(domains) - 1)
-                    rows.append(key + (name, p))
-                    k += 1
-        index = self._index(rows, bynames + ["variable", "q"])
-        F = self._fit(A, "domain", domains, dom_of_col, index, "cdf", level=level,
-                      df="design", deff=False)
-        tq = t_quantile(1 - (1 - level) / 2, F.df.to_numpy())
-        pl = F.estimate.to_numpy() - tq * F.se.to_numpy()
-        pu = F.estimate.to_numpy() + tq * F.se.to_numpy()
-        ci = np.full((len(qhat), 2), np.nan)
-        for k, (y, d) in enumerate(ydom):
-            if np.isfinite(pl[k]) and pl[k] >= 0:
-                ci[k, 0] = qrule_math(y[d], w[d], pl[k])
-            if np.isfinite(pu[k]) and pu[k] <= 1:
-                ci[k, 1] = qrule_math(y[d], w[d], pu[k])
-        se = (ci[:, 1] - ci[:, 0]) / (2 * tq)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(F.se.to_numpy() > 0, se / F.se.to_numpy(), np.nan)
-        V = F.vcov.to_numpy() * np.outer(scale, scale)
-        np.fill_diagonal(V, se ** 2)
-        reps = None
-        return Estimate(index=index, estimate=qhat, vcov=V, df=F.df.to_numpy(),
-                        deff=np.nan, n=F.n.to_numpy(), statistic="quantile", level=level,
-                        ci_method="woodruff", ci=ci, replicates=reps)
+        return quantiles.quantile(self, variable, q, by=by, level=level, qrule_name=qrule,
+                        interval_type=interval_type, df=df)

@@ -21,30 +21,6 @@ def _as_list(x, what: str) -> list:
     raise DesignError(f"{what} must be a column name or a list of column names; got {x!r}.")
 
 
-def qrule_math(y: np.ndarray, w: np.ndarray, p: float) -> float:
-    """Weighted quantile, R ``svyquantile(qrule="math")``: the smallest
-    value whose weighted CDF reaches ``p`` (zero weights ignored).
-
-    As R (``survey:::qs``), a ``p`` smaller than the share of the smallest
-    value returns the second smallest value.
-    """
-    keep = w != 0
-    y, w = y[keep], w[keep]
-    if y.size == 0:
-        return np.nan
-    order = np.argsort(y, kind="stable")
-    ys, cw = y[order], np.cumsum(w[order])
-    target = p * w.sum()
-    pos = np.flatnonzero(cw <= target)
-    # R's survey:::qs takes the first row when no cumulative weight is <= p W,
-    # so a p below the first weight share returns the second smallest value;
-    # kept for parity with R (it only matters at the very bottom of the CDF).
-    i = pos[-1] if pos.size else 0
-    if p - cw[i] / w.sum() == 0:
-        return float(ys[i])
-    return float(ys[min(i + 1, ys.size - 1)])
-
-
 class Columns:
     """Ratio-type estimates ``theta_k = sum(w A_k) / sum(w B_k)``.
 

@@ -307,10 +307,14 @@ class ReplicateDesign(EstimatorsMixin):
         return self._split(M, self._step_info(step), pattern=self._cell_pattern(step))
 
     def calibrate(self, population_totals, *, method: str = "linear", bounds=None,
-                  tol: float = 1e-10, max_iter: int = 50) -> ReplicateDesign:
-        """Calibrate the full-sample and every replicate's weights (R ``calibrate``)."""
+                  tol: float = 1e-10, max_iter: int = 50, variance=None,
+                  bounds_const: bool = False) -> ReplicateDesign:
+        """Calibrate the full-sample and every replicate's weights (R ``calibrate``);
+        arguments as ``Design.calibrate`` (``bounds_const`` bounds every
+        replicate's own weights)."""
         M, step = greg.calibrate(self._data, self._both(), population_totals, method=method,
-                                bounds=bounds, tol=tol, max_iter=max_iter)
+                                bounds=bounds, tol=tol, max_iter=max_iter, variance=variance,
+                                bounds_const=bounds_const)
         return self._split(M, self._step_info(step), pattern=self._cell_pattern(step))
 
     def trim(self, *, lower=None, upper=None, strict: bool = False) -> ReplicateDesign:
