@@ -36,12 +36,12 @@ sys.path.insert(0, str(ROOT))  # run from a checkout
 import survey  # noqa: E402
 
 
-def _targets(args) -> list:
+def _targets(args, group) -> list:
     targets = []
     if args.half_width:
         targets.append(survey.PrecisionTarget(args.half_width, level=args.level, measure=args.measure))
     if args.district_half_width:
-        targets.append(survey.PrecisionTarget(args.district_half_width, by="district", level=args.level,
+        targets.append(survey.PrecisionTarget(args.district_half_width, by=group, level=args.level,
                                               measure=args.measure))
     if args.change:
         targets.append(survey.ChangeTarget(args.change, power=args.power, level=args.level, measure=args.measure))
@@ -56,7 +56,8 @@ def main(argv=None) -> int:
     p.add_argument("--mailing", type=Path, default=None, help="CSV: district, age_band, mailed (this wave)")
     p.add_argument("--measure", default=None, help="indicator id shaping the allocation (default the first)")
     p.add_argument("--half-width", type=float, default=0.05, help="city target (0 for none)")
-    p.add_argument("--district-half-width", type=float, default=0.10, help="target in every district (0 for none)")
+    p.add_argument("--district-half-width", type=float, default=0.10,
+                   help="target in every level of the planning group, e.g. every district (0 for none)")
     p.add_argument("--change", type=float, default=None, help="change against this wave to detect")
     p.add_argument("--power", type=float, default=0.80)
     p.add_argument("--level", type=float, default=0.95)
@@ -78,9 +79,9 @@ def main(argv=None) -> int:
     dataset = survey.load(args.data, q)
     margins = survey.read_margins(args.margins)
     design = survey.weight_wave(dataset, margins)
-    mailed = survey.read_mailing(args.mailing) if args.mailing else None
+    mailed = survey.read_mailing(args.mailing, q.plan.cells) if args.mailing else None
     inputs = survey.planning_inputs(design, population=margins, mailed=mailed, questionnaire=q)
-    options = {"targets": _targets(args), "measure": args.measure, "budget": args.budget,
+    options = {"targets": _targets(args, q.plan.cells[0]), "measure": args.measure, "budget": args.budget,
                "mailings": args.mailings, "cost_per_mailing": args.cost_per_mailing,
                "cost_per_return": args.cost_per_return, "min_respondents": args.min_respondents,
                "spend_all": args.spend_all, "level": args.level, "power": args.power}
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
     out = args.out / (q.wave or "wave")
     out.mkdir(parents=True, exist_ok=True)
     tables = survey.plan_tables(plan, comparison=comparison)
-    for name, (caption, frame) in zip(survey.PLAN_TABLE_NAMES, tables):
+    for name, (caption, frame) in zip(survey.plan_table_names(plan), tables):
         frame.to_csv(out / f"{name}.csv", index=False, encoding="utf-8-sig")
     today.to_csv(out / "計画_現行設計_見込み精度.csv", index=False, encoding="utf-8-sig")
 

@@ -115,8 +115,10 @@ def main(argv=None) -> int:
         table["overall_F"], table["overall_p"] = cmp.overall.statistic, cmp.overall.p
         _write(table, out, name)
 
-    _write(survey.satisfaction_drivers(d, "satisfaction", questionnaire=q).odds_ratios, out, "満足度_要因.csv")
-    _write(survey.park_use_table(d, "park_use", questionnaire=q), out, "公園利用_地区別.csv")
+    drivers = ("C(age_band)", "C(district)", "C(sex)", "C(park_use, contr.treatment(base=6))")
+    _write(survey.satisfaction_drivers(d, "satisfaction", questionnaire=q, predictors=drivers).odds_ratios, out,
+           "満足度_要因.csv")
+    _write(survey.park_use_table(d, "park_use", by="district", questionnaire=q), out, "公園利用_地区別.csv")
 
     first = designs[next(iter(designs))] if len(designs) > 1 else None
     table = survey.indicator_table(d, q, wave=latest_label, admin=args.admin if args.admin.exists() else None,

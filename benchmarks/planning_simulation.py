@@ -164,7 +164,7 @@ def base_wave(q, population, *, mailed=3000, seed=None):
     """This wave (the bundled FY2025 wave by default), its raked design and mailing counts."""
     from types import SimpleNamespace
 
-    from survey.report.run import weight_wave  # the weighting of `survey run`
+    from survey.report.weighting import weight_wave  # the weighting of `survey run`
 
     wave = survey.simulate.simulate_wave(q, seed=survey.simulate.BUNDLED_SEEDS["FY2025"] if seed is None else seed,
                                          population=population, mailed=mailed, shift={})

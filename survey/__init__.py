@@ -22,8 +22,8 @@ from survey.design.anova import LRTest, anova, regterm_test
 from survey.design.chisqsum import pchisqsum, pfsum
 from survey.measures import *  # noqa: F401,F403  (names listed in survey.measures.__all__)
 from survey.measures import __all__ as _measures_all
-from survey.report.run import run_wave, weight_wave
-from survey.report.weighting import read_margins
+from survey.pipeline import run_wave
+from survey.report.weighting import read_margins, weight_wave
 from survey.simulate import inject_defect, run_simulate, simulate_population, simulate_wave, write_large_delivery
 
 

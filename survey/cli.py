@@ -65,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline", type=Path, default=None,
                      help="raw file of the baseline wave: indicator changes are then tested between the two waves")
     run.add_argument("--mailing", type=Path, default=None,
-                     help="CSV district, age_band, mailed of this wave (e.g. the mailing.csv of `survey plan`): "
-                          "base weights N_h/m_h per cell, stratified design, then raking")
+                     help="CSV of this wave's mailing per cell of the plan's weighting.cells (e.g. district, "
+                          "age_band, mailed: the mailing.csv of `survey plan`): base weights N_h/m_h per cell, "
+                          "stratified design, then raking")
     run.add_argument("--sheet", default=None, help="worksheet of an .xlsx --data: name, or number from 1 "
                                                     "(default: the one visible sheet with data)")
     run.add_argument("--exclude-undecodable", action="store_true",
@@ -90,15 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--wave", type=_wave, default="FY2025")
     sim.add_argument("--out", type=Path, default=Path("data"))
     sim.add_argument("--force", action="store_true", help="replace an existing raw delivery (never done without it)")
-    plan = sub.add_parser("plan", help="plan the next wave's mailing per age × district cell from this wave")
+    plan = sub.add_parser("plan", help="plan the next wave's mailing per cell (the plan's weighting.cells) from this wave")
     plan.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
     plan.add_argument("--data", type=Path, default=DEFAULTS["data"], help="this wave's raw file")
     plan.add_argument("--margins", type=Path, default=DEFAULTS["margins"], help="population cell counts (CSV)")
-    plan.add_argument("--mailing", type=Path, default=None, help="CSV district, age_band, mailed of this wave")
+    plan.add_argument("--mailing", type=Path, default=None, help="CSV of this wave's mailing per cell (<cells>, mailed)")
     plan.add_argument("--measure", default=None, help="indicator id shaping the allocation (default the first)")
     plan.add_argument("--method", default="neyman", choices=("neyman", "proportional", "proportional_respondents"))
     plan.add_argument("--half-width", type=float, default=0.05, help="city target half-width (0 for none)")
-    plan.add_argument("--district-half-width", type=float, default=0.10, help="every district's target (0 for none)")
+    plan.add_argument("--district-half-width", type=float, default=0.10,
+                      help="the target of every level of the planning group, e.g. every district (0 for none)")
     plan.add_argument("--change", type=float, default=None, help="change between two waves to detect")
     plan.add_argument("--power", type=float, default=0.80)
     plan.add_argument("--level", type=float, default=0.95)
@@ -114,12 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_plan(args) -> int:
-    from survey.report.plan import default_targets, run_plan
+    from survey.pipeline.plan import run_plan
 
-    targets = default_targets(half_width=args.half_width, district_half_width=args.district_half_width,
-                              change=args.change, power=args.power, level=args.level, measure=args.measure)
+    targets = dict(half_width=args.half_width, group_half_width=args.district_half_width, change=args.change,
+                   power=args.power, level=args.level, measure=args.measure)
     plan, files = run_plan(args.questionnaire, args.data, args.margins, out=args.out, mailing_path=args.mailing,
-                           method=args.method, targets=targets, progress=_progress(args.quiet),
+                           method=args.method, target_options=targets, progress=_progress(args.quiet),
                            measure=args.measure, budget=args.budget, mailings=args.mailings,
                            cost_per_mailing=args.cost_per_mailing, cost_per_return=args.cost_per_return,
                            min_respondents=args.min_respondents, spend_all=args.spend_all, level=args.level,
@@ -175,7 +177,7 @@ def main(argv=None) -> int:
 
             check_output_parent(args.out)      # a file given as --out: refused before any work
         if args.command == "run":
-            from survey.report.run import run_wave
+            from survey.pipeline.run import run_wave
 
             result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
                               progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell,

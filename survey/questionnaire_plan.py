@@ -262,6 +262,9 @@ def _needs(ck: _Checker, kind: str, q, key):
         if need == "numeric_map" and not q.numeric_map:
             ck.fail(key, f"{q.id!r} has no numeric_map; a section of kind {kind} needs numeric_map on the question "
                          "(e.g. times a year per code)")
+        if need == "numeric_map" and 0 not in q.numeric_map.values():
+            ck.fail(key, f"the numeric_map of {q.id!r} maps no code to 0; a section of kind {kind} also reports "
+                         "the share answering the code mapped to 0 (e.g. 利用しない: 0)")
         if need == "items" and len(q.items) < 2:
             ck.fail(key, f"{q.id!r} is not a matrix of two or more items; a section of kind {kind} needs items")
         if need == "one column" and q.items:
@@ -295,6 +298,8 @@ def _section(ck: _Checker, sid, raw, groups) -> SectionSpec:
             ck.fail(key, f"a section of kind {kind} needs {name}: (see questionnaires/README.md)")
     options = {name: _option(ck, kind, name, spec.options[name], value, f"{key}.{name}")
                for name, value in raw.items() if name in spec.options}
+    if kind == "indicators" and not ck.q.indicators and not options.get("admin", False):
+        ck.fail(key, "a section of kind indicators needs indicators: in the questionnaire (or admin: true)")
     if kind == "drivers":
         for qid in options.get("reference", {}):
             if qid not in options["predictors"]:

@@ -123,7 +123,8 @@ def test_all_groups_without_variance_give_no_joint_test():
 def test_park_use_group_without_variance_is_not_flagged(questionnaire):
     data = W25.copy()
     data.loc[data["district"] == 1, "park_use"] = 6.0      # every 内間木 respondent: never (100 %)
-    t = park_use_table(Design(data, weights="wt", strata="stratum"), questionnaire=questionnaire, adjust="none")
+    t = park_use_table(Design(data, weights="wt", strata="stratum"), "park_use", by="district",
+                       questionnaire=questionnaire, adjust="none")
     assert t["never"].iloc[0] == pytest.approx(1.0)
     assert t["verdict"].iloc[0] == "untestable" and np.isnan(t["p"].iloc[0])
     assert t["verdict_ja"].iloc[0] == "内間木と市全体" + UNTESTABLE_JA

@@ -69,6 +69,11 @@ def _plan(tmp: Path, edit) -> Path:
     return _spec(tmp, lambda s: edit(s["analysis"]))
 
 
+def _drop_section(analysis, sid):
+    analysis["sections"].pop(sid)
+    analysis["workbook"] = [s for s in analysis["workbook"] if s["sections"] != [sid]]
+
+
 def _question(spec, qid):
     return next(q for q in spec["questions"] if q["id"] == qid)
 
@@ -107,7 +112,8 @@ def _unplaced(tmp: Path):
 
     data = pd.DataFrame({"district": [2.0, 3.0], "age_band": [1.0, 1.0], "sex": [1.0, 2.0]})
     path = _mailing(tmp, lambda f: f.assign(mailed=f["mailed"].where(f["district"] == 1, 0)))
-    return lambda: weight_wave(SimpleNamespace(data=data), read_margins(MARGINS), mailing=path)
+    return lambda: weight_wave(SimpleNamespace(data=data), read_margins(MARGINS), variables=("age_band", "sex", "district"),
+                               cells=("district", "age_band"), mailing=path)
 
 
 def _good_csv(tmp: Path, questionnaire, name="d.csv", **edits) -> Path:
@@ -254,6 +260,7 @@ TRIGGERS = {
     "Q31": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave=2025))),
     "Q32": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(not_in_margins=[4]))),
     # ------------------------------------------------------------- the analysis plan
+    "P01": lambda t, q: _run(t, questionnaire=_spec(t, lambda s: s.pop("analysis"))),
     "P02": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.update(sheets=[]))),
     "P03": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.pop("workbook"))),
     "P04": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"].update(pie={"kind": "pie"}))),
@@ -280,6 +287,14 @@ TRIGGERS = {
     "P22": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["sections"]["drivers"].update(
         reference={"park_use": 7}))),
     "P23": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["weighting"].pop("rake"))),
+    "P24": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "park_use")["numeric_map"].update({6: 1}))),
+    "P25": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: (s.pop("indicators"), s["analysis"]["sections"].update(
+        indicators={"admin": False}), s["analysis"]["sections"]["satisfaction"].pop("indicator")))),
+    "P26": lambda t, q: _run(t, questionnaire=_plan(t, lambda a: (a["weighting"].pop("cells"),
+                                                                   _drop_section(a, "next_wave"))),
+                             mailing=_mailing(t)),
+    "P27": lambda t, q: _run(t, questionnaire=_plan(t, lambda a: a["weighting"].update(
+        rake=[{"question": "age_band", "column": "nendai"}, "sex", "district"]))),
     # ------------------------------------------------------------- the population margins
     "M01": lambda t, q: _run(t, margins=t / "nosuch.csv"),
     "M02": lambda t, q: _run(t, margins=_csv(t, "m.csv", MARGINS.read_text(encoding="utf-8").encode("cp932"))),

@@ -278,7 +278,7 @@ COMMENTS = pd.DataFrame({
 
 @pytest.fixture(scope="module")
 def tables(questionnaire) -> FreeTextTables:
-    return analyse_freetext(Design(COMMENTS, weights="w"), questionnaire)
+    return analyse_freetext(Design(COMMENTS, weights="w"), questionnaire, by=("age_band", "district"))
 
 
 def test_analyse_freetext_counts_and_shares_by_hand(tables):

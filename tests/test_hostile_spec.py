@@ -306,7 +306,7 @@ def test_wave_on_the_command_line_is_checked_before_anything_runs(tmp_path, caps
 
 
 def test_run_wave_checks_the_wave_of_the_api_too(tmp_path):
-    from survey.report.run import run_wave
+    from survey.pipeline.run import run_wave
 
     with pytest.raises(SpecError, match=r"wave 'a/b' cannot be a file or folder name: it holds '/'"):
         run_wave(QUESTIONNAIRE, SAMPLE, MARGINS, out=tmp_path, wave="a/b")

@@ -50,20 +50,20 @@ def close(a, b, rtol=1e-9):
 
 # ------------------------------------------------------------------ park use
 def test_park_use_times_matches_r(d25, questionnaire):
-    f = park_use_times(d25, questionnaire=questionnaire).to_frame()
+    f = park_use_times(d25, "park_use", questionnaire=questionnaire).to_frame()
     r = REF["park_times"]
     close(f["estimate"], r["estimate"])
     close(f["se"], r["se"])
     close(f["deff"], r["deff"])
     close([f["ci_low"].iloc[0], f["ci_high"].iloc[0]], [r["ci_low_normal"], r["ci_high_normal"]])
     assert f["n"].iloc[0] == REF["counts"]["park25"] == 475
-    by = park_use_times(d25, by="district")          # default map = the questionnaire's
+    by = park_use_times(d25, "park_use", by="district")          # default map = the questionnaire's
     close(by.estimate, REF["park_times_by_district"]["estimate"])
     close(by.se, REF["park_times_by_district"]["se"])
 
 
 def test_park_nonuse_matches_r_svyciprop(d25, questionnaire):
-    est = park_nonuse(d25, questionnaire=questionnaire, by="district")
+    est = park_nonuse(d25, "park_use", questionnaire=questionnaire, by="district")
     r = REF["park_never_by_district"]
     close(est.estimate, r["estimate"])
     close(est.se, r["se"])
@@ -73,12 +73,12 @@ def test_park_nonuse_matches_r_svyciprop(d25, questionnaire):
     c = REF["ciprop"]["never_d1"]
     close([ci["ci_low"], ci["ci_high"]], [c["ci_low"], c["ci_high"]], rtol=1e-8)
     assert est.df.iloc[0] == c["df"] == 28
-    overall = park_nonuse(d25, never_code=6).to_frame()
+    overall = park_nonuse(d25, "park_use", never_code=6).to_frame()
     close(overall["estimate"], REF["park_never"]["estimate"])
 
 
 def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
-    t = park_use_table(d25, questionnaire=questionnaire)
+    t = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire)
     assert list(t["label"]) == ["内間木", "北部", "東部", "西部", "南部", "市全体"]
     r = REF["never_vs_city"]
     close(t["never_diff"][:5], r["estimate"])
@@ -89,18 +89,18 @@ def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
     close(t["times"][:5], REF["park_times_by_district"]["estimate"])
     # 内間木: 39 % never use parks against 15 % city-wide, but n = 29 and Holm p = 0.073
     assert t["verdict"].iloc[0] == "no_difference"
-    loose = park_use_table(d25, questionnaire=questionnaire, adjust="none")
+    loose = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire, adjust="none")
     assert loose["verdict"].iloc[0] == "higher"
     assert loose["verdict_ja"].iloc[0] == "内間木は市全体より高い（統計的に有意な差）"
 
 
 def test_park_use_errors(d25):
     with pytest.raises(InputError, match="maps to 0"):
-        park_nonuse(d25, numeric_map={1: 300, 2: 100})
+        park_nonuse(d25, "park_use", numeric_map={1: 300, 2: 100})
     with pytest.raises(InputError, match="never_code"):
-        park_nonuse(d25, never_code=7)
+        park_nonuse(d25, "park_use", never_code=7)
     with pytest.raises(InputError, match="map codes to numbers"):
-        park_use_times(d25, numeric_map={1: "daily"})
+        park_use_times(d25, "park_use", numeric_map={1: "daily"})
 
 
 # ------------------------------------------------------------------ admin indicators
@@ -186,7 +186,7 @@ def test_bundled_simulated_wave_recovers_the_known_population_values(questionnai
     # data/raw/midori_2025_sample.csv is a survey.simulate wave whose population values are
     # known exactly (data/midori_2025_truth.json: 0.29 and 30.9, the plan's baselines)
     from survey.intake import load
-    from survey.report.run import weight_wave
+    from survey.report.weighting import weight_wave
     from survey.report.weighting import read_margins
 
     truth = json.loads((ROOT / "data" / "midori_2025_truth.json").read_text(encoding="utf-8"))
@@ -197,7 +197,7 @@ def test_bundled_simulated_wave_recovers_the_known_population_values(questionnai
         row, value = t.loc[ind], truth["indicators"][ind]
         assert row["ci_low"] <= value <= row["ci_high"]
         assert row["change_verdict"] == "no_change"            # the FY2025 wave is the baseline
-    parks = park_use_table(d, questionnaire=questionnaire).set_index("label")
+    parks = park_use_table(d, "park_use", by="district", questionnaire=questionnaire).set_index("label")
     low, high = parks.loc["内間木", ["never_ci_low", "never_ci_high"]]
     assert low <= truth["park_never_share"]["by_district"]["1"] <= high    # 0.48, n = 12
     assert parks.loc["内間木", "verdict"] == "higher"        # the district short of parks

@@ -102,6 +102,7 @@ def test_a_second_run_on_the_same_folder_is_stopped(tmp_path, finished, capsys):
     assert _tree(tmp_path / "FY2025") == finished
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 def test_a_killed_run_never_leaves_a_folder_that_looks_complete(tmp_path, finished):
     target = tmp_path / "FY2025"
     target.mkdir()
@@ -135,8 +136,9 @@ def test_a_failed_run_leaves_the_previous_folder_and_no_temporary_one(tmp_path, 
     with mock.patch("pandas.DataFrame.to_csv", side_effect=full):
         assert main(_run(tmp_path)) == 2
     err = _one_error_line(capsys)
-    # the file is named as the user knows it, not by the temporary folder
-    assert err == (f"survey run: error: [output {target / '単純集計.csv'}] cannot write: the disk is full; free some "
+    # the file is named as the user knows it, not by the temporary folder (the first file written:
+    # the row ledger of the plan's first sheet, 調査概要)
+    assert err == (f"survey run: error: [output {target / '行の記録.csv'}] cannot write: the disk is full; free some "
                    "space or give another --out\n")
     gc.collect()
     assert _tree(target) == {SIG: finished[SIG]} and _hidden(tmp_path) == []
@@ -184,6 +186,13 @@ class TestOutputFolder:
         OutputFolder(tmp_path / "W", signature=SIG).commit()
         assert (tmp_path / "W").is_dir()
 
+    @pytest.mark.skipif(os.name == "nt", reason="fcntl locks are POSIX")
+    def test_a_file_system_without_locks_is_written_unlocked(self, tmp_path):
+        with mock.patch("fcntl.flock", side_effect=OSError(errno.ENOLCK, "No locks available")):
+            with OutputFolder(tmp_path / "W", signature=SIG) as folder:
+                (folder.path / SIG).write_text("{}", encoding="utf-8")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["W"]
+
     def test_commit_twice_is_refused(self, tmp_path):
         folder = OutputFolder(tmp_path / "W", signature=SIG)
         folder.commit()
@@ -220,6 +229,19 @@ def test_out_is_a_file_in_every_command(tmp_path, capsys, command):
     assert main(args) == 2
     assert _one_error_line(capsys) == (f"survey {command}: error: [output {out}] is a file, not a folder; give a "
                                        "folder as --out or move the file away\n")
+
+
+@pytest.mark.parametrize("command", ["run", "plan", "simulate", "validate"])
+def test_a_name_too_long_in_every_command(tmp_path, capsys, command):
+    long = tmp_path / ("x" * 300)
+    args = {"run": _run(long), "plan": _plan(long),
+            "simulate": ["simulate", "--questionnaire", str(QUESTIONNAIRE), "--out", str(long)],
+            "validate": ["validate", str(SAMPLE), "--questionnaire", str(QUESTIONNAIRE), "--format", "json",
+                         "--out", str(long) + ".json"]}[command]
+    assert main(args) == 2
+    err = _one_error_line(capsys)
+    assert err.startswith(f"survey {command}: error: [output {long}")
+    assert err.endswith("] cannot write: the name is too long for the file system; give a shorter --out (or --wave)\n")
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "csv", "xlsx"])

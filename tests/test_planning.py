@@ -13,6 +13,7 @@ Reference numbers:
 import importlib.util
 import json
 from pathlib import Path
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -43,12 +44,14 @@ from survey.measures.planning_precision import (
     measure_variance,
     plan_sampling_error_table,
 )
-from survey.measures.planning_tables import plan_tables
+from survey.measures.planning_tables import plan_table_names, plan_tables
 
 HERE = Path(__file__).resolve().parent
 REFDIR = HERE / "reference"
 REF = json.loads((REFDIR / "planning_reference.json").read_text(encoding="utf-8"))
 CELLS = pd.read_csv(REFDIR / "planning_cells.csv")
+#: The cell keys of the plan (midori: weighting.cells = [district, age_band]).
+CELL_KEYS = {"group": "district", "other": "age_band"}
 RESP = pd.read_csv(REFDIR / "planning_respondents.csv")
 SCORES = {1: 1.0, 2: 0.5, 3: 0.0, 4: -0.5, 5: -1.0}
 MEASURES = {"satisfaction_index": ("satisfaction", SCORES)}
@@ -72,7 +75,7 @@ def design():
 
 @pytest.fixture(scope="module")
 def inputs(design):
-    return planning_inputs(design, population=CELLS[["district", "age_band", "count"]],
+    return planning_inputs(design, **CELL_KEYS, population=CELLS[["district", "age_band", "count"]],
                            mailed=CELLS[["district", "age_band", "mailed"]], measures=MEASURES)
 
 
@@ -89,12 +92,12 @@ def test_cells_and_response_model_match_r_glm(inputs):
 
 
 def test_age_only_and_observed_response_models(design):
-    age = planning_inputs(design, population=CELLS.rename(columns={"mailed": "x"}), mailed=CELLS, measures=MEASURES,
-                          response_model="age")
+    age = planning_inputs(design, **CELL_KEYS, population=CELLS.rename(columns={"mailed": "x"}), mailed=CELLS,
+                          measures=MEASURES, response_model="age")
     close(age.cells["response_rate"], REF["response_age"], rtol=1e-7)
     # observed rates need respondents in every cell: cell (1, 2) has none
     with pytest.raises(DesignError, match="no respondent"):
-        planning_inputs(design, population=CELLS, mailed=CELLS, measures=MEASURES, response_model="cells")
+        planning_inputs(design, **CELL_KEYS, population=CELLS, mailed=CELLS, measures=MEASURES, response_model="cells")
 
 
 def test_item_inputs_match_r(inputs):
@@ -135,14 +138,14 @@ def test_mailing_total_is_spread_by_population_share(design, questionnaire):
     close(got.cells["mailed"], 3000 * CELLS["count"] / CELLS["count"].sum())
     assert got.mailing_source.startswith("expected")
     assert any("simple random sample of 3000" in n for n in got.notes)
-    total = planning_inputs(design, population=CELLS, mailed=600, measures=MEASURES)
+    total = planning_inputs(design, **CELL_KEYS, population=CELLS, mailed=600, measures=MEASURES)
     close(total.cells["mailed"].sum(), 600)
 
 
 def test_mailing_file_is_read(tmp_path, design):
     path = tmp_path / "mailed.csv"
     CELLS[["district", "age_band", "mailed"]].to_csv(path, index=False, encoding="utf-8-sig")
-    got = planning_inputs(design, population=CELLS, mailed=path, measures=MEASURES)
+    got = planning_inputs(design, **CELL_KEYS, population=CELLS, mailed=path, measures=MEASURES)
     close(got.cells["mailed"], CELLS["mailed"])
 
 
@@ -354,6 +357,10 @@ def test_sampling_error_table_of_a_self_weighting_plan(inputs):
 
 
 def test_plan_tables_for_the_sheet(inputs):
+    # the cell keys' names come from the questionnaire's headings (問3 地区 → 地区); without one, the keys
+    bare = plan_tables(plan_mailing(inputs, targets=[PrecisionTarget(0.12)]))
+    assert bare[2][0] == "セル別の配布数（district × age_band）"
+    inputs = replace(inputs, names={"district": "地区", "age_band": "年齢"})
     plan = plan_mailing(inputs, targets=[PrecisionTarget(0.12), PrecisionTarget(0.25, by="district")])
     tables = plan_tables(plan, comparison=compare_plans(inputs, mailings=800))
     captions = [c for c, _ in tables]
@@ -362,21 +369,24 @@ def test_plan_tables_for_the_sheet(inputs):
     assert int(cells["配布数"].sum()) == plan.totals["mailings"]
     by_group = dict(tables)["地区別の配布数・見込回収数・見込み精度"]
     assert by_group.iloc[-1, 0] == "市全体" and len(by_group) == 4
+    assert plan_table_names(plan)[1] == "計画_地区別"
 
 
 # ------------------------------------------------------------------ input errors
 def test_errors_say_what_and_how(design, inputs):
     with pytest.raises(InputError, match="need columns"):
-        planning_inputs(design, population=CELLS.drop(columns="count"), mailed=CELLS, measures=MEASURES)
+        planning_inputs(design, **CELL_KEYS, population=CELLS.drop(columns="count"), mailed=CELLS, measures=MEASURES)
     with pytest.raises(InputError, match="mailed must be a positive number"):
-        planning_inputs(design, population=CELLS, mailed=-5, measures=MEASURES)
+        planning_inputs(design, **CELL_KEYS, population=CELLS, mailed=-5, measures=MEASURES)
     with pytest.raises(InputError, match="number mailed is unknown"):
-        planning_inputs(design, population=CELLS, measures=MEASURES)
+        planning_inputs(design, **CELL_KEYS, population=CELLS, measures=MEASURES)
     with pytest.raises(InputError, match="cells"):
-        planning_inputs(design, population=CELLS, mailed=CELLS.assign(district=CELLS["district"] + 5),
+        planning_inputs(design, **CELL_KEYS, population=CELLS, mailed=CELLS.assign(district=CELLS["district"] + 5),
                         measures=MEASURES)
     with pytest.raises(InputError, match="no column 'ward'"):
-        planning_inputs(design, population=CELLS, mailed=CELLS, measures=MEASURES, group="ward")
+        planning_inputs(design, population=CELLS, mailed=CELLS, measures=MEASURES, group="ward", other="age_band")
+    with pytest.raises(InputError, match="the cell keys are unknown: pass group= and other="):
+        planning_inputs(design, population=CELLS, mailed=CELLS, measures=MEASURES)
 
     with pytest.raises(DesignError, match="method must be one of"):
         plan_mailing(inputs, mailings=500, method="optimal")
@@ -398,10 +408,10 @@ def test_mailing_file_errors_name_the_file_row_and_column(design, tmp_path):
         district=lambda f: f["district"].where(f.index != 1, "inf")).to_csv(path, index=False)
     with pytest.raises(InputError, match=r"\[file .*counts.csv, row 2, column district\] the cell code 'inf' is not "
                                          "a whole-number code"):
-        planning_inputs(design, population=CELLS, mailed=path, measures=MEASURES)
+        planning_inputs(design, **CELL_KEYS, population=CELLS, mailed=path, measures=MEASURES)
     CELLS.assign(district=CELLS["district"] + 5).to_csv(path, index=False)
     with pytest.raises(InputError, match=r"\[file .*counts.csv\] mailing counts hold cells"):
-        planning_inputs(design, population=CELLS, mailed=path, measures=MEASURES)
+        planning_inputs(design, **CELL_KEYS, population=CELLS, mailed=path, measures=MEASURES)
 
 
 # ------------------------------------------------------------------ simulation check (fast)

@@ -135,9 +135,30 @@ def test_a_plan_without_a_section_drops_it():
     (lambda a: a["html"].append("crosstabs"), "analysis.html", "section 'crosstabs' (crosstabs) has no part in report.html"),
     (lambda a: a["html"].append("pie"), "analysis.html", "html lists section 'pie', which is not declared"),
     (lambda a: a.update(sections=[]), "analysis.sections", "sections must be a mapping"),
+    (lambda a: a["sections"]["indicators"].update(admin=False), None, None),   # fine: midori declares indicators
 ])
 def test_broken_plans_name_the_key_and_the_fix(edit, key, message):
+    if key is None:
+        assert _plan(edit) is not None
+        return
     with pytest.raises(SpecError) as info:
         _plan(edit)
     assert f"[file q.yaml, key {key}]" in str(info.value)
     assert message in str(info.value)
+
+
+def test_what_the_questions_must_carry():
+    spec = copy.deepcopy(SPEC)
+    park = next(q for q in spec["questions"] if q["id"] == "park_use")
+    park["numeric_map"] = {1: 300, 2: 130, 3: 52, 4: 18, 5: 4, 6: 1}
+    with pytest.raises(SpecError, match=r"key analysis.sections.parks.question\] the numeric_map of 'park_use' "
+                                        r"maps no code to 0"):
+        parse_questionnaire(spec, path="q.yaml")
+    spec = copy.deepcopy(SPEC)
+    spec.pop("indicators")
+    spec["analysis"]["sections"]["satisfaction"].pop("indicator")
+    spec["analysis"]["sections"]["indicators"]["admin"] = False
+    with pytest.raises(SpecError, match="a section of kind indicators needs indicators: in the questionnaire"):
+        parse_questionnaire(spec, path="q.yaml")
+    spec["analysis"]["sections"]["indicators"]["admin"] = True
+    assert parse_questionnaire(spec).plan.section("indicators").get("admin") is True

@@ -240,8 +240,12 @@ def test_every_verdict_has_japanese_and_english():
 
 
 # ------------------------------------------------------------------ drivers
+#: The drivers of the midori plan (questionnaires/midori_2025.yaml, section drivers): R's model terms.
+DRIVERS = ("C(age_band)", "C(district)", "C(sex)", "C(park_use, contr.treatment(base=6))")
+
+
 def test_drivers_match_r_svyolr(des, questionnaire):
-    res = satisfaction_drivers(des, questionnaire=questionnaire)
+    res = satisfaction_drivers(des, "satisfaction", questionnaire=questionnaire, predictors=DRIVERS)
     r = REF["olr"]
     k = len(res.odds_ratios)
     assert k == 15 and res.orientation == -1
@@ -264,9 +268,9 @@ def test_drivers_match_r_svyolr(des, questionnaire):
 
 def test_drivers_reject_non_monotone_scores(des):
     with pytest.raises(InputError, match="not monotone"):
-        satisfaction_drivers(des, scores={1: 1.0, 2: -1.0, 3: 0.5})
+        satisfaction_drivers(des, "satisfaction", predictors=DRIVERS, scores={1: 1.0, 2: -1.0, 3: 0.5})
     with pytest.raises(InputError, match="list of formula terms"):
-        satisfaction_drivers(des, predictors="C(sex)")
+        satisfaction_drivers(des, "satisfaction", predictors="C(sex)")
 
 
 def test_replicate_design_gives_what_design_mean_gives():

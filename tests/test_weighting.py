@@ -28,6 +28,8 @@ REF = json.loads((REF_DIR / "weighting_mailing.json").read_text(encoding="utf-8"
 MAILING = REF_DIR / "weighting_mailing_mailing.csv"
 MARGINS = REF_DIR / "weighting_mailing_margins.csv"
 RESPONDENTS = pd.read_csv(REF_DIR / "weighting_mailing_respondents.csv")
+#: Raked attributes and mailing cells come from the midori plan (analysis.weighting).
+QUESTIONNAIRE = survey.load_questionnaire(HERE.parent / "questionnaires" / "midori_2025.yaml")
 SEX_3 = {"sex": [3]}  # 回答しない (the reported case) has no population count: 不明, as in the R script
 CASES = {"register": ("district", "age_band", "sex"), "reported": ("district_rep", "age_band_rep", "sex_rep")}
 
@@ -35,7 +37,7 @@ CASES = {"register": ("district", "age_band", "sex"), "reported": ("district_rep
 def _wave(case: str) -> SimpleNamespace:
     d, a, s = CASES[case]
     r = RESPONDENTS
-    return SimpleNamespace(data=pd.DataFrame({
+    return SimpleNamespace(questionnaire=QUESTIONNAIRE, data=pd.DataFrame({
         "district": r[d].astype(float), "age_band": r[a].astype(float), "sex": r[s].astype(float),
         "satisfaction": r["satisfaction"].astype(float)}))
 
@@ -90,14 +92,14 @@ def test_mailing_as_path_or_frame_gives_one_design(margins):
 
 def test_mailing_cells_base_weights_from_the_margins(margins):
     frame = read_mailing(MAILING).assign(population=1, district_label="x")  # extra columns are not used
-    cells = mailing_cells(frame, margins)
+    cells = mailing_cells(frame, margins, keys=("district", "age_band"))
     assert list(cells.columns) == ["district", "age_band", "population", "mailed", "base_weight"]
     first = cells.iloc[0]
     assert (first["district"], first["age_band"], first["population"], first["mailed"]) == (1, 1, 350, 60)
     assert first["base_weight"] == pytest.approx(350 / 60)
     # a cell mailed 0 is dropped; its respondents (reported there) start from the mean base weight
     zero = read_mailing(MAILING).assign(mailed=lambda f: f["mailed"].where(f.index != 0, 0))
-    assert len(mailing_cells(zero, margins)) == 8
+    assert len(mailing_cells(zero, margins, keys=("district", "age_band"))) == 8
     wave = _wave("register")
     wave.data = wave.data[~((wave.data["district"] == 1) & (wave.data["age_band"] == 1))].reset_index(drop=True)
     design = weight_wave(wave, margins, not_in_margins=SEX_3, mailing=zero)
@@ -202,7 +204,7 @@ def _expected_wave():
     for a in range(3):
         truth[("age_band", a + 1)] = float((POP_CELLS[:, a] * (Y_MEAN[:, a][:, None] + [0, 0.1])).sum()
                                            / POP_CELLS[:, a].sum())
-    return SimpleNamespace(data=data), margins, mailing, truth
+    return SimpleNamespace(questionnaire=QUESTIONNAIRE, data=data), margins, mailing, truth
 
 
 def _errors(design: Design, truth) -> dict:

@@ -21,7 +21,7 @@ from survey.measures.parkuse import DEFAULT_PARK_MAP, park_nonuse, park_use_tabl
 from survey.measures.planning import ChangeTarget, MailingPlan, PrecisionTarget, compare_plans, plan_mailing
 from survey.measures.planning_inputs import PlanInputs, planning_inputs, read_mailing
 from survey.measures.planning_precision import expected_precision, plan_sampling_error_table
-from survey.measures.planning_tables import PLAN_TABLE_NAMES, plan_tables
+from survey.measures.planning_tables import plan_table_names, plan_tables
 from survey.measures.ranking import RankLogitResult, rank_logit, topk_shares
 from survey.measures.reliability import Reliability, cronbach_alpha
 from survey.measures.sampling_error import margin_of_error, sampling_error_table
@@ -52,7 +52,7 @@ __all__ = [
     # planning the next wave
     "planning_inputs", "PlanInputs", "read_mailing", "plan_mailing", "MailingPlan", "compare_plans",
     "PrecisionTarget", "ChangeTarget", "expected_precision", "plan_sampling_error_table", "plan_tables",
-    "PLAN_TABLE_NAMES",
+    "plan_table_names",
     # free text (自由記述)
     "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "code_themes", "theme_shares",
     "representative_quotes", "tokenize", "tokenize_series", "word_frequencies", "weighted_log_odds", "cooccurrence",

@@ -192,7 +192,7 @@ def _masked_table(kinds, keep) -> pd.DataFrame:
 
 
 def analyse_freetext(design, questionnaire, *, keywords=None, column: str | None = None,
-                     by=("age_band", "district"), top_words: int = 15, network_words: int = 30,
+                     by=(), top_words: int = 15, network_words: int = 30,
                      quotes_per_theme: int = 3, level: float = 0.95) -> FreeTextTables:
     """The free-text analysis of a wave (the 自由記述 section and sheet).
 
@@ -255,7 +255,8 @@ def analyse_freetext(design, questionnaire, *, keywords=None, column: str | None
     quotes = representative_quotes(masked.where(active), coded, dictionary, per_theme=quotes_per_theme)
     masked_table = _masked_table(kinds, responding)
     notes = {
-        "column": column, "respondents": int(responding.sum()), "comments": int(active.sum()),
+        "column": column, "heading": questionnaire[column].header if column in questionnaire else column,
+        "respondents": int(responding.sum()), "comments": int(active.sum()),
         "no_opinion": int((masked.notna().to_numpy() & ~commented & responding).sum()),
         "masked_answers": int(sum(1 for k, ok in zip(kinds, responding) if k and ok)),
         "dictionary": f"{dictionary.id} {dictionary.version}", "themes": len(dictionary.themes),

@@ -88,7 +88,7 @@ class ThemeDictionary:
         raise KeyError(f"no theme {theme_id!r}; known: {', '.join(t.id for t in self.themes)}")
 
 
-def _labels(questionnaire, spec, key, path) -> str:
+def _labels(questionnaire, spec, key, path, code_question=None) -> str:
     if "label" in spec:
         return str(spec["label"])
     if questionnaire is None:
@@ -103,12 +103,15 @@ def _labels(questionnaire, spec, key, path) -> str:
         raise SpecError(f"column {col!r} is no item of the questionnaire {questionnaire.id}; "
                         "use an item column such as imp_rain", path=path, key=key)
     if "code" in spec:
-        question = spec.get("question", "policy")
+        question = spec.get("question", code_question)
+        if question is None:
+            raise SpecError("a theme with `code` needs the question whose code it is: add `code_question: <id>` "
+                            "at the top of the dictionary or `question:` to the theme", path=path, key=key)
         if question not in questionnaire or spec["code"] not in questionnaire[question].codes:
             raise SpecError(f"code {spec['code']!r} is not a code of question {question!r}; "
                             "check the questionnaire's codes", path=path, key=key)
         return questionnaire[question].codes[spec["code"]]
-    raise SpecError("a theme needs `label`, `column` (a questionnaire item) or `code` (a policy code)",
+    raise SpecError("a theme needs `label`, `column` (a questionnaire item) or `code` (a code of `code_question`)",
                     path=path, key=key)
 
 
@@ -116,7 +119,7 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
     """Read and check a theme keyword dictionary (YAML, safe loader).
 
     Themes with ``column`` (an item of 問8/問9) or ``code`` (a code of the
-    ``policy`` question, or of ``question:``) take their label from the
+    dictionary's ``code_question``, or of the theme's ``question:``) take their label from the
     questionnaire; ``label`` overrides.  ``userdict`` is resolved relative to
     the YAML file.  Errors name the file and key and say how to fix them.
     """
@@ -143,7 +146,8 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
         if not isinstance(words, list) or not words or not all(isinstance(w, (str, int)) and str(w).strip() for w in words):
             raise SpecError("keywords must be a non-empty list of words", path=path, key=key)
         exclude = t.get("exclude", []) or []
-        themes.append(Theme(id=t["id"], group=t["group"], label=_labels(questionnaire, t, key, path),
+        themes.append(Theme(id=t["id"], group=t["group"], label=_labels(questionnaire, t, key, path,
+                                                                         spec.get("code_question")),
                             keywords=tuple(dict.fromkeys(_norm(w).strip() for w in words)),
                             exclude=tuple(_norm(w) for w in exclude)))
     themes.sort(key=lambda th: list(THEME_GROUPS).index(th.group))   # stable: file order within a group
@@ -156,7 +160,10 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
                             "in that folder", path=path, key="userdict")
         if not userdict.is_file():
             raise SpecError(f"userdict {userdict} does not exist; fix the file name", path=path, key="userdict")
-    question = str(spec.get("question", "comment"))
+    if not isinstance(spec.get("question"), str):
+        raise SpecError("the dictionary needs `question:`, the id of the free-text question it codes",
+                        path=path, key="question")
+    question = spec["question"]
     if questionnaire is not None and question not in questionnaire:
         raise SpecError(f"question {question!r} is not in questionnaire {questionnaire.id}", path=path, key="question")
     return ThemeDictionary(

@@ -76,7 +76,7 @@ def _values(design, column, mapping, what):
     return data, w, codes, times
 
 
-def park_use_times(design, column: str = "park_use", *, numeric_map=None, questionnaire=None,
+def park_use_times(design, column: str, *, numeric_map=None, questionnaire=None,
                    by=None, level: float = 0.95):
     """Weighted mean times a year (公園の年間利用回数) with its interval.
 
@@ -111,7 +111,7 @@ def park_use_times(design, column: str = "park_use", *, numeric_map=None, questi
     return domain_means(design, Y, D, index=index, level=level)
 
 
-def park_nonuse(design, column: str = "park_use", *, never_code=None, numeric_map=None,
+def park_nonuse(design, column: str, *, never_code=None, numeric_map=None,
                 questionnaire=None, by=None, level: float = 0.95):
     """Share who never use parks (利用しない), among those who answered.
 
@@ -130,7 +130,7 @@ def park_nonuse(design, column: str = "park_use", *, never_code=None, numeric_ma
                         ci_method="logit", df="design")
 
 
-def park_use_table(design, column: str = "park_use", *, by: str = "district", never_code=None,
+def park_use_table(design, column: str, *, by: str, never_code=None,
                    numeric_map=None, questionnaire=None, labels=None, adjust: str = "holm",
                    level: float = 0.95) -> pd.DataFrame:
     """Times a year and the never-use share by group, against the city.

@@ -91,6 +91,9 @@ class PlanInputs:
         for the city).
     labels : dict
         ``{measure: label}`` and ``{key: {code: label}}``.
+    names : dict
+        ``{key: display name}`` of the cell keys (the question's heading
+        after its number, e.g. 地区), for table headings.
     mailing_source : str
         ``"file"``, ``"counts"`` or ``"expected (fielding.mailed x population share)"``.
     response_model : str
@@ -106,6 +109,7 @@ class PlanInputs:
     mailing_source: str = ""
     response_model: str = "main"
     notes: tuple = ()
+    names: dict = field(default_factory=dict, repr=False)
 
     @property
     def measures(self) -> tuple:
@@ -134,12 +138,6 @@ def _measure_specs(measures, questionnaire, data) -> list[tuple[str, str, dict |
                     specs.append((ind["id"], column, dict(mapping), ind.get("label", ind["id"])))
             if specs:
                 return specs
-        if "satisfaction" in data.columns:
-            from survey.measures.satisfaction import resolve_scores
-
-            scores = resolve_scores("satisfaction", questionnaire=questionnaire if (
-                questionnaire is not None and "satisfaction" in questionnaire) else None)
-            return [("satisfaction_index", "satisfaction", scores, "satisfaction_index")]
         raise InputError("no measure to plan for: pass measures={'name': 'column'} or "
                          "{'name': ('column', {code: value})}, or a questionnaire with indicators")
     if not isinstance(measures, dict) or not measures:
@@ -174,10 +172,12 @@ def _values(data: pd.DataFrame, column: str, mapping, missing_codes) -> np.ndarr
 
 
 # --------------------------------------------------------------------------- inputs
-def read_mailing(path) -> pd.DataFrame:
+def read_mailing(path, keys=()) -> pd.DataFrame:
     """Read a mailing-count CSV (UTF-8, with or without BOM): one row per
-    cell with the cell keys (e.g. ``district, age_band``) and ``mailed``."""
-    return read_side_table(path, what="mailing counts", expected="columns district, age_band, mailed")
+    cell with the cell ``keys`` (the plan's ``weighting.cells``, e.g.
+    ``district, age_band``; named in errors) and ``mailed``."""
+    expected = f"columns {', '.join([*keys, 'mailed'])}" if keys else "the cell columns and mailed"
+    return read_side_table(path, what="mailing counts", expected=expected)
 
 
 def _cell_frame(frame: pd.DataFrame, keys, value: str, what: str, *, path=None) -> pd.Series:
@@ -194,7 +194,7 @@ def _mailing(mailed, questionnaire, population: pd.Series, keys) -> tuple[np.nda
     notes = []
     path = None
     if isinstance(mailed, (str, Path)):
-        path, mailed = mailed, read_mailing(mailed)
+        path, mailed = mailed, read_mailing(mailed, keys)
     if isinstance(mailed, pd.DataFrame):
         counts = _cell_frame(mailed, keys, "mailed", "mailing counts", path=path)
         extra = counts.index.difference(population.index)
@@ -222,14 +222,14 @@ def _mailing(mailed, questionnaire, population: pd.Series, keys) -> tuple[np.nda
 
 
 def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionnaire=None, measures=None,
-                    group: str = "district", other: str = "age_band", response_model: str = "main",
+                    group: str | None = None, other: str | None = None, response_model: str = "main",
                     prior_df: float = 10.0, deff: float | None = None, level: float = 0.95) -> PlanInputs:
     """Estimate the per-cell inputs of the next wave's mailing plan.
 
     Parameters
     ----------
     design : survey.design.Design
-        This wave's weighted design (``survey.report.run.weight_wave``).
+        This wave's weighted design (``survey.report.weighting.weight_wave``).
         Its data need the two cell keys as reported by the respondents.
     population : DataFrame
         Population counts: the cell keys and ``count`` (further columns,
@@ -244,10 +244,11 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
         labels.
     measures : dict, optional
         ``{name: column}`` or ``{name: (column, {code: value})}``; default
-        the questionnaire's indicators (satisfaction_index, park_use).
-    group, other : str
+        the questionnaire's indicators (``score_mean``, ``numeric_mean``).
+    group, other : str, optional
         Cell keys; ``group`` is the planning group (minimum sizes,
-        per-group targets).
+        per-group targets).  Default: the questionnaire plan's
+        ``weighting.cells``.
     response_model : {"main", "age", "cells"}
         Smoothing of the response rates (see the module notes).
     prior_df : float, default 10
@@ -265,6 +266,12 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
     PlanInputs
     """
     data, w = check_design(design)
+    if group is None or other is None:
+        cells = getattr(getattr(questionnaire, "plan", None), "cells", ())
+        if len(cells) != 2:
+            raise InputError("the cell keys are unknown: pass group= and other= (e.g. the district and age band "
+                             "columns), or a questionnaire whose analysis plan declares weighting.cells")
+        group, other = cells
     keys = (group, other)
     for k in keys:
         if k not in data.columns:
@@ -349,11 +356,15 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
                                     "kish_deff": kish})
         labels[name] = label
         wave_rows.append(_wave_estimates(design, name, y, data, keys, pop.index, level))
+    names = {}
     for k in keys:
+        names[k] = k
         if questionnaire is not None and k in questionnaire:
             labels[k] = {int(c): questionnaire[k].label(int(c)) for c in pop.index.get_level_values(k).unique()}
+            names[k] = questionnaire[k].header.split(" ", 1)[-1]
     return PlanInputs(keys=keys, cells=cells, items=items, deff=deffs, wave=pd.concat(wave_rows, ignore_index=True),
-                      labels=labels, mailing_source=source, response_model=response_model, notes=tuple(notes))
+                      labels=labels, mailing_source=source, response_model=response_model, notes=tuple(notes),
+                      names=names)
 
 
 def _wave_estimates(design, name, y, data, keys, cells: pd.MultiIndex, level) -> pd.DataFrame:

@@ -188,10 +188,11 @@ def expected_precision(inputs: PlanInputs, mailing, *, measures=None, level: flo
 
 
 def plan_sampling_error_table(inputs: PlanInputs, mailing, *, ps=DEFAULT_PS, level: float = 0.95,
-                              by="district", fpc: bool = False) -> pd.DataFrame:
+                              by=None, fpc: bool = False) -> pd.DataFrame:
     """標本誤差 of a plan: ± points of a proportion ``p`` for every domain.
 
-    Row = the city and every level of ``by``, with its expected number of
+    Row = the city and every level of ``by`` (default: the planning group,
+    ``inputs.keys[0]``), with its expected number of
     respondents ``n`` and design effect ``deff = deff_w * n * sum_h
     W_{h|D}^2 / n_h`` (Kish 1965, sec. 11.7: the weighting effect measured
     on this wave times the effect of a disproportionate allocation, for a
@@ -201,6 +202,7 @@ def plan_sampling_error_table(inputs: PlanInputs, mailing, *, ps=DEFAULT_PS, lev
     """
     m = mailing_vector(inputs, mailing)
     z = z_value(level)
+    by = inputs.keys[0] if by is None else by
     cells = inputs.cells
     N = cells["population"].to_numpy(dtype=float)
     n_cell = m * cells["response_rate"].to_numpy(dtype=float)

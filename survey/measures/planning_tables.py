@@ -11,16 +11,24 @@ import pandas as pd
 
 from survey.errors import DesignError
 
-__all__ = ["PLAN_TABLE_NAMES", "plan_tables"]
-
-#: File stems (CSV) of the tables, in the order of :func:`plan_tables`.
-PLAN_TABLE_NAMES = ("計画_概要", "計画_地区別", "計画_配布数", "計画_目標", "計画_見込み精度", "計画_標本誤差",
-                    "計画_方法比較")
+__all__ = ["plan_table_names", "plan_tables"]
 
 _METHOD_JA = {"neyman": "ネイマン配分（最適配分）", "proportional": "比例配分（母集団比）",
               "proportional_respondents": "回収数比例配分（回収見込みで補正）"}
-_DOMAIN_JA = {"city": "市全体", "district": "地区", "age_band": "年齢"}
 _KIND_JA = {"half_width": "信頼区間の半幅", "change": "検出できる変化"}
+
+
+def plan_table_names(plan) -> tuple[str, ...]:
+    """File stems (CSV) of the tables, in the order of :func:`plan_tables`:
+    ``計画_概要, 計画_<group>別, 計画_配布数, ...`` (``<group>``: the planning
+    group's name, e.g. 地区)."""
+    return ("計画_概要", f"計画_{_name(plan.inputs, plan.keys[0])}別", "計画_配布数", "計画_目標", "計画_見込み精度",
+            "計画_標本誤差", "計画_方法比較")
+
+
+def _name(inputs, key) -> str:
+    """A cell key's display name (e.g. 地区; the key itself when unknown); 市全体 for the city."""
+    return "市全体" if key == "city" else getattr(inputs, "names", {}).get(key, key)
 
 
 def _key_label(inputs, key, code) -> str:
@@ -29,7 +37,7 @@ def _key_label(inputs, key, code) -> str:
 
 def _overview(plan) -> pd.DataFrame:
     t = plan.totals
-    where = {"city": "市全体", "district": "各地区", "age_band": "各年齢"}
+    where = {"city": "市全体", **{k: f"各{_name(plan.inputs, k)}" for k in plan.keys}}
     targets = "; ".join(
         f"{plan.inputs.labels.get(row.measure, row.measure)} {where.get(row.domain, row.domain)} "
         f"{_KIND_JA[row.kind]} {'±' if row.kind == 'half_width' else ''}{row.target:g}"
@@ -59,7 +67,7 @@ def _by_group(plan) -> pd.DataFrame:
     wave = wave[(wave["measure"] == plan.measure)]
     z = 1.959963984540054
     out = pd.DataFrame({
-        _DOMAIN_JA.get(group, group): ["市全体" if k == "city" else _key_label(plan.inputs, group, k) for k in g.index],
+        _name(plan.inputs, group): ["市全体" if k == "city" else _key_label(plan.inputs, group, k) for k in g.index],
         "母集団": g["population"].round().astype(np.int64).to_numpy(),
         "配布数": g["mailed"].round().astype(np.int64).to_numpy(),
         "見込回収数": g["expected_respondents"].round().astype(np.int64).to_numpy(),
@@ -76,8 +84,8 @@ def _cells(plan) -> pd.DataFrame:
     a = plan.allocation
     group, other = plan.keys
     return pd.DataFrame({
-        _DOMAIN_JA.get(group, group): [_key_label(plan.inputs, group, c) for c in a[group]],
-        _DOMAIN_JA.get(other, other): [_key_label(plan.inputs, other, c) for c in a[other]],
+        _name(plan.inputs, group): [_key_label(plan.inputs, group, c) for c in a[group]],
+        _name(plan.inputs, other): [_key_label(plan.inputs, other, c) for c in a[other]],
         "母集団": a["population"].round().astype(np.int64),
         "回収率(%)（今回から推定）": (100 * a["response_rate"]).round(1),
         "配布数": a["mailed"],
@@ -105,7 +113,7 @@ def _precision(plan) -> pd.DataFrame:
     p = plan.precision
     return pd.DataFrame({
         "指標": [plan.inputs.labels.get(m, m) for m in p["measure"]],
-        "区分": [_DOMAIN_JA.get(d, d) for d in p["domain"]],
+        "区分": [_name(plan.inputs, d) for d in p["domain"]],
         "対象": p["label"],
         "配布数": p["mailed"].round().astype(np.int64),
         "見込回答数": p["answers"].round().astype(np.int64),
@@ -126,17 +134,18 @@ def _sampling_error(plan) -> pd.DataFrame:
 
 
 def plan_tables(plan, *, comparison: pd.DataFrame | None = None) -> list[tuple[str, pd.DataFrame]]:
-    """Captions and tables of the 計画 sheet (see :data:`PLAN_TABLE_NAMES`).
+    """Captions and tables of the 計画 sheet (file stems: :func:`plan_table_names`).
 
     ``comparison`` is :func:`~survey.measures.planning.compare_plans` output;
     without it the method-comparison table is left out.
     """
     if not hasattr(plan, "allocation") or plan.inputs is None:
         raise DesignError(f"plan must be a MailingPlan from plan_mailing(); got {type(plan).__name__}")
+    group, other = (_name(plan.inputs, k) for k in plan.keys)
     out = [
         ("計画の概要", _overview(plan)),
-        ("地区別の配布数・見込回収数・見込み精度", _by_group(plan)),
-        ("セル別の配布数（地区 × 年齢）", _cells(plan)),
+        (f"{group}別の配布数・見込回収数・見込み精度", _by_group(plan)),
+        (f"セル別の配布数（{group} × {other}）", _cells(plan)),
         ("目標と見込み", _targets(plan)),
         ("見出しの数値の見込み精度（95%信頼区間の半幅）", _precision(plan)),
         ("標本誤差（計画、95%信頼区間の半幅 ±ポイント）", _sampling_error(plan)),
@@ -146,7 +155,8 @@ def plan_tables(plan, *, comparison: pd.DataFrame | None = None) -> list[tuple[s
         c["method"] = [_METHOD_JA.get(m, m) for m in c["method"]]
         c = c.rename(columns={"method": "配分方法", "mailings": "配布数", "respondents": "見込回収数",
                               "cost": "費用", "city_half_width": "市全体の半幅(±)",
-                              "max_group_half_width": "地区の半幅(±) 最大", "min_group_half_width": "地区の半幅(±) 最小",
+                              "max_group_half_width": f"{group}の半幅(±) 最大",
+                              "min_group_half_width": f"{group}の半幅(±) 最小",
                               "feasible": "目標達成"})
         c["見込回収数"] = c["見込回収数"].round().astype(np.int64)
         c["目標達成"] = np.where(c["目標達成"], "○", "×")

@@ -31,7 +31,6 @@ from survey.measures._linearise import (
 )
 
 __all__ = [
-    "DEFAULT_DRIVERS",
     "DEFAULT_MISSING",
     "DEFAULT_SCORES",
     "DISTRIBUTION_COLUMNS",
@@ -243,7 +242,6 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
 
 
 # ------------------------------------------------------------------ drivers
-DEFAULT_DRIVERS = ("C(age_band)", "C(district)", "C(sex)", "C(park_use, contr.treatment(base=6))")
 
 
 @dataclass(frozen=True)
@@ -295,8 +293,8 @@ def _term_parts(term: str, questionnaire) -> tuple[str, str, str]:
     return var, level, label
 
 
-def satisfaction_drivers(design, column: str = "satisfaction", *, predictors=DEFAULT_DRIVERS,
-                         scores=None, questionnaire=None, level: float = 0.95) -> Drivers:
+def satisfaction_drivers(design, column: str, *, predictors, scores=None, questionnaire=None,
+                         level: float = 0.95) -> Drivers:
     """Who is more satisfied: a design-based ordinal logit (R ``svyolr``).
 
     Parameters
@@ -306,9 +304,10 @@ def satisfaction_drivers(design, column: str = "satisfaction", *, predictors=DEF
         Likert column of codes; only scored codes enter the model (the
         index's domain), ordered by their score.
     predictors : sequence of str
-        Right-hand-side terms in formula syntax (``C(x)`` for categories).
-        Default: age band, district, sex and park use (categories, against
-        利用しない = 6).
+        Right-hand-side terms in formula syntax (``C(x)`` for categories,
+        ``C(x, contr.treatment(base=6))`` against code 6), e.g. the
+        questionnaire plan's drivers section: age band, district, sex and
+        park use against 利用しない.
     scores, questionnaire
         As :func:`satisfaction_index`; the scores must be monotone in the
         codes (they fix the direction of "more satisfied").
@@ -341,7 +340,7 @@ def satisfaction_drivers(design, column: str = "satisfaction", *, predictors=DEF
         raise InputError(f"scores {scores} are not monotone in the codes; an ordinal model "
                          "needs the codes in satisfaction order")
     if isinstance(predictors, str) or not predictors:
-        raise InputError(f"predictors must be a list of formula terms, e.g. {list(DEFAULT_DRIVERS)}; "
+        raise InputError(f"predictors must be a list of formula terms, e.g. ['C(x)', 'C(y, contr.treatment(base=6))']; "
                          f"got {predictors!r}")
     formula = f"{column} ~ " + " + ".join(predictors)
     model = olr(design.subset(~np.isnan(score)), formula)

@@ -214,6 +214,11 @@ def _heat(tables) -> pd.DataFrame:
     return frame.drop_duplicates(["group", "item"])
 
 
+def _heading(tables) -> str:
+    """The free-text question's heading in the delivered file (e.g. 問12 自由意見)."""
+    return str(tables.notes.get("heading") or tables.notes.get("column", ""))
+
+
 def _methods(tables) -> list[str]:
     notes = tables.notes
     return [
@@ -238,7 +243,9 @@ def freetext_section(tables) -> Section:
     """The 自由記述 section of ``report.html``."""
     notes = tables.notes
     total = tables.summary[tables.summary["by"] == "全体"].iloc[0]
-    intro = (f"問12（自由意見）には回答者 {notes['respondents']:,}人のうち {notes['comments']:,}人が記入した"
+    number, _, name = _heading(tables).partition(" ")
+    intro = (f"{number}（{name}）には" if name else f"{number}には") + (
+             f"回答者 {notes['respondents']:,}人のうち {notes['comments']:,}人が記入した"
              f"（重み付け {100 * total['estimate']:.1f}%、95%信頼区間 {100 * total['ci_low']:.1f}〜{100 * total['ci_high']:.1f}%）。"
              "記述をキーワード辞書でテーマに分け、よく使われた語と区分ごとの特徴語を示す。")
     figures = [Figure(charts.priority_heatmap(_heat(tables), cbar_label="%", wrap=7, width=10.5),
@@ -249,7 +256,7 @@ def freetext_section(tables) -> Section:
     theme = theme_table(tables)
     pct = {c: _fmt1 for c in theme.columns if c not in ("区分", "テーマ", "95%信頼区間", f"言及数 n{UNWEIGHTED}")}
     return Section(
-        "freetext", "自由記述（問12 自由意見）", intro=intro, figures=figures,
+        "freetext", f"自由記述（{_heading(tables)}）", intro=intro, figures=figures,
         tables=[Table(f"テーマ別の記述の割合（%{WEIGHTED}）", theme, formats=pct,
                       note="最終行は記述数（重みなし）。* は記述数30未満。"),
                 Table("よく使われた語（語を含む記述の割合、重み付け）", word_table(tables)),
@@ -274,4 +281,4 @@ def freetext_sheet(tables) -> Sheet:
         ("区分ごとの特徴語（z値）", characteristic_table(tables)),
         ("テーマ別の記述例（個人情報はマスク済み）", quote_table(tables)),
         ("個人情報のマスク", masked),
-    ], title="自由記述（問12 自由意見）", notes=_methods(tables))
+    ], title=f"自由記述（{_heading(tables)}）", notes=_methods(tables))

@@ -9,7 +9,9 @@
    before anything is written (:class:`~survey.errors.OutputError`);
 2. a lock (``<out>/.<name>.lock``, an OS file lock released by the
    operating system even when the process is killed) keeps a second run
-   away from the same folder while the first writes;
+   away from the same folder while the first writes (on a file system
+   without locks, such as some network shares, the folder is written
+   unlocked: still whole or not at all);
 3. everything is written into a hidden temporary folder next to the target
    (``<out>/.<name>.partial-<pid>``);
 4. :meth:`OutputFolder.commit` renames it into place: a previous folder is
@@ -99,6 +101,9 @@ def _make_dirs(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
 
 
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
+
+
 def _lock(fd: int) -> bool:
     """Take an exclusive lock on ``fd`` without waiting; False if another process holds it."""
     try:
@@ -115,6 +120,10 @@ def _lock(fd: int) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError as exc:   # a file system without locks (some network shares): write unlocked
+        if exc.errno in _NO_LOCKS:
+            return True
+        raise
     return True
 
 

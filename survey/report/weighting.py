@@ -2,7 +2,10 @@
 
 Population margins come as a CSV of cell counts (one column per attribute,
 holding the questionnaire's codes, and ``count``).  Each attribute's margin
-is the sum over the other attributes.
+is the sum over the other attributes.  Which attributes are raked, from
+which margins columns, and which two form the cells of a mailing file is
+the questionnaire's analysis plan (``analysis.weighting``: ``rake``,
+``cells``); the examples below use midori's district and age band.
 
 Respondents whose raking attribute is unknown (無回答, or an answer the
 population does not have, such as 回答しない for sex, which the questionnaire
@@ -53,12 +56,8 @@ from survey.intake.counts import CODE_LIMIT, cell_codes, count_column
 from survey.intake.readers import read_side_table
 from survey.measures.planning_inputs import read_mailing
 
-__all__ = ["read_margins", "raking_margins", "mailing_cells", "weight_wave", "UNKNOWN_LEVEL", "RAKING_VARIABLES",
-           "MAILING_KEYS", "MAX_POPULATION", "MAX_ADJUSTMENT"]
-
-RAKING_VARIABLES = ("age_band", "sex", "district")
-#: The cells of a mailing file (the strata of a wave mailed by ``survey plan``).
-MAILING_KEYS = ("district", "age_band")
+__all__ = ["read_margins", "plan_margins", "raking_margins", "mailing_cells", "weight_wave", "UNKNOWN_LEVEL",
+           "MAX_POPULATION", "MAX_ADJUSTMENT"]
 
 UNKNOWN_LEVEL = 0
 #: Largest population a margins table may add up to (more than the world's population).
@@ -82,6 +81,38 @@ def read_margins(path) -> pd.DataFrame:
     _check_counts(frame, path)
     frame.attrs["path"] = str(path)
     return frame
+
+
+def plan_margins(margins: pd.DataFrame, rake, *, path=None) -> pd.DataFrame:
+    """The margins with each raked attribute's column named as the attribute.
+
+    ``rake`` is the plan's ``weighting.rake`` (:class:`~survey.questionnaire_plan.RakeVariable`:
+    the question and its margins column).
+    """
+    renames = {}
+    for r in rake:
+        if r.column == r.question:
+            continue
+        if r.column not in margins.columns:
+            raise InputError(f"the margins have no column {r.column!r} (the population of {r.question}); "
+                             f"columns: {list(margins.columns)}", path=path)
+        if r.question in margins.columns:
+            raise InputError(f"the margins have both {r.column!r} and {r.question!r}; the plan rakes {r.question} "
+                             f"from {r.column!r}, so rename or drop the other column", path=path)
+        renames[r.column] = r.question
+    if not renames:
+        return margins
+    out = margins.rename(columns=renames)
+    out.attrs = dict(margins.attrs)
+    return out
+
+
+def _plan_of(dataset, what):
+    plan = getattr(getattr(dataset, "questionnaire", None), "plan", None)
+    if plan is None:
+        raise InputError(f"the {what} are unknown: pass them, or a dataset whose questionnaire declares "
+                         "analysis.weighting (questionnaires/README.md)")
+    return plan
 
 
 def _check_counts(margins: pd.DataFrame, path=None) -> None:
@@ -210,7 +241,7 @@ def _check_adjustment(counts: pd.Series, levels: np.ndarray, w: np.ndarray, var:
             f"{MAX_ADJUSTMENT:g} times apart; check the counts of the margins", path=path, column=var)
 
 
-def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
+def mailing_cells(mailing, margins: pd.DataFrame, *, keys, path=None) -> pd.DataFrame:
     """Check a mailing table against the margins; one row per mailed cell.
 
     Parameters
@@ -222,6 +253,8 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
     margins : DataFrame
         The population counts (:func:`read_margins`): ``N_h`` is their sum
         over the other attributes (sex) within each cell.
+    keys : sequence of str
+        The two cell attributes (the plan's ``weighting.cells``).
     path : path-like, optional
         The mailing file, named in error messages.
 
@@ -238,10 +271,10 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
         not whole non-negative numbers, a cell listed twice, a cell the
         margins do not have, more mailed than residents, nothing mailed.
     """
-    keys = list(MAILING_KEYS)
+    keys = list(keys)
     missing = [c for c in (*keys, "mailed") if c not in mailing.columns]
     if missing:
-        raise InputError(f"the mailing file needs the columns district, age_band, mailed (one row per cell, as "
+        raise InputError(f"the mailing file needs the columns {', '.join(keys)}, mailed (one row per cell, as "
                          f"`survey plan` writes mailing.csv); missing {missing}, found {list(mailing.columns)}",
                          path=path)
     codes = cell_codes(mailing, keys, path=path)
@@ -250,7 +283,7 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
     cells = codes.assign(mailed=mailed)
 
     def cell(row: int) -> str:
-        return f"district {int(cells['district'].iloc[row])}, age_band {int(cells['age_band'].iloc[row])}"
+        return ", ".join(f"{k} {int(cells[k].iloc[row])}" for k in keys)
 
     twice = cells.duplicated(keys, keep=False).to_numpy()
     if twice.any():
@@ -282,29 +315,30 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, path=None) -> pd.DataFrame:
     return cells[[*keys, "population", "mailed", "base_weight"]]
 
 
-def _base_weights(data: pd.DataFrame, cells: pd.DataFrame, path=None) -> tuple[np.ndarray, np.ndarray]:
+def _base_weights(data: pd.DataFrame, cells: pd.DataFrame, keys, path=None) -> tuple[np.ndarray, np.ndarray]:
     """``(base weight, stratum)`` of every respondent: the cell's ``N_h / m_h``
     and cell number (1, 2, ...).  Unplaced respondents: stratum 0, and the
-    mean base weight of the placed respondents of their district, else of
-    their age band, else of all placed respondents."""
-    keys = list(MAILING_KEYS)
+    mean base weight of the placed respondents of their planning group
+    (district), else of their other cell attribute (age band), else of all
+    placed respondents."""
+    keys = list(keys)
     codes = [data[k].to_numpy(dtype=float, na_value=np.nan) for k in keys]
     where = pd.MultiIndex.from_frame(cells[keys]).get_indexer(pd.MultiIndex.from_arrays(codes))
     placed = where >= 0
     if not placed.any():
         raise InputError("no respondent lies in a mailed cell of the mailing file; check that the file belongs to "
-                         "this wave and uses the questionnaire's district and age_band codes", path=path)
+                         f"this wave and uses the questionnaire's {' and '.join(keys)} codes", path=path)
     returned = np.bincount(where[placed], minlength=len(cells))
     over = np.flatnonzero(returned > cells["mailed"].to_numpy())
     if len(over):
         h = int(over[0])
-        raise InputError(f"the cell district {int(cells['district'].iloc[h])}, age_band "
-                         f"{int(cells['age_band'].iloc[h])} has {returned[h]} respondents but the mailing file says "
+        where_h = ", ".join(f"{k} {int(cells[k].iloc[h])}" for k in keys)
+        raise InputError(f"the cell {where_h} has {returned[h]} respondents but the mailing file says "
                          f"{cells['mailed'].iloc[h]:.0f} were mailed there; give the mailing file of this wave",
                          path=path)
     w = np.where(placed, cells["base_weight"].to_numpy()[np.maximum(where, 0)], np.nan)
     fill = np.full(len(w), w[placed].mean())
-    for code in reversed(codes):  # age band, then district (which wins): the mean of the placed with that code
+    for code in reversed(codes):  # the other key, then the group (which wins): the mean of the placed with that code
         mean = pd.Series(w[placed]).groupby(code[placed]).mean()
         known = pd.Series(code).map(mean).to_numpy(dtype=float)
         fill = np.where(np.isnan(known), fill, known)
@@ -336,7 +370,7 @@ def _check_raked(design, margins: pd.DataFrame, path=None):
     return design
 
 
-def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, mailing=None, not_in_margins=None):
+def weight_wave(dataset, margins: pd.DataFrame, *, variables=None, cells=None, mailing=None, not_in_margins=None):
     """The wave's raked design.
 
     Without ``mailing``: equal base weights ``N / n`` raked to the margins.
@@ -349,7 +383,22 @@ def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, m
     population counts (default: the questionnaire's ``not_in_margins`` when
     ``dataset`` carries a questionnaire, else none); see
     :func:`raking_margins` for the checks of the margins.
+
+    ``variables`` (the raked attributes) and ``cells`` (the two attributes of
+    a mailing file's cells) default to the dataset's questionnaire plan
+    (``analysis.weighting``), whose margins columns are then renamed as the
+    attributes (:func:`plan_margins`; give ``variables=`` with margins
+    already renamed).
     """
+    if variables is None:
+        plan = _plan_of(dataset, "raked attributes (variables=)")
+        variables = plan.raked
+        margins = plan_margins(margins, plan.rake, path=margins.attrs.get("path"))
+    if mailing is not None and cells is None:
+        cells = _plan_of(dataset, "cells of the mailing file (cells=)").cells
+        if len(cells) != 2:
+            raise InputError("the questionnaire's plan declares no mailing cells; add weighting: "
+                             "{cells: [group, other]} to its analysis block, or pass cells=")
     path = margins.attrs.get("path")
     _check_counts(margins, path)
     _check_cells(margins, variables, path)
@@ -362,11 +411,11 @@ def weight_wave(dataset, margins: pd.DataFrame, *, variables=RAKING_VARIABLES, m
         design = Design(prepared, weights="_base_weight")
         return _check_raked(design.rake(rake_margins), margins, path)
     mailing_path = mailing if isinstance(mailing, (str, Path)) else None
-    frame = read_mailing(mailing_path) if mailing_path is not None else mailing
+    frame = read_mailing(mailing_path, cells) if mailing_path is not None else mailing
     for var in variables:  # margin errors first, as without a mailing file
         _margin_codes(margins, var, path)
-    cells = mailing_cells(frame, margins, path=mailing_path)
-    base, stratum = _base_weights(dataset.data, cells, mailing_path)
+    mailed = mailing_cells(frame, margins, keys=cells, path=mailing_path)
+    base, stratum = _base_weights(dataset.data, mailed, cells, mailing_path)
     prepared, rake_margins = raking_margins(margins, dataset.data, variables, base_weights=base,
                                             not_in_margins=declared, labels=labels)
     prepared = prepared.assign(_base_weight=base, _stratum=stratum)

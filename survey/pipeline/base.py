@@ -1,0 +1,178 @@
+"""What every section of a wave's report shares: its input, its output, helpers.
+
+A section is a function ``build(spec, ctx) -> SectionResult``: it computes
+its tables from the wave (:class:`WaveContext`), presents them (Japanese
+headings, rounded), and returns the workbook blocks, the ``report.html``
+section and anything else the report needs from it.  The pipeline places
+the results where the questionnaire's plan says (:mod:`survey.pipeline.run`).
+
+A section that cannot be computed on this wave (too few respondents, a
+model that does not converge, ...) raises :class:`SectionUnavailable` with
+the reason; the report then shows "推定できません" with that reason in the
+section's place instead of stopping the run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from survey.report.html import Section, Table
+
+__all__ = [
+    "TOTAL", "SectionResult", "SectionUnavailable", "WaveContext", "attribute_name", "by_groups",
+    "code_labels", "html_table", "pool_sparse", "tidy_index", "unavailable",
+]
+
+#: The label of the whole-sample row of group tables.
+TOTAL = "全体"
+
+
+@dataclass(frozen=True, eq=False)
+class WaveContext:
+    """One wave, weighted, and what its report needs besides the data.
+
+    ``mailing`` is the checked mailing per cell (or None), ``provenance`` the
+    lines printed on every sheet and in the HTML, ``sampling_error`` the
+    標本誤差 table with this wave's Kish deff.
+    """
+
+    questionnaire: Any
+    design: Any
+    dataset: Any
+    margins: pd.DataFrame
+    provenance: tuple = ()
+    sampling_error: pd.DataFrame | None = None
+    baseline_design: Any = None
+    admin: Any = None
+    seed: int = 2025
+    min_cell: int = 3
+    mailing: pd.DataFrame | None = None
+    mailing_path: Any = None
+
+    @property
+    def plan(self):
+        return self.questionnaire.plan
+
+
+@dataclass(frozen=True, eq=False)
+class SectionResult:
+    """What one section gives the report.
+
+    ``blocks``: ``(caption, DataFrame)`` for its sheet, in order; ``html``:
+    its ``report.html`` section (None: none); ``title``: its heading (the
+    sheet's title unless the plan gives one); ``notes``: lines above the
+    sheet's tables; ``files``: CSV files ``{stem: DataFrame}`` it writes
+    instead of one file per block (``{sheet}`` in a stem is the sheet's
+    name); ``headline``: indicators for the top of ``report.html``;
+    ``methods``: sentences for the variance paragraph of the methods.
+    """
+
+    title: str = ""
+    blocks: tuple = ()
+    html: Section | None = None
+    notes: tuple = ()
+    files: Mapping[str, pd.DataFrame] | None = None
+    headline: tuple = ()
+    methods: tuple = ()
+
+
+class SectionUnavailable(Exception):
+    """The section cannot be estimated on this wave; ``reason`` says why (Japanese),
+    ``title`` is the section's heading (default: the plan's ``title`` or the section's id)."""
+
+    def __init__(self, reason: str, *, title: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.title = title
+
+
+def unavailable(spec, title: str, reason: str) -> SectionResult:
+    """The stand-in of a section that cannot be estimated: one block and one
+    HTML section saying so, with the reason."""
+    text = f"推定できません：{reason}"
+    frame = pd.DataFrame({"項目": [title], "結果": [text]})
+    return SectionResult(title=title, blocks=((title, frame),), notes=(f"{title}：{text}",),
+                         html=Section(spec.id, title, notes=[text]))
+
+
+# --------------------------------------------------------------------------- labels and groups
+
+
+def code_labels(questionnaire, column: str) -> dict:
+    """``{code (float): label}`` of a question's codes."""
+    return {float(k): v for k, v in questionnaire[column].codes.items()}
+
+
+def attribute_name(questionnaire, column: str) -> str:
+    """The display name of a question: its heading after the question number
+    (``問3 地区`` → ``地区``)."""
+    return questionnaire[column].header.split(" ", 1)[-1]
+
+
+def by_groups(fn, questionnaire, groups) -> pd.DataFrame:
+    """Run ``fn(by)`` for the total (``by=None``) and each attribute; the
+    frame gets ``by`` (the attribute's name, 全体) and ``group`` (the level's
+    label) in front."""
+    frames = []
+    for by in (None, *groups):
+        frame = fn(by).copy()
+        if by is None:
+            frame.insert(0, "group", TOTAL)
+            frame.insert(0, "by", TOTAL)
+        else:
+            labels = code_labels(questionnaire, by)
+            frame.insert(0, "group", frame.pop(by).map(lambda v: labels.get(float(v), str(v))))
+            frame.insert(0, "by", attribute_name(questionnaire, by))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def tidy_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """An estimator's table with its index as columns, without the ``variable`` level."""
+    frame = frame.reset_index()
+    return frame.drop(columns=[c for c in ("variable",) if c in frame.columns])
+
+
+def pool_sparse(values: pd.Series, labels: dict, *, min_n: int):
+    """Pool levels with fewer than ``min_n`` respondents into the next code's
+    level (the last one into the previous), repeatedly; returns the pooled
+    codes (the first code of each pool) and ``{code: "label・label"}``."""
+    codes = sorted(labels)
+    groups = [[c] for c in codes]
+    counts = values.value_counts()
+    size = lambda g: int(sum(counts.get(c, 0) for c in g))  # noqa: E731
+    while len(groups) > 2 and min(size(g) for g in groups) < min_n:
+        i = min(range(len(groups)), key=lambda k: size(groups[k]))
+        j = i + 1 if i + 1 < len(groups) else i - 1
+        lo, hi = sorted((i, j))
+        groups[lo] = groups[lo] + groups[hi]
+        del groups[hi]
+    mapping = {c: g[0] for g in groups for c in g}
+    pooled = values.map(lambda v: mapping.get(float(v), np.nan) if pd.notna(v) else np.nan)
+    names = {float(g[0]): "・".join(labels[c] for c in g) for g in groups}
+    return pooled.astype(float), names
+
+
+# --------------------------------------------------------------------------- html
+
+
+def _decimals(values) -> int:
+    """Decimals needed to show already-rounded numbers (at most 4)."""
+    finite = [v for v in values if isinstance(v, float) and v == v]
+    for d in range(5):
+        if all(abs(round(v, d) - v) < 1e-9 for v in finite):
+            return d
+    return 4
+
+
+def html_table(caption, frame: pd.DataFrame, note: str = "") -> Table:
+    """A Table whose float columns keep the precision they were rounded to."""
+    formats = {}
+    for col in frame.columns:
+        if pd.api.types.is_float_dtype(frame[col]):
+            d = _decimals(frame[col].tolist())
+            formats[col] = (lambda v, d=d: "" if v != v else f"{v:,.{d}f}")
+    return Table(caption, frame, formats=formats, note=note)

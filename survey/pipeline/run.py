@@ -1,0 +1,197 @@
+"""``survey run``: one wave from the raw file to ``reports/<wave>/``, as the plan says.
+
+The steps, in order: read the questionnaire and its analysis plan; read and
+normalise the raw file (ledger; personal data in free text masked); rake it
+to the population margins (from the base weights of the mailing file when
+one is given: :func:`~survey.report.weighting.weight_wave`); build every
+section the plan declares (:data:`survey.pipeline.sections.SECTIONS`) and
+place it: the workbook's sheets in the plan's order, each block of an
+analysis as ``<sheet>_<k>.csv``, ``report.html`` with the plan's ``html``
+sections, and ``provenance.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from survey._version import __version__
+from survey.errors import SpecError
+from survey.intake import load
+from survey.intake.privacy import mask_text_columns
+from survey.measures.planning_inputs import read_mailing
+from survey.pipeline.base import SectionUnavailable, WaveContext, attribute_name, unavailable
+from survey.pipeline.page import write_wave_html
+from survey.pipeline.sections import SECTIONS
+from survey.pipeline.sections.sampling_error import wave_sampling_error
+from survey.questionnaire import load_questionnaire
+from survey.report.outdir import OutputFolder, writes_output
+from survey.report.weighting import mailing_cells, plan_margins, read_margins, weight_wave
+from survey.report.writers import Sheet, write_csv, write_workbook
+from survey.spec_checks import check_path_name
+
+__all__ = ["run_wave", "RunResult", "require_plan", "provenance_lines"]
+
+MIN_CELL = 3
+
+
+@dataclass(frozen=True)
+class RunResult:
+    out_dir: Path
+    files: tuple
+    design: object
+    dataset: object
+
+
+def require_plan(questionnaire):
+    """The questionnaire's analysis plan; a SpecError when it declares none."""
+    if questionnaire.plan is None:
+        raise SpecError(f"questionnaire {questionnaire.id!r} declares no analysis plan; add an 'analysis:' block "
+                        "(questionnaires/README.md, The analysis plan)", path=questionnaire.path, key="analysis")
+    return questionnaire.plan
+
+
+def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
+    p = dataset.provenance
+    return [
+        f"入力ファイル: {Path(p.path).name}  sha256: {p.sha256}  文字コード: {p.encoding or '-'}",
+        f"調査票: {questionnaire.id} version {questionnaire.version}  sha256: {questionnaire.sha256}",
+        f"母集団表: {Path(margins_path).name}",
+        f"midori-survey {__version__}  乱数シード: {seed}",
+    ]
+
+
+@writes_output
+def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
+             min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
+             baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:
+    """Run one wave from the raw file to ``<out>/<wave>/``.
+
+    The folder is written whole or not at all (:class:`~survey.report.outdir.OutputFolder`):
+    into a hidden temporary folder, renamed into place at the end,
+    replacing a previous one whole; a second run on the same folder meanwhile
+    stops with an :class:`~survey.errors.OutputError`.
+
+    ``mailing_path``: the wave's mailing per cell of the plan's
+    ``weighting.cells`` (CSV, e.g. ``district, age_band, mailed``: the
+    ``mailing.csv`` that ``survey plan`` wrote).  The wave is then weighted
+    as a stratified sample of those cells, from base weights ``N_h / m_h``,
+    before raking; the plan for the next wave uses the same counts.  Without
+    it every respondent starts from ``N / n``.  The baseline wave is always
+    weighted from equal base weights (the file describes this wave's
+    mailing only).
+
+    ``sheet``: the worksheet of an ``.xlsx`` data file (name, or number from
+    1).  ``exclude_undecodable``: leave out rows that cannot be read as
+    delivered (listed in the ledger) instead of refusing the file.
+    """
+    progress("調査票を読み込み中 (questionnaire)")
+    questionnaire = load_questionnaire(questionnaire_path)
+    if wave:
+        questionnaire = replace(questionnaire, wave=check_path_name(wave, what="wave"))
+    plan = require_plan(questionnaire)
+    progress("回答データを読み込み・正規化中 (read + normalise)")
+    # personal data in free text is masked before anything is counted or written
+    dataset = mask_text_columns(load(data_path, questionnaire, sheet=sheet, exclude_undecodable=exclude_undecodable))
+    hidden = dataset.ledger.notes
+    if len(hidden):
+        rows = ", ".join(str(r) for r in hidden["row"].head(10)) + (" ..." if len(hidden) > 10 else "")
+        progress(f"注意: ワークブックで非表示の行 {len(hidden)} 行も集計します (hidden rows analysed: {rows})")
+    progress("母集団へのレイキング中 (raking)")
+    margins = plan_margins(read_margins(margins_path), plan.rake, path=margins_path)
+    mailing = None
+    if mailing_path is not None:
+        if len(plan.cells) != 2:
+            raise SpecError("the plan declares no mailing cells, so --mailing cannot be read; add weighting: "
+                            "{cells: [group, other]} to the analysis block", path=questionnaire.path,
+                            key="analysis.weighting")
+        mailing = mailing_cells(read_mailing(mailing_path, plan.cells), margins, keys=plan.cells, path=mailing_path)
+    design = weight_wave(dataset, margins, variables=plan.raked, cells=plan.cells, mailing=mailing_path)
+    baseline_design = None
+    if baseline_data_path is not None:
+        progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
+        baseline_design = weight_wave(mask_text_columns(load(baseline_data_path, questionnaire)), margins,
+                                      variables=plan.raked)
+    # written whole or not at all: a temporary folder, renamed into place at the end (report/outdir.py)
+    staging = OutputFolder(Path(out) / (questionnaire.wave or "wave"), signature="provenance.json",
+                           command="survey run")
+    out_dir = staging.path
+    notes = provenance_lines(dataset, questionnaire, margins_path, seed)
+    if mailing is not None:
+        notes.insert(3, f"配布数ファイル: {Path(mailing_path).name}  sha256: {_sha256(mailing_path)}")
+    diag = design.diagnostics()
+    ctx = WaveContext(questionnaire=questionnaire, design=design, dataset=dataset, margins=margins,
+                      provenance=tuple(notes), baseline_design=baseline_design, admin=admin_path, seed=seed,
+                      min_cell=min_cell, mailing=mailing, mailing_path=mailing_path,
+                      sampling_error=wave_sampling_error(float(diag["kish_deff"]), dataset.ledger.rows_kept))
+    results: dict = {}
+
+    def result(sid):
+        if sid not in results:
+            spec = plan.section(sid)
+            progress(f"{sid} を作成中 ({spec.kind})")
+            try:
+                results[sid] = SECTIONS[spec.kind](spec, ctx)
+            except SectionUnavailable as exc:
+                results[sid] = unavailable(spec, exc.title or spec.get("title", sid), exc.reason)
+        return results[sid]
+
+    files, sheets = [], []
+    for sheet in plan.workbook:
+        blocks, sheet_notes, title, k = [], [], sheet.title, 0
+        for sid in sheet.sections:
+            r = result(sid)
+            title = title or r.title
+            blocks.extend(r.blocks)
+            sheet_notes.extend(r.notes)
+            if r.files is None:  # an analysis: one CSV per block, numbered across the sheet
+                for _caption, frame in r.blocks:
+                    k += 1
+                    files.append(write_csv(frame, out_dir / f"{sheet.name}_{k}.csv"))
+            else:
+                for stem, frame in r.files.items():
+                    files.append(write_csv(frame, out_dir / f"{stem.format(sheet=sheet.name)}.csv"))
+        if blocks:  # (a sheet of a trend alone has nothing to show without a baseline wave)
+            sheets.append(Sheet(sheet.name, blocks, title=title, notes=[*sheet.notes, *sheet_notes, *notes]))
+    progress("報告書（HTML）を作成中 (report.html)")
+    for sid in plan.html:
+        result(sid)
+    diag_text = (f"重みの範囲 {float(diag['min']):.1f}〜{float(diag['max']):.1f}（最大/最小 {float(diag['max_min_ratio']):.2f}）、"
+                 f"Kishのデザイン効果 {float(diag['kish_deff']):.3f}、有効標本サイズ {float(diag['n_effective']):.0f}、"
+                 f"レイキング {int(diag['iterations'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
+    if mailing is not None:
+        diag_text = _mailing_text(questionnaire, mailing, mailing_path) + diag_text
+    files.append(write_wave_html(results, out_dir / "report.html", questionnaire=questionnaire,
+                                 provenance_lines=notes, sampling_error=ctx.sampling_error,
+                                 diagnostics_text=diag_text))
+    files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title}))
+    ledger = dataset.ledger
+    provenance = {
+        "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,
+                                                               "sha256": questionnaire.sha256},
+        "package_version": __version__, "rows": {"read": ledger.rows_read, "kept": ledger.rows_kept,
+                                                 "excluded": ledger.rows_excluded},
+    }
+    if mailing is not None:
+        provenance["mailing"] = {"file": Path(mailing_path).name, "sha256": _sha256(mailing_path),
+                                 "cells": len(mailing), "mailed": int(mailing["mailed"].sum())}
+    files.append(_write_json(out_dir / "provenance.json", provenance))
+    out_dir = staging.commit()
+    return RunResult(out_dir=out_dir, files=tuple(out_dir / f.name for f in files), design=design, dataset=dataset)
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _mailing_text(questionnaire, mailing, mailing_path) -> str:
+    cells = "×".join(attribute_name(questionnaire, key) for key in questionnaire.plan.cells)
+    return (f"配布数ファイル（{Path(mailing_path).name}：{cells} {len(mailing)} 層、計 {int(mailing['mailed'].sum()):,} 通）"
+            "に従う層別抽出として、各回答者の基本ウエイトを層の母集団数÷配布数とし、層別の分散を用いた。"
+            "レイキングはこの基本ウエイトから始めた。")
+
+
+def _write_json(path: Path, payload) -> Path:
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,92 @@
+"""The allocation section (kind ``allocation``): how respondents split a fixed amount.
+
+Compute: mean amounts per part (arithmetic means; a zero is an answer) and
+the share giving a part nothing, for the whole sample and each ``by``
+attribute, keeping exactly the answers the intake kept (the question's
+``total``, ``total_policy`` and ``tolerance``:
+:func:`survey.measures.allocation_policy`), and weighted k-means segments of
+the allocation patterns (zeros replaced by a thousandth of the total;
+``segments: false`` to leave them out).  Present: a wide table of means
+(rounded to a thousandth of the total), the zero shares, the segments; a
+dot chart.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.measures import allocation_means, allocation_policy, allocation_segments, allocation_zero_shares
+from survey.pipeline.base import TOTAL, SectionResult, attribute_name, by_groups, html_table
+from survey.report import charts
+from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.html import Figure, Section
+from survey.report.present import ci_text, pct
+
+__all__ = ["build", "means_table", "zero_share_table", "segment_table"]
+
+
+def means_table(a: pd.DataFrame, *, heading: str, total: int = 1000) -> pd.DataFrame:
+    """Mean amount per part (rows) by group (columns), rounded to a
+    thousandth of the ``total`` (yen of ¥1,000; a tenth of a point of 100)."""
+    a = a.copy()
+    a["col"] = [g if b == TOTAL else f"{b}:{g}" for b, g in zip(a["by"], a["group"])]
+    wide = a.pivot_table(index="part", columns="col", values="estimate", sort=False)
+    digits = max(0, 3 - len(str(int(total))) + 1)   # 1000 -> 0 decimals, 100 -> 1, 10 -> 2
+    wide = wide[list(dict.fromkeys(a["col"]))].round(digits)
+    wide.index.name = heading
+    return wide.reset_index()
+
+
+def zero_share_table(z: pd.DataFrame, *, items_label: str, unit: str) -> pd.DataFrame:
+    z = z[z["by"] == TOTAL]
+    return pd.DataFrame({
+        items_label: z["part"], f"0{unit}の人の割合(%){WEIGHTED}": pct(z["estimate"]),
+        "95%信頼区間": ci_text(z["ci_low"], z["ci_high"], digits=1, scale=100), f"回答者数 n{UNWEIGHTED}": z["n"],
+    })
+
+
+def segment_table(s: pd.DataFrame, *, item_noun: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "グループ": [f"グループ{k}" for k in s["segment"]], f"構成比(%){WEIGHTED}": pct(s["estimate"]),
+        "95%信頼区間": ci_text(s["ci_low"], s["ci_high"], digits=1, scale=100),
+        f"人数 n{UNWEIGHTED}": s["n"], f"特に多く配分した{item_noun}": s["top_parts"],
+    })
+
+
+def build(spec, ctx) -> SectionResult:
+    q, design = ctx.questionnaire, ctx.design
+    question = q[spec.question]
+    parts = list(question.columns)
+    labels = {it.column: it.label for it in question.items}
+    unit, amount = spec.get("unit", "点"), spec.get("amount_label", "配分")
+    items_label, noun = spec.get("items_label", "項目"), spec.get("item_noun", "項目")
+    policy = allocation_policy(question)   # the answers the intake kept
+    means = by_groups(lambda by: allocation_means(design, parts, by=by, **policy), q, spec.by)
+    means["part"] = means["part"].map(labels)
+    zero = by_groups(lambda by: allocation_zero_shares(design, parts, by=by, **policy), q, spec.by)
+    zero["part"] = zero["part"].map(labels)
+    title = spec.get("title", f"{question.total:,}{unit}の配分（{items_label}）")
+    mean_table = means_table(means, heading=f"{items_label}（平均{amount}・{unit}）{WEIGHTED}", total=question.total)
+    zeros = zero_share_table(zero, items_label=items_label, unit=unit)
+    blocks = [(f"平均{amount}（{unit}）", mean_table), (f"0{unit}と回答した人の割合", zeros)]
+    html_tables = [html_table(f"平均{amount}（{unit}、重み付け）", mean_table),
+                   html_table(f"0{unit}と回答した人の割合", zeros)]
+    if spec.get("segments", True):
+        # zeros replaced by 1/1000 of the total (¥1 of ¥1,000), whatever the scale
+        seg = allocation_segments(design, parts, random_state=ctx.seed, delta=question.total / 1000, **policy)
+        sizes = seg.sizes.copy()
+        sizes["top_parts"] = sizes["top_parts"].map(
+            lambda s: "・".join(labels.get(p.strip(), p.strip()) for p in str(s).split(",")))
+        segments = segment_table(sizes, item_noun=noun)
+        blocks.append(("配分パターンによるグループ", segments))
+        html_tables.append(html_table(f"配分パターンによるグループ（k-means、{int(seg.k)}グループ）", segments))
+    first = [TOTAL, *(attribute_name(q, by) for by in spec.by[:1])]
+    chart = means[means["by"].isin(first)]
+    groups = "・".join([TOTAL, *(f"{attribute_name(q, by)}別" for by in spec.by[:1])])
+    figure = Figure(charts.allocation_chart(chart[["part", "group", "estimate", "ci_low", "ci_high"]],
+                                            xlabel=f"平均{amount}（{unit}）"),
+                    f"平均{amount}（{groups}、重み付け）")
+    intro = spec.get("intro", f"{question.total:,}{unit}を{len(parts)}つの{noun}にどう配分するか。"
+                              f"平均{amount}は0{unit}の回答も含めた算術平均である。")
+    html = Section(spec.id, title, intro=intro, figures=[figure], tables=html_tables)
+    notes = (f"合計が{question.total:,}{unit}でない回答の扱いは調査票の定義に従う（行の記録を参照）。",)
+    return SectionResult(title=title, blocks=tuple(blocks), html=html, notes=notes)

@@ -1,0 +1,43 @@
+"""The cross-table section (kind ``crosstabs``, sheet クロス集計).
+
+Every coded question (single, likert and its items, multi, ranking) × each
+``by`` attribute (the plan's groups): 上段 the unweighted n, 下段 the
+weighted row %, bases under 30 marked ``*``, cells under ``--min-cell``
+suppressed with complementary suppression
+(:mod:`survey.report.crosstab`).  The tidy form goes to ``<sheet>.csv``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.measures.frequencies import crosstab_question
+from survey.pipeline.base import SectionResult
+from survey.report.crosstab import crosstab_block, crosstab_long
+
+__all__ = ["build", "cross_tables"]
+
+CROSS_TYPES = ("single", "likert", "multi", "ranking")
+
+
+def cross_tables(design, questionnaire, by, min_cell: int):
+    """``([(caption, block)], long frame)`` of every coded question × each ``by`` attribute."""
+    blocks, longs = [], []
+    data, w = design.data, design.weights.to_numpy()
+    for q in questionnaire.questions:
+        if q.attribute or q.type not in CROSS_TYPES:
+            continue
+        columns = [it.column for it in q.items] if (q.type == "likert" and q.items) else [q.id]
+        for column in columns:
+            for attribute in by:
+                long = crosstab_question(data, w, questionnaire, column, attribute)
+                caption = f"{column} × {questionnaire[attribute].header}"
+                blocks.append((caption, crosstab_block(long, min_count=min_cell)))
+                longs.append(crosstab_long(long, min_count=min_cell))
+    return blocks, pd.concat(longs, ignore_index=True)
+
+
+def build(spec, ctx) -> SectionResult:
+    blocks, long = cross_tables(ctx.design, ctx.questionnaire, spec.by, ctx.min_cell)
+    note = (f"* は基数が30未満（比率は参考値）。{ctx.min_cell}未満のセルと、差し引きで復元できるセルは x で秘匿。")
+    return SectionResult(title=spec.get("title", "クロス集計（上段 n：重みなし回答者数、下段 %：重み付け行%）"),
+                         blocks=tuple(blocks), notes=(note,), files={"{sheet}": long})

@@ -1,0 +1,46 @@
+"""The drivers section (kind ``drivers``): who gives a higher score.
+
+A design-based ordinal logit of a scored question on categorical
+predictors (:func:`survey.measures.satisfaction_drivers`, R ``svyolr``),
+each against its first code or the plan's ``reference`` code; reported as
+odds ratios of an answer on the higher-scored side.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.errors import ConvergenceError
+from survey.measures import satisfaction_drivers
+from survey.pipeline.base import SectionResult, SectionUnavailable, attribute_name, html_table
+from survey.report.html import Section
+from survey.report.present import ci_text, rounded
+
+__all__ = ["build", "drivers_table", "formula_terms"]
+
+
+def formula_terms(predictors, reference) -> list[str]:
+    """``C(x)`` per predictor, ``C(x, contr.treatment(base=k))`` with a reference code."""
+    return [f"C({p}, contr.treatment(base={reference[p]}))" if p in reference else f"C({p})" for p in predictors]
+
+
+def drivers_table(d: pd.DataFrame, names: dict) -> pd.DataFrame:
+    """Odds ratios of a higher-scored answer (design-based ordinal logit)."""
+    return pd.DataFrame({
+        "要因": d["variable"].map(names).fillna(d["variable"]),
+        "区分": d["level_label"], "オッズ比": rounded(d["odds_ratio"], 2),
+        "95%信頼区間": ci_text(d["ci_low"], d["ci_high"], digits=2), "p値": rounded(d["p"], 4),
+    })
+
+
+def build(spec, ctx) -> SectionResult:
+    q = ctx.questionnaire
+    predictors = spec.get("predictors")
+    title = spec.get("title", f"{attribute_name(q, spec.question)}の要因（順序ロジット、オッズ比：より得点の高い回答のオッズ）")
+    try:
+        fit = satisfaction_drivers(ctx.design, spec.question, questionnaire=q,
+                                   predictors=formula_terms(predictors, dict(spec.get("reference", {}))))
+    except ConvergenceError as exc:
+        raise SectionUnavailable(f"順序ロジットが収束しない（{exc}）", title=title) from None
+    table = drivers_table(fit.odds_ratios, {p: attribute_name(q, p) for p in predictors})
+    return SectionResult(title=title, blocks=((title, table),),
+                         html=Section(spec.id, title, tables=[html_table(title, table)]))

@@ -1,0 +1,41 @@
+"""The free-text section (kind ``freetext``): the comments, coded and counted.
+
+Compute: :func:`survey.measures.analyse_freetext` with the keyword
+dictionary (``keywords``, default ``<questionnaire id>_keywords.yaml``
+beside the questionnaire) by the ``by`` attributes; present: the 自由記述
+sheet and section of :mod:`survey.report.freetext_section`.  Without the
+default dictionary (a copy of the questionnaire elsewhere) the section says
+that it cannot be estimated; a dictionary the plan names must exist.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from survey.measures.freetext import analyse_freetext, default_keywords_path
+from survey.pipeline.base import SectionResult, SectionUnavailable
+from survey.report.freetext_section import freetext_section, freetext_sheet
+
+__all__ = ["build", "keywords_path"]
+
+
+def keywords_path(spec, questionnaire) -> Path:
+    """The section's keyword dictionary: ``keywords`` relative to the questionnaire, else the default."""
+    name = spec.get("keywords")
+    if name is None:
+        return default_keywords_path(questionnaire)
+    return Path(questionnaire.path or ".").parent / name
+
+
+def build(spec, ctx) -> SectionResult:
+    keywords = keywords_path(spec, ctx.questionnaire)
+    if spec.get("keywords") is None and not keywords.is_file():
+        raise SectionUnavailable(f"キーワード辞書 {keywords.name} が調査票と同じフォルダにない",
+                                 title=spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）"))
+    tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by)
+    sheet = freetext_sheet(tables)
+    html = freetext_section(tables)
+    if html.id != spec.id:
+        html = type(html)(spec.id, html.title, intro=html.intro, figures=html.figures, tables=html.tables,
+                          notes=html.notes)
+    return SectionResult(title=spec.get("title", sheet.title), blocks=tuple(sheet.blocks), html=html,
+                         notes=tuple(sheet.notes))

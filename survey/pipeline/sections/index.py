@@ -1,0 +1,140 @@
+"""The index section (kind ``index``): a scored question's index by group.
+
+Compute: the index (mean score, わからない and 無回答 left out as a domain) for
+the whole sample and each ``by`` attribute, the answer distribution and
+shares for the ``chart_by`` attributes, and Holm-adjusted differences
+between the groups of each ``by`` attribute.  Present: the index table
+(checked against the ``indicator``'s target), the distribution and the
+differences; in ``report.html`` two charts and the same tables.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.measures import compare_groups, satisfaction_distribution, satisfaction_index
+from survey.measures.differences import degenerate_se
+from survey.measures.frequencies import NO_ANSWER_LABEL, crosstab_question
+from survey.pipeline.base import (
+    TOTAL, SectionResult, attribute_name, by_groups, code_labels, html_table, tidy_index,
+)
+from survey.report import charts
+from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.html import Figure, Section
+from survey.report.present import ci_text, pct, rounded, signed
+
+__all__ = ["build", "index_table", "distribution_table", "comparison_table", "excluded_labels"]
+
+
+def excluded_labels(question) -> list[str]:
+    """Labels of the answers the index leaves out: codes without a score, then the missing codes."""
+    labels = [lab for code, lab in question.codes.items() if code not in question.scores]
+    labels += [lab for lab in question.missing.values()]
+    return list(dict.fromkeys(labels))
+
+
+def index_table(t: pd.DataFrame, *, label: str, target=None) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "区分": t["by"], "グループ": t["group"],
+        f"{label}{WEIGHTED}": rounded(t["estimate"], 3), "標準誤差": rounded(t["se"], 3),
+        "95%信頼区間": ci_text(t["ci_low"], t["ci_high"], digits=3),
+        "デザイン効果": rounded(t["deff"], 2), f"回答者数 n{UNWEIGHTED}": t["n"].astype(int),
+    })
+    if target is not None:   # a group without sampling variance (SE 0) is not judged
+        flat = degenerate_se(t["se"], t["estimate"])
+        out["目標値との比較"] = ["判定できない（標準誤差0）" if f else "目標値以上" if lo >= target else
+                          ("目標値未満" if hi < target else "目標値と区別できない")
+                          for lo, hi, f in zip(t["ci_low"], t["ci_high"], flat)]
+    return out
+
+
+def distribution_table(d: pd.DataFrame) -> pd.DataFrame:
+    """区分 × グループ rows, answer levels as columns (weighted %), base n."""
+    d = d.copy()
+    d["pct"] = pct(d["estimate"])
+    wide = d.pivot_table(index=["by", "group"], columns="level", values="pct", sort=False)
+    levels = list(dict.fromkeys(d["level"]))
+    wide = wide[levels].reset_index()
+    base = d.groupby(["by", "group"], sort=False)["n"].max().reset_index(drop=True)
+    wide.insert(2, f"基数 n{UNWEIGHTED}", base.astype(int).to_numpy())
+    return wide.rename(columns={"by": "区分", "group": "グループ"})
+
+
+def comparison_table(c: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "区分": c["by"], "比較": [f"{a} − {b}" for a, b in zip(c["group"], c["reference"])],
+        "差": rounded(c["estimate"], 3), "標準誤差": rounded(c["se"], 3),
+        "p値（調整後）": rounded(c["p_adjusted"], 4), "判定": c["verdict_ja"],
+    })
+
+
+def _compute(spec, ctx):
+    q, design, column = ctx.questionnaire, ctx.design, spec.question
+    chart_by = spec.get("chart_by", spec.by)
+    index = by_groups(lambda by: tidy_index(satisfaction_index(design, column, questionnaire=q, by=by).to_frame()),
+                      q, spec.by)
+    dist, shares = [], []
+    for by in chart_by:
+        frame = satisfaction_distribution(design, column, questionnaire=q, by=by)
+        frame = frame[frame["kind"].isin(["level", "excluded"])].copy()
+        labels = code_labels(q, by)
+        frame["group"] = frame[by].map(lambda v: labels.get(float(v), str(v)))
+        frame["by"] = attribute_name(q, by)
+        dist.append(frame)
+        long = crosstab_question(design.data, design.weights.to_numpy(), q, column, by)
+        long = long[~long["group"].isin([TOTAL, NO_ANSWER_LABEL])]
+        shares.append(long.assign(by=attribute_name(q, by))[["by", "group", "level", "percent", "base_n"]])
+    dist = pd.concat(dist, ignore_index=True).rename(columns={"label": "level"})[
+        ["by", "group", "kind", "level", "base", "estimate", "ci_low", "ci_high", "n", "count"]]
+    comps = []
+    for by in spec.by:
+        est = satisfaction_index(design, column, questionnaire=q, by=by)
+        pairs = compare_groups(est, df=design.degf, labels=code_labels(q, by)).pairs.copy()
+        pairs.insert(0, "by", attribute_name(q, by))
+        comps.append(pairs)
+    return index, dist, pd.concat(shares, ignore_index=True), pd.concat(comps, ignore_index=True)
+
+
+def _intro(question, label: str) -> str:
+    scored = list(question.scores.items())
+    (first, high), (last, low) = scored[0], scored[-1]
+    return (f"「{question.header.split(' ', 1)[-1]}」への回答を、{question.codes[first]} {_score(high)} 〜 "
+            f"{question.codes[last]} {_score(low)} で得点化した平均が{label}である。"
+            f"{'・'.join(excluded_labels(question))}は指数の計算から除く。")
+
+
+def _score(value: float) -> str:
+    text = signed(float(value), 1)
+    return text if text.startswith("\u2212") or float(value) == 0 else "+" + text
+
+
+def build(spec, ctx) -> SectionResult:
+    q = ctx.questionnaire
+    question = q[spec.question]
+    title = spec.get("title", attribute_name(q, spec.question))
+    label = spec.get("label", f"{title}指数")
+    ind = {str(i.get("id")): dict(i) for i in q.indicators}.get(spec.get("indicator"), {})
+    index, dist, shares, comps = _compute(spec, ctx)
+    excluded = "・".join(excluded_labels(question))
+    notes = [f"{excluded}は指数から除く。"] if excluded else []
+    if ind:
+        notes = [f"基準値 {ind.get('baseline')}（{ind.get('baseline_year')}）、目標値 {ind.get('target')}"
+                 f"（{ind.get('target_year')}）。" + "".join(notes)]
+    tables = [(f"{label}（重み付け）", index_table(index, label=label, target=ind.get("target"))),
+              ("回答分布（重み付け%）", distribution_table(dist)),
+              ("グループ間の差（Holm法で調整）", comparison_table(comps))]
+    chart_names = [attribute_name(q, by) for by in spec.get("chart_by", spec.by)]
+    groups = "・".join(f"{name}別" for name in chart_names)
+    idx = index.assign(base_n=index["n"])
+    levels = [*question.codes.values(), NO_ANSWER_LABEL]
+    unscored = [lab for code, lab in question.codes.items() if code not in question.scores] + [NO_ANSWER_LABEL]
+    figures = [
+        Figure(charts.index_chart(idx[idx["by"].isin([TOTAL, *chart_names])], target=ind.get("target"),
+                                  baseline=ind.get("baseline"), target_label=f"目標値（{ind.get('target_year', '')}）",
+                                  baseline_label=f"基準値（{ind.get('baseline_year', '')}）", ylabel=label),
+               f"{label}と95%信頼区間（{groups}）"),
+        Figure(charts.satisfaction_chart(shares, levels=levels, nonsubstantive=unscored),
+               f"{groups}の回答分布（重み付け%）"),
+    ]
+    html = Section(spec.id, title, intro=spec.get("intro", _intro(question, label)), figures=figures,
+                   tables=[html_table(caption, frame) for caption, frame in tables])
+    return SectionResult(title=title, blocks=tuple(tables), html=html, notes=tuple(notes))

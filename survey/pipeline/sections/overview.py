@@ -1,0 +1,57 @@
+"""The overview section (kind ``overview``, sheet 調査概要): the survey and its weights.
+
+Fielding facts from the questionnaire (配布数 from the mailing file when one
+is given), 有効回収数 and 回収率, the weights' design effect, the weighting
+diagnostics and the row ledger (rows read = kept + excluded); the ledger
+goes to ``行の記録.csv``, ``除外行.csv`` and ``修正セル.csv`` (respondent ids
+never appear: the file row identifies a changed cell).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from survey.pipeline.base import SectionResult, attribute_name
+from survey.report.present import diagnostics_table
+
+__all__ = ["build", "overview_table"]
+
+
+def overview_table(ctx) -> pd.DataFrame:
+    q, mailing = ctx.questionnaire, ctx.mailing
+    f = dict(q.fielding)
+    mailed = f.get("mailed")
+    if mailing is not None:  # the mailing file is this wave's record of what was mailed
+        mailed = int(mailing["mailed"].sum())
+        cells = "×".join(attribute_name(q, key) for key in q.plan.cells)
+        f["sampling"] = f"住民基本台帳から{cells}別の層別無作為抽出（配布数ファイル {Path(ctx.mailing_path).name}）"
+        f["weighting"] = ("基本ウエイト（層の母集団数÷配布数）から、" + str(f.get("weighting", "")) if f.get("weighting")
+                          else "基本ウエイト（層の母集団数÷配布数）")
+    kept = ctx.dataset.ledger.rows_kept
+    rate = f"{100 * kept / mailed:.1f}%" if mailed else ""
+    w = ctx.design.weights.to_numpy()
+    kish = float(len(w) * np.sum(w ** 2) / np.sum(w) ** 2)
+    rows = [
+        ("調査対象", f.get("population", "")),
+        ("抽出方法", f.get("sampling", "")),
+        ("調査方法", f.get("method", "")),
+        ("調査期間", f.get("period", "")),
+        ("配布数", f"{mailed:,}" if mailed else ""),
+        ("有効回収数", f"{kept:,}"),
+        ("有効回収率", rate),
+        ("重み付け", f.get("weighting", "")),
+        ("重みによるデザイン効果（Kish）", f"{kish:.3f}"),
+        ("有効標本サイズ", f"{kept / kish:.0f}"),
+    ]
+    return pd.DataFrame(rows, columns=["項目", "内容"])
+
+
+def build(spec, ctx) -> SectionResult:
+    ledger = ctx.dataset.ledger
+    blocks = (("", overview_table(ctx)), ("重み付けの診断", diagnostics_table(ctx.design.diagnostics())),
+              ("行の記録（読込 = 採用 + 除外）", ledger.summary()))
+    files = {"行の記録": ledger.summary(), "除外行": ledger.exclusions.drop(columns=["respondent_id"]),
+             "修正セル": ledger.changes.drop(columns=["respondent_id"])}
+    return SectionResult(title=spec.get("title", ctx.questionnaire.title), blocks=blocks, files=files)

@@ -1,0 +1,126 @@
+"""The ranking section (kind ``ranking``): a top-k ranking of items.
+
+Compute: first-choice and top-k shares and Borda points per item for the
+whole sample and each ``by`` attribute (:func:`survey.measures.topk_shares`);
+with ``model`` attributes, the rank-ordered logit on them (levels with
+fewer than ``min_model_n`` respondents pooled with the next code, and
+labelled so), its Wald test per attribute and the predicted top-k
+probability of every cell (:func:`survey.measures.rank_logit`).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.measures import rank_logit, topk_shares
+from survey.pipeline.base import TOTAL, SectionResult, attribute_name, by_groups, code_labels, html_table, pool_sparse
+from survey.report import charts
+from survey.report.format import WEIGHTED
+from survey.report.html import Figure, Section
+from survey.report.present import ci_text, pct, rounded
+
+__all__ = ["build", "shares_table", "predicted_table", "test_table", "MIN_MODEL_N"]
+
+#: Levels with fewer respondents are pooled for the model (e.g. 内間木, ~25).
+MIN_MODEL_N = 50
+
+
+def _points(depth: int) -> str:
+    return "・".join(f"{r}位{depth + 1 - r}点" for r in range(1, depth + 1))
+
+
+def shares_table(p: pd.DataFrame, *, depth: int, item_noun: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "区分": p["by"], "グループ": p["group"], item_noun: p["item"],
+        f"1位に選んだ割合(%){WEIGHTED}": pct(p["first_share"]),
+        f"{depth}位までに選んだ割合(%){WEIGHTED}": pct(p["topk_share"]),
+        "同 95%信頼区間": ci_text(p["topk_share_ci_low"], p["topk_share_ci_high"], digits=1, scale=100),
+        f"得点（{_points(depth)}）": rounded(p["borda"], 2),
+    })
+
+
+def predicted_table(p: pd.DataFrame, names: dict) -> pd.DataFrame:
+    """Model-predicted top-k inclusion (%) per cell of the model attributes, items as columns."""
+    p = p.copy()
+    p["pct"] = pct(p["topk_prob"])
+    wide = p.pivot_table(index=list(names), columns="item", values="pct", sort=False)
+    wide = wide[list(dict.fromkeys(p["item"]))].reset_index()
+    return wide.rename(columns=names)
+
+
+def test_table(t: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"要因": t["term"], "検定統計量（F）": rounded(t["statistic"], 3),
+                         "自由度": [f"{int(a)}, {b:.0f}" for a, b in zip(t["ndf"], t["ddf"])],
+                         "p値": rounded(t["p"], 5), "判定": t["verdict_ja"]})
+
+
+def _model(spec, ctx, choices, items, noun):
+    """Predicted top-k probabilities per cell and the Wald tests of the model attributes."""
+    q, design = ctx.questionnaire, ctx.design
+    model = spec.get("model", ())
+    model_design, pooled = design, {}
+    for col in model:
+        codes, labels = pool_sparse(design.data[col], code_labels(q, col), min_n=spec.get("min_model_n", MIN_MODEL_N))
+        model_design = model_design.with_columns(**{f"_model_{col}": codes})
+        pooled[col] = labels
+    terms = tuple(f"_model_{col}" for col in model)
+    fit = rank_logit(model_design, choices, covariates=terms, categorical=terms)
+    predicted = fit.predict()
+    for col in model:
+        predicted[col] = predicted.pop(f"_model_{col}").map(lambda v, c=col: pooled[c].get(float(v), str(v)))
+    predicted = predicted[list(model) + [c for c in predicted.columns if c not in model]]
+    predicted["item"] = predicted["item"].map(lambda v: items.get(float(v), str(v)))
+    tests = []
+    for col in model:
+        t = fit.wald_test(f"_model_{col}")
+        label = attribute_name(q, col)
+        tests.append({"term": label, "statistic": t.statistic, "ndf": t.ndf, "ddf": t.ddf, "p": t.p,
+                      "verdict_ja": (f"{label}によって重視する{noun}の順位は異なる（統計的に有意）" if t.p < 0.05
+                                     else f"{label}による順位の違いは統計的に明らかではない")})
+    return predicted, tests
+
+
+def _summary(pri: pd.DataFrame, tests: list, *, depth: int, noun: str) -> str:
+    """Plain sentences: the top items overall, and whether the model attributes matter."""
+    total = pri[pri["by"] == TOTAL].sort_values("topk_share", ascending=False)
+    top = "、".join(f"{row.item}（{100 * row.topk_share:.0f}%）" for row in total.head(3).itertuples())
+    return f"{depth}位までに選ばれた割合が高い{noun}は {top}。" + "".join(t["verdict_ja"] + "。" for t in tests)
+
+
+def build(spec, ctx) -> SectionResult:
+    q = ctx.questionnaire
+    question = q[spec.question]
+    depth, noun = question.depth, spec.get("item_noun", "項目")
+    choices = list(question.columns)
+    items = {float(k): v for k, v in question.codes.items()}
+    pri = by_groups(lambda by: topk_shares(ctx.design, choices, by=by), q, spec.by)
+    pri["item"] = pri["item"].map(lambda v: items.get(float(v), str(v)))
+    title = spec.get("title", f"{attribute_name(q, spec.question)}（上位{depth}位）")
+    shares = shares_table(pri, depth=depth, item_noun=noun)
+    blocks = [(f"1位・{depth}位までに選んだ割合", shares)]
+    groups = "・".join([TOTAL, *(f"{attribute_name(q, by)}別" for by in spec.by)])
+    html_tables = [html_table(groups, shares)]
+    tests = []
+    model = spec.get("model", ())
+    if model:
+        predicted, tests = _model(spec, ctx, choices, items, noun)
+        names = "・".join(attribute_name(q, col) for col in model)
+        cells = "×".join(attribute_name(q, col) for col in model)
+        tested = test_table(pd.DataFrame(tests))
+        table = predicted_table(predicted, {col: attribute_name(q, col) for col in model})
+        blocks += [(f"{names}による違いの検定", tested),
+                   (f"モデル予測：{depth}位までに選ばれる確率（{cells}、%）", table)]
+        html_tables += [html_table(f"{names}による違いの検定（ランク付きロジット、Wald検定）", tested),
+                        html_table(f"モデルによる予測：{depth}位までに選ばれる確率（{cells}、%）", table)]
+    figures = []
+    if spec.by:
+        first = attribute_name(q, spec.by[0])
+        heat = pri[pri["by"] == first].rename(columns={"topk_share": "percent", "group": "age"})
+        heat = heat.rename(columns={"item": "group", "age": "item"})[["group", "item", "percent"]]
+        figures.append(Figure(charts.priority_heatmap(heat), f"{first}別・{depth}位までに選んだ割合（重み付け%）"))
+    intro = spec.get("intro", f"重要な順に{depth}つまで選んだ回答。{depth}位までに選んだ割合と、{_points(depth)}の得点で示す。")
+    html = Section(spec.id, title, intro=intro, figures=figures, tables=html_tables,
+                   notes=[_summary(pri, tests, depth=depth, noun=noun)])
+    label = spec.get("label", attribute_name(q, spec.question))
+    methods = (f"{label}の順位は上位{depth}位のランク付きロジット（不完全順位の Plackett–Luce モデル）を疑似最尤法で推定し、"
+               "標準誤差はサンドイッチ推定量による。",) if model else ()
+    return SectionResult(title=title, blocks=tuple(blocks), html=html, methods=methods)

@@ -1,0 +1,40 @@
+"""The reliability section (kind ``reliability``): Cronbach's alpha of a matrix question.
+
+The alpha of the matrix's items, unweighted (Feldt interval) and
+design-weighted (linearised SE), with the reason when it is undefined
+(:func:`survey.measures.cronbach_alpha`).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.measures import cronbach_alpha
+from survey.measures.reliability import ALPHA_UNDEFINED
+from survey.pipeline.base import SectionResult, attribute_name, html_table
+from survey.report.format import WEIGHTED
+from survey.report.html import Section
+from survey.report.present import ci_text, rounded
+
+__all__ = ["build", "reliability_table"]
+
+
+def reliability_table(r: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "指標": r["statistic"].map({"alpha": "クロンバックのα（重みなし）", "weighted_alpha": f"クロンバックのα{WEIGHTED}"}),
+        "推定値": rounded(r["estimate"], 3), "95%信頼区間": ci_text(r["ci_low"], r["ci_high"], digits=3),
+        "回答者数 n": r["n"], "項目数": r["k"],
+        "備考": [ALPHA_UNDEFINED[c]["ja"] if c else "" for c in r.get("reason", pd.Series([""] * len(r)))],
+    })
+
+
+def build(spec, ctx) -> SectionResult:
+    items = ctx.questionnaire[spec.question].items
+    rel = cronbach_alpha(ctx.design, [it.column for it in items])
+    frame = pd.DataFrame({
+        "statistic": ["alpha", "weighted_alpha"], "estimate": [rel.alpha, rel.weighted_alpha],
+        "ci_low": [rel.ci_low, rel.weighted_ci_low], "ci_high": [rel.ci_high, rel.weighted_ci_high],
+        "n": [rel.n, rel.n], "k": [rel.k, rel.k], "reason": [rel.reason, rel.weighted_reason]})
+    title = spec.get("title", f"{attribute_name(ctx.questionnaire, spec.question)}（{len(items)}項目）の信頼性")
+    table = reliability_table(frame)
+    return SectionResult(title=title, blocks=((title, table),),
+                         html=Section(spec.id, title, tables=[html_table(title, table)]))

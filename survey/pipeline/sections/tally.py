@@ -1,0 +1,29 @@
+"""The tally section (kind ``tally``, sheet 単純集計): every question's answers.
+
+Weighted % and unweighted n of every answer of every question, with the
+base (:func:`survey.measures.frequencies.frequencies`); 無回答 is a level,
+multi-answer shares have the respondents as base.  Written as ``<sheet>.csv``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.measures.frequencies import frequencies
+from survey.pipeline.base import SectionResult
+from survey.report.format import UNWEIGHTED, WEIGHTED
+
+__all__ = ["build", "tally_table"]
+
+
+def tally_table(freq: pd.DataFrame) -> pd.DataFrame:
+    out = freq[["question", "label", "n", "percent", "base_n"]].copy()
+    out["percent"] = (100 * out["percent"]).round(1)
+    out.columns = ["設問", "選択肢", f"回答者数 n{UNWEIGHTED}", f"%{WEIGHTED}", f"基数 n{UNWEIGHTED}"]
+    return out
+
+
+def build(spec, ctx) -> SectionResult:
+    table = tally_table(frequencies(ctx.design.data, ctx.design.weights.to_numpy(), ctx.questionnaire))
+    note = f"% は重み付け{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}。複数回答の % は回答者数を基数とする（合計は100%を超える）。"
+    return SectionResult(title=spec.get("title", "単純集計"), blocks=(("", table),), notes=(note,),
+                         files={"{sheet}": table})

@@ -1,0 +1,48 @@
+"""The trend section (kind ``trend``): the index since the baseline wave.
+
+With ``survey run --baseline FILE``: the scored question's index in the
+baseline wave and in this one, by group, with the change and its test
+(independent waves, variances add: :func:`survey.measures.compare_waves`).
+Without a baseline wave the section has nothing to show.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.measures import compare_waves, satisfaction_index
+from survey.pipeline.base import SectionResult, attribute_name, by_groups, html_table, tidy_index
+from survey.report.format import WEIGHTED
+from survey.report.html import Section
+from survey.report.present import ci_text, rounded
+
+__all__ = ["build", "trend_table"]
+
+
+def trend_table(t: pd.DataFrame) -> pd.DataFrame:
+    """The index: baseline wave, this wave, change and its test."""
+    est = [c for c in t.columns if c.startswith("estimate_")]
+    se = [c for c in t.columns if c.startswith("se_")]
+    return pd.DataFrame({
+        "区分": t["by"], "グループ": t["group"],
+        f"基準年{WEIGHTED}": rounded(t[est[0]], 3), "標準誤差（基準年）": rounded(t[se[0]], 3),
+        f"今回{WEIGHTED}": rounded(t[est[1]], 3), "標準誤差（今回）": rounded(t[se[1]], 3),
+        "変化": rounded(t["change"], 3), "95%信頼区間": ci_text(t["change_ci_low"], t["change_ci_high"], digits=3),
+        "p値": rounded(t["p"], 4), "判定": t["verdict_ja"],
+    })
+
+
+def build(spec, ctx) -> SectionResult:
+    q, column = ctx.questionnaire, spec.question
+    label = spec.get("label", f"{attribute_name(q, column)}指数")
+    title = spec.get("title", f"基準年からの変化（{label}）")
+    if ctx.baseline_design is None:
+        return SectionResult(title=title)
+
+    def change(by):
+        before = satisfaction_index(ctx.baseline_design, column, questionnaire=q, by=by)
+        after = satisfaction_index(ctx.design, column, questionnaire=q, by=by)
+        return tidy_index(compare_waves(before, after, labels=("基準年", q.wave or "今回")))
+
+    table = trend_table(by_groups(change, q, spec.by))
+    return SectionResult(title=title, blocks=((title, table),),
+                         html=Section(spec.id, title, tables=[html_table(title, table)]))
