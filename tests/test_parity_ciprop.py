@@ -151,3 +151,15 @@ def test_calibrated_design_beta_counts_every_row():
     np.testing.assert_allclose(f["estimate"], ref["estimate"], rtol=1e-9)
     np.testing.assert_allclose(f["ci_low"], ref["ci_low"], rtol=1e-9)
     np.testing.assert_allclose(f["ci_high"], ref["ci_high"], rtol=1e-9)
+
+
+def test_calibrated_design_likelihood():
+    """R's svyglm keeps NA rows of a calibrated design at weight 0, so its
+    dispersion is n/(n-1) * (weight of the answering rows / all weight) = 0.9235."""
+    ref = REF["nhanes_poststrat_likelihood"]
+    pop = pd.Series(REF["nhanes_poststrat_beta"]["pop"], index=REF["nhanes_poststrat_beta"]["agecat"])
+    est = nhanes().poststratify("agecat", pop).proportion("HI_CHOL", method="likelihood")
+    assert est._phi[1] == pytest.approx(ref["dispersion"], rel=1e-9)
+    f = est.to_frame().loc[1.0]
+    np.testing.assert_allclose(f[["ci_low", "ci_high"]], ref["exact"], rtol=EXACT_RTOL)
+    np.testing.assert_allclose(f[["ci_low", "ci_high"]], ref["ci"], rtol=CI_RTOL["likelihood"])

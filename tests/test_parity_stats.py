@@ -217,3 +217,11 @@ class TestBy:
         with pytest.raises(DesignError, match=r"replicate 1 gave 2 values, the full sample 1"):
             calls = iter(range(100))
             with_replicates(jk1, lambda w, d: 1.0 if next(calls) == 0 else [1.0, 2.0])
+
+
+def test_svyby_quantile_delegates():
+    """svyby(~api00, ~stype, dclus1, svyquantile, quantiles=0.5): design_api.R clus1_quantile_by."""
+    ref = json.loads((HERE / "reference" / "design_api.json").read_text())["clus1_quantile_by"]
+    est = svyby(dclus1(), "stype", "quantile", "api00", 0.5)
+    np.testing.assert_allclose(est.estimate, ref["estimate"], rtol=1e-9)
+    np.testing.assert_allclose(est.se, ref["se"], rtol=1e-6)

@@ -47,7 +47,7 @@ def proportion(design, variable: str, *, by=None, level: float = 0.95,
         # (the by group), before svymean(na.rm=TRUE) leaves NA rows out
         group_df = design._domain_degf(g & wpos)
         group_rows = design.n if calibrated else np.count_nonzero(g & wpos)
-        phi = _dispersion(w, g & wpos, d & wpos, group_rows)
+        phi = _dispersion(w, g & wpos, d & wpos, group_rows, calibrated)
         for j, lev in enumerate(levels):
             A[:, len(rows)] = (codes == j) & d
             dom_of_col.append(len(domains) - 1)
@@ -71,20 +71,21 @@ def proportion(design, variable: str, *, by=None, level: float = 0.95,
     return est
 
 
-def _dispersion(w, group, answered, group_rows) -> float:
+def _dispersion(w, group, answered, group_rows, calibrated) -> float:
     """R's dispersion for ``svyciprop(method="likelihood")`` on a linearised design.
 
     ``summary.svyglm`` takes ``svyvar`` of the Pearson residuals, which
     ``svyglm`` scales by ``sqrt(m1 / m0)``: ``m0`` the mean weight over the
     rows of the design it was given (the prior weights are normalised
-    there, NA rows included), ``m1`` over the rows left after NA rows are
-    dropped.  So ``phi = n / (n - 1) * m1 / m0`` with ``n`` the rows that
-    answered; 1 + 1/(n - 1) without missing values.
+    there, NA rows included), ``m1`` over the rows of the design after NA
+    rows are dropped (a calibrated design keeps them at weight 0).  So
+    ``phi = n / (n - 1) * m1 / m0`` with ``n`` the rows that answered;
+    1 + 1/(n - 1) without missing values.
     """
     n = np.count_nonzero(answered)
     if n < 2:
         return np.nan
     m0 = w[group].sum() / group_rows
-    m1 = w[answered].sum() / (group_rows - np.count_nonzero(group & ~answered))
+    rows_after = group_rows if calibrated else group_rows - np.count_nonzero(group & ~answered)
+    m1 = w[answered].sum() / rows_after
     return n / (n - 1) * m1 / m0
-

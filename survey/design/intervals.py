@@ -18,9 +18,10 @@ given):
 * ``"likelihood"`` -- the Rao-Scott scaled profile likelihood of
   ``svyglm(y ~ 1, quasibinomial)`` (R ``confint(method="likelihood")``):
   the bounds solve ``KL(p_hat || p) = t^2 phi V(logit p_hat) p_hat (1 -
-  p_hat) / 2`` with ``phi = n / (n - 1)`` for a linearised design (R's
-  ``svyvar`` of the Pearson residuals, ``n`` the non-missing rows) and
-  ``phi = 1`` for a replicate design.  R interpolates a spline through a
+  p_hat) / 2`` with ``phi`` R's dispersion, the ``svyvar`` of the Pearson
+  residuals: ``n / (n - 1)`` (``n`` the answering rows) times a ratio of
+  mean weights when rows are missing (see ``survey.design.ciprop``), for
+  a linearised design, and ``phi = 1`` for a replicate design.  R interpolates a spline through a
   grid of profile points; these are the exact roots (R's bounds carry an
   interpolation error of about 1e-6 relative).  R gives ``NA`` for
   replicate designs;

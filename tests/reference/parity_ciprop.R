@@ -94,6 +94,14 @@ b <- svyby(~I(HI_CHOL == 1), ~race, ps, svyciprop, method = "beta", vartype = "c
 out$nhanes_poststrat_beta <- list(estimate = unname(coef(b)), ci_low = unname(b[, 3]),
                                   ci_high = unname(b[, 4]), pop = pop$Freq,
                                   agecat = as.character(pop$agecat))
+## likelihood on the calibrated design: svyglm keeps the NA rows at weight 0,
+## which changes R's dispersion (0.9235 here)
+p <- svyciprop(~I(HI_CHOL == 1), ps, method = "likelihood", na.rm = TRUE)
+out$nhanes_poststrat_likelihood <- list(estimate = unname(as.vector(coef(p))),
+                                        ci = unname(as.vector(attr(p, "ci"))),
+                                        exact = exact_likelihood(ps, ~I(HI_CHOL == 1), degf(ps)),
+                                        dispersion = as.numeric(summary(svyglm(I(HI_CHOL == 1) ~ 1, ps,
+                                          family = quasibinomial))$dispersion))
 
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
            file.path(here, "parity_ciprop.json"))
