@@ -25,7 +25,7 @@ CIPROP_METHODS = {"logit": "logit", "likelihood": "likelihood", "asin": "asin", 
                   "mean": "wald", "xlogit": "xlogit"}
 
 
-def proportion(design, variable: str, *, by=None, level: float = 0.95,
+def proportion(design, variable: str, *, by=None, domains=None, level: float = 0.95,
                method: str = "logit") -> Estimate:
     """See ``Design.proportion``."""
     check_option(method, tuple(CIPROP_METHODS), name="proportion: method")
@@ -34,7 +34,7 @@ def proportion(design, variable: str, *, by=None, level: float = 0.95,
     codes, levels = design._categorical(design._column(variable))
     if not levels:
         raise DesignError(f"proportion: column {variable!r} has no non-missing value.")
-    keys, gmasks, bynames = design._groups(by)
+    keys, gmasks, bynames = design._groups(by, domains)
     A = np.zeros((len(design.data), len(keys) * len(levels)), order="F")
     domains, dom_of_col, rows, dfs, nrows, phis = [], [], [], [], [], []
     w = design._w

@@ -22,7 +22,8 @@ import pandas as pd
 from survey.design import ciprop, moments, quantiles
 from survey.design.estimate import Estimate
 from survey.design.ratios import Columns, _as_list, _deff
-from survey.errors import ColumnError, DesignError
+from survey.design.spec import as_mask
+from survey.errors import ColumnError, DesignError, OptionError
 from survey.validation import check_by, check_columns, check_level
 
 __all__: list[str] = []
@@ -139,9 +140,18 @@ class EstimatorsMixin:
         pos = pd.Index(levels).get_indexer(uniques)
         return np.append(pos, -1)[raw], levels
 
-    def _groups(self, by) -> tuple[list, list, list]:
-        """(keys, masks, names) of the ``by`` groups among weighted rows."""
+    def _groups(self, by, domains=None) -> tuple[list, list, list]:
+        """(keys, masks, names) of the ``by`` groups among weighted rows, or of
+        the ``domains`` (``{label: mask}``, possibly overlapping; index name
+        ``"domain"``)."""
         w = self._w
+        if domains is not None:
+            if by is not None:
+                raise OptionError("give by= (groups of columns) or domains= (row masks), not both")
+            if not hasattr(domains, "items") or not domains:
+                raise OptionError(f"domains must be a non-empty mapping {{label: row mask}}; got {domains!r}")
+            masks = [as_mask(self._data, mask, f"domains[{label!r}]") & (w != 0) for label, mask in domains.items()]
+            return [(label,) for label in domains], masks, ["domain"]
         if by is None:
             return [()], [np.ones(len(self.data), dtype=bool)], []
         names = check_by(self.data, by) or _as_list(by, "by")
@@ -217,9 +227,10 @@ class EstimatorsMixin:
                         statistic=statistic, level=level, ci_method=ci_method,
                         replicates=reps)
 
-    def _linear_estimate(self, variable, by, statistic, level):
+    def _linear_estimate(self, variable, by, statistic, level, domains=None):
         names = _as_list(variable, "variable")
-        keys, gmasks, bynames = self._groups(by)
+        keys, gmasks, bynames = self._groups(by, domains)
+        whole = by is None and domains is None
         prepared = []
         for name in names:
             s = self._column(name)
@@ -251,7 +262,7 @@ class EstimatorsMixin:
                         if d is None:
                             d = shared[(id(g), id(ok))] = g & ok
                     domains.append(d)
-                    if d is g and by is None:
+                    if d is g and whole:
                         A[:, k] = y
                     else:
                         idx = np.flatnonzero(d)
@@ -273,7 +284,7 @@ class EstimatorsMixin:
         return self._fit(A, B, domains, dom_of_col, index, statistic, level=level)
 
     # ------------------------------------------------------------ public
-    def mean(self, variable, *, by=None, level: float = 0.95) -> Estimate:
+    def mean(self, variable, *, by=None, domains=None, level: float = 0.95) -> Estimate:
         """Weighted mean(s) with design-based standard errors.
 
         Same numbers as R ``svymean(~variable, design, na.rm=TRUE,
@@ -286,17 +297,46 @@ class EstimatorsMixin:
         variable : str or list of str
         by : str or list of str, optional
             Domain (group) columns; groups are sorted, empty ones dropped.
+        domains : dict, optional
+            ``{label: row mask}`` instead of ``by``: domains that may
+            overlap (a district and the whole city), estimated jointly so
+            that ``vcov`` holds their covariance; the index level is
+            ``"domain"``.
         level : float
             Confidence level of the interval in ``to_frame()``.
+
+        Examples
+        --------
+        The stratified api sample (R ``data(api)``):
+
+        >>> import pandas as pd, survey
+        >>> api = pd.read_csv("tests/data/apistrat.csv")
+        >>> d = survey.Design(api, weights="pw", strata="stype", fpc="fpc")
+        >>> d.mean("api00").to_frame().round(4)   # R: svymean(~api00, dstrat, deff=TRUE); confint()
+                  estimate      se    ci_low   ci_high    deff    n
+        variable
+        api00     662.2874  9.4089  643.8462  680.7285  1.2045  200
         """
-        return self._linear_estimate(variable, by, "mean", check_level(level))
+        return self._linear_estimate(variable, by, "mean", check_level(level), domains)
 
-    def total(self, variable, *, by=None, level: float = 0.95) -> Estimate:
+    def total(self, variable, *, by=None, domains=None, level: float = 0.95) -> Estimate:
         """Weighted total(s) (R ``svytotal``); a categorical column gives
-        the estimated population count of every level."""
-        return self._linear_estimate(variable, by, "total", check_level(level))
+        the estimated population count of every level.  ``by``, ``domains``
+        and ``level`` as :meth:`mean`.
 
-    def proportion(self, variable: str, *, by=None, level: float = 0.95,
+        Examples
+        --------
+        >>> import pandas as pd, survey
+        >>> api = pd.read_csv("tests/data/apistrat.csv")
+        >>> d = survey.Design(api, weights="pw", strata="stype", fpc="fpc")
+        >>> d.total("enroll").to_frame()[["estimate", "se"]].round(0)   # R: svytotal(~enroll, dstrat)
+                   estimate        se
+        variable
+        enroll    3687178.0  114642.0
+        """
+        return self._linear_estimate(variable, by, "total", check_level(level), domains)
+
+    def proportion(self, variable: str, *, by=None, domains=None, level: float = 0.95,
                    method: str = "logit") -> Estimate:
         """Proportion of every level of ``variable`` (one row per level).
 
@@ -307,9 +347,26 @@ class EstimatorsMixin:
         ``"likelihood"``, ``"asin"``, ``"beta"`` (Korn-Graubard), ``"mean"``
         (Wald) or ``"xlogit"``; see :mod:`survey.design.intervals`.  As in R
         the t quantile uses the design degrees of freedom of the design (or
-        of the ``by`` group) before rows missing ``variable`` are left out.
+        of the ``by`` group, or of the ``domains`` as :meth:`mean` takes
+        them) before rows missing ``variable`` are left out.
+
+        Examples
+        --------
+        >>> import pandas as pd, survey
+        >>> api = pd.read_csv("tests/data/apistrat.csv")
+        >>> d = survey.Design(api, weights="pw", strata="stype", fpc="fpc")
+
+        R: ``svymean(~sch.wide, dstrat, deff=TRUE)`` and
+        ``svyciprop(~I(sch.wide == "Yes"), dstrat, method="logit")``:
+
+        >>> d.proportion("sch.wide").to_frame().round(4)
+                  estimate      se  ci_low  ci_high    deff    n
+        sch.wide
+        No          0.1721  0.0243  0.1292   0.2255  0.8556  200
+        Yes         0.8279  0.0243  0.7745   0.8708  0.8556  200
         """
-        return ciprop.proportion(self, variable, by=by, level=check_level(level), method=method)
+        return ciprop.proportion(self, variable, by=by, domains=domains, level=check_level(level),
+                                 method=method)
 
     def var(self, variable, *, by=None, level: float = 0.95) -> Estimate:
         """Population variance (one variable) or covariance matrix (several),

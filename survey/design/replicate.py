@@ -27,6 +27,7 @@ from survey.design.estimators import EstimatorsMixin
 from survey.design.spec import as_mask, names
 from survey.design.weights import trim_weights, weight_diagnostics
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["ReplicateDesign"]
 
@@ -103,8 +104,7 @@ class ReplicateDesign(EstimatorsMixin):
         if not isinstance(data, pd.DataFrame):
             raise DesignError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
         n = len(data)
-        if method not in METHODS:
-            raise DesignError(f"method must be one of {METHODS}; got {method!r}.")
+        check_option(method, METHODS, name="method")
         if isinstance(weights, str):
             if weights not in data.columns:
                 raise DesignError(f"weights column {weights!r} is not in the data.")
