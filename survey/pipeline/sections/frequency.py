@@ -3,14 +3,16 @@
 For a single-answer question with a ``numeric_map`` (park use: times a year
 per category): the weighted mean of the mapped values and the share who
 answered a category mapped to 0 (利用しない), by the levels of one
-attribute against the whole city, Holm-adjusted
-(:func:`survey.measures.parkuse.park_use_table`).
+attribute, each tested against the whole city (Holm-adjusted,
+:func:`survey.measures.parkuse.park_use_table`) and each with its verdict
+in the column beside it, naming the figure it is about.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from survey.measures import park_use_table
+from survey.measures.differences import verdict_text
 from survey.pipeline.base import SectionResult, attribute_name, code_labels, html_table
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
@@ -20,12 +22,21 @@ __all__ = ["build", "frequency_table"]
 
 
 def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_label: str) -> pd.DataFrame:
+    """One row per level and the city; each figure is followed by its own comparison with the city."""
+    never = f"「{never_label}」の割合"
+
+    def verdicts(codes, figure):
+        return [verdict_text(c, group=f"{g}の{figure}", reference=city)[0] if c else ""
+                for c, g, city in zip(codes, p["label"], [p["label"].iloc[-1]] * len(p))]
+
     return pd.DataFrame({
         by_name: p["label"], f"{value_label}{WEIGHTED}": rounded(p["times"], 1),
         "95%信頼区間": ci_text(p["times_ci_low"], p["times_ci_high"], digits=1),
-        f"{never_label}人の割合(%){WEIGHTED}": pct(p["never"]),
+        f"{value_label}の市全体との比較": verdicts(p["times_verdict"], value_label),
+        f"{never}(%){WEIGHTED}": pct(p["never"]),
         "同 95%信頼区間": ci_text(p["never_ci_low"], p["never_ci_high"], digits=1, scale=100),
-        f"回答者数 n{UNWEIGHTED}": p["n"].astype(int), "市全体との比較": p["verdict_ja"].fillna(""),
+        f"{never}の市全体との比較": verdicts(p["verdict"], never),
+        f"回答者数 n{UNWEIGHTED}": p["n"].astype(int),
     })
 
 
@@ -42,7 +53,7 @@ def build(spec, ctx) -> SectionResult:
                                            labels=code_labels(q, by)),
                             by_name=by_name, value_label=value_label, never_label=never)
     mapped = "、".join(f"{question.codes[c]}={v:g}" for c, v in question.numeric_map.items())
-    intro = spec.get("intro", f"回答を{value_label}に換算した（{mapped}）。「{never}」の割合が市全体より高い"
-                              f"{by_name}を示す。")
+    intro = spec.get("intro", f"回答を{value_label}に換算した（{mapped}）。{value_label}と「{never}」の割合を"
+                              f"{by_name}ごとに市全体と比べ、それぞれの判定をその数値の隣に示す。")
     html = Section(spec.id, title, intro=intro, tables=[html_table(f"{by_name}別の{label}（重み付け）", table)])
     return SectionResult(title=title, blocks=((f"{by_name}別の{label}", table),), html=html)

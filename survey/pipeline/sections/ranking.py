@@ -92,7 +92,9 @@ def build(spec, ctx) -> SectionResult:
     depth, noun = question.depth, spec.get("item_noun", "項目")
     choices = list(question.columns)
     items = {float(k): v for k, v in question.codes.items()}
-    pri = by_groups(lambda by: topk_shares(ctx.design, choices, by=by), q, spec.by)
+    # rankings cut at a tied rank are partial top-k answers (Dataset.truncated_rankings)
+    cut = ctx.dataset.truncated_rankings(spec.question)
+    pri = by_groups(lambda by: topk_shares(ctx.design, choices, by=by, truncated=cut), q, spec.by)
     pri["item"] = pri["item"].map(lambda v: items.get(float(v), str(v)))
     title = spec.get("title", f"{attribute_name(q, spec.question)}（上位{depth}位）")
     shares = shares_table(pri, depth=depth, item_noun=noun)
