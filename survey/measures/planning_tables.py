@@ -2,7 +2,9 @@
 
 :func:`plan_tables` returns ``[(caption, DataFrame), ...]`` in the order
 the workbook sheet and the CSV files show them; numbers are rounded for
-reading (counts whole, rates in %, half-widths to 3 decimals).
+reading (counts whole, rates in %, half-widths to 3 decimals) and stay
+numbers (the overview's 内容 column holds numbers beside text), so the
+workbook shows them as number cells.
 """
 from __future__ import annotations
 
@@ -46,18 +48,18 @@ def _overview(plan) -> pd.DataFrame:
         ("配分方法", _METHOD_JA.get(plan.method, plan.method)),
         ("配分の基準とした指標", plan.inputs.labels.get(plan.measure, plan.measure)),
         ("目標", targets or "なし（予算・配布数の範囲で配分）"),
-        ("配布数（合計）", f"{t['mailings']:,}"),
-        ("見込回収数", f"{t['respondents']:,.0f}"),
-        ("見込回収率", f"{100 * t['respondents'] / t['mailings']:.1f}%" if t["mailings"] else ""),
-        ("費用", f"{t['cost']:,.0f}"),
-        ("目標を満たす最小の費用", "" if np.isnan(t["required_cost"]) else f"{t['required_cost']:,.0f}"),
+        ("配布数（合計）", int(t["mailings"])),
+        ("見込回収数", int(round(t["respondents"]))),
+        ("見込回収率(%)", round(100 * t["respondents"] / t["mailings"], 1) if t["mailings"] else None),
+        ("費用", int(round(t["cost"]))),
+        ("目標を満たす最小の費用", None if np.isnan(t["required_cost"]) else int(round(t["required_cost"]))),
         ("目標の達成", "達成" if plan.feasible else "未達（注記参照）"),
-        ("重みによるデザイン効果（今回の調査、層内 Kish）", f"{plan.inputs.deff[plan.measure]:.3f}"),
+        ("重みによるデザイン効果（今回の調査、層内 Kish）", round(float(plan.inputs.deff[plan.measure]), 3)),
         ("配布数の出典", {"file": "配布数ファイル（セル別）"}.get(plan.inputs.mailing_source,
                                                            "調査票の配布数 × 母集団構成比（セル別の記録なし）")),
     ]
     rows.extend(("注記", note) for note in plan.notes)
-    return pd.DataFrame(rows, columns=["項目", "内容"])
+    return pd.DataFrame(rows, columns=["項目", "内容"], dtype=object)
 
 
 def _by_group(plan) -> pd.DataFrame:

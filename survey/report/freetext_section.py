@@ -17,7 +17,7 @@ import pandas as pd
 from survey.errors import InputError
 from survey.report import charts
 from survey.report.charts import _draw
-from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.html import Figure, Section, Table
 from survey.report.writers import Sheet
 
@@ -69,12 +69,14 @@ def theme_table(tables) -> pd.DataFrame:
         out[head] = sub.set_index("theme")["estimate"].reindex(total["theme"]).map(_pct).to_numpy()
         base[head] = n
     n_row = {c: "" for c in out.columns}
-    n_row.update({"区分": "", "テーマ": f"記述数 n{UNWEIGHTED}", f"全体 %{WEIGHTED}": float(base.get("全体", 0))})
+    n_row.update({"区分": "", "テーマ": f"記述数 n{UNWEIGHTED}", f"全体 %{WEIGHTED}": int(base.get("全体", 0))})
     for head, n in base.items():
         if head in out.columns:
-            n_row[head] = float(n)
+            n_row[head] = int(n)
     n_row[f"言及数 n{UNWEIGHTED}"] = ""
-    return pd.concat([out, pd.DataFrame([n_row])], ignore_index=True)
+    table = pd.concat([out.astype(object), pd.DataFrame([n_row], dtype=object)], ignore_index=True)
+    # the % columns hold percentages and, in the last row, counts (whole numbers: #,##0)
+    return with_kinds(table, {c: "percent" for c in table.columns if c == f"全体 %{WEIGHTED}" or c in base})
 
 
 def word_table(tables, *, top: int = 10) -> pd.DataFrame:
@@ -273,6 +275,7 @@ def freetext_sheet(tables) -> Sheet:
                                                       "ci_low", "ci_high"]]
     summary.columns = ["属性", "区分", f"回答者数{UNWEIGHTED}", f"記述者数{UNWEIGHTED}", f"記入率 %{WEIGHTED}",
                        "95%CI 下限", "95%CI 上限"]
+    summary = with_kinds(summary, {c: "percent" for c in summary.columns[4:]})
     masked = tables.masked[["label", "answers"]].rename(columns={"label": "個人情報の種類", "answers": "マスクした回答数"})
     return Sheet("自由記述", [
         ("記入状況", summary),

@@ -16,7 +16,7 @@ from survey.measures.differences import verdict_text
 from survey.pipeline.base import SectionResult, attribute_name, code_labels, html_table
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
-from survey.report.present import ci_text, pct, rounded
+from survey.report.present import ci_text, pct, rounded, with_kinds
 
 __all__ = ["build", "frequency_table"]
 
@@ -29,7 +29,7 @@ def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_la
         return [verdict_text(c, group=f"{g}の{figure}", reference=city)[0] if c else ""
                 for c, g, city in zip(codes, p["label"], [p["label"].iloc[-1]] * len(p))]
 
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         by_name: p["label"], f"{value_label}{WEIGHTED}": rounded(p["times"], 1),
         "95%信頼区間": ci_text(p["times_ci_low"], p["times_ci_high"], digits=1),
         f"{value_label}の市全体との比較": verdicts(p["times_verdict"], value_label),
@@ -37,7 +37,7 @@ def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_la
         "同 95%信頼区間": ci_text(p["never_ci_low"], p["never_ci_high"], digits=1, scale=100),
         f"{never}の市全体との比較": verdicts(p["verdict"], never),
         f"回答者数 n{UNWEIGHTED}": p["n"].astype(int),
-    })
+    }), {f"{value_label}{WEIGHTED}": "decimal1", f"{never}(%){WEIGHTED}": "percent"})
 
 
 def build(spec, ctx) -> SectionResult:

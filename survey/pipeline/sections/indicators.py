@@ -49,13 +49,16 @@ def indicator_table_ja(t: pd.DataFrame) -> pd.DataFrame:
     ref = [_shown(v, d) for v, d in zip(t["reference_value"], t["decimals"])]
     change = [float("nan") if pd.isna(a) or pd.isna(b) else round(a - b, int(d))
               for a, b, d in zip(now, ref, t["decimals"])]
+    # a column mixes precisions (an index to 0.001, times a year to 0.1): each cell keeps its own
+    # (object columns: the writers show every number with the decimals it was rounded to)
     return pd.DataFrame({
         "指標": t["label"], "単位": t["unit"], "出典": t["source"].map(_SOURCES),
-        "現況値（計画）": t["baseline"], "現況年度": t["baseline_year"], "目標値": t["target"], "目標年度": t["target_year"],
-        "今回値": now,
+        "現況値（計画）": pd.Series(t["baseline"].tolist(), dtype=object), "現況年度": t["baseline_year"],
+        "目標値": pd.Series(t["target"].tolist(), dtype=object), "目標年度": t["target_year"],
+        "今回値": pd.Series(now, dtype=object),
         "95%信頼区間": [ci_text([lo], [hi], digits=int(d))[0] for lo, hi, d in zip(t["ci_low"], t["ci_high"], t["decimals"])],
         "変化の基準": [_reference_text(row) for row in t.itertuples(index=False)],
-        "基準の値": ref, "変化（今回値−基準の値）": change,
+        "基準の値": pd.Series(ref, dtype=object), "変化（今回値−基準の値）": pd.Series(change, dtype=object),
         "変化の判定": t["change_verdict_ja"], "目標の判定": t["verdict_ja"],
     })
 
