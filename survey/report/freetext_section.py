@@ -32,9 +32,13 @@ __all__ = [
     "word_table",
 ]
 
-THEME_GROUP_JA = {"function": "みどりのチカラ", "policy": "今後の取組", "topic": "その他の話題"}
 SMALL_BASE = 30
 _COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999"]
+
+
+def _group_names(tables) -> dict:
+    """Theme group id -> its name in the report (the keyword dictionary's ``groups:``)."""
+    return dict(tables.notes.get("theme_groups", {}))
 
 
 def _pct(value) -> float:
@@ -55,7 +59,7 @@ def theme_table(tables) -> pd.DataFrame:
     th = tables.themes
     total = th[th["by"] == "全体"].reset_index(drop=True)
     out = pd.DataFrame({
-        "区分": total["theme_group"].map(THEME_GROUP_JA),
+        "区分": total["theme_group"].map(_group_names(tables)),
         "テーマ": total["label"],
         f"言及数 n{UNWEIGHTED}": total["mentions"].astype(int),
         f"全体 %{WEIGHTED}": total["estimate"].map(_pct),
@@ -107,7 +111,7 @@ def characteristic_table(tables, *, top: int = 6, min_z: float = 0.0) -> pd.Data
 def quote_table(tables) -> pd.DataFrame:
     """Representative quotes per theme (masked text)."""
     q = tables.quotes
-    return pd.DataFrame({"区分": q["theme_group"].map(THEME_GROUP_JA), "テーマ": q["label"],
+    return pd.DataFrame({"区分": q["theme_group"].map(_group_names(tables)), "テーマ": q["label"],
                          "記述例": q["quote"], f"該当する記述数{UNWEIGHTED}": q["comments"].astype(int)})
 
 
