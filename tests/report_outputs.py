@@ -194,9 +194,11 @@ def read_csvs(out_dir) -> dict:
     return out
 
 
-def csv_with(csvs: dict, *columns) -> tuple[str, list, list]:
-    """The one CSV whose header holds every one of ``columns``: ``(name, header, rows)``."""
-    hits = [(name, h, r) for name, (h, r) in csvs.items() if all(c in h for c in columns)]
+def csv_with(csvs: dict, *columns, without=()) -> tuple[str, list, list]:
+    """The one CSV whose header holds every one of ``columns`` (and none of ``without``):
+    ``(name, header, rows)``.  Found by content, so a renamed file is still found."""
+    hits = [(name, h, r) for name, (h, r) in csvs.items()
+            if all(c in h for c in columns) and not any(c in h for c in without)]
     if len(hits) != 1:
         raise AssertionError(f"{len(hits)} CSVs have the columns {columns}: {[h[0] for h in hits]}")
     return hits[0]
