@@ -184,10 +184,10 @@ def read_page(path) -> Page:
                 figures=[tuple(f) for f in p.figures], notes=p.notes, intros=p.intros, text=text)
 
 
-def read_csvs(out_dir) -> dict:
-    """Every CSV of the folder (any subfolder too) as ``{relative path: (header, rows)}``, cells as printed."""
+def read_csvs(out_dir, pattern: str = "*.csv") -> dict:
+    """The CSVs of the folder (``pattern``: "**/*.csv" for subfolders too) as ``{relative path: (header, rows)}``, cells as printed."""
     out = {}
-    for path in sorted(Path(out_dir).rglob("*.csv")):
+    for path in sorted(Path(out_dir).glob(pattern)):
         raw = path.read_bytes().decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(raw)))
         out[str(path.relative_to(out_dir))] = (rows[0], rows[1:])

@@ -217,8 +217,13 @@ def html_table(caption, frame: pd.DataFrame, note: str = "") -> Table:
     formats = {}
     kinds = column_kinds(frame)
     for col in frame.columns:
-        if kinds.get(col) in ("p", "yen", "percent"):
-            formats[col] = (lambda v, k=kinds[col]: kind_text(v, k).lstrip("¥") if cell_kind(v, k) else
+        kind = kinds.get(col)
+        if kind is None and frame[col].dtype == object:
+            # text and numbers mixed (a suppressed x among figures): numbers keep their decimals
+            numbers_ = [v for v in frame[col] if isinstance(v, float) and not isinstance(v, bool)]
+            kind = f"decimal{_decimals(numbers_)}" if numbers_ else None
+        if kind in ("p", "yen", "percent") or (kind or "").startswith("decimal"):
+            formats[col] = (lambda v, k=kind: kind_text(v, k).lstrip("¥") if cell_kind(v, k) else
                             ("" if v is None or v != v else str(v)))
         elif pd.api.types.is_float_dtype(frame[col]):
             d = _decimals(frame[col].tolist())
