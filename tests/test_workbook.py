@@ -250,15 +250,13 @@ def test_no_question_id_in_any_sheet_csv_or_html_table(book, plan_book, out, que
     for wb in (book, plan_book):
         for ws in wb.worksheets:
             for row in ws.iter_rows(values_only=True):
-                if row[0] == "注記":  # the plan's notes from the planning API (English; issue 16 item 12)
-                    continue
                 for v in row:
                     assert not (isinstance(v, str) and pattern.search(v)), (ws.title, v)
     for path in sorted(out["run"].glob("*.csv")) + sorted(out["plan"].glob("*.csv")):
         if path.name == "mailing.csv":  # machine-readable input of `survey run --mailing`
             continue
         for line in path.read_text(encoding="utf-8-sig").splitlines():
-            assert line.startswith("注記,") or not pattern.search(line), (path.name, line)
+            assert not pattern.search(line), (path.name, line)
     page = (out["run"] / "report.html").read_text(encoding="utf-8")
     cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", page, re.S)
     assert len(cells) > 1000
@@ -284,3 +282,31 @@ def test_numbers_and_formats_are_deterministic(out, tmp_path):
     again = tmp_path / "again"
     assert main(["plan", *ARGS, "--out", str(again)]) == 0
     assert (again / "FY2025-plan" / "計画.xlsx").read_bytes() == (out["plan"] / "計画.xlsx").read_bytes()
+
+
+def test_plan_notes_name_attributes_not_ids():
+    """The planning API's notes (English, with cell keys) as the 計画 sheet shows them."""
+    from types import SimpleNamespace
+
+    from survey.measures.planning_tables import note_ja
+
+    inputs = SimpleNamespace(names={"district": "地区", "age_band": "年齢"})
+    cases = {
+        "10 respondent(s) with unknown district/age_band spread over the cells (returned counts x 1.0075)":
+            "10人は地区・年齢が不明のため、各セルに按分した（回収数 × 1.0075）",
+        "mailing per cell not recorded: expected counts of a simple random sample of 3000 "
+        "(fielding.mailed x population share) were used":
+            "セル別の配布数の記録がないため、配布数 3000 の単純無作為抽出の期待値（調査票の配布数 × 母集団構成比）を用いた",
+        "2 population cell(s) absent from the mailing counts were taken as 0 mailed":
+            "配布数ファイルにない母集団セル 2 個は配布数0とした",
+        "the cheapest plan meeting the targets uses 1,816 of 2,000": "目標を満たす最も安い計画は 2,000 のうち 1,816 を使う",
+        "the targets need 2,500 but only 2,000 is available; the plan below is the best the budget allows":
+            "目標には 2,500 が必要だが 2,000 しかないため、予算の範囲で最もよい計画を示す",
+        "200,000 exceeds mailing every adult of the cells (120,000); capped":
+            "200,000 は全セルの成人全員への配布（120,000）を超えるため、120,000 とした",
+        "the group floors do not fit in the budget; they were scaled down alike":
+            "グループごとの最低数が予算に収まらないため、同じ割合で縮小した",
+        "something new": "something new",
+    }
+    for note, expected in cases.items():
+        assert note_ja(inputs, note) == expected
