@@ -23,7 +23,7 @@ from scipy import stats
 
 from survey.errors import DesignError, InputError, OptionError
 from survey.measures.derive import answer_codes, categories, mapped, require_answers
-from survey.validation import check_by, check_design, check_level
+from survey.validation import check_by, check_design, check_level, check_option
 
 __all__ = [
     "DEFAULT_MISSING",
@@ -173,7 +173,7 @@ def _blocks(estimate, width: int, keys: list) -> list:
 
 def satisfaction_distribution(design, column: str, *, questionnaire=None, labels=None,
                               scores=None, missing=None, by=None, top: int = 2,
-                              level: float = 0.95) -> pd.DataFrame:
+                              level: float = 0.95, base: str = "scored") -> pd.DataFrame:
     """Weighted distribution behind the index, with design-based intervals.
 
     Parameters
@@ -187,6 +187,14 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
         (default ``{9: "無回答"}``).
     top : int
         Size of the top and bottom boxes (2: そう思う + ややそう思う).
+    base : {"scored", "all"}
+        The base of the ``"level"`` rows: ``"scored"`` (default), the
+        respondents the index counts, so the scored levels add up to 1;
+        ``"all"``, every respondent of the group, so the scored levels, the
+        unscored answers (わからない) and 無回答 add up to 1 -- one base for the
+        whole distribution, the base of a cross table's row (%), which is how
+        a published distribution table reads.  The boxes and the net score
+        stay on the scored base.
 
     Returns
     -------
@@ -194,7 +202,9 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
         One block per ``by`` group (group columns first), rows of ``kind``:
 
         * ``"level"`` -- each scored code: share of the scored respondents
-          (the base of the index; the levels sum to 1);
+          (the base of the index; the levels sum to 1), or with
+          ``base="all"`` of all respondents (with the ``"excluded"`` rows
+          they sum to 1);
         * ``"top"``, ``"bottom"`` -- top-``top`` and bottom-``top`` box
           shares, same base; ``"net"`` -- top minus bottom (a mean of
           +1/0/-1, between -1 and 1);
@@ -217,6 +227,7 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     ``Design.mean`` (Wald interval, normal quantiles).
     """
     level = check_level(level)
+    check_option(base, ("scored", "all"), name="base")
     scores = resolve_scores(column, scores, questionnaire)
     design, codes, score = _scored(design, column, scores, "satisfaction_distribution")
     answer_labels, missing_labels = _labels(column, questionnaire, labels, missing)
@@ -236,30 +247,31 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     # derive: the scored level, the boxes, the net score and the excluded answers
     position = {c: i for i, c in enumerate(order)}
     in_top, in_bottom = np.isin(codes, top_codes), np.isin(codes, bottom_codes)
-    excluded = np.full(len(codes), len(unscored) + 1)          # last category: scored answers
+    # every answer: a scored level, an unscored code or no answer (one base: all respondents)
+    answer = np.where(scored, mapped(codes, position), len(order) + len(unscored))
     for i, c in enumerate(unscored):
-        excluded[codes == c] = i
-    excluded[no_answer] = len(unscored)
+        answer[codes == c] = len(order) + i
+    width = len(order) + len(unscored) + 1
     derived = design.with_columns(
         _level=categories(np.where(scored, mapped(codes, position), -1), order),
         _top=categories(np.where(scored, in_top, -1), [False, True]),
         _bottom=categories(np.where(scored, in_bottom, -1), [False, True]),
         _net=np.where(scored, in_top.astype(float) - in_bottom, np.nan),
-        _excluded=categories(excluded, range(len(unscored) + 2)))
-    # ask the design: shares of the scored answers, the net score, shares of all answers
-    answered = derived.subset(scored)
-    excl = derived.proportion("_excluded", by=by, level=level)
+        _answer=categories(answer, range(width)))
+    # ask the design: shares of all answers, then of the scored answers and the net score
+    everyone = derived.proportion("_answer", by=by, level=level)
     keys = [()] if not names else [k if isinstance(k, tuple) else (k,)
-                                   for k in excl.estimate.index.droplevel(-1)[::len(unscored) + 2]]
+                                   for k in everyone.estimate.index.droplevel(-1)[::width]]
+    answers = _blocks(everyone, width, keys)
+    answered = derived.subset(scored)
     levels = _blocks(answered.proportion("_level", by=by, level=level), len(order), keys)
     tops = _blocks(answered.proportion("_top", by=by, level=level), 2, keys)
     bottoms = _blocks(answered.proportion("_bottom", by=by, level=level), 2, keys)
     nets = _blocks(answered.mean("_net", by=by, level=level), 1, keys)
-    excls = _blocks(excl, len(unscored) + 2, keys)
 
     w = np.asarray(design.weights, dtype=float) != 0
     data = design.data
-    spec = ([("level", c, label(c), "scored", codes == c) for c in order]
+    spec = ([("level", c, label(c), base, codes == c) for c in order]
             + [("top", np.nan, box_label(top_codes), "scored", in_top),
                ("bottom", np.nan, box_label(bottom_codes), "scored", in_bottom),
                ("net", np.nan, NET_LABEL, "scored", np.ones(len(codes), dtype=bool))]
@@ -270,12 +282,13 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
         group = w.copy()
         for name, value in zip(names, key):
             group &= data[name].eq(value).fillna(False).to_numpy(dtype=bool)
-        est = pd.concat([levels[g], tops[g].iloc[[1]], bottoms[g].iloc[[1]], nets[g],
-                         excls[g].iloc[:len(unscored) + 1]], ignore_index=True)
+        shares = levels[g] if base == "scored" else answers[g].iloc[:len(order)]
+        est = pd.concat([shares, tops[g].iloc[[1]], bottoms[g].iloc[[1]], nets[g],
+                         answers[g].iloc[len(order):]], ignore_index=True)
         frame = pd.DataFrame({"kind": [s[0] for s in spec], "code": [s[1] for s in spec],
                               "label": [s[2] for s in spec], "base": [s[3] for s in spec]})
         frame = pd.concat([frame, est], axis=1)
-        frame["count"] = [int(np.count_nonzero(group & s[4] & (scored if s[3] == "scored" else True)))
+        frame["count"] = [int(np.count_nonzero(group & s[4] & (scored if s[0] != "excluded" else True)))
                           for s in spec]
         for name, value in zip(names, key):
             frame.insert(names.index(name), name, value)
