@@ -152,16 +152,16 @@ def simulate(q, rng: np.random.Generator) -> tuple[pd.DataFrame, list]:
     tidy = pd.DataFrame({q.respondent_id: [f"K{i:04d}" for i in range(1, n + 1)],
                          "area": area, "age_group": age, "gender": gender, "kids": kids, "visits": visits,
                          "rating": rating, **facilities,
-                         **{c: points[:, j] for j, c in enumerate(q["budget"].columns)},
+                         **{c: points[:, j] for j, c in enumerate(q["park_budget"].columns)},
                          "wishes_1": wishes[:, 0], "wishes_2": wishes[:, 1]})
     tidy = tidy.astype({c: "Int64" for c in tidy.columns if c != q.respondent_id})
     defects = []
     rows = rng.choice(n, size=3, replace=False)
     tidy.loc[rows[0], "rating"] = 7                                      # a code the question does not have
     defects.append((int(rows[0]) + 1, "rating", 7))
-    budget = list(q["budget"].columns)
+    budget = list(q["park_budget"].columns)
     tidy.loc[rows[1], budget] = [30, 20, 20, 20, 10, 10]                 # adds up to 110
-    defects.append((int(rows[1]) + 1, "budget", 110))
+    defects.append((int(rows[1]) + 1, "park_budget", 110))
     tidy.loc[rows[2], ["wishes_1", "wishes_2"]] = [3, 3]                 # the same item twice
     defects.append((int(rows[2]) + 1, "wishes", 3))
     return tidy, defects

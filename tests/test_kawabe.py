@@ -121,14 +121,14 @@ def test_visits_a_year_by_hand(report, wave):
 def test_the_100_points_by_hand(report, wave):
     """Mean points per use over the answers adding up to 100 (policy reject), to a tenth of a point."""
     q, ds, design, w = wave
-    parts = list(q["budget"].columns)
+    parts = list(q["park_budget"].columns)
     y = ds.data[parts].to_numpy(dtype=float, na_value=np.nan)
     valid = ~np.isnan(y).any(axis=1) & (np.nansum(y, axis=1) == 100)
     assert valid.sum() == 867            # 907 − 39 blank − 1 adding up to 110 (its parts cleared: policy reject)
     assert set(_csv(report, "予算配分_2.csv")["回答者数 n（重みなし）"]) == {867}
     means = (w[valid, None] * y[valid]).sum(axis=0) / w[valid].sum()
     table = _csv(report, "予算配分_1.csv").set_index("予算の使いみち（平均配分点・点）（重み付け）")
-    labels = [it.label for it in q["budget"].items]
+    labels = [it.label for it in q["park_budget"].items]
     np.testing.assert_array_equal(table.loc[labels, "全体"].to_numpy(), np.round(means, 1))
     assert table.loc["トイレの改修", "全体"] == 21.4 and means.sum() == pytest.approx(100, abs=1e-9)
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from survey.design.estimate import Estimate
-from survey.design.fit import Part, fit_parts, use_parts
 from survey.design.collapse import group_codes
+from survey.design.fit import Part, fit_parts, use_parts
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["CIPROP_METHODS"]
 
@@ -33,8 +34,7 @@ def proportion(design, variable, *, by=None, level: float = 0.95,
     Several variables (a list) are estimated in one pass with their joint
     covariance; the index is then ``[by...,] variable, level``.
     """
-    if method not in CIPROP_METHODS:
-        raise DesignError(f"proportion: method must be one of {tuple(CIPROP_METHODS)}; got {method!r}.")
+    check_option(method, tuple(CIPROP_METHODS), name="proportion: method")
     several = isinstance(variable, (list, tuple))
     names = list(variable) if several else [variable]
     if not names or not all(isinstance(v, str) for v in names):
