@@ -31,7 +31,9 @@ def build(spec, ctx) -> SectionResult:
     if spec.get("keywords") is None and not keywords.is_file():
         raise SectionUnavailable(f"キーワード辞書 {keywords.name} が調査票と同じフォルダにない",
                                  title=spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）"))
-    tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by)
+    # the text was masked at intake (survey run): the ledger holds the one count of masked answers
+    tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
+                              ledger=ctx.dataset.ledger)
     sheet = freetext_sheet(tables)
     html = freetext_section(tables)
     if html.id != spec.id:
