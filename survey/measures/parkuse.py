@@ -169,15 +169,16 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     design, codes, times = _values(design, column, mapping, "park_use_table")
     if labels is None and questionnaire is not None and by in questionnaire:
         labels = dict(questionnaire[by].codes)
-    # the groups and the whole city, jointly (the city holds every group): overlapping domains
-    answered = _never(design, codes, times, never, "_never").with_columns(**{column: times})
+    # the groups and the whole city, jointly (the city holds every group): overlapping
+    # domains of the answered rows, asked of the design in one pass
+    answered = ~np.isnan(times)
     keys = [(k,) for k in sorted(design.data[by][design.weights.to_numpy() != 0].dropna().unique())]
-    doms = {k: answered.data[by].eq(k[0]).fillna(False).to_numpy(dtype=bool) for k in keys}
-    doms[("city",)] = np.ones(answered.n, dtype=bool)
+    doms = [design.data[by].eq(k[0]).fillna(False).to_numpy(dtype=bool) & answered for k in keys] + [answered]
     G = len(keys)
-    t_est = require_answers(answered.mean(column, domains=doms, level=level), "park_use_table")
-    n_est = answered.proportion("_never", domains=doms, level=level)
-    n_est = n_est.take(np.arange(1, len(n_est), 2))      # the "never" (True) rows
+    idx = pd.RangeIndex(G + 1)
+    t_est = design.domain_means(times, doms, index=idx, level=level)
+    n_est = design.domain_means(np.where(answered, np.isin(codes, never), np.nan), doms, index=idx,
+                                level=level, statistic="proportion", ci_method="logit", df="design")
     t_frame, n_frame = t_est.to_frame(), n_est.to_frame()
     city = "市全体"
 

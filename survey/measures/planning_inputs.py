@@ -48,7 +48,6 @@ from survey.intake.counts import cell_codes, count_column
 from survey.intake.readers import read_side_table
 from survey.errors import DesignError, InputError
 from survey.validation import check_design, check_level
-from survey.measures.derive import require_answers
 from survey.measures.planning_models import (
     additive_means,
     fit_response_rates,
@@ -372,7 +371,7 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
 
 def _wave_estimates(design, name, y, data, keys, cells: pd.MultiIndex, level) -> pd.DataFrame:
     """This wave's design-based mean of ``y`` for the city and every level of
-    the keys present in the cells: ``Design.mean`` over those (overlapping) domains."""
+    the keys present in the cells: ``Design.domain_means`` over those (overlapping) domains."""
     w = np.asarray(design.weights, dtype=float)
     n = len(y)
     domains = {("city", 0): np.ones(n, dtype=bool)}
@@ -382,9 +381,8 @@ def _wave_estimates(design, name, y, data, keys, cells: pd.MultiIndex, level) ->
             sel = codes == lvl
             if np.count_nonzero(sel & np.isfinite(y) & (w > 0)) >= 2:
                 domains[(k, int(lvl))] = sel
-    f = require_answers(design.with_columns(_measure=y).mean("_measure", domains=domains, level=level),
-                        "planning_inputs").to_frame()
     rows = list(domains)
+    f = design.domain_means(y, list(domains.values()), index=pd.RangeIndex(len(rows)), level=level).to_frame()
     return pd.DataFrame({"measure": name, "domain": [r[0] for r in rows], "level": [r[1] for r in rows],
                          "estimate": f["estimate"].to_numpy(), "se": f["se"].to_numpy(),
                          "n": f["n"].to_numpy()})
