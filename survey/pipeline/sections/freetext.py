@@ -9,10 +9,11 @@ that it cannot be estimated; a dictionary the plan names must exist.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from survey.measures.freetext import analyse_freetext, default_keywords_path
-from survey.pipeline.base import SectionResult, SectionUnavailable
+from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable
 from survey.report.freetext_section import freetext_section, freetext_sheet
 
 __all__ = ["build", "keywords_path"]
@@ -34,6 +35,7 @@ def build(spec, ctx) -> SectionResult:
     # the text was masked at intake (survey run): the ledger holds the one count of masked answers
     tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
                               ledger=ctx.dataset.ledger)
+    tables = _suppressed(tables, spec, ctx)
     sheet = freetext_sheet(tables)
     html = freetext_section(tables)
     if html.id != spec.id:
@@ -41,3 +43,21 @@ def build(spec, ctx) -> SectionResult:
                           notes=html.notes)
     return SectionResult(title=spec.get("title", sheet.title), blocks=tuple(sheet.blocks), html=html,
                          notes=tuple(sheet.notes))
+
+
+def _suppressed(tables, spec, ctx):
+    """Theme shares by group are cells too (the respondents who mention a theme in a group):
+    the run's small-cell rule hides those of 1 to min_cell − 1 respondents, with complements
+    across the groups of each attribute and the 全体 column (a comment may have several themes,
+    so a group's themes add up to nothing printed)."""
+    th = tables.themes
+    themes = list(dict.fromkeys(th["theme"]))
+    total = th[th["by"] == TOTAL].set_index("theme")["mentions"].reindex(themes).fillna(0)
+    counts = {None: total}
+    for name, sub in th[th["by"] != TOTAL].groupby("by", sort=False):
+        counts[name] = sub.pivot_table(index="group", columns="theme", values="mentions", sort=False,
+                                       aggfunc="sum").reindex(columns=themes).fillna(0)
+    masks = ctx.small_cells.family(f"{spec.question}:themes", counts, themes)
+    hidden = [bool(masks[None].loc[t]) if b == TOTAL else bool(masks[b].loc[g, t])
+              for b, g, t in zip(th["by"], th["group"], th["theme"])]
+    return replace(tables, themes=th.assign(hidden=hidden))
