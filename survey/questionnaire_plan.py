@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from survey.errors import SpecError
+from survey.plan_opendata import OpenDataSpec, parse_opendata
 
 __all__ = ["KINDS", "HTML_KINDS", "Kind", "AnalysisPlan", "RakeVariable", "SectionSpec", "SheetSpec", "parse_plan"]
 
@@ -78,7 +79,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType({
 #: Kinds that have a section in ``report.html``.
 HTML_KINDS = tuple(k for k, v in KINDS.items() if v.html)
 _REQUIRED_OPTIONS = {"frequency": ("by",), "drivers": ("predictors",)}
-_TOP_KEYS = ("groups", "weighting", "sections", "workbook", "html")
+_TOP_KEYS = ("groups", "weighting", "sections", "workbook", "html", "opendata")
 _WEIGHTING_KEYS = ("rake", "cells", "methods")
 _SHEET_KEYS = ("sheet", "title", "notes", "sections")
 
@@ -131,6 +132,7 @@ class AnalysisPlan:
     workbook: tuple[SheetSpec, ...]
     html: tuple[str, ...]
     weighting_methods: str | None = None
+    opendata: OpenDataSpec | None = None
 
     def section(self, section_id: str) -> SectionSpec:
         return self.sections[section_id]
@@ -434,4 +436,5 @@ def parse_plan(raw, questionnaire, *, path=None) -> AnalysisPlan | None:
         ck.fail(f"analysis.sections.{unused[0]}", f"section {unused[0]!r} is in no sheet and not in html; "
                                                  "place it or remove it")
     return AnalysisPlan(groups=groups, rake=rake, cells=cells, sections=MappingProxyType(sections),
-                        workbook=workbook, html=html, weighting_methods=methods)
+                        workbook=workbook, html=html, weighting_methods=methods,
+                        opendata=parse_opendata(raw.get("opendata"), path=path))

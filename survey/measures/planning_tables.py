@@ -56,7 +56,7 @@ def _overview(plan) -> pd.DataFrame:
         ("配布数の出典", {"file": "配布数ファイル（セル別）"}.get(plan.inputs.mailing_source,
                                                            "調査票の配布数 × 母集団構成比（セル別の記録なし）")),
     ]
-    rows.extend(("注記", note) for note in plan.notes)
+    rows.extend(("注記", getattr(note, "ja", note)) for note in plan.notes)
     return pd.DataFrame(rows, columns=["項目", "内容"])
 
 

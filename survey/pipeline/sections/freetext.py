@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from survey.errors import DesignError
 from survey.measures.freetext import analyse_freetext, default_keywords_path
 from survey.pipeline.base import SectionResult, SectionUnavailable
-from survey.report.freetext_section import freetext_section, freetext_sheet
+from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
 
 __all__ = ["build", "keywords_path"]
 
@@ -31,11 +32,17 @@ def build(spec, ctx) -> SectionResult:
     if spec.get("keywords") is None and not keywords.is_file():
         raise SectionUnavailable(f"キーワード辞書 {keywords.name} が調査票と同じフォルダにない",
                                  title=spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）"))
-    tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by)
+    title = spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）")
+    try:
+        tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by)
+    except DesignError as exc:
+        if not str(exc).startswith("no comments"):
+            raise
+        raise SectionUnavailable("自由記述の記入がない（空欄と「特になし」などを除くと0件）", title=title) from None
     sheet = freetext_sheet(tables)
     html = freetext_section(tables)
     if html.id != spec.id:
         html = type(html)(spec.id, html.title, intro=html.intro, figures=html.figures, tables=html.tables,
                           notes=html.notes)
     return SectionResult(title=spec.get("title", sheet.title), blocks=tuple(sheet.blocks), html=html,
-                         notes=tuple(sheet.notes))
+                         notes=tuple(sheet.notes), opendata=(("テーマ別の記述の割合", theme_long(tables)),))

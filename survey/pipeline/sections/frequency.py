@@ -15,6 +15,7 @@ from survey.pipeline.base import SectionResult, attribute_name, code_labels, htm
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, pct, rounded
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "frequency_table"]
 
@@ -41,6 +42,17 @@ def build(spec, ctx) -> SectionResult:
     table = frequency_table(park_use_table(ctx.design, spec.question, by=by, questionnaire=q,
                                            labels=code_labels(q, by)),
                             by_name=by_name, value_label=value_label, never_label=never)
+    unit = question.numeric_unit or ""
+    share = f"{never}人の割合"
+    describe(table, base=f"{attribute_name(q, spec.question)}の回答者（無回答を除く）", dims={by_name: "グループ"},
+             fixed={"区分": by_name}, values={
+                 f"{value_label}{WEIGHTED}": Measure(f"平均{WEIGHTED}", unit, item=value_label),
+                 f"{share}(%){WEIGHTED}": Measure(f"割合{WEIGHTED}", "%", item=share),
+                 f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人", item="")},
+             intervals={"95%信頼区間": (Measure("95%信頼区間下限", unit, item=value_label),
+                                    Measure("95%信頼区間上限", unit, item=value_label)),
+                        "同 95%信頼区間": (Measure("95%信頼区間下限", "%", item=share),
+                                      Measure("95%信頼区間上限", "%", item=share))})
     mapped = "、".join(f"{question.codes[c]}={v:g}" for c, v in question.numeric_map.items())
     intro = spec.get("intro", f"回答を{value_label}に換算した（{mapped}）。「{never}」の割合が市全体より高い"
                               f"{by_name}を示す。")

@@ -15,6 +15,7 @@ from survey.pipeline.base import SectionResult, html_table
 from survey.report.format import fmt_number
 from survey.report.html import Indicator, Section
 from survey.report.present import ci_text, rounded
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "indicator_table_ja", "headline_indicators"]
 
@@ -49,6 +50,11 @@ def build(spec, ctx) -> SectionResult:
     table = indicator_table(ctx.design, q, admin=admin, admin_year=(q.wave or None) if admin is not None else None,
                             baseline_design=ctx.baseline_design)
     title = spec.get("title", "計画の指標")
-    shown = indicator_table_ja(table)
+    shown = describe(indicator_table_ja(table), base="指標ごと（市民アンケートの指標は回答者、行政資料の指標は資料の値）",
+                     dims={"指標": "項目"}, unit_column="単位", values={
+                         "現況値": Measure("現況値", None), "目標値": Measure("目標値", None),
+                         "今回値": Measure("今回値", None), "現況値からの変化": Measure("現況値からの変化", None)},
+                     intervals={"95%信頼区間": (Measure("今回値の95%信頼区間下限", None),
+                                            Measure("今回値の95%信頼区間上限", None))})
     return SectionResult(title=title, blocks=(("", shown),), headline=tuple(headline_indicators(table)),
                          html=Section(spec.id, title, tables=[html_table("指標の現況値・目標値・今回値", shown)]))
