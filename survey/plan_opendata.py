@@ -13,8 +13,9 @@ may be used::
         notes: [...]                    # lines for the data dictionary (optional)
 
 The city's name and code live in the questionnaire, never in code.  The
-code is checked by its check digit, so a typo cannot publish another
-city's code.
+code must be quoted text (YAML reads ``011002`` unquoted as an octal
+number) and is checked by its check digit, so a typo cannot publish
+another city's code.
 """
 from __future__ import annotations
 
@@ -73,9 +74,8 @@ def parse_opendata(raw, *, path=None) -> OpenDataSpec | None:
     publisher = _text(raw["publisher"], f"{key}.publisher", path, what="publisher") if "publisher" in raw else ""
     source = _text(raw["source"], f"{key}.source", path, what="source") if "source" in raw else ""
     code = raw.get("municipality_code", "")
-    if code != "":
-        code = str(code) if not isinstance(code, bool) and isinstance(code, (int, str)) else None
-        if code is None or len(code) != 6 or not code.isascii() or not code.isdigit():
+    if code != "":   # text only: YAML reads 011002 unquoted as the octal number 4610
+        if not isinstance(code, str) or len(code) != 6 or not code.isascii() or not code.isdigit():
             raise SpecError(f"municipality_code must be the six digits of a 全国地方公共団体コード in quotes "
                             f"(e.g. \"112275\"), got {raw.get('municipality_code')!r}", path=path,
                             key=f"{key}.municipality_code")

@@ -47,9 +47,8 @@ def build(spec, ctx) -> SectionResult:
     try:
         fit = satisfaction_drivers(ctx.design, spec.question, questionnaire=q,
                                    predictors=formula_terms(predictors, dict(spec.get("reference", {}))))
-    except (ConvergenceError, DesignError) as exc:
-        raise SectionUnavailable(f"順序ロジットを推定できない：回答者が1〜2人の区分や、回答を完全に予測する区分がある（{exc}）",
-                                 title=title) from None
+    except (ConvergenceError, DesignError):
+        raise SectionUnavailable(_why_not(ctx, spec, predictors), title=title) from None
     table = drivers_table(fit.odds_ratios, {p: attribute_name(q, p) for p in predictors})
     unscored = [lab for code, lab in question.codes.items() if code not in question.scores]
     unscored += list(question.missing.values())
@@ -60,3 +59,18 @@ def build(spec, ctx) -> SectionResult:
              intervals={"95%信頼区間": (Measure("95%信頼区間下限"), Measure("95%信頼区間上限"))})
     return SectionResult(title=title, blocks=((title, table),),
                          html=Section(spec.id, title, tables=[html_table(title, table)]))
+
+
+def _why_not(ctx, spec, predictors) -> str:
+    """Why the model has no estimate: the levels with fewer than three scored answers, if any."""
+    q = ctx.questionnaire
+    scores = q[spec.question].scores
+    data = ctx.design.data
+    scored = data[spec.question].isin(list(scores)).fillna(False).to_numpy(dtype=bool)
+    sparse = []
+    for p in predictors:
+        counts = data.loc[scored, p].value_counts()
+        sparse += [f"{attribute_name(q, p)}「{q[p].codes.get(int(c), c)}」{int(n)}人" for c, n in counts.items() if n < 3]
+    if sparse:
+        return f"回答者が3人未満の区分があり、順序ロジットの係数が定まらない（{'、'.join(sparse)}）"
+    return "回答を完全に予測する区分があり、順序ロジットの係数が定まらない（無限大に発散する）"
