@@ -6,6 +6,8 @@ tmp).  `survey run` exits 0; the section that cannot be computed says
 it there) and in 目次.csv; every other section's figures equal those
 computed through the Python API on that same wave, rounded as printed.
 """
+import warnings
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -92,8 +94,12 @@ def wave(request, tmp_path_factory):
     raw = WAVES[name](raw)
     path = tmp / f"{name}.csv"
     raw.to_csv(path, index=False, encoding="cp932", lineterminator="\r\n")
-    code = main(["run", "--questionnaire", str(QUESTIONNAIRE), "--data", str(path), "--margins", str(MARGINS),
-                 "--admin", str(ROOT / "data" / "midori_admin.csv"), "--out", str(tmp / "out"), "--quiet"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = main(["run", "--questionnaire", str(QUESTIONNAIRE), "--data", str(path), "--margins", str(MARGINS),
+                     "--admin", str(ROOT / "data" / "midori_admin.csv"), "--out", str(tmp / "out"), "--quiet"])
+    numeric = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert numeric == [], (name, numeric)      # issue 15 item 10: no RuntimeWarning reaches the user
     return name, path, tmp / "out" / "FY2025", code
 
 
