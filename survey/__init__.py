@@ -1,46 +1,57 @@
 """midori-survey: design-based statistics for municipal citizen questionnaires.
 
-The public API is re-exported here; see README.md for an overview.
+The public API is re-exported here; see README.md for an overview. Each name is
+imported on first use (PEP 562, :mod:`survey._lazy`): ``import survey`` loads only
+this table, so the ``survey`` command starts without the analysis stack.
 """
-from survey._version import __version__
-from survey.errors import ConvergenceError, DesignError, InputError, OutputError, SpecError, SurveyError
-from survey.questionnaire import Questionnaire, load_questionnaire
-from survey.intake import (
-    Dataset, Ledger, Rule, Severity, ValidationReport, load, mask_personal_data, mask_series, mask_text_columns,
-    normalise, read_raw, validate_file, validate_raw,
-)
-from survey.design import (
-    Design, Estimate, ReplicateDesign, TTest, svyby, svycontrast, svyttest, weight_diagnostics, with_replicates,
-)
-from survey.design.olr import OLRResult, olr, svyolr
-from survey.design.regression import GLMResult, RegressionResult, glm, svyglm
-from survey.design.predict import PredictionResult
-from survey.design.predmeans import marginal_means, svypredmeans
-from survey.design.tables import ChisqTest, CrossTab, crosstab, svychisq
-from survey.design.wald import WaldTest, wald_test
-from survey.design.anova import LRTest, anova, regterm_test
-from survey.design.chisqsum import pchisqsum, pfsum
-from survey.measures import *  # noqa: F401,F403  (names listed in survey.measures.__all__)
-from survey.measures import __all__ as _measures_all
-from survey.pipeline import run_wave
-from survey.report.weighting import read_margins, weight_wave
-from survey.simulate import inject_defect, run_simulate, simulate_population, simulate_wave, write_large_delivery
+from survey._lazy import lazy_attributes
 
-
-__all__ = [
-    "SurveyError", "SpecError", "InputError", "OutputError", "DesignError", "ConvergenceError",
-    "Questionnaire", "load_questionnaire",
-    "Dataset", "Ledger", "load", "normalise", "read_raw",
-    "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity",
-    "mask_personal_data", "mask_series", "mask_text_columns",
-    "run_wave", "weight_wave", "read_margins",
-    "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
-    "Design", "Estimate", "ReplicateDesign", "weight_diagnostics",
-    "svyby", "with_replicates", "svycontrast", "svyttest", "TTest",
-    "glm", "svyglm", "GLMResult", "RegressionResult", "olr", "svyolr", "OLRResult",
-    "PredictionResult", "svypredmeans", "marginal_means",
-    "crosstab", "svychisq", "CrossTab", "ChisqTest", "wald_test", "regterm_test", "WaldTest",
-    "anova", "LRTest", "pchisqsum", "pfsum",
-    *_measures_all,
-    "__version__",
-]
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+    "survey.errors": ("SurveyError", "SpecError", "InputError", "OutputError", "DesignError", "ConvergenceError"),
+    "survey.questionnaire": ("Questionnaire", "load_questionnaire"),
+    "survey.intake": (
+        "Dataset", "Ledger", "load", "normalise", "read_raw",
+        "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity",
+        "mask_personal_data", "mask_series", "mask_text_columns",
+    ),
+    "survey.pipeline": ("run_wave",),
+    "survey.report.weighting": ("read_margins", "weight_wave"),
+    "survey.simulate": (
+        "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
+    ),
+    "survey.design": (
+        "Design", "Estimate", "ReplicateDesign", "weight_diagnostics",
+        "svyby", "with_replicates", "svycontrast", "svyttest", "TTest",
+    ),
+    "survey.design.regression": ("glm", "svyglm", "GLMResult", "RegressionResult"),
+    "survey.design.olr": ("olr", "svyolr", "OLRResult"),
+    "survey.design.predict": ("PredictionResult",),
+    "survey.design.predmeans": ("svypredmeans", "marginal_means"),
+    "survey.design.tables": ("crosstab", "svychisq", "CrossTab", "ChisqTest"),
+    "survey.design.wald": ("wald_test", "WaldTest"),
+    "survey.design.anova": ("anova", "regterm_test", "LRTest"),
+    "survey.design.chisqsum": ("pchisqsum", "pfsum"),
+    # every name of survey.measures.__all__ (tests/test_lazy_import.py checks that the two agree)
+    "survey.measures": (
+        "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
+        "allocation_top_k", "allocation_group_test", "allocation_policy", "apply_total_policy",
+        "closure", "multiplicative_replacement", "clr", "ilr", "ilr_basis", "closed_geometric_mean",
+        "replacement_sensitivity", "ilr_group_test",
+        "DirichletFit", "dirichlet_regression", "prepare_composition",
+        "SegmentResult", "allocation_segments", "weighted_silhouette", "weighted_calinski_harabasz",
+        "satisfaction_index", "satisfaction_distribution", "satisfaction_drivers", "Drivers", "DEFAULT_SCORES",
+        "resolve_scores", "compare_groups", "GroupComparison", "VERDICTS", "verdict_text", "adjust_pvalues",
+        "park_use_times", "park_nonuse", "park_use_table", "DEFAULT_PARK_MAP",
+        "indicator_table", "admin_indicators", "read_admin", "target_verdict", "ADMIN_INDICATORS",
+        "INDICATOR_COLUMNS", "wave_estimates", "compare_waves", "trend_table", "cronbach_alpha", "Reliability",
+        "topk_shares", "rank_logit", "RankLogitResult",
+        "planning_inputs", "PlanInputs", "read_mailing", "plan_mailing", "MailingPlan", "compare_plans",
+        "PrecisionTarget", "ChangeTarget", "expected_precision", "plan_sampling_error_table", "plan_tables",
+        "plan_table_names",
+        "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "code_themes", "theme_shares",
+        "representative_quotes", "tokenize", "tokenize_series", "word_frequencies", "weighted_log_odds",
+        "cooccurrence",
+        "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",
+    ),
+    "survey._version": ("__version__",),
+}, submodules=("errors", "questionnaire", "intake", "design", "measures", "report", "pipeline", "simulate"))

@@ -22,15 +22,35 @@ from pathlib import Path
 from survey.errors import SurveyError
 from survey.safetext import terminal_safe
 
-__all__ = ["main", "build_parser", "DEFAULTS"]
+__all__ = ["main", "build_parser", "DEFAULTS", "USAGE_JA", "usage_message"]
 
 DEFAULTS = {
-    "questionnaire": Path("questionnaires/midori_2025.yaml"),
+    "questionnaire": None,  # the bundled questionnaire (survey.bundled), resolved when the command runs
     "data": Path("data/raw/midori_2025_sample.csv"),
     "margins": Path("data/midori_margins.csv"),
     "admin": Path("data/midori_admin.csv"),
     "out": Path("reports"),
 }
+
+
+#: Japanese for argparse's usage errors (matched in order on the English message).
+USAGE_JA = (
+    ("unrecognized arguments", "知らないオプションです"),
+    ("the following arguments are required", "必要な引数が指定されていません"),
+    ("invalid choice", "指定できない値です"),
+    ("expected one argument", "オプションに値を指定してください"),
+    ("not allowed with argument", "一緒に指定できないオプションです"),
+    ("ambiguous option", "省略したオプション名が複数のオプションに当てはまります"),
+    ("invalid", "値の形式が正しくありません"),
+    ("argument ", "オプションの値が正しくありません"),
+)
+
+
+def usage_message(message: str) -> str:
+    """A usage error in Japanese, then English: ``知らないオプションです（--help を参照） /
+    unrecognized arguments: --colour green (see --help)``."""
+    ja = next((text for key, text in USAGE_JA if key in message), "コマンドの指定に誤りがあります")
+    return f"{ja}（--help を参照） / {message} (see --help)"
 
 
 def _wave(text: str) -> str:
@@ -46,7 +66,11 @@ def _wave(text: str) -> str:
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with a hint, as documented
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {terminal_safe(message)} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {usage_message(terminal_safe(message))}\n")
+
+
+QUESTIONNAIRE_HELP = ("questionnaire YAML (default: the bundled questionnaires/midori_2025.yaml, installed with "
+                      "the package, so the command works from any folder)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="load, validate, weight and write the reports (defaults: the bundled wave)")
-    run.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help="questionnaire YAML")
+    run.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help=QUESTIONNAIRE_HELP)
     run.add_argument("--data", type=Path, default=DEFAULTS["data"], help="raw respondent file (csv/xlsx/sav/parquet)")
     run.add_argument("--margins", type=Path, default=DEFAULTS["margins"], help="population cell counts (CSV)")
     run.add_argument("--admin", type=Path, default=DEFAULTS["admin"],
@@ -76,23 +100,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=DEFAULTS["out"], help="output folder (a sub-folder per wave)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
-    val = sub.add_parser("validate", help="check a delivered file against the questionnaire")
-    val.add_argument("file", type=Path)
-    val.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
+    val = sub.add_parser("validate", help="check a delivered file against the questionnaire",
+                         description="Check a delivered file against the questionnaire: by default the bundled "
+                                     "questionnaires/midori_2025.yaml installed with the package, so "
+                                     "`survey validate FILE` works from any folder.")
+    val.add_argument("file", type=Path, help="the delivered file (.csv, .xlsx, .sav or .parquet)")
+    val.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help=QUESTIONNAIRE_HELP)
     val.add_argument("--format", choices=("text", "json", "csv", "xlsx"), default="text")
     val.add_argument("--out", type=Path, default=None, help="write the report here (stdout for text/json/csv)")
     val.add_argument("--sheet", default=None, help="worksheet of an .xlsx file: name, or number from 1 "
                                                     "(default: the one visible sheet with data)")
 
     sim = sub.add_parser("simulate", help="simulate a population and a delivered wave (the bundled sample data)")
-    sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
+    sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help=QUESTIONNAIRE_HELP)
     sim.add_argument("--seed", type=int, default=None,
                      help="random seed (default: the seed of the bundled file for --wave, see data/SIMULATION.md)")
     sim.add_argument("--wave", type=_wave, default="FY2025")
     sim.add_argument("--out", type=Path, default=Path("data"))
     sim.add_argument("--force", action="store_true", help="replace an existing raw delivery (never done without it)")
     plan = sub.add_parser("plan", help="plan the next wave's mailing per cell (the plan's weighting.cells) from this wave")
-    plan.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"])
+    plan.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help=QUESTIONNAIRE_HELP)
     plan.add_argument("--data", type=Path, default=DEFAULTS["data"], help="this wave's raw file")
     plan.add_argument("--margins", type=Path, default=DEFAULTS["margins"], help="population cell counts (CSV)")
     plan.add_argument("--mailing", type=Path, default=None, help="CSV of this wave's mailing per cell (<cells>, mailed)")
@@ -171,6 +198,10 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if getattr(args, "questionnaire", "") is None:
+        from survey.bundled import bundled_path
+
+        args.questionnaire = bundled_path()
     try:
         if args.command in ("run", "plan", "simulate"):
             from survey.report.outdir import check_output_parent

@@ -57,10 +57,31 @@ def test_crosstab_block_layout_marks_small_bases(questionnaire):
     long = crosstab_question(data, np.ones(6), questionnaire, "satisfaction", "sex")
     block = crosstab_block(long, min_count=0)
     assert list(block.columns[:3]) == ["表側", "", "基数"]
-    assert block.iloc[0]["表側"] == "全体*" and block.iloc[0]["基数"] == "6"
-    assert block.iloc[2]["表側"] == "男性*" and block.iloc[2]["そう思う"] == "2"
-    assert block.iloc[3]["そう思う"] == "66.7" and block.iloc[3]["そう思わない"] == "0.0"
-    assert block.iloc[2]["そう思わない"] == "-"  # a zero count is shown as -
+    # cells are numbers: counts as int, row % as float to one decimal (issue 16 item 9)
+    assert block.iloc[0]["表側"] == "全体*" and block.iloc[0]["基数"] == 6 and block.iloc[1]["基数"] == 100.0
+    assert block.iloc[2]["表側"] == "男性*" and block.iloc[2]["そう思う"] == 2
+    # hand calculation: men answered 1, 2, 1 with weight 1 each → そう思う 2/3
+    assert block.iloc[3]["そう思う"] == 66.7 and block.iloc[3]["そう思わない"] == 0.0
+    assert block.iloc[2]["そう思わない"] == 0 and isinstance(block.iloc[2]["そう思わない"], int)
+    assert block.attrs["kinds"]["そう思う"] == "percent"  # the workbook shows 0.0 on % lines, #,##0 on n lines
+
+
+def test_crosstab_suppressed_cells_are_x_in_block_and_long(questionnaire):
+    from survey.report.crosstab import LONG_COLUMNS, crosstab_long
+
+    data = _toy(questionnaire)
+    long = crosstab_question(data, np.ones(6), questionnaire, "satisfaction", "sex")
+    block = crosstab_block(long, min_count=2)
+    # 男性: そう思う 2, ややそう思う 1 → the 1 is hidden, and so its complement in the row
+    men_n, men_pct = block.iloc[2], block.iloc[3]
+    assert men_n["ややそう思う"] == "x" and men_pct["ややそう思う"] == "x"
+    tidy = crosstab_long(long, min_count=2, question="問6 みどりの満足度", by="問1 性別")
+    assert tuple(tidy.columns) == LONG_COLUMNS
+    assert set(tidy["設問"]) == {"問6 みどりの満足度"} and set(tidy["表側"]) == {"問1 性別"}
+    cell = tidy[(tidy["区分"] == "男性") & (tidy["選択肢"] == "ややそう思う")].iloc[0]
+    assert cell["回答者数 n（重みなし）"] == "x" and cell["%（重み付け）"] == "x"
+    shown = tidy[(tidy["区分"] == "全体") & (tidy["選択肢"] == "そう思う")].iloc[0]
+    assert shown["回答者数 n（重みなし）"] == 3 and shown["%（重み付け）"] == 50.0  # 3 of 6, hand count
 
 
 def test_frequencies_single_and_multi(questionnaire):

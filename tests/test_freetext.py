@@ -169,6 +169,7 @@ TOY_KEYWORDS = """
 id: toy
 version: "1"
 question: comment
+groups: {function: みどりのチカラ, policy: 今後の取組}    # report order: function themes first
 no_opinion: [特になし, ありません]
 themes:
   - {id: park, group: policy, label: 公園, keywords: [公園, ベンチ]}
@@ -205,8 +206,20 @@ def test_load_keywords_labels_from_the_questionnaire_and_errors(tmp_path, questi
     bad = TOY_KEYWORDS.replace("id: forest", "id: park")
     with pytest.raises(SpecError, match="used twice"):
         load_keywords(_write_keywords(tmp_path, bad))
-    with pytest.raises(SpecError, match="group must be one of"):
+    with pytest.raises(SpecError, match=r"group must be one of the dictionary's groups \['function', 'policy'\]"):
         load_keywords(_write_keywords(tmp_path, TOY_KEYWORDS.replace("group: function", "group: misc")))
+    # without groups: the groups in the order they first appear, named by their ids
+    plain = load_keywords(_write_keywords(tmp_path, TOY_KEYWORDS.replace("groups: {function: みどりのチカラ, "
+                                                                         "policy: 今後の取組}", "")))
+    assert [t.id for t in plain.themes] == ["park", "forest", "carbon"]
+    assert dict(plain.groups) == {"policy": "policy", "function": "function"}
+    with pytest.raises(SpecError, match="groups must map each theme group's id to its name"):
+        load_keywords(_write_keywords(tmp_path, TOY_KEYWORDS.replace("今後の取組}", "''}")))
+    with pytest.raises(SpecError, match="the dictionary needs `question:`, the id of the free-text question"):
+        load_keywords(_write_keywords(tmp_path, TOY_KEYWORDS.replace("question: comment\n", "")))
+    # a theme naming a code needs the question the code belongs to
+    with pytest.raises(SpecError, match="a theme with `code` needs the question whose code it is"):
+        load_keywords(_write_keywords(tmp_path, TOY_KEYWORDS.replace("label: 炭素", "code: 1")), questionnaire)
     with pytest.raises(SpecError, match="no item"):
         load_keywords(_write_keywords(tmp_path, TOY_KEYWORDS.replace("label: 炭素", "column: imp_nothing")),
                       questionnaire)

@@ -202,7 +202,7 @@ def test_run_refuses_undecodable_rows_and_names_them(tmp_path, capsys):
     assert "or pass --exclude-undecodable to survey run (exclude_undecodable=True) to leave those rows out" in reason
     assert not (tmp_path / "out").exists()
     code, out, _ = _validate(path, capsys)
-    assert code == 1 and "row 5 id 0005  問12 自由意見" in out and "error undecodable_bytes" in out
+    assert code == 1 and "row 5 (Excel 6, line 6) id 0005  問12 自由意見" in out and "error undecodable_bytes" in out
 
 
 def test_exclude_undecodable_leaves_the_rows_out_and_lists_them(tmp_path, questionnaire, capsys):
@@ -410,7 +410,8 @@ def test_hidden_rows_are_warned_about_and_listed_in_the_ledger(tmp_path, questio
     assert report.to_dict()["ledger"]["notes"] == [{"row": 2, "respondent_id": "R0002", "note": "hidden_row"},
                                                    {"row": 4, "respondent_id": "R0004", "note": "hidden_row"}]
     code, out, _ = _validate(path, capsys)
-    assert code == 0 and "Rows: read 4 = kept 4 + excluded 0\n  kept, but hidden in the workbook: rows 2, 4\n" in out
+    assert code == 0 and ("Rows: read 4 = kept 4 + excluded 0（読込 4 = 採用 4 + 除外 0）\n"
+                           "  採用したがブックで非表示の行 kept, but hidden in the workbook: rows 2, 4\n") in out
 
 
 def _sheet_with(tmp_path, questionnaire, edit) -> Path:

@@ -299,7 +299,8 @@ def test_wave_on_the_command_line_is_checked_before_anything_runs(tmp_path, caps
         main([command, "--wave", "../escape", "--out", str(tmp_path / "out")])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert err.splitlines()[-1] == (f"survey {command}: error: argument --wave: wave '../escape' cannot be a file or "
+    assert err.splitlines()[-1] == (f"survey {command}: error: オプションの値が正しくありません（--help を参照） / "
+                                    "argument --wave: wave '../escape' cannot be a file or "
                                     "folder name: it holds '/'; use letters, digits, '_' or '-' (e.g. FY2025) "
                                     "(see --help)")
     assert not (tmp_path / "out").exists() and not (tmp_path / "escape").exists()

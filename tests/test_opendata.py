@@ -139,8 +139,8 @@ def test_the_ledger_files_are_in_japanese(out):
 def test_the_plan_notes_are_in_japanese(out):
     plan = _csv(out / "計画_概要.csv")
     assert plan[plan["項目"] == "注記"]["内容"].tolist() == [
-        "セル別の配布数の記録がないため、3000通の単純無作為抽出の期待値（調査票の配布数 × 母集団構成比）を用いた",
-        "地区・年齢が不明の回答者 10 人は、各セルの回収数に按分した（回収数 × 1.0075）"]
+        "セル別の配布数の記録がないため、配布数 3000 の単純無作為抽出の期待値（調査票の配布数 × 母集団構成比）を用いた",
+        "10人は地区・年齢が不明のため、各セルに按分した（回収数 × 1.0075）"]
 
 
 # ----------------------------------------------------------------- item 15: the open data
@@ -205,16 +205,16 @@ def test_wide_tables_become_one_value_per_row(out):
 
 def test_suppressed_cells_are_marked_as_in_the_report(out):
     cross = _csv(out / "クロス集計.csv")
-    hidden = cross[cross["suppressed"] == "True"]
-    assert len(hidden) == 433 and (hidden["n"] == "").all()              # --min-cell 3 with complementary cells
+    hidden = cross[cross["回答者数 n（重みなし）"] == "x"]
+    assert len(hidden) == 433 and (hidden["%（重み付け）"] == "x").all()   # --min-cell 3 with complementary cells
     open_cross = pd.read_csv(out / "opendata" / "クロス集計.csv", encoding="utf-8", dtype=str, keep_default_na=False)
     marked = open_cross[open_cross["注記"] == "秘匿"]
     assert len(marked) == 2 * 433 and (marked["値"] == "").all()          # its n and its % hidden
     assert set(marked["統計量"]) == {"回答者数（重みなし）", "割合（重み付け）"}
     first = hidden.iloc[0]
-    same = open_cross[(open_cross["設問"] == first["question"]) & (open_cross["区分"] == first["by"])
-                      & (open_cross["グループ"] == first["group"]) & (open_cross["項目"] == first["level"])]
-    assert same["注記"].tolist() == ["秘匿", "秘匿", ""] and same["値"].tolist()[2] == first["base_n"]
+    same = open_cross[(open_cross["設問"] == first["設問"]) & (open_cross["区分"] == first["表側"])
+                      & (open_cross["グループ"] == first["区分"]) & (open_cross["項目"] == first["選択肢"])]
+    assert same["注記"].tolist() == ["秘匿", "秘匿", ""] and same["値"].tolist()[2] == first["基数 n（重みなし）"]
 
 
 def test_the_dictionary_describes_every_column_of_every_file(out):

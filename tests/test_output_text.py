@@ -113,9 +113,9 @@ def test_neutralise_formula_after_every_line_break():
 def test_the_change_log_keeps_a_carriage_return_inside_its_cell(hostile):
     rows = _check_csv(hostile / "out" / "FY2025" / "修正セル.csv")
     assert rows[0] == ["データ行 (row)", "列 (column)", "変更前 (before)", "変更後 (after)", "規則 (rule)"]
-    assert ["1", "satisfaction", "1\r'" + CMD, "", "調査票にない回答を無回答にした (invalid_code_cleared)"] in rows
+    assert ["1", "問6 みどりの満足度", "1\r'" + CMD, "", "調査票にない回答を無回答にした (invalid_code_cleared)"] in rows
     raw = (hostile / "out" / "FY2025" / "修正セル.csv").read_bytes().decode("utf-8-sig")
-    assert '\n1,satisfaction,"1\r\'=cmd|' in raw      # quoted: the CR is inside the field
+    assert '\n1,問6 みどりの満足度,"1\r\'=cmd|' in raw      # quoted: the CR is inside the field
 
 
 def test_every_csv_of_the_run_and_of_validate_is_well_formed(hostile):
@@ -124,7 +124,7 @@ def test_every_csv_of_the_run_and_of_validate_is_well_formed(hostile):
     for path in files:
         _check_csv(path)
     failures = _rows(hostile / "check.csv")
-    value = failures[0].index("value")
+    value = failures[0].index("値 value")  # bilingual headings (issue 16 item 13)
     assert ["1\r'" + CMD] == [r[value] for r in failures if r[value].startswith("1\r")]
 
 
@@ -172,8 +172,8 @@ def test_personal_data_in_coded_cells_never_reaches_the_change_log(hostile):
     for leak in ("1234-5678", "1234・5678", "1234.5678", "taro", "example。com"):
         assert leak not in text, leak
     before = {(r[0], r[1]): r[2] for r in rows[1:]}
-    assert before[("2", "years_lived")] == PHONE and before[("5", "years_lived")] == PHONE
-    assert before[("3", "age_band")] == MAIL
+    assert before[("2", "問4 居住年数")] == PHONE and before[("5", "問4 居住年数")] == PHONE
+    assert before[("3", "問2 年齢")] == MAIL
     for path in (hostile / "out" / "FY2025").rglob("*.csv"):     # nor any other table of the run, nor the open data
         assert "1234-5678" not in path.read_text(encoding="utf-8-sig"), path.name
 
@@ -215,8 +215,8 @@ def test_validate_text_cannot_be_forged_or_send_escapes(forged, capsys):
     out = capsys.readouterr().out
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
     lines = out.splitlines()
-    assert [line for line in lines if line.startswith("Result:")] == [
-        next(line for line in lines if line.startswith("Result: ERRORS"))]      # one verdict line, the real one
+    assert [line for line in lines if re.match("(結果 )?Result:", line)] == [
+        next(line for line in lines if line.startswith("結果 Result: ERRORS"))]      # one verdict line, the real one
     assert lines[0].startswith("survey validate — みどり\\nResult: OK — 0 error(s), 0 warning(s); exit code 0"
                                "\\x1b]0;pwned\\x07 (midori ")
     assert "\\x1b[2J\\x1b[1;1HResult: OK" in out and "問5 子ども\\x1b[8m" in out

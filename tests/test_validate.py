@@ -19,6 +19,7 @@ from survey.intake.normalise import normalise
 from survey.intake.readers import read_raw
 from survey.intake.rules import RULES, Rule, Severity
 from survey.intake.validate import FAILURE_COLUMNS, SUMMARY_COLUMNS, validate_file
+from survey.intake.validate_output import HEADERS, REPORT_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from delivery import delivery
@@ -387,15 +388,28 @@ def messy(tmp_path, questionnaire):
 
 def test_text_and_json_outputs(tmp_path, messy, capsys):
     text = messy.render("text")
-    assert "Result: ERRORS — 2 error(s), 2 warning(s); exit code 1" in text
-    assert "Rows: read 4 = kept 4 + excluded 0" in text
-    assert "row 3 id R0003  問4 居住年数 [years_lived]  value '150'  error out_of_range" in text
+    assert "結果 Result: ERRORS — 2 error(s), 2 warning(s); exit code 1（エラーあり：エラー 2件、警告 2件、終了コード 1）" in text
+    assert "行 Rows: read 4 = kept 4 + excluded 0（読込 4 = 採用 4 + 除外 0）" in text
+    # data row 3 is on line 4 of the delivered CSV, Excel row 4 (heading row + 3)
+    assert "row 3 (Excel 4, line 4) id R0003  問4 居住年数 [years_lived]  value '150'  エラー error out_of_range" in text
+    # errors first (rows 1, 3), then warnings (rows 2, 4), each by row
+    order = [line.split(" (")[0].strip() for line in text.splitlines() if line[:7] in ("  row 1", "  row 2", "  row 3", "  row 4")]
+    assert order == ["row 1", "row 3", "row 2", "row 4"]
+    # one summary line per rule that found something, errors first, with its counts
+    import re
+    lines = [line for line in text.splitlines() if re.match(r"  (エラー error|警告 warning) ", line)]
+    assert [line.split()[2] for line in lines] == ["invalid_code", "out_of_range", "answered_when_skipped",
+                                                   "required_blank"]
+    assert re.search(r"エラー error\s+invalid_code\s+非指定値\s+1\s+1\s+選択肢にない値 / value not a declared code", text)
+    assert "該当なしのルール 24件 (rules with no findings: 24)" in text
     assert messy.write("text") is None and capsys.readouterr().out == text
     assert messy.render("text", max_lines=1).count("\n      ") == 2  # one finding, two message lines
     doc = json.loads(messy.render("json"))
     assert doc["errors"] == 2 and doc["warnings"] == 2 and doc["status"] == "errors"
     assert doc["ledger"]["rows_read"] == 4 and doc["ledger"]["changes"][0]["rule"] == "invalid_code_cleared"
-    assert [f["row"] for f in doc["failures"]] == [1, 2, 3, 4]
+    assert [f["row"] for f in doc["failures"]] == [1, 3, 2, 4]  # errors first, then warnings
+    assert [f["excel_row"] for f in doc["failures"]] == [2, 4, 3, 5] and doc["status_ja"] == "エラーあり"
+    assert [s["rule"] for s in doc["summary"][:2]] == ["invalid_code", "out_of_range"]
     assert doc["questionnaire"]["id"] == "midori" and doc["file"]["rows_read"] == 4
     out = messy.write("json", tmp_path / "r.json")
     assert json.loads(out.read_text(encoding="utf-8")) == doc
@@ -404,17 +418,19 @@ def test_text_and_json_outputs(tmp_path, messy, capsys):
 def test_csv_output_with_ledger_siblings(tmp_path, messy):
     path = messy.write("csv", tmp_path / "check.csv")
     back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert back.columns.tolist() == list(FAILURE_COLUMNS)
-    assert back["rule"].tolist() == ["invalid_code", "required_blank", "out_of_range", "answered_when_skipped"]
+    assert back.columns.tolist() == [HEADERS[c] for c in REPORT_COLUMNS]
+    assert back.columns[:4].tolist() == ["重要度 severity", "行 row", "Excel行 excel_row", "ファイル行 line"]
+    assert back["ルール rule"].tolist() == ["invalid_code", "out_of_range", "required_blank", "answered_when_skipped"]
+    assert back["Excel行 excel_row"].tolist() == ["2", "4", "3", "5"]
     # a spreadsheet opens the CSV: the formula gets an apostrophe (issue 15 item 16); JSON keeps it as read
-    assert back["value"].iloc[0] == "'=cmd|' /C calc'!A0"
+    assert back["値 value"].iloc[0] == "'=cmd|' /C calc'!A0"
     assert json.loads(messy.render("json"))["failures"][0]["value"] == "=cmd|' /C calc'!A0"
     summary = pd.read_csv(tmp_path / "check_summary.csv", encoding="utf-8-sig")
-    assert summary.set_index("rule").loc["invalid_code", "findings"] == 1
+    assert summary.set_index("ルール rule").loc["invalid_code", "件数 findings"] == 1
     changes = pd.read_csv(tmp_path / "check_changes.csv", encoding="utf-8-sig")
-    assert changes["rule"].tolist() == ["invalid_code_cleared", "impossible_value", "answered_although_skipped"]
+    assert changes["ルール rule"].tolist() == ["invalid_code_cleared", "impossible_value", "answered_although_skipped"]
     assert (tmp_path / "check_exclusions.csv").exists()
-    assert messy.render("csv").splitlines()[0] == ",".join(FAILURE_COLUMNS)
+    assert messy.render("csv").splitlines()[0] == ",".join(HEADERS[c] for c in REPORT_COLUMNS)
 
 
 def test_xlsx_output_is_filterable_and_formula_free(tmp_path, messy):
@@ -422,19 +438,25 @@ def test_xlsx_output_is_filterable_and_formula_free(tmp_path, messy):
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["一覧 Failures", "集計 Summary", "除外 Exclusions", "変更 Changes", "情報 About"]
     sheet = book["一覧 Failures"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J5"
-    assert [c.value for c in sheet[1]][:3] == ["行 row", "回答者ID respondent_id", "列 column"]
-    assert sheet.column_dimensions["I"].width > 30  # Japanese messages get wide columns
-    cell = sheet["E2"]  # value of row 1: a formula injection attempt
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L5"
+    assert [c.value for c in sheet[1]][:4] == ["重要度 severity", "行 row", "Excel行 excel_row", "ファイル行 line"]
+    assert sheet.column_dimensions["K"].width > 30  # Japanese messages get wide columns
+    cell = sheet["H2"]  # value of row 1: a formula injection attempt
     assert cell.value == "=cmd|' /C calc'!A0" and cell.data_type == "s" and cell.quotePrefix
-    assert sheet["E5"].value == "+1" and sheet["E5"].quotePrefix
-    assert sheet["A2"].value == 1 and sheet["H2"].value == "error"
+    assert sheet["H5"].value == "+1" and sheet["H5"].quotePrefix  # row 4, the last warning
+    assert [sheet[f"B{i}"].value for i in range(2, 6)] == [1, 3, 2, 4]  # errors first, then warnings
+    assert sheet["C2"].value == 2 and sheet["C2"].number_format == "0" and sheet["A2"].value == "error"
+    ps = sheet.page_setup
+    assert ps.paperSize == 9 and ps.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+    assert sheet.oddHeader.right.text == "一覧 Failures" and sheet.oddHeader.left.text.startswith("朝霞市")
     for ws in book.worksheets:
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f"
     about = {r[0].value: r[1].value for r in book["情報 About"].iter_rows(min_row=2)}
-    assert about["読込行数 rows read"] == 4 and about["エラー errors"] == 2
+    assert about["読込行数 rows read"] == 4 and about["エラー errors"] == 2 and about["結果 status"] == "エラーあり ERRORS"
+    summary = [[c.value for c in row] for row in book["集計 Summary"].iter_rows(min_row=2, max_row=3)]
+    assert [r[0] for r in summary] == ["invalid_code", "out_of_range"] and summary[0][5] == 1
     with pytest.raises(InputError, match="needs|output path"):
         messy.write("xlsx")
     with pytest.raises(InputError, match="unknown report format"):

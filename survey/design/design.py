@@ -52,7 +52,7 @@ class Design(EstimatorsMixin):
     Notes
     -----
     Estimators (``mean``, ``total``, ``proportion``, ``ratio``,
-    ``quantile``) return an :class:`~survey.design.Estimate`.  Weighting
+    ``quantile``, ``var``) return an :class:`~survey.design.Estimate`.  Weighting
     steps (``subset``, ``rake``, ``poststratify``, ``calibrate``,
     ``trim``) return new designs and are replayed on every replicate by
     :meth:`replicate`.

@@ -8,7 +8,11 @@ design covariance of the summed score contributions, computed by
 On a replicate-weight design the model is refitted with every replicate
 weight and :meth:`Design.replicate_vcov` combines the coefficients.
 This is what R's ``svyglm`` does, so estimates and standard errors agree
-with it to rounding error.
+with it to rounding error.  Families and links (R's ``binomial()``,
+``poisson()``, ``Gamma()``...) are in :mod:`survey.design.families`,
+predictions in :mod:`survey.design.predict`, predictive margins in
+:mod:`survey.design.predmeans`, term tests and ``anova`` in
+:mod:`survey.design.anova`.
 """
 from __future__ import annotations
 

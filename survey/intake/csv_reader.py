@@ -59,9 +59,11 @@ def _check_binary(blob: bytes, path) -> None:
         )
 
 
-def read_csv_text(path, blob: bytes, encoding: str | None) -> tuple[pd.DataFrame, str, tuple, list | None, tuple]:
-    """``(frame, encoding, decode errors, heading row as written, short rows)`` of a CSV's bytes
-    (see :class:`survey.intake.readers.RawTable`)."""
+def read_csv_text(path, blob: bytes, encoding: str | None) -> tuple[pd.DataFrame, str, tuple, list | None, tuple,
+                                                                   tuple]:
+    """``(frame, encoding, decode errors, heading row as written, short rows, positions)`` of a
+    CSV's bytes (see :class:`survey.intake.readers.RawTable`; ``positions`` holds the
+    ``(excel_row, line)`` of each data row)."""
     if not blob.strip():
         raise InputError("the file is empty; ask the contractor for the data file", path=path)
     if blob.startswith((b"\xff\xfe", b"\xfe\xff")):  # before the NUL test, which UTF-16 text also fails
@@ -99,7 +101,7 @@ def read_csv_text(path, blob: bytes, encoding: str | None) -> tuple[pd.DataFrame
         header = next(csv.reader(io.StringIO(text[:1 << 20])))  # the heading row is near the top
     except (csv.Error, StopIteration):
         header = None
-    return frame, encoding, bad, header, _short_rows(text, frame.shape)
+    return (frame, encoding, bad, header, *_records(text, frame.shape))
 
 
 def _euc_sample(blob: bytes) -> str:
@@ -108,28 +110,39 @@ def _euc_sample(blob: bytes) -> str:
     return f"{euc!r}, which reads {sjis!r} as CP932"
 
 
-def _short_rows(text: str, shape: tuple[int, int]) -> tuple:
-    """``(data_row, line, fields)`` of the records with fewer fields than the heading row.
+def _records(text: str, shape: tuple[int, int]) -> tuple[tuple, tuple]:
+    """``(short rows, positions)``: the ``(data_row, line, fields)`` of the records with fewer
+    fields than the heading row, and the ``(excel_row, line)`` of every data row.
 
     pandas pads a short record with blanks; the csv module counts the fields of every
-    record (quoted line breaks included) and knows the line each starts on.  When the two
+    record (quoted line breaks included) and knows the line each starts on.  Excel opens a
+    CSV with one row per record, blank lines included (pandas skips them), so a data row's
+    Excel row counts the records and blank lines above it.  When the csv module and pandas
     disagree on the number of records (a shape pandas reads differently) nothing is
-    claimed."""
+    claimed.  A file of one line per record without blank lines (the usual case) needs
+    one fast pass and no positions: each data row is then on Excel row and line row + 1."""
     n_rows, n_cols = shape
     try:
-        lengths = [n for n in map(len, csv.reader(io.StringIO(text))) if n]  # pandas skips blank lines
+        lengths = list(map(len, csv.reader(io.StringIO(text))))  # a blank line is an empty record
     except csv.Error:  # a field above the csv module's size limit: leave it to pandas
-        return ()
-    if len(lengths) != n_rows + 1 or min(lengths[1:], default=n_cols) >= n_cols:
-        return ()
+        return (), ()
+    filled = [n for n in lengths if n]  # pandas skips blank lines
+    if len(filled) != n_rows + 1:
+        return (), ()
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    simple = lines == len(lengths) and all(lengths)  # one line per record, no blank line: row + 1 everywhere
+    if simple and min(filled[1:], default=n_cols) >= n_cols:
+        return (), ()
     reader = csv.reader(io.StringIO(text))  # again, with the line each record starts on
     records = []
     last = 0
-    for record in reader:
+    for excel_row, record in enumerate(reader, start=1):
         start, last = last + 1, reader.line_num
         if record:
-            records.append((start, len(record)))
-    return tuple((row, line, fields) for row, (line, fields) in enumerate(records[1:], start=1) if fields < n_cols)
+            records.append((start, len(record), excel_row))
+    data = records[1:]
+    short = tuple((row, line, fields) for row, (line, fields, _) in enumerate(data, start=1) if fields < n_cols)
+    return short, (() if simple else tuple((excel_row, line) for line, _, excel_row in data))
 
 
 def _blank_to_none(frame: pd.DataFrame) -> pd.DataFrame:

@@ -67,7 +67,11 @@ class RawTable:
     sheet_row)`` of an XLSX sheet's hidden rows and ``cell_problems``
     ``(data_row, column, cell, kind, shown)`` its cells that hold a date, a
     formula without a saved result or an error value
-    (:mod:`survey.intake.xlsx`).
+    (:mod:`survey.intake.xlsx`).  ``positions`` gives each data row's place in
+    the delivered file as ``(excel_row, line)``: the row Excel shows it on
+    (CSV: heading row, blank lines and records above it; XLSX: the sheet row)
+    and, for a CSV, the file line its record starts on (``None`` otherwise);
+    empty for SPSS and Parquet files, or when it cannot be told.
     """
 
     frame: pd.DataFrame
@@ -79,6 +83,7 @@ class RawTable:
     user_missing: Mapping = field(default_factory=lambda: MappingProxyType({}))
     hidden_rows: tuple = ()
     cell_problems: tuple = ()
+    positions: tuple = ()
 
     @property
     def rows_read(self) -> int:
@@ -227,18 +232,20 @@ def read_raw(path, *, encoding: str | None = None, sheet=None) -> RawTable:
     short: tuple = ()
     hidden: tuple = ()
     problems: tuple = ()
+    positions: tuple = ()
     sheet_name = None
     used_encoding = None
     header = None  # the heading row as written (CSV, XLSX), before pandas renames repeats to "x.1"
     if suffix in (".csv", ".txt"):
         if encoding is not None and encoding.replace("_", "-").lower() in ("shift-jis", "shiftjis", "sjis"):
             raise InputError("use encoding='cp932' instead of shift_jis, which mangles ～ and －", path=path)
-        frame, used_encoding, bad, header, short = read_csv_text(path, blob, encoding)
+        frame, used_encoding, bad, header, short, positions = read_csv_text(path, blob, encoding)
         fmt = "csv"
     elif suffix in (".xlsx", ".xlsm"):
         book = read_xlsx(path, sheet)
         frame, header, fmt = book.frame, book.header, "xlsx"
         sheet_name, hidden, problems = book.sheet, book.hidden_rows, book.problems
+        positions = tuple((r, None) for r in book.sheet_rows)
     elif suffix == ".sav":
         raw, labels, names, user_missing = _read_sav(path)
         frame, fmt = _stringify(raw), "sav"
@@ -265,7 +272,8 @@ def read_raw(path, *, encoding: str | None = None, sheet=None) -> RawTable:
         rows_read=int(frame.shape[0]), size_bytes=len(blob), sheet=sheet_name,
     )
     return RawTable(frame=frame, provenance=provenance, decode_errors=bad, value_labels=labels, short_rows=short,
-                    column_labels=names, user_missing=user_missing, hidden_rows=hidden, cell_problems=problems)
+                    column_labels=names, user_missing=user_missing, hidden_rows=hidden, cell_problems=problems,
+                    positions=positions)
 
 
 def _refuse_mojibake_headings(headings: list[str], path) -> None:

@@ -66,6 +66,10 @@ class ValidationReport:
     provenance : Provenance
         File path, sha256, format, encoding, rows read.
     questionnaire : Questionnaire
+    positions : tuple
+        ``(excel_row, line)`` of each data row in the delivered file
+        (:attr:`RawTable.positions`); the rendered report shows a finding's
+        data row with its Excel row (and, for a CSV, its file line).
     """
 
     failures: pd.DataFrame
@@ -73,6 +77,7 @@ class ValidationReport:
     ledger: Ledger
     provenance: Provenance
     questionnaire: Questionnaire
+    positions: tuple = ()
 
     @property
     def errors(self) -> int:
@@ -190,7 +195,7 @@ def validate_raw(raw: RawTable, questionnaire: Questionnaire) -> ValidationRepor
     check_personal_info(ctx)
     failures = ctx.out.frame()
     return ValidationReport(failures=failures, summary=_summary(failures), ledger=ledger,
-                            provenance=raw.provenance, questionnaire=q)
+                            provenance=raw.provenance, questionnaire=q, positions=raw.positions)
 
 
 def _expected_header(q: Questionnaire, key: str) -> str:

@@ -55,13 +55,15 @@ class XlsxSheet:
     """One worksheet as read: ``frame`` (object cells, ``None`` when empty, the heading
     row as columns), ``header`` as written, ``sheet`` (its name), ``hidden_rows``
     ``((data row, sheet row), ...)`` and ``problems`` ``((data row, column position from
-    0, cell ref, kind, shown), ...)`` with kind ``date``, ``formula`` or ``error``."""
+    0, cell ref, kind, shown), ...)`` with kind ``date``, ``formula`` or ``error``;
+    ``sheet_rows`` the sheet row of each data row (blank rows are skipped)."""
 
     frame: pd.DataFrame
     header: list
     sheet: str
     hidden_rows: tuple
     problems: tuple
+    sheet_rows: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -360,4 +362,5 @@ def read_xlsx(path: Path, sheet=None) -> XlsxSheet:
     hidden_rows = tuple((data_row[r], r) for r in sorted(hidden) if r in data_row)
     located = tuple((data_row[r], c, ref, kind, shown) for r, c, ref, kind, shown in problems
                     if r in data_row and c < width)
-    return XlsxSheet(frame=frame, header=header, sheet=chosen.name, hidden_rows=hidden_rows, problems=located)
+    return XlsxSheet(frame=frame, header=header, sheet=chosen.name, hidden_rows=hidden_rows, problems=located,
+                     sheet_rows=tuple(sheet_rows))

@@ -60,7 +60,7 @@ def allocation_policy(question) -> dict:
     if getattr(question, "type", None) != "allocation":
         raise InputError(f"allocation_policy needs an allocation question; got {getattr(question, 'id', question)!r} "
                          f"of type {getattr(question, 'type', None)!r}")
-    return {"total": question.total, "policy": question.total_policy, "tolerance": question.tolerance}
+    return dict(total=question.total, policy=question.total_policy, tolerance=question.tolerance)
 
 
 def _parts_matrix(frame, columns):

@@ -48,7 +48,6 @@ from survey.measures.freetext_stats import (
     word_frequencies,
 )
 from survey.measures.freetext_themes import (
-    THEME_GROUPS,
     Theme,
     ThemeDictionary,
     code_themes,
@@ -67,7 +66,6 @@ from survey.measures.freetext_tokens import (
 
 __all__ = [
     "STOP_WORDS",
-    "THEME_GROUPS",
     "FreeTextTables",
     "Theme",
     "ThemeDictionary",
@@ -260,6 +258,7 @@ def analyse_freetext(design, questionnaire, *, keywords=None, column: str | None
         "no_opinion": int((masked.notna().to_numpy() & ~commented & responding).sum()),
         "masked_answers": int(sum(1 for k, ok in zip(kinds, responding) if k and ok)),
         "dictionary": f"{dictionary.id} {dictionary.version}", "themes": len(dictionary.themes),
+        "theme_groups": dict(dictionary.groups),
         "userdict_words": 0 if userdict is None else len(userdict),
     }
     return FreeTextTables(

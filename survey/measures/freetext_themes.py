@@ -19,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -30,7 +32,6 @@ from survey.intake.privacy import mask_personal_data
 from survey.spec_loader import load_yaml
 
 __all__ = [
-    "THEME_GROUPS",
     "Theme",
     "ThemeDictionary",
     "code_themes",
@@ -40,8 +41,6 @@ __all__ = [
     "theme_shares",
 ]
 
-#: Theme groups, in report order, with their Japanese names.
-THEME_GROUPS = {"function": "みどりのチカラ", "policy": "今後の取組", "topic": "その他の話題"}
 _SENTENCE = re.compile(r"(?<=[。！？!?])|\s+")
 _PUNCT = re.compile(r"[\s、。，．,.!！?？・…〜~ー－\-「」『』（）()]+")
 
@@ -80,6 +79,8 @@ class ThemeDictionary:
     userdict: Path | None = None
     path: str | None = None
     sha256: str | None = None
+    #: ``{group id: name in the report}`` in report order (the dictionary's ``groups:``).
+    groups: Mapping[str, str] = field(default_factory=dict)
 
     def __getitem__(self, theme_id: str) -> Theme:
         for t in self.themes:
@@ -115,6 +116,18 @@ def _labels(questionnaire, spec, key, path, code_question=None) -> str:
                     path=path, key=key)
 
 
+def _groups(spec, path) -> dict:
+    """The dictionary's ``groups:`` (``{id: name}``, in report order), or {} when it has none."""
+    raw = spec.get("groups")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                                       for k, v in raw.items()):
+        raise SpecError("groups must map each theme group's id to its name in the report, e.g. "
+                        "{function: みどりのチカラ}", path=path, key="groups")
+    return dict(raw)
+
+
 def load_keywords(path, questionnaire=None) -> ThemeDictionary:
     """Read and check a theme keyword dictionary (YAML, safe loader).
 
@@ -131,6 +144,7 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
     spec = load_yaml(blob, path=path, what="keyword dictionary")  # duplicate keys, alias bombs: refused
     if not isinstance(spec, dict) or not isinstance(spec.get("themes"), list) or not spec["themes"]:
         raise SpecError("expected a mapping with a non-empty `themes:` list", path=path, key="themes")
+    groups = _groups(spec, path)
     themes, seen = [], set()
     for i, t in enumerate(spec["themes"]):
         key = f"themes[{i}]"
@@ -140,8 +154,9 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
         if t["id"] in seen:
             raise SpecError(f"theme id {t['id']!r} is used twice; ids must be unique", path=path, key=key)
         seen.add(t["id"])
-        if t.get("group") not in THEME_GROUPS:
-            raise SpecError(f"group must be one of {list(THEME_GROUPS)}; got {t.get('group')!r}", path=path, key=key)
+        if not isinstance(t.get("group"), str) or (groups and t["group"] not in groups):
+            raise SpecError(f"group must be one of the dictionary's groups {list(groups)}; got {t.get('group')!r}",
+                            path=path, key=key)
         words = t.get("keywords")
         if not isinstance(words, list) or not words or not all(isinstance(w, (str, int)) and str(w).strip() for w in words):
             raise SpecError("keywords must be a non-empty list of words", path=path, key=key)
@@ -150,7 +165,9 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
                                                                          spec.get("code_question")),
                             keywords=tuple(dict.fromkeys(_norm(w).strip() for w in words)),
                             exclude=tuple(_norm(w) for w in exclude)))
-    themes.sort(key=lambda th: list(THEME_GROUPS).index(th.group))   # stable: file order within a group
+    if not groups:   # no groups: block: the groups in the order they first appear, named by their ids
+        groups = {th.group: th.group for th in themes}
+    themes.sort(key=lambda th: list(groups).index(th.group))   # stable: file order within a group
     userdict = spec.get("userdict")
     if userdict is not None:
         folder = path.parent.resolve()
@@ -169,7 +186,7 @@ def load_keywords(path, questionnaire=None) -> ThemeDictionary:
     return ThemeDictionary(
         id=str(spec.get("id", path.stem)), version=str(spec.get("version", "")), question=question,
         themes=tuple(themes), no_opinion=tuple(_PUNCT.sub("", _norm(w)) for w in spec.get("no_opinion", []) or []),
-        userdict=userdict, path=str(path), sha256=hashlib.sha256(blob).hexdigest())
+        userdict=userdict, path=str(path), sha256=hashlib.sha256(blob).hexdigest(), groups=MappingProxyType(groups))
 
 
 def is_no_opinion(text, dictionary: ThemeDictionary) -> bool:

@@ -52,7 +52,7 @@ from survey.measures.planning_alloc import (
     smallest_total,
     within_group,
 )
-from survey.measures.planning_inputs import Note, PlanInputs
+from survey.measures.planning_inputs import PlanInputs
 from survey.measures.planning_precision import (
     expected_precision,
     measure_variance,
@@ -74,11 +74,12 @@ __all__ = [
 ]
 
 class TargetsUnreachable(DesignError):
-    """No mailing meets the targets; ``notes`` say which and why (each a
-    :class:`~survey.measures.planning_inputs.Note` with its Japanese)."""
+    """No mailing meets the targets: ``notes`` say which and why (the 計画 sheet
+    shows them in Japanese: :func:`~survey.measures.planning_tables.note_ja` with ``inputs``)."""
 
-    def __init__(self, notes):
+    def __init__(self, notes, inputs=None):
         self.notes = tuple(notes)
+        self.inputs = inputs
         super().__init__("the targets cannot be met: " + "; ".join(self.notes))
 
 
@@ -261,30 +262,26 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     feasible = not impossible
     if resource is None:
         if not feasible:
-            raise TargetsUnreachable(impossible)
+            raise TargetsUnreachable(impossible, inputs)
         m = round_up(prob.allocate(required, floor), prob.cap)
     elif feasible and tlist and not spend_all and required <= resource:
         m = round_up(prob.allocate(required, floor), prob.cap)
         if float(prob.k @ m) > resource:
             m = round_to_budget(prob.allocate(required, floor), prob.k, prob.cap, resource)
-        notes.append(Note(f"the cheapest plan meeting the targets uses {float(prob.k @ m):,.0f} of {resource:,.0f}",
-                          f"目標を満たす最も安い計画は {resource:,.0f} のうち {float(prob.k @ m):,.0f} を使う"))
+        notes.append(f"the cheapest plan meeting the targets uses {float(prob.k @ m):,.0f} of {resource:,.0f}")
     else:
         resource = float(resource)
         if feasible and required > resource:
             feasible = False
-            notes.append(Note(f"the targets need {required:,.0f} but only {resource:,.0f} is available; "
-                              "the plan below is the best the budget allows",
-                              f"目標には {required:,.0f} が必要だが {resource:,.0f} しかないため、予算の範囲で最善の計画を示す"))
+            notes.append(f"the targets need {required:,.0f} but only {resource:,.0f} is available; "
+                         "the plan below is the best the budget allows")
         if resource > prob.upper.sum():
-            notes.append(Note(f"{resource:,.0f} exceeds mailing every adult of the cells ({prob.upper.sum():,.0f}); capped",
-                              f"{resource:,.0f} はセルの全員に配布する数（{prob.upper.sum():,.0f}）を超えるため、全員配布を上限とした"))
+            notes.append(f"{resource:,.0f} exceeds mailing every adult of the cells ({prob.upper.sum():,.0f}); capped")
             resource = float(prob.upper.sum())
         if floor.sum() > resource:
             floor = floor * resource / floor.sum()
             feasible = False
-            notes.append(Note("the group floors do not fit in the budget; they were scaled down alike",
-                              "グループごとの最低限の配布数が予算に収まらないため、同じ比率で減らした"))
+            notes.append("the group floors do not fit in the budget; they were scaled down alike")
         mf = prob.allocate(resource, floor)
         costs = np.array([float(prob.k[prob.groups == g] @ mf[prob.groups == g]) for g in prob.levels])
         fixed = (floor > 0) & np.isclose(costs, floor, rtol=1e-9)
@@ -333,26 +330,13 @@ class _Problem:
                 (grp if dom == group else rest).append((t, mname, dom, lv, mask, ceiling))
         return grp, rest
 
-    def _where(self, measure, domain, level) -> str:
-        """``みどりの満足度（指数） 地区 内間木`` for a note in Japanese."""
-        inputs = self.inputs
-        what = inputs.labels.get(measure, measure) if measure else ""
-        if domain == "city":
-            return f"{what} 市全体".strip()
-        name = getattr(inputs, "names", {}).get(domain, domain)
-        label = inputs.labels.get(domain, {}).get(int(level), str(level))
-        return f"{what} {name} {label}".strip()
-
     def _impossible_change(self, row, impossible) -> bool:
         t, mname, dom, lv, _, ceiling = row
         if ceiling > 0:
             return False
-        se = self.wave.get((mname, dom, lv))
-        impossible.append(Note(f"{mname} {dom} {lv}: this wave's SE {se:.4g} alone "
-                               f"exceeds what a change of {t.value:g} allows; no next wave can reach it "
-                               "(use against='plan' or a larger change)",
-                               f"{self._where(mname, dom, lv)}：今回の調査の標準誤差 {se:.4g} だけで、変化 {t.value:g} の"
-                               "検出に許される誤差を超える。次回調査の配布数では届かない（計画値との比較にするか、より大きな変化を指定）"))
+        impossible.append(f"{mname} {dom} {lv}: this wave's SE {self.wave.get((mname, dom, lv)):.4g} alone "
+                          f"exceeds what a change of {t.value:g} allows; no next wave can reach it "
+                          "(use against='plan' or a larger change)")
         return True
 
     def group_floors(self, rows, floors_n, impossible, level) -> np.ndarray:
@@ -371,9 +355,8 @@ class _Problem:
 
             need = smallest_total(excess, 1e-9 * self.upper[gi], self.upper[gi])
             if need is None:
-                hw = z_value(level) * np.sqrt(ceiling)
-                impossible.append(Note(f"{mname} {dom} {lv}: even mailing every adult of the group misses ±{hw:.3g}",
-                                       f"{self._where(mname, dom, lv)}：全員に配布しても ±{hw:.3g} に届かない"))
+                impossible.append(f"{mname} {dom} {lv}: even mailing every adult of the group misses "
+                                  f"±{z_value(level) * np.sqrt(ceiling):.3g}")
                 need = self.upper[gi]
             floor[gi] = max(floor[gi], need)
         for g, need_n in floors_n.items():
@@ -385,10 +368,8 @@ class _Problem:
 
             got = smallest_total(short, 0.0, self.upper[gi])
             if got is None:
-                impossible.append(Note(f"{self.inputs.keys[0]} {g}: fewer than {need_n:g} respondents expected even "
-                                       "mailing every adult",
-                                       f"{self._where(None, self.inputs.keys[0], g)}：全員に配布しても回収数の見込みが "
-                                       f"{need_n:g} 人に届かない"))
+                impossible.append(f"{self.inputs.keys[0]} {g}: fewer than {need_n:g} respondents expected even "
+                                  "mailing every adult")
                 got = self.upper[gi]
             floor[gi] = max(floor[gi], got)
         return floor
@@ -407,8 +388,7 @@ class _Problem:
 
         required = smallest_total(worst, low, high)
         if required is None:
-            impossible.append(Note("the targets for the city / age bands cannot be met even mailing every adult",
-                                   "市全体（または他の区分）の目標は、全員に配布しても満たせない"))
+            impossible.append("the targets for the city / age bands cannot be met even mailing every adult")
         return required
 
 

@@ -56,20 +56,7 @@ from survey.measures.planning_models import (
     shrunk_variance,
 )
 
-__all__ = ["CELL_COLUMNS", "ITEM_COLUMNS", "Note", "PlanInputs", "planning_inputs", "read_mailing"]
-
-
-class Note(str):
-    """A note of the plan: the English text (the string itself, for scripts and
-    logs) with its Japanese in ``.ja`` (the 計画 sheet shows that one)."""
-
-    def __new__(cls, en: str, ja: str):
-        note = super().__new__(cls, en)
-        note.ja = ja
-        return note
-
-    def __reduce__(self):
-        return (Note, (str(self), self.ja))
+__all__ = ["CELL_COLUMNS", "ITEM_COLUMNS", "PlanInputs", "planning_inputs", "read_mailing"]
 
 #: Columns of :attr:`PlanInputs.cells` (after the two cell keys).
 CELL_COLUMNS = ["population", "mailed", "returned", "observed_rate", "response_rate"]
@@ -216,8 +203,7 @@ def _mailing(mailed, questionnaire, population: pd.Series, keys) -> tuple[np.nda
                              path=path)
         absent = population.index.difference(counts.index)
         if len(absent):
-            notes.append(Note(f"{len(absent)} population cell(s) absent from the mailing counts were taken as 0 mailed",
-                              f"配布数ファイルにない母集団のセル {len(absent)} 個は配布数0とした"))
+            notes.append(f"{len(absent)} population cell(s) absent from the mailing counts were taken as 0 mailed")
         m = counts.reindex(population.index, fill_value=0.0).to_numpy(dtype=float)
         return m, "file", notes
     total = mailed
@@ -230,9 +216,8 @@ def _mailing(mailed, questionnaire, population: pd.Series, keys) -> tuple[np.nda
     if isinstance(total, bool) or not isinstance(total, (int, float, np.integer, np.floating)) or total <= 0:
         raise InputError(f"mailed must be a positive number, a DataFrame or a CSV path; got {total!r}")
     m = float(total) * population.to_numpy(dtype=float) / float(population.sum())
-    notes.append(Note(f"mailing per cell not recorded: expected counts of a simple random sample of {total:g} "
-                      "(fielding.mailed x population share) were used",
-                      f"セル別の配布数の記録がないため、{total:g}通の単純無作為抽出の期待値（調査票の配布数 × 母集団構成比）を用いた"))
+    notes.append(f"mailing per cell not recorded: expected counts of a simple random sample of {total:g} "
+                 "(fielding.mailed x population share) were used")
     return m, "expected (fielding.mailed x population share)", notes
 
 
@@ -321,12 +306,8 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
     if not placed.any():
         raise InputError(f"no respondent has a known {group} and {other} of the population cells")
     if scale > 1:
-        unknown = int(active.sum() - placed.sum())
-        names = "・".join(questionnaire[k].header.split(" ", 1)[-1] if questionnaire is not None and k in questionnaire
-                         else k for k in (group, other))
-        notes.append(Note(f"{unknown} respondent(s) with unknown {group}/{other} spread over the cells "
-                          f"(returned counts x {scale:.4f})",
-                          f"{names}が不明の回答者 {unknown} 人は、各セルの回収数に按分した（回収数 × {scale:.4f}）"))
+        notes.append(f"{int(active.sum() - placed.sum())} respondent(s) with unknown {group}/{other} "
+                     f"spread over the cells (returned counts x {scale:.4f})")
     returned = n_unit * scale
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = np.where(m > 0, returned / m, np.nan)

@@ -2,10 +2,13 @@
 
 :func:`plan_tables` returns ``[(caption, DataFrame), ...]`` in the order
 the workbook sheet and the CSV files show them; numbers are rounded for
-reading (counts whole, rates in %, half-widths to 3 decimals).
+reading (counts whole, rates in %, half-widths to 3 decimals) and stay
+numbers (the overview's 内容 column holds numbers beside text), so the
+workbook shows them as number cells.
 """
 from __future__ import annotations
 
+import re
 import numpy as np
 import pandas as pd
 
@@ -35,6 +38,66 @@ def _key_label(inputs, key, code) -> str:
     return inputs.labels.get(key, {}).get(int(code), str(code))
 
 
+#: The planning API's notes (English, naming cell keys) as the 計画 sheet says them (issue 16
+#: item 11: attributes by their name, never their id).  A note no pattern matches is shown as is.
+_NOTES_JA = (
+    (r"(\d+) respondent\(s\) with unknown (\w+)/(\w+) spread over the cells \(returned counts x ([\d.]+)\)",
+     "{0}人は{1}・{2}が不明のため、各セルに按分した（回収数 × {3}）"),
+    (r"mailing per cell not recorded: expected counts of a simple random sample of ([\d.,]+) "
+     r"\(fielding\.mailed x population share\) were used",
+     "セル別の配布数の記録がないため、配布数 {0} の単純無作為抽出の期待値（調査票の配布数 × 母集団構成比）を用いた"),
+    (r"(\d+) population cell\(s\) absent from the mailing counts were taken as 0 mailed",
+     "配布数ファイルにない母集団セル {0} 個は配布数0とした"),
+    (r"the cheapest plan meeting the targets uses ([\d,.]+) of ([\d,.]+)",
+     "目標を満たす最も安い計画は {1} のうち {0} を使う"),
+    (r"the targets need ([\d,.]+) but only ([\d,.]+) is available; the plan below is the best the budget allows",
+     "目標には {0} が必要だが {1} しかないため、予算の範囲で最もよい計画を示す"),
+    (r"([\d,.]+) exceeds mailing every adult of the cells \(([\d,.]+)\); capped",
+     "{0} は全セルの成人全員への配布（{1}）を超えるため、{1} とした"),
+    (r"the group floors do not fit in the budget; they were scaled down alike",
+     "グループごとの最低数が予算に収まらないため、同じ割合で縮小した"),
+)
+
+
+#: The notes of targets no mailing can meet, with the indicator, attribute and level by name.
+_TARGET_NOTES_JA = (
+    (r"(\S+) (\S+) (-?\d+): even mailing every adult of the group misses ±(\S+)",
+     lambda i, m, d, lv, hw: f"{_where(i, m, d, lv)}：全員に配布しても ±{hw} に届かない"),
+    (r"(\S+) (\S+) (-?\d+): this wave's SE (\S+) alone exceeds what a change of (\S+) allows; no next wave can "
+     r"reach it \(use against='plan' or a larger change\)",
+     lambda i, m, d, lv, se, c: (f"{_where(i, m, d, lv)}：今回の調査の標準誤差 {se} だけで変化 {c} の検出に許される誤差を"
+                                 "超えるため、次回調査では届かない（計画値との比較にするか、より大きな変化を指定）")),
+    (r"(\w+) (-?\d+): fewer than (\S+) respondents expected even mailing every adult",
+     lambda i, d, lv, n: f"{_where(i, None, d, lv)}：全員に配布しても見込回収数が {n} 人に届かない"),
+    (r"the targets for the city / age bands cannot be met even mailing every adult",
+     lambda i: "市全体（または他の区分）の目標は、全員に配布しても満たせない"),
+)
+
+
+def _where(inputs, measure, domain, level) -> str:
+    """``みどりの満足度（指数） 地区 内間木``: the indicator, attribute and level of a target by name."""
+    labels = getattr(inputs, "labels", {}) or {}
+    what = str(labels.get(measure, measure)) if measure else ""
+    if domain == "city":
+        return f"{what} 市全体".strip()
+    level_label = labels.get(domain, {}).get(int(level), str(level)) if isinstance(labels.get(domain), dict) else level
+    return f"{what} {_name(inputs, domain)} {level_label}".strip()
+
+
+def note_ja(inputs, note: str) -> str:
+    """A planning note in Japanese, cell keys by their names (``district`` → 地区)."""
+    for pattern, text in _TARGET_NOTES_JA:
+        m = re.fullmatch(pattern, note)
+        if m:
+            return text(inputs, *m.groups())
+    for pattern, text in _NOTES_JA:
+        m = re.fullmatch(pattern, note)
+        if m:
+            names = [_name(inputs, g) if re.fullmatch(r"[A-Za-z_]\w*", g) else g for g in m.groups()]
+            return text.format(*names)
+    return note
+
+
 def _overview(plan) -> pd.DataFrame:
     t = plan.totals
     where = {"city": "市全体", **{k: f"各{_name(plan.inputs, k)}" for k in plan.keys}}
@@ -46,18 +109,18 @@ def _overview(plan) -> pd.DataFrame:
         ("配分方法", _METHOD_JA.get(plan.method, plan.method)),
         ("配分の基準とした指標", plan.inputs.labels.get(plan.measure, plan.measure)),
         ("目標", targets or "なし（予算・配布数の範囲で配分）"),
-        ("配布数（合計）", f"{t['mailings']:,}"),
-        ("見込回収数", f"{t['respondents']:,.0f}"),
-        ("見込回収率", f"{100 * t['respondents'] / t['mailings']:.1f}%" if t["mailings"] else ""),
-        ("費用", f"{t['cost']:,.0f}"),
-        ("目標を満たす最小の費用", "" if np.isnan(t["required_cost"]) else f"{t['required_cost']:,.0f}"),
+        ("配布数（合計）", int(t["mailings"])),
+        ("見込回収数", int(round(t["respondents"]))),
+        ("見込回収率(%)", round(100 * t["respondents"] / t["mailings"], 1) if t["mailings"] else None),
+        ("費用", int(round(t["cost"]))),
+        ("目標を満たす最小の費用", None if np.isnan(t["required_cost"]) else int(round(t["required_cost"]))),
         ("目標の達成", "達成" if plan.feasible else "未達（注記参照）"),
-        ("重みによるデザイン効果（今回の調査、層内 Kish）", f"{plan.inputs.deff[plan.measure]:.3f}"),
+        ("重みによるデザイン効果（今回の調査、層内 Kish）", round(float(plan.inputs.deff[plan.measure]), 3)),
         ("配布数の出典", {"file": "配布数ファイル（セル別）"}.get(plan.inputs.mailing_source,
                                                            "調査票の配布数 × 母集団構成比（セル別の記録なし）")),
     ]
-    rows.extend(("注記", getattr(note, "ja", note)) for note in plan.notes)
-    return pd.DataFrame(rows, columns=["項目", "内容"])
+    rows.extend(("注記", note_ja(plan.inputs, note)) for note in plan.notes)
+    return pd.DataFrame(rows, columns=["項目", "内容"], dtype=object)
 
 
 def _by_group(plan) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from survey.report.format import cell_kind, column_kinds, kind_text
 from survey.report.html import Section, Table
 
 __all__ = [
@@ -178,10 +179,15 @@ def _decimals(values) -> int:
 
 
 def html_table(caption, frame: pd.DataFrame, note: str = "") -> Table:
-    """A Table whose float columns keep the precision they were rounded to."""
+    """A Table whose float columns keep the precision they were rounded to;
+    p-values, yen and percentages as their kind says (``<0.001``, ``1,000``, ``12.0``)."""
     formats = {}
+    kinds = column_kinds(frame)
     for col in frame.columns:
-        if pd.api.types.is_float_dtype(frame[col]):
+        if kinds.get(col) in ("p", "yen", "percent"):
+            formats[col] = (lambda v, k=kinds[col]: kind_text(v, k).lstrip("¥") if cell_kind(v, k) else
+                            ("" if v is None or v != v else str(v)))
+        elif pd.api.types.is_float_dtype(frame[col]):
             d = _decimals(frame[col].tolist())
             formats[col] = (lambda v, d=d: "" if v != v else f"{v:,.{d}f}")
     return Table(caption, frame, formats=formats, note=note)

@@ -70,7 +70,7 @@ def run_plan(questionnaire_path, data_path, margins_path, *, out="reports", mail
                                        targets=targets, **options)
     target = Path(out) / plan_folder_name(questionnaire.wave or "wave")
     with OutputFolder(target, signature="計画.xlsx", command="survey plan") as folder:   # whole or not at all
-        files = [write_workbook([sheet], folder.path / "計画.xlsx")]
+        files = [write_workbook([sheet], folder.path / "計画.xlsx", properties={"title": questionnaire.title})]
         for name, (_caption, frame) in zip(plan_table_names(result), tables):
             files.append(write_csv(frame, folder.path / f"{name}.csv"))
         files.append(write_csv(mailing_table(result), folder.path / MAILING_FILE))

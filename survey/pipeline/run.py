@@ -150,7 +150,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
             blocks.extend(r.blocks)
             sheet_notes.extend(r.notes)
         if blocks:  # (a sheet of a trend alone has nothing to show without a baseline wave)
-            sheets.append(Sheet(sheet.name, blocks, title=title, notes=[*sheet.notes, *sheet_notes, *notes]))
+            sheets.append(Sheet(sheet.name, blocks, title=title, notes=[*sheet.notes, *sheet_notes]))
     progress("報告書（HTML）を作成中 (report.html)")
     for sid in plan.html:
         result(sid)
@@ -168,7 +168,8 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     files.append(write_wave_html(results, out_dir / "report.html", questionnaire=questionnaire,
                                  provenance_lines=notes, sampling_error=ctx.sampling_error,
                                  diagnostics_text=diag_text, links=links))
-    files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title}))
+    files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title},
+                                provenance=notes))  # the inputs at the bottom of every sheet
     ledger = dataset.ledger
     provenance = {
         "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,

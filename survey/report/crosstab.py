@@ -16,15 +16,24 @@ Suppression rules (documented in README "Privacy"):
    has a single suppressed cell.
 
 Zero cells are shown (``-``): a zero reveals nothing about a person.
+
+Cells are numbers (issue 16 item 9): counts are integers, percentages
+floats rounded to one decimal, and the block declares its level columns
+``percent`` (:func:`survey.report.format.with_kinds`), so the workbook shows
+``#,##0`` (``-`` for zero) on the n line and ``0.0`` on the % line; only a
+suppressed cell is text (``x``).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from survey.report.format import fmt_count, fmt_percent
+from survey.report.format import with_kinds
 
-__all__ = ["suppression_mask", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE_MARK"]
+__all__ = ["suppression_mask", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE_MARK", "LONG_COLUMNS"]
+
+#: Columns of the tidy cross table (クロス集計.csv), see :func:`crosstab_long`.
+LONG_COLUMNS = ("設問", "表側", "区分", "選択肢", "回答者数 n（重みなし）", "%（重み付け）", "基数 n（重みなし）")
 
 SUPPRESSED = "x"
 SMALL_BASE_MARK = "*"
@@ -69,31 +78,40 @@ def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = 
     for i, g in enumerate(groups):
         b = int(base[g])
         mark = SMALL_BASE_MARK if 0 < b < small_base else ""
-        top = {"表側": f"{g}{mark}", "": "n", "基数": fmt_count(b)}
-        bottom = {"表側": "", "": "%", "基数": "100.0" if b else ""}
+        top = {"表側": f"{g}{mark}", "": "n", "基数": b}
+        bottom = {"表側": "", "": "%", "基数": 100.0 if b else None}
         for j, lev in enumerate(levels):
             if hidden[i, j]:
                 top[lev] = SUPPRESSED
                 bottom[lev] = SUPPRESSED
             else:
-                top[lev] = fmt_count(n.iloc[i, j])
-                bottom[lev] = fmt_percent(pct.iloc[i, j]) if b else ""
+                top[lev] = int(n.iloc[i, j])
+                bottom[lev] = round(100 * float(pct.iloc[i, j]), 1) if b else None
         rows.extend([top, bottom])
-    return pd.DataFrame(rows, columns=["表側", "", "基数", *levels])
+    block = pd.DataFrame(rows, columns=["表側", "", "基数", *levels], dtype=object)
+    return with_kinds(block, {c: "percent" for c in ["基数", *levels]})
 
 
-def crosstab_long(long: pd.DataFrame, *, min_count: int = 0) -> pd.DataFrame:
-    """The tidy (CSV) form of a cross table with the same suppression as
-    :func:`crosstab_block`: suppressed ``n`` and ``percent`` are blank and
-    ``suppressed`` is True."""
+def crosstab_long(long: pd.DataFrame, *, min_count: int = 0, question: str | None = None,
+                  by: str | None = None) -> pd.DataFrame:
+    """The tidy (CSV) form of a cross table, columns :data:`LONG_COLUMNS`,
+    with the same suppression as :func:`crosstab_block`: a suppressed cell's
+    n and % are ``x``.  ``question`` and ``by`` are the headings shown for the
+    question and the attribute (default: the ids in ``long``)."""
     groups = list(dict.fromkeys(long["group"]))
     levels = list(dict.fromkeys(long["level"]))
     n = long.pivot(index="group", columns="level", values="n").loc[groups, levels]
     hidden = pd.DataFrame(suppression_mask(n.to_numpy(), min_count), index=groups, columns=levels)
-    out = long.copy()
-    flags = np.array([hidden.loc[g, lev] for g, lev in zip(out["group"], out["level"])], dtype=bool)
-    out["n"] = pd.Series([None if f else int(v) for v, f in zip(out["n"], flags)], index=out.index, dtype=object)
-    pct = (100 * out["percent"]).round(1)
-    out["percent"] = pd.Series([None if f else float(v) for v, f in zip(pct, flags)], index=out.index, dtype=object)
-    out["suppressed"] = flags
-    return out
+    flags = np.array([hidden.loc[g, lev] for g, lev in zip(long["group"], long["level"])], dtype=bool)
+    pct = (100 * long["percent"].astype(float)).round(1)
+    out = pd.DataFrame({
+        LONG_COLUMNS[0]: long["question"].to_numpy() if question is None else question,
+        LONG_COLUMNS[1]: long["by"].to_numpy() if by is None else by,
+        LONG_COLUMNS[2]: long["group"].to_numpy(),
+        LONG_COLUMNS[3]: long["level"].to_numpy(),
+        LONG_COLUMNS[4]: pd.Series([SUPPRESSED if f else int(v) for v, f in zip(long["n"], flags)], dtype=object),
+        LONG_COLUMNS[5]: pd.Series([SUPPRESSED if f else (None if np.isnan(v) else float(v)) for v, f in zip(pct, flags)],
+                                   dtype=object),
+        LONG_COLUMNS[6]: long["base_n"].astype(int).to_numpy(),
+    })
+    return with_kinds(out, {LONG_COLUMNS[5]: "percent"})

@@ -17,7 +17,7 @@ import pandas as pd
 from survey.errors import InputError
 from survey.report import charts
 from survey.report.charts import _draw
-from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.html import Figure, Section, Table
 from survey.report.tableinfo import Measure, describe
 from survey.report.writers import Sheet
@@ -34,9 +34,13 @@ __all__ = [
     "word_table",
 ]
 
-THEME_GROUP_JA = {"function": "みどりのチカラ", "policy": "今後の取組", "topic": "その他の話題"}
 SMALL_BASE = 30
 _COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999"]
+
+
+def _group_names(tables) -> dict:
+    """Theme group id -> its name in the report (the keyword dictionary's ``groups:``)."""
+    return dict(tables.notes.get("theme_groups", {}))
 
 
 def _pct(value) -> float:
@@ -57,7 +61,7 @@ def theme_table(tables) -> pd.DataFrame:
     th = tables.themes
     total = th[th["by"] == "全体"].reset_index(drop=True)
     out = pd.DataFrame({
-        "区分": total["theme_group"].map(THEME_GROUP_JA),
+        "区分": total["theme_group"].map(_group_names(tables)),
         "テーマ": total["label"],
         f"言及数 n{UNWEIGHTED}": total["mentions"].astype(int),
         f"全体 %{WEIGHTED}": total["estimate"].map(_pct),
@@ -71,12 +75,14 @@ def theme_table(tables) -> pd.DataFrame:
         out[head] = sub.set_index("theme")["estimate"].reindex(total["theme"]).map(_pct).to_numpy()
         base[head] = n
     n_row = {c: "" for c in out.columns}
-    n_row.update({"区分": "", "テーマ": f"記述数 n{UNWEIGHTED}", f"全体 %{WEIGHTED}": float(base.get("全体", 0))})
+    n_row.update({"区分": "", "テーマ": f"記述数 n{UNWEIGHTED}", f"全体 %{WEIGHTED}": int(base.get("全体", 0))})
     for head, n in base.items():
         if head in out.columns:
-            n_row[head] = float(n)
+            n_row[head] = int(n)
     n_row[f"言及数 n{UNWEIGHTED}"] = ""
-    return pd.concat([out, pd.DataFrame([n_row])], ignore_index=True)
+    table = pd.concat([out.astype(object), pd.DataFrame([n_row], dtype=object)], ignore_index=True)
+    # the % columns hold percentages and, in the last row, counts (whole numbers: #,##0)
+    return with_kinds(table, {c: "percent" for c in table.columns if c == f"全体 %{WEIGHTED}" or c in base})
 
 
 def word_table(tables, *, top: int = 10) -> pd.DataFrame:
@@ -107,7 +113,7 @@ def characteristic_table(tables, *, top: int = 6, min_z: float = 0.0) -> pd.Data
 def quote_table(tables) -> pd.DataFrame:
     """Representative quotes per theme (masked text)."""
     q = tables.quotes
-    return pd.DataFrame({"区分": q["theme_group"].map(THEME_GROUP_JA), "テーマ": q["label"],
+    return pd.DataFrame({"区分": q["theme_group"].map(_group_names(tables)), "テーマ": q["label"],
                          "記述例": q["quote"], f"該当する記述数{UNWEIGHTED}": q["comments"].astype(int)})
 
 
@@ -273,7 +279,7 @@ def theme_long(tables) -> pd.DataFrame:
     th = tables.themes
     out = pd.DataFrame({
         "区分": th["by"].to_numpy(), "グループ": th["group"].to_numpy(),
-        "テーマ": [f"{THEME_GROUP_JA.get(g, g)}：{lab}" for g, lab in zip(th["theme_group"], th["label"])],
+        "テーマ": [f"{_group_names(tables).get(g, g)}：{lab}" for g, lab in zip(th["theme_group"], th["label"])],
         f"割合(%){WEIGHTED}": th["estimate"].map(_pct).to_numpy(), "下限": th["ci_low"].map(_pct).to_numpy(),
         "上限": th["ci_high"].map(_pct).to_numpy(), f"記述数 n{UNWEIGHTED}": th["n"].to_numpy()})
     return describe(out, base=_COMMENTERS, dims={"区分": "区分", "グループ": "グループ", "テーマ": "項目"}, values={
@@ -294,6 +300,7 @@ def freetext_sheet(tables) -> Sheet:
                                                       "ci_low", "ci_high"]]
     summary.columns = ["属性", "区分", f"回答者数{UNWEIGHTED}", f"記述者数{UNWEIGHTED}", f"記入率 %{WEIGHTED}",
                        "95%CI 下限", "95%CI 上限"]
+    summary = with_kinds(summary, {c: "percent" for c in summary.columns[4:]})
     masked = tables.masked[["label", "answers"]].rename(columns={"label": "個人情報の種類", "answers": "マスクした回答数"})
     describe(summary, base="全回答者", dims={"属性": "区分", "区分": "グループ"}, fixed={"項目": "自由記述"}, values={
         f"回答者数{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人"),

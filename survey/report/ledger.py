@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["LEDGER_LABELS", "changes_table", "exclusions_table", "ledger_label", "summary_table"]
+__all__ = ["LEDGER_LABELS", "changed_cells_table", "exclusions_table", "ledger_label", "summary_table"]
 
 #: Japanese meaning of every count, exclusion reason, cleaning rule and note of the ledger.
 LEDGER_LABELS = {
@@ -72,7 +72,7 @@ def exclusions_table(exclusions: pd.DataFrame) -> pd.DataFrame:
                          "理由 (reason)": [ledger_label(r) for r in exclusions["reason"]]})
 
 
-def changes_table(changes: pd.DataFrame) -> pd.DataFrame:
+def changed_cells_table(changes: pd.DataFrame) -> pd.DataFrame:
     """The changed cells, without respondent ids: データ行 (row), 列 (column),
     変更前 (before), 変更後 (after), 規則 (rule)."""
     return pd.DataFrame({"データ行 (row)": changes["row"].to_numpy(), "列 (column)": changes["column"].to_numpy(),

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.report.crosstab import SUPPRESSED
+from survey.report.format import cell_kind, column_kinds, kind_text
 from survey.report.tableinfo import TableInfo, table_info
 from survey.report.writers import write_csv
 
@@ -129,6 +130,15 @@ def long_table(frame: pd.DataFrame, *, question: str = "", info: TableInfo | Non
         raise KeyError(f"the table has no column(s) {missing}; its columns: {list(frame.columns)}")
     melted = [c for c in frame.columns if c not in named] if info.melt is not None else []
     excluded = dict(info.exclude)
+    kinds = column_kinds(frame)
+
+    def printed(value, col):
+        """A p-value or an amount of yen as the report's CSV prints it (``<0.001``, whole yen)."""
+        kind = kinds.get(col)
+        if kind in ("p", "yen") and cell_kind(value, kind):
+            return kind_text(value, kind, thousands=False)
+        return value
+
     rows = []
     for record in frame.to_dict("records"):
         if any(record[c] in values for c, values in excluded.items()):
@@ -150,7 +160,7 @@ def long_table(frame: pd.DataFrame, *, question: str = "", info: TableInfo | Non
                          "単位": row_unit if measure.unit is None else measure.unit, "注記": note})
 
         for col, measure in info.values:
-            emit(measure, record[col])
+            emit(measure, printed(record[col], col))
         for col, low, high in info.intervals:
             cell = record[col]
             if isinstance(cell, str) and cell.strip() == SUPPRESSED:
@@ -169,7 +179,7 @@ def long_table(frame: pd.DataFrame, *, question: str = "", info: TableInfo | Non
                 where["区分"], where["グループ"] = heading, heading
             else:
                 where[info.melt_to] = heading
-            emit(info.melt, record[col], where)
+            emit(info.melt, printed(record[col], col), where)
     columns = list(OPEN_COLUMNS[1:])
     # 値 keeps whole numbers whole (1352, not 1352.0) and blanks blank
     return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in columns}, columns=columns)

@@ -4,14 +4,37 @@ Each section of ``survey run`` (:mod:`survey.pipeline.sections`) presents
 its own tables with these: numbers rounded once (percentages to one decimal
 on a 0–100 scale, yen to whole yen, indices to three decimals), intervals as
 ``low〜high`` text, and headings that say whether a figure is weighted or
-unweighted.
+unweighted.  A table declares the kind of figure of its columns where the
+values alone do not tell (percentages, yen, p-values:
+:func:`survey.report.format.with_kinds`, :func:`p_values`), so the workbook
+holds numbers with number formats and the CSV and HTML show ``<0.001`` for
+a small p-value.  Questions are named by their heading in the questionnaire
+(:func:`question_title`), never by their id.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["pct", "rounded", "signed", "ci_text", "diagnostics_table"]
+from survey.report.format import p_values, with_kinds
+
+__all__ = ["pct", "rounded", "signed", "ci_text", "diagnostics_table", "question_title", "p_values", "with_kinds"]
+
+
+def question_title(questionnaire, column: str) -> str:
+    """The heading a planner reads for a question id or a tidy column.
+
+    A question is its ``header`` (``問6 みどりの満足度``); an item of a
+    matrix is the question's header and the item's label
+    (``問8 みどりのチカラの重要度：雨水の浸透・貯留``); a ranking, which the
+    frequency tables show by its first choice, says so (``…（1位）``).
+    """
+    if column in questionnaire:
+        q = questionnaire[column]
+        return f"{q.header}（1位）" if q.type == "ranking" else q.header
+    q = questionnaire.question_of(column)
+    item = next(it for it in q.items if it.column == column)
+    return f"{q.header}：{item.label}"
 
 
 def pct(x):
@@ -46,7 +69,7 @@ def diagnostics_table(diag) -> pd.DataFrame:
     rows = []
     for key, label in names:
         if key in diag.index:
-            v = diag[key]
-            rows.append((label, f"{float(v):.3g}" if key == "max_margin_error" else
-                         (f"{float(v):,.0f}" if key in ("n", "sum", "iterations", "n_effective") else f"{float(v):.3f}")))
-    return pd.DataFrame(rows, columns=["項目", "値"])
+            v = float(diag[key])
+            rows.append((label, float(f"{v:.3g}") if key == "max_margin_error" else
+                         (int(round(v)) if key in ("n", "sum", "iterations", "n_effective") else round(v, 3))))
+    return pd.DataFrame(rows, columns=["項目", "値"], dtype=object)  # numbers stay numbers (a number format each)

@@ -109,8 +109,10 @@ class SimulatedWave:
 
 
 def default_questionnaire_path() -> Path:
-    """``questionnaires/midori_2025.yaml`` of the source tree."""
-    return Path(__file__).resolve().parents[2] / "questionnaires" / "midori_2025.yaml"
+    """The bundled ``midori_2025.yaml`` (:func:`survey.bundled.bundled_path`)."""
+    from survey.bundled import bundled_path
+
+    return bundled_path()
 
 
 def _targets(questionnaire, shift: Mapping[str, float]) -> dict:

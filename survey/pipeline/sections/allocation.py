@@ -14,44 +14,48 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.measures import allocation_means, allocation_policy, allocation_segments, allocation_zero_shares
 from survey.errors import InputError
+from survey.measures import allocation_means, allocation_policy, allocation_segments, allocation_zero_shares
 from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, html_table
 from survey.report import charts
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
-from survey.report.present import ci_text, pct
+from survey.report.present import ci_text, pct, with_kinds
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "means_table", "zero_share_table", "segment_table"]
 
 
-def means_table(a: pd.DataFrame, *, heading: str, total: int = 1000) -> pd.DataFrame:
+def means_table(a: pd.DataFrame, *, heading: str, total: int = 1000, unit: str = "点") -> pd.DataFrame:
     """Mean amount per part (rows) by group (columns), rounded to a
-    thousandth of the ``total`` (yen of ¥1,000; a tenth of a point of 100)."""
+    thousandth of the ``total`` (yen of ¥1,000; a tenth of a point of 100);
+    whole yen are shown ``"¥"#,##0`` in the workbook."""
     a = a.copy()
     a["col"] = [g if b == TOTAL else f"{b}:{g}" for b, g in zip(a["by"], a["group"])]
     wide = a.pivot_table(index="part", columns="col", values="estimate", sort=False)
     digits = max(0, 3 - len(str(int(total))) + 1)   # 1000 -> 0 decimals, 100 -> 1, 10 -> 2
     wide = wide[list(dict.fromkeys(a["col"]))].round(digits)
     wide.index.name = heading
-    return wide.reset_index()
+    out = wide.reset_index()
+    out.columns.name = None
+    kind = "yen" if unit == "円" and digits == 0 else f"decimal{digits}"
+    return with_kinds(out, {c: kind for c in out.columns[1:]})
 
 
 def zero_share_table(z: pd.DataFrame, *, items_label: str, unit: str) -> pd.DataFrame:
     z = z[z["by"] == TOTAL]
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         items_label: z["part"], f"0{unit}の人の割合(%){WEIGHTED}": pct(z["estimate"]),
         "95%信頼区間": ci_text(z["ci_low"], z["ci_high"], digits=1, scale=100), f"回答者数 n{UNWEIGHTED}": z["n"],
-    })
+    }), {f"0{unit}の人の割合(%){WEIGHTED}": "percent"})
 
 
 def segment_table(s: pd.DataFrame, *, item_noun: str) -> pd.DataFrame:
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         "グループ": [f"グループ{k}" for k in s["segment"]], f"構成比(%){WEIGHTED}": pct(s["estimate"]),
         "95%信頼区間": ci_text(s["ci_low"], s["ci_high"], digits=1, scale=100),
         f"人数 n{UNWEIGHTED}": s["n"], f"特に多く配分した{item_noun}": s["top_parts"],
-    })
+    }), {f"構成比(%){WEIGHTED}": "percent"})
 
 
 def build(spec, ctx) -> SectionResult:
@@ -76,9 +80,11 @@ def build(spec, ctx) -> SectionResult:
     means["part"] = means["part"].map(labels)
     zero = by_groups(lambda by: allocation_zero_shares(design, parts, by=by, **policy), q, spec.by)
     zero["part"] = zero["part"].map(labels)
-    mean_table = means_table(means, heading=f"{items_label}（平均{amount}・{unit}）{WEIGHTED}", total=question.total)
+    mean_table = means_table(means, heading=f"{items_label}（平均{amount}・{unit}）{WEIGHTED}", total=question.total,
+                             unit=unit)
     zeros = zero_share_table(zero, items_label=items_label, unit=unit)
-    base = f"{attribute_name(q, spec.question)}の回答者（0{unit}の回答を含む。合計が{question.total:,}{unit}でない回答は調査票の定義に従う）"
+    base = (f"{attribute_name(q, spec.question)}の回答者（0{unit}の回答を含む。合計が{question.total:,}{unit}でない回答は"
+            "調査票の定義に従う）")
     describe(mean_table, base=base, dims={mean_table.columns[0]: "項目"}, melt=Measure(f"平均{amount}{WEIGHTED}", unit),
              split=":")
     zero_share = f"0{unit}の人の割合"

@@ -12,8 +12,9 @@ import pandas as pd
 
 from survey.measures.frequencies import crosstab_question
 from survey.pipeline.base import SectionResult
+from survey.report.crosstab import LONG_COLUMNS, crosstab_block, crosstab_long
 from survey.report.format import UNWEIGHTED, WEIGHTED
-from survey.report.crosstab import crosstab_block, crosstab_long
+from survey.report.present import question_title
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "cross_tables"]
@@ -32,18 +33,22 @@ def cross_tables(design, questionnaire, by, min_cell: int):
         for column in columns:
             for attribute in by:
                 long = crosstab_question(data, w, questionnaire, column, attribute)
-                caption = f"{column} × {questionnaire[attribute].header}"
-                blocks.append((caption, crosstab_block(long, min_count=min_cell)))
-                longs.append(crosstab_long(long, min_count=min_cell))
+                # headings, never ids (issue 16 item 11): 問8 みどりのチカラの重要度：雨水の浸透・貯留 × 問3 地区
+                title, by_title = question_title(questionnaire, column), questionnaire[attribute].header
+                blocks.append((f"{title} × {by_title}", crosstab_block(long, min_count=min_cell)))
+                longs.append(crosstab_long(long, min_count=min_cell, question=title, by=by_title))
     return blocks, pd.concat(longs, ignore_index=True)
 
 
 def build(spec, ctx) -> SectionResult:
     blocks, long = cross_tables(ctx.design, ctx.questionnaire, spec.by, ctx.min_cell)
+    question, side, group, level, n, share, base = LONG_COLUMNS
     describe(long, base="属性の各グループの回答者（無回答を選択肢として含む）",
-             dims={"question": "設問", "by": "区分", "group": "グループ", "level": "項目"}, suppressed="suppressed",
-             values={"n": Measure(f"回答者数{UNWEIGHTED}", "人"), "percent": Measure(f"割合{WEIGHTED}", "%"),
-                     "base_n": Measure(f"基数{UNWEIGHTED}", "人")})
-    note = (f"* は基数が30未満（比率は参考値）。{ctx.min_cell}未満のセルと、差し引きで復元できるセルは x で秘匿。")
+             dims={question: "設問", side: "区分", group: "グループ", level: "項目"},
+             values={n: Measure(f"回答者数{UNWEIGHTED}", "人"), share: Measure(f"割合{WEIGHTED}", "%"),
+                     base: Measure(f"基数{UNWEIGHTED}", "人")})
+    note = (f"* は基数が30未満（比率は参考値）。{ctx.min_cell}未満のセルと、差し引きで復元できるセルは x で秘匿"
+            "（n・% とも。数値ではなく文字の x）。")
     return SectionResult(title=spec.get("title", "クロス集計（上段 n：重みなし回答者数、下段 %：重み付け行%）"),
-                         blocks=tuple(blocks), notes=(note,), files={"{sheet}": ("設問×属性のクロス集計（n・重み付け%、秘匿済み）", long)})
+                         blocks=tuple(blocks), notes=(note,),
+                         files={"{sheet}": ("設問×属性のクロス集計（n・重み付け%、秘匿済み）", long)})

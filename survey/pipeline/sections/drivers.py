@@ -13,7 +13,7 @@ from survey.errors import ConvergenceError, DesignError
 from survey.measures import satisfaction_drivers
 from survey.pipeline.base import SectionResult, SectionUnavailable, attribute_name, html_table
 from survey.report.html import Section
-from survey.report.present import ci_text, rounded
+from survey.report.present import ci_text, p_values, rounded
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "drivers_table", "formula_terms"]
@@ -29,7 +29,7 @@ def drivers_table(d: pd.DataFrame, names: dict) -> pd.DataFrame:
     return pd.DataFrame({
         "要因": d["variable"].map(names).fillna(d["variable"]),
         "区分": d["level_label"], "オッズ比": rounded(d["odds_ratio"], 2),
-        "95%信頼区間": ci_text(d["ci_low"], d["ci_high"], digits=2), "p値": rounded(d["p"], 4),
+        "95%信頼区間": ci_text(d["ci_low"], d["ci_high"], digits=2), "p値": p_values(d["p"]),
     })
 
 

@@ -14,20 +14,20 @@ from survey.measures import park_use_table
 from survey.pipeline.base import SectionResult, attribute_name, code_labels, html_table
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
-from survey.report.present import ci_text, pct, rounded
+from survey.report.present import ci_text, pct, rounded, with_kinds
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "frequency_table"]
 
 
 def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_label: str) -> pd.DataFrame:
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         by_name: p["label"], f"{value_label}{WEIGHTED}": rounded(p["times"], 1),
         "95%信頼区間": ci_text(p["times_ci_low"], p["times_ci_high"], digits=1),
         f"{never_label}人の割合(%){WEIGHTED}": pct(p["never"]),
         "同 95%信頼区間": ci_text(p["never_ci_low"], p["never_ci_high"], digits=1, scale=100),
         f"回答者数 n{UNWEIGHTED}": p["n"].astype(int), "市全体との比較": p["verdict_ja"].fillna(""),
-    })
+    }), {f"{value_label}{WEIGHTED}": "decimal1", f"{never_label}人の割合(%){WEIGHTED}": "percent"})
 
 
 def build(spec, ctx) -> SectionResult:

@@ -20,7 +20,7 @@ from survey.pipeline.base import (
 from survey.report import charts
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
-from survey.report.present import ci_text, pct, rounded, signed
+from survey.report.present import ci_text, p_values, pct, rounded, signed, with_kinds
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "index_table", "distribution_table", "comparison_table", "excluded_labels"]
@@ -57,14 +57,15 @@ def distribution_table(d: pd.DataFrame) -> pd.DataFrame:
     wide = wide[levels].reset_index()
     base = d.groupby(["by", "group"], sort=False)["n"].max().reset_index(drop=True)
     wide.insert(2, f"基数 n{UNWEIGHTED}", base.astype(int).to_numpy())
-    return wide.rename(columns={"by": "区分", "group": "グループ"})
+    wide.columns.name = None
+    return with_kinds(wide.rename(columns={"by": "区分", "group": "グループ"}), {lev: "percent" for lev in levels})
 
 
 def comparison_table(c: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "区分": c["by"], "比較": [f"{a} − {b}" for a, b in zip(c["group"], c["reference"])],
         "差": rounded(c["estimate"], 3), "標準誤差": rounded(c["se"], 3),
-        "p値（調整後）": rounded(c["p_adjusted"], 4), "判定": c["verdict_ja"],
+        "p値（調整後）": p_values(c["p_adjusted"]), "判定": c["verdict_ja"],
     })
 
 

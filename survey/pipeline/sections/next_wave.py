@@ -17,6 +17,7 @@ from survey.measures import (
     ChangeTarget, PrecisionTarget, compare_plans, plan_mailing, plan_table_names, plan_tables, planning_inputs,
 )
 from survey.measures.planning import TargetsUnreachable
+from survey.measures.planning_tables import note_ja
 from survey.errors import DesignError
 from survey.pipeline.base import SectionResult, SectionUnavailable
 from survey.report.tableinfo import describe
@@ -88,7 +89,7 @@ def build(spec, ctx) -> SectionResult:
             if budget <= 0:
                 raise
             notes.append("目標を満たす配布数がないため、今回と同じ配布数（{:,}通）で最善の配分を示す：{}".format(
-                budget, "；".join(getattr(n, "ja", n) for n in exc.notes)))
+                budget, "；".join(note_ja(exc.inputs, n) for n in exc.notes)))
             sheet, tables, plan = plan_sheet(ctx.design, q, ctx.margins, mailed=mailed, targets=targets,
                                              mailings=budget)
     except DesignError as exc:

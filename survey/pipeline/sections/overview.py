@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from survey.pipeline.base import SectionResult, attribute_name
-from survey.report.ledger import changes_table, exclusions_table, summary_table
-from survey.report.present import diagnostics_table
+from survey.report.ledger import changed_cells_table, exclusions_table, summary_table
+from survey.report.present import diagnostics_table, question_title
 from survey.report.tableinfo import describe
 
-__all__ = ["build", "overview_table"]
+__all__ = ["build", "overview_table", "changes_table"]
 
 
 def overview_table(ctx) -> pd.DataFrame:
@@ -32,7 +32,7 @@ def overview_table(ctx) -> pd.DataFrame:
         f["weighting"] = ("基本ウエイト（層の母集団数÷配布数）から、" + str(f.get("weighting", "")) if f.get("weighting")
                           else "基本ウエイト（層の母集団数÷配布数）")
     kept = ctx.dataset.ledger.rows_kept
-    rate = f"{100 * kept / mailed:.1f}%" if mailed else ""
+    rate = round(100 * kept / mailed, 1) if mailed else None
     w = ctx.design.weights.to_numpy()
     kish = float(len(w) * np.sum(w ** 2) / np.sum(w) ** 2)
     rows = [
@@ -40,14 +40,23 @@ def overview_table(ctx) -> pd.DataFrame:
         ("抽出方法", f.get("sampling", "")),
         ("調査方法", f.get("method", "")),
         ("調査期間", f.get("period", "")),
-        ("配布数", f"{mailed:,}" if mailed else ""),
-        ("有効回収数", f"{kept:,}"),
-        ("有効回収率", rate),
+        ("配布数", int(mailed) if mailed else None),
+        ("有効回収数", int(kept)),
+        ("有効回収率(%)", rate),
         ("重み付け", f.get("weighting", "")),
-        ("重みによるデザイン効果（Kish）", f"{kish:.3f}"),
-        ("有効標本サイズ", f"{kept / kish:.0f}"),
+        ("重みによるデザイン効果（Kish）", round(kish, 3)),
+        ("有効標本サイズ", int(round(kept / kish))),
     ]
-    return pd.DataFrame(rows, columns=["項目", "内容"])
+    return pd.DataFrame(rows, columns=["項目", "内容"], dtype=object)  # numbers stay numbers (issue 16 item 9)
+
+
+def changes_table(changes: pd.DataFrame, questionnaire) -> pd.DataFrame:
+    """The cells cleaning changed, without respondent ids (the file row identifies
+    them), each column named by its question's heading, not its id."""
+    out = changes.drop(columns=["respondent_id"])
+    known = (set(questionnaire.columns) | {q.id for q in questionnaire.questions}) - {questionnaire.respondent_id}
+    out["column"] = [question_title(questionnaire, c) if c in known else c for c in out["column"]]
+    return out
 
 
 def build(spec, ctx) -> SectionResult:
@@ -58,5 +67,6 @@ def build(spec, ctx) -> SectionResult:
     rows_only = dict(base="納品ファイルのデータ行（回答者IDは載せない）", opendata=False)
     files = {"行の記録": ("行の記録（読込 = 採用 + 除外、理由・規則ごとの件数）", rows),
              "除外行": ("除外した行と理由", describe(exclusions_table(ledger.exclusions), **rows_only)),
-             "修正セル": ("正規化で変更したセル（変更前・変更後・規則）", describe(changes_table(ledger.changes), **rows_only))}
+             "修正セル": ("正規化で変更したセル（変更前・変更後・規則）", describe(
+                 changed_cells_table(changes_table(ledger.changes, ctx.questionnaire)), **rows_only))}
     return SectionResult(title=spec.get("title", ctx.questionnaire.title), blocks=blocks, files=files)

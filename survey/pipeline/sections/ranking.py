@@ -18,7 +18,7 @@ from survey.pipeline.base import (
 from survey.report import charts
 from survey.report.format import WEIGHTED
 from survey.report.html import Figure, Section
-from survey.report.present import ci_text, pct, rounded
+from survey.report.present import ci_text, p_values, pct, rounded, with_kinds
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "shares_table", "predicted_table", "test_table", "MIN_MODEL_N"]
@@ -32,13 +32,14 @@ def _points(depth: int) -> str:
 
 
 def shares_table(p: pd.DataFrame, *, depth: int, item_noun: str) -> pd.DataFrame:
-    return pd.DataFrame({
+    return with_kinds(pd.DataFrame({
         "区分": p["by"], "グループ": p["group"], item_noun: p["item"],
         f"1位に選んだ割合(%){WEIGHTED}": pct(p["first_share"]),
         f"{depth}位までに選んだ割合(%){WEIGHTED}": pct(p["topk_share"]),
         "同 95%信頼区間": ci_text(p["topk_share_ci_low"], p["topk_share_ci_high"], digits=1, scale=100),
         f"得点（{_points(depth)}）": rounded(p["borda"], 2),
-    })
+    }), {f"1位に選んだ割合(%){WEIGHTED}": "percent", f"{depth}位までに選んだ割合(%){WEIGHTED}": "percent",
+         f"得点（{_points(depth)}）": "decimal2"})
 
 
 def predicted_table(p: pd.DataFrame, names: dict) -> pd.DataFrame:
@@ -46,14 +47,16 @@ def predicted_table(p: pd.DataFrame, names: dict) -> pd.DataFrame:
     p = p.copy()
     p["pct"] = pct(p["topk_prob"])
     wide = p.pivot_table(index=list(names), columns="item", values="pct", sort=False)
-    wide = wide[list(dict.fromkeys(p["item"]))].reset_index()
-    return wide.rename(columns=names)
+    items = list(dict.fromkeys(p["item"]))
+    wide = wide[items].reset_index()
+    wide.columns.name = None
+    return with_kinds(wide.rename(columns=names), {c: "percent" for c in items})
 
 
 def test_table(t: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"要因": t["term"], "検定統計量（F）": rounded(t["statistic"], 3),
                          "自由度": [f"{int(a)}, {b:.0f}" for a, b in zip(t["ndf"], t["ddf"])],
-                         "p値": rounded(t["p"], 5), "判定": t["verdict_ja"]})
+                         "p値": p_values(t["p"]), "判定": t["verdict_ja"]})
 
 
 def _model(spec, ctx, choices, items, noun):

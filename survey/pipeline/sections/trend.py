@@ -13,7 +13,7 @@ from survey.measures import compare_waves, satisfaction_index
 from survey.pipeline.base import SectionResult, attribute_name, by_groups, html_table, tidy_index
 from survey.report.format import WEIGHTED
 from survey.report.html import Section
-from survey.report.present import ci_text, rounded
+from survey.report.present import ci_text, p_values, rounded
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "trend_table"]
@@ -28,7 +28,7 @@ def trend_table(t: pd.DataFrame) -> pd.DataFrame:
         f"基準年{WEIGHTED}": rounded(t[est[0]], 3), "標準誤差（基準年）": rounded(t[se[0]], 3),
         f"今回{WEIGHTED}": rounded(t[est[1]], 3), "標準誤差（今回）": rounded(t[se[1]], 3),
         "変化": rounded(t["change"], 3), "95%信頼区間": ci_text(t["change_ci_low"], t["change_ci_high"], digits=3),
-        "p値": rounded(t["p"], 4), "判定": t["verdict_ja"],
+        "p値": p_values(t["p"]), "判定": t["verdict_ja"],
     })
 
 

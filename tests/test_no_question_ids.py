@@ -1,0 +1,103 @@
+"""No question id appears as a literal in survey/ (issue 17): the code is general, the
+questionnaire files (and their analysis plans) say what a survey asks and reports.
+
+Every string literal of survey/**/*.py (docstrings and comments are free to give
+examples) is compared with the ids and tidy columns of every questionnaire in
+questionnaires/.  Words of the questionnaire format itself are allowed where they mean
+the format: a question type ("allocation" is also midori's question id) -- but never as
+a subscript (``questionnaire["allocation"]``).
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from survey.questionnaire import QUESTION_TYPES, load_questionnaire
+
+from conftest import ROOT
+
+SURVEY = ROOT / "survey"
+#: The synthetic Asaka population (survey/simulate, data/SIMULATION.md) is a model *of the
+#: midori questionnaire*: its parameters are per midori question.  It is the one part of
+#: the package that names them; another survey brings its own simulation
+#: (scripts/simulate_kawabe.py).
+MIDORI_MODEL = SURVEY / "simulate"
+
+
+def question_ids() -> dict[str, str]:
+    """``{id or tidy column: questionnaire file}`` of every bundled questionnaire."""
+    out = {}
+    for path in sorted((ROOT / "questionnaires").glob("*.yaml")):
+        if path.name.endswith("_keywords.yaml"):
+            continue
+        q = load_questionnaire(path)
+        for question in q.questions:
+            for name in (question.id, *question.columns):
+                out[name] = path.name
+    return out
+
+
+def _docstrings(tree) -> set[int]:
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                out.add(id(first.value))
+    return out
+
+
+def literals(path: Path, ids) -> list[tuple[int, str]]:
+    """``(line, literal)`` of the string literals of ``path`` that are question ids."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = _docstrings(tree)
+    subscripts = {id(node.slice) for node in ast.walk(tree) if isinstance(node, ast.Subscript)}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in docs:
+            continue
+        if node.value in ids and (node.value not in QUESTION_TYPES or id(node) in subscripts):
+            found.append((node.lineno, node.value))
+    return sorted(found)
+
+
+def test_the_questionnaires_give_the_ids_to_look_for():
+    ids = question_ids()
+    for name in ("satisfaction", "allocation", "policy", "importance", "age_band", "district", "sex", "park_use",
+                 "comment", "imp_rain", "alloc_rain", "policy_1", "activity_8",      # midori_2025.yaml
+                 "rating", "park_budget", "wishes", "area", "age_group", "bud_play"):      # kawabe_parks_2026.yaml
+        assert name in ids, name
+
+
+def test_no_question_id_is_a_literal_in_the_package():
+    ids = question_ids()
+    found = {}
+    for path in sorted(SURVEY.rglob("*.py")):
+        if MIDORI_MODEL in path.parents:
+            continue
+        hits = literals(path, ids)
+        if hits:
+            found[str(path.relative_to(ROOT))] = hits
+    assert found == {}, f"question ids written into the code (read them from the questionnaire or its plan): {found}"
+
+
+def test_the_check_catches_what_it_should(tmp_path):
+    ids = question_ids()
+    code = tmp_path / "x.py"
+    code.write_text('"""Docstrings may say "satisfaction" and q["policy"]."""\n'
+                    'def f(q, t):\n'
+                    '    """e.g. ``district``."""\n'
+                    '    a = q["satisfaction"]             # a question by its id\n'
+                    '    b = q["allocation"]               # a type word used as an id\n'
+                    '    c = t.type == "allocation"        # the type word: fine\n'
+                    '    return a, b, c, ("age_band", "rating")\n', encoding="utf-8")
+    assert literals(code, ids) == [(4, "satisfaction"), (5, "allocation"), (7, "age_band"), (7, "rating")]
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in MIDORI_MODEL.glob("*.py")))
+def test_only_the_midori_model_names_midori_questions(module):
+    """The exception is the simulator of the Asaka population and nothing else."""
+    assert (MIDORI_MODEL / module).is_file()
+    assert MIDORI_MODEL.parent == SURVEY and MIDORI_MODEL.name == "simulate"
