@@ -7,7 +7,8 @@ this table, so the ``survey`` command starts without the analysis stack.
 from survey._lazy import lazy_attributes
 
 __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
-    "survey.errors": ("SurveyError", "SpecError", "InputError", "OutputError", "DesignError", "ConvergenceError"),
+    "survey.errors": ("SurveyError", "SpecError", "InputError", "OutputError", "DesignError", "ConvergenceError",
+                      "ColumnError", "OptionError"),
     "survey.questionnaire": ("Questionnaire", "load_questionnaire"),
     "survey.intake": (
         "Dataset", "Ledger", "load", "normalise", "read_raw",
@@ -54,4 +55,4 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",
     ),
     "survey._version": ("__version__",),
-}, submodules=("errors", "questionnaire", "intake", "design", "measures", "report", "pipeline", "simulate"))
+}, submodules=("errors", "validation", "questionnaire", "intake", "design", "measures", "report", "pipeline", "simulate"))

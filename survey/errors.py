@@ -15,6 +15,8 @@ __all__ = [
     "OutputError",
     "DesignError",
     "ConvergenceError",
+    "ColumnError",
+    "OptionError",
 ]
 
 
@@ -81,3 +83,21 @@ class DesignError(SurveyError):
 
 class ConvergenceError(SurveyError):
     """An iterative procedure (raking, model fit) did not converge."""
+
+
+class ColumnError(InputError, DesignError):
+    """A column named in a call is not in the design's data, or cannot be used
+    as asked (``by`` that is not a column name).
+
+    One class for this mistake wherever it is made (``Design.mean`` and
+    ``satisfaction_index`` alike, :mod:`survey.validation`); it is also an
+    :class:`InputError` and a :class:`DesignError`, which the estimators
+    raised for it before.
+    """
+
+
+class OptionError(InputError, DesignError):
+    """An argument's value is outside what the function accepts: a confidence
+    level outside (0, 1), a policy or method that is not one of the choices
+    (:mod:`survey.validation`).  Also an :class:`InputError` and a
+    :class:`DesignError`, as the estimators raised before."""

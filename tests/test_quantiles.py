@@ -113,7 +113,7 @@ def test_replicate_intervals(dclus1):
 
 
 def test_errors(dclus1):
-    with pytest.raises(DesignError, match=r"qrule must be one of \['math', 'school'"):
+    with pytest.raises(DesignError, match=r"qrule must be one of \('math', 'school'"):
         dclus1.quantile("api00", 0.5, qrule="hf10")
     with pytest.raises(DesignError, match="interval_type must be one of"):
         dclus1.quantile("api00", 0.5, interval_type="wald")

@@ -85,7 +85,7 @@ def test_nascar_plackett_luce_log_worths():
     orders = pd.read_csv(DATA / "nascar_orderings.csv")
     drivers = pd.read_csv(DATA / "nascar_drivers.csv").set_index("driver")["id"]
     orders = orders.where(~orders.isin([84, 85, 86, 87]))
-    res = rank_logit(orders, list(orders.columns), choice_set="ranked", vcov_type="model",
+    res = rank_logit(Design(orders), list(orders.columns), choice_set="ranked", vcov_type="model",
                      reference=1)  # 1 = Austin Cameron
     assert len(res.items) == 83 and res.converged
     est = res.table.set_index("item")["estimate"]
@@ -99,13 +99,13 @@ def test_nascar_plackett_luce_log_worths():
 def test_nascar_always_last_driver_is_a_clear_error():
     orders = pd.read_csv(DATA / "nascar_orderings.csv")
     with pytest.raises(InputError, match="never chosen"):
-        rank_logit(orders, list(orders.columns), choice_set="ranked", vcov_type="model")
+        rank_logit(Design(orders), list(orders.columns), choice_set="ranked", vcov_type="model")
 
 
 # ------------------------------------------------------------------ Game
 def test_game_full_ranking_matches_mlogit_and_coxph():
     g = game(depth=5)  # the 6th choice is forced
-    res = rank_logit(g, [f"rank{s}" for s in range(1, 6)], items=PLAT, reference="PC",
+    res = rank_logit(Design(g), [f"rank{s}" for s in range(1, 6)], items=PLAT, reference="PC",
                      covariates=["hours", "age"], item_covariates=OWN, vcov_type="model")
     tab = res.table.set_index(["item", "term"])
     # mlogit (published, 5-6 significant digits)
@@ -124,7 +124,7 @@ def test_game_full_ranking_matches_mlogit_and_coxph():
 def test_game_top3_unweighted_model_and_design():
     g = game()
     kw = {"items": PLAT, "reference": "PC", "covariates": ["hours", "age"], "item_covariates": OWN}
-    model = rank_logit(g, RANKS3, vcov_type="model", **kw)
+    model = rank_logit(Design(g), RANKS3, vcov_type="model", **kw)
     assert model.loglik == pytest.approx(REF["top3_model"]["loglik"], rel=1e-9)
     assert_matches(model, REF["top3_model"])
     design = rank_logit(Design(g), RANKS3, **kw)  # respondents are the PSUs
@@ -409,29 +409,29 @@ def test_grouped_hessian_equals_per_situation_hessian(monkeypatch):
 def test_input_errors_are_clear():
     g = game()
     with pytest.raises(InputError, match="not among the items"):
-        rank_logit(g, RANKS3, items=PLAT[:5])
+        rank_logit(Design(g), RANKS3, items=PLAT[:5])
     bad = g.copy()
     bad.loc[3, "rank2"] = bad.loc[3, "rank1"]
     with pytest.raises(InputError, match="same item at two ranks"):
-        topk_shares(bad, RANKS3)
+        topk_shares(Design(bad), RANKS3)
     gap = g.copy()
     gap.loc[5, "rank1"] = np.nan
     with pytest.raises(InputError, match="later choice without an earlier one"):
-        rank_logit(gap, RANKS3)
+        rank_logit(Design(gap), RANKS3)
     with pytest.raises(InputError, match="vcov_type"):
-        rank_logit(g, RANKS3, vcov_type="robust")
+        rank_logit(Design(g), RANKS3, vcov_type="robust")
     with pytest.raises(InputError, match="not one of the items"):
-        rank_logit(g, RANKS3, reference="Wii")
+        rank_logit(Design(g), RANKS3, reference="Wii")
     # a missing covariate takes the respondent out of the fit (R svyglm's na.action),
     # exactly as if the row were not there (model-based SEs; design SEs keep it as a domain)
     miss = g.copy()
     miss.loc[2, "age"] = np.nan
-    a = rank_logit(miss, RANKS3, covariates=["age"], vcov_type="model")
-    b = rank_logit(g.drop(index=2), RANKS3, covariates=["age"], vcov_type="model")
+    a = rank_logit(Design(miss), RANKS3, covariates=["age"], vcov_type="model")
+    b = rank_logit(Design(g.drop(index=2)), RANKS3, covariates=["age"], vcov_type="model")
     np.testing.assert_allclose(a.params, b.params, rtol=1e-10)
     np.testing.assert_allclose(a.vcov, b.vcov, rtol=1e-8)
     with pytest.raises(InputError, match="not in the data"):
-        rank_logit(g, RANKS3, covariates=["income"])
+        rank_logit(Design(g), RANKS3, covariates=["income"])
 
 
 def test_item_never_chosen_within_a_covariate_level():
@@ -440,15 +440,25 @@ def test_item_never_chosen_within_a_covariate_level():
     heavy_gb = (g["heavy"] == "yes") & (g[RANKS3] == "GameBoy").any(axis=1)
     g = g[~heavy_gb]
     with pytest.raises(InputError, match=r"GameBoy.*heavy = 'yes'"):
-        rank_logit(g, RANKS3, items=PLAT, covariates=["heavy"])
+        rank_logit(Design(g), RANKS3, items=PLAT, covariates=["heavy"])
     with pytest.raises(InputError, match="never chosen by all respondents"):
-        rank_logit(g, RANKS3, items=PLAT + ["Wii"])
+        rank_logit(Design(g), RANKS3, items=PLAT + ["Wii"])
 
 
 def test_nonconvergence_and_singularity_errors():
     g = game()
     g["twice_age"] = 2 * g["age"]
     with pytest.raises(DesignError, match="singular"):
-        rank_logit(g, RANKS3, covariates=["age", "twice_age"], vcov_type="model")
+        rank_logit(Design(g), RANKS3, covariates=["age", "twice_age"], vcov_type="model")
     with pytest.raises(ConvergenceError, match="did not converge"):
-        rank_logit(g, RANKS3, covariates=["age"], max_iter=1, vcov_type="model")
+        rank_logit(Design(g), RANKS3, covariates=["age"], max_iter=1, vcov_type="model")
+
+
+def test_a_data_frame_is_not_taken_as_a_design():
+    # no implicit simple random sample: the caller says so with Design(frame)
+    g = game()
+    with pytest.raises(DesignError, match=r"rank_logit needs a survey design .* got DataFrame\. "
+                                          r".*pass survey\.Design\(frame\)"):
+        rank_logit(g, RANKS3, vcov_type="model")
+    with pytest.raises(DesignError, match="topk_shares needs a survey design"):
+        topk_shares(g, RANKS3)

@@ -262,7 +262,7 @@ def test_input_errors(dclus1, apiclus1):
                  weights="pw", fpc="fpc")
     with pytest.raises(DesignError, match="3 or more"):
         olr(two, "two ~ ell")
-    with pytest.raises(DesignError, match="level must be in"):
+    with pytest.raises(DesignError, match="level must be a number between 0 and 1"):
         glm(dclus1, "api00 ~ ell").conf_int(1.5)
 
 

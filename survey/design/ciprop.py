@@ -16,6 +16,7 @@ import numpy as np
 
 from survey.design.estimate import Estimate
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["CIPROP_METHODS"]
 
@@ -27,8 +28,7 @@ CIPROP_METHODS = {"logit": "logit", "likelihood": "likelihood", "asin": "asin", 
 def proportion(design, variable: str, *, by=None, level: float = 0.95,
                method: str = "logit") -> Estimate:
     """See ``Design.proportion``."""
-    if method not in CIPROP_METHODS:
-        raise DesignError(f"proportion: method must be one of {tuple(CIPROP_METHODS)}; got {method!r}.")
+    check_option(method, tuple(CIPROP_METHODS), name="proportion: method")
     if not isinstance(variable, str):
         raise DesignError(f"proportion: variable must be one column name; got {variable!r}.")
     codes, levels = design._categorical(design._column(variable))

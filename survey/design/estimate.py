@@ -31,6 +31,7 @@ from survey.design.intervals import (
     t_quantile,
 )
 from survey.errors import DesignError
+from survey.validation import check_level
 
 __all__ = ["Estimate"]
 
@@ -110,8 +111,7 @@ class Estimate:
         ``self.df``.  Woodruff intervals of quantiles exist only at the
         level they were computed with; ask ``quantile(..., level=)``.
         """
-        if not 0 < level < 1:
-            raise DesignError(f"conf_int: level must be between 0 and 1; got {level}.")
+        level = check_level(level)
         if self._ci is not None and np.isclose(level, self.level):
             ci = self._ci
         elif self.ci_method == "woodruff":

@@ -22,13 +22,17 @@ import pandas as pd
 from survey.design import ciprop, moments, quantiles
 from survey.design.estimate import Estimate
 from survey.design.ratios import Columns, _as_list, _deff
-from survey.errors import DesignError
+from survey.errors import ColumnError, DesignError
+from survey.validation import check_by, check_columns, check_level
 
 __all__: list[str] = []
 
 
 class EstimatorsMixin:
     """Means, totals, proportions, variances, ratios and quantiles (R svymean & co.)."""
+
+    #: marks the survey designs for :func:`survey.validation.check_design`
+    _survey_design = True
 
     # hooks provided by the design classes -------------------------------
     def _replicate_estimates(self, cols):  # pragma: no cover - abstract
@@ -93,12 +97,9 @@ class EstimatorsMixin:
         return self._evolve(data=data)
 
     def _column(self, name: str) -> pd.Series:
-        if not isinstance(name, str) or name not in self.data.columns:
-            raise DesignError(
-                f"column {name!r} is not in the design data; available columns: "
-                f"{list(self.data.columns)[:20]}"
-                + (" ..." if self.data.shape[1] > 20 else "")
-            )
+        if not isinstance(name, str):
+            raise ColumnError(f"a column name must be text; got {name!r}")
+        check_columns(self.data, name)
         return self.data[name]
 
     @staticmethod
@@ -143,7 +144,7 @@ class EstimatorsMixin:
         w = self._w
         if by is None:
             return [()], [np.ones(len(self.data), dtype=bool)], []
-        names = _as_list(by, "by")
+        names = check_by(self.data, by) or _as_list(by, "by")
         frame = pd.DataFrame({c: self._column(c) for c in names})
         frame = frame[w != 0]
         keys, masks = [], []
@@ -288,12 +289,12 @@ class EstimatorsMixin:
         level : float
             Confidence level of the interval in ``to_frame()``.
         """
-        return self._linear_estimate(variable, by, "mean", level)
+        return self._linear_estimate(variable, by, "mean", check_level(level))
 
     def total(self, variable, *, by=None, level: float = 0.95) -> Estimate:
         """Weighted total(s) (R ``svytotal``); a categorical column gives
         the estimated population count of every level."""
-        return self._linear_estimate(variable, by, "total", level)
+        return self._linear_estimate(variable, by, "total", check_level(level))
 
     def proportion(self, variable: str, *, by=None, level: float = 0.95,
                    method: str = "logit") -> Estimate:
@@ -308,19 +309,20 @@ class EstimatorsMixin:
         the t quantile uses the design degrees of freedom of the design (or
         of the ``by`` group) before rows missing ``variable`` are left out.
         """
-        return ciprop.proportion(self, variable, by=by, level=level, method=method)
+        return ciprop.proportion(self, variable, by=by, level=check_level(level), method=method)
 
     def var(self, variable, *, by=None, level: float = 0.95) -> Estimate:
         """Population variance (one variable) or covariance matrix (several),
         R ``svyvar(~x + y, design, na.rm=TRUE)`` (``svyby(..., svyvar)`` with
         ``by``): rows ``variable`` (or ``variable, variable2``), standard
         errors by linearisation or replicates; see :mod:`survey.design.moments`."""
-        return moments.variance(self, variable, by=by, level=level)
+        return moments.variance(self, variable, by=by, level=check_level(level))
 
     def ratio(self, numerator, denominator, *, by=None, level: float = 0.95) -> Estimate:
         """Ratio(s) of totals ``sum(w y) / sum(w x)`` (R ``svyratio``), for
         every numerator/denominator pair; rows are labelled ``"num/den"``.
         Rows missing either variable are left out (R ``na.rm=TRUE``)."""
+        level = check_level(level)
         nums = _as_list(numerator, "numerator")
         dens = _as_list(denominator, "denominator")
         keys, gmasks, bynames = self._groups(by)
@@ -381,5 +383,5 @@ class EstimatorsMixin:
         replicate design R 4.1.1 ignores ``interval.type`` "beta", "xlogit"
         and "asin" (it always uses "mean"); here they are applied.
         """
-        return quantiles.quantile(self, variable, q, by=by, level=level, qrule_name=qrule,
+        return quantiles.quantile(self, variable, q, by=by, level=check_level(level), qrule_name=qrule,
                         interval_type=interval_type, df=df)

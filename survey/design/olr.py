@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.special import expit, ndtr, ndtri
 
 from survey.design._modelframe import build_model_frame
-from survey.design.results import RegressionResult, fit_design
+from survey.design.results import RegressionResult, fit_degf, fit_design
 from survey.errors import ConvergenceError, DesignError
 
 __all__ = ["OLRResult", "olr", "svyolr"]
@@ -295,18 +295,9 @@ def olr(design, formula, *, method: str = "logistic"):
     names = list(X.columns) + [f"{levels[k]}|{levels[k + 1]}" for k in range(q)]
     dfit = fit_design(design, mf.used)
 
-    if getattr(design, "is_replicate", False):
-        rw = np.asarray(design.replicate_weights, dtype=float)[mf.used]
-        reps = np.array([_newton(Xa, y, rw[:, r], q, theta, dist)[0] if np.any(rw[:, r] > 0)
-                         else theta
-                         for r in range(rw.shape[1])])
-        V = np.asarray(design.replicate_vcov(reps, theta), dtype=float)
-        df_design = design.degf
-    else:
-        infl = np.zeros((len(mf.used), len(theta)))
-        infl[mf.used] = (G * w[:, None]) @ Hinv
-        V = np.asarray(dfit.score_vcov(infl), dtype=float)
-        df_design = dfit.degf
+    V = dfit.model_vcov(theta, scores=lambda: (G * w[:, None]) @ Hinv, rows=mf.used,
+                             refit=lambda wr: _newton(Xa, y, wr, q, theta, dist)[0])
+    df_design = fit_degf(design, dfit)
     deff = np.diag(V) / np.diag(w.mean() * Hinv)
     return OLRResult(
         params=pd.Series(theta, index=names, name="estimate"),

@@ -19,6 +19,7 @@ from scipy import stats
 
 from survey.design._modelframe import evaluate_offsets
 from survey.errors import DesignError
+from survey.validation import check_level
 
 __all__ = ["PredictionResult", "predict_glm"]
 
@@ -66,8 +67,7 @@ class PredictionResult:
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Wald intervals ``estimate +- z * se`` (R ``confint`` of the prediction)."""
-        if not 0 < level < 1:
-            raise DesignError(f"conf_int: level must be between 0 and 1; got {level}.")
+        level = check_level(level)
         z = stats.norm.ppf(0.5 + level / 2)
         return pd.DataFrame({"ci_low": self.estimate - z * self.se,
                              "ci_high": self.estimate + z * self.se})

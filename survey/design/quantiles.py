@@ -37,6 +37,7 @@ from survey.design.estimate import Estimate
 from survey.design.intervals import t_quantile
 from survey.design.ratios import _as_list
 from survey.errors import DesignError
+from survey.validation import check_level, check_option
 
 __all__ = ["INTERVAL_TYPES", "QRULES", "qrule"]
 
@@ -195,12 +196,8 @@ def _score_interval(design, y, d, p, rule, tq):
 def quantile(design, variable, q, *, by=None, level: float = 0.95, qrule_name: str = "math",
              interval_type: str = "mean", df=None) -> Estimate:
     """See ``Design.quantile``."""
-    if qrule_name not in QRULES:
-        raise DesignError(f"quantile: qrule must be one of {list(QRULES)}; got {qrule_name!r}.")
-    if interval_type not in INTERVAL_TYPES:
-        raise DesignError(
-            f"quantile: interval_type must be one of {list(INTERVAL_TYPES)}; got {interval_type!r}."
-        )
+    check_option(qrule_name, tuple(QRULES), name="quantile: qrule")
+    check_option(interval_type, tuple(INTERVAL_TYPES), name="quantile: interval_type")
     replicate = getattr(design, "is_replicate", False)
     if interval_type == "quantile" and not replicate:
         raise DesignError("quantile: interval_type='quantile' needs a replicate design (R: "
@@ -208,8 +205,7 @@ def quantile(design, variable, q, *, by=None, level: float = 0.95, qrule_name: s
     if interval_type == "score" and replicate:
         raise DesignError("quantile: interval_type='score' needs a linearised design (R's "
                           "svrepdesign method has none); use 'quantile' or 'mean'.")
-    if not 0 < level < 1:
-        raise DesignError(f"quantile: level must be between 0 and 1; got {level}.")
+    level = check_level(level)
     names = _as_list(variable, "variable")
     qs = [q] if np.isscalar(q) else list(q)
     if not qs or any((not np.isfinite(p)) or p < 0 or p > 1 for p in qs):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from survey.errors import DesignError
+from survey.errors import ColumnError
 
 __all__: list[str] = []
 
@@ -18,7 +18,7 @@ def _as_list(x, what: str) -> list:
         return [x]
     if isinstance(x, (list, tuple)) and x and all(isinstance(v, str) for v in x):
         return list(x)
-    raise DesignError(f"{what} must be a column name or a list of column names; got {x!r}.")
+    raise ColumnError(f"{what} must be a column name or a list of column names; got {x!r}.")
 
 
 class Columns:

@@ -26,7 +26,7 @@ from survey.design._modelframe import build_model_frame
 from survey.design.families import Family
 from survey.design.families import family as make_family
 from survey.design.predict import predict_glm
-from survey.design.results import RegressionResult, fit_design, r_weight_scale
+from survey.design.results import RegressionResult, fit_degf, fit_design, r_weight_scale
 from survey.errors import ConvergenceError, DesignError
 
 __all__ = ["GLMResult", "RegressionResult", "glm", "svyglm"]
@@ -293,22 +293,13 @@ def glm(design, formula, *, family="gaussian", link=None, offset=None):
     Hinv = np.linalg.inv(H)
     dfit = fit_design(design, mf.used)
 
-    if getattr(design, "is_replicate", False):
-        rw = np.asarray(design.replicate_weights, dtype=float)[mf.used]
-        if n_trials is not None:
-            rw = rw * n_trials[:, None]
-        reps = np.empty((rw.shape[1], p))
-        for r in range(rw.shape[1]):
-            reps[r] = _irls(X, y, rw[:, r], fam, offset=mf.offset, n_trials=n_trials,
-                            start=beta)[0] if np.any(rw[:, r] > 0) else beta
-        V = np.asarray(design.replicate_vcov(reps, beta), dtype=float)
-        df_design = design.degf
-    else:
-        score = X * (pw * (y - mu) * d / var)[:, None]
-        infl = np.zeros((len(mf.used), p))
-        infl[mf.used] = score @ Hinv
-        V = np.asarray(dfit.score_vcov(infl), dtype=float)
-        df_design = dfit.degf
+    def refit(wr):
+        return _irls(X, y, wr if n_trials is None else wr * n_trials, fam, offset=mf.offset,
+                     n_trials=n_trials, start=beta)[0]
+
+    V = dfit.model_vcov(beta, scores=lambda: (X * (pw * (y - mu) * d / var)[:, None]) @ Hinv,
+                             rows=mf.used, refit=refit)
+    df_design = fit_degf(design, dfit)
 
     # design effect: design variance / variance under SRS of the same size (R deff=TRUE)
     m = r_weight_scale(design)

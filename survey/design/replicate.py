@@ -245,6 +245,24 @@ class ReplicateDesign(EstimatorsMixin):
         D = (T - centre) * np.sqrt(rs)[:, None]
         return self._scale * (D.T @ D)
 
+    def model_vcov(self, theta, *, scores=None, bread=None, rows=None, refit) -> np.ndarray:
+        """Design covariance of a model's estimate from refits on every replicate.
+
+        The replicate side of :meth:`survey.design.Design.model_vcov` (same
+        arguments; ``scores`` and ``bread`` are not used): ``refit(w_r)`` is
+        called with each replicate's weights of the ``rows`` (all rows when
+        None) and the estimates are combined by :meth:`replicate_vcov`
+        (R ``withReplicates``).  A replicate that gives no row a positive
+        weight keeps the full-sample estimate, as R's ``svyglm`` does.
+        """
+        theta = np.asarray(theta, dtype=float).reshape(-1)
+        W = self._W if rows is None else self._W[np.asarray(rows, dtype=bool)]
+        reps = np.empty((W.shape[1], theta.size))
+        for r in range(W.shape[1]):
+            wr = W[:, r]
+            reps[r] = np.asarray(refit(wr), dtype=float).reshape(-1) if np.any(wr > 0) else theta
+        return self.replicate_vcov(reps, theta)
+
     def score_vcov(self, z):
         """Not available: a replicate design has no linearisation structure.
 

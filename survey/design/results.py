@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import DesignError
+from survey.validation import check_level
 
-__all__ = ["RegressionResult"]
+__all__ = ["RegressionResult"]  # fit_design, fit_degf, r_weight_scale: helpers of the models
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,7 @@ class RegressionResult:
         return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.params.index)
 
     def _quantile(self, level: float) -> float:
-        if not 0 < level < 1:
-            raise DesignError(f"level must be in (0, 1), got {level!r}")
+        level = check_level(level)
         if self.df_resid <= 0:
             return np.nan
         return float(stats.t.ppf(0.5 + level / 2, self.df_resid))
@@ -94,6 +93,14 @@ def fit_design(design, used):
     if np.array_equal(used, in_domain):
         return design
     return design.subset(used)
+
+
+def fit_degf(design, dfit) -> float:
+    """Design degrees of freedom of a model fitted on ``dfit = fit_design(design, used)``:
+    those of the rows used for a linearised design (R ``degf(design[-nas, ])``),
+    those of the whole replicate design for a replicate one (as R's
+    ``svyglm.svyrep.design`` and ``svyolr.svyrep.design``)."""
+    return (design if design.is_replicate else dfit).degf
 
 
 def r_weight_scale(design) -> float:

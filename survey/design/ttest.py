@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import DesignError
+from survey.validation import check_level
 
 __all__ = ["TTest", "svyttest"]
 
@@ -97,8 +98,7 @@ def svyttest(design, variable, group=None, *, mu: float = 0.0, level: float = 0.
     dclus1)``; ``svyttest(d, "api00", mu=650)`` is R ``svyttest(I(api00 -
     650) ~ 0, dclus1)``.
     """
-    if not 0 < level < 1:
-        raise DesignError(f"svyttest: level must be between 0 and 1; got {level!r}.")
+    level = check_level(level)
     y_name, g_name = _parse(variable, group)
     if not isinstance(y_name, str):
         raise DesignError(f"svyttest: variable must be a column name or a formula; got {y_name!r}.")

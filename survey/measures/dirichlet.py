@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from survey.errors import ConvergenceError, DesignError, InputError
+from survey.validation import check_design
 
 __all__ = ["DirichletFit", "dirichlet_regression", "prepare_composition"]
 
@@ -353,10 +354,7 @@ def _resolve_source(source, weights):
         if w.shape != (len(frame),):
             raise InputError(f"weights has shape {w.shape}; expected ({len(frame)},)")
         return frame, w, False
-    if not (hasattr(source, "data") and hasattr(source, "weights") and (
-            hasattr(source, "score_vcov") or hasattr(source, "replicate_vcov"))):
-        raise DesignError(f"source must be a pandas DataFrame or a survey design (data, weights, "
-                          f"score_vcov or replicate weights); got {type(source).__name__}")
+    check_design(source, what="dirichlet_regression (a data frame, or a design)")
     if weights is not None:
         raise DesignError("weights= is for data frame fits; a design brings its own weights")
     return source.data, np.asarray(source.weights, dtype=float), True
@@ -467,15 +465,10 @@ def dirichlet_regression(source, columns, *, covariates=(), model="common", prec
         raise ConvergenceError("the observed information is singular; the model is not identified") from exc
     if not is_design:
         vcov, method = info_inv, "ml"
-    elif getattr(source, "is_replicate", False) or not hasattr(source, "score_vcov"):
-        wr = np.asarray(source.replicate_weights, dtype=float)[keep]
-        reps = np.array([fitter.fit(wr[:, r], scaled_opt, near=True)[0] for r in range(wr.shape[1])])
-        vcov, method = np.asarray(source.replicate_vcov(reps, theta), dtype=float), "pseudo-ml (replicate weights)"
-    else:
-        z = np.zeros((len(frame), len(theta)))
-        z[keep] = w[:, None] * score
-        v = np.asarray(source.score_vcov(z), dtype=float)
-        vcov, method = info_inv @ v @ info_inv, "pseudo-ml (design-based)"
+    else:   # the design's variance service: sandwich, or refits on replicate weights
+        vcov = source.model_vcov(theta, scores=lambda: w[:, None] * score, bread=info_inv, rows=keep,
+                                 refit=lambda wr: fitter.fit(wr, scaled_opt, near=True)[0])
+        method = "pseudo-ml (replicate weights)" if source.is_replicate else "pseudo-ml (design-based)"
     vcov = (vcov + vcov.T) / 2
     se = np.sqrt(np.diag(vcov))
     z = theta / se

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.design import Design
 from survey.errors import DesignError, InputError
+from survey.validation import check_design
 from survey.measures import ranking_data as rd
 from survey.measures.ranking_fit import ExplodedLogit, one_blas_thread
 from survey.measures.ranking_result import (
@@ -38,24 +38,6 @@ _VCOV_TYPES = ("design", "model")
 _CHOICE_SETS = ("all", "ranked")
 
 
-def _as_design(design):
-    """Accept a Design, or a DataFrame (taken as a simple random sample)."""
-    if isinstance(design, pd.DataFrame):
-        return Design(design)
-    if not hasattr(design, "data") or not hasattr(design, "weights"):
-        raise DesignError(f"Expected a survey.design.Design (or a DataFrame), received "
-                          f"{type(design).__name__}.")
-    return design
-
-
-def _with_columns(design, columns: dict):
-    """The same design with extra data columns (same rows, same weights)."""
-    if not hasattr(design, "with_columns"):
-        raise DesignError(f"{type(design).__name__} cannot take extra columns; pass a "
-                          "survey.design.Design or ReplicateDesign.")
-    return design.with_columns(**columns)
-
-
 _MEASURES = ("first_share", "topk_share", "borda")
 
 
@@ -64,9 +46,9 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95) ->
 
     Parameters
     ----------
-    design : survey.design.Design, ReplicateDesign or DataFrame
-        The survey design (a DataFrame is taken as an unweighted simple
-        random sample).
+    design : survey.design.Design or ReplicateDesign
+        The survey design (``survey.Design(frame)`` for an unweighted
+        simple random sample).
     choices : list of str
         The rank columns in order, e.g. ``["policy_1st", "policy_2nd",
         "policy_3rd"]`` (k = their number); each holds an item label or is
@@ -96,7 +78,7 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95) ->
     columns; non-answerers stay in the design as a domain complement.
     See ``tests/reference/ranking_game.R``.
     """
-    design = _as_design(design)
+    design = check_design(design, what="topk_shares")
     C, items = rd.parse_choices(design.data, choices, items)
     k = C.shape[1]
     answered = C[:, 0] >= 0
@@ -112,7 +94,7 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95) ->
             col = f"__topk_shares_{measure}_{j}"
             columns[col] = np.where(answered, v, np.nan)
             names[col] = (j, measure)
-    est = _with_columns(design, columns).mean(list(columns), by=by, level=level)
+    est = design.with_columns(**columns).mean(list(columns), by=by, level=level)
     frame = est.to_frame().reset_index()
     by_names = [c for c in frame.columns if c not in ("variable",) + ("estimate", "se", "ci_low", "ci_high", "deff", "n")]
     frame["item_pos"] = [names[v][0] for v in frame["variable"]]
@@ -172,9 +154,9 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
 
     Parameters
     ----------
-    design : survey.design.Design or DataFrame
-        The survey design (a DataFrame is taken as an unweighted simple
-        random sample).
+    design : survey.design.Design or ReplicateDesign
+        The survey design (``survey.Design(frame)`` for an unweighted
+        simple random sample).
     choices : list of str
         The rank columns in order, e.g. ``["policy_1st", "policy_2nd",
         "policy_3rd"]``; each holds the label of the item put at that rank,
@@ -228,7 +210,7 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
         raise InputError(f"vcov_type must be one of {_VCOV_TYPES}, received {vcov_type!r}.")
     if choice_set not in _CHOICE_SETS:
         raise InputError(f"choice_set must be one of {_CHOICE_SETS}, received {choice_set!r}.")
-    design = _as_design(design)
+    design = check_design(design, what="rank_logit")
     data = design.data
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     clash = set(covariates) & set([choices] if isinstance(choices, str) else choices)
@@ -289,22 +271,12 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
             scale = w.sum() / w.size
             vcov, ddf, kind = info_inv * scale, np.inf, "model"
             loglik = fit.loglik / scale
-        elif getattr(design, "is_replicate", False):
-            reps = np.asarray(design.replicate_weights, dtype=float)[answered]
-            thetas = np.vstack([problem.reweighted(reps[:, r]).fit(
-                start=fit.params, tol=tol, max_iter=max_iter).params
-                for r in range(reps.shape[1])])
-            vcov = np.asarray(design.replicate_vcov(thetas, fit.params), dtype=float)
-            ddf, kind = float(design.degf) - p + 1, "replicate"
-        if vcov_type != "model" and not getattr(design, "is_replicate", False):
-            U = problem.scores(fit.params, weights=w)
-            if not answered.all():
-                full = np.zeros((len(data), p))
-                full[answered] = U
-                U = full
-            meat = np.asarray(design.score_vcov(U), dtype=float)
-            vcov = info_inv @ meat @ info_inv
-            ddf, kind = float(design.degf) - p + 1, "design"
+        else:   # the design's variance service: sandwich, or refits on replicate weights
+            vcov = design.model_vcov(
+                fit.params, scores=lambda: problem.scores(fit.params, weights=w), bread=info_inv,
+                rows=answered if not answered.all() else None,
+                refit=lambda wr: problem.reweighted(wr).fit(start=fit.params, tol=tol, max_iter=max_iter).params)
+            ddf, kind = float(design.degf) - p + 1, "replicate" if design.is_replicate else "design"
     vcov = (vcov + vcov.T) / 2.0
     se = np.sqrt(np.diag(vcov))
     return RankLogitResult(

@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import DesignError, InputError
-from survey.measures._linearise import check_design, is_replicate, numeric_column
+from survey.measures._linearise import check_design, numeric_column
 
 __all__ = ["ALPHA_UNDEFINED", "Reliability", "cronbach_alpha"]
 
@@ -224,15 +224,12 @@ def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
     T, Dg = S.sum(), np.trace(S)
     if weighted_reason:
         var = float("nan")
-    elif is_replicate(design):
-        wr = np.asarray(design.replicate_weights, dtype=float)[ok]
-        reps = np.array([[_alpha_from_cov(_weighted_cov(Xo, wr[:, r])[0])] for r in range(wr.shape[1])])
-        var = float(np.asarray(design.replicate_vcov(reps, np.array([a_w])), dtype=float).reshape(-1)[0])
     else:
         G = k / (k - 1) * (-np.eye(k) / T + Dg / T ** 2)    # d alpha / d S
-        infl = np.zeros(len(w))
-        infl[ok] = wo * np.einsum("ri,ij,rj->r", Xc, G, Xc) / wo.sum()   # (sum G*S = 0)
-        var = float(np.asarray(design.score_vcov(infl[:, None]), dtype=float)[0, 0])
+        var = float(design.model_vcov(
+            [a_w], rows=ok,
+            scores=lambda: (wo * np.einsum("ri,ij,rj->r", Xc, G, Xc) / wo.sum())[:, None],  # (sum G*S = 0)
+            refit=lambda wr: [_alpha_from_cov(_weighted_cov(Xo, wr)[0])])[0, 0])
     se = np.sqrt(var) if var >= 0 else float("nan")
     zq = stats.norm.ppf(0.5 + level / 2)
     total = Xo.sum(axis=1)
