@@ -12,3 +12,15 @@ def questionnaire():
     from survey.questionnaire import load_questionnaire
 
     return load_questionnaire(QUESTIONNAIRE)
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory):
+    """One `survey run` of the bundled wave (default options), shared by the tests that read
+    its outputs: ``.out_dir`` (``<tmp>/FY2025``), ``.design`` and ``.dataset`` (the weighted,
+    masked wave the run reported on).  Read it, never write into it."""
+    from survey.pipeline.run import run_wave
+
+    out = tmp_path_factory.mktemp("bundled_run")
+    return run_wave(QUESTIONNAIRE, ROOT / "data" / "raw" / "midori_2025_sample.csv",
+                    ROOT / "data" / "midori_margins.csv", out=out, admin_path=ROOT / "data" / "midori_admin.csv")

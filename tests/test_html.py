@@ -267,7 +267,11 @@ def test_numbers_right_aligned_and_formatted():
 def test_long_free_text_wraps_short_labels_do_not():
     frame = pd.DataFrame({"区分": ["年齢"], "自由回答": ["あ" * 40]})
     page = _small_report([Section("t", "表", tables=[("c", frame)])])
-    assert re.findall(r"<td[^>]*>[^<]*</td>", page) == ['<td class="short">年齢</td>', f"<td>{'あ' * 40}</td>"]
+    assert re.findall(r"<td[^>]*>[^<]*</td>", page) == ['<td class="short">年齢</td>',
+                                                        f"<td class=\"long\">{'あ' * 40}</td>"]
+    # long text wraps but keeps a readable width: a verdict beside many columns was squeezed to
+    # 2-3 characters a line (issue 16 item 4, HTML 表15)
+    assert re.search(r"td\.long \{ min-width: 12em; \}", page)
 
 
 def test_named_index_becomes_columns():
@@ -287,7 +291,7 @@ def test_chromium_parses_the_page_without_script(tmp_path, tiny_png):
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", path.as_uri()]
     dom = subprocess.run(["chromium", *flags], capture_output=True, text=True, timeout=120, check=True).stdout
-    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in dom
+    assert "<td class=\"long\">&lt;script&gt;alert(1)&lt;/script&gt;</td>" in dom   # long text: min-width
     assert "<script" not in dom.lower()
     assert dom.count("<img ") == 1
 

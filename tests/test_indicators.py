@@ -158,6 +158,11 @@ def test_indicator_table_against_fixed_baselines(d30, questionnaire):
 
 def test_indicator_change_between_two_samples(d25, d30, questionnaire):
     t = indicator_table(d30, questionnaire, wave="FY2030", baseline_design=d25).set_index("id")
+    # the change is from the baseline wave's estimate, and the table says so (issue 16 item 4)
+    assert (t["reference"] == "baseline_wave").all()
+    close(t.loc["satisfaction_index", "reference_value"], REF["index"]["estimate"])
+    close(t.loc["satisfaction_index", "change"],
+          t.loc["satisfaction_index", "estimate"] - t.loc["satisfaction_index", "reference_value"])
     close(t.loc["satisfaction_index", "change"], REF["wave_change"]["index"]["estimate"])
     close(t.loc["satisfaction_index", "change_se"], REF["wave_change"]["index"]["se"])
     close(t.loc["park_use", "change_se"], REF["wave_change"]["park"]["se"])
@@ -196,7 +201,10 @@ def test_bundled_simulated_wave_recovers_the_known_population_values(questionnai
     for ind in ("satisfaction_index", "park_use"):
         row, value = t.loc[ind], truth["indicators"][ind]
         assert row["ci_low"] <= value <= row["ci_high"]
-        assert row["change_verdict"] == "no_change"            # the FY2025 wave is the baseline
+        # the FY2025 wave is the baseline year: no change is measured (issue 16 item 4: it printed
+        # "FY2025からFY2025への変化は統計的に明らかではない")
+        assert row["change_verdict"] == "baseline_year" and row["reference"] == "none"
+        assert np.isnan(row["change"]) and row["change_verdict_ja"] == "基準年の値（変化は次回の調査から）"
     parks = park_use_table(d, "park_use", by="district", questionnaire=questionnaire).set_index("label")
     low, high = parks.loc["内間木", ["never_ci_low", "never_ci_high"]]
     assert low <= truth["park_never_share"]["by_district"]["1"] <= high    # 0.48, n = 12

@@ -118,7 +118,7 @@ def test_visits_a_year_by_hand(report, wave):
     city = _csv(report, "利用頻度_居住地区別の公園利用.csv").set_index("居住地区").loc["市全体"]
     assert city["年間利用回数（重み付け）"] == round(np.sum(w[ok] * times[ok]) / np.sum(w[ok]), 1) == 48.9
     never = np.sum(w[ok] * (times[ok] == 0)) / np.sum(w[ok])       # 行かない, the code mapped to 0
-    assert city["行かない人の割合(%)（重み付け）"] == round(100 * never, 1) == 10.6
+    assert city["「行かない」の割合(%)（重み付け）"] == round(100 * never, 1) == 10.6
 
 
 def test_the_100_points_by_hand(report, wave):

@@ -176,8 +176,35 @@ def test_several_marks_are_not_read_as_a_larger_code(tmp_path, questionnaire):
     assert parse_number("1,2") is None and parse_number("1,200") == 1200.0
     q = questionnaire
     ds = _load(tmp_path, q, delivery(q, n=1, edits=[(0, "問10 今後力を入れるべき取組_1位", "1,2")]))
-    assert pd.isna(ds.data.loc[1, "policy_1"]) or ds.data.loc[1, "policy_1"] != 12
-    assert ds.missing_reasons.loc[1, "policy_1"] == "invalid" or ds.data.loc[1, "policy_1"] == 2
+    assert pd.isna(ds.data.loc[1, "policy_1"])          # not 12, and not the second choice moved up
+    assert ds.missing_reasons.loc[1, "policy_1"] == "tied"    # two items in one rank box: a tie
+
+
+def test_a_tied_rank_stops_the_ranking_there(tmp_path, questionnaire):
+    # issue 16 item 6: "1,10" in the 2nd box used to be cleared and the 3rd choice moved up to
+    # 2nd; the ranking is known only above the tie, so the tied box and the boxes below are
+    # unknown, each logged, and the flag tells the estimators the ranking is cut, not short
+    q = questionnaire
+    edits = [(0, "問10 今後力を入れるべき取組_1位", "4"), (0, "問10 今後力を入れるべき取組_2位", "1,10"),
+             (0, "問10 今後力を入れるべき取組_3位", "7"),
+             (1, "問10 今後力を入れるべき取組_1位", "２・５"), (1, "問10 今後力を入れるべき取組_2位", "3"),
+             (1, "問10 今後力を入れるべき取組_3位", ""),
+             (2, "問10 今後力を入れるべき取組_1位", "6"), (2, "問10 今後力を入れるべき取組_2位", ""),
+             (2, "問10 今後力を入れるべき取組_3位", "9")]
+    ds = _load(tmp_path, q, delivery(q, n=3, edits=edits))
+    ranks = ds.data[["policy_1", "policy_2", "policy_3"]].astype("Float64")
+    assert ranks.loc[1].tolist() == [4, pd.NA, pd.NA]        # the 1st choice is known, nothing below
+    assert ranks.loc[2].isna().all()                         # a tie at rank 1: no rank is known
+    assert ranks.loc[3].tolist() == [6, 9, pd.NA]            # a gap (no tie) still closes up
+    assert ds.missing_reasons.loc[1, ["policy_2", "policy_3"]].tolist() == ["tied", "tied"]
+    assert ds.missing_reasons.loc[2, ["policy_1", "policy_2", "policy_3"]].tolist() == ["tied", "tied", "tied"]
+    assert ds.missing_reasons.loc[3, "policy_3"] == "blank"   # the reason moves with the compaction
+    tie = ds.ledger.changes[ds.ledger.changes["rule"] == "ranking_tie_truncated"]
+    assert tie[["row", "column", "before"]].values.tolist() == [
+        [1, "policy_2", "1,10"], [1, "policy_3", 7], [2, "policy_1", "２・５"], [2, "policy_2", 3]]
+    assert tie["after"].isna().all()
+    assert "invalid_code_cleared" not in set(ds.ledger.changes["rule"])
+    assert ds.truncated_rankings("policy").tolist() == [True, True, False]
 
 
 def test_invalid_codes_and_numbers_are_cleared_and_logged(tmp_path, questionnaire):

@@ -20,6 +20,7 @@ from survey.intake.privacy import (
     mask_personal_data,
     mask_series,
     mask_text_columns,
+    masked_counts,
 )
 
 PHONE, MAIL, POST, ADDR, NAME = (MASK_TOKENS[k] for k in ("phone", "email", "postal", "address", "name"))
@@ -173,6 +174,20 @@ def test_mask_text_columns_masks_and_logs_without_the_original(questionnaire):
     assert logged["row"].tolist() == [2, 5] and logged["respondent_id"].tolist() == ["0001", "0004"]
     assert logged["before"].tolist() == ["（個人情報：電話番号・氏名）", "（個人情報：メールアドレス）"]
     assert not logged.astype(str).apply(lambda c: c.str.contains("090-0000|example", regex=True)).any().any()
+
+
+def test_masked_counts_read_the_ledger_once(questionnaire):
+    # issue 16 item 3: the report counts masking where it happened (the ledger of mask_text_columns)
+    out = mask_text_columns(_dataset(questionnaire, ["連絡先 090-0000-1234 山田様", None, "公園が好き",
+                                                     "a@example.jp まで"]))
+    counts = masked_counts(out.ledger.changes, "comment").set_index("kind")["answers"]
+    assert counts.to_dict() == {"email": 1, "account": 0, "postal": 0, "phone": 1, "address": 0, "name": 1}
+    only_row_2 = masked_counts(out.ledger.changes, "comment", rows=[2]).set_index("kind")["answers"]
+    assert only_row_2.sum() == 2 and only_row_2["email"] == 0
+    assert masked_counts(out.ledger.changes, "other")["answers"].sum() == 0
+    forged = out.ledger.changes.assign(before="090-1111-2222")
+    with pytest.raises(InputError, match="not the kinds mask_text_columns writes"):
+        masked_counts(forged, "comment")
 
 
 def test_mask_text_columns_without_findings_keeps_the_ledger(questionnaire):

@@ -188,10 +188,21 @@ def test_topk_shares_match_svymean(case):
     assert list(out["item"]) == PLAT
     ref = REF[case]
     for measure, key in [("first_share", "first"), ("topk_share", "topk"), ("borda", "borda")]:
-        for suffix, rkey in [("", "estimate"), ("_se", "se"), ("_ci_low", "ci_low"),
-                             ("_ci_high", "ci_high")]:
+        for suffix, rkey in [("", "estimate"), ("_se", "se")]:
             np.testing.assert_allclose(out[measure + suffix], ref[key][rkey], rtol=1e-9,
                                        atol=1e-12, err_msg=measure + suffix)
+    # the Borda score is a mean: Wald interval, R confint(svymean)
+    np.testing.assert_allclose(out["borda_ci_low"], ref["borda"]["ci_low"], rtol=1e-9)
+    np.testing.assert_allclose(out["borda_ci_high"], ref["borda"]["ci_high"], rtol=1e-9)
+    # the shares are proportions: R svyciprop(method="logit") (issue 16 item 5; the Wald
+    # interval of svymean went below 0: -0.0092 for GameBoy's first-choice share)
+    ciprop = REF["ciprop_top3" if case == "shares_top3" else "ciprop_ragged"]
+    for measure, key in [("first_share", "first"), ("topk_share", "topk")]:
+        np.testing.assert_allclose(out[measure + "_ci_low"], ciprop[key]["ci_low"], rtol=1e-7, err_msg=measure)
+        np.testing.assert_allclose(out[measure + "_ci_high"], ciprop[key]["ci_high"], rtol=1e-7, err_msg=measure)
+        assert (out[measure + "_ci_low"] >= 0).all() and (out[measure + "_ci_high"] <= 1).all()
+    if case == "shares_top3":
+        assert REF[case]["first"]["ci_low"][4] < 0 < out["first_share_ci_low"][4]
     # hand check: first shares of answering respondents sum to one, top-3 to three
     assert out["first_share"].sum() == pytest.approx(1.0)
     assert out["topk_share"].sum() == pytest.approx(3.0 if case == "shares_top3" else
@@ -209,6 +220,7 @@ def test_topk_shares_on_replicate_design():
     np.testing.assert_allclose(rep["topk_share"], lin["topk_share"], rtol=1e-12)
     # jackknife and linearisation SEs of a mean agree closely (not exactly)
     np.testing.assert_allclose(rep["topk_share_se"], lin["topk_share_se"], rtol=0.05)
+    assert (rep["topk_share_ci_low"] > 0).all() and (rep["topk_share_ci_high"] < 1).all()
 
 
 def test_topk_shares_by_group_match_svyby():
@@ -228,9 +240,67 @@ def test_topk_shares_by_group_match_svyby():
             level, var = name.split(":")
             row = out[(out["heavy"] == level) & (out["item"] == var.rsplit("_", 1)[1])]
             assert len(row) == 1
-            np.testing.assert_allclose(row[[measure, measure + "_se", measure + "_ci_low",
-                                            measure + "_ci_high"]].to_numpy()[0],
-                                       [est, se, lo, hi], rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(row[[measure, measure + "_se"]].to_numpy()[0], [est, se],
+                                       rtol=1e-9, atol=1e-12)
+            if measure == "borda":
+                np.testing.assert_allclose(row[["borda_ci_low", "borda_ci_high"]].to_numpy()[0], [lo, hi],
+                                           rtol=1e-9)
+    # shares: R svyby(~I(x == 1), ~heavy, subset(design, answered), svyciprop, method="logit")
+    for measure, key in [("first_share", "first"), ("topk_share", "topk")]:
+        r = REF["ciprop_ragged_by_heavy"][key]
+        for name, lo, hi in zip(r["ci_names"], r["ci_low"], r["ci_high"]):
+            level, item = name.split(":")
+            row = out[(out["heavy"] == level) & (out["item"] == item)]
+            np.testing.assert_allclose(row[[measure + "_ci_low", measure + "_ci_high"]].to_numpy()[0], [lo, hi],
+                                       rtol=1e-7, atol=1e-10, err_msg=name)   # R's 0 share: 2e-12 (glm)
+
+
+def tied_game():
+    """The ragged Game data with tied ranks, as tests/reference/ranking_game.R 4c: respondent
+    r % 17 == 0 marked two items at rank 1, r % 5 == 0 at rank 2; intake stops the ranking at
+    the tie (ranks above it kept, the rest blank) and flags it."""
+    g = game(ragged=True)
+    r = np.arange(1, len(g) + 1)
+    tie = np.where(r % 17 == 0, 1, np.where(r % 5 == 0, 2, 0))
+    for s in range(3):
+        g.loc[(tie > 0) & (s + 1 >= tie), f"rank{s + 1}"] = np.nan
+    g["tied"] = tie > 0
+    return g, tie
+
+
+def test_topk_shares_of_rankings_cut_at_a_tie_match_r():
+    g, tie = tied_game()
+    assert tie.tolist() == [0 if v == "NA" else int(v) for v in REF["tied"]["tie_at"]]
+    out = topk_shares(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT, truncated="tied")
+    ref = REF["tied"]
+    for measure, key in [("first_share", "first"), ("topk_share", "topk"), ("borda", "borda")]:
+        np.testing.assert_allclose(out[measure], ref[key]["estimate"], rtol=1e-9, err_msg=measure)
+        np.testing.assert_allclose(out[measure + "_se"], ref[key]["se"], rtol=1e-9, err_msg=measure)
+    for measure, key in [("first_share", "ciprop_first"), ("topk_share", "ciprop_topk")]:
+        np.testing.assert_allclose(out[measure + "_ci_low"], ref[key]["ci_low"], rtol=1e-7)
+        np.testing.assert_allclose(out[measure + "_ci_high"], ref[key]["ci_high"], rtol=1e-7)
+    # hand check: a complete ranking names 3 items (or fewer when the respondent gave fewer), so the
+    # top-3 shares over complete rankings add up to their mean length; a tie at rank 2 keeps the
+    # first choice in the first-choice shares (they still add up to 1)
+    complete = g["rank1"].notna() & ~g["tied"]
+    assert out["topk_share"].sum() == pytest.approx(
+        np.average(g.loc[complete, RANKS3].notna().sum(axis=1), weights=g.loc[complete, "w"]))
+    assert out["first_share"].sum() == pytest.approx(1.0)
+    # without the flag, the cut rankings would read as "chose fewer": top-3 shares would drop
+    naive = topk_shares(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT)
+    assert naive["topk_share"].sum() < out["topk_share"].sum()
+    with pytest.raises(InputError, match="truncated= has 3 flags for 91 rows"):
+        topk_shares(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT, truncated=[True, False, True])
+
+
+def test_rank_logit_uses_the_stages_above_a_tie():
+    # Plackett-Luce for a ranking cut at a tie at rank r is the product of its first r - 1 choice
+    # stages: R svycoxph on the exploded data with those stages (ranking_game.R 4c)
+    g, tie = tied_game()
+    fit = rank_logit(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT,
+                     covariates=["hours", "age"], item_covariates=OWN, reference="PC")
+    assert_matches(fit, REF["tied"]["model"])
+    assert fit.n == int(g["rank1"].notna().sum())     # a tie at rank 1 leaves nothing to fit
 
 
 # ---------------------------------------------------------- predictions

@@ -7,13 +7,12 @@ grows with the number of distinct values, not with the number of rows.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from survey.intake.values import clean_text, code_lookup, mark_value, parse_number
+from survey.intake.values import clean_text, code_lookup, mark_value, parse_number, several_codes
 from survey.questionnaire import Question
 
 __all__ = ["Parsed", "Status", "parse_amount", "parse_coded", "parse_dummy", "parse_numeric", "parse_text"]
@@ -49,7 +48,6 @@ class Parsed:
         return self.status == Status.BLANK
 
 
-_MARK_SPLIT = re.compile(r"\s*[,、・/／;；]\s*|\s+")
 
 
 def _by_unique(series: pd.Series, parse) -> Parsed:
@@ -85,8 +83,7 @@ def parse_coded(series: pd.Series, q: Question) -> Parsed:
             return float(code), Status.VALID
         if code in missing:
             return np.nan, Status.MISSING_CODE
-        parts = [p for p in _MARK_SPLIT.split(text) if p]
-        if len(parts) > 1 and all(code_of(p) in valid or code_of(p) in missing for p in parts):
+        if several_codes(text, q):
             return np.nan, Status.MULTIPLE
         return np.nan, Status.INVALID
 

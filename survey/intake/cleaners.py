@@ -13,12 +13,14 @@ from survey.intake.values import (
     REASON_BLANK,
     REASON_INVALID,
     REASON_MISSING_CODE,
+    REASON_TIED,
     _marks,
     _number_or_nan,
     _parse_codes,
     _per_unique,
     _series_or_blank,
     clean_column,
+    several_codes,
 )
 
 __all__: list[str] = []
@@ -220,24 +222,48 @@ def _largest_remainder_rows(parts: np.ndarray, total: int) -> np.ndarray:
 
 
 def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
+    """Rank boxes: a tie stops the ranking, repeats are cleared, gaps close up.
+
+    Phase 0, ties: a box with two or more items ("1,10") is a tie; the
+    ranking is known only above it, so the tied box and every box below it
+    become missing (reason ``tied``, ledger rule ``ranking_tie_truncated``),
+    never moved up (a third choice is not a first choice).  Phase 1: a
+    repeat of an item ranked higher up is cleared.  Phase 2: a rank without
+    the rank above it moves up (rank 3 without rank 2 becomes rank 2).
+    """
     n = len(frame)
     slots = np.full((n, q.depth), np.nan)
+    tied = np.zeros((n, q.depth), dtype=bool)
+    delivered = np.empty((n, q.depth), dtype=object)
     whys = []
     for r, item in enumerate(q.items):
         series = _series_or_blank(frame, hmap, item.column)
-        values, why, _ = _parse_codes(series, q)
-        _log_invalid(changes, rows, ids, item.column, series, why, "invalid_code_cleared")
+        values, why, cleaned = _parse_codes(series, q)
+        tied[:, r] = (why == REASON_INVALID) & _per_unique(cleaned, lambda t: several_codes(t, q), fill=False).astype(bool)
+        _log_invalid(changes, rows, ids, item.column, series, np.where(tied[:, r], None, why), "invalid_code_cleared")
         slots[:, r] = values
+        delivered[:, r] = series.to_numpy(dtype=object)
         whys.append(why)
     cols = np.array([item.column for item in q.items], dtype=object)
-    # a repeat of an item ranked higher up is cleared (phase 0)
+    # a tie stops the ranking there (phase 0): that box and the ones below are unknown
+    below = np.cumsum(tied, axis=1) > 0
+    cut = below & (tied | ~np.isnan(slots))
+    i_t, r_t = np.nonzero(cut)
+    if len(i_t):
+        before = np.where(tied[i_t, r_t], delivered[i_t, r_t], _int_or_none(slots[i_t, r_t]))
+        changes.add_cells(rows[i_t], ids[i_t], cols[r_t], before, np.full(len(i_t), None, dtype=object),
+                          "ranking_tie_truncated")
+    slots[below] = np.nan
+    for r in range(q.depth):
+        whys[r] = np.where(below[:, r], REASON_TIED, whys[r])
+    # a repeat of an item ranked higher up is cleared (phase 1)
     original = slots.copy()
     dup = np.zeros(slots.shape, dtype=bool)
     for r in range(1, q.depth):
         dup[:, r] = ~np.isnan(original[:, r]) & (original[:, :r] == original[:, [r]]).any(axis=1)
         slots[dup[:, r], r] = np.nan
         whys[r][dup[:, r]] = REASON_INVALID
-    # compact gaps: rank 3 without rank 2 moves up (phase 1)
+    # compact gaps: rank 3 without rank 2 moves up (phase 2), never past a tie
     order = np.argsort(np.isnan(slots), axis=1, kind="stable")
     compact = np.take_along_axis(slots, order, axis=1)
     moved = ~(np.isnan(compact) & np.isnan(slots)) & (compact != slots)
@@ -251,9 +277,12 @@ def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
     rule = np.where(pos < len(i0), "ranking_duplicate_item", "ranking_gap_compacted").astype(object)
     changes.add_cells(rows[i_all], ids[i_all], cols[r_all], before, _int_or_none(after), rule)
     slots = compact
+    # a moved-up rank leaves its reason behind: reasons follow the compaction too
+    why_all = np.stack(whys, axis=1)
+    why_all = np.take_along_axis(why_all, order, axis=1)
     for r, item in enumerate(q.items):
         data[item.column] = slots[:, r]
-        reasons[item.column] = whys[r]
+        reasons[item.column] = why_all[:, r]
 
 
 def _int_or_none(values: np.ndarray) -> np.ndarray:

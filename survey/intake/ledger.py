@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from survey.errors import InputError
 from survey.intake.readers import Provenance
 from survey.questionnaire import Questionnaire
 
@@ -92,6 +93,17 @@ class Dataset:
         codes = q.codes if q.type != "ranking" else q.codes
         cat = pd.Categorical(self.data[column].map(codes.get), categories=list(codes.values()), ordered=True)
         return pd.Series(cat, index=self.data.index, name=column)
+
+    def truncated_rankings(self, question: str) -> pd.Series:
+        """True for each respondent whose ranking of ``question`` stops at a tie (two items
+        in one rank box): only the ranks above it are known.  Pass it to
+        :func:`survey.topk_shares` (``truncated=``), which then leaves these rankings out of
+        the top-k shares rather than reading them as shorter answers."""
+        q = self.questionnaire[question]
+        if q.type != "ranking":
+            raise InputError(f"{question!r} is a {q.type} question, not a ranking", column=question)
+        why = self.missing_reasons[list(q.columns)]
+        return pd.Series((why == "tied").any(axis=1).to_numpy(dtype=bool), index=self.data.index, name=question)
 
 
 _CHANGE_COLUMNS = ["row", "respondent_id", "column", "before", "after", "rule"]

@@ -79,6 +79,7 @@ __all__ = [
     "mask_personal_data",
     "mask_series",
     "mask_text_columns",
+    "masked_counts",
 ]
 
 #: Kinds of personal data, in the order they are searched (earlier kinds win overlaps).
@@ -420,3 +421,46 @@ def mask_text_columns(dataset, questionnaire=None):
     new = pd.DataFrame(rows, columns=["row", "respondent_id", "column", "before", "after", "rule"])
     changes = pd.concat([old, new], ignore_index=True) if len(old) else new
     return replace(dataset, data=data, ledger=replace(dataset.ledger, changes=changes))
+
+
+_LABEL_KINDS = {label: kind for kind, label in PERSONAL_DATA_LABELS_JA.items()}
+_LEDGER_BEFORE = re.compile(r"^（個人情報：(.+)）$")
+
+
+def masked_counts(changes: pd.DataFrame, column: str, *, rows=None) -> pd.DataFrame:
+    """How many answers of ``column`` were masked, per kind, as the ledger records it.
+
+    Masking happens once, in :func:`mask_text_columns`, which logs every
+    masked cell (rule :data:`RULE_MASKED`, *before* naming the kinds found);
+    this reads those rows back, so a report counts each masked answer
+    exactly once, where it was masked.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        ``Dataset.ledger.changes``.
+    column : str
+        The text column.
+    rows : array-like, optional
+        Count only these ledger rows (e.g. the respondents of a design).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kind, label, answers`` for every kind of :data:`PERSONAL_DATA_KINDS`
+        (an answer holding two kinds counts under both).
+    """
+    hits = changes[(changes["rule"] == RULE_MASKED) & (changes["column"] == column)] if len(changes) else changes
+    if rows is not None and len(hits):
+        hits = hits[np.isin(hits["row"].to_numpy(dtype=np.int64), np.asarray(rows, dtype=np.int64))]
+    counts = dict.fromkeys(PERSONAL_DATA_KINDS, 0)
+    for before in (hits["before"] if len(hits) else ()):
+        m = _LEDGER_BEFORE.match(str(before))
+        if m is None:
+            raise InputError(f"the ledger's masked cell holds {before!r}, not the kinds mask_text_columns "
+                             "writes; pass the ledger of survey.load + mask_text_columns")
+        for label in m.group(1).split("・"):
+            counts[_LABEL_KINDS[label]] += 1
+    return pd.DataFrame({"kind": list(PERSONAL_DATA_KINDS),
+                         "label": [PERSONAL_DATA_LABELS_JA[k] for k in PERSONAL_DATA_KINDS],
+                         "answers": [counts[k] for k in PERSONAL_DATA_KINDS]})

@@ -22,6 +22,8 @@ __all__ = [
     "REASON_INVALID",
     "REASON_MISSING_CODE",
     "REASON_NOT_APPLICABLE",
+    "REASON_TIED",
+    "MARK_SPLIT",
     "MULTI_MARKS",
     "HeaderMap",
     "clean_column",
@@ -30,12 +32,18 @@ __all__ = [
     "map_headers",
     "mark_value",
     "parse_number",
+    "several_codes",
 ]
 
 REASON_BLANK = "blank"
 REASON_MISSING_CODE = "missing_code"
 REASON_INVALID = "invalid"
 REASON_NOT_APPLICABLE = "not_applicable"
+#: A rank box with two or more items (a tie) and every rank below it: the respondent's
+#: ranking is known only above the tie (ledger rule ``ranking_tie_truncated``).
+REASON_TIED = "tied"
+#: What separates several marks keyed into one cell ("1,10", "1・10", "1 10").
+MARK_SPLIT = re.compile(r"\s*[,、・/／;；]\s*|\s+")
 
 _TILDES = str.maketrans({"\u301c": "〜", "\uff5e": "〜", "~": "〜"})
 _SPACES = re.compile(r"\s+")
@@ -139,6 +147,26 @@ def _parse_codes(series: pd.Series, q: Question):
     cleaned = pd.Series(np.array([t[2] for t in table] + [None], dtype=object)[:-1][codes],
                         index=series.index, dtype=object)
     return values, reasons, cleaned
+
+
+def several_codes(text, q: Question) -> bool:
+    """Does a cleaned cell hold two or more of the question's codes or labels ("1,10")?
+    In a single-answer cell that is several marks; in a rank box, a tie."""
+    if text is None:
+        return False
+    lookup = code_lookup(q)
+    known = set(q.codes) | set(q.missing)
+
+    def code_of(part):
+        code = lookup.get(part)
+        if code is None:
+            num = parse_number(part) if "," not in part else None
+            if num is not None and float(num).is_integer():
+                code = int(num)
+        return code
+
+    parts = [p for p in MARK_SPLIT.split(text) if p]
+    return len(parts) > 1 and all(code_of(p) in known for p in parts)
 
 
 #: The marks a multi-answer (0/1) cell may hold for "chosen", besides 1: circles and ticks, as

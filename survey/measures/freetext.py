@@ -38,7 +38,9 @@ from survey.errors import DesignError, SpecError
 from survey.intake.privacy import (
     PERSONAL_DATA_KINDS,
     PERSONAL_DATA_LABELS_JA,
+    RULE_MASKED,
     mask_series,
+    masked_counts,
 )
 from survey.measures.freetext_stats import (
     TOTAL,
@@ -182,16 +184,19 @@ def _group_words(tokens, w, groups, questionnaire, by, top) -> tuple[pd.DataFram
     return wf.groupby("group", sort=False).head(top), lo.reset_index(drop=True)
 
 
-def _masked_table(kinds, keep) -> pd.DataFrame:
+def _masked_table(kinds, keep, earlier=None) -> pd.DataFrame:
+    """Answers masked here (``kinds`` of the rows ``keep``) plus those masked
+    before (``earlier``: :func:`survey.intake.privacy.masked_counts` of the ledger)."""
     found = pd.Series([k for ks, k_ok in zip(kinds, keep) if k_ok for k in ks], dtype=object)
+    before = dict.fromkeys(PERSONAL_DATA_KINDS, 0) if earlier is None else dict(zip(earlier["kind"], earlier["answers"]))
     return pd.DataFrame({"kind": list(PERSONAL_DATA_KINDS),
                          "label": [PERSONAL_DATA_LABELS_JA[k] for k in PERSONAL_DATA_KINDS],
-                         "answers": [int((found == k).sum()) for k in PERSONAL_DATA_KINDS]})
+                         "answers": [int((found == k).sum()) + int(before[k]) for k in PERSONAL_DATA_KINDS]})
 
 
 def analyse_freetext(design, questionnaire, *, keywords=None, column: str | None = None,
                      by=(), top_words: int = 15, network_words: int = 30,
-                     quotes_per_theme: int = 3, level: float = 0.95) -> FreeTextTables:
+                     quotes_per_theme: int = 3, level: float = 0.95, ledger=None) -> FreeTextTables:
     """The free-text analysis of a wave (the 自由記述 section and sheet).
 
     Steps: mask personal data in the comment column; drop blank and
@@ -218,6 +223,14 @@ def analyse_freetext(design, questionnaire, *, keywords=None, column: str | None
         Attributes for group tables (besides the total).
     top_words, network_words, quotes_per_theme : int
         Words per group in the word tables, words in the network, quotes per theme.
+    ledger : survey.intake.Ledger, optional
+        The wave's ledger when its text was masked at intake
+        (:func:`survey.intake.privacy.mask_text_columns`, as ``survey run``
+        does).  Every answer is counted once, where it was masked: the
+        masked cells the ledger records (rule ``personal_data_masked``) and
+        whatever the screening here still finds (nothing, when the text was
+        masked before).  ``masked`` and ``notes["masked_answers"]`` give
+        that one count.
     """
     dictionary = load_keywords(keywords if keywords is not None else default_keywords_path(questionnaire),
                                questionnaire)
@@ -251,12 +264,20 @@ def analyse_freetext(design, questionnaire, *, keywords=None, column: str | None
         themes.append(_label_groups(theme_shares(d, coded, dictionary, by=b, level=level), questionnaire, b))
     nodes, edges = cooccurrence(tokens, w, top=network_words)
     quotes = representative_quotes(masked.where(active), coded, dictionary, per_theme=quotes_per_theme)
-    masked_table = _masked_table(kinds, responding)
+    earlier_rows = 0
+    earlier = None
+    if ledger is not None:
+        at = design.data.index.to_numpy()[responding]
+        earlier = masked_counts(ledger.changes, column, rows=at)
+        logged = ledger.changes
+        logged = logged[(logged["rule"] == RULE_MASKED) & (logged["column"] == column)] if len(logged) else logged
+        earlier_rows = int(np.isin(logged["row"].to_numpy(dtype=np.int64), at).sum()) if len(logged) else 0
+    masked_table = _masked_table(kinds, responding, earlier)
     notes = {
         "column": column, "heading": questionnaire[column].header if column in questionnaire else column,
         "respondents": int(responding.sum()), "comments": int(active.sum()),
         "no_opinion": int((masked.notna().to_numpy() & ~commented & responding).sum()),
-        "masked_answers": int(sum(1 for k, ok in zip(kinds, responding) if k and ok)),
+        "masked_answers": int(sum(1 for k, ok in zip(kinds, responding) if k and ok)) + earlier_rows,
         "dictionary": f"{dictionary.id} {dictionary.version}", "themes": len(dictionary.themes),
         "theme_groups": dict(dictionary.groups),
         "userdict_words": 0 if userdict is None else len(userdict),

@@ -8,7 +8,18 @@ resident; file format in ``data/ADMIN.md``) and are exact.
 
 For each indicator the table shows the baseline (現況値) and target (目標値),
 the latest value with its interval, the change since the baseline with a
-test, and a verdict:
+test, and a verdict.  The change is measured from one stated reference
+(``reference``, ``reference_value``):
+
+* ``plan_baseline`` -- the plan's published 現況値, a fixed number (a later
+  wave without the baseline wave's data);
+* ``baseline_wave`` -- the baseline wave's estimate (``baseline_design``
+  given): two samples, variances add.  The plan's 現況値 is that estimate
+  rounded, so the two differ (0.287 against 0.29);
+* ``none`` -- this wave *is* the baseline year (its estimate is where the
+  plan's 現況値 comes from): no change, verdict ``baseline_year``.
+
+The verdicts:
 
 * survey indicators -- *met* when the whole confidence interval is at or
   beyond the target, *not met* when it falls wholly short of it, otherwise
@@ -61,9 +72,12 @@ ADMIN_INDICATORS = (
 ADMIN_COLUMNS = ["fiscal_year", "city_area_km2", "green_area_ha", "park_area_ha", "population"]
 INDICATOR_COLUMNS = [
     "id", "label", "unit", "source", "baseline", "baseline_year", "target", "target_year", "wave",
-    "estimate", "se", "ci_low", "ci_high", "n", "change", "change_se", "change_p", "change_verdict",
-    "change_verdict_ja", "change_verdict_en", "verdict", "verdict_ja", "verdict_en",
+    "estimate", "se", "ci_low", "ci_high", "n", "decimals", "reference", "reference_value", "change", "change_se",
+    "change_p", "change_verdict", "change_verdict_ja", "change_verdict_en", "verdict", "verdict_ja", "verdict_en",
 ]
+#: Decimals a report shows for a survey indicator, by statistic (the same as the index and
+#: park-use tables: an index to 0.001, times a year to 0.1).
+SURVEY_DECIMALS = {"score_mean": 3, "numeric_mean": 1}
 _STATISTICS = {"score_mean": satisfaction_index, "numeric_mean": park_use_times}
 
 
@@ -153,26 +167,39 @@ def _survey_row(design, questionnaire, ind, wave, baseline_design, level):
     ci = est.conf_int(level).iloc[0]
     base = float(ind["baseline"])
     flat = bool(degenerate_se(se, e))
-    if baseline_design is None:
+    reference, ref_value = "plan_baseline", base
+    if baseline_design is None and _same_year(wave, ind.get("baseline_year")):
+        reference, ref_value = "none", float("nan")
+        change = change_se = change_p = float("nan")
+    elif baseline_design is None:
         change, change_se = e - base, se
         change_p = float(difference_p(change, se, float(design.degf)))
     else:
         b = fn(baseline_design, ind["question"], questionnaire=questionnaire, level=level)
         b_e, b_se = float(b.estimate.iloc[0]), float(b.se.iloc[0])
+        reference, ref_value = "baseline_wave", b_e
         change = e - b_e
         change_se = float(np.sqrt(se ** 2 + b_se ** 2))
         change_p = float(difference_p(change, change_se))
         flat_change = flat or bool(degenerate_se(b_se, b_e))
     alpha = 1 - level
-    if flat if baseline_design is None else flat_change:
+    if reference == "none":
+        code = "baseline_year"
+    elif flat if baseline_design is None else flat_change:
         code, change_p = "untestable_change", float("nan")
     else:
         code = ("increase" if change > 0 else "decrease") if change_p < alpha else "no_change"
     verdict = "untestable_target" if flat else target_verdict(e, ci["ci_low"], ci["ci_high"], baseline=base,
                                                               target=float(ind["target"]))
     return {"estimate": e, "se": se, "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]),
-            "n": int(est.n.iloc[0]), "change": change, "change_se": change_se, "change_p": change_p,
+            "n": int(est.n.iloc[0]), "decimals": SURVEY_DECIMALS[ind["statistic"]], "reference": reference,
+            "reference_value": ref_value, "change": change, "change_se": change_se, "change_p": change_p,
             "change_code": code, "verdict": verdict, "source": "survey", "wave": wave}
+
+
+def _same_year(wave, baseline_year) -> bool:
+    """Is ``wave`` the baseline year (``FY2025`` and ``FY2025``)?"""
+    return bool(wave) and baseline_year is not None and str(wave) == str(baseline_year)
 
 
 def _admin_rows(admin, year):
@@ -180,13 +207,18 @@ def _admin_rows(admin, year):
     rows = []
     for d, (_, v) in zip(ADMIN_INDICATORS, vals.iterrows()):
         shown = round(float(v["value"]), d["decimals"])
-        change = round(shown - d["baseline"], d["decimals"])
-        code = "increase_exact" if change > 0 else "decrease_exact" if change < 0 else "same_exact"
+        if _same_year(v["fiscal_year"], d["baseline_year"]):
+            change, code, reference, ref_value = float("nan"), "baseline_year", "none", float("nan")
+        else:
+            change = round(shown - d["baseline"], d["decimals"])
+            code = "increase_exact" if change > 0 else "decrease_exact" if change < 0 else "same_exact"
+            reference, ref_value = "plan_baseline", float(d["baseline"])
         up = d["target"] >= d["baseline"]
         met = shown >= d["target"] if up else shown <= d["target"]
         rows.append({**{k: d[k] for k in ("id", "label", "unit", "baseline", "baseline_year", "target",
                                            "target_year")},
                      "estimate": shown, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan,
+                     "decimals": d["decimals"], "reference": reference, "reference_value": ref_value,
                      "change": change, "change_se": np.nan, "change_p": np.nan, "change_code": code,
                      "verdict": "met_exact" if met else "not_met_exact", "source": "admin",
                      "wave": v["fiscal_year"]})
@@ -195,7 +227,9 @@ def _admin_rows(admin, year):
 
 _CHANGE_TEXT = {"increase_exact": ("基準値から増加", "Up from the baseline"),
                 "decrease_exact": ("基準値から減少", "Down from the baseline"),
-                "same_exact": ("基準値と同じ", "Same as the baseline")}
+                "same_exact": ("基準値と同じ", "Same as the baseline"),
+                "baseline_year": ("基準年の値（変化は次回の調査から）",
+                                  "Baseline year (change from the next wave on)")}
 
 
 def indicator_table(design, questionnaire, *, wave=None, admin=None, admin_year=None,
@@ -226,9 +260,14 @@ def indicator_table(design, questionnaire, *, wave=None, admin=None, admin_year=
     -------
     pandas.DataFrame
         Columns :data:`INDICATOR_COLUMNS`.  ``change`` is latest minus
-        baseline; ``change_p`` its two-sided p-value (t with the design df
-        against a fixed baseline); verdict codes in ``verdict`` and
-        ``change_verdict`` and their texts (:data:`survey.VERDICTS`).
+        ``reference_value`` (``reference``: ``plan_baseline``, the plan's
+        現況値 as a fixed number; ``baseline_wave``, the baseline wave's
+        estimate; ``none`` on the baseline year itself, where ``change`` is
+        NaN and ``change_verdict`` is ``baseline_year``); ``change_p`` its
+        two-sided p-value (t with the design df against a fixed baseline);
+        verdict codes in ``verdict`` and ``change_verdict`` and their texts
+        (:data:`survey.VERDICTS`); ``decimals`` the precision a report shows
+        the indicator with.
         Administrative rows have no sampling error (``se`` NaN); their
         value is rounded to the plan's precision.
     """

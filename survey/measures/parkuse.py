@@ -6,7 +6,9 @@ questionnaire's ``numeric_map`` turns each category into times a year
 is a design-based mean.  The share who never use parks, by district, is
 where a district short of nearby parks (身近な公園が不足する地域) shows up:
 :func:`park_use_table` puts both side by side and tests each district's
-never-use share against the city as a whole.
+times a year and its never-use share against the city as a whole, each
+with its own verdict (a district can use parks less often without more
+people never using them).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from survey.measures.differences import adjust_pvalues, degenerate_se, differenc
 
 __all__ = [
     "DEFAULT_PARK_MAP",
+    "PARK_USE_COLUMNS",
     "park_nonuse",
     "park_use_table",
     "park_use_times",
@@ -133,26 +136,30 @@ def park_nonuse(design, column: str, *, never_code=None, numeric_map=None,
 def park_use_table(design, column: str, *, by: str, never_code=None,
                    numeric_map=None, questionnaire=None, labels=None, adjust: str = "holm",
                    level: float = 0.95) -> pd.DataFrame:
-    """Times a year and the never-use share by group, against the city.
+    """Times a year and the never-use share by group, each against the city.
 
     Returns
     -------
     pandas.DataFrame
         One row per group, then a ``市全体`` (whole city) row: ``group,
-        label, times, times_se, times_ci_low, times_ci_high, never,
-        never_se, never_ci_low, never_ci_high, n, never_diff`` (group share
-        minus city share), ``never_diff_se, p, p_adjusted, verdict,
-        verdict_ja, verdict_en``.  A group whose never-use share is
-        significantly above the city's (``verdict == "higher"``) is a
-        candidate 身近な公園が不足する地域.
+        label``; the times a year ``times, times_se, times_ci_low,
+        times_ci_high`` and their test against the city ``times_diff``
+        (group minus city), ``times_diff_se, times_p, times_p_adjusted,
+        times_verdict, times_verdict_ja, times_verdict_en``; the never-use
+        share ``never, never_se, never_ci_low, never_ci_high`` and its test
+        ``never_diff, never_diff_se, p, p_adjusted, verdict, verdict_ja,
+        verdict_en``; ``n``.  Each verdict is about its own figure: a
+        district where people use parks less often (``times_verdict ==
+        "lower"``) or where more never use them (``verdict == "higher"``)
+        is a candidate 身近な公園が不足する地域; the two need not agree.
 
     Notes
     -----
-    The group and city shares come from one sample, so the SE of their
+    The group and city figures come from one sample, so the SE of their
     difference uses their design covariance (linearised jointly; the city
-    share includes the group).  Tests are t tests with the design degrees
-    of freedom; p-values are adjusted across groups (``adjust``, Holm by
-    default).
+    includes the group).  Tests are t tests with the design degrees of
+    freedom; p-values are adjusted across groups (``adjust``, Holm by
+    default), separately for the times a year and for the never-use share.
     """
     mapping = resolve_numeric_map(column, numeric_map, questionnaire)
     never = _never_codes(mapping, never_code)
@@ -161,20 +168,14 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
         labels = dict(questionnaire[by].codes)
     keys, masks, _ = groups(data, w, by)
     answered = ~np.isnan(times)
-    doms = [m & answered for m in masks] + [(w != 0) & answered]
+    doms = np.column_stack([m & answered for m in masks] + [(w != 0) & answered])
     G = len(keys)
     idx = pd.RangeIndex(G + 1)
-    t_est = domain_means(design, np.repeat(times[:, None], G + 1, axis=1), np.column_stack(doms),
-                         index=idx, level=level).to_frame()
+    t_est = domain_means(design, np.repeat(times[:, None], G + 1, axis=1), doms, index=idx, level=level)
     nev = np.isin(codes, never).astype(float)
-    n_est = domain_means(design, np.repeat(nev[:, None], G + 1, axis=1), np.column_stack(doms),
-                         index=idx, level=level, statistic="proportion", ci_method="logit",
-                         df="design")
-    n_frame = n_est.to_frame()
-    V = n_est.vcov.to_numpy()
-    b = n_est.estimate.to_numpy()
-    diff = b[:G] - b[G]
-    se = np.sqrt(np.clip(np.array([V[g, g] + V[G, G] - 2 * V[g, G] for g in range(G)]), 0.0, None))
+    n_est = domain_means(design, np.repeat(nev[:, None], G + 1, axis=1), doms, index=idx, level=level,
+                         statistic="proportion", ci_method="logit", df="design")
+    t_frame, n_frame = t_est.to_frame(), n_est.to_frame()
     city = "市全体"
 
     def name(k):
@@ -185,27 +186,56 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
                     return str(labels[key])
         return str(v)
 
+    names = [name(k) for k in keys]
     out = pd.DataFrame({
         "group": [k[0] for k in keys] + [np.nan],
-        "label": [name(k) for k in keys] + [city],
-        "times": t_est["estimate"].to_numpy(), "times_se": t_est["se"].to_numpy(),
-        "times_ci_low": t_est["ci_low"].to_numpy(), "times_ci_high": t_est["ci_high"].to_numpy(),
-        "never": n_frame["estimate"].to_numpy(), "never_se": n_frame["se"].to_numpy(),
-        "never_ci_low": n_frame["ci_low"].to_numpy(), "never_ci_high": n_frame["ci_high"].to_numpy(),
-        "n": n_frame["n"].to_numpy(),
-        "never_diff": np.append(diff, np.nan), "never_diff_se": np.append(se, np.nan),
+        "label": names + [city],
+        "times": t_frame["estimate"].to_numpy(), "times_se": t_frame["se"].to_numpy(),
+        "times_ci_low": t_frame["ci_low"].to_numpy(), "times_ci_high": t_frame["ci_high"].to_numpy(),
     })
-    group_se = np.sqrt(np.clip(np.diag(V)[:G], 0.0, None))
-    flat = degenerate_se(group_se, b[:G]) | degenerate_se(se, diff) | bool(degenerate_se(max(V[G, G], 0.0) ** 0.5, b[G]))
-    p = np.where(flat, np.nan, difference_p(diff, se, float(design.degf)))
-    out["p"] = np.append(p, np.nan)
-    out["p_adjusted"] = np.append(adjust_pvalues(p, adjust), np.nan)
-    alpha = 1 - level
-    verdicts = ["untestable" if f else ("higher" if d > 0 else "lower") if pa < alpha else "no_difference"
-                for d, pa, f in zip(diff, out["p_adjusted"].to_numpy()[:G], flat)]
-    texts = [verdict_text(v, group=out["label"][g], reference=city) for g, v in enumerate(verdicts)]
-    out["verdict"] = verdicts + [""]
-    out["verdict_ja"] = [t[0] for t in texts] + [""]
-    out["verdict_en"] = [t[1] for t in texts] + [""]
+    df, alpha = float(design.degf), 1 - level
+    for prefix, est in (("times_", t_est), ("", n_est)):
+        diff, se, p, p_adj, verdicts = _against_city(est, G, df, adjust, alpha)
+        if prefix == "":
+            out["never"] = n_frame["estimate"].to_numpy()
+            out["never_se"] = n_frame["se"].to_numpy()
+            out["never_ci_low"] = n_frame["ci_low"].to_numpy()
+            out["never_ci_high"] = n_frame["ci_high"].to_numpy()
+            out["n"] = n_frame["n"].to_numpy()
+        out[f"{prefix or 'never_'}diff"] = np.append(diff, np.nan)
+        out[f"{prefix or 'never_'}diff_se"] = np.append(se, np.nan)
+        out[f"{prefix}p"] = np.append(p, np.nan)
+        out[f"{prefix}p_adjusted"] = np.append(p_adj, np.nan)
+        texts = [verdict_text(v, group=names[g], reference=city) for g, v in enumerate(verdicts)]
+        out[f"{prefix}verdict"] = verdicts + [""]
+        out[f"{prefix}verdict_ja"] = [t[0] for t in texts] + [""]
+        out[f"{prefix}verdict_en"] = [t[1] for t in texts] + [""]
     out.attrs["by"] = by
-    return out
+    return out[PARK_USE_COLUMNS]
+
+
+#: The columns of :func:`park_use_table`, in order.
+PARK_USE_COLUMNS = [
+    "group", "label", "times", "times_se", "times_ci_low", "times_ci_high", "times_diff", "times_diff_se",
+    "times_p", "times_p_adjusted", "times_verdict", "times_verdict_ja", "times_verdict_en",
+    "never", "never_se", "never_ci_low", "never_ci_high", "n", "never_diff", "never_diff_se", "p", "p_adjusted",
+    "verdict", "verdict_ja", "verdict_en",
+]
+
+
+def _against_city(est, G: int, df: float, adjust: str, alpha: float):
+    """Each of the first ``G`` domains of ``est`` against the last (the city, which
+    contains them): difference, its SE from the joint covariance, p, adjusted p and
+    the verdict codes (``untestable`` where an SE is zero)."""
+    V = est.vcov.to_numpy()
+    b = est.estimate.to_numpy()
+    diff = b[:G] - b[G]
+    se = np.sqrt(np.clip(np.array([V[g, g] + V[G, G] - 2 * V[g, G] for g in range(G)]), 0.0, None))
+    group_se = np.sqrt(np.clip(np.diag(V)[:G], 0.0, None))
+    flat = (degenerate_se(group_se, b[:G]) | degenerate_se(se, diff)
+            | bool(degenerate_se(max(V[G, G], 0.0) ** 0.5, b[G])))
+    p = np.where(flat, np.nan, difference_p(diff, se, df))
+    p_adj = adjust_pvalues(p, adjust)
+    verdicts = ["untestable" if f else ("higher" if d > 0 else "lower") if pa < alpha else "no_difference"
+                for d, pa, f in zip(diff, p_adj, flat)]
+    return diff, se, p, p_adj, verdicts

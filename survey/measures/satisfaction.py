@@ -149,7 +149,7 @@ def _box_codes(scores: dict, top: int):
 
 def satisfaction_distribution(design, column: str, *, questionnaire=None, labels=None,
                               scores=None, missing=None, by=None, top: int = 2,
-                              level: float = 0.95) -> pd.DataFrame:
+                              level: float = 0.95, base: str = "scored") -> pd.DataFrame:
     """Weighted distribution behind the index, with design-based intervals.
 
     Parameters
@@ -163,6 +163,14 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
         (default ``{9: "無回答"}``).
     top : int
         Size of the top and bottom boxes (2: そう思う + ややそう思う).
+    base : {"scored", "all"}
+        The base of the ``"level"`` rows: ``"scored"`` (default), the
+        respondents the index counts, so the scored levels add up to 1;
+        ``"all"``, every respondent of the group, so the scored levels, the
+        unscored answers (わからない) and 無回答 add up to 1 -- one base for the
+        whole distribution, the base of a cross table's row (%), which is how
+        a published distribution table reads.  The boxes and the net score
+        stay on the scored base.
 
     Returns
     -------
@@ -170,7 +178,9 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
         One block per ``by`` group (group columns first), rows of ``kind``:
 
         * ``"level"`` -- each scored code: share of the scored respondents
-          (the base of the index; the levels sum to 1);
+          (the base of the index; the levels sum to 1), or with
+          ``base="all"`` of all respondents (with the ``"excluded"`` rows
+          they sum to 1);
         * ``"top"``, ``"bottom"`` -- top-``top`` and bottom-``top`` box
           shares, same base; ``"net"`` -- top minus bottom (a mean of
           +1/0/-1, between -1 and 1);
@@ -190,6 +200,8 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     effects are R ``svymean(..., deff=TRUE)``'s.  The net score has a Wald
     interval (normal quantiles).
     """
+    if base not in ("scored", "all"):
+        raise InputError(f"base must be 'scored' (the index's respondents) or 'all' (every respondent); got {base!r}")
     scores = resolve_scores(column, scores, questionnaire)
     data, w, codes, score = _scored(design, column, scores, "satisfaction_distribution")
     answer_labels, missing_labels = _labels(column, questionnaire, labels, missing)
@@ -208,7 +220,8 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
 
     blocks = []
     for key, g in zip(keys, masks):
-        spec = [("level", c, label(c), "scored", (codes == c).astype(float), g & scored) for c in order]
+        spec = [("level", c, label(c), base, (codes == c).astype(float), g & scored if base == "scored" else g)
+                for c in order]
         spec += [("top", np.nan, box_label(top_codes), "scored", np.isin(codes, top_codes).astype(float),
                   g & scored),
                  ("bottom", np.nan, box_label(bottom_codes), "scored",

@@ -20,11 +20,13 @@ import numpy as np
 import pandas as pd
 
 from survey.report.format import cell_kind, column_kinds, kind_text
+from survey.report.disclosure import HIDDEN, SmallCells
 from survey.report.html import Section, Table
 
 __all__ = [
-    "TOTAL", "UNAVAILABLE", "SectionResult", "SectionUnavailable", "WaveContext", "attribute_name", "by_groups",
-    "code_labels", "html_table", "pool_sparse", "tidy_index", "unavailable",
+    "HIDDEN", "TOTAL", "UNAVAILABLE", "SectionResult", "SectionUnavailable", "WaveContext", "attribute_name",
+    "by_groups", "code_labels", "html_table", "pool_sparse", "printed_sums", "report_attributes", "tidy_index",
+    "unavailable",
 ]
 
 #: The label of the whole-sample row of group tables.
@@ -39,7 +41,10 @@ class WaveContext:
 
     ``mailing`` is the checked mailing per cell (or None), ``provenance`` the
     lines printed on every sheet and in the HTML, ``sampling_error`` the
-    標本誤差 table with this wave's Kish deff.
+    標本誤差 table with this wave's Kish deff.  ``small_cells`` is the run's
+    one small-cell suppression (:class:`survey.report.disclosure.SmallCells`,
+    built on first use): every section that prints a count or a share of
+    answers by group asks it which cells to hide.
     """
 
     questionnaire: Any
@@ -58,6 +63,44 @@ class WaveContext:
     @property
     def plan(self):
         return self.questionnaire.plan
+
+    @property
+    def small_cells(self):
+        cells = self.__dict__.get("_small_cells")
+        if cells is None:
+            cells = SmallCells(self.design, self.questionnaire, report_attributes(self.plan), min_count=self.min_cell,
+                               subsets=printed_sums(self.plan, self.questionnaire))
+            object.__setattr__(self, "_small_cells", cells)
+        return cells
+
+
+def printed_sums(plan, questionnaire) -> dict:
+    """``{question: [set of answer labels]}``: parts of a row of answers whose sum the
+    report prints besides the cross table — an index's n (the scored answers), the base of a
+    share among those who answered (every answer but 無回答: park use, a ranking's first
+    choice).  Small-cell suppression must not leave one hidden cell in such a part."""
+    out: dict = {}
+    for spec in plan.sections.values():
+        if spec.question is None or spec.kind not in ("index", "frequency", "ranking"):
+            continue
+        q = questionnaire[spec.question]
+        if spec.kind == "index":
+            part = {q.codes[c] for c in q.scores if c in q.codes}
+        else:
+            part = set(q.codes.values())
+        out.setdefault(spec.question, []).append(part)
+    return out
+
+
+def report_attributes(plan) -> tuple:
+    """Every attribute the report breaks answers down by: the plan's groups, then each
+    section's ``by`` and ``chart_by`` (the linked tables of small-cell suppression)."""
+    out = list(plan.groups)
+    for spec in plan.sections.values():
+        out.extend(spec.by)
+        chart_by = spec.get("chart_by", ())
+        out.extend([chart_by] if isinstance(chart_by, str) else chart_by)
+    return tuple(dict.fromkeys(out))
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,8 +227,13 @@ def html_table(caption, frame: pd.DataFrame, note: str = "") -> Table:
     formats = {}
     kinds = column_kinds(frame)
     for col in frame.columns:
-        if kinds.get(col) in ("p", "yen", "percent"):
-            formats[col] = (lambda v, k=kinds[col]: kind_text(v, k).lstrip("¥") if cell_kind(v, k) else
+        kind = kinds.get(col)
+        if kind is None and frame[col].dtype == object:
+            # text and numbers mixed (a suppressed x among figures): numbers keep their decimals
+            numbers_ = [v for v in frame[col] if isinstance(v, float) and not isinstance(v, bool)]
+            kind = f"decimal{_decimals(numbers_)}" if numbers_ else None
+        if kind in ("p", "yen", "percent") or (kind or "").startswith("decimal"):
+            formats[col] = (lambda v, k=kind: kind_text(v, k).lstrip("¥") if cell_kind(v, k) else
                             ("" if v is None or v != v else str(v)))
         elif pd.api.types.is_float_dtype(frame[col]):
             d = _decimals(frame[col].tolist())

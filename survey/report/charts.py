@@ -188,6 +188,10 @@ def level_colors(levels, nonsubstantive=NONSUBSTANTIVE_LEVELS) -> dict:
     return out
 
 
+#: Legend label of the segment holding a bar's suppressed cells.
+HIDDEN_LABEL = "秘匿（人数が少ないセル）"
+
+
 def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
                        nonsubstantive=NONSUBSTANTIVE_LEVELS, title: str | None = None,
                        image_format: str = "png", width: float = 8.0, dpi: int = 144,
@@ -200,8 +204,12 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
         Tidy columns ``by`` (the panel, e.g. 年齢 or 地区), ``group`` (the bar,
         e.g. 18〜29歳), ``level`` (an answer label from ``levels``),
         ``percent`` (weighted share, 0–1) and optionally ``base_n``
-        (unweighted respondents, shown after the group label).  The shares
-        of a group add up to 1 (a missing level counts as 0).  A wide
+        (unweighted respondents, shown after the group label) and
+        ``hidden`` (True for a cell the report suppresses as too small: its
+        share is not drawn in place; the hidden shares of a bar are drawn
+        together at its end as one hatched segment, 秘匿 — so no gap between
+        segments shows a hidden width).  The shares of a group add up to 1
+        (a missing level counts as 0).  A wide
         :func:`~survey.measures.frequencies.crosstab_question` table becomes
         this frame with ``ct.melt(id_vars=["question", "by", "group",
         "base_n"], var_name="level", value_name="percent")``.
@@ -239,6 +247,13 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
                          "include every level (わからない, 無回答 too)")
     base = (data.drop_duplicates(["by", "group"]).set_index(["by", "group"])["base_n"]
             if "base_n" in data.columns else None)
+    secret = None
+    if "hidden" in data.columns and data["hidden"].astype(bool).any():
+        secret = data.assign(percent=np.where(data["hidden"].astype(bool), data["percent"], 0.0)).pivot_table(
+            index=["by", "group"], values="percent", aggfunc="sum", sort=False)["percent"]
+        shown = data.assign(percent=np.where(data["hidden"].astype(bool), 0.0, data["percent"]))
+        wide = shown.pivot_table(index=["by", "group"], columns="level", values="percent", aggfunc="sum",
+                                 sort=False).reindex(columns=levels).fillna(0.0)
     panels = _order(data["by"])
     colours = level_colors(levels, nonsubstantive)
     counts = [len(_order(data.loc[data["by"] == p, "group"])) for p in panels]
@@ -260,6 +275,10 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
                         ax.text(lft + s / 2, y, f"{100 * s:.1f}", ha="center", va="center", fontsize=7.5,
                                 color=_text_colour(colours[level]))
                 left += share
+            if secret is not None:
+                rest = secret.reindex([(panel, g) for g in groups]).fillna(0.0).to_numpy()
+                ax.barh(ys, rest, left=left, color="#ffffff", edgecolor="#8c8c8c", hatch="///", linewidth=0.6,
+                        height=0.72, label=HIDDEN_LABEL)
             ax.set_yticks(ys, [_group_label(g, None if base is None else base.get((panel, g)))
                                for g in groups])
             ax.invert_yaxis()
@@ -270,7 +289,7 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
         axes[-1].xaxis.set_major_formatter(lambda x, _: f"{100 * x:.0f}%")
         axes[-1].set_xticks(np.linspace(0, 1, 6))
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncol=min(len(levels), 4), frameon=False,
+        fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 4), frameon=False,
                    fontsize=8)
         if title:
             fig.suptitle(title, fontsize=11)
@@ -408,7 +427,8 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
     frame : pandas.DataFrame
         Tidy columns ``group`` (row, e.g. age band), ``item`` (column, e.g.
         the policy item chosen), ``percent`` (share 0–1; missing cells stay
-        blank) and optionally ``base_n`` (unweighted respondents per group).
+        blank) and optionally ``base_n`` (unweighted respondents per group)
+        and ``hidden`` (True for a cell the report suppresses: blank, marked x).
     wrap : int, keyword-only
         Item labels are wrapped every ``wrap`` characters.
     """
@@ -418,13 +438,18 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
     if np.any(pct[~np.isnan(pct)] < 0) or np.any(pct[~np.isnan(pct)] > 1 + 1e-9):
         raise InputError(f"{name}: percent must be a share between 0 and 1 (divide percentages by 100)")
     data = frame.assign(percent=pct)
+    secret = data["hidden"].astype(bool).to_numpy() if "hidden" in data.columns else np.zeros(len(data), dtype=bool)
+    data = data.assign(percent=np.where(secret, np.nan, data["percent"]), _x=secret)
     if data.duplicated(["group", "item"]).any():
         dup = data.loc[data.duplicated(["group", "item"]), ["group", "item"]].iloc[0].tolist()
         raise InputError(f"{name}: group/item {dup} appears twice; give one share per cell")
     groups, items = _order(data["group"]), _order(data["item"])
     grid = data.pivot(index="group", columns="item", values="percent").reindex(index=groups, columns=items)
     base = (data.drop_duplicates("group").set_index("group")["base_n"] if "base_n" in data.columns else None)
+    marks = data.pivot(index="group", columns="item", values="_x").reindex(index=groups, columns=items)
+    marks = marks.fillna(False).to_numpy(dtype=bool)
     annot = np.where(np.isnan(grid.to_numpy()), "", np.vectorize(lambda v: f"{100 * v:.1f}")(grid.to_numpy()))
+    annot = np.where(marks, "x", annot)
     max_lines = max(len(_wrap(i, wrap).split("\n")) for i in items)
     height = 1.0 + 0.36 * len(groups) + 0.16 * max_lines
 

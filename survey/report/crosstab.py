@@ -5,7 +5,12 @@ attribute (表側); per group two lines — 上段 the unweighted count n, 下�
 weighted row % — with the base n in front. A base under ``small_base`` (30)
 is marked ``*`` (percentages on so few respondents are unstable).
 
-Suppression rules (documented in README "Privacy"):
+Suppression: ``survey run`` decides which cells to hide once for the whole
+report (:class:`survey.report.disclosure.SmallCells`: cells of 1 to
+``min_count − 1`` respondents, and complementary cells across every table
+that shows a cell of the question) and passes the decision in (``hidden=``).
+Without it a single table is suppressed on its own
+(:func:`suppression_mask`):
 
 1. a cell whose unweighted count is between 1 and ``min_count − 1`` is
    suppressed (shown as ``x``), its % too;
@@ -65,15 +70,26 @@ def suppression_mask(counts, min_count: int) -> np.ndarray:
     return mask
 
 
-def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = 30) -> pd.DataFrame:
+def _hidden(n: pd.DataFrame, min_count: int, hidden) -> np.ndarray:
+    """The cells to hide: ``hidden`` (groups × levels, from the run's
+    :class:`survey.report.disclosure.SmallCells`) when given, else this table's own
+    :func:`suppression_mask`."""
+    if hidden is None:
+        return suppression_mask(n.to_numpy(), min_count)
+    return hidden.loc[list(n.index), list(n.columns)].to_numpy(dtype=bool)
+
+
+def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = 30, hidden=None) -> pd.DataFrame:
     """Two-line layout of one question × attribute from
-    :func:`survey.measures.frequencies.crosstab_question` output."""
+    :func:`survey.measures.frequencies.crosstab_question` output.  ``hidden``: the cells
+    to suppress (a boolean DataFrame, groups × levels) decided for the whole report;
+    without it, this table alone is suppressed at ``min_count``."""
     groups = list(dict.fromkeys(long["group"]))
     levels = list(dict.fromkeys(long["level"]))
     n = long.pivot(index="group", columns="level", values="n").loc[groups, levels]
     pct = long.pivot(index="group", columns="level", values="percent").loc[groups, levels]
     base = long.groupby("group", sort=False)["base_n"].first().loc[groups]
-    hidden = suppression_mask(n.to_numpy(), min_count)
+    hidden = _hidden(n, min_count, hidden)
     rows = []
     for i, g in enumerate(groups):
         b = int(base[g])
@@ -93,15 +109,16 @@ def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = 
 
 
 def crosstab_long(long: pd.DataFrame, *, min_count: int = 0, question: str | None = None,
-                  by: str | None = None) -> pd.DataFrame:
+                  by: str | None = None, hidden=None) -> pd.DataFrame:
     """The tidy (CSV) form of a cross table, columns :data:`LONG_COLUMNS`,
     with the same suppression as :func:`crosstab_block`: a suppressed cell's
     n and % are ``x``.  ``question`` and ``by`` are the headings shown for the
-    question and the attribute (default: the ids in ``long``)."""
+    question and the attribute (default: the ids in ``long``); ``hidden`` as in
+    :func:`crosstab_block`."""
     groups = list(dict.fromkeys(long["group"]))
     levels = list(dict.fromkeys(long["level"]))
     n = long.pivot(index="group", columns="level", values="n").loc[groups, levels]
-    hidden = pd.DataFrame(suppression_mask(n.to_numpy(), min_count), index=groups, columns=levels)
+    hidden = pd.DataFrame(_hidden(n, min_count, hidden), index=groups, columns=levels)
     flags = np.array([hidden.loc[g, lev] for g, lev in zip(long["group"], long["level"])], dtype=bool)
     pct = (100 * long["percent"].astype(float)).round(1)
     out = pd.DataFrame({

@@ -182,9 +182,63 @@ share_out <- function(design, nm, by = NULL) {
   }
   res
 }
+## 4b. The intervals of the shares: R svyciprop(method = "logit") on the same
+##     domain (t with the design df of the domain, or of the by group in it).
+ciprop_out <- function(design, nm, what, by = NULL) {
+  lo <- hi <- est <- c()
+  names_out <- c()
+  for (it in plat) {
+    f <- as.formula(paste0("~I(", nm, "_", what, "_", it, " == 1)"))
+    if (is.null(by)) {
+      e <- svyciprop(f, design, method = "logit")
+      ci <- confint(e)
+      est <- c(est, unname(coef(e))); lo <- c(lo, ci[1]); hi <- c(hi, ci[2])
+    } else {
+      e <- svyby(f, by, design, svyciprop, method = "logit", vartype = "ci")
+      est <- c(est, unname(e[[2]])); lo <- c(lo, e$ci_l); hi <- c(hi, e$ci_u)
+      names_out <- c(names_out, paste0(as.character(e[[1]]), ":", it))
+    }
+  }
+  list(estimate = unname(est), ci_low = unname(lo), ci_high = unname(hi), ci_names = names_out)
+}
+ciprop_all <- function(design, nm, by = NULL)
+  list(first = ciprop_out(design, nm, "first", by), topk = ciprop_out(design, nm, "topk", by))
+
+## 4c. Tied ranks: respondent r %% 5 == 0 marked two items at rank 2, r %% 17 == 0 at
+##     rank 1 (and not answering ones stay as they are).  The ranking stops at the tie:
+##     ranks above it are known (so a tie at rank 2 keeps the first choice), the rest
+##     is not.  First-choice shares are over those whose first choice is known; top-3
+##     shares and Borda points over complete rankings only (a truncated one does not
+##     say which items are in its top 3).
+tie_at <- ifelse(r %% 17 == 0, 1, ifelse(r %% 5 == 0, 2, NA))
+k_tied <- ifelse(is.na(tie_at), k_ragged, pmin(k_ragged, tie_at - 1))
+for (it in plat) {
+  pos <- apply(best_first, 1, function(x) match(it, x))
+  inrank <- !is.na(pos) & pos <= k_tied
+  resp[[paste0("tied_first_", it)]] <- as.numeric(pos == 1 & k_tied >= 1)
+  resp[[paste0("tied_topk_", it)]] <- as.numeric(inrank)
+  resp[[paste0("tied_borda_", it)]] <- ifelse(inrank, 4 - pos, 0)
+}
+resp$first_known <- k_tied > 0
+resp$complete <- k_tied > 0 & is.na(tie_at)
+dresp <- svydesign(ids = ~1, strata = ~stratum, weights = ~w, data = resp)
+## The rank-ordered logit of the cut rankings: the stages above each tie (svycoxph as in 3).
+ext <- explode(k_tied)
+st <- svycoxph(fml, design = svydesign(ids = ~respondent, strata = ~stratum, weights = ~w, data = ext))
+ref$tied <- list(
+  tie_at = tie_at, k = k_tied, model = c(fit_out(st), degf_resid = st$degf.resid),
+  first = share_out(subset(dresp, first_known), "tied")$first,
+  topk = share_out(subset(dresp, complete), "tied")$topk,
+  borda = share_out(subset(dresp, complete), "tied")$borda,
+  ciprop_first = ciprop_out(subset(dresp, first_known), "tied", "first"),
+  ciprop_topk = ciprop_out(subset(dresp, complete), "tied", "topk"))
+
 ref$shares_top3 <- share_out(dresp, "top3")
 ref$shares_ragged <- share_out(subset(dresp, answered), "ragged")
 ref$shares_ragged_by_heavy <- share_out(subset(dresp, answered), "ragged", by = ~heavy)
+ref$ciprop_top3 <- ciprop_all(dresp, "top3")
+ref$ciprop_ragged <- ciprop_all(subset(dresp, answered), "ragged")
+ref$ciprop_ragged_by_heavy <- ciprop_all(subset(dresp, answered), "ragged", by = ~heavy)
 ref$items <- plat
 
 writeLines(toJSON(ref, digits = NA, auto_unbox = TRUE, pretty = TRUE),

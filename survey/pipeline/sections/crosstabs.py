@@ -2,9 +2,10 @@
 
 Every coded question (single, likert and its items, multi, ranking) × each
 ``by`` attribute (the plan's groups): 上段 the unweighted n, 下段 the
-weighted row %, bases under 30 marked ``*``, cells under ``--min-cell``
-suppressed with complementary suppression
-(:mod:`survey.report.crosstab`).  The tidy form goes to ``<sheet>.csv``.
+weighted row %, bases under 30 marked ``*``, small cells hidden as the
+run's one suppression decides (:class:`survey.report.disclosure.SmallCells`:
+the same cells in every table of the report).  The tidy form goes to
+``<sheet>.csv``.
 """
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ __all__ = ["build", "cross_tables"]
 CROSS_TYPES = ("single", "likert", "multi", "ranking")
 
 
-def cross_tables(design, questionnaire, by, min_cell: int):
-    """``([(caption, block)], long frame)`` of every coded question × each ``by`` attribute."""
+def cross_tables(design, questionnaire, by, min_cell: int, cells=None):
+    """``([(caption, block)], long frame)`` of every coded question × each ``by`` attribute.
+    ``cells``: the run's :class:`~survey.report.disclosure.SmallCells` (the same hidden cells as
+    every other table of the report); without it each table is suppressed on its own."""
     blocks, longs = [], []
     data, w = design.data, design.weights.to_numpy()
     for q in questionnaire.questions:
@@ -32,23 +35,26 @@ def cross_tables(design, questionnaire, by, min_cell: int):
         columns = [it.column for it in q.items] if (q.type == "likert" and q.items) else [q.id]
         for column in columns:
             for attribute in by:
-                long = crosstab_question(data, w, questionnaire, column, attribute)
+                if cells is None:
+                    long, hidden = crosstab_question(data, w, questionnaire, column, attribute), None
+                else:
+                    long, hidden = cells.crosstab(column, attribute), cells.hidden(column, attribute)
                 # headings, never ids (issue 16 item 11): 問8 みどりのチカラの重要度：雨水の浸透・貯留 × 問3 地区
                 title, by_title = question_title(questionnaire, column), questionnaire[attribute].header
-                blocks.append((f"{title} × {by_title}", crosstab_block(long, min_count=min_cell)))
-                longs.append(crosstab_long(long, min_count=min_cell, question=title, by=by_title))
+                blocks.append((f"{title} × {by_title}", crosstab_block(long, min_count=min_cell, hidden=hidden)))
+                longs.append(crosstab_long(long, min_count=min_cell, question=title, by=by_title, hidden=hidden))
     return blocks, pd.concat(longs, ignore_index=True)
 
 
 def build(spec, ctx) -> SectionResult:
-    blocks, long = cross_tables(ctx.design, ctx.questionnaire, spec.by, ctx.min_cell)
+    cells = ctx.small_cells
+    blocks, long = cross_tables(ctx.design, ctx.questionnaire, spec.by, ctx.min_cell, cells=cells)
     question, side, group, level, n, share, base = LONG_COLUMNS
     describe(long, base="属性の各グループの回答者（無回答を選択肢として含む）",
              dims={question: "設問", side: "区分", group: "グループ", level: "項目"},
              values={n: Measure(f"回答者数{UNWEIGHTED}", "人"), share: Measure(f"割合{WEIGHTED}", "%"),
                      base: Measure(f"基数{UNWEIGHTED}", "人")})
-    note = (f"* は基数が30未満（比率は参考値）。{ctx.min_cell}未満のセルと、差し引きで復元できるセルは x で秘匿"
-            "（n・% とも。数値ではなく文字の x）。")
+    note = (f"* は基数が30未満（比率は参考値）。x は秘匿したセル（n・% とも。数値ではなく文字の x）。{cells.rule}")
     return SectionResult(title=spec.get("title", "クロス集計（上段 n：重みなし回答者数、下段 %：重み付け行%）"),
                          blocks=tuple(blocks), notes=(note,),
                          files={"{sheet}": ("設問×属性のクロス集計（n・重み付け%、秘匿済み）", long)})

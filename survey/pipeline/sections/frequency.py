@@ -3,15 +3,17 @@
 For a single-answer question with a ``numeric_map`` (park use: times a year
 per category): the weighted mean of the mapped values and the share who
 answered a category mapped to 0 (利用しない), by the levels of one
-attribute against the whole city, Holm-adjusted
-(:func:`survey.measures.parkuse.park_use_table`).
+attribute, each tested against the whole city (Holm-adjusted,
+:func:`survey.measures.parkuse.park_use_table`) and each with its verdict
+in the column beside it, naming the figure it is about.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from survey.measures import park_use_table
-from survey.pipeline.base import SectionResult, attribute_name, code_labels, html_table
+from survey.measures.differences import verdict_text
+from survey.pipeline.base import HIDDEN, TOTAL, SectionResult, attribute_name, code_labels, html_table
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, pct, rounded, with_kinds
@@ -20,14 +22,30 @@ from survey.report.tableinfo import Measure, describe
 __all__ = ["build", "frequency_table"]
 
 
-def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_label: str) -> pd.DataFrame:
+def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_label: str,
+                    hidden=None) -> pd.DataFrame:
+    """One row per level and the city; each figure is followed by its own comparison with the city.
+    ``hidden``: one flag per row, True where the report suppresses the never-use cell (its share,
+    interval and verdict show ``x``)."""
+    never = f"「{never_label}」の割合"
+    hidden = [False] * len(p) if hidden is None else list(hidden)
+
+    def verdicts(codes, figure):
+        return [verdict_text(c, group=f"{g}の{figure}", reference=city)[0] if c else ""
+                for c, g, city in zip(codes, p["label"], [p["label"].iloc[-1]] * len(p))]
+
+    def masked(values):
+        return pd.Series([HIDDEN if h else v for v, h in zip(values, hidden)], dtype=object)
+
     return with_kinds(pd.DataFrame({
         by_name: p["label"], f"{value_label}{WEIGHTED}": rounded(p["times"], 1),
         "95%信頼区間": ci_text(p["times_ci_low"], p["times_ci_high"], digits=1),
-        f"{never_label}人の割合(%){WEIGHTED}": pct(p["never"]),
-        "同 95%信頼区間": ci_text(p["never_ci_low"], p["never_ci_high"], digits=1, scale=100),
-        f"回答者数 n{UNWEIGHTED}": p["n"].astype(int), "市全体との比較": p["verdict_ja"].fillna(""),
-    }), {f"{value_label}{WEIGHTED}": "decimal1", f"{never_label}人の割合(%){WEIGHTED}": "percent"})
+        f"{value_label}の市全体との比較": verdicts(p["times_verdict"], value_label),
+        f"{never}(%){WEIGHTED}": masked(pct(p["never"])),
+        "同 95%信頼区間": masked(ci_text(p["never_ci_low"], p["never_ci_high"], digits=1, scale=100)),
+        f"{never}の市全体との比較": masked(verdicts(p["verdict"], never)),
+        f"回答者数 n{UNWEIGHTED}": p["n"].astype(int),
+    }), {f"{value_label}{WEIGHTED}": "decimal1", f"{never}(%){WEIGHTED}": "percent"})
 
 
 def build(spec, ctx) -> SectionResult:
@@ -39,11 +57,15 @@ def build(spec, ctx) -> SectionResult:
     label = spec.get("label", title)
     value_label = spec.get("value_label", f"平均（{question.numeric_unit}）" if question.numeric_unit else "平均")
     never = "・".join(question.codes[c] for c, v in question.numeric_map.items() if v == 0)
-    table = frequency_table(park_use_table(ctx.design, spec.question, by=by, questionnaire=q,
-                                           labels=code_labels(q, by)),
-                            by_name=by_name, value_label=value_label, never_label=never)
+    p = park_use_table(ctx.design, spec.question, by=by, questionnaire=q, labels=code_labels(q, by))
+    # the never-use share is a cell of the cross table on another base: hidden where it is hidden
+    cells = ctx.small_cells.hidden(spec.question, by)
+    never_levels = [question.codes[c] for c, v in question.numeric_map.items() if v == 0]
+    rows = [*p["label"].iloc[:-1], TOTAL]
+    hidden = [bool(cells.loc[g, never_levels].any()) for g in rows]
+    table = frequency_table(p, by_name=by_name, value_label=value_label, never_label=never, hidden=hidden)
     unit = question.numeric_unit or ""
-    share = f"{never}人の割合"
+    share = f"「{never}」の割合"
     describe(table, base=f"{attribute_name(q, spec.question)}の回答者（無回答を除く）", dims={by_name: "グループ"},
              fixed={"区分": by_name}, values={
                  f"{value_label}{WEIGHTED}": Measure(f"平均{WEIGHTED}", unit, item=value_label),
@@ -54,7 +76,9 @@ def build(spec, ctx) -> SectionResult:
                         "同 95%信頼区間": (Measure("95%信頼区間下限", "%", item=share),
                                       Measure("95%信頼区間上限", "%", item=share))})
     mapped = "、".join(f"{question.codes[c]}={v:g}" for c, v in question.numeric_map.items())
-    intro = spec.get("intro", f"回答を{value_label}に換算した（{mapped}）。「{never}」の割合が市全体より高い"
-                              f"{by_name}を示す。")
-    html = Section(spec.id, title, intro=intro, tables=[html_table(f"{by_name}別の{label}（重み付け）", table)])
-    return SectionResult(title=title, blocks=((f"{by_name}別の{label}", table),), html=html)
+    intro = spec.get("intro", f"回答を{value_label}に換算した（{mapped}）。{value_label}と「{never}」の割合を"
+                              f"{by_name}ごとに市全体と比べ、それぞれの判定をその数値の隣に示す。")
+    notes = [f"x は人数が少ないため秘匿したセル。{ctx.small_cells.rule}"] if any(hidden) else []
+    html = Section(spec.id, title, intro=intro, tables=[html_table(f"{by_name}別の{label}（重み付け）", table)],
+                   notes=notes)
+    return SectionResult(title=title, blocks=((f"{by_name}別の{label}", table),), html=html, notes=tuple(notes))

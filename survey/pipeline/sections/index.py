@@ -13,9 +13,9 @@ import pandas as pd
 
 from survey.measures import compare_groups, satisfaction_distribution, satisfaction_index
 from survey.measures.differences import degenerate_se
-from survey.measures.frequencies import NO_ANSWER_LABEL, crosstab_question
+from survey.measures.frequencies import NO_ANSWER_LABEL
 from survey.pipeline.base import (
-    TOTAL, SectionResult, attribute_name, by_groups, code_labels, html_table, tidy_index,
+    HIDDEN, TOTAL, SectionResult, attribute_name, by_groups, code_labels, html_table, tidy_index,
 )
 from survey.report import charts
 from survey.report.format import UNWEIGHTED, WEIGHTED
@@ -23,7 +23,7 @@ from survey.report.html import Figure, Section
 from survey.report.present import ci_text, p_values, pct, rounded, signed, with_kinds
 from survey.report.tableinfo import Measure, describe
 
-__all__ = ["build", "index_table", "distribution_table", "comparison_table", "excluded_labels"]
+__all__ = ["build", "index_table", "distribution_table", "comparison_table", "excluded_labels", "unscored_labels"]
 
 
 def excluded_labels(question) -> list[str]:
@@ -31,6 +31,12 @@ def excluded_labels(question) -> list[str]:
     labels = [lab for code, lab in question.codes.items() if code not in question.scores]
     labels += [lab for lab in question.missing.values()]
     return list(dict.fromkeys(labels))
+
+
+def unscored_labels(question) -> list[str]:
+    """The answers a distribution on every respondent adds to the scored ones: codes without a
+    score (わからない), then 無回答."""
+    return [lab for code, lab in question.codes.items() if code not in question.scores] + [NO_ANSWER_LABEL]
 
 
 def index_table(t: pd.DataFrame, *, label: str, target=None) -> pd.DataFrame:
@@ -49,15 +55,19 @@ def index_table(t: pd.DataFrame, *, label: str, target=None) -> pd.DataFrame:
 
 
 def distribution_table(d: pd.DataFrame) -> pd.DataFrame:
-    """区分 × グループ rows, answer levels as columns (weighted %), base n."""
+    """区分 × グループ rows, answer levels as columns (weighted % of every respondent of the group,
+    so a row adds up to 100), base n; a cell the report suppresses (``hidden``) shows ``x``."""
     d = d.copy()
     d["pct"] = pct(d["estimate"])
-    wide = d.pivot_table(index=["by", "group"], columns="level", values="pct", sort=False)
+    if "hidden" in d.columns:
+        d["pct"] = [HIDDEN if h else v for v, h in zip(d["pct"], d["hidden"])]
     levels = list(dict.fromkeys(d["level"]))
-    wide = wide[levels].reset_index()
+    keys = list(dict.fromkeys(zip(d["by"], d["group"])))
+    cells = {(b, g, lev): v for b, g, lev, v in zip(d["by"], d["group"], d["level"], d["pct"])}
+    wide = pd.DataFrame([[b, g, *(cells.get((b, g, lev)) for lev in levels)] for b, g in keys],
+                        columns=["by", "group", *levels]).astype({lev: object for lev in levels})
     base = d.groupby(["by", "group"], sort=False)["n"].max().reset_index(drop=True)
     wide.insert(2, f"基数 n{UNWEIGHTED}", base.astype(int).to_numpy())
-    wide.columns.name = None
     return with_kinds(wide.rename(columns={"by": "区分", "group": "グループ"}), {lev: "percent" for lev in levels})
 
 
@@ -75,18 +85,25 @@ def _compute(spec, ctx):
     index = by_groups(lambda by: tidy_index(satisfaction_index(design, column, questionnaire=q, by=by).to_frame()),
                       q, spec.by)
     dist, shares = [], []
+    cells = ctx.small_cells
     for by in chart_by:
-        frame = satisfaction_distribution(design, column, questionnaire=q, by=by)
+        # one base for the whole table: every respondent of the group (issue 16 item 1: the scored
+        # levels were % of the index's respondents, わからない・無回答 % of everyone, so rows added
+        # to 105-114% and そう思う for 18〜29歳 read 14.3 here, 12.4 in the chart and cross table)
+        frame = satisfaction_distribution(design, column, questionnaire=q, by=by, base="all")
         frame = frame[frame["kind"].isin(["level", "excluded"])].copy()
         labels = code_labels(q, by)
         frame["group"] = frame[by].map(lambda v: labels.get(float(v), str(v)))
         frame["by"] = attribute_name(q, by)
+        hidden = cells.hidden(column, by)
+        frame["hidden"] = [bool(hidden.loc[g, lev]) for g, lev in zip(frame["group"], frame["label"])]
         dist.append(frame)
-        long = crosstab_question(design.data, design.weights.to_numpy(), q, column, by)
-        long = long[~long["group"].isin([TOTAL, NO_ANSWER_LABEL])]
-        shares.append(long.assign(by=attribute_name(q, by))[["by", "group", "level", "percent", "base_n"]])
+        long = cells.crosstab(column, by)
+        long = long[~long["group"].isin([TOTAL, NO_ANSWER_LABEL])].copy()
+        long["hidden"] = [bool(hidden.loc[g, lev]) for g, lev in zip(long["group"], long["level"])]
+        shares.append(long.assign(by=attribute_name(q, by))[["by", "group", "level", "percent", "base_n", "hidden"]])
     dist = pd.concat(dist, ignore_index=True).rename(columns={"label": "level"})[
-        ["by", "group", "kind", "level", "base", "estimate", "ci_low", "ci_high", "n", "count"]]
+        ["by", "group", "kind", "level", "base", "estimate", "ci_low", "ci_high", "n", "count", "hidden"]]
     comps = []
     for by in spec.by:
         est = satisfaction_index(design, column, questionnaire=q, by=by)
@@ -142,23 +159,29 @@ def build(spec, ctx) -> SectionResult:
     if ind:
         notes = [f"基準値 {ind.get('baseline')}（{ind.get('baseline_year')}）、目標値 {ind.get('target')}"
                  f"（{ind.get('target_year')}）。" + "".join(notes)]
+    everyone = "・".join(unscored_labels(question))
+    base = f"区分の回答者全員（{everyone}を含む）を基数とする重み付け%、各行の合計は100%"
+    secret = f"x は人数が少ないため秘匿したセル。{ctx.small_cells.rule}" if dist["hidden"].any() else ""
+    if secret:
+        notes.append(f"回答分布の{secret}")
     tables = [(f"{label}（重み付け）", index_table(index, label=label, target=ind.get("target"))),
-              ("回答分布（重み付け%）", distribution_table(dist)),
+              (f"回答分布（{base}）", distribution_table(dist)),
               ("グループ間の差（Holm法で調整）", comparison_table(comps))]
     _describe(tables, question=question, label=label, unit=str(ind.get("unit") or "点"))
     chart_names = [attribute_name(q, by) for by in spec.get("chart_by", spec.by)]
     groups = "・".join(f"{name}別" for name in chart_names)
     idx = index.assign(base_n=index["n"])
     levels = [*question.codes.values(), NO_ANSWER_LABEL]
-    unscored = [lab for code, lab in question.codes.items() if code not in question.scores] + [NO_ANSWER_LABEL]
+    unscored = unscored_labels(question)
     figures = [
         Figure(charts.index_chart(idx[idx["by"].isin([TOTAL, *chart_names])], target=ind.get("target"),
                                   baseline=ind.get("baseline"), target_label=f"目標値（{ind.get('target_year', '')}）",
                                   baseline_label=f"基準値（{ind.get('baseline_year', '')}）", ylabel=label),
                f"{label}と95%信頼区間（{groups}）"),
         Figure(charts.satisfaction_chart(shares, levels=levels, nonsubstantive=unscored),
-               f"{groups}の回答分布（重み付け%）"),
+               f"{groups}の回答分布（{base}）"),
     ]
     html = Section(spec.id, title, intro=spec.get("intro", _intro(question, label)), figures=figures,
-                   tables=[html_table(caption, frame) for caption, frame in tables])
+                   tables=[html_table(caption, frame, note=secret if k == 1 else "")
+                           for k, (caption, frame) in enumerate(tables)])
     return SectionResult(title=title, blocks=tuple(tables), html=html, notes=tuple(notes))

@@ -9,11 +9,13 @@ probability of every cell (:func:`survey.measures.rank_logit`).
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from survey.measures import rank_logit, topk_shares
+from survey.measures.frequencies import NO_ANSWER_LABEL
 from survey.pipeline.base import (
-    TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, code_labels, html_table, pool_sparse,
+    HIDDEN, TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, code_labels, html_table, pool_sparse,
 )
 from survey.report import charts
 from survey.report.format import WEIGHTED
@@ -32,12 +34,19 @@ def _points(depth: int) -> str:
 
 
 def shares_table(p: pd.DataFrame, *, depth: int, item_noun: str) -> pd.DataFrame:
+    """The shares by group; a cell the report suppresses (``first_hidden``, ``topk_hidden``) shows ``x``."""
+    first = p["first_hidden"] if "first_hidden" in p.columns else [False] * len(p)
+    topk = p["topk_hidden"] if "topk_hidden" in p.columns else [False] * len(p)
+
+    def masked(values, flags):
+        return pd.Series([HIDDEN if h else v for v, h in zip(values, flags)], dtype=object)
+
     return with_kinds(pd.DataFrame({
         "区分": p["by"], "グループ": p["group"], item_noun: p["item"],
-        f"1位に選んだ割合(%){WEIGHTED}": pct(p["first_share"]),
-        f"{depth}位までに選んだ割合(%){WEIGHTED}": pct(p["topk_share"]),
-        "同 95%信頼区間": ci_text(p["topk_share_ci_low"], p["topk_share_ci_high"], digits=1, scale=100),
-        f"得点（{_points(depth)}）": rounded(p["borda"], 2),
+        f"1位に選んだ割合(%){WEIGHTED}": masked(pct(p["first_share"]), first),
+        f"{depth}位までに選んだ割合(%){WEIGHTED}": masked(pct(p["topk_share"]), topk),
+        "同 95%信頼区間": masked(ci_text(p["topk_share_ci_low"], p["topk_share_ci_high"], digits=1, scale=100), topk),
+        f"得点（{_points(depth)}）": masked(rounded(p["borda"], 2), topk),
     }), {f"1位に選んだ割合(%){WEIGHTED}": "percent", f"{depth}位までに選んだ割合(%){WEIGHTED}": "percent",
          f"得点（{_points(depth)}）": "decimal2"})
 
@@ -104,8 +113,11 @@ def build(spec, ctx) -> SectionResult:
         raise SectionUnavailable(f"{noun}を順位づけた回答がない（全員が無回答）" if len(ranked) == 0 else
                                  f"選ばれた{noun}が「{items.get(float(ranked[0]), ranked[0])}」の1つだけで、順位を比べられない",
                                  title=title)
-    pri = by_groups(lambda by: topk_shares(ctx.design, choices, by=by), q, spec.by)
+    # rankings cut at a tied rank are partial top-k answers (Dataset.truncated_rankings)
+    cut = ctx.dataset.truncated_rankings(spec.question)
+    pri = by_groups(lambda by: topk_shares(ctx.design, choices, by=by, truncated=cut), q, spec.by)
     pri["item"] = pri["item"].map(lambda v: items.get(float(v), str(v)))
+    pri = _suppressed(pri, spec, ctx, choices, items, cut)
     shares = shares_table(pri, depth=depth, item_noun=noun)
     base = f"{attribute_name(q, spec.question)}の回答者"
     top = f"{depth}位までに選んだ割合"
@@ -137,12 +149,45 @@ def build(spec, ctx) -> SectionResult:
     if spec.by:
         first = attribute_name(q, spec.by[0])
         heat = pri[pri["by"] == first].rename(columns={"topk_share": "percent", "group": "age"})
-        heat = heat.rename(columns={"item": "group", "age": "item"})[["group", "item", "percent"]]
+        heat = heat.rename(columns={"item": "group", "age": "item", "topk_hidden": "hidden"})[
+            ["group", "item", "percent", "hidden"]]
         figures.append(Figure(charts.priority_heatmap(heat), f"{first}別・{depth}位までに選んだ割合（重み付け%）"))
     intro = spec.get("intro", f"重要な順に{depth}つまで選んだ回答。{depth}位までに選んだ割合と、{_points(depth)}の得点で示す。")
+    secret = bool(pri["first_hidden"].any() or pri["topk_hidden"].any())
+    notes = [f"x は人数が少ないため秘匿したセル。{ctx.small_cells.rule}"] if secret else []
     html = Section(spec.id, title, intro=intro, figures=figures, tables=html_tables,
-                   notes=[_summary(pri, tests, depth=depth, noun=noun)])
+                   notes=[_summary(pri, tests, depth=depth, noun=noun), *notes])
     label = spec.get("label", attribute_name(q, spec.question))
     methods = (f"{label}の順位は上位{depth}位のランク付きロジット（不完全順位の Plackett–Luce モデル）を疑似最尤法で推定し、"
                "標準誤差はサンドイッチ推定量による。",) if model else ()
-    return SectionResult(title=title, blocks=tuple(blocks), html=html, methods=methods)
+    return SectionResult(title=title, blocks=tuple(blocks), html=html, methods=methods, notes=tuple(notes))
+
+
+def _suppressed(pri: pd.DataFrame, spec, ctx, choices, items: dict, cut) -> pd.DataFrame:
+    """Flag the cells the report hides: a first choice is a cell of the question's cross table
+    (its 1位, :class:`~survey.report.disclosure.SmallCells`); the top-k inclusion of an item by
+    group is a family of its own (complete rankings that name the item), suppressed by the same rule."""
+    q, cells = ctx.questionnaire, ctx.small_cells
+    attr = {attribute_name(q, by): by for by in spec.by}
+    masks = {name: cells.hidden(spec.question, by) for name, by in attr.items()}
+    masks[TOTAL] = cells.hidden(spec.question, None)
+    codes = ctx.design.data[choices].to_numpy(dtype=float, na_value=np.nan)
+    complete = ~np.isnan(codes[:, 0]) & ~np.asarray(cut, dtype=bool)
+    labels = list(items.values())
+    inside = np.column_stack([(codes == c).any(axis=1) & complete for c in items])
+    counts = {None: pd.Series(inside.sum(axis=0), index=labels)}
+    for by in spec.by:
+        group_labels = code_labels(q, by)
+        group = [group_labels.get(float(v), NO_ANSWER_LABEL) if v == v else NO_ANSWER_LABEL
+                 for v in ctx.design.data[by].to_numpy(dtype=float, na_value=np.nan)]
+        frame = pd.DataFrame(inside.astype(int), columns=labels).groupby(pd.Series(group, name="group")).sum()
+        order = [g for g in [*group_labels.values(), NO_ANSWER_LABEL] if g in frame.index]
+        counts[by] = frame.loc[order]
+    topk = cells.family(f"{spec.question}:top{len(choices)}", counts, labels)
+    topk = {(TOTAL if by is None else attribute_name(q, by)): m for by, m in topk.items()}
+    out = pri.copy()
+    out["first_hidden"] = [bool(masks[b].loc[g if b != TOTAL else TOTAL, i]) for b, g, i in
+                           zip(out["by"], out["group"], out["item"])]
+    out["topk_hidden"] = [bool(topk[b].loc[i] if b == TOTAL else topk[b].loc[g, i]) for b, g, i in
+                          zip(out["by"], out["group"], out["item"])]
+    return out

@@ -3,13 +3,15 @@
 Weighted % and unweighted n of every answer of every question, with the
 base (:func:`survey.measures.frequencies.frequencies`); 無回答 is a level,
 multi-answer shares have the respondents as base.  Written as ``<sheet>.csv``.
+A cell hidden by the run's small-cell suppression (the 全体 row of the
+question's cross tables) shows ``x`` here too.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from survey.measures.frequencies import frequencies
-from survey.pipeline.base import SectionResult
+from survey.pipeline.base import HIDDEN, TOTAL, SectionResult
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.present import question_title
 from survey.report.tableinfo import Measure, describe
@@ -17,18 +19,32 @@ from survey.report.tableinfo import Measure, describe
 __all__ = ["build", "tally_table"]
 
 
-def tally_table(freq: pd.DataFrame, questionnaire) -> pd.DataFrame:
-    """Questions by their heading, never their id (issue 16 item 11); % a number to one decimal."""
-    out = freq[["question", "label", "n", "percent", "base_n"]].copy()
+def tally_table(freq: pd.DataFrame, questionnaire, cells=None) -> pd.DataFrame:
+    """Questions by their heading, never their id (issue 16 item 11); % a number to one decimal.
+    ``cells``: the run's :class:`~survey.report.disclosure.SmallCells`; a hidden cell of the
+    whole-sample row (the cross tables' 全体) shows ``x`` here too."""
+    out = freq[["question", "label", "n", "percent", "base_n"]].copy().astype({"n": object})
+    out["percent"] = pd.Series((100 * out["percent"]).round(1).tolist(), index=out.index, dtype=object)
+    if cells is not None:
+        flags = [_hidden(cells, questionnaire, q, label) for q, label in zip(out["question"], out["label"])]
+        out.loc[flags, ["n", "percent"]] = HIDDEN
     out["question"] = [question_title(questionnaire, q) for q in out["question"]]
-    out["percent"] = (100 * out["percent"]).round(1)
     out.columns = ["設問", "選択肢", f"回答者数 n{UNWEIGHTED}", f"%{WEIGHTED}", f"基数 n{UNWEIGHTED}"]
     return with_kinds(out, {f"%{WEIGHTED}": "percent"})
 
 
+def _hidden(cells, questionnaire, column: str, label: str) -> bool:
+    """Is the whole-sample cell hidden?  An attribute's counts are the bases every table
+    prints, so they are never hidden."""
+    q = questionnaire[column] if column in questionnaire else questionnaire.question_of(column)
+    if q.attribute:
+        return False
+    return cells.is_hidden(column, None, TOTAL, label)
+
+
 def build(spec, ctx) -> SectionResult:
     table = tally_table(frequencies(ctx.design.data, ctx.design.weights.to_numpy(), ctx.questionnaire),
-                        ctx.questionnaire)
+                        ctx.questionnaire, ctx.small_cells)
     describe(table, base="全回答者（無回答を選択肢として含む。複数回答は回答者数が基数）",
              dims={"設問": "設問", "選択肢": "項目"}, values={
                  f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人"),
