@@ -104,8 +104,8 @@ def test_the_index_lists_each_file_with_title_sheet_and_base(out):
     assert rows["満足度_満足度指数.csv"] == ["満足度指数（重み付け）", "満足度",
                                         "みどりの満足度の回答者（わからない・無回答を除く）", ""]
     assert rows["満足度_回答分布.csv"] == [
-        "回答分布（重み付け%）", "満足度",
-        "そう思う〜そう思わないの5段階はみどりの満足度の回答者（わからない・無回答を除く）、わからない・無回答は全回答者", ""]
+        "回答分布（区分の回答者全員（わからない・無回答を含む）を基数とする重み付け%、各行の合計は100%）", "満足度",
+        "各グループの回答者全員（わからない・無回答を含む）", ""]
     assert rows["行の記録.csv"] == ["行の記録（読込 = 採用 + 除外、理由・規則ごとの件数）", "調査概要", "納品ファイルの全データ行", ""]
     assert rows["計画_概要.csv"] == ["計画の概要", "計画", "今回の調査の回答率・分散・デザイン効果から見込んだ次回調査", ""]
     assert rows["opendata/データ辞書.csv"] == [
@@ -200,16 +200,38 @@ def test_wide_tables_become_one_value_per_row(out):
     printed = _csv(out / "満足度_回答分布.csv")
     shown = printed[printed["グループ"] == "18〜29歳"].iloc[0, 3:]
     assert young["値"].astype(float).tolist() == shown.astype(float).tolist()       # 14.3, 27.3, …: the same figures
-    assert young["値"].tolist()[3] == "23" and shown.iloc[3] == "23.0"              # (a whole number written whole)
+    assert young["値"].tolist()[5] == "12" and shown.iloc[5] == "12.0"              # (a whole number written whole)
+
+
+def _numbers(text: str) -> set:
+    """Every number printed in a CSV's text (intervals' limits too, − read as minus), as floats."""
+    import re
+
+    return {float(m.replace("\u2212", "-")) for m in re.findall(r"[\u2212-]?\d+(?:\.\d+)?", text)}
+
+
+def test_every_open_value_is_printed_in_its_report_csv(out):
+    """The open data holds the report's figures, nothing recomputed: each value (a p-value
+    noted 未満 is the bound of ``<0.001``) is a number printed in the report's CSV of the same name."""
+    checked = 0
+    for name in OPEN_CSVS:
+        frame = pd.read_csv(out / "opendata" / name, encoding="utf-8", dtype=str, keep_default_na=False)
+        report = out / name
+        printed = _numbers((report if report.exists() else out / "自由記述_テーマ別の記述の割合.csv").read_text(
+            encoding="utf-8-sig"))
+        for value in frame.loc[frame["値"] != "", "値"]:
+            assert float(value) in printed, (name, value)
+            checked += 1
+    assert checked > 7000
 
 
 def test_suppressed_cells_are_marked_as_in_the_report(out):
     cross = _csv(out / "クロス集計.csv")
     hidden = cross[cross["回答者数 n（重みなし）"] == "x"]
-    assert len(hidden) == 433 and (hidden["%（重み付け）"] == "x").all()   # --min-cell 3 with complementary cells
+    assert len(hidden) == 140 and (hidden["%（重み付け）"] == "x").all()   # --min-cell 3 with complementary cells
     open_cross = pd.read_csv(out / "opendata" / "クロス集計.csv", encoding="utf-8", dtype=str, keep_default_na=False)
     marked = open_cross[open_cross["注記"] == "秘匿"]
-    assert len(marked) == 2 * 433 and (marked["値"] == "").all()          # its n and its % hidden
+    assert len(marked) == 2 * 140 and (marked["値"] == "").all()          # its n and its % hidden
     assert set(marked["統計量"]) == {"回答者数（重みなし）", "割合（重み付け）"}
     first = hidden.iloc[0]
     same = open_cross[(open_cross["設問"] == first["設問"]) & (open_cross["区分"] == first["表側"])

@@ -274,18 +274,17 @@ def freetext_section(tables) -> Section:
 
 
 def theme_long(tables) -> pd.DataFrame:
-    """The theme shares of :func:`theme_table` in long form, one row per group and
-    theme (rounded alike), described for the open data."""
+    """The figures of :func:`theme_table` in long form, one row per group and theme: the
+    weighted share (rounded alike) and the group's number of comments, described for the
+    open data (the groups' intervals are not printed in the report, so not published)."""
     th = tables.themes
     out = pd.DataFrame({
         "区分": th["by"].to_numpy(), "グループ": th["group"].to_numpy(),
         "テーマ": [f"{_group_names(tables).get(g, g)}：{lab}" for g, lab in zip(th["theme_group"], th["label"])],
-        f"割合(%){WEIGHTED}": th["estimate"].map(_pct).to_numpy(), "下限": th["ci_low"].map(_pct).to_numpy(),
-        "上限": th["ci_high"].map(_pct).to_numpy(), f"記述数 n{UNWEIGHTED}": th["n"].to_numpy()})
+        f"割合(%){WEIGHTED}": th["estimate"].map(_pct).to_numpy(), f"記述数 n{UNWEIGHTED}": th["n"].to_numpy()})
     return describe(out, base=_COMMENTERS, dims={"区分": "区分", "グループ": "グループ", "テーマ": "項目"}, values={
         f"割合(%){WEIGHTED}": Measure(f"テーマに触れた記述の割合{WEIGHTED}", "%"),
-        "下限": Measure("95%信頼区間下限", "%"), "上限": Measure("95%信頼区間上限", "%"),
-        f"記述数 n{UNWEIGHTED}": Measure(f"記述数{UNWEIGHTED}", "人")})
+        f"記述数 n{UNWEIGHTED}": Measure(f"記述数{UNWEIGHTED}", "人", item="")})
 
 
 _COMMENTERS = "自由記述を書いた回答者（「特になし」等を除く）"

@@ -137,9 +137,7 @@ def _describe(tables, *, question, label: str, unit: str) -> None:
         f"{label}{WEIGHTED}": Measure(f"推定値{WEIGHTED}", unit, **on), "標準誤差": Measure("標準誤差", unit, **on),
         "デザイン効果": Measure("デザイン効果", "", **on), f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人", **on),
     }, intervals={"95%信頼区間": (Measure("95%信頼区間下限", unit, **on), Measure("95%信頼区間上限", unit, **on))})
-    levels = [lab for code, lab in question.codes.items() if code in question.scores]
-    describe(dist, base=(f"{levels[0]}〜{levels[-1]}の{len(levels)}段階は{valid}、{excluded}は全回答者"
-                         if excluded else valid),
+    describe(dist, base=f"各グループの回答者全員（{excluded}を含む）" if excluded else "各グループの回答者全員",
              dims={"区分": "区分", "グループ": "グループ"},
              values={f"基数 n{UNWEIGHTED}": Measure(f"基数{UNWEIGHTED}", "人", item="")},
              melt=Measure(f"割合{WEIGHTED}", "%"))
