@@ -5,9 +5,12 @@ normalise the raw file (ledger; personal data in free text masked); rake it
 to the population margins (from the base weights of the mailing file when
 one is given: :func:`~survey.report.weighting.weight_wave`); build every
 section the plan declares (:data:`survey.pipeline.sections.SECTIONS`) and
-place it: the workbook's sheets in the plan's order, each block of an
-analysis as ``<sheet>_<k>.csv``, ``report.html`` with the plan's ``html``
-sections, and ``provenance.json``.
+place it: the workbook's sheets in the plan's order, every table as a CSV
+named after its sheet and title with ``目次.csv`` and, when the plan declares
+``opendata:``, the open data (:mod:`survey.pipeline.outputs`),
+``report.html`` with the plan's ``html`` sections, and ``provenance.json``.
+A section that cannot be estimated on this wave is shown with its reason
+(推定できません：…) and the rest is written.
 """
 from __future__ import annotations
 
