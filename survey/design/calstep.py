@@ -56,13 +56,11 @@ class CalStep:
             self._cache["cell_ratio"] = r if same else None
         return self._cache["cell_ratio"]
 
-    def residualise(self, z: np.ndarray) -> np.ndarray:
-        """Replace ``z`` (n, p), in place, by its residuals from the
-        calibration model; returns ``z``."""
-        w0, w1 = self.w_before, self.w_after
-        M = self.model
+    def solver(self):
+        """Solve the weighted normal equations of the calibration model (cached)."""
         solve = self._cache.get("solve")
         if solve is None:
+            M, w0 = self.model, self.w_before
             if self.codes is not None:
                 cw = np.bincount(self.codes, weights=w0, minlength=M.shape[0])
                 gram = (M * cw[:, None]).T @ M
@@ -71,6 +69,21 @@ class CalStep:
                 gram = (M * w0s[:, None]).T @ M
             solve = _solver(gram)
             self._cache["solve"] = solve
+        return solve
+
+    def residualise(self, z: np.ndarray, atoms=None) -> np.ndarray:
+        """Replace ``z`` (n, p), in place, by its residuals from the
+        calibration model; returns ``z``.
+
+        ``atoms`` (:class:`~survey.design.collapse.Atoms`): ``z`` holds the
+        totals of atoms of interchangeable rows (same cell, same weights
+        before and after), whose residual totals are ``z - m w1 fitted``.
+        """
+        w0, w1 = self.w_before, self.w_after
+        M = self.model
+        solve = self.solver()
+        if atoms is not None:
+            return self._residualise_atoms(z, atoms, solve)
         if self.codes is not None:
             ratio = self._cell_ratio()
             if ratio is not None:
@@ -84,14 +97,38 @@ class CalStep:
                 z[:, k] -= w1 * np.take(fitted[:, k], self.codes)
         else:
             if "mr" not in self._cache:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    row = np.where(w1 != 0, w0 / w1, 0.0)
-                if self.sigma2 is not None:
-                    row = row / self.sigma2
+                row = self._row_ratio(sigma=True)
                 self._cache["mr"] = M * row[:, None]
                 self._cache["mw"] = M * w1[:, None]
             beta = solve(self._cache["mr"].T @ z)
             z -= self._cache["mw"] @ beta
+        return z
+
+    def _row_ratio(self, *, sigma: bool = False) -> np.ndarray:
+        """``w0 / w1`` per row (``sigma``: over ``sigma2``, for a heteroscedastic GREG)."""
+        w0, w1 = self.w_before, self.w_after
+        with np.errstate(divide="ignore", invalid="ignore"):
+            row = np.where(w1 != 0, w0 / w1, 0.0)
+        return row if self.sigma2 is None or not sigma else row / self.sigma2
+
+    def _residualise_atoms(self, z: np.ndarray, atoms, solve) -> np.ndarray:
+        rep, m = atoms.rep, atoms.count
+        M = self.model
+        w1m = self.w_after[rep] * m
+        if self.codes is not None:
+            codes = self.codes[rep]
+            ratio = self._cell_ratio()
+            if ratio is not None:
+                rhs = M.T @ (column_sums(z, codes, M.shape[0]) * ratio[:, None])
+            else:
+                rhs = M.T @ column_sums(z * self._row_ratio()[rep][:, None], codes, M.shape[0])
+            fitted = M @ solve(rhs)
+            for k in range(z.shape[1]):
+                z[:, k] -= w1m * np.take(fitted[:, k], codes)
+        else:
+            Mr = M[rep]
+            beta = solve((Mr * self._row_ratio(sigma=True)[rep][:, None]).T @ z)
+            z -= (Mr * w1m[:, None]) @ beta
         return z
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from survey.design.estimate import Estimate
+from survey.design.collapse import group_codes
+from survey.design.fit import Part, fit_parts, use_parts
 from survey.errors import DesignError
 from survey.validation import check_option
 
@@ -25,39 +27,75 @@ CIPROP_METHODS = {"logit": "logit", "likelihood": "likelihood", "asin": "asin", 
                   "mean": "wald", "xlogit": "xlogit"}
 
 
-def proportion(design, variable: str, *, by=None, level: float = 0.95,
+def proportion(design, variable, *, by=None, level: float = 0.95,
                method: str = "logit") -> Estimate:
-    """See ``Design.proportion``."""
+    """See ``Design.proportion``.
+
+    Several variables (a list) are estimated in one pass with their joint
+    covariance; the index is then ``[by...,] variable, level``.
+    """
     check_option(method, tuple(CIPROP_METHODS), name="proportion: method")
-    if not isinstance(variable, str):
-        raise DesignError(f"proportion: variable must be one column name; got {variable!r}.")
-    codes, levels = design._categorical(design._column(variable))
-    if not levels:
-        raise DesignError(f"proportion: column {variable!r} has no non-missing value.")
+    several = isinstance(variable, (list, tuple))
+    names = list(variable) if several else [variable]
+    if not names or not all(isinstance(v, str) for v in names):
+        raise DesignError(f"proportion: variable must be a column name or a list of column names; got {variable!r}.")
+    coded = []
+    for name in names:
+        codes, levels = design._categorical(design._column(name))
+        if not levels:
+            raise DesignError(f"proportion: column {name!r} has no non-missing value.")
+        coded.append((name, codes, levels))
     keys, gmasks, bynames = design._groups(by)
-    A = np.zeros((len(design.data), len(keys) * len(levels)), order="F")
-    domains, dom_of_col, rows, dfs, nrows, phis = [], [], [], [], [], []
     w = design._w
-    wpos = w != 0
     calibrated = getattr(design, "_calibrated", False)
-    for key, g in zip(keys, gmasks):
-        d = g & (codes >= 0)
-        domains.append(d)
+    # the design df, row counts and dispersions of the groups come from the rows
+    wpos_rows = w != 0
+    group_info = [(design._domain_degf(g & wpos_rows), design.n if calibrated else np.count_nonzero(g & wpos_rows))
+                  for g in gmasks]
+    atoms = design._collapse(([group_codes(gmasks)] if by is not None else []) + [c for _, c, _ in coded])
+    counts = None
+    if atoms is not None:          # the same estimate on the atoms' first rows
+        gmasks = [g[atoms.rep] for g in gmasks]
+        coded = [(name, codes[atoms.rep], levels) for name, codes, levels in coded]
+        w, counts = w[atoms.rep] * atoms.count, atoms.count
+    wpos = w != 0
+    width = sum(len(levels) for _, _, levels in coded)
+    split = by is not None and use_parts(design, len(w), len(keys))
+    if not split:
+        A = np.zeros((len(w), len(keys) * width), order="F")
+        domains, dom_of_col = [], []
+    parts, rows, dfs, nrows, phis = [], [], [], [], []
+    for key, g, (group_df, group_rows) in zip(keys, gmasks, group_info):
         # R: df = degf(design) and nrow(design) of the design it was given
         # (the by group), before svymean(na.rm=TRUE) leaves NA rows out
-        group_df = design._domain_degf(g & wpos)
-        group_rows = design.n if calibrated else np.count_nonzero(g & wpos)
-        phi = _dispersion(w, g & wpos, d & wpos, group_rows, calibrated)
-        for j, lev in enumerate(levels):
-            A[:, len(rows)] = (codes == j) & d
-            dom_of_col.append(len(domains) - 1)
-            rows.append(key + (lev,))
-            dfs.append(group_df)
-            nrows.append(group_rows)
-            phis.append(phi)
-    index = design._index(rows, bynames + [variable])
-    est = design._fit(A, "domain", domains, dom_of_col, index, "proportion", level=level,
-                      df=np.array(dfs, dtype=float), ci_method=CIPROP_METHODS[method])
+        phi = [_dispersion(w, g & wpos, g & (codes >= 0) & wpos, group_rows, calibrated, counts)
+               for _, codes, _ in coded]
+        if split:                    # one part per group: its rows, its columns
+            at = np.flatnonzero(g)
+            local = [(name, codes[at], levels) for name, codes, levels in coded]
+            A = np.zeros((len(at), width), order="F")
+            domains, dom_of_col = [], []
+            parts.append(Part(at, A, "domain", domains, dom_of_col))
+            g = np.ones(len(at), dtype=bool)
+            start = 0
+        else:
+            local, start = coded, len(rows)
+        for (name, codes, levels), ph in zip(local, phi):
+            d = g & (codes >= 0)
+            domains.append(d)
+            for j, lev in enumerate(levels):
+                A[:, start] = (codes == j) & d
+                start += 1
+                dom_of_col.append(len(domains) - 1)
+                rows.append(key + ((name, lev) if several else (lev,)))
+                dfs.append(group_df)
+                nrows.append(group_rows)
+                phis.append(ph)
+    if not split:
+        parts = [Part(None, A, "domain", domains, dom_of_col)]
+    index = design._index(rows, bynames + (["variable", "level"] if several else [variable]))
+    est = fit_parts(design, parts, index, "proportion", level=level, df=np.array(dfs, dtype=float),
+                    ci_method=CIPROP_METHODS[method], atoms=atoms)
     if method == "beta":
         est._neff = np.array(nrows, dtype=float)
     est._phi = np.array(phis, dtype=float)
@@ -71,7 +109,7 @@ def proportion(design, variable: str, *, by=None, level: float = 0.95,
     return est
 
 
-def _dispersion(w, group, answered, group_rows, calibrated) -> float:
+def _dispersion(w, group, answered, group_rows, calibrated, counts=None) -> float:
     """R's dispersion for ``svyciprop(method="likelihood")`` on a linearised design.
 
     ``summary.svyglm`` takes ``svyvar`` of the Pearson residuals, which
@@ -82,10 +120,11 @@ def _dispersion(w, group, answered, group_rows, calibrated) -> float:
     ``phi = n / (n - 1) * m1 / m0`` with ``n`` the rows that answered;
     1 + 1/(n - 1) without missing values.
     """
-    n = np.count_nonzero(answered)
+    count = np.count_nonzero if counts is None else (lambda mask: counts[mask].sum())
+    n = count(answered)
     if n < 2:
         return np.nan
     m0 = w[group].sum() / group_rows
-    rows_after = group_rows if calibrated else group_rows - np.count_nonzero(group & ~answered)
+    rows_after = group_rows if calibrated else group_rows - count(group & ~answered)
     m1 = w[answered].sum() / rows_after
     return n / (n - 1) * m1 / m0

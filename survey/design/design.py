@@ -6,6 +6,7 @@ import pandas as pd
 
 from survey.design import calibration as cal
 from survey.design import greg
+from survey.design.collapse import collapse
 from survey.design.estimators import EstimatorsMixin
 from survey.design.spec import as_mask, names, parse_design
 from survey.design.variance import LONELY_PSU_OPTIONS, recvar
@@ -61,6 +62,7 @@ class Design(EstimatorsMixin):
     __slots__ = (
         "_data",
         "_lonely",
+        "_memo",
         "_recipe",
         "_spec",
         "_stages",
@@ -84,14 +86,25 @@ class Design(EstimatorsMixin):
         data, stages, w, spec = parse_design(data, weights=weights, strata=strata, ids=ids,
                                              fpc=fpc, nest=nest)
         self._init(data=data, w=w, w_base=w, stages=stages, var_rows=np.ones(n, dtype=bool),
-                   steps=(), lonely=lonely_psu, recipe=(), spec=spec)
+                   steps=(), lonely=lonely_psu, recipe=(), spec=spec, memo={})
 
     # ---------------------------------------------------------- internals
     # _init, __setattr__ (immutability) and _evolve come from EstimatorsMixin
 
+    def _evolve(self, **changes):
+        new = super()._evolve(**changes)
+        if set(changes) - {"data"}:      # the memo holds what the weights and structure decide
+            object.__setattr__(new, "_memo", {})
+        return new
+
     @property
     def _calibrated(self) -> bool:
         return len(self._steps) > 0
+
+    def _collapse(self, arrays):
+        """Atoms of interchangeable rows for an estimate reading ``arrays``
+        (:mod:`survey.design.collapse`), or None: use the rows."""
+        return collapse(self._memo, self._w, self._var_rows, self._stages, self._steps, arrays)
 
     # --------------------------------------------------------- attributes
     # data, weights and n come from EstimatorsMixin
@@ -115,8 +128,15 @@ class Design(EstimatorsMixin):
             parts.append("steps=" + ",".join(r[0] for r in self._recipe))
         return f"Design({', '.join(parts)})"
 
-    def _domain_degf(self, mask: np.ndarray) -> float:
+    def _domain_degf(self, mask: np.ndarray, atoms=None) -> float:
         st = self._stages[0]
+        if atoms is not None:           # mask per atom
+            rows = atoms.rep[mask]
+            h = np.bincount(st.strata[rows], minlength=st.n_strata) > 0
+            if st.singletons:
+                return float(atoms.count[mask].sum() - h.sum())
+            c = np.bincount(st.cluster[rows], minlength=st.n_clusters) > 0
+            return float(c.sum() - h.sum())
         c = np.bincount(st.cluster[mask], minlength=st.n_clusters) > 0
         h = np.bincount(st.strata[mask], minlength=st.n_strata) > 0
         return float(c.sum() - h.sum())
@@ -149,6 +169,42 @@ class Design(EstimatorsMixin):
             raise DesignError(f"score_vcov: z must have shape (n={self.n}, p); got {z.shape}.")
         return self._score_vcov(np.array(z, dtype=float, order="F"), self._var_rows,
                                 zero_outside=True)
+
+    def pattern_vcov(self, u, pattern) -> np.ndarray:
+        """Design-based covariance of the totals of ``z_i = w_i u[pattern_i]``.
+
+        The same number as ``score_vcov(weights[:, None] * u[pattern])``
+        for per-unit-weight contributions that depend on the row only
+        through a pattern (its answers, covariates, domain), computed
+        without the (n, p) array: rows that share the pattern and their
+        part in the variance are summed first (exactly;
+        :mod:`survey.design.collapse`).
+
+        Parameters
+        ----------
+        u : array-like, shape (n_patterns, p) or (n_patterns,)
+            Contribution per unit weight of each pattern.
+        pattern : array-like of int, shape (n,)
+            Pattern of every row; -1 (or any negative code) contributes zero.
+        """
+        u = np.asarray(u, dtype=float)
+        if u.ndim == 1:
+            u = u[:, None]
+        pattern = np.asarray(pattern)
+        if pattern.shape != (self.n,) or not np.issubdtype(pattern.dtype, np.integer):
+            raise DesignError(f"pattern_vcov: pattern must be {self.n} integer codes; got {pattern.dtype} "
+                              f"of shape {pattern.shape}.")
+        if u.ndim != 2 or (pattern.size and pattern.max(initial=-1) >= u.shape[0]):
+            raise DesignError(f"pattern_vcov: u needs one row per pattern ({int(pattern.max()) + 1}); "
+                              f"got shape {u.shape}.")
+        atoms = self._collapse([pattern])
+        rows = np.arange(self.n) if atoms is None else atoms.rep
+        scale = self._w[rows] * (1.0 if atoms is None else atoms.count)
+        pat = pattern[rows]
+        z = np.zeros((len(rows), u.shape[1]), order="F")
+        inside = pat >= 0
+        z[inside] = u[pat[inside]] * scale[inside, None]
+        return self._score_vcov(z, self._var_rows[rows], zero_outside=True, atoms=atoms)
 
     def model_vcov(self, theta, *, scores, bread=None, rows=None, refit=None) -> np.ndarray:
         """Design covariance of a model's estimate: the sandwich (Binder 1983).
@@ -212,19 +268,21 @@ class Design(EstimatorsMixin):
         return V
 
     def _score_vcov(self, z: np.ndarray, present: np.ndarray, *,
-                    zero_outside: bool = False) -> np.ndarray:
-        """``z`` (n, p), Fortran order, is overwritten by its residuals."""
+                    zero_outside: bool = False, atoms=None) -> np.ndarray:
+        """``z`` (n, p), Fortran order, is overwritten by its residuals
+        (per atom of interchangeable rows when ``atoms`` is given)."""
         for step in self._steps:
-            z = step.residualise(z)
+            z = step.residualise(z, atoms)
         return recvar(z, self._stages, present=present, lonely_psu=self._lonely,
-                      zero_outside=zero_outside, overwrite=True)
+                      zero_outside=zero_outside, overwrite=True, atoms=atoms)
 
     def _replicate_estimates(self, cols):
         return None
 
-    def _vcov_columns(self, theta, union, z, reps):
-        present = self._var_rows if self._calibrated else (self._var_rows & union)
-        return self._score_vcov(z, present)
+    def _vcov_columns(self, theta, union, z, reps, atoms=None):
+        var_rows = self._var_rows if atoms is None else self._var_rows[atoms.rep]
+        present = var_rows if self._calibrated else (var_rows & union)
+        return self._score_vcov(z, present, atoms=atoms)
 
     # ----------------------------------------------------- weighting steps
     def subset(self, mask) -> Design:

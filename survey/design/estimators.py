@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from survey.design import ciprop, moments, quantiles
+from survey.design import domains as domains_mod
 from survey.design.estimate import Estimate
-from survey.design.ratios import Columns, _as_list, _deff
+from survey.design.fit import Part, fit_parts
+from survey.design.ratios import _as_list
 from survey.errors import ColumnError, DesignError
 from survey.validation import check_by, check_columns, check_level
 
@@ -44,6 +46,10 @@ class EstimatorsMixin:
 
     def _domain_degf(self, mask: np.ndarray) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _collapse(self, arrays):
+        """Atoms of interchangeable rows (:mod:`survey.design.collapse`); None: rows."""
+        return None
 
     # ----------------------------------------------------------- helpers
     # ---------------------------------------------------------- frozen object
@@ -167,110 +173,22 @@ class EstimatorsMixin:
         return pd.MultiIndex.from_tuples(rows, names=names)
 
     def _fit(self, A, B, domains, dom_of_col, index, statistic, *, level, df=None,
-             ci_method="wald", deff=True):
+             ci_method="wald", deff=True, atoms=None):
         """Evaluate ratio-type estimates and assemble an :class:`Estimate`.
 
         ``A`` (n, K, Fortran order) holds the numerator values (zero outside
         each column's domain); ``B`` is ``None`` (totals), ``"domain"``
         (denominator = the domain indicator: means, proportions) or an
-        (n, K) array (ratios).
+        (n, K) array (ratios).  With ``atoms`` the rows of ``A``, ``B`` and
+        the domains are the atoms' first rows, each standing for
+        ``atoms.count`` identical rows (:mod:`survey.design.collapse`).
+        Columns split by disjoint groups go to :func:`survey.design.fit.fit_parts`.
         """
-        w = self._w
-        cols = Columns(A, B, domains, np.asarray(dom_of_col, dtype=np.intp))
-        theta, den = cols.evaluate(w)
-        reps = self._replicate_estimates(cols)       # before A is overwritten
-        z = cols.influence(w, theta, den)
-        wpos = w != 0
-        counted: dict = {}
-        for d in domains:
-            if id(d) not in counted:
-                counted[id(d)] = np.count_nonzero(d & wpos)
-        nobs_dom = np.array([counted[id(d)] for d in domains])
-        psum_dom = cols.domain_sums(w)
-        nobs = nobs_dom[cols.dom_of_col]
-        if deff:
-            s1 = z.sum(axis=0)
-            with np.errstate(divide="ignore"):
-                inv_w = np.where(wpos, 1.0 / np.where(wpos, w, 1.0), 0.0)
-            s2 = np.einsum("ik,ik,i->k", z, z, inv_w)
-        union = domains[0]
-        for d in {id(d): d for d in domains[1:]}.values():
-            if d is not union:
-                union = union | d
-        V = self._vcov_columns(theta, union, z, reps)   # may overwrite z
-        if df is None:
-            dfs = np.full(len(theta), np.inf)
-        elif isinstance(df, np.ndarray):
-            dfs = df.astype(float)
-        elif df == "design":
-            cache = [self._domain_degf(d & wpos) for d in domains]
-            dfs = np.array([cache[j] for j in cols.dom_of_col], dtype=float)
-        else:
-            dfs = np.full(len(theta), float(df))
-        if deff:
-            dvals = _deff(np.diag(V), s1, s2, psum_dom[cols.dom_of_col], nobs)
-        else:
-            dvals = np.full(len(theta), np.nan)
-        if reps is not None:
-            reps = pd.DataFrame(reps, columns=index)
-        return Estimate(index=index, estimate=theta, vcov=V, df=dfs, deff=dvals, n=nobs,
-                        statistic=statistic, level=level, ci_method=ci_method,
-                        replicates=reps)
+        return fit_parts(self, [Part(None, A, B, domains, dom_of_col)], index, statistic, level=level, df=df,
+                         ci_method=ci_method, deff=deff, atoms=atoms)
 
     def _linear_estimate(self, variable, by, statistic, level):
-        names = _as_list(variable, "variable")
-        keys, gmasks, bynames = self._groups(by)
-        prepared = []
-        for name in names:
-            s = self._column(name)
-            if self._is_numeric(s):
-                prepared.append((name, "numeric") + self._numeric(name))
-            else:
-                codes, levels = self._categorical(s)
-                prepared.append((name, "categorical", codes, levels))
-        width = sum(1 if p[1] == "numeric" else len(p[3]) for p in prepared)
-        A = np.zeros((len(self.data), width * len(keys)), order="F")
-        domains, dom_of_col, rows = [], [], []
-        # variables missing on the same rows share one domain mask per group
-        # (Columns keeps a float copy of each distinct mask: n x 8 bytes)
-        same_rows: dict[int, np.ndarray] = {}
-        for p in prepared:
-            if p[1] == "numeric" and not p[3].all():
-                same_rows[id(p[3])] = next((o for o in same_rows.values() if np.array_equal(o, p[3])), p[3])
-        shared: dict[tuple[int, int], np.ndarray] = {}
-        k = 0
-        for key, g in zip(keys, gmasks):
-            for p in prepared:
-                if p[1] == "numeric":
-                    _, _, y, ok = p
-                    if ok.all():
-                        d = g                        # share the mask when nothing is missing
-                    else:
-                        ok = same_rows[id(ok)]
-                        d = shared.get((id(g), id(ok)))
-                        if d is None:
-                            d = shared[(id(g), id(ok))] = g & ok
-                    domains.append(d)
-                    if d is g and by is None:
-                        A[:, k] = y
-                    else:
-                        idx = np.flatnonzero(d)
-                        A[idx, k] = y[idx]
-                    dom_of_col.append(len(domains) - 1)
-                    rows.append(key + (p[0],))
-                    k += 1
-                else:
-                    _, _, codes, levels = p
-                    d = g & (codes >= 0)
-                    domains.append(d)
-                    for j, lev in enumerate(levels):
-                        A[:, k] = (codes == j) & d
-                        dom_of_col.append(len(domains) - 1)
-                        rows.append(key + (f"{p[0]}={lev}",))
-                        k += 1
-        B = None if statistic == "total" else "domain"
-        index = self._index(rows, bynames + ["variable"])
-        return self._fit(A, B, domains, dom_of_col, index, statistic, level=level)
+        return domains_mod.linear_estimate(self, variable, by, statistic, level)
 
     # ------------------------------------------------------------ public
     def mean(self, variable, *, by=None, level: float = 0.95) -> Estimate:
@@ -310,6 +228,38 @@ class EstimatorsMixin:
         of the ``by`` group) before rows missing ``variable`` are left out.
         """
         return ciprop.proportion(self, variable, by=by, level=check_level(level), method=method)
+
+    def domain_means(self, values, domains, *, index=None, level: float = 0.95, statistic: str = "mean",
+                     ci_method: str = "wald", df=None) -> Estimate:
+        """Means of derived variables over domains, every pair in one pass.
+
+        Parameters
+        ----------
+        values : array-like, shape (n,) or (n, p)
+            Per-row values of ``p`` variables that need not be columns of
+            the data; NaN leaves a row out of that variable's domain (R
+            ``na.rm=TRUE``).
+        domains : array-like of bool, shape (n,) or (n, G), or a list of masks
+            Row masks (may overlap); rows with weight 0 are never in a domain.
+        index : pandas.Index, optional
+            Labels of the ``G * p`` estimates, domain-major (all variables of
+            the first domain first); default ``(domain, variable)`` numbers.
+        statistic, ci_method : str
+            Label of the estimates and their interval (``"wald"``, or
+            ``"logit"`` for shares, as ``svyciprop``).
+        df : None, "design" or float
+            Degrees of freedom of the interval: normal quantiles (None), each
+            domain's design df (R ``degf(subset(design, domain))``), or fixed.
+
+        Returns
+        -------
+        Estimate
+            Same numbers as R ``svyby(~y1 + ..., ~domain, design, svymean,
+            na.rm=TRUE, covmat=TRUE)`` per domain (``deff`` as
+            ``svymean(deff=TRUE)``), with the covariance across all of them.
+        """
+        return domains_mod.domain_means(self, values, domains, index=index, level=level, statistic=statistic,
+                                        ci_method=ci_method, df=df)
 
     def var(self, variable, *, by=None, level: float = 0.95) -> Estimate:
         """Population variance (one variable) or covariance matrix (several),

@@ -85,6 +85,11 @@ class Stage:
             return np.where(np.isinf(self.popsize), 0.0, self.npsu / self.popsize)
 
     @cached_property
+    def singletons(self) -> bool:
+        """Every cluster is one row."""
+        return self.n_clusters == self.cluster.size
+
+    @cached_property
     def _identity(self) -> bool:
         n = self.cluster.size
         return self.n_clusters == n and bool(np.all(self.cluster == np.arange(n)))
@@ -218,14 +223,19 @@ def sample_sizes(stages: tuple[Stage, ...]) -> list[np.ndarray]:
     return [st.npsu[st.strata].astype(float) for st in stages]
 
 
-def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarray,
-               lonely_psu: str, stage_no: int, *, scratch: bool = False) -> np.ndarray:
-    """Contribution of one stage (all groups) to the covariance matrix.
+def stage_factors(stage: Stage, clus_stratum: np.ndarray, clus_present: np.ndarray, copies,
+                  mult: np.ndarray, lonely_psu: str, stage_no: int):
+    """Per-stratum multiplier of the between-cluster sum of squares.
 
-    ``mult`` (per stratum) is the product of earlier sampling fractions.
-    ``scratch``: ``x`` is not needed afterwards and may be overwritten.
+    Returns ``(factor, center, all_lonely)``: ``factor`` (n_strata,) is the
+    fpc-corrected ``n_h/(n_h-1)`` times ``mult`` (0 for strata without
+    data, certainty strata and lonely PSUs as ``lonely_psu`` says),
+    ``center`` whether a stratum's totals are centred on its mean (not a
+    lonely PSU under ``"adjust"``), ``all_lonely`` a group whose strata are
+    all lonely under ``"average"`` (R returns NaN).  ``clus_present``
+    marks the clusters with data; ``copies`` (or None) how many clusters
+    each entry stands for.
     """
-    p = x.shape[1]
     H = stage.n_strata
     npsu = stage.npsu.astype(float)
     if stage.popsize is None:
@@ -235,12 +245,8 @@ def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarra
             f = np.where(np.isinf(stage.popsize), 1.0,
                          (stage.popsize - npsu) / stage.popsize)
     certain = f < 1e-7
-    # which strata / clusters have rows in the (domain of the) data
-    clus_present = np.bincount(stage.cluster, weights=present.astype(float),
-                               minlength=stage.n_clusters) > 0
-    clus_stratum = np.zeros(stage.n_clusters, dtype=np.int64)
-    clus_stratum[stage.cluster] = stage.strata
-    nsub = np.bincount(clus_stratum[clus_present], minlength=H)
+    nsub = np.bincount(clus_stratum[clus_present], minlength=H,
+                       weights=None if copies is None else copies[clus_present])
     strat_present = nsub > 0
     lonely = strat_present & (npsu == 1) & ~certain
     if lonely.any() and lonely_psu == "fail":
@@ -266,26 +272,54 @@ def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarra
     with np.errstate(divide="ignore", invalid="ignore"):
         gfac = nstrat / nok
     factor = np.where(ok, scale * mult * gfac[group_of_stratum], 0.0)
-    # a group whose strata are all lonely under "average": R returns NaN
-    all_lonely = bool(np.any((nstrat > 0) & (nok == 0)))
-    if not np.any(factor):
-        return np.full((p, p), np.nan) if all_lonely else np.zeros((p, p))
-    totals = stage.cluster_totals(x)  # (n_clusters, p)
-    if H == 1:
-        stotal = totals.sum(axis=0)[None, :]
-    else:  # per-column bincount: much faster than np.add.at on (n, p)
-        stotal = np.column_stack([np.bincount(clus_stratum, weights=totals[:, j], minlength=H)
-                                  for j in range(p)]) if p else np.zeros((H, 0))
     center = np.ones(H, dtype=bool)
     if lonely_psu == "adjust":
         center = ~(lonely & (nsub == 1))
+    all_lonely = bool(np.any((nstrat > 0) & (nok == 0)))
+    return factor, center, all_lonely
+
+
+def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarray,
+               lonely_psu: str, stage_no: int, *, scratch: bool = False, atoms=None) -> np.ndarray:
+    """Contribution of one stage (all groups) to the covariance matrix.
+
+    ``mult`` (per stratum) is the product of earlier sampling fractions.
+    ``scratch``: ``x`` is not needed afterwards and may be overwritten.
+    ``atoms`` (:class:`~survey.design.collapse.Atoms`): ``x`` and
+    ``present`` are per atom (``x`` the atom's total); see
+    :func:`atom_clusters`.
+    """
+    p = x.shape[1]
+    H = stage.n_strata
+    npsu = stage.npsu.astype(float)
+    # which strata / clusters have rows in the (domain of the) data
+    if atoms is None:
+        clus_present = np.bincount(stage.cluster, weights=present.astype(float),
+                                   minlength=stage.n_clusters) > 0
+        clus_stratum = np.zeros(stage.n_clusters, dtype=np.int64)
+        clus_stratum[stage.cluster] = stage.strata
+        copies = None
+    else:
+        totals, clus_stratum, clus_present, copies = atom_clusters(x, stage, atoms, present)
+    factor, center, all_lonely = stage_factors(stage, clus_stratum, clus_present, copies, mult,
+                                               lonely_psu, stage_no)
+    if not np.any(factor):
+        return np.full((p, p), np.nan) if all_lonely else np.zeros((p, p))
+    if atoms is None:
+        totals = stage.cluster_totals(x)  # (n_clusters, p)
+    summed = totals if copies is None else x      # per atom, x is the sum of its m clusters
+    if H == 1:
+        stotal = summed.sum(axis=0)[None, :]
+    else:  # per-column bincount: much faster than np.add.at on (n, p)
+        stotal = np.column_stack([np.bincount(clus_stratum, weights=summed[:, j], minlength=H)
+                                  for j in range(p)]) if p else np.zeros((H, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(center[:, None], stotal / npsu[:, None], 0.0)
     # deviations kept in column-major order (as ``totals``): the cross-product
     # below is then one fast BLAS call (a row-major gather made it 5x slower).
     # Computed in place when ``totals`` is ours (cluster sums, or ``x`` given
     # up by the caller): one (n, p) array less at the peak, the same numbers.
-    if totals.flags.f_contiguous and (totals is not x or scratch):
+    if totals.flags.f_contiguous and (totals is not x or scratch or atoms is not None):
         dev = totals
         if H == 1:
             dev -= means[0]
@@ -295,6 +329,8 @@ def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarra
     else:
         dev = totals - (means[0] if H == 1 else means.T[:, clus_stratum].T)
     cf = factor[clus_stratum]
+    if copies is not None:            # an atom of singleton clusters: its cluster m times
+        cf = cf * copies
     keep = cf != 0
     if not keep.all():
         dev, cf = dev[keep], cf[keep]
@@ -309,8 +345,33 @@ def _stage_var(x: np.ndarray, stage: Stage, present: np.ndarray, mult: np.ndarra
     return v
 
 
+def atom_clusters(x: np.ndarray, stage: Stage, atoms, present: np.ndarray):
+    """Cluster totals of per-atom totals ``x`` (A, p).
+
+    Returns ``(totals, clus_stratum, clus_present, copies)``.  Where every
+    cluster is one row, the "clusters" are the atoms, each standing for
+    ``copies`` clusters with the same total ``x / m``; otherwise atoms lie
+    inside clusters (the cluster is part of their key) and their totals
+    are summed per cluster (``copies`` None).
+    """
+    rep = atoms.rep
+    if stage.singletons:
+        totals = np.asarray(x / atoms.count[:, None], order="F")
+        return totals, stage.strata[rep], present.astype(bool), atoms.count
+    C = stage.n_clusters
+    cl = stage.cluster[rep]
+    totals = np.empty((C, x.shape[1]), order="F")
+    for k in range(x.shape[1]):
+        totals[:, k] = np.bincount(cl, weights=x[:, k], minlength=C)
+    clus_stratum = np.zeros(C, dtype=np.int64)
+    clus_stratum[stage.cluster] = stage.strata
+    clus_present = np.bincount(cl, weights=present.astype(float), minlength=C) > 0
+    return totals, clus_stratum, clus_present, None
+
+
 def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
-           lonely_psu: str, zero_outside: bool = True, overwrite: bool = False) -> np.ndarray:
+           lonely_psu: str, zero_outside: bool = True, overwrite: bool = False,
+           atoms=None) -> np.ndarray:
     """Covariance of the column totals of ``x`` (R ``svyrecvar``).
 
     Parameters
@@ -328,6 +389,10 @@ def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
     overwrite : bool
         ``x`` may be overwritten (its last stage's deviations are then
         computed in place).
+    atoms : Atoms, optional
+        ``x`` and ``present`` are per atom of interchangeable rows
+        (:mod:`survey.design.collapse`); only the first stage is used
+        (designs with fpc at several stages are never collapsed).
     """
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
@@ -351,7 +416,8 @@ def recvar(x: np.ndarray, stages: tuple[Stage, ...], *, present: np.ndarray,
             if not np.any(mult):
                 break
         last = stage.popsize is None or s == len(stages) - 1
-        v = v + _stage_var(x, stage, present, mult, lonely_psu, s + 1, scratch=overwrite and last)
+        v = v + _stage_var(x, stage, present, mult, lonely_psu, s + 1, scratch=overwrite and last,
+                           atoms=atoms)
         if stage.popsize is None:
             break
     return v

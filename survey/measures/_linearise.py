@@ -9,11 +9,15 @@ design's public pieces, exactly as ``Design.mean`` does for a column:
 * the ratio ``theta_k = sum(w d_k y_k) / sum(w d_k)`` over a domain ``d_k``
   (a ``by`` group and the rows with a value: R ``svyby(..., na.rm=TRUE)``);
 * its covariance from the linearised influence ``w d_k (y_k - theta_k) /
-  sum(w d_k)`` through ``design.score_vcov`` (R ``svyrecvar``, calibration
-  aware), or, for a replicate-weight design, from the estimates recomputed
-  with every replicate weight through ``design.replicate_vcov``;
+  sum(w d_k)`` (R ``svyrecvar``, calibration aware), or, for a
+  replicate-weight design, from the estimates recomputed with every
+  replicate weight;
 * the design effect as R ``svymean(..., deff=TRUE)`` (design variance over
   the variance of simple random sampling without replacement).
+
+The computation is the design's (:meth:`survey.design.Design.domain_means`,
+every variable and domain in one pass); this module gives the measures
+their shared checks and helpers.
 """
 from __future__ import annotations
 
@@ -87,61 +91,16 @@ def make_index(rows: list[tuple], names: list[str]) -> pd.Index:
     return pd.MultiIndex.from_tuples(rows, names=names)
 
 
-def _deff(w, U, D, var):
-    """R ``svymean(..., deff=TRUE)``: design variance / SRSWOR variance of
-    ``nobs`` rows from a population of ``sum(w)``."""
-    out = np.full(U.shape[1], np.nan)
-    for k in range(U.shape[1]):
-        wd = np.where(D[:, k], w, 0.0)
-        psum, nobs = wd.sum(), np.count_nonzero(wd)
-        if nobs < 2 or psum <= 0 or psum < nobs:
-            continue
-        u = U[:, k]
-        ubar = (wd @ u) / psum
-        s2 = nobs / (nobs - 1) * (wd @ (u - ubar) ** 2) / psum
-        vsrs = s2 * psum * (psum - nobs) / nobs
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[k] = var[k] / vsrs
-    return out
-
-
-def domain_means(design, Y, D, *, index: pd.Index, level: float = 0.95, statistic: str = "mean",
+def domain_means(design, values, domains, *, index: pd.Index, level: float = 0.95, statistic: str = "mean",
                  ci_method: str = "wald", df=None) -> Estimate:
-    """Means of the columns of ``Y`` (n, k) over the domains ``D`` (n, k bool).
+    """Means of the columns of ``values`` (n, p; NaN: not in that variable's
+    domain) over every domain of ``domains`` (n, G bool, or a list of masks),
+    domain-major: :meth:`survey.design.Design.domain_means`.
 
     ``df=None`` gives normal-quantile intervals (R ``confint(svymean)``);
     ``df="design"`` the design degrees of freedom of each domain (R
     ``degf(subset(design, domain))``, used by ``svyciprop``).
     """
-    if not 0 < level < 1:
-        raise DesignError(f"level must be between 0 and 1; got {level!r}")
-    _, w = check_design(design)
-    Y = np.asarray(Y, dtype=float)
-    D = np.asarray(D, dtype=bool) & (w != 0)[:, None] & ~np.isnan(Y)
-    Y = np.where(D, Y, 0.0)
-    den = w @ D
-    if np.any(den <= 0):
-        empty = [index[k] for k in np.flatnonzero(den <= 0)]
-        raise DesignError(f"no respondent with a positive weight in the domain(s) {empty}; "
-                          "drop those groups or collapse levels")
-    theta = (w @ (D * Y)) / den
-    U = D * (Y - theta) / den                       # unweighted influence (per unit weight)
-    if is_replicate(design):
-        wr = np.asarray(design.replicate_weights, dtype=float)
-        reps = np.empty((wr.shape[1], Y.shape[1]))
-        for r in range(wr.shape[1]):
-            dr = wr[:, r] @ D
-            with np.errstate(divide="ignore", invalid="ignore"):
-                reps[r] = (wr[:, r] @ (D * Y)) / dr
-        V = np.asarray(design.replicate_vcov(reps, theta), dtype=float)
-    else:
-        V = np.asarray(design.score_vcov(w[:, None] * U), dtype=float)
-    n = D.sum(axis=0)
-    if df == "design":
-        dfs = np.array([float(design.subset(D[:, k]).degf) for k in range(D.shape[1])])
-    elif df is None:
-        dfs = np.full(len(theta), np.inf)
-    else:
-        dfs = np.full(len(theta), float(df))
-    return Estimate(index=index, estimate=theta, vcov=V, df=dfs, deff=_deff(w, U, D, np.diag(V)),
-                    n=n, statistic=statistic, level=level, ci_method=ci_method)
+    check_design(design)
+    return design.domain_means(values, domains, index=index, level=level, statistic=statistic,
+                               ci_method=ci_method, df=df)

@@ -238,15 +238,15 @@ def domain_means(design, y, groups):
     covmat=TRUE)``.  Returns ``(est (G, p), vcov (G p, G p), n (G,))``.
     """
     n, p = y.shape
-    masks = np.column_stack([mask for _, mask in groups])
+    w = np.asarray(design.weights, dtype=float)
     for key, mask in groups:
-        if np.where(mask, np.asarray(design.weights, dtype=float), 0.0).sum() <= 0:
+        if w[mask].sum() <= 0:
             raise InputError(f"the domain {key} has no respondents with positive weight; drop "
                              "the empty group or check the by column")
-    est = _lin.domain_means(design, np.tile(y, (1, len(groups))), np.repeat(masks, p, axis=1),
-                            index=pd.RangeIndex(len(groups) * p))
+    masks = [mask for _, mask in groups]
+    est = _lin.domain_means(design, y, masks, index=pd.RangeIndex(len(groups) * p))
     vcov = np.asarray(est.vcov, dtype=float)
-    counts = masks.sum(axis=0).astype(int)
+    counts = np.array([np.count_nonzero(m) for m in masks], dtype=int)
     return np.asarray(est.estimate, dtype=float).reshape(len(groups), p), (vcov + vcov.T) / 2, counts
 
 

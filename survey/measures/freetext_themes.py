@@ -227,31 +227,41 @@ def theme_shares(design, coded: pd.DataFrame, dictionary: ThemeDictionary, *, by
     """
     if not coded.index.equals(design.data.index):
         raise DesignError("coded themes must have the design's row index; build them from design.data")
+    for t in dictionary.themes:
+        if coded[t.id].notna().sum() == 0:
+            raise DesignError("no comments to code: every answer is missing or a no-opinion answer")
     cols = {f"_theme_{t.id}": coded[t.id] for t in dictionary.themes}
     d = design.with_columns(**cols)
+    # the documented R call subsets the design to the comments first, so the
+    # interval's df is the commenting domain's (proportion alone would use the
+    # whole design's, as svyciprop(na.rm=TRUE) does); themes coded on the same
+    # comments (all of them, from code_themes) are estimated in one pass
+    answered = coded[[t.id for t in dictionary.themes]].notna()
+    blocks: dict[bytes, list] = {}
+    for t in dictionary.themes:
+        mask = answered[t.id].to_numpy()
+        blocks.setdefault(np.packbits(mask).tobytes(), [mask, []])[1].append(f"_theme_{t.id}")
+    estimates = {}
+    for mask, block in blocks.values():
+        frame = d.subset(mask).proportion(block, by=by, level=level).to_frame().reset_index()
+        for col, part in frame.groupby("variable", sort=False):
+            estimates[col] = part.drop(columns="variable")
+    w = np.asarray(design.weights, dtype=float) > 0
+    hits = pd.DataFrame({t.id: (coded[t.id] == 1.0).to_numpy() & w for t in dictionary.themes}, index=coded.index)
+    counts = hits.groupby(design.data[by]).sum() if by is not None else None
     frames = []
     for t in dictionary.themes:
-        col = f"_theme_{t.id}"
-        values = coded[t.id]
-        if values.notna().sum() == 0:
-            raise DesignError("no comments to code: every answer is missing or a no-opinion answer")
-        # the documented R call subsets the design to the comments first, so the
-        # interval's df is the commenting domain's (proportion alone would use the
-        # whole design's, as svyciprop(na.rm=TRUE) does)
-        frame = d.subset(values.notna().to_numpy()).proportion(col, by=by, level=level).to_frame().reset_index()
-        keep = frame[col] == 1.0
+        frame = estimates[f"_theme_{t.id}"]
+        keep = frame["level"] == 1.0
         if not keep.any():           # never mentioned: share 0 with the domain sizes
-            frame = frame[frame[col] == 0.0].assign(estimate=0.0, se=0.0, deff=np.nan)
+            frame = frame[frame["level"] == 0.0].assign(estimate=0.0, se=0.0, deff=np.nan)
         else:
             frame = frame[keep]
-        frame = frame.drop(columns=[col])
-        w = np.asarray(design.weights, dtype=float) > 0
-        hit = (values == 1.0).to_numpy() & w
+        frame = frame.drop(columns=["level"]).reset_index(drop=True)
         if by is None:
-            frame["mentions"] = int(hit.sum())
+            frame["mentions"] = int(hits[t.id].sum())
         else:
-            counts = pd.Series(hit, index=coded.index).groupby(design.data[by]).sum()
-            frame["mentions"] = frame[by].map(counts).fillna(0).astype(int).to_numpy()
+            frame["mentions"] = frame[by].map(counts[t.id]).fillna(0).astype(int).to_numpy()
         none = frame["mentions"].to_numpy() == 0
         frame.loc[none, "ci_low"] = 0.0     # no mention: no interval (a logit interval degenerates at 0)
         frame.loc[none, "ci_high"] = np.nan

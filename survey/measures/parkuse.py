@@ -108,10 +108,8 @@ def park_use_times(design, column: str, *, numeric_map=None, questionnaire=None,
     mapping = resolve_numeric_map(column, numeric_map, questionnaire)
     data, w, _, times = _values(design, column, mapping, "park_use_times")
     keys, masks, names = groups(data, w, by)
-    D = np.column_stack(masks) & ~np.isnan(times)[:, None]
-    Y = np.repeat(times[:, None], len(keys), axis=1)
     index = make_index([k + (column,) for k in keys], names + ["variable"])
-    return domain_means(design, Y, D, index=index, level=level)
+    return domain_means(design, times, masks, index=index, level=level)
 
 
 def park_nonuse(design, column: str, *, never_code=None, numeric_map=None,
@@ -126,10 +124,9 @@ def park_nonuse(design, column: str, *, never_code=None, numeric_map=None,
     never = _never_codes(mapping, never_code)
     data, w, codes, times = _values(design, column, mapping, "park_nonuse")
     keys, masks, names = groups(data, w, by)
-    D = np.column_stack(masks) & ~np.isnan(times)[:, None]
-    Y = np.repeat(np.isin(codes, never).astype(float)[:, None], len(keys), axis=1)
+    never_y = np.where(np.isnan(times), np.nan, np.isin(codes, never).astype(float))
     index = make_index([k + (column,) for k in keys], names + ["variable"])
-    return domain_means(design, Y, D, index=index, level=level, statistic="proportion",
+    return domain_means(design, never_y, masks, index=index, level=level, statistic="proportion",
                         ci_method="logit", df="design")
 
 
@@ -168,13 +165,13 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
         labels = dict(questionnaire[by].codes)
     keys, masks, _ = groups(data, w, by)
     answered = ~np.isnan(times)
-    doms = np.column_stack([m & answered for m in masks] + [(w != 0) & answered])
+    doms = [m & answered for m in masks] + [(w != 0) & answered]
     G = len(keys)
     idx = pd.RangeIndex(G + 1)
-    t_est = domain_means(design, np.repeat(times[:, None], G + 1, axis=1), doms, index=idx, level=level)
+    t_est = domain_means(design, times, doms, index=idx, level=level)
     nev = np.isin(codes, never).astype(float)
-    n_est = domain_means(design, np.repeat(nev[:, None], G + 1, axis=1), doms, index=idx, level=level,
-                         statistic="proportion", ci_method="logit", df="design")
+    n_est = domain_means(design, nev, doms, index=idx, level=level, statistic="proportion", ci_method="logit",
+                         df="design")
     t_frame, n_frame = t_est.to_frame(), n_est.to_frame()
     city = "市全体"
 

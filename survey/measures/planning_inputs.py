@@ -380,9 +380,7 @@ def _wave_estimates(design, name, y, data, keys, cells: pd.MultiIndex, level) ->
             if np.count_nonzero(sel & np.isfinite(y) & (w > 0)) >= 2:
                 masks.append(sel)
                 rows.append((k, int(lvl)))
-    D = np.column_stack(masks)
-    est = domain_means(design, np.repeat(y[:, None], len(masks), axis=1), D,
-                       index=pd.RangeIndex(len(masks)), level=level)
+    est = domain_means(design, y, masks, index=pd.RangeIndex(len(masks)), level=level)
     f = est.to_frame()
     return pd.DataFrame({"measure": name, "domain": [r[0] for r in rows], "level": [r[1] for r in rows],
                          "estimate": f["estimate"].to_numpy(), "se": f["se"].to_numpy(),

@@ -133,10 +133,8 @@ def satisfaction_index(design, column: str, *, scores=None, questionnaire=None, 
     scores = resolve_scores(column, scores, questionnaire)
     data, w, _, score = _scored(design, column, scores, "satisfaction_index")
     keys, masks, names = groups(data, w, by)
-    D = np.column_stack(masks) & ~np.isnan(score)[:, None]
-    Y = np.repeat(score[:, None], len(keys), axis=1)
     index = make_index([k + (column,) for k in keys], names + ["variable"])
-    return domain_means(design, Y, D, index=index, level=level)
+    return domain_means(design, score, masks, index=index, level=level)
 
 
 def _box_codes(scores: dict, top: int):
@@ -228,13 +226,13 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
                   np.isin(codes, bottom_codes).astype(float), g & scored)]
         spec += [("excluded", c, label(c), "all", (codes == c).astype(float), g) for c in unscored]
         spec += [("excluded", np.nan, NO_ANSWER, "all", no_answer.astype(float), g)]
-        Y = np.column_stack([s[4] for s in spec])
-        D = np.column_stack([s[5] for s in spec])
+        # a share of the scored respondents is NaN (out of its domain) for the others
+        Y = np.column_stack([s[4] if s[3] == "all" else np.where(scored, s[4], np.nan) for s in spec])
         idx = pd.RangeIndex(len(spec))
-        est = domain_means(design, Y, D, index=idx, level=level, statistic="proportion",
+        est = domain_means(design, Y, [g], index=idx, level=level, statistic="proportion",
                            ci_method="logit", df="design").to_frame()
         net_y = np.isin(codes, top_codes).astype(float) - np.isin(codes, bottom_codes).astype(float)
-        net = domain_means(design, net_y[:, None], (g & scored)[:, None], index=pd.RangeIndex(1),
+        net = domain_means(design, np.where(scored, net_y, np.nan), [g], index=pd.RangeIndex(1),
                            level=level).to_frame()
         frame = pd.DataFrame({"kind": [s[0] for s in spec], "code": [s[1] for s in spec],
                               "label": [s[2] for s in spec], "base": [s[3] for s in spec]})

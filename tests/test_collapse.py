@@ -1,0 +1,172 @@
+"""Collapsed rows and per-group blocks give the row-by-row numbers (issue 18).
+
+Every estimate is computed twice: with collapsing and blocks switched off
+(the direct computation on the rows, which the R parity tests check) and
+on (the default).  They must agree to 1e-10 relative: estimates, the whole
+covariance (relative to its largest entry: a variance that is zero up to
+rounding, e.g. the share of a raking margin, has no relative precision in
+either computation), degrees of freedom, design effects, intervals and n.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import survey
+from survey.design import Design
+from survey.design import collapse as col
+from survey.design.collapse import collapsing, group_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+TOL = 1e-10
+
+
+@pytest.fixture(scope="module")
+def wave():
+    q = survey.load_questionnaire(ROOT / "questionnaires" / "midori_2025.yaml")
+    ds = survey.load(ROOT / "data" / "raw" / "midori_2025_sample.csv", q)
+    return q, survey.weight_wave(ds, survey.read_margins(ROOT / "data" / "midori_margins.csv"))
+
+
+@pytest.fixture(scope="module")
+def stratified(wave):
+    """The wave as a stratified sample of district x sex cells (lonely PSUs
+    adjusted, as `survey run --mailing` builds it), then raked."""
+    _, d = wave
+    data = d.data.copy()
+    data["_w0"] = 50.0 + 10.0 * data["district"].fillna(0).to_numpy(float)
+    data["_h"] = data["district"].fillna(0).astype(str) + "-" + data["sex"].fillna(0).astype(str)
+    data.loc[data.index[:1], "_h"] = "lonely"                # one stratum with a single PSU
+    base = Design(data, weights="_w0", strata="_h", lonely_psu="adjust")
+    margins = {k: pd.Series(d.weights.groupby(data[k]).sum()) for k in ("_rake_age_band", "_rake_district")}
+    return base.rake(margins)
+
+
+@pytest.fixture(scope="module")
+def apiclus1():
+    return Design(pd.read_csv(DATA / "apiclus1.csv"), ids="dnum", weights="pw", fpc="fpc")
+
+
+def both(f):
+    with collapsing(False):
+        rows = f()
+    with collapsing(True):
+        fast = f()
+    return rows, fast
+
+
+def assert_same(rows, fast):
+    a, b = rows.to_frame(), fast.to_frame()
+    assert list(a.index) == list(b.index)
+    np.testing.assert_allclose(b["estimate"], a["estimate"], rtol=TOL, atol=1e-13)
+    V, W = rows.vcov.to_numpy(), fast.vcov.to_numpy()
+    scale = np.nanmax(np.abs(V))
+    np.testing.assert_allclose(W, V, rtol=0, atol=TOL * scale)
+    # (a share of 0 or 1 up to rounding has a degenerate interval in either computation)
+    inner = ~((rows.statistic == "proportion") & ((a["estimate"] < 1e-12) | (a["estimate"] > 1 - 1e-12)))
+    for c in ("ci_low", "ci_high"):
+        np.testing.assert_allclose(b[c][inner], a[c][inner], rtol=TOL, atol=TOL * np.sqrt(scale))
+    # a design effect whose numerator or denominator is zero up to rounding is noise in both
+    deff = a["deff"].to_numpy()
+    finite = np.isfinite(deff) & (np.abs(deff) < 1e6) & (a["se"].to_numpy() > 1e-6 * np.sqrt(scale))
+    np.testing.assert_allclose(b["deff"][finite], a["deff"][finite], rtol=1e-8)
+    assert (b["n"].to_numpy() == a["n"].to_numpy()).all()
+    np.testing.assert_array_equal(fast.df.to_numpy(), rows.df.to_numpy())
+
+
+class TestGroupRows:
+    def test_groups_equal_rows_exactly(self):
+        rng = np.random.default_rng(1)
+        x = rng.integers(0, 4, 5000).astype(float)
+        x[rng.random(5000) < 0.1] = np.nan
+        x[x == 3] = -0.0                  # -0.0 and 0.0 are one value
+        y = rng.integers(0, 3, 5000)
+        atoms = group_rows([x, y], 5000)
+        expect = pd.DataFrame({"x": np.nan_to_num(x + 0.0, nan=-9), "y": y}).groupby(
+            ["x", "y"], sort=False).ngroup().to_numpy()
+        assert atoms.size == expect.max() + 1
+        np.testing.assert_array_equal(atoms.row, expect)          # numbered in order of first appearance
+        np.testing.assert_array_equal(atoms.rep, pd.Series(expect).drop_duplicates().index)
+        assert atoms.count.sum() == 5000
+
+    def test_hash_collision_falls_back_to_exact_grouping(self, monkeypatch):
+        monkeypatch.setattr(col, "_mix", lambda h: h * np.uint64(0))      # every row hashes alike
+        atoms = group_rows([np.array([1, 2, 1, 3]), np.array([0.5, 0.5, 0.5, 0.5])], 4)
+        np.testing.assert_array_equal(atoms.row, [0, 1, 0, 2])
+        np.testing.assert_array_equal(atoms.count, [2.0, 1.0, 1.0])
+
+    def test_the_wave_collapses_to_cells_and_answers(self, wave):
+        _, d = wave
+        atoms = d._collapse([d.data["satisfaction"].to_numpy(float, na_value=np.nan)])
+        # 60 raking cells x 7 answers (5 levels, わからない, missing) at most
+        assert atoms is not None and atoms.size <= 60 * 7
+        assert atoms.count.sum() == d.n
+
+
+class TestWave:
+    @pytest.mark.parametrize("by", [None, "age_band", ["district", "sex"]])
+    def test_means_and_totals(self, wave, by):
+        _, d = wave
+        assert_same(*both(lambda: d.mean(["satisfaction", "park_use", "alloc_rain"], by=by)))
+        assert_same(*both(lambda: d.total(["imp_rain", "district"], by=by)))
+
+    @pytest.mark.parametrize("method", ["logit", "beta", "likelihood", "mean", "xlogit", "asin"])
+    def test_proportions(self, wave, method):
+        _, d = wave
+        assert_same(*both(lambda: d.proportion("satisfaction", by="age_band", method=method)))
+        assert_same(*both(lambda: d.proportion(["satisfaction", "park_use"], method=method)))
+
+    def test_domain_of_a_subset(self, wave):
+        _, d = wave
+        sub = d.subset(d.data["sex"].fillna(0).to_numpy() == 1)
+        assert_same(*both(lambda: sub.proportion("park_use", by="district")))
+        assert_same(*both(lambda: sub.mean("satisfaction", by="age_band")))
+
+    def test_domain_means_disjoint_and_overlapping(self, wave):
+        _, d = wave
+        y = d.data[["satisfaction", "park_use"]].to_numpy(float, na_value=np.nan)
+        groups = [(d.data["district"] == k).fillna(False).to_numpy() for k in (1, 2, 3, 4, 5)]
+        assert_same(*both(lambda: d.domain_means(y, groups, df="design")))
+        overlapping = groups + [np.ones(d.n, dtype=bool)]
+        assert_same(*both(lambda: d.domain_means(y, overlapping, ci_method="logit")))
+
+    def test_stratified_lonely_psu_adjusted(self, stratified):
+        d = stratified
+        assert_same(*both(lambda: d.mean(["satisfaction", "alloc_cool"], by="age_band")))
+        assert_same(*both(lambda: d.proportion("park_use", by="district", method="beta")))
+
+    def test_pattern_vcov_equals_score_vcov(self, wave):
+        _, d = wave
+        pattern = d.data["satisfaction"].fillna(0).to_numpy(int)
+        u = np.array([[0.0, 1.0], [1.0, -2.0], [0.5, 3.0], [0.0, 0.0], [-1.0, 1.0], [2.0, 2.0], [1.0, 1.0],
+                      [0.0, 0.0], [0.0, 0.0], [4.0, 0.0]])
+        pattern = np.where(pattern == 0, -1, pattern)
+        z = np.where(pattern[:, None] >= 0, u[pattern] * d.weights.to_numpy()[:, None], 0.0)
+        expect = d.score_vcov(z)
+        np.testing.assert_allclose(d.pattern_vcov(u, pattern), expect, rtol=0, atol=TOL * np.abs(expect).max())
+
+
+class TestRData:
+    """R's own data: apistrat (strata, fpc), apiclus1 (clusters: atoms stay
+    inside them), apiclus2 (two stages with fpc: never collapsed)."""
+
+    def test_apistrat(self):
+        api = pd.read_csv(DATA / "apistrat.csv")
+        d = Design(api, weights="pw", strata="stype", fpc="fpc")
+        assert_same(*both(lambda: d.mean(["api00", "sch.wide"], by="stype")))
+        assert_same(*both(lambda: d.proportion("awards", by="comp.imp", method="likelihood")))
+
+    def test_apiclus1_raked(self, apiclus1):
+        d = apiclus1.rake({"stype": pd.Series({"E": 4421, "H": 755, "M": 1018})})
+        assert_same(*both(lambda: d.mean(["sch.wide", "stype", "api00"], by="awards")))
+        assert_same(*both(lambda: d.subset(d.data["awards"].to_numpy() == "Yes").proportion("stype")))
+
+    def test_apiclus2_two_stages(self):
+        api = pd.read_csv(DATA / "apiclus2.csv")
+        d = Design(api, ids=["dnum", "snum"], fpc=["fpc1", "fpc2"])
+        assert d._collapse([api["sch.wide"].to_numpy(object).astype(str)]) is None
+        assert_same(*both(lambda: d.mean("api00", by="stype")))
