@@ -17,6 +17,7 @@ import pandas as pd
 from survey.errors import InputError
 from survey.report import charts
 from survey.report.charts import _draw
+from survey.report.disclosure import HIDDEN
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.html import Figure, Section, Table
 from survey.report.tableinfo import Measure, describe
@@ -44,10 +45,14 @@ def _group_names(tables) -> dict:
 
 
 def _pct(value) -> float:
+    if isinstance(value, str):      # a suppressed share (x)
+        return value
     return float("nan") if pd.isna(value) else round(100 * float(value), 1)
 
 
 def _fmt1(v) -> str:
+    if isinstance(v, str):          # a suppressed share (x)
+        return v
     return "" if pd.isna(v) else f"{v:.1f}"
 
 
@@ -57,8 +62,10 @@ def theme_table(tables) -> pd.DataFrame:
     Columns: 区分, テーマ, 全体 (%), 95%信頼区間, then one column per age band
     and district; the last row gives the number of comments (n, unweighted).
     Groups with fewer than 30 comments are marked ``*`` in their heading.
+    A share the report suppresses (``hidden`` in ``tables.themes``: 1-2
+    respondents mentioning the theme in a group) shows ``x``.
     """
-    th = tables.themes
+    th = _masked(tables.themes)
     total = th[th["by"] == "全体"].reset_index(drop=True)
     out = pd.DataFrame({
         "区分": total["theme_group"].map(_group_names(tables)),
@@ -214,11 +221,23 @@ def cooccurrence_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str |
     return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
 
 
+def _masked(th: pd.DataFrame) -> pd.DataFrame:
+    """Theme shares with a hidden one as ``x`` (object column), its interval blank."""
+    if "hidden" not in th.columns or not th["hidden"].any():
+        return th
+    th = th.copy()
+    hide = th["hidden"].astype(bool).to_numpy()
+    th["estimate"] = pd.Series([HIDDEN if h else v for v, h in zip(th["estimate"], hide)], index=th.index, dtype=object)
+    th.loc[hide, ["ci_low", "ci_high"]] = float("nan")
+    return th
+
+
 def _heat(tables) -> pd.DataFrame:
     th = tables.themes
     small = th["n"].to_numpy() < SMALL_BASE
     item = [f"{g}*" if s and b != "全体" else str(g) for g, s, b in zip(th["group"], small, th["by"])]
-    frame = pd.DataFrame({"group": th["label"], "item": item, "percent": th["estimate"]})
+    frame = pd.DataFrame({"group": th["label"], "item": item, "percent": th["estimate"],
+                          "hidden": th["hidden"] if "hidden" in th.columns else False})
     return frame.drop_duplicates(["group", "item"])
 
 
@@ -276,8 +295,9 @@ def freetext_section(tables) -> Section:
 def theme_long(tables) -> pd.DataFrame:
     """The figures of :func:`theme_table` in long form, one row per group and theme: the
     weighted share (rounded alike) and the group's number of comments, described for the
-    open data (the groups' intervals are not printed in the report, so not published)."""
-    th = tables.themes
+    open data (the groups' intervals are not printed in the report, so not published); a
+    share the report suppresses is ``x`` here too."""
+    th = _masked(tables.themes)
     out = pd.DataFrame({
         "区分": th["by"].to_numpy(), "グループ": th["group"].to_numpy(),
         "テーマ": [f"{_group_names(tables).get(g, g)}：{lab}" for g, lab in zip(th["theme_group"], th["label"])],
