@@ -245,7 +245,7 @@ class ReplicateDesign(EstimatorsMixin):
         D = (T - centre) * np.sqrt(rs)[:, None]
         return self._scale * (D.T @ D)
 
-    def model_vcov(self, theta, *, scores=None, bread=None, rows=None, refit) -> np.ndarray:
+    def model_vcov(self, theta, *, scores=None, bread=None, rows=None, refit, pattern=None) -> np.ndarray:
         """Design covariance of a model's estimate from refits on every replicate.
 
         The replicate side of :meth:`survey.design.Design.model_vcov` (same
@@ -254,6 +254,7 @@ class ReplicateDesign(EstimatorsMixin):
         None) and the estimates are combined by :meth:`replicate_vcov`
         (R ``withReplicates``).  A replicate that gives no row a positive
         weight keeps the full-sample estimate, as R's ``svyglm`` does.
+        (``pattern`` is not used either: ``refit`` gets row weights.)
         """
         theta = np.asarray(theta, dtype=float).reshape(-1)
         W = self._W if rows is None else self._W[np.asarray(rows, dtype=bool)]

@@ -216,31 +216,31 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     def box_label(cs):
         return "・".join(label(c) for c in cs)
 
-    blocks = []
-    for key, g in zip(keys, masks):
-        spec = [("level", c, label(c), base, (codes == c).astype(float), g & scored if base == "scored" else g)
-                for c in order]
-        spec += [("top", np.nan, box_label(top_codes), "scored", np.isin(codes, top_codes).astype(float),
-                  g & scored),
-                 ("bottom", np.nan, box_label(bottom_codes), "scored",
-                  np.isin(codes, bottom_codes).astype(float), g & scored)]
-        spec += [("excluded", c, label(c), "all", (codes == c).astype(float), g) for c in unscored]
-        spec += [("excluded", np.nan, NO_ANSWER, "all", no_answer.astype(float), g)]
-        # a share of the scored respondents is NaN (out of its domain) for the others
-        Y = np.column_stack([s[4] if s[3] == "all" else np.where(scored, s[4], np.nan) for s in spec])
-        idx = pd.RangeIndex(len(spec))
-        est = domain_means(design, Y, [g], index=idx, level=level, statistic="proportion",
-                           ci_method="logit", df="design").to_frame()
-        net_y = np.isin(codes, top_codes).astype(float) - np.isin(codes, bottom_codes).astype(float)
-        net = domain_means(design, np.where(scored, net_y, np.nan), [g], index=pd.RangeIndex(1),
+    spec = [("level", c, label(c), base, (codes == c).astype(float)) for c in order]
+    spec += [("top", np.nan, box_label(top_codes), "scored", np.isin(codes, top_codes).astype(float)),
+             ("bottom", np.nan, box_label(bottom_codes), "scored", np.isin(codes, bottom_codes).astype(float))]
+    spec += [("excluded", c, label(c), "all", (codes == c).astype(float)) for c in unscored]
+    spec += [("excluded", np.nan, NO_ANSWER, "all", no_answer.astype(float))]
+    # a share of the scored respondents is NaN (out of its domain) for the others;
+    # every group in one pass (the groups are the domains)
+    Y = np.column_stack([s[4] if s[3] == "all" else np.where(scored, s[4], np.nan) for s in spec])
+    k = len(spec)
+    est_all = domain_means(design, Y, masks, index=pd.RangeIndex(len(keys) * k), level=level,
+                           statistic="proportion", ci_method="logit", df="design").to_frame()
+    net_y = np.isin(codes, top_codes).astype(float) - np.isin(codes, bottom_codes).astype(float)
+    net_all = domain_means(design, np.where(scored, net_y, np.nan), masks, index=pd.RangeIndex(len(keys)),
                            level=level).to_frame()
+    wpos = w != 0
+    hits = [(s[4] == 1) & wpos & (scored if s[3] == "scored" else True) for s in spec]
+    blocks = []
+    for gi, (key, g) in enumerate(zip(keys, masks)):
         frame = pd.DataFrame({"kind": [s[0] for s in spec], "code": [s[1] for s in spec],
                               "label": [s[2] for s in spec], "base": [s[3] for s in spec]})
-        frame = pd.concat([frame, est.reset_index(drop=True)], axis=1)
-        frame["count"] = [int(np.count_nonzero(s[5] & (s[4] == 1) & (w != 0))) for s in spec]
+        frame = pd.concat([frame, est_all.iloc[gi * k:(gi + 1) * k].reset_index(drop=True)], axis=1)
+        frame["count"] = [int(np.count_nonzero(g & hit)) for hit in hits]
         net_row = pd.DataFrame({"kind": ["net"], "code": [np.nan], "label": [NET_LABEL], "base": ["scored"]})
-        net_row = pd.concat([net_row, net.reset_index(drop=True)], axis=1)
-        net_row["count"] = int(np.count_nonzero(g & scored & (w != 0)))
+        net_row = pd.concat([net_row, net_all.iloc[[gi]].reset_index(drop=True)], axis=1)
+        net_row["count"] = int(np.count_nonzero(g & scored & wpos))
         n_levels = len(order) + 2
         frame = pd.concat([frame.iloc[:n_levels], net_row, frame.iloc[n_levels:]], ignore_index=True)
         for name, value in zip(names, key):
