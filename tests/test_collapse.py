@@ -167,6 +167,18 @@ class TestModels:
         np.testing.assert_allclose(fast.deff, rows.deff, rtol=1e-7)
 
 
+    def test_rank_logit_scores_on_patterns(self, wave):
+        q, d = wave
+        choices = list(q["policy"].columns)[:1]          # first choices: 13 answers x 7 age bands
+        age = d.data["age_band"].fillna(0).to_numpy(int)
+        assert group_rows([d.data[choices[0]].fillna(0).to_numpy(int), age], d.n, limit=d.n // 2).size <= 91
+        fit = lambda: survey.rank_logit(d, choices, covariates=["age_band"], categorical=["age_band"])  # noqa: E731
+        rows, fast = both(fit)
+        np.testing.assert_array_equal(fast.params, rows.params)
+        V = rows.vcov.to_numpy()
+        np.testing.assert_allclose(fast.vcov.to_numpy(), V, rtol=0, atol=TOL * np.abs(V).max())
+
+
 class TestRData:
     """R's own data: apistrat (strata, fpc), apiclus1 (clusters: atoms stay
     inside them), apiclus2 (two stages with fpc: never collapsed)."""
