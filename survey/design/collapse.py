@@ -90,6 +90,16 @@ def group_codes(masks) -> np.ndarray:
     return codes
 
 
+def raw_values(column: pd.Series) -> np.ndarray:
+    """A column's values as an array that is equal where the values are
+    (codes of a categorical or of text, floats of numbers), for grouping."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy()
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    return pd.factorize(column, use_na_sentinel=True)[0]
+
+
 def _bits(a: np.ndarray) -> np.ndarray:
     """The values of ``a`` as uint64 words, equal when the values are
     bit for bit (a NaN or -0.0 spelled differently only splits an atom:
