@@ -83,7 +83,7 @@ from survey.pipeline.plan import plan_folder_name, run_plan  # noqa: E402
 from survey.report.weighting import weight_wave  # noqa: E402
 from survey.simulate import BUNDLED_SEEDS, POPULATION_SEED, simulate_population, simulate_wave, stratified_sample  # noqa: E402
 from survey.simulate.delivery import reported_attributes  # noqa: E402
-from survey.simulate.wave import RESPONSE_AGE, RESPONSE_DISTRICT, RESPONSE_SEX  # noqa: E402
+from survey.simulate import response_propensity  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from planning_simulation import true_values  # noqa: E402  (same domains: city, district, age_band)
@@ -94,9 +94,9 @@ Z = 1.959963984540054
 
 
 def propensity(frame: pd.DataFrame) -> np.ndarray:
-    """The simulator's response probability of every person of ``frame``."""
-    a, s, d = (frame[c].to_numpy() - 1 for c in ("age_band", "sex", "district"))
-    return np.minimum(RESPONSE_AGE[a] * RESPONSE_SEX[s] * RESPONSE_DISTRICT[d], 1.0)
+    """The simulator's response probability of every person of ``frame`` (the bundled model's
+    ``fielding.response``)."""
+    return np.minimum(response_propensity(frame), 1.0)
 
 
 def plan_mailings(q) -> dict:

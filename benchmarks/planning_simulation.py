@@ -22,7 +22,7 @@ Steps:
    every district at ±0.10 and the rest spent on the city.
 4. Every replication mails each plan as a stratified simple random sample
    per cell, lets people answer with the simulator's response propensities
-   (age band x sex x district, ``survey.simulate.wave.RESPONSE_*``), starts
+   (age band x sex x district, ``survey.simulate.response_propensity``), starts
    from base weights ``N_h / m_h``, rakes them to the age x sex x district
    margins and estimates the index for the city, every district and every
    age band.  Attributes are the register's (no misreporting).
@@ -53,16 +53,16 @@ import survey  # noqa: E402
 from survey.measures.planning import PrecisionTarget, plan_mailing  # noqa: E402
 from survey.measures.planning_inputs import planning_inputs  # noqa: E402
 from survey.measures.satisfaction import satisfaction_index  # noqa: E402
-from survey.simulate.wave import RESPONSE_AGE, RESPONSE_DISTRICT, RESPONSE_SEX  # noqa: E402
+from survey.simulate import response_propensity  # noqa: E402
 
 KEYS = ("district", "age_band")
 TOLERANCE = 0.10
 
 
 def propensity(frame: pd.DataFrame) -> np.ndarray:
-    """The simulator's response probability of every person of ``frame``."""
-    a, s, d = (frame[c].to_numpy() - 1 for c in ("age_band", "sex", "district"))
-    return np.minimum(RESPONSE_AGE[a] * RESPONSE_SEX[s] * RESPONSE_DISTRICT[d], 1.0)
+    """The simulator's response probability of every person of ``frame`` (the bundled model's
+    ``fielding.response``)."""
+    return np.minimum(response_propensity(frame), 1.0)
 
 
 class Frame:

@@ -113,8 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="simulate a population and a delivered wave (the bundled sample data)")
     sim.add_argument("--questionnaire", type=Path, default=DEFAULTS["questionnaire"], help=QUESTIONNAIRE_HELP)
+    sim.add_argument("--model", type=Path, default=None,
+                     help="the simulation model (YAML; default: <questionnaire>_simulation.yaml beside the "
+                          "questionnaire, see data/SIMULATION.md); alone, it names its questionnaire")
     sim.add_argument("--seed", type=int, default=None,
-                     help="random seed (default: the seed of the bundled file for --wave, see data/SIMULATION.md)")
+                     help="random seed (default: the model's seed for --wave, see data/SIMULATION.md)")
     sim.add_argument("--wave", type=_wave, default="FY2025")
     sim.add_argument("--out", type=Path, default=Path("data"))
     sim.add_argument("--force", action="store_true", help="replace an existing raw delivery (never done without it)")
@@ -198,7 +201,7 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if getattr(args, "questionnaire", "") is None:
+    if getattr(args, "questionnaire", "") is None and getattr(args, "model", None) is None:
         from survey.bundled import bundled_path
 
         args.questionnaire = bundled_path()
@@ -227,7 +230,7 @@ def main(argv=None) -> int:
             from survey.simulate import run_simulate
 
             written = run_simulate(args.out, seed=args.seed, wave=args.wave, questionnaire_path=args.questionnaire,
-                                   force=args.force)
+                                   model_path=args.model, force=args.force)
             for path in written.values():
                 print(terminal_safe(path))
             return 0

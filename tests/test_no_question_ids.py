@@ -1,5 +1,6 @@
 """No question id appears as a literal in survey/ (issue 17): the code is general, the
-questionnaire files (and their analysis plans) say what a survey asks and reports.
+questionnaire files (and their analysis plans) say what a survey asks and reports, and
+the simulation model files beside them how a synthetic population answers it.
 
 Every string literal of survey/**/*.py (docstrings and comments are free to give
 examples) is compared with the ids and tidy columns of every questionnaire in
@@ -12,25 +13,21 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from survey.questionnaire import QUESTION_TYPES, load_questionnaire
 
 from conftest import ROOT
 
 SURVEY = ROOT / "survey"
-#: The synthetic Asaka population (survey/simulate, data/SIMULATION.md) is a model *of the
-#: midori questionnaire*: its parameters are per midori question.  It is the one part of
-#: the package that names them; another survey brings its own simulation
-#: (scripts/simulate_kawabe.py).
-MIDORI_MODEL = SURVEY / "simulate"
+#: Data files beside the questionnaires that are not questionnaires: the keyword
+#: dictionaries and the simulation models (their questions are the questionnaire's).
+SIDE_FILES = ("_keywords.yaml", "_simulation.yaml")
 
 
 def question_ids() -> dict[str, str]:
     """``{id or tidy column: questionnaire file}`` of every bundled questionnaire."""
     out = {}
     for path in sorted((ROOT / "questionnaires").glob("*.yaml")):
-        if path.name.endswith("_keywords.yaml"):
+        if path.name.endswith(SIDE_FILES):
             continue
         q = load_questionnaire(path)
         for question in q.questions:
@@ -75,8 +72,6 @@ def test_no_question_id_is_a_literal_in_the_package():
     ids = question_ids()
     found = {}
     for path in sorted(SURVEY.rglob("*.py")):
-        if MIDORI_MODEL in path.parents:
-            continue
         hits = literals(path, ids)
         if hits:
             found[str(path.relative_to(ROOT))] = hits
@@ -96,8 +91,9 @@ def test_the_check_catches_what_it_should(tmp_path):
     assert literals(code, ids) == [(4, "satisfaction"), (5, "allocation"), (7, "age_band"), (7, "rating")]
 
 
-@pytest.mark.parametrize("module", sorted(p.name for p in MIDORI_MODEL.glob("*.py")))
-def test_only_the_midori_model_names_midori_questions(module):
-    """The exception is the simulator of the Asaka population and nothing else."""
-    assert (MIDORI_MODEL / module).is_file()
-    assert MIDORI_MODEL.parent == SURVEY and MIDORI_MODEL.name == "simulate"
+def test_the_simulator_reads_its_questions_from_the_model_files():
+    """The simulator (survey/simulate) is part of the check: the questions it simulates and
+    their parameters are in the model files beside the questionnaires."""
+    models = sorted(p.name for p in (ROOT / "questionnaires").glob("*_simulation.yaml"))
+    assert "midori_2025_simulation.yaml" in models
+    assert list((SURVEY / "simulate").glob("*.py"))        # scanned by the test above

@@ -13,6 +13,7 @@ from survey.design.spec import as_mask, names, parse_design
 from survey.design.variance import LONELY_PSU_OPTIONS
 from survey.design.weights import trim_weights, weight_diagnostics
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["Design"]
 
@@ -82,8 +83,7 @@ class Design(LinearisedVariance, EstimatorsMixin):
         n = len(data)
         if n == 0:
             raise DesignError("data has no rows.")
-        if lonely_psu not in LONELY_PSU_OPTIONS:
-            raise DesignError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}; got {lonely_psu!r}.")
+        check_option(lonely_psu, tuple(LONELY_PSU_OPTIONS), name="lonely_psu")
         data, stages, w, spec = parse_design(data, weights=weights, strata=strata, ids=ids,
                                              fpc=fpc, nest=nest)
         self._init(data=data, w=w, w_base=w, stages=stages, var_rows=np.ones(n, dtype=bool),

@@ -21,6 +21,7 @@ from survey.design._modelframe import build_model_frame
 from survey.design.collapse import MAX_SHARE, enabled, group_rows
 from survey.design.results import RegressionResult, fit_degf, fit_design
 from survey.errors import ConvergenceError, DesignError
+from survey.validation import check_option
 
 __all__ = ["OLRResult", "olr", "svyolr"]
 
@@ -81,11 +82,7 @@ class _Latent:
     """Distribution of the latent error: cdf, survival, density and its derivative."""
 
     def __init__(self, method: str):
-        if method not in _METHODS:
-            raise DesignError(
-                f"olr: method must be one of {list(_METHODS)}; got {method!r} (R svyolr's "
-                "'cauchit' is not available)"
-            )
+        check_option(method, tuple(_METHODS), name="olr: method")
         self.name = _METHODS[method]
 
     def cdf(self, x):
@@ -193,7 +190,10 @@ def _newton(X, y, w, q, start, dist: _Latent, *, tol=1e-10, maxiter=200, scale=N
     for it in range(1, maxiter + 1):
         _, G, H = _loglik_parts(theta, X, y, ws, q, dist)
         grad = (G * ws[:, None]).sum(axis=0)
-        step = np.linalg.solve(-H, grad)
+        try:
+            step = np.linalg.solve(-H, grad)
+        except np.linalg.LinAlgError:
+            raise _singular(dist) from None
         t = 1.0
         for _half in range(50):
             new = theta + t * step
@@ -218,6 +218,13 @@ def _patterns(X, y):
     if not enabled():
         return None
     return group_rows([*X.T, y], len(y), limit=int(MAX_SHARE * len(y)))
+
+
+def _singular(dist) -> ConvergenceError:
+    return ConvergenceError(
+        f"ordinal {dist.name} fit has a singular information matrix: a predictor level with one "
+        "respondent (or answers it predicts perfectly) cannot be estimated -- merge sparse levels or simplify the model"
+    )
 
 
 def _shift_slices(slices: dict, offset: int) -> dict:
@@ -293,7 +300,12 @@ def olr(design, formula, *, method: str = "logistic"):
     scale = w_rows.mean()
     theta, iters = _newton(Xa, y, w, q, _start(Xa, y, w, q, dist), dist, scale=scale)
     _, G, H = _loglik_parts(theta, Xa, y, w, q, dist)
-    Hinv = np.linalg.inv(-H)
+    try:
+        Hinv = np.linalg.inv(-H)
+    except np.linalg.LinAlgError:
+        raise _singular(dist) from None
+    if not np.all(np.isfinite(Hinv)):
+        raise _singular(dist)
     names = list(X.columns) + [f"{levels[k]}|{levels[k + 1]}" for k in range(q)]
     dfit = fit_design(design, mf.used)
 

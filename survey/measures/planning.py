@@ -43,6 +43,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from survey.errors import DesignError
+from survey.validation import check_option
 from survey.measures.planning_alloc import (
     METHODS,
     allocate,
@@ -68,9 +69,20 @@ __all__ = [
     "ChangeTarget",
     "MailingPlan",
     "PrecisionTarget",
+    "TargetsUnreachable",
     "compare_plans",
     "plan_mailing",
 ]
+
+class TargetsUnreachable(DesignError):
+    """No mailing meets the targets: ``notes`` say which and why (the 計画 sheet
+    shows them in Japanese: :func:`~survey.measures.planning_tables.note_ja` with ``inputs``)."""
+
+    def __init__(self, notes, inputs=None):
+        self.notes = tuple(notes)
+        self.inputs = inputs
+        super().__init__("the targets cannot be met: " + "; ".join(self.notes))
+
 
 ALLOCATION_COLUMNS = ["population", "response_rate", "mailed", "expected_respondents", "sampling_fraction",
                       "base_weight"]
@@ -224,7 +236,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     if not isinstance(inputs, PlanInputs):
         raise DesignError(f"inputs must come from planning_inputs(); got {type(inputs).__name__}")
     if method not in METHODS:
-        raise DesignError(f"method must be one of {METHODS}; got {method!r}")
+        check_option(method, tuple(METHODS), name="method")
     measure = measure or inputs.measures[0]
     if measure not in inputs.items:
         raise DesignError(f"measure {measure!r} is not in the inputs ({list(inputs.measures)})")
@@ -251,7 +263,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     feasible = not impossible
     if resource is None:
         if not feasible:
-            raise DesignError("the targets cannot be met: " + "; ".join(impossible))
+            raise TargetsUnreachable(impossible, inputs)
         m = round_up(prob.allocate(required, floor), prob.cap)
     elif feasible and tlist and not spend_all and required <= resource:
         m = round_up(prob.allocate(required, floor), prob.cap)

@@ -1,47 +1,29 @@
-"""Synthetic Asaka population, survey waves and contractor deliveries.
+"""Synthetic populations, survey waves and contractor deliveries.
 
 The simulator builds an adult population with known answers (so true
-population values are exact), draws a mailed sample with age-dependent
-non-response, and writes what a contractor delivers (CP932 CSV, Japanese
-headers, realistic defects).  Assumptions: ``data/SIMULATION.md``.
+population values are exact), draws a mailed sample with non-response, and
+writes what a contractor delivers (CP932 CSV, Japanese headers, realistic
+defects).  The engine is generic over question types; what a population is
+and how it answers a questionnaire is its *simulation model*, a YAML file
+beside the questionnaire (``questionnaires/midori_2025_simulation.yaml``).
+Format and assumptions: ``data/SIMULATION.md``.  Names are imported on first
+use (PEP 562); the bundled model's constants (``BUNDLED_SEEDS`` …) are read
+from its file then.
 """
-from survey.simulate.answers import simulate_answers
-from survey.simulate.defects import DEFECT_KINDS, Defect, inject_defect
-from survey.simulate.delivery import cp932_text, delivery_headers, to_delivery
-from survey.simulate.large import write_large_delivery
-from survey.simulate.population import population_margins, simulate_population
-from survey.simulate.truth import population_truth
-from survey.simulate.wave import (
-    BUNDLED_DEFECTS,
-    BUNDLED_SEEDS,
-    DEFAULT_SHIFTS,
-    POPULATION_SEED,
-    SimulatedWave,
-    run_simulate,
-    simulate_wave,
-    stratified_sample,
-    write_wave,
-)
+from survey._lazy import lazy_attributes
 
-__all__ = [
-    "BUNDLED_DEFECTS",
-    "BUNDLED_SEEDS",
-    "DEFAULT_SHIFTS",
-    "DEFECT_KINDS",
-    "POPULATION_SEED",
-    "Defect",
-    "SimulatedWave",
-    "cp932_text",
-    "delivery_headers",
-    "inject_defect",
-    "population_margins",
-    "population_truth",
-    "run_simulate",
-    "simulate_answers",
-    "simulate_population",
-    "simulate_wave",
-    "stratified_sample",
-    "to_delivery",
-    "write_large_delivery",
-    "write_wave",
-]
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+    "survey.simulate.answers": ("simulate_answers",),
+    "survey.simulate.defects": ("DEFECT_KINDS", "Defect", "inject_defect"),
+    "survey.simulate.delivery": ("cp932_text", "delivery_headers", "reported_attributes", "to_delivery"),
+    "survey.simulate.large": ("write_large_delivery",),
+    "survey.simulate.model": ("SimulationModel",),
+    "survey.simulate.model_parse": ("default_model_path", "load_model", "model_for"),
+    "survey.simulate.population": ("population_margins", "simulate_population"),
+    "survey.simulate.sampling": ("response_propensity", "stratified_sample"),
+    "survey.simulate.truth": ("population_truth",),
+    "survey.simulate.wave": (
+        "BUNDLED_DEFECTS", "BUNDLED_SEEDS", "DEFAULT_SHIFTS", "POPULATION_SEED", "SimulatedWave", "run_simulate",
+        "simulate_wave", "write_wave",
+    ),
+})

@@ -40,11 +40,6 @@ __all__ = [
 ENCODING = "cp932"
 LINE_TERMINATOR = "\r\n"
 
-# self-reported attributes: share answering 回答しない (sex) and leaving blank -> 無回答
-SEX_UNDISCLOSED = np.array([0.025, 0.015, 0.010, 0.008, 0.005, 0.005])
-ATTRIBUTE_NO_ANSWER = {"sex": 0.003, "age_band": 0.003, "district": 0.005, "children": 0.008}
-YEARS_NO_ANSWER, YEARS_HEAPING = 0.015, 0.35
-
 
 def cp932_text(text: str) -> str:
     """``text`` as it reads back after being written in CP932 (〜 -> ～)."""
@@ -150,28 +145,32 @@ def write_delivery(delivery: pd.DataFrame, path) -> Path:
     return path
 
 
-def reported_attributes(people: pd.DataFrame, questionnaire, rng: np.random.Generator) -> dict:
-    """What respondents write for the attribute questions.
+def reported_attributes(people: pd.DataFrame, questionnaire, rng: np.random.Generator, *, model=None) -> dict:
+    """What respondents write for the register attributes (the model's ``reporting:``).
 
-    The register values are reported, except: 回答しない (sex = 3, more
-    often among the young), a few 無回答 (missing code) per attribute, and
-    years lived heaped to multiples of 5 by some respondents (older than
-    ten years) or left blank (the numeric missing code).
+    The register values are reported, except, per attribute and in the model's
+    order: another code chosen at a rate (回答しない for sex, more often among
+    the young), a number heaped to a round multiple by some respondents (years
+    lived, never above the age), and the missing code (無回答) at a rate.
     """
+    from survey.simulate.model import rate
+    from survey.simulate.model_parse import model_for
+
+    model = model_for(questionnaire, model)
     n = len(people)
     out = {}
-    sex_q = questionnaire["sex"]
-    undisclosed = max(sex_q.codes)
-    a = people["age_band"].to_numpy() - 1
-    for col, rate in ATTRIBUTE_NO_ANSWER.items():
-        values = people[col].to_numpy().copy()
-        if col == "sex":
-            values = np.where(rng.random(n) < SEX_UNDISCLOSED[a], undisclosed, values)
-        values = np.where(rng.random(n) < rate, min(questionnaire[col].missing), values)
-        out[col] = pd.array(values, dtype="Int64")
-    years = people["years_lived"].to_numpy().copy()
-    heap = (years > 10) & (rng.random(n) < YEARS_HEAPING)
-    years = np.where(heap, np.minimum(5 * np.round(years / 5), people["age"].to_numpy()), years).astype(np.int64)
-    years = np.where(rng.random(n) < YEARS_NO_ANSWER, min(questionnaire["years_lived"].missing), years)
-    out["years_lived"] = pd.array(years, dtype="Int64")
+    for r in model.reporting:
+        values = people[r.question].to_numpy().copy()
+        if r.other_code is not None:
+            values = np.where(rng.random(n) < rate(r.other_rate, people), r.other_code, values)
+        if r.heaping is not None:
+            h = r.heaping
+            heap = (values > h.above) & (rng.random(n) < rate(h.rate, people))
+            rounded = h.multiple * np.round(values / h.multiple)
+            if h.at_most is not None:
+                rounded = np.minimum(rounded, people[h.at_most].to_numpy())
+            values = np.where(heap, rounded, values).astype(np.int64)
+        if r.no_answer is not None:
+            values = np.where(rng.random(n) < rate(r.no_answer, people), min(questionnaire[r.question].missing), values)
+        out[r.question] = pd.array(values, dtype="Int64")
     return out

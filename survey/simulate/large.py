@@ -12,20 +12,23 @@ from pathlib import Path
 import numpy as np
 
 from survey.errors import SurveyError
-from survey.simulate.answers import check_supported, simulate_answers
-from survey.simulate.comments import draw_comments
+from survey.simulate.answers import simulate_answers
+from survey.simulate.comments import text_answers
 from survey.simulate.delivery import delivery_bytes, delivery_columns, reported_attributes
+from survey.simulate.model_parse import model_for
 from survey.simulate.population import draw_people, make_rng
 
 __all__ = ["write_large_delivery"]
 
 
-def write_large_delivery(questionnaire, path, *, rows: int, seed: int, chunk_rows: int = 100_000) -> Path:
+def write_large_delivery(questionnaire, path, *, rows: int, seed: int, chunk_rows: int = 100_000,
+                         model=None) -> Path:
     """Write a delivery of ``rows`` respondents to ``path`` (CP932 CSV).
 
     The answer intercepts are calibrated on the first chunk and reused, so
-    the file's satisfaction index and park use are close to the FY2025
-    baselines.  Same ``seed`` and ``chunk_rows``, identical bytes.
+    the file's calibrated indicators (midori: the satisfaction index and park
+    use) are close to their baselines.  Same ``seed`` and ``chunk_rows``,
+    identical bytes.
 
     Parameters
     ----------
@@ -35,6 +38,8 @@ def write_large_delivery(questionnaire, path, *, rows: int, seed: int, chunk_row
         Respondents (data lines).
     seed : int
     chunk_rows : int, default 100_000
+    model : SimulationModel or path, optional
+        Default the model beside the questionnaire.
 
     Returns
     -------
@@ -46,7 +51,7 @@ def write_large_delivery(questionnaire, path, *, rows: int, seed: int, chunk_row
 
         write_large_delivery(q, "/tmp/midori_1m.csv", rows=1_000_000, seed=1)
     """
-    check_supported(questionnaire)
+    model = model_for(questionnaire, model)
     if not isinstance(rows, (int, np.integer)) or rows < 1:
         raise SurveyError(f"rows must be a positive integer, got {rows!r}")
     if not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1000:
@@ -64,10 +69,11 @@ def write_large_delivery(questionnaire, path, *, rows: int, seed: int, chunk_row
             start = i * chunk_rows
             m = min(chunk_rows, rows - start)
             s_people, s_answers, s_report = rng.spawn(3)
-            people = draw_people(s_people, m)
-            answered, intercepts = simulate_answers(people, q, rng=s_answers, intercepts=intercepts)
-            tidy = answered.assign(**reported_attributes(answered, q, s_report))
+            people = draw_people(s_people, m, model)
+            answered, intercepts = simulate_answers(people, q, rng=s_answers, intercepts=intercepts, model=model)
+            tidy = answered.assign(**reported_attributes(answered, q, s_report, model=model))
             tidy[q.respondent_id] = [f"{k:0{width}d}" for k in range(start + 1, start + m + 1)]
-            tidy[q["comment"].id] = draw_comments(s_report, m)
+            for column, text in text_answers(model, s_report, m).items():
+                tidy[column] = text
             fh.write(delivery_bytes(delivery_columns(tidy[list(q.columns)], q), header=(i == 0)))
     return path

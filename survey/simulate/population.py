@@ -1,14 +1,13 @@
-"""A synthetic adult population of Asaka City (the sampling frame).
+"""A synthetic population: the sampling frame (the register, 住民基本台帳).
 
-The population stands in for the resident register (住民基本台帳): every
-person has a register sex (1 男性 / 2 女性 -- binary, as in the register),
-an age and age band (6 bands), a district (5 districts), whether a child
-under 18 lives in the household, and years lived in the city.  The
-assumptions behind every number are written down in ``data/SIMULATION.md``.
-
-Column names are the questionnaire's tidy names (``sex``, ``age_band``,
-``district``, ``children``, ``years_lived``) so that answers and truths can
-be joined without renaming.
+The model's ``population:`` section says what a person of the register is: the cell
+attributes (a joint distribution drawn attribute by attribute: the bundled model has
+district, then age band tilted by district, then sex given the age band) and the
+person variables drawn once the cell is known (age in years, a child in the
+household, years lived in the city).  Column names are the questionnaire's tidy
+names, so answers and truths join without renaming.  The numbers of the bundled
+model are in ``questionnaires/midori_2025_simulation.yaml``; what they mean is in
+``data/SIMULATION.md``.
 """
 from __future__ import annotations
 
@@ -16,35 +15,9 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import SurveyError
+from survey.simulate.model import AgeInBand, Binary, rate
 
-__all__ = [
-    "AGE_SHARES",
-    "DISTRICT_SHARES",
-    "draw_people",
-    "make_rng",
-    "population_margins",
-    "simulate_population",
-]
-
-# 1 内間木 (small riverside farming area), 2 北部, 3 東部, 4 西部, 5 南部.
-DISTRICT_SHARES = np.array([0.015, 0.215, 0.245, 0.235, 0.290])
-# Adults by age band (18-29, 30-39, 40-49, 50-59, 60-69, 70+): a young commuter city.
-AGE_SHARES = np.array([0.175, 0.160, 0.180, 0.175, 0.115, 0.195])
-# District tilts of the age distribution (内間木 older, 南部 near the stations younger).
-_AGE_TILT = np.array([
-    [0.70, 0.70, 0.90, 1.00, 1.30, 1.50],
-    [0.95, 0.95, 1.00, 1.00, 1.05, 1.10],
-    [1.05, 1.05, 1.00, 1.00, 0.95, 0.95],
-    [0.95, 1.00, 1.00, 1.05, 1.00, 1.00],
-    [1.20, 1.15, 1.05, 0.95, 0.90, 0.85],
-])
-# Share of men by age band (women outlive men).
-_MALE_SHARE = np.array([0.52, 0.52, 0.51, 0.51, 0.49, 0.44])
-# Probability that a child under 18 lives in the household, by age band.
-_CHILDREN = np.array([0.10, 0.50, 0.60, 0.30, 0.06, 0.02])
-# Probability of having lived in Asaka since childhood, by age band.
-_NATIVE = np.array([0.30, 0.15, 0.12, 0.12, 0.10, 0.08])
-_BAND_LOW = np.array([18, 30, 40, 50, 60, 70])
+__all__ = ["cell_probabilities", "draw_people", "make_rng", "population_margins", "simulate_population"]
 
 
 def make_rng(seed) -> np.random.Generator:
@@ -56,91 +29,136 @@ def make_rng(seed) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(int(seed)))
 
 
-def _cell_probabilities() -> np.ndarray:
-    """P(district, age band, sex) as a (5, 6, 2) array summing to 1."""
-    age = AGE_SHARES * _AGE_TILT
-    age = age / age.sum(axis=1, keepdims=True)
-    joint = DISTRICT_SHARES[:, None] * age
-    sex = np.stack([_MALE_SHARE, 1.0 - _MALE_SHARE], axis=-1)
-    return joint[:, :, None] * sex[None, :, :]
+def _model(model):
+    if model is None:
+        from survey.simulate.model_parse import bundled_model
+
+        return bundled_model()
+    return model
 
 
-def _attributes(rng: np.random.Generator, district, age_band, sex) -> pd.DataFrame:
-    n = len(district)
-    a = age_band - 1
-    offset = rng.integers(0, 10, size=n)                              # 18-29 has 12 years
-    offset = np.where(a == 0, rng.integers(0, 12, size=n), offset)
-    old = np.minimum(rng.exponential(8.0, size=n).astype(np.int64), 29)  # 70-99
-    age = _BAND_LOW[a] + np.where(a == 5, old, offset)
-    children = np.where(rng.random(n) < _CHILDREN[a], 1, 2)
-    native = rng.random(n) < _NATIVE[a]
-    moved = np.floor(rng.random(n) ** 1.6 * (age - 15)).astype(np.int64)
-    years = np.where(native, age - rng.integers(0, 6, size=n), moved)
-    years = np.clip(years, 0, age)
-    return pd.DataFrame({
-        "sex": sex.astype(np.int64), "age_band": age_band.astype(np.int64), "age": age.astype(np.int64),
-        "district": district.astype(np.int64), "children": children.astype(np.int64),
-        "years_lived": years.astype(np.int64),
-    })
+def cell_probabilities(model=None) -> np.ndarray:
+    """The joint probability of the cell attributes, one axis per attribute in
+    the model's order (e.g. district × age band × sex), summing to 1."""
+    cells = _model(model).population.cells
+    names = [c.question for c in cells]
+    joint = np.asarray(cells[0].shares)
+    for c in cells[1:]:
+        if c.given is None:
+            cond = np.asarray(c.shares)
+            if c.tilt is not None:
+                cond = cond * np.asarray(c.tilt)
+                cond = cond / cond.sum(axis=1, keepdims=True)
+            parent = c.tilt_by
+        else:
+            cond, parent = np.asarray(c.rows), c.given
+        if parent is not None:                 # put the parent's codes on the parent's axis
+            axis = names.index(parent)
+            cond = cond.reshape((1,) * axis + cond.shape + (1,) * (joint.ndim - 1 - axis))
+        joint = joint[..., None] * cond
+    return joint
 
 
-def simulate_population(*, seed: int, size: int = 120_000) -> pd.DataFrame:
-    """Simulate the adult (18+) population of Asaka City.
+def _people(rng: np.random.Generator, cells: np.ndarray, model) -> pd.DataFrame:
+    """Register columns of people in the flat cells ``cells`` (in the model's column order)."""
+    pop = model.population
+    shape = tuple(len(c.codes) for c in pop.cells)
+    frame = {}
+    for attribute, index in zip(pop.cells, np.unravel_index(cells, shape)):
+        frame[attribute.question] = np.asarray(attribute.codes, dtype=np.int64)[index]
+    frame = pd.DataFrame(frame)
+    for person in pop.persons:
+        frame[person.column] = _person(rng, person, frame)
+    return frame[list(pop.columns)]
 
-    Cell counts (district x age band x sex) are one multinomial draw, so the
-    frame has exactly ``size`` rows; persons are then put in random order and
-    numbered ``person_id`` 1..size.
+
+def _person(rng, person, frame: pd.DataFrame) -> np.ndarray:
+    n = len(frame)
+    if isinstance(person, AgeInBand):
+        band = frame[person.band].to_numpy()
+        offset = rng.integers(0, person.width, size=n)
+        for code, width in person.widths:
+            offset = np.where(band == code, rng.integers(0, width, size=n), offset)
+        if person.open_code is not None:
+            tail = np.minimum(rng.exponential(person.open_mean, size=n).astype(np.int64), person.open_max)
+            offset = np.where(band == person.open_code, tail, offset)
+        low = np.asarray(person.lower, dtype=np.int64)[np.searchsorted(np.asarray(person.codes), band)]
+        return (low + offset).astype(np.int64)
+    if isinstance(person, Binary):
+        return np.where(rng.random(n) < rate(person.p, frame), *person.codes).astype(np.int64)
+    age = frame[person.age].to_numpy()
+    native = rng.random(n) < rate(person.native, frame)
+    moved = np.floor(rng.random(n) ** person.moved_power * (age - person.moved_from)).astype(np.int64)
+    years = np.where(native, age - rng.integers(0, person.native_gap, size=n), moved)
+    return np.clip(years, 0, age).astype(np.int64)
+
+
+def simulate_population(*, seed: int, size: int | None = None, model=None) -> pd.DataFrame:
+    """Simulate the adult population (the register) of the model.
+
+    Cell counts (e.g. district × age band × sex) are one multinomial draw, so
+    the frame has exactly ``size`` rows; persons are then put in random order
+    and numbered ``person_id`` 1..size.
 
     Parameters
     ----------
     seed : int
         Seed of ``numpy.random.Generator(PCG64(seed))``; same seed, same frame.
-    size : int, default 120_000
-        Number of adults.
+    size : int, optional
+        Number of adults (default the model's ``population.size``: 120,000
+        in the bundled model).
+    model : SimulationModel, optional
+        Default the bundled model (``questionnaires/midori_2025_simulation.yaml``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``person_id, sex, age_band, age, district, children,
-        years_lived`` (integer codes of the questionnaire).
+        ``person_id`` and the model's ``population.columns`` (bundled: ``sex,
+        age_band, age, district, children, years_lived``), integer codes.
     """
+    model = _model(model)
+    size = model.population.size if size is None else size
     if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 100:
         raise SurveyError(f"size must be an integer of at least 100 adults, got {size!r}")
     rng = make_rng(seed)
-    p = _cell_probabilities().ravel()
+    p = cell_probabilities(model).ravel()
     counts = rng.multinomial(int(size), p)
-    cells = np.repeat(np.arange(p.size), counts)
-    cells = rng.permutation(cells)
-    district, age_band, sex = np.unravel_index(cells, (5, 6, 2))
-    frame = _attributes(rng, district + 1, age_band + 1, sex + 1)
+    cells = rng.permutation(np.repeat(np.arange(p.size), counts))
+    frame = _people(rng, cells, model)
     frame.insert(0, "person_id", np.arange(1, size + 1, dtype=np.int64))
     return frame
 
 
-def draw_people(rng: np.random.Generator, n: int) -> pd.DataFrame:
+def draw_people(rng: np.random.Generator, n: int, model=None) -> pd.DataFrame:
     """``n`` independent adults from the same cell distribution (no finite
     population); used for large benchmark deliveries."""
-    p = _cell_probabilities().ravel()
-    cells = rng.choice(p.size, size=n, p=p)
-    district, age_band, sex = np.unravel_index(cells, (5, 6, 2))
-    return _attributes(rng, district + 1, age_band + 1, sex + 1)
+    model = _model(model)
+    p = cell_probabilities(model).ravel()
+    return _people(rng, rng.choice(p.size, size=n, p=p), model)
 
 
-def population_margins(population: pd.DataFrame, questionnaire=None) -> pd.DataFrame:
-    """Population counts by district x age band x sex (all 60 cells).
+def population_margins(population: pd.DataFrame, questionnaire=None, *, model=None) -> pd.DataFrame:
+    """Population counts per cell of the model's cell attributes (every cell, also
+    empty ones), columns named as the questionnaire's plan rakes them.
 
     With a questionnaire, ``*_label`` columns carry the Japanese labels.
     The counts sum to ``len(population)``.
     """
-    missing = [c for c in ("district", "age_band", "sex") if c not in population.columns]
+    model = _model(model)
+    cells = model.population.cells
+    names = [c.question for c in cells]
+    missing = [c for c in names if c not in population.columns]
     if missing:
         raise SurveyError(f"population frame lacks columns {missing}; pass the frame from simulate_population()")
-    idx = pd.MultiIndex.from_product([range(1, 6), range(1, 7), range(1, 3)], names=["district", "age_band", "sex"])
-    counts = population.groupby(["district", "age_band", "sex"]).size().reindex(idx, fill_value=0)
+    idx = pd.MultiIndex.from_product([c.codes for c in cells], names=names)
+    counts = population.groupby(names).size().reindex(idx, fill_value=0)
     out = counts.rename("count").reset_index()
     if questionnaire is not None:
-        for col in ("district", "age_band", "sex"):
+        for col in names:
             q = questionnaire[col]
             pos = out.columns.get_loc(col) + 1
             out.insert(pos, f"{col}_label", [q.label(int(c)) for c in out[col]])
+    plan = getattr(model.questionnaire if questionnaire is None else questionnaire, "plan", None)
+    rename = {r.question: r.column for r in plan.rake} if plan is not None else {}
+    out = out.rename(columns={**rename, **{f"{k}_label": f"{v}_label" for k, v in rename.items()}})
     return out.astype({"count": np.int64})

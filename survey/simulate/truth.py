@@ -1,30 +1,31 @@
 """True population values, computed exactly from the answered population.
 
-Every statistic is a plain population mean or share over the persons who
-gave a usable answer (the questionnaire's missing codes, 'don't know' and
-skips excluded), overall and by age band, district and child household:
+The model's ``truth:`` section lists the values (a key of the truth file, a
+question and a statistic) and the attributes to break them down by.  Every
+value is a plain population mean or share over the persons who gave a usable
+answer (missing codes, codes without a score such as わからない, and skips
+excluded), overall and by each attribute (keys ``by_<attribute>``, group keys
+the codes as strings).  Statistics:
 
-* ``satisfaction_index``: mean score (questionnaire ``scores``) over codes
-  that have a score (わからない and 無回答 excluded);
-* ``satisfaction_share``: share of each code among codes 1-6;
-* ``park_use``: mean of ``numeric_map`` (times a year);
-* ``park_never_share``: share of the code whose ``numeric_map`` is 0;
-* ``importance_mean``: mean score of each item (無回答 excluded);
-* ``allocation_mean``: mean yen per part among answered allocations;
-* ``policy_top3_share`` / ``policy_first_share``: share of answered
-  rankings naming the item in any slot / in the first slot;
-* ``activity_share``: share ticking each box among answered questions.
+* ``score_mean``: mean score (the questionnaire's ``scores``) over scored codes;
+* ``code_shares``: share of each code among the answer codes;
+* ``numeric_mean``: mean of ``numeric_map`` (e.g. times a year);
+* ``zero_share``: share of the code(s) whose ``numeric_map`` is 0;
+* ``item_score_means``: mean score of each item of a matrix;
+* ``part_means``: mean amount per part among answered allocations;
+* ``ranked_shares`` / ``first_shares``: share of answered rankings naming
+  the code in any slot / in the first slot;
+* ``tick_shares``: share ticking each box among answered questions.
 
-Shares are fractions (0-1).  Group keys are codes as strings.
+Shares are fractions (0-1), rounded to 10 digits.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["BREAKDOWNS", "population_truth"]
+__all__ = ["population_truth"]
 
-BREAKDOWNS = ("age_band", "district", "children")
 DIGITS = 10
 
 
@@ -32,71 +33,72 @@ def _num(series) -> np.ndarray:
     return pd.array(series, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _summaries(frame: pd.DataFrame, values: pd.DataFrame) -> dict:
-    """Column means of ``values`` (NaN skipped) overall and by breakdown."""
+def _mapped(values: np.ndarray, mapping) -> np.ndarray:
+    return pd.Series(values).map(dict(mapping)).to_numpy(dtype=float)
+
+
+def _columns(statistic: str, q, population: pd.DataFrame) -> tuple[list, list | None]:
+    """``([(output key, values)], keys)``; ``keys`` is None for a single number."""
+    if statistic in ("score_mean", "code_shares", "numeric_mean", "zero_share"):
+        s = _num(population[q.id])
+        if statistic == "score_mean":
+            return [(None, _mapped(s, q.scores))], None
+        if statistic == "numeric_mean":
+            return [(None, _mapped(s, q.numeric_map))], None
+        answered = np.isin(s, list(q.codes))
+        if statistic == "zero_share":
+            zero = [c for c, t in q.numeric_map.items() if t == 0]
+            return [(None, np.where(answered, np.isin(s, zero), np.nan))], None
+        return [(str(c), np.where(answered, s == c, np.nan)) for c in q.codes], [str(c) for c in q.codes]
+    if statistic in ("ranked_shares", "first_shares"):
+        slots = np.column_stack([_num(population[it.column]) for it in q.items])
+        ranked = np.isin(slots[:, 0], list(q.codes))
+        hit = (lambda c: (slots == c).any(axis=1)) if statistic == "ranked_shares" else (lambda c: slots[:, 0] == c)
+        return [(str(c), np.where(ranked, hit(c), np.nan)) for c in q.codes], [str(c) for c in q.codes]
+    out = []
+    for item in q.items:                     # item_score_means, part_means, tick_shares
+        values = _num(population[item.column])
+        out.append((item.column, _mapped(values, q.scores) if statistic == "item_score_means" else values))
+    return out, [item.column for item in q.items]
+
+
+def _summaries(frame: pd.DataFrame, values: pd.DataFrame, by) -> dict:
+    """Column means of ``values`` (NaN skipped) overall and by each attribute."""
     def means(mask):
         sub = values[mask]
         return {c: round(float(np.nanmean(sub[c].to_numpy())), DIGITS) for c in values.columns}
 
     out = {"overall": means(np.ones(len(frame), dtype=bool))}
-    for by in BREAKDOWNS:
-        keys = frame[by].to_numpy()
-        out[f"by_{by}"] = {str(int(k)): means(keys == k) for k in np.unique(keys)}
+    for name in by:
+        keys = frame[name].to_numpy()
+        out[f"by_{name}"] = {str(int(k)): means(keys == k) for k in np.unique(keys)}
     return out
 
 
-def _scalar(summary: dict, name: str) -> dict:
-    out = {"overall": summary["overall"][name]}
-    for by in BREAKDOWNS:
-        out[f"by_{by}"] = {k: v[name] for k, v in summary[f"by_{by}"].items()}
-    return out
+def population_truth(population: pd.DataFrame, questionnaire, *, model=None) -> dict:
+    """True values of the answered population (see the module notes)."""
+    from survey.simulate.model_parse import model_for
 
-
-def population_truth(population: pd.DataFrame, questionnaire) -> dict:
-    """True values of the answered population (see the module docstring)."""
-    q = questionnaire
+    model = model_for(questionnaire, model)
     v = pd.DataFrame(index=population.index)
-    sat = q["satisfaction"]
-    s = _num(population[sat.id])
-    v["satisfaction_index"] = pd.Series(s).map(dict(sat.scores)).to_numpy(dtype=float)
-    answered = np.isin(s, list(sat.codes))
-    for code in sat.codes:
-        v[f"satisfaction_{code}"] = np.where(answered, s == code, np.nan)
-    park = q["park_use"]
-    p = _num(population[park.id])
-    v["park_use"] = pd.Series(p).map(dict(park.numeric_map)).to_numpy(dtype=float)
-    never = [c for c, t in park.numeric_map.items() if t == 0]
-    v["park_never_share"] = np.where(np.isin(p, list(park.codes)), np.isin(p, never), np.nan)
-    imp = q["importance"]
-    for item in imp.items:
-        v[item.column] = pd.Series(_num(population[item.column])).map(dict(imp.scores)).to_numpy(dtype=float)
-    for item in q["allocation"].items:
-        v[item.column] = _num(population[item.column])
-    pol = q["policy"]
-    slots = np.column_stack([_num(population[it.column]) for it in pol.items])
-    ranked = np.isin(slots[:, 0], list(pol.codes))
-    for code in pol.codes:
-        v[f"policy_top3_{code}"] = np.where(ranked, (slots == code).any(axis=1), np.nan)
-        v[f"policy_first_{code}"] = np.where(ranked, slots[:, 0] == code, np.nan)
-    for item in q["activity"].items:
-        v[item.column] = _num(population[item.column])
-    summary = _summaries(population, v)
+    layout = []
+    for i, tv in enumerate(model.truth):
+        columns, keys = _columns(tv.statistic, questionnaire[tv.question], population)
+        names = []
+        for key, values in columns:
+            name = f"{i}:{key}"
+            v[name] = values
+            names.append((key, name))
+        layout.append((tv.key, names, keys is None))
+    summary = _summaries(population, v, model.truth_by)
 
-    def pick(names, rename):
-        out = {"overall": {rename(n): summary["overall"][n] for n in names}}
-        for by in BREAKDOWNS:
-            out[f"by_{by}"] = {k: {rename(n): g[n] for n in names} for k, g in summary[f"by_{by}"].items()}
-        return out
+    def pick(names, scalar, group):
+        return group[names[0][1]] if scalar else {key: group[name] for key, name in names}
 
-    return {
-        "population_size": len(population),
-        "satisfaction_index": _scalar(summary, "satisfaction_index"),
-        "satisfaction_share": pick([f"satisfaction_{c}" for c in sat.codes], lambda n: n.rsplit("_", 1)[1]),
-        "park_use": _scalar(summary, "park_use"),
-        "park_never_share": _scalar(summary, "park_never_share"),
-        "importance_mean": pick([it.column for it in imp.items], str),
-        "allocation_mean": pick([it.column for it in q["allocation"].items], str),
-        "policy_top3_share": pick([f"policy_top3_{c}" for c in pol.codes], lambda n: n.rsplit("_", 1)[1]),
-        "policy_first_share": pick([f"policy_first_{c}" for c in pol.codes], lambda n: n.rsplit("_", 1)[1]),
-        "activity_share": pick([it.column for it in q["activity"].items], str),
-    }
+    out = {"population_size": len(population)}
+    for key, names, scalar in layout:
+        entry = {"overall": pick(names, scalar, summary["overall"])}
+        for name in model.truth_by:
+            entry[f"by_{name}"] = {k: pick(names, scalar, g) for k, g in summary[f"by_{name}"].items()}
+        out[key] = entry
+    return out

@@ -13,17 +13,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from survey.errors import SurveyError
-from survey.simulate.answers import BASE_TARGETS, check_supported, simulate_answers
-from survey.simulate.comments import draw_comments
+from survey.simulate.answers import simulate_answers
+from survey.simulate.comments import text_answers
 from survey.simulate.defects import Defect, inject_defect
 from survey.simulate.delivery import reported_attributes, to_delivery, write_delivery
+from survey.simulate.model import Binary, Ordinal
+from survey.simulate.model_parse import bundled_model, load_model, model_for
 from survey.simulate.population import make_rng, population_margins, simulate_population
+from survey.simulate.sampling import mailing_cells, mailing_counts, response_propensity, stratified_sample
 from survey.simulate.truth import population_truth
 
 __all__ = [
@@ -35,37 +39,23 @@ __all__ = [
     "default_questionnaire_path",
     "run_simulate",
     "simulate_wave",
-    "stratified_sample",
     "write_wave",
 ]
 
-# Every wave samples the same register frame (see data/SIMULATION.md).
-POPULATION_SEED = 2025
-# Seeds of the bundled waves: the first seed from 2025 (2030) whose raked
-# estimates lie within 0.005 / 0.5 of the wave's true values, skipping seeds
-# already used by another wave (data/SIMULATION.md).
-BUNDLED_SEEDS: Mapping[str, int] = {"FY2025": 2052, "FY2030": 2105}
-# Changes of the population values against the FY2025 baselines, per wave:
-# indicator ids add to the baseline, "response" multiplies response propensities.
-DEFAULT_SHIFTS: Mapping[str, Mapping[str, float]] = {
-    "FY2030": {"satisfaction_index": 0.01, "park_use": 1.0, "response": 0.95},
-}
-# Response propensity by age band; women x1.06, men x0.94, 内間木 x1.05.
-RESPONSE_AGE = np.array([0.25, 0.33, 0.41, 0.49, 0.56, 0.60])
-RESPONSE_SEX = np.array([0.94, 1.06])
-RESPONSE_DISTRICT = np.array([1.05, 1.0, 1.0, 1.0, 1.0])
-# (kind, question or None) injected into every simulated delivery, in this order.
-BUNDLED_DEFECTS = (
-    ("fullwidth_digits", "years_lived"), ("fullwidth_digits", "years_lived"),
-    ("fullwidth_digits", "allocation"), ("fullwidth_digits", "allocation"),
-    ("multi_over_limit", "activity"),
-    ("allocation_total", None), ("allocation_total", None), ("allocation_total", None),
-    ("duplicate_id", None),
-    ("out_of_range_code", "satisfaction"),
-    ("skip_violation", "park_reason"),
-    ("personal_info", "comment"), ("personal_info", "comment"),
-)
-_SHIFT_KEYS = ("satisfaction_index", "park_use", "response")
+
+def __getattr__(name: str):
+    """The bundled model's waves, defects and population seed (read on first use):
+    ``BUNDLED_SEEDS`` {wave: seed}, ``DEFAULT_SHIFTS`` {wave: shift},
+    ``BUNDLED_DEFECTS`` ((kind, question), ...), ``POPULATION_SEED``."""
+    if name not in ("BUNDLED_SEEDS", "DEFAULT_SHIFTS", "BUNDLED_DEFECTS", "POPULATION_SEED"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    model = bundled_model()
+    return {
+        "BUNDLED_SEEDS": MappingProxyType({w: v.seed for w, v in model.waves.items()}),
+        "DEFAULT_SHIFTS": MappingProxyType({w: v.shift for w, v in model.waves.items() if v.shift}),
+        "BUNDLED_DEFECTS": model.defects,
+        "POPULATION_SEED": model.population.seed,
+    }[name]
 
 
 @dataclass(frozen=True)
@@ -115,67 +105,41 @@ def default_questionnaire_path() -> Path:
     return bundled_path()
 
 
-def _targets(questionnaire, shift: Mapping[str, float]) -> dict:
-    """Answer-model targets: indicator baselines of the questionnaire + shift."""
-    targets = dict(BASE_TARGETS)
-    for ind in questionnaire.indicators:
-        if ind.get("question") in targets and ind.get("baseline") is not None:
-            targets[ind["question"]] = float(ind["baseline"])
-    by_indicator = {ind.get("id"): ind.get("question") for ind in questionnaire.indicators}
+def _targets(model, shift: Mapping[str, float]) -> dict:
+    """Calibration targets by question: the indicator baselines + the wave's shift."""
+    targets = dict(model.targets)
+    question = {m.calibrate: m.question for m in model.answers if isinstance(m, Ordinal) and m.calibrate}
     for key, delta in shift.items():
-        if key == "response":
-            continue
-        question = by_indicator.get(key, "satisfaction" if key == "satisfaction_index" else key)
-        targets[question] = targets[question] + float(delta)
+        if key != "response":
+            targets[question[key]] = targets[question[key]] + float(delta)
     return {k: round(v, 10) for k, v in targets.items()}
 
 
-def _check_shift(shift) -> dict:
+def _check_shift(model, shift) -> dict:
     shift = dict(shift or {})
-    unknown = sorted(set(shift) - set(_SHIFT_KEYS))
+    unknown = sorted(set(shift) - set(model.shift_keys))
     if unknown:
-        raise SurveyError(f"unknown shift keys {unknown}; use {list(_SHIFT_KEYS)}, e.g. "
-                          "{'satisfaction_index': 0.01, 'park_use': 1.0, 'response': 0.95}")
+        raise SurveyError(f"unknown shift keys {unknown}; use {list(model.shift_keys)}: a change of a calibrated "
+                          "indicator's population value, or response (multiplies response propensities), e.g. "
+                          "{'response': 0.95}")
     if "response" in shift and not 0 < float(shift["response"]) <= 1.6:
         raise SurveyError(f"shift['response'] multiplies response propensities and must be in (0, 1.6], "
                           f"got {shift['response']!r}")
     return shift
 
 
-def _mailing_counts(mailing) -> pd.Series:
-    """Questionnaires mailed per ``(district, age_band)`` cell of a mailing frame."""
-    if not isinstance(mailing, pd.DataFrame) or not {"district", "age_band", "mailed"} <= set(mailing.columns):
-        raise SurveyError("mailing must be a DataFrame with columns district, age_band, mailed "
-                          "(e.g. pd.read_csv('reports/FY2025-plan/mailing.csv', encoding='utf-8-sig'))")
-    counts = mailing.groupby(["district", "age_band"])["mailed"].sum()
-    bad = [key for key, m in counts.items() if not (np.isfinite(m) and float(m).is_integer() and m >= 0)]
-    if bad:
-        raise SurveyError(f"mailing: mailed must be whole numbers >= 0; cell (district, age_band) {bad[0]} has "
-                          f"{counts[bad[0]]!r}")
-    return counts.astype(np.int64)
-
-
-def stratified_sample(population: pd.DataFrame, mailing: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
-    """Positions (sorted) in ``population`` of a stratified simple random
-    sample: ``mailed`` people drawn without replacement in every district x
-    age band cell of ``mailing`` (columns ``district, age_band, mailed``),
-    cells in code order."""
-    counts = _mailing_counts(mailing)
-    cells = population.reset_index(drop=True).groupby(["district", "age_band"]).indices
-    picked = []
-    for (district, age_band), m in counts.items():
-        idx = cells.get((int(district), int(age_band)), np.array([], dtype=np.int64))
-        if m > len(idx):
-            raise SurveyError(f"mailing: {m} mailed in district {district}, age_band {age_band}, "
-                              f"which has {len(idx)} people")
-        if m > 0:
-            picked.append(rng.choice(idx, size=int(m), replace=False))
-    return np.sort(np.concatenate(picked))
+def _levels(model, column) -> tuple[int, ...]:
+    """The codes a register column takes."""
+    for cell in model.population.cells:
+        if cell.question == column:
+            return cell.codes
+    return next(tuple(sorted(p.codes)) for p in model.population.persons
+                if isinstance(p, Binary) and p.column == column)
 
 
 def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, population: pd.DataFrame | None = None,
                   wave: str = "FY2025", shift: Mapping[str, float] | None = None,
-                  mailing: pd.DataFrame | None = None) -> SimulatedWave:
+                  mailing: pd.DataFrame | None = None, model=None) -> SimulatedWave:
     """Simulate one mailed survey wave with known population values.
 
     Parameters
@@ -184,78 +148,89 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, popula
         ``load_questionnaire("questionnaires/midori_2025.yaml")``.
     seed : int
         Seed of ``Generator(PCG64(seed))``; same seed, identical wave.
-    mailed : int, default 3000
-        Questionnaires mailed (simple random sample without replacement).
-        With ``mailing`` it may be left out (it is the mailing's total).
+    mailed : int, optional
+        Questionnaires mailed (simple random sample without replacement);
+        default the model's ``fielding.mailed``, else the questionnaire's
+        (3000).  With ``mailing`` it may be left out (it is the mailing's total).
     population : DataFrame, optional
-        From :func:`simulate_population`; default the register frame of
-        seed :data:`POPULATION_SEED` (120,000 adults).
+        From :func:`simulate_population`; default the register frame of the
+        model's ``population.seed`` (bundled: 120,000 adults, seed 2025).
     wave : str, default "FY2025"
     shift : mapping, optional
-        Changes against the FY2025 baselines: ``satisfaction_index`` and
-        ``park_use`` (added to the calibration targets), ``response``
-        (multiplies response propensities).  Default
-        ``DEFAULT_SHIFTS.get(wave, {})``; pass ``{}`` for none.
+        Changes against the baselines: a calibrated indicator's id
+        (``satisfaction_index``, ``park_use``: added to its calibration target)
+        and ``response`` (multiplies response propensities).  Default the
+        model's ``waves.<wave>.shift``; pass ``{}`` for none.
     mailing : DataFrame, optional
-        ``district, age_band, mailed``: mail a stratified simple random
-        sample (without replacement) of ``mailed`` people in every cell
-        instead of a simple random sample -- e.g. the ``mailing.csv`` that
-        ``survey plan`` writes.  ``truth["fielding"]["mailing"]`` records it.
+        The cells of the questionnaire's plan (``district, age_band``) and
+        ``mailed``: mail a stratified simple random sample (without
+        replacement) of ``mailed`` people in every cell instead of a simple
+        random sample -- e.g. the ``mailing.csv`` that ``survey plan``
+        writes.  ``truth["fielding"]["mailing"]`` records it.
+    model : SimulationModel or path, optional
+        Default the model beside the questionnaire (``midori_2025_simulation.yaml``).
 
     Returns
     -------
     SimulatedWave
     """
-    check_supported(questionnaire)
+    model = model_for(questionnaire, model)
     q = questionnaire
-    shift = _check_shift(DEFAULT_SHIFTS.get(wave, {}) if shift is None else shift)
+    default = model.waves[wave].shift if wave in model.waves else {}
+    shift = _check_shift(model, default if shift is None else shift)
     if population is None:
-        population = simulate_population(seed=POPULATION_SEED)
+        population = simulate_population(seed=model.population.seed, model=model)
     n_pop = len(population)
-    counts = None if mailing is None else _mailing_counts(mailing)
+    cells = None if mailing is None else mailing_cells(model)
+    counts = None if mailing is None else mailing_counts(mailing, cells)
     if counts is not None:
         if mailed is not None and mailed != int(counts.sum()):
             raise SurveyError(f"mailed={mailed!r} differs from the mailing's total {int(counts.sum())}; "
                               "leave mailed out")
         mailed = int(counts.sum())
     elif mailed is None:
-        mailed = 3000
+        mailed = model.fielding.mailed or q.fielding.get("mailed")
+        if mailed is None:
+            raise SurveyError(f"how many were mailed? questionnaire {q.id} has no fielding.mailed and the model no "
+                              "fielding.mailed; pass mailed=")
     if not isinstance(mailed, (int, np.integer)) or not 50 <= mailed <= n_pop:
         raise SurveyError(f"mailed must be an integer between 50 and the population size {n_pop}, got {mailed!r}")
     root = make_rng(seed)
     s_answers, s_sample, s_response, s_report, s_defects = root.spawn(5)
-    targets = _targets(q, shift)
-    answered, intercepts = simulate_answers(population.reset_index(drop=True), q, rng=s_answers, targets=targets)
+    targets = _targets(model, shift)
+    answered, intercepts = simulate_answers(population.reset_index(drop=True), q, rng=s_answers, targets=targets,
+                                            model=model)
 
     if mailing is None:
         picked = np.sort(s_sample.choice(n_pop, size=int(mailed), replace=False))
     else:
-        picked = stratified_sample(population, mailing, s_sample)
+        picked = stratified_sample(population, mailing, s_sample, cells=cells)
     sample = answered.iloc[picked].reset_index(drop=True)
-    a, sx, d = (sample[c].to_numpy() - 1 for c in ("age_band", "sex", "district"))
-    propensity = RESPONSE_AGE[a] * RESPONSE_SEX[sx] * RESPONSE_DISTRICT[d] * float(shift.get("response", 1.0))
+    propensity = response_propensity(sample, model) * float(shift.get("response", 1.0))
     responded = s_response.random(len(sample)) < np.minimum(propensity, 1.0)
     returned = np.flatnonzero(responded)[s_response.permutation(int(responded.sum()))]  # order of return
     width = max(4, len(str(len(returned))))
     ids = np.full(len(sample), "", dtype=object)
     ids[returned] = [f"{i:0{width}d}" for i in range(1, len(returned) + 1)]
-    mailed_frame = sample[["person_id", "sex", "age_band", "district", "children"]].assign(
-        responded=responded, respondent_id=ids)
+    register = [c for c in model.population.columns if c in q and q[c].codes]
+    mailed_frame = sample[["person_id", *register]].assign(responded=responded, respondent_id=ids)
 
     resp = sample.iloc[returned].reset_index(drop=True)
-    reported = reported_attributes(resp, q, s_report)
-    tidy = resp.assign(**reported)
+    tidy = resp.assign(**reported_attributes(resp, q, s_report, model=model))
     tidy[q.respondent_id] = ids[returned]
-    tidy[q["comment"].id] = draw_comments(s_report, len(tidy))
+    for column, text in text_answers(model, s_report, len(tidy)).items():
+        tidy[column] = text
     respondents = tidy[list(q.columns)]
     delivery = to_delivery(respondents, q)
 
     defects = []
-    for kind, column in BUNDLED_DEFECTS:
+    for kind, column in model.defects:
         delivery, defect = inject_defect(delivery, kind, questionnaire=q, seed=s_defects, column=column,
                                          exclude={x.row for x in defects})
         defects.append(defect)
 
+    by = model.fielding.report_by
+    groups, levels = sample[by].to_numpy(), _levels(model, by)
     truth = {
         "wave": wave,
         "seed": int(seed),
@@ -263,27 +238,29 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, popula
         "shift": shift,
         "calibration": {"targets": targets, "intercepts": {k: round(v, 10) for k, v in intercepts.items()}},
         "indicators": {},
-        **population_truth(answered, q),
+        **population_truth(answered, q, model=model),
         "fielding": {
             "mailed": int(mailed),
             "returned": len(returned),
             "response_rate": round(len(returned) / int(mailed), 10),
-            "returned_by_age_band": {str(k): int(((a + 1 == k) & responded).sum()) for k in range(1, 7)},
-            "mailed_by_age_band": {str(k): int((a + 1 == k).sum()) for k in range(1, 7)},
+            f"returned_by_{by}": {str(k): int(((groups == k) & responded).sum()) for k in levels},
+            f"mailed_by_{by}": {str(k): int((groups == k).sum()) for k in levels},
         },
         "defects": [x.to_dict() for x in defects],
     }
     if counts is not None:
-        truth["fielding"]["mailing"] = [{"district": int(d), "age_band": int(g), "mailed": int(m)}
-                                        for (d, g), m in counts.items()]
+        truth["fielding"]["mailing"] = [{**{c: int(k) for c, k in zip(cells, key if isinstance(key, tuple) else
+                                                                      (key,))}, "mailed": int(m)}
+                                        for key, m in counts.items()]
     for ind in q.indicators:
-        key = {"satisfaction": "satisfaction_index", "park_use": "park_use"}.get(ind.get("question"))
-        if key:
-            truth["indicators"][ind["id"]] = truth[key]["overall"]
+        value = next((tv.key for tv in model.truth if tv.question == ind.get("question")
+                      and tv.statistic == ind.get("statistic")), None)
+        if value:
+            truth["indicators"][ind["id"]] = truth[value]["overall"]
     return SimulatedWave(
         wave=wave, seed=int(seed), questionnaire=q, population=answered, mailed=mailed_frame,
         respondents=respondents, delivery=delivery, truth=truth,
-        margins=population_margins(population, q), defects=tuple(defects),
+        margins=population_margins(population, q, model=model), defects=tuple(defects),
     )
 
 
@@ -335,7 +312,7 @@ def _refuse_overwrite(delivery: Path, force: bool) -> None:
 
 
 def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", questionnaire_path=None,
-                 mailed: int = 3000, force: bool = False) -> dict[str, Path]:
+                 model_path=None, mailed: int | None = None, force: bool = False) -> dict[str, Path]:
     """Simulate a wave and write its files (what ``survey simulate`` runs).
 
     Parameters
@@ -344,13 +321,18 @@ def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", ques
         Receives ``raw/<id>_<year>_sample.csv``, ``<id>_margins.csv`` and
         ``<id>_<year>_truth.json`` (see :func:`write_wave`).
     seed : int, optional
-        Default :data:`BUNDLED_SEEDS` of the wave, so that
+        Default the model's seed of the wave (``waves:``), so that
         ``run_simulate("data")`` and ``run_simulate("data", wave="FY2030")``
         rewrite the bundled files byte for byte.
     wave : str, default "FY2025"
     questionnaire_path : path-like, optional
-        Default ``questionnaires/midori_2025.yaml`` of the source tree.
-    mailed : int, default 3000
+        Default the questionnaire the model names, else the bundled
+        ``midori_2025.yaml``.
+    model_path : path-like, optional
+        The simulation model; default ``<questionnaire>_simulation.yaml``
+        beside the questionnaire.
+    mailed : int, optional
+        Default the model's or the questionnaire's ``fielding.mailed``.
     force : bool, default False
         Replace an existing raw delivery (otherwise a SurveyError, raised
         before anything is simulated or written).
@@ -362,10 +344,16 @@ def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", ques
     """
     from survey.questionnaire import load_questionnaire
 
+    if questionnaire_path is None and model_path is not None:
+        model = load_model(model_path)
+        q = model.questionnaire
+    else:
+        q = load_questionnaire(questionnaire_path or default_questionnaire_path())
+        model = model_for(q, model_path)
     if seed is None:
-        if wave not in BUNDLED_SEEDS:
-            raise SurveyError(f"no bundled seed for wave {wave!r} (known: {sorted(BUNDLED_SEEDS)}); pass seed=")
-        seed = BUNDLED_SEEDS[wave]
-    q = load_questionnaire(questionnaire_path or default_questionnaire_path())
+        if wave not in model.waves:
+            raise SurveyError(f"no bundled seed for wave {wave!r} (known: {sorted(model.waves)}); pass --seed (seed=) "
+                              "or add the wave under waves: in the model")
+        seed = model.waves[wave].seed
     _refuse_overwrite(Path(out_dir) / "raw" / f"{q.id}_{_year(wave)}_sample.csv", force)  # before the work
-    return write_wave(simulate_wave(q, seed=seed, mailed=mailed, wave=wave), out_dir, force=force)
+    return write_wave(simulate_wave(q, seed=seed, mailed=mailed, wave=wave, model=model), out_dir, force=force)
