@@ -3,7 +3,7 @@
 The steps, in order: read the questionnaire and its analysis plan; read and
 normalise the raw file (ledger; personal data in free text masked); rake it
 to the population margins (from the base weights of the mailing file when
-one is given: :func:`~survey.report.weighting.weight_wave`); build every
+one is given: :func:`~survey.weighting.wave.weight_wave`); build every
 section the plan declares (:data:`survey.pipeline.sections.SECTIONS`) and
 place it: the workbook's sheets in the plan's order, every table as a CSV
 named after its sheet and title with ``目次.csv`` and, when the plan declares
@@ -23,7 +23,7 @@ from survey._version import __version__
 from survey.errors import ConvergenceError, DesignError, SpecError
 from survey.intake import load
 from survey.intake.privacy import mask_text_columns
-from survey.measures.planning_inputs import read_mailing
+from survey.intake.sidetables import read_mailing, read_margins
 from survey.pipeline.base import SectionUnavailable, WaveContext, attribute_name, unavailable
 from survey.pipeline.outputs import INDEX_FILE, OPENDATA_FOLDER, write_tables
 from survey.pipeline.page import write_wave_html
@@ -32,9 +32,9 @@ from survey.pipeline.sections.sampling_error import wave_sampling_error
 from survey.questionnaire import load_questionnaire
 from survey.report.opendata import DICTIONARY_FILE
 from survey.report.outdir import OutputFolder, writes_output
-from survey.report.weighting import mailing_cells, plan_margins, read_margins, weight_wave
 from survey.report.writers import Sheet, write_workbook
 from survey.spec_checks import check_path_name
+from survey.weighting.wave import mailing_cells, plan_margins, weight_wave
 
 __all__ = ["run_wave", "RunResult", "require_plan", "provenance_lines"]
 

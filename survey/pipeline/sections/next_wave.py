@@ -3,23 +3,22 @@
 From this wave's raked design, the population margins and the mailing per
 cell (the mailing file, or ``fielding.mailed`` spread by population share):
 response rates, variances and design effects per cell of the plan's
-``weighting.cells`` (:func:`survey.measures.planning_inputs`), then the
+``weighting.cells`` (:func:`survey.planning.inputs`), then the
 Neyman mailing for the default targets -- the city ±``half_width`` and every
 level of the planning group ±``group_half_width`` -- compared with the other
-allocation methods (:mod:`survey.measures.planning`).  ``survey plan``
+allocation methods (:mod:`survey.planning.mailing`).  ``survey plan``
 (:mod:`survey.pipeline.plan`) writes the same tables with any targets.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from survey.measures import (
-    ChangeTarget, PrecisionTarget, compare_plans, plan_mailing, plan_table_names, plan_tables, planning_inputs,
-)
-from survey.measures.planning import TargetsUnreachable
-from survey.measures.planning_tables import note_ja
 from survey.errors import DesignError
 from survey.pipeline.base import SectionResult, SectionUnavailable
+from survey.planning import (
+    ChangeTarget, PrecisionTarget, TargetsUnreachable, compare_plans, plan_mailing, planning_inputs,
+)
+from survey.report.planning_tables import note_ja, plan_table_names, plan_tables
 from survey.report.tableinfo import describe
 from survey.report.writers import Sheet
 

@@ -2,7 +2,7 @@
 
 :func:`plan_mailing` turns what this wave showed (response rates by age x
 district, the item's variance in every cell, the design effect of the
-weights: :func:`~survey.measures.planning_inputs.planning_inputs`) and a
+weights: :func:`~survey.planning.inputs.planning_inputs`) and a
 target into a mailing allocation per cell:
 
 * a precision target -- e.g. the satisfaction index to ±0.05 at 95 % for
@@ -18,14 +18,14 @@ Allocation methods: ``"proportional"`` (mailings in proportion to the
 population: the simple random sample of today), ``"proportional_respondents"``
 (more mailings where fewer answer, so the respondents mirror the population)
 and ``"neyman"`` (the optimum ``m_h ~ W_h S_h / sqrt(r_h a_h k_h)``, derived
-in :mod:`survey.measures.planning_alloc`).  District floors are kept by
+in :mod:`survey.planning.allocate`).  District floors are kept by
 iterative fixing (the device of Cochran 1977, ch. 5, for an optimum
 allocation that asks for more than the whole stratum).
 
 The result is a :class:`MailingPlan`: the allocation per cell (whole
 questionnaires), the expected respondents, the expected half-width of every
 headline figure for the city, every district and age band
-(:func:`~survey.measures.planning_precision.expected_precision`) and the
+(:func:`~survey.planning.precision.expected_precision`) and the
 targets with whether they are met.  How well the planned precision matches
 the intervals the next wave actually yields is checked by simulation in
 ``benchmarks/planning_simulation.py``.
@@ -44,7 +44,7 @@ from scipy.stats import norm
 
 from survey.errors import DesignError
 from survey.validation import check_option
-from survey.measures.planning_alloc import (
+from survey.planning.allocate import (
     METHODS,
     allocate,
     cell_shape,
@@ -53,14 +53,14 @@ from survey.measures.planning_alloc import (
     smallest_total,
     within_group,
 )
-from survey.measures.planning_inputs import PlanInputs
-from survey.measures.planning_precision import (
+from survey.planning.inputs import PlanInputs
+from survey.planning.precision import (
     expected_precision,
     measure_variance,
     plan_sampling_error_table,
     z_value,
 )
-from survey.measures.planning_targets import ChangeTarget, PrecisionTarget
+from survey.planning.targets import ChangeTarget, PrecisionTarget
 
 __all__ = [
     "ALLOCATION_COLUMNS",
@@ -76,7 +76,7 @@ __all__ = [
 
 class TargetsUnreachable(DesignError):
     """No mailing meets the targets: ``notes`` say which and why (the 計画 sheet
-    shows them in Japanese: :func:`~survey.measures.planning_tables.note_ja` with ``inputs``)."""
+    shows them in Japanese: :func:`~survey.report.planning_tables.note_ja` with ``inputs``)."""
 
     def __init__(self, notes, inputs=None):
         self.notes = tuple(notes)
@@ -103,7 +103,7 @@ class MailingPlan:
         (``mailed`` whole questionnaires; ``base_weight = N_h / m_h`` is the
         base weight the next wave's design should start from).
     precision : DataFrame
-        :func:`~survey.measures.planning_precision.expected_precision` of
+        :func:`~survey.planning.precision.expected_precision` of
         every measure, for the city and every level of both keys.
     targets : DataFrame
         :data:`TARGET_COLUMNS`, one row per target and domain.
@@ -188,7 +188,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     Parameters
     ----------
     inputs : PlanInputs
-        From :func:`~survey.measures.planning_inputs.planning_inputs`.
+        From :func:`~survey.planning.inputs.planning_inputs`.
     targets : PrecisionTarget, ChangeTarget or a list of them
         What the next wave must deliver.  Targets by the group key
         (districts) become floors of their groups; the others (the city,
@@ -212,7 +212,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
         budget is always spent.
     fpc : bool
         Finite population correction in the variances (see
-        :func:`~survey.measures.planning_precision.expected_precision`).
+        :func:`~survey.planning.precision.expected_precision`).
     level, power : float
         Of the reported precision and minimum detectable change.
 

@@ -199,7 +199,7 @@ def _sampling_error(plan) -> pd.DataFrame:
 def plan_tables(plan, *, comparison: pd.DataFrame | None = None) -> list[tuple[str, pd.DataFrame]]:
     """Captions and tables of the 計画 sheet (file stems: :func:`plan_table_names`).
 
-    ``comparison`` is :func:`~survey.measures.planning.compare_plans` output;
+    ``comparison`` is :func:`~survey.planning.mailing.compare_plans` output;
     without it the method-comparison table is left out.
     """
     if not hasattr(plan, "allocation") or plan.inputs is None:
