@@ -135,6 +135,42 @@ def test_a_small_population_answers_as_the_model_says(q):
     assert set(first) <= set(q["policy"].codes) | {99}
 
 
+def test_another_questionnaire_is_simulated_by_the_same_engine(tmp_path):
+    """川辺市 (questionnaires/kawabe_parks_2026_simulation.yaml): other ids, four districts, a 4-level
+    rating scored +2 … −2, 100 points in steps of 5, a top-2 ranking, no free text, a trait shared
+    by two questions (park_mood), margins columns chiku/nendai."""
+    kq = load_questionnaire(ROOT / "questionnaires" / "kawabe_parks_2026.yaml")
+    m = model_for(kq)
+    assert m.path.endswith("kawabe_parks_2026_simulation.yaml") and m.margins_file == "kawabe_margins.csv"
+    pop = sim.simulate_population(seed=1, size=3000, model=m)
+    assert list(pop.columns) == ["person_id", "area", "age_group", "gender", "kids", "park_mood"]
+    assert pop["park_mood"].std() == pytest.approx(1.0, abs=0.05)             # kind normal: N(0, 1)
+    w = sim.simulate_wave(kq, seed=4, population=pop, mailed=600, wave="FY2026")
+    assert list(w.delivery.columns) == sim.delivery_headers(kq)
+    assert list(w.margins.columns) == ["chiku", "chiku_label", "nendai", "nendai_label", "count"]
+    assert int(w.margins["count"].sum()) == 3000
+    # the truth is the plain population mean (scores 2, 1, -1, -2 over answered codes)
+    scores = w.population["rating"].map({1: 2.0, 2: 1.0, 3: -1.0, 4: -2.0}).astype(float)
+    assert w.truth["rating_score"]["overall"] == pytest.approx(scores.mean(), abs=1e-9)
+    assert w.truth["indicators"]["park_rating"] == w.truth["rating_score"]["overall"]
+    assert set(w.truth["fielding"]["returned_by_age_group"]) == {"1", "2", "3", "4", "5", "6"}
+    # the liking for parks is shared: the rating and the facilities go together
+    facilities = w.population[list(kq["facilities"].columns)].astype(float)
+    good = facilities.where(facilities != 99).mean(axis=1)                     # 1 良い … 4 悪い
+    assert np.corrcoef(good[scores.notna()], scores[scores.notna()])[0, 1] < -0.3
+    budget = w.population[list(kq["park_budget"].columns)].dropna().astype(int)
+    assert (budget.sum(axis=1) == 100).all() and (budget % 5 == 0).all().all()
+    first, second = w.population["wishes_1"], w.population["wishes_2"]
+    assert (second[first == 99] == 99).all()                                   # unanswered: 99 in both slots
+    both = second.notna() & (first != 99)
+    assert (first[both] != second[both]).all() and second.isna().any()         # some name only a first choice
+    assert [d.kind for d in w.defects] == ["out_of_range_code", "allocation_total", "rank_duplicate"]
+    paths = sim.write_wave(w, tmp_path)
+    assert paths["margins"].name == "kawabe_margins.csv"
+    assert (paths["delivery"].name, paths["truth"].name) == ("kawabe_parks_2026_sample.csv",
+                                                            "kawabe_parks_2026_truth.json")
+
+
 # --------------------------------------------------------------------------- broken models
 
 

@@ -84,6 +84,8 @@ class SimulatedWave:
     margins : DataFrame
         Population counts by district x age band x sex.
     defects : tuple of Defect
+    model : SimulationModel
+        The model the wave was simulated with.
     """
 
     wave: str
@@ -96,6 +98,7 @@ class SimulatedWave:
     truth: dict = field(repr=False)
     margins: pd.DataFrame = field(repr=False)
     defects: tuple[Defect, ...] = ()
+    model: Any = field(default=None, repr=False)
 
 
 def default_questionnaire_path() -> Path:
@@ -260,7 +263,7 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, popula
     return SimulatedWave(
         wave=wave, seed=int(seed), questionnaire=q, population=answered, mailed=mailed_frame,
         respondents=respondents, delivery=delivery, truth=truth,
-        margins=population_margins(population, q, model=model), defects=tuple(defects),
+        margins=population_margins(population, q, model=model), defects=tuple(defects), model=model,
     )
 
 
@@ -281,7 +284,8 @@ def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None, force: 
     Files (``name`` defaults to ``<questionnaire id>_<year>``):
 
     * ``<out_dir>/raw/<name>_sample.csv``: the delivery, CP932, CRLF;
-    * ``<out_dir>/<questionnaire id>_margins.csv``: UTF-8, LF;
+    * ``<out_dir>/<questionnaire id>_margins.csv`` (or the model's
+      ``margins_file``): UTF-8, LF;
     * ``<out_dir>/<name>_truth.json``: UTF-8, LF, 1-space indent.
 
     Returns
@@ -294,7 +298,7 @@ def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None, force: 
     out = Path(out_dir)
     paths = {
         "delivery": out / "raw" / f"{name}_sample.csv",
-        "margins": out / f"{q.id}_margins.csv",
+        "margins": out / (getattr(wave.model, "margins_file", None) or f"{q.id}_margins.csv"),
         "truth": out / f"{name}_truth.json",
     }
     _refuse_overwrite(paths["delivery"], force)
@@ -318,7 +322,8 @@ def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", ques
     Parameters
     ----------
     out_dir : path-like
-        Receives ``raw/<id>_<year>_sample.csv``, ``<id>_margins.csv`` and
+        Receives ``raw/<id>_<year>_sample.csv``, ``<id>_margins.csv`` (or the
+        model's ``margins_file``) and
         ``<id>_<year>_truth.json`` (see :func:`write_wave`).
     seed : int, optional
         Default the model's seed of the wave (``waves:``), so that
