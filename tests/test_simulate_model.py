@@ -145,7 +145,8 @@ def test_another_questionnaire_is_simulated_by_the_same_engine(tmp_path):
     pop = sim.simulate_population(seed=1, size=3000, model=m)
     assert list(pop.columns) == ["person_id", "area", "age_group", "gender", "kids", "park_mood"]
     assert pop["park_mood"].std() == pytest.approx(1.0, abs=0.05)             # kind normal: N(0, 1)
-    w = sim.simulate_wave(kq, seed=4, population=pop, mailed=600, wave="FY2026")
+    w = sim.simulate_wave(kq, seed=4, population=pop, mailed=600)        # the wave: the questionnaire's
+    assert (w.wave, w.truth["wave"]) == ("FY2026", "FY2026")
     assert list(w.delivery.columns) == sim.delivery_headers(kq)
     assert list(w.margins.columns) == ["chiku", "chiku_label", "nendai", "nendai_label", "count"]
     assert int(w.margins["count"].sum()) == 3000
