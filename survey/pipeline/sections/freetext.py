@@ -9,11 +9,13 @@ that it cannot be estimated; a dictionary the plan names must exist.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from survey.errors import DesignError
 from survey.measures.freetext import analyse_freetext, default_keywords_path
-from survey.pipeline.base import SectionResult, SectionUnavailable
-from survey.report.freetext_section import freetext_section, freetext_sheet
+from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable
+from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
 
 __all__ = ["build", "keywords_path"]
 
@@ -31,13 +33,37 @@ def build(spec, ctx) -> SectionResult:
     if spec.get("keywords") is None and not keywords.is_file():
         raise SectionUnavailable(f"キーワード辞書 {keywords.name} が調査票と同じフォルダにない",
                                  title=spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）"))
-    # the text was masked at intake (survey run): the ledger holds the one count of masked answers
-    tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
-                              ledger=ctx.dataset.ledger)
+    title = spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）")
+    try:   # the text was masked at intake (survey run): the ledger holds the one count of masked answers
+        tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
+                                  ledger=ctx.dataset.ledger)
+    except DesignError as exc:
+        if not str(exc).startswith("no comments"):
+            raise
+        raise SectionUnavailable("自由記述の記入がない（空欄と「特になし」などを除くと0件）", title=title) from None
+    tables = _suppressed(tables, spec, ctx)
     sheet = freetext_sheet(tables)
     html = freetext_section(tables)
     if html.id != spec.id:
         html = type(html)(spec.id, html.title, intro=html.intro, figures=html.figures, tables=html.tables,
                           notes=html.notes)
     return SectionResult(title=spec.get("title", sheet.title), blocks=tuple(sheet.blocks), html=html,
-                         notes=tuple(sheet.notes))
+                         notes=tuple(sheet.notes), opendata=(("テーマ別の記述の割合", theme_long(tables)),))
+
+
+def _suppressed(tables, spec, ctx):
+    """Theme shares by group are cells too (the respondents who mention a theme in a group):
+    the run's small-cell rule hides those of 1 to min_cell − 1 respondents, with complements
+    across the groups of each attribute and the 全体 column (a comment may have several themes,
+    so a group's themes add up to nothing printed)."""
+    th = tables.themes
+    themes = list(dict.fromkeys(th["theme"]))
+    total = th[th["by"] == TOTAL].set_index("theme")["mentions"].reindex(themes).fillna(0)
+    counts = {None: total}
+    for name, sub in th[th["by"] != TOTAL].groupby("by", sort=False):
+        counts[name] = sub.pivot_table(index="group", columns="theme", values="mentions", sort=False,
+                                       aggfunc="sum").reindex(columns=themes).fillna(0)
+    masks = ctx.small_cells.family(f"{spec.question}:themes", counts, themes)
+    hidden = [bool(masks[None].loc[t]) if b == TOTAL else bool(masks[b].loc[g, t])
+              for b, g, t in zip(th["by"], th["group"], th["theme"])]
+    return replace(tables, themes=th.assign(hidden=hidden))
