@@ -22,8 +22,9 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     # allocation (the ¥1,000 question)
     "survey.measures.allocation.means": (
         "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
-        "allocation_top_k", "allocation_group_test", "allocation_policy", "apply_total_policy",
+        "allocation_top_k", "allocation_group_test",
     ),
+    "survey.measures.allocation.policy": ("allocation_policy", "apply_total_policy"),
     "survey.measures.allocation.compositional": (
         "closure", "multiplicative_replacement", "clr", "ilr", "ilr_basis", "closed_geometric_mean",
         "replacement_sensitivity", "ilr_group_test",
@@ -34,9 +35,9 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     ),
     # satisfaction and indicators
     "survey.measures.satisfaction.index": (
-        "satisfaction_index", "satisfaction_distribution", "satisfaction_drivers", "Drivers", "DEFAULT_SCORES",
-        "resolve_scores",
+        "satisfaction_index", "satisfaction_distribution", "DEFAULT_SCORES", "resolve_scores",
     ),
+    "survey.measures.satisfaction.drivers": ("satisfaction_drivers", "Drivers"),
     "survey.measures.differences": ("compare_groups", "GroupComparison", "VERDICTS", "verdict_text", "adjust_pvalues"),
     "survey.measures.tables.parkuse": ("park_use_times", "park_nonuse", "park_use_table", "DEFAULT_PARK_MAP"),
     "survey.measures.indicators.headline": (
