@@ -17,7 +17,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 from survey.errors import SpecError
 from survey.questionnaire_plan import parse_plan

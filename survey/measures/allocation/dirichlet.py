@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import DesignError, InputError
+from survey.errors import ConvergenceError, DesignError, InputError
 from survey.measures.allocation.dirichlet_fit import (
     DirichletFitter, DirichletModel, design_matrix, moment_start,
 )
