@@ -22,6 +22,7 @@ from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, p_values, pct, rounded, signed, with_kinds
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "index_table", "distribution_table", "comparison_table", "excluded_labels", "unscored_labels"]
 
@@ -116,9 +117,9 @@ def _compute(spec, ctx):
 def _intro(question, label: str) -> str:
     scored = list(question.scores.items())
     (first, high), (last, low) = scored[0], scored[-1]
-    return (f"「{question.header.split(' ', 1)[-1]}」への回答を、{question.codes[first]} {_score(high)} 〜 "
-            f"{question.codes[last]} {_score(low)} で得点化した平均が{label}である。"
-            f"{'・'.join(excluded_labels(question))}は指数の計算から除く。")
+    return prose("sections.index.intro", header=question.header.split(" ", 1)[-1], first=question.codes[first],
+                 high=_score(high), last=question.codes[last], low=_score(low), label=label,
+                 excluded="・".join(excluded_labels(question)))
 
 
 def _score(value: float) -> str:
