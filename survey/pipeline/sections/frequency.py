@@ -79,7 +79,7 @@ def build(spec, ctx) -> SectionResult:
     mapped = "、".join(f"{question.codes[c]}={v:g}" for c, v in question.numeric_map.items())
     intro = spec.get("intro", prose("sections.frequency.intro", value_label=value_label, mapped=mapped, never=never,
                                     by_name=by_name))
-    notes = [f"x は人数が少ないため秘匿したセル。{ctx.small_cells.rule}"] if any(hidden) else []
+    notes = [prose("sections.hidden_cells", rule=ctx.small_cells.rule)] if any(hidden) else []
     html = Section(spec.id, title, intro=intro, tables=[html_table(f"{by_name}別の{label}（重み付け）", table)],
                    notes=notes)
     return SectionResult(title=title, blocks=((f"{by_name}別の{label}", table),), html=html, notes=tuple(notes))

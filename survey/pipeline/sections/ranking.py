@@ -155,7 +155,7 @@ def build(spec, ctx) -> SectionResult:
         figures.append(Figure(charts.priority_heatmap(heat), f"{first}別・{depth}位までに選んだ割合（重み付け%）"))
     intro = spec.get("intro", prose("sections.ranking.intro", depth=depth, points=_points(depth)))
     secret = bool(pri["first_hidden"].any() or pri["topk_hidden"].any())
-    notes = [f"x は人数が少ないため秘匿したセル。{ctx.small_cells.rule}"] if secret else []
+    notes = [prose("sections.hidden_cells", rule=ctx.small_cells.rule)] if secret else []
     html = Section(spec.id, title, intro=intro, figures=figures, tables=html_tables,
                    notes=[_summary(pri, tests, depth=depth, noun=noun), *notes])
     label = spec.get("label", attribute_name(q, spec.question))
