@@ -55,3 +55,21 @@ def test_the_bundled_report_carries_the_catalogue_sentences(bundled_run):
     html = (bundled_run.out_dir / "report.html").read_text(encoding="utf-8")
     assert prose("methods.variance") in html
     assert re.search(r"重みの範囲 \d+\.\d〜\d+\.\d（最大/最小 \d+\.\d\d）、Kishのデザイン効果 \d\.\d{3}、", html)
+
+
+def test_planning_notes_in_japanese_name_the_attributes():
+    # the planning API's English notes as the 計画 sheet says them (the same sentences as before
+    # the catalogue: compared note by note with the f-string version when they moved)
+    from types import SimpleNamespace
+
+    from survey.report.planning_tables import note_ja
+
+    inputs = SimpleNamespace(names={"district": "地区", "age_band": "年代"},
+                             labels={"satisfaction": "満足度", "district": {1: "内間木", 2: "本町"}})
+    assert note_ja(inputs, "12 respondent(s) with unknown district/age_band spread over the cells "
+                           "(returned counts x 1.02)") == "12人は地区・年代が不明のため、各セルに按分した（回収数 × 1.02）"
+    assert note_ja(inputs, "satisfaction district 2: this wave's SE 0.03 alone exceeds what a change of 0.05 allows; "
+                           "no next wave can reach it (use against='plan' or a larger change)") == (
+        "満足度 地区 本町：今回の調査の標準誤差 0.03 だけで変化 0.05 の検出に許される誤差を超えるため、次回調査では届かない"
+        "（計画値との比較にするか、より大きな変化を指定）")
+    assert note_ja(inputs, "something else") == "something else"
