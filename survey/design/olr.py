@@ -39,7 +39,7 @@ class OLRResult(RegressionResult):
     """
 
     levels: tuple = ()
-    iterations: int = 0
+    n_iter: int = 0
     method: str = "logistic"
 
     @property
@@ -304,7 +304,7 @@ def olr(design, formula, *, method: str = "logistic"):
         deff=pd.Series(deff, index=names, name="deff"),
         formula=formula,
         term_slices=_shift_slices(mf.term_slices, int("Intercept" in mf.X.columns)),
-        levels=tuple(levels), iterations=iters, method=dist.name,
+        levels=tuple(levels), n_iter=iters, method=dist.name,
     )
 
 

@@ -185,7 +185,7 @@ class GLMFit:
 class GLMResult(RegressionResult):
     """Result of :func:`glm`; see :class:`RegressionResult`.
 
-    Extra attributes: ``family`` (name), ``link``, ``iterations``,
+    Extra attributes: ``family`` (name), ``link``, ``n_iter`` (IRLS iterations),
     ``deviance`` (R ``deviance(m)``: weights rescaled to mean 1 over the
     design's rows, as ``svyglm`` fits), ``dispersion`` (the one behind
     ``deff``: 1 for binomial and Poisson, else the Pearson estimate) and
@@ -195,7 +195,7 @@ class GLMResult(RegressionResult):
 
     family: str = "gaussian"
     link: str = "identity"
-    iterations: int = 0
+    n_iter: int = 0
     deviance: float = np.nan
     dispersion: float = np.nan
     naive_cov: pd.DataFrame | None = None
@@ -318,7 +318,7 @@ def glm(design, formula, *, family="gaussian", link=None, offset=None):
         deff=pd.Series(deff, index=names, name="deff"),
         formula=mf.formula,
         term_slices=mf.term_slices,
-        family=fam.name, link=fam.link.name, iterations=iters,
+        family=fam.name, link=fam.link.name, n_iter=iters,
         deviance=fam.deviance(y, mu, pw / m),
         dispersion=1.0 if fam.fixed_dispersion else phi,
         naive_cov=pd.DataFrame(m * Hinv, index=names, columns=names),
