@@ -274,6 +274,22 @@ def glm(design, formula, *, family="gaussian", link=None, offset=None):
     model variable (or the offset) are dropped and the design degrees of
     freedom recomputed on the remaining rows, as R does.  Rank-deficient
     models raise :class:`DesignError` (R would report NA coefficients).
+
+    Examples
+    --------
+    Does the yen given to 涼しさ (cooling) change with age?  The bundled wave
+    (:func:`survey.examples.bundled_wave`), age band coded 1 (18-29) to 6 (70+):
+
+    >>> import survey
+    >>> from survey.examples import bundled_wave
+    >>> wave, q = bundled_wave()
+    >>> m = survey.svyglm(wave, "alloc_cool ~ age_band")   # R: svyglm(alloc_cool ~ age_band, wave)
+    >>> m.table.round(4)
+            term  estimate       se       t       p   ci_low   ci_high    deff
+    0  Intercept  118.8046  13.9277  8.5301  0.0000  91.4813  146.1280  1.7318
+    1   age_band   -6.3560   3.1545 -2.0149  0.0441 -12.5445   -0.1676  1.3170
+    >>> m.n, m.df_resid
+    (1290, 1288.0)
     """
     fam = make_family(family, link)
     mf = build_model_frame(design, formula, offset=offset)
