@@ -20,7 +20,7 @@ from scipy.special import expit, ndtr, ndtri
 from survey.design._modelframe import build_model_frame
 from survey.design.results import RegressionResult, fit_degf, fit_design
 from survey.errors import ConvergenceError, DesignError
-from survey.validation import check_option
+from survey.validation import check_design, check_option
 
 __all__ = ["OLRResult", "olr", "svyolr"]
 
@@ -262,6 +262,7 @@ def olr(design, formula, *, method: str = "logistic"):
     ``svyolr(..., control = list(reltol = 1e-15))`` the agreement is ~1e-7
     (R's Hessian is a finite-difference one).
     """
+    design = check_design(design, what="svyolr")
     if not isinstance(formula, str) or "~" not in formula:
         raise DesignError(f"formula must be a string like 'y ~ x1 + x2', got {formula!r}")
     name, levels, codes = _response_codes(design, formula)

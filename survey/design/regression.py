@@ -28,6 +28,7 @@ from survey.design.families import family as make_family
 from survey.design.predict import predict_glm
 from survey.design.results import RegressionResult, fit_degf, fit_design, r_weight_scale
 from survey.errors import ConvergenceError, DesignError
+from survey.validation import check_design
 
 __all__ = ["GLMResult", "RegressionResult", "glm", "svyglm"]
 
@@ -291,6 +292,7 @@ def glm(design, formula, *, family="gaussian", link=None, offset=None):
     >>> m.n, m.df_resid
     (1290, 1288.0)
     """
+    design = check_design(design, what="svyglm")
     fam = make_family(family, link)
     mf = build_model_frame(design, formula, offset=offset)
     X = mf.X.to_numpy()
