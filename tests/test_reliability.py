@@ -14,7 +14,7 @@ import pytest
 
 from survey.design.design import Design
 from survey.errors import DesignError, InputError
-from survey.measures.reliability import cronbach_alpha
+from survey.measures.satisfaction.reliability import cronbach_alpha
 
 from helpers import close
 
