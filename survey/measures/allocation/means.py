@@ -381,7 +381,7 @@ class GroupComparison:
         group's (``F = chisq / ndf`` on ``(ndf, ddf)`` with the design degrees
         of freedom, as R ``regTermTest``; chi-square when ``ddf`` is infinite).
     differences : pandas.DataFrame
-        ``part, group, reference, estimate, se, ci_low, ci_high, p_value``:
+        ``part, group, reference, estimate, se, ci_low, ci_high, p``:
         each group minus the reference group, part by part (normal reference).
     """
 
@@ -394,7 +394,7 @@ class GroupComparison:
         return self.test.statistic
 
     @property
-    def p_value(self) -> float:
+    def p(self) -> float:
         """The joint test's p-value."""
         return self.test.p
 
@@ -421,7 +421,7 @@ def compare_part_vectors(est, vcov, labels, group_keys, *, df=None, drop_last=Fa
             d, s = c @ est.ravel(), float(np.sqrt(max(c @ vcov @ c, 0.0)))
             rows.append({"part": labels[j], "group": group_keys[g], "reference": group_keys[0],
                          "estimate": d, "se": s, "ci_low": d - q * s, "ci_high": d + q * s,
-                         "p_value": float(2 * stats.norm.sf(abs(d / s))) if s > 0 else np.nan})
+                         "p": float(2 * stats.norm.sf(abs(d / s))) if s > 0 else np.nan})
             if not (drop_last and j == p - 1):
                 cmat.append(c)
                 names.append(f"{group_keys[g]} - {group_keys[0]}: {labels[j]}")
