@@ -240,6 +240,21 @@ def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
     ``S = cov(X)``; the weighted alpha uses ``S`` from R ``svyvar`` on the
     complete cases and its SE is the delta method on ``vcov(svyvar(...))``
     (the ``n/(n-1)`` factor of ``svyvar`` cancels in alpha).
+
+    Examples
+    --------
+    The ten importance items (問8) of the bundled wave (:func:`survey.examples.bundled_wave`;
+    ``wave`` in R: ``tests/reference/bundled_wave.R``):
+
+    >>> import survey
+    >>> from survey.examples import bundled_wave
+    >>> wave, q = bundled_wave()
+    >>> survey.cronbach_alpha(wave, "importance", questionnaire=q).to_frame().round(4)
+    ...     # R: k/(k-1) (1 - tr(S)/sum(S)), S = cov(X) or svyvar(~s_rain + ..., subset(wave, complete))
+                estimate      se  ci_low  ci_high  deff     n
+    alpha
+    unweighted    0.8869     NaN  0.8773   0.8960   NaN  1245
+    weighted      0.8883  0.0052  0.8780   0.8986   NaN  1245
     """
     level = check_level(level)
     design = check_design(design, what="cronbach_alpha")
