@@ -121,7 +121,8 @@ class TestLRT:
 # ----------------------------------------------------------------------- anova
 class TestAnova:
     @pytest.fixture(scope="class")
-    def models(self, dstrat):
+    @classmethod
+    def models(cls, dstrat):
         return (glm(dstrat, "api00 ~ ell + meals"),
                 glm(dstrat, "api00 ~ ell + meals + mobility + C(stype)"))
 
