@@ -12,8 +12,7 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.questionnaire": ("Questionnaire", "load_questionnaire"),
     "survey.intake": (
         "Dataset", "Ledger", "load", "normalise", "read_raw",
-        "ValidationReport", "validate_file", "validate_raw", "Rule", "Severity",
-        "mask_personal_data", "mask_series", "mask_text_columns",
+        "ValidationReport", "validate_file", "Rule", "Severity", "mask_personal_data",
     ),
     "survey.pipeline": ("run_wave",),
     "survey.intake.sidetables": ("read_margins", "read_admin", "read_mailing"),
@@ -33,23 +32,22 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.design.wald": ("wald_test", "WaldTest"),
     "survey.design.anova": ("anova", "regterm_test", "LRTest"),
     "survey.design.chisqsum": ("pchisqsum", "pfsum"),
-    # every name of survey.measures.__all__ (tests/test_lazy_import.py checks that the two agree)
+    # the estimators, their results and the constants a reader of their tables needs; the
+    # measures' helpers (transforms, tokenisers, p-value adjustment, verdict wording ...) are
+    # survey.measures' names only (tests/test_lazy_import.py: HELPERS)
     "survey.measures": (
         "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
         "allocation_top_k", "allocation_group_test", "allocation_policy", "apply_total_policy",
-        "closure", "multiplicative_replacement", "clr", "ilr", "ilr_basis", "closed_geometric_mean",
-        "replacement_sensitivity", "ilr_group_test",
-        "DirichletFit", "dirichlet_regression", "prepare_composition",
-        "SegmentResult", "allocation_segments", "weighted_silhouette", "weighted_calinski_harabasz",
-        "satisfaction_index", "satisfaction_distribution", "satisfaction_drivers", "Drivers", "DEFAULT_SCORES",
-        "resolve_scores", "compare_groups", "GroupComparison", "VERDICTS", "verdict_text", "adjust_pvalues",
-        "park_use_times", "park_nonuse", "park_use_table", "DEFAULT_PARK_MAP",
-        "indicator_table", "admin_indicators", "target_verdict", "ADMIN_INDICATORS",
-        "INDICATOR_COLUMNS", "wave_estimates", "compare_waves", "trend_table", "cronbach_alpha", "Reliability",
+        "closure", "clr", "ilr", "closed_geometric_mean", "replacement_sensitivity", "ilr_group_test",
+        "DirichletFit", "dirichlet_regression",
+        "SegmentResult", "allocation_segments",
+        "satisfaction_index", "satisfaction_distribution", "satisfaction_drivers", "Drivers",
+        "compare_groups", "GroupComparison", "VERDICTS",
+        "park_use_times", "park_nonuse", "park_use_table",
+        "indicator_table", "admin_indicators",
+        "wave_estimates", "compare_waves", "trend_table", "cronbach_alpha", "Reliability",
         "topk_shares", "rank_logit", "RankLogitResult",
-        "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "code_themes", "theme_shares",
-        "representative_quotes", "tokenize", "tokenize_series", "word_frequencies", "weighted_log_odds",
-        "cooccurrence",
+        "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "theme_shares",
         "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",
     ),
     # planning the next wave (above the measures) and its tables in Japanese (the report layer)
