@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_fragments_join_without_a_separator_and_fields_are_formatted():
     text = prose("methods.diagnostics", min=0.25, max=4.75, max_min_ratio=19.0, kish_deff=1.23456, n_effective=812.6,
-                 iterations=7, max_margin_error=2.5e-10)
+                 n_iter=7, max_margin_error=2.5e-10)
     assert text == ("重みの範囲 0.2〜4.8（最大/最小 19.00）、Kishのデザイン効果 1.235、有効標本サイズ 813、"
                     "レイキング 7 回で収束（周辺度数の最大誤差 2.5e-10）。")
     assert prose("methods.mailing", file="mailing.csv", cells="地区×年代", strata=36, mailed=2000) == (

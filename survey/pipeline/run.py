@@ -164,7 +164,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     if plan.opendata is not None:
         links.append(("オープンデータ（集計表を1行1値にしたCSV、UTF-8・BOMなし）のデータ辞書",
                       f"{OPENDATA_FOLDER}/{DICTIONARY_FILE}.csv"))
-    diag_text = prose("methods.diagnostics", iterations=int(diag["iterations"]), **{
+    diag_text = prose("methods.diagnostics", n_iter=int(diag["n_iter"]), **{
         key: float(diag[key]) for key in ("min", "max", "max_min_ratio", "kish_deff", "n_effective", "max_margin_error")})
     if mailing is not None:
         diag_text = _mailing_text(questionnaire, mailing, mailing_path) + diag_text
