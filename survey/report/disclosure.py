@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from survey.labels import NO_ANSWER_LABEL, TOTAL_LABEL
+from survey.report.prose import prose
 
 __all__ = ["SmallCells", "rule_text", "suppress_family", "HIDDEN"]
 
@@ -49,12 +50,8 @@ HIDDEN = "x"
 
 
 def rule_text(min_count: int) -> str:
-    """The rule, for the report's notes and methods (Japanese)."""
-    return (f"秘匿の規則：回答者数（重みなし）が1〜{min_count - 1}人のセル（ある区分である回答をした人数）は、"
-            "件数とその割合（どの表・図でも、どの基数の%でも）を x で秘匿する。0人は示す。無回答のセルと、属性が無回答の"
-            "区分のセルは、それ自体では秘匿しない。さらに、区分の行（基数）・選択肢の列（全体の値）のどちらかで秘匿したセルが"
-            "1つだけになると差し引きで復元できるため、同じ行・列の別のセル（無回答を優先し、次に人数の少ないもの）も秘匿する。"
-            "同じ設問の単純集計・クロス集計・回答分布・図はすべて同じセルを秘匿する。")
+    """The rule, for the report's notes and methods (Japanese: ``disclosure.rule`` of the prose catalogue)."""
+    return prose("disclosure.rule", largest=min_count - 1)
 
 
 @dataclass
