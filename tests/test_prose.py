@@ -26,7 +26,7 @@ def test_fragments_join_without_a_separator_and_fields_are_formatted():
 
 
 def test_an_unknown_key_names_the_catalogue():
-    with pytest.raises(KeyError, match=r"no sentence 'methods\.nothing' in prose_ja\.yaml; known: methods\.diagnostics"):
+    with pytest.raises(KeyError, match=r"no sentence 'methods\.nothing' in prose_ja\.yaml; known: disclosure\.rule, methods\.diagnostics"):
         prose("methods.nothing")
 
 
