@@ -1,6 +1,6 @@
 """Newton–Raphson fit of the exploded (rank-ordered) logit.
 
-Internal engine of :func:`survey.measures.ranking.rank_logit`; nothing here
+Internal engine of :func:`survey.measures.ranking.estimators.rank_logit`; nothing here
 is public.
 
 Model.  Respondent ``i`` gives the utility ``v_ij = X_i . B_j + Z_ij . gamma``

@@ -24,9 +24,9 @@ import pandas as pd
 from survey.design.collapse import MAX_SHARE, enabled, group_rows
 from survey.errors import DesignError, InputError
 from survey.validation import check_design, check_option
-from survey.measures import ranking_data as rd
-from survey.measures.ranking_fit import ExplodedLogit, one_blas_thread
-from survey.measures.ranking_result import (
+from survey.measures.ranking import data as rd
+from survey.measures.ranking.fit import ExplodedLogit, one_blas_thread
+from survey.measures.ranking.result import (
     RankLogitResult,
     coefficient_table,
     parameter_index,
