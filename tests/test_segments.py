@@ -130,7 +130,7 @@ def test_kmeans_on_a_subsample_above_kmeans_sample(design, data):
     those of scikit-learn's KMeans fitted on the same rows."""
     from sklearn.cluster import KMeans
 
-    from survey.measures.compositional import clr, multiplicative_replacement
+    from survey.measures.allocation.compositional import clr, multiplicative_replacement
 
     res = allocation_segments(design, PARTS, k_range=[3], kmeans_sample=120, seed=7, n_init=3)
     kept = res.labels.notna().to_numpy()          # the 192 valid allocations (7 refused)
