@@ -35,7 +35,7 @@ def build(spec, ctx) -> SectionResult:
                                  title=spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）"))
     title = spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）")
     try:   # the text was masked at intake (survey run): the ledger holds the one count of masked answers
-        tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
+        tables = analyse_freetext(ctx.design, questionnaire=ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
                                   ledger=ctx.dataset.ledger)
     except DesignError as exc:
         if not str(exc).startswith("no comments"):
