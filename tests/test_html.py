@@ -259,9 +259,22 @@ def test_numbers_right_aligned_and_formatted():
                      (' class="num"', "1,234"),
                      (' class="short"', "女性"), (' class="num"', "0"), (' class="num"', ""), (' class="num"', "50.0"),
                      (' class="num"', "-")]
-    headers = re.findall(r"<th scope=\"col\"( class=\"num\")?>([^<]*)</th>", page)
-    assert headers == [("", "属性"), (' class="num"', "n"), (' class="num"', "平均"), (' class="num"', "%"),
-                       (' class="num"', "文字の数")]
+    headers = re.findall(r"<th scope=\"col\"( class=\"[a-z ]+\")?>([^<]*)</th>", page)
+    assert headers == [(' class="short"', "属性"), (' class="num short"', "n"), (' class="num short"', "平均"),
+                       (' class="num short"', "%"), (' class="num short"', "文字の数")]
+
+
+def test_short_headings_never_wrap_and_a_hidden_cell_keeps_its_column_numeric():
+    # the bundled report printed 全/体, 今回/値 and 基準/の値 one or two characters a line (issue 16
+    # item 4), and a column with an x (a suppressed share) was left-aligned like text
+    frame = pd.DataFrame({"全体": [97.2, 57.0], "基準の値": ["x", "0.287"],
+                          "「利用しない」の割合(%)（重み付け）": [64.4, 20.7]})
+    page = _small_report([Section("t", "表", tables=[("c", frame)])])
+    headers = re.findall(r"<th scope=\"col\"( class=\"[a-z ]+\")?>([^<]*)</th>", page)
+    assert headers == [(' class="num short"', "全体"), (' class="num short"', "基準の値"),
+                       (' class="num"', "「利用しない」の割合(%)（重み付け）")]
+    assert re.findall(r"<td[^>]*>[^<]*</td>", page)[:2] == ['<td class="num">97.2</td>', '<td class="num">x</td>']
+    assert re.search(r"td\.num, td\.short, th\.short \{ white-space: nowrap; \}", page)
 
 
 def test_long_free_text_wraps_short_labels_do_not():

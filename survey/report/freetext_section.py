@@ -51,6 +51,8 @@ def _pct(value) -> float:
 def _fmt1(v) -> str:
     if isinstance(v, str):          # a suppressed share (x)
         return v
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return f"{v:,}"             # the last row's number of comments (it printed 248.0)
     return "" if pd.isna(v) else f"{v:.1f}"
 
 
@@ -91,7 +93,8 @@ def theme_table(tables) -> pd.DataFrame:
 
 
 def word_table(tables, *, top: int = 10) -> pd.DataFrame:
-    """Top words per group: rows are ranks, columns groups, cells "公園 49.0%"."""
+    """Top words per group: rows are ranks, columns groups, cells "公園 49.0%".  A group without
+    a listed word (:func:`survey.measures.analyse_freetext`'s ``min_comments``) has no column."""
     words = tables.words
     cols = {}
     for (by, group), sub in words.groupby(["by", "group"], sort=False):
@@ -110,9 +113,24 @@ def characteristic_table(tables, *, top: int = 6, min_z: float = 0.0) -> pd.Data
     for (by, group), sub in ch.groupby(["by", "group"], sort=False):
         sub = sub[sub["z"] > min_z].head(top)
         n = int(comments.get((by, group), 0))
-        rows.append((by, f"{group}{'*' if n < SMALL_BASE else ''}", n,
-                     "、".join(f"{w}（{z:.1f}）" for w, z in zip(sub["word"], sub["z"]))))
+        listed = "、".join(f"{w}（{z:.1f}）" for w, z in zip(sub["word"], sub["z"]))
+        rows.append((by, f"{group}{'*' if n < SMALL_BASE else ''}", n, listed or _none_listed(tables)))
     return pd.DataFrame(rows, columns=["属性", "区分", f"記述数{UNWEIGHTED}", "特徴語（z値）"])
+
+
+def _none_listed(tables) -> str:
+    """The cell of a group none of whose words passes the small-cell rule."""
+    n = int(tables.notes.get("min_comments", 1))
+    return f"（{n}件以上の記述に現れる語がない）" if n > 1 else ""
+
+
+def _word_rule(tables) -> str:
+    """The small-cell rule of the word tables and the network, for the notes ('' without one)."""
+    n = int(tables.notes.get("min_comments", 1))
+    if n <= 1:
+        return ""
+    return (f"語の表・特徴語・共起ネットワークには、その区分の記述のうち{n}件以上に現れる語だけを示す"
+            f"（1〜{n - 1}人しか使っていない語は示さない：集計表の秘匿の規則と同じ）。語が示されない区分は表にない。")
 
 
 def quote_table(tables) -> pd.DataFrame:
@@ -261,7 +279,7 @@ def _methods(tables) -> list[str]:
          "（1つの記述が複数のテーマに入ることがある）。割合は記述者を母数とする重み付け割合で、95%信頼区間は"
          "設計に基づくロジット法（R survey の svyciprop と同じ）。「特になし」等は記述に数えない。"
          "* は記述数が30未満（参考値）。"),
-    ]
+    ] + ([_word_rule(tables)] if _word_rule(tables) else [])
 
 
 def freetext_section(tables) -> Section:
