@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from survey.plan_opendata import OpenDataSpec
+
 __all__ = ["KINDS", "HTML_KINDS", "SHEET_NAME_LIMIT", "Kind", "AnalysisPlan", "RakeVariable", "SectionSpec",
            "SheetSpec"]
 
@@ -116,6 +118,7 @@ class AnalysisPlan:
     workbook: tuple[SheetSpec, ...]
     html: tuple[str, ...]
     weighting_methods: str | None = None
+    opendata: OpenDataSpec | None = None
 
     def section(self, section_id: str) -> SectionSpec:
         return self.sections[section_id]

@@ -20,6 +20,7 @@ import numbers
 from types import MappingProxyType
 
 from survey.errors import SpecError
+from survey.plan_opendata import parse_opendata
 from survey.plan_spec import (
     HTML_KINDS, KINDS, SHEET_NAME_LIMIT, AnalysisPlan, Kind, RakeVariable, SectionSpec, SheetSpec,
 )
@@ -28,7 +29,7 @@ __all__ = ["KINDS", "HTML_KINDS", "Kind", "AnalysisPlan", "RakeVariable", "Secti
 
 _SHEET_FORBIDDEN = set("[]:*?/\\")
 _REQUIRED_OPTIONS = {"frequency": ("by",), "drivers": ("predictors",)}
-_TOP_KEYS = ("groups", "weighting", "sections", "workbook", "html")
+_TOP_KEYS = ("groups", "weighting", "sections", "workbook", "html", "opendata")
 _WEIGHTING_KEYS = ("rake", "cells", "methods")
 _SHEET_KEYS = ("sheet", "title", "notes", "sections")
 
@@ -322,4 +323,5 @@ def parse_plan(raw, questionnaire, *, path=None) -> AnalysisPlan | None:
         ck.fail(f"analysis.sections.{unused[0]}", f"section {unused[0]!r} is in no sheet and not in html; "
                                                  "place it or remove it")
     return AnalysisPlan(groups=groups, rake=rake, cells=cells, sections=MappingProxyType(sections),
-                        workbook=workbook, html=html, weighting_methods=methods)
+                        workbook=workbook, html=html, weighting_methods=methods,
+                        opendata=parse_opendata(raw.get("opendata"), path=path))

@@ -217,7 +217,7 @@ def _survey_run(tmp_path, data=None):
 def test_bundled_run_raises_no_runtime_warning(tmp_path):
     done = _survey_run(tmp_path)
     assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
-    alpha = pd.read_csv(tmp_path / "out" / "FY2025" / "満足度_6.csv", encoding="utf-8-sig")
+    alpha = pd.read_csv(tmp_path / "out" / "FY2025" / "満足度_みどりのチカラの重要度の信頼性.csv", encoding="utf-8-sig")
     assert list(alpha["推定値"]) == [0.887, 0.888] and alpha["備考"].isna().all()
 
 
@@ -233,12 +233,12 @@ def test_degenerate_wave_runs_without_runtime_warning(tmp_path):
     done = _survey_run(tmp_path, path)
     assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
     out = tmp_path / "out" / "FY2025"
-    index = pd.read_csv(out / "満足度_1.csv", encoding="utf-8-sig").set_index("グループ")
+    index = pd.read_csv(out / "満足度_満足度指数.csv", encoding="utf-8-sig").set_index("グループ")
     assert index.loc["内間木", "目標値との比較"] == "判定できない（標準誤差0）"
-    pairs = pd.read_csv(out / "満足度_3.csv", encoding="utf-8-sig")
+    pairs = pd.read_csv(out / "満足度_グループ間の差.csv", encoding="utf-8-sig")
     with_uchimagi = pairs[pairs["比較"].str.contains("内間木")]
     assert len(with_uchimagi) == 4 and with_uchimagi["判定"].str.endswith(UNTESTABLE_JA).all()
     assert with_uchimagi["p値（調整後）"].isna().all()
-    alpha = pd.read_csv(out / "満足度_6.csv", encoding="utf-8-sig")
+    alpha = pd.read_csv(out / "満足度_みどりのチカラの重要度の信頼性.csv", encoding="utf-8-sig")
     assert alpha["推定値"].isna().all()
     assert list(alpha["備考"]) == ["算出できない：全員が全項目に同じ回答（分散0）"] * 2

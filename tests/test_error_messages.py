@@ -295,6 +295,12 @@ TRIGGERS = {
                              mailing=_mailing(t)),
     "P27": lambda t, q: _run(t, questionnaire=_plan(t, lambda a: a["weighting"].update(
         rake=[{"question": "age_band", "column": "nendai"}, "sex", "district"]))),
+    # ------------------------------------------------------------- the plan's opendata block
+    "E01": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["opendata"].pop("licence"))),
+    "E02": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["opendata"].update(municipality_code="112276"))),
+    "E03": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["opendata"].update(municipality_code=112275))),
+    "E04": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["opendata"].update(licence_url="https://x"))),
+    "E05": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a["opendata"].update(publisher=""))),
     # ------------------------------------------------------------- the population margins
     "M01": lambda t, q: _run(t, margins=t / "nosuch.csv"),
     "M02": lambda t, q: _run(t, margins=_csv(t, "m.csv", MARGINS.read_text(encoding="utf-8").encode("cp932"))),

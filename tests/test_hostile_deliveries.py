@@ -217,7 +217,8 @@ def test_exclude_undecodable_leaves_the_rows_out_and_lists_them(tmp_path, questi
     code, _, err = _run(tmp_path, path, capsys, "--exclude-undecodable")
     assert code == 0, err
     excluded = pd.read_csv(tmp_path / "out" / "FY2025" / "除外行.csv", encoding="utf-8-sig")
-    assert excluded[excluded["row"] == 5]["reason"].tolist() == ["undecodable_bytes"]
+    assert excluded[excluded["データ行 (row)"] == 5]["理由 (reason)"].tolist() == [
+        "文字コードとして読めないバイトを含む (undecodable_bytes)"]
 
 
 def test_euc_jp_file_is_named_and_refused(tmp_path, questionnaire, capsys):

@@ -532,15 +532,15 @@ def test_a_100_point_allocation_runs_end_to_end(tmp_path, capsys, bundled_alloca
     out = tmp_path / "out"
     assert main(["run", "--questionnaire", str(spec), "--data", str(data), "--margins", str(MARGINS),
                  "--admin", str(ROOT / "data" / "midori_admin.csv"), "--out", str(out), "--quiet"]) == 0
-    # 配分_1: the mean points per function, overall and by group (one decimal: a thousandth of the total)
-    table = pd.read_csv(out / "FY2025" / "配分_1.csv", encoding="utf-8-sig", index_col=0)
+    # 配分_平均配分額: the mean points per function, overall and by group (one decimal: a thousandth of the total)
+    table = pd.read_csv(out / "FY2025" / "配分_平均配分額.csv", encoding="utf-8-sig", index_col=0)
     labels = {it["column"]: it["label"] for it in _question(SPEC, "allocation")["parts"]}
     overall = means.set_index("part")["estimate"].rename(index=labels) / 10
     got = table.iloc[:, 0]
     assert list(got.index) == list(overall.index)
     assert (got - overall).abs().max() <= 0.05 + 1e-9          # rounded to 0.1 point: the same answers, scaled
     assert got.round(1).equals(got) and not got.round(0).equals(got)
-    zero = pd.read_csv(out / "FY2025" / "配分_2.csv", encoding="utf-8-sig")
+    zero = pd.read_csv(out / "FY2025" / "配分_0円と回答した人の割合.csv", encoding="utf-8-sig")
     assert set(zero.iloc[:, -1]) == {1293}                     # the same respondents as at ¥1,000
     html = (out / "FY2025" / "report.html").read_text(encoding="utf-8")
     assert "100円の配分（みどりのチカラ）" in html and "1,000円の配分" not in html

@@ -68,10 +68,13 @@ def test_the_report_holds_exactly_the_declared_sections(report):
     assert sections == ["rating", "visits", "wishes", "budget", "indicators"]
     assert "自由記述" not in html and "みどり" not in html and "朝霞" not in html
     names = {p.name for p in report.iterdir()}
-    blocks = {"満足度": 4, "利用頻度": 1, "予算配分": 3, "優先整備": 3, "指標": 1, "次回の配布計画": 7}
-    expected = {f"{sheet}_{k}.csv" for sheet, n in blocks.items() for k in range(1, n + 1)}
-    expected |= {"行の記録.csv", "除外行.csv", "修正セル.csv", "単純集計.csv", "クロス集計.csv", "標本誤差.csv",
-                 "集計表.xlsx", "report.html", "provenance.json"}
+    tables = {"満足度": ["満足度スコア", "回答分布", "グループ間の差", "設備の評価の信頼性"], "利用頻度": ["居住地区別の公園利用"],
+              "予算配分": ["平均配分点", "0点と回答した人の割合", "配分パターンによるグループ"],
+              "優先整備": ["1位・2位までに選んだ割合", "年代による違いの検定", "モデル予測：2位までに選ばれる確率"],
+              "指標": ["計画の指標"], "計画": ["概要", "居住地区別", "配布数", "目標", "見込み精度", "標本誤差", "方法比較"]}
+    expected = {f"{sheet}_{title}.csv" for sheet, titles in tables.items() for title in titles}   # named after titles
+    expected |= {"行の記録.csv", "除外行.csv", "修正セル.csv", "単純集計.csv", "クロス集計.csv", "標本誤差.csv", "目次.csv",
+                 "集計表.xlsx", "report.html", "provenance.json"}     # no opendata/: the plan declares none
     assert names == expected
     # the headline: the questionnaire's two indicators, no area indicators of midori's admin table
     assert html.count('class="indicator"') == 2 and "公園の満足度スコア" in html
@@ -96,7 +99,7 @@ def test_the_index_is_the_weighted_mean_score(report, wave):
     hand = float(np.sum(w[ok] * score[ok]) / np.sum(w[ok]))     # by hand: sum w y / sum w over answers
     engine = design.with_columns(score=score).mean("score").to_frame()["estimate"].iloc[0]   # R svymean(na.rm=TRUE)
     assert engine == pytest.approx(hand, abs=1e-12)
-    table = _csv(report, "満足度_1.csv").set_index(["区分", "グループ"])
+    table = _csv(report, "満足度_満足度スコア.csv").set_index(["区分", "グループ"])
     assert table.loc[("全体", "全体"), "満足度スコア（重み付け）"] == round(hand, 3) == 0.238
     assert table.loc[("全体", "全体"), "回答者数 n（重みなし）"] == ok.sum() == 883
     area = ds.data["area"].to_numpy(dtype=float, na_value=np.nan)
@@ -112,7 +115,7 @@ def test_visits_a_year_by_hand(report, wave):
     q, ds, design, w = wave
     times = ds.data["visits"].map(dict(q["visits"].numeric_map)).to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(times)
-    city = _csv(report, "利用頻度_1.csv").set_index("居住地区").loc["市全体"]
+    city = _csv(report, "利用頻度_居住地区別の公園利用.csv").set_index("居住地区").loc["市全体"]
     assert city["年間利用回数（重み付け）"] == round(np.sum(w[ok] * times[ok]) / np.sum(w[ok]), 1) == 48.9
     never = np.sum(w[ok] * (times[ok] == 0)) / np.sum(w[ok])       # 行かない, the code mapped to 0
     assert city["「行かない」の割合(%)（重み付け）"] == round(100 * never, 1) == 10.6
@@ -125,9 +128,9 @@ def test_the_100_points_by_hand(report, wave):
     y = ds.data[parts].to_numpy(dtype=float, na_value=np.nan)
     valid = ~np.isnan(y).any(axis=1) & (np.nansum(y, axis=1) == 100)
     assert valid.sum() == 867            # 907 − 39 blank − 1 adding up to 110 (its parts cleared: policy reject)
-    assert set(_csv(report, "予算配分_2.csv")["回答者数 n（重みなし）"]) == {867}
+    assert set(_csv(report, "予算配分_0点と回答した人の割合.csv")["回答者数 n（重みなし）"]) == {867}
     means = (w[valid, None] * y[valid]).sum(axis=0) / w[valid].sum()
-    table = _csv(report, "予算配分_1.csv").set_index("予算の使いみち（平均配分点・点）（重み付け）")
+    table = _csv(report, "予算配分_平均配分点.csv").set_index("予算の使いみち（平均配分点・点）（重み付け）")
     labels = [it.label for it in q["park_budget"].items]
     np.testing.assert_array_equal(table.loc[labels, "全体"].to_numpy(), np.round(means, 1))
     assert table.loc["トイレの改修", "全体"] == 21.4 and means.sum() == pytest.approx(100, abs=1e-9)
@@ -138,7 +141,7 @@ def test_the_top_two_by_hand(report, wave):
     first = ds.data["wishes_1"].to_numpy(dtype=float, na_value=np.nan)
     second = ds.data["wishes_2"].to_numpy(dtype=float, na_value=np.nan)
     answered = ~np.isnan(first)                                   # base: gave at least a first choice
-    table = _csv(report, "優先整備_1.csv")
+    table = _csv(report, "優先整備_1位・2位までに選んだ割合.csv")
     total = table[table["区分"] == "全体"].set_index("整備")
     for code, label in q["wishes"].codes.items():
         first_share = np.sum(w[answered & (first == code)]) / np.sum(w[answered])
@@ -148,7 +151,7 @@ def test_the_top_two_by_hand(report, wave):
         assert total.loc[label, "2位までに選んだ割合(%)（重み付け）"] == round(100 * top2, 1)
         assert total.loc[label, "得点（1位2点・2位1点）"] == round(borda, 2)
     assert total.loc["子どもの遊び場の充実", "2位までに選んだ割合(%)（重み付け）"] == 37.4
-    tests = _csv(report, "優先整備_2.csv")
+    tests = _csv(report, "優先整備_年代による違いの検定.csv")
     assert tests["要因"].tolist() == ["年代"] and tests["自由度"].tolist() == ["35, 865"]   # 5 age contrasts × 7 items
 
 

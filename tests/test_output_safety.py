@@ -41,7 +41,8 @@ def _plan(out):
 
 
 def _tree(folder: Path) -> dict:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """{path inside the folder: bytes} of every file, the open-data folder's too."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _hidden(parent: Path) -> list[str]:
@@ -68,6 +69,7 @@ def test_a_new_run_replaces_the_previous_folder_whole(tmp_path, finished, capsys
     target = tmp_path / "FY2025"
     target.mkdir()
     for name, data in finished.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         (target / name).write_bytes(data)
     (target / "配分_9.csv").write_text("an older version's table\n", encoding="utf-8")   # not written any more
     (target / "単純集計.csv").write_text("edited by hand\n", encoding="utf-8")
@@ -107,6 +109,7 @@ def test_a_killed_run_never_leaves_a_folder_that_looks_complete(tmp_path, finish
     target = tmp_path / "FY2025"
     target.mkdir()
     for name, data in finished.items():              # the previous, complete report
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         (target / name).write_bytes(data)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "survey", *_run(tmp_path)], cwd=ROOT, env=env,

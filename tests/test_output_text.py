@@ -112,14 +112,14 @@ def test_neutralise_formula_after_every_line_break():
 
 def test_the_change_log_keeps_a_carriage_return_inside_its_cell(hostile):
     rows = _check_csv(hostile / "out" / "FY2025" / "修正セル.csv")
-    assert rows[0] == ["row", "column", "before", "after", "rule"]
-    assert ["1", "問6 みどりの満足度", "1\r'" + CMD, "", "invalid_code_cleared"] in rows  # the heading (issue 16 item 11)
+    assert rows[0] == ["データ行 (row)", "列 (column)", "変更前 (before)", "変更後 (after)", "規則 (rule)"]
+    assert ["1", "問6 みどりの満足度", "1\r'" + CMD, "", "調査票にない回答を無回答にした (invalid_code_cleared)"] in rows
     raw = (hostile / "out" / "FY2025" / "修正セル.csv").read_bytes().decode("utf-8-sig")
     assert '\n1,問6 みどりの満足度,"1\r\'=cmd|' in raw      # quoted: the CR is inside the field
 
 
 def test_every_csv_of_the_run_and_of_validate_is_well_formed(hostile):
-    files = sorted((hostile / "out" / "FY2025").glob("*.csv")) + sorted(hostile.glob("check*.csv"))
+    files = sorted((hostile / "out" / "FY2025").rglob("*.csv")) + sorted(hostile.glob("check*.csv"))
     assert len(files) >= 24
     for path in files:
         _check_csv(path)
@@ -174,7 +174,7 @@ def test_personal_data_in_coded_cells_never_reaches_the_change_log(hostile):
     before = {(r[0], r[1]): r[2] for r in rows[1:]}
     assert before[("2", "問4 居住年数")] == PHONE and before[("5", "問4 居住年数")] == PHONE
     assert before[("3", "問2 年齢")] == MAIL
-    for path in (hostile / "out" / "FY2025").glob("*.csv"):      # nor any other table of the run
+    for path in (hostile / "out" / "FY2025").rglob("*.csv"):     # nor any other table of the run, nor the open data
         assert "1234-5678" not in path.read_text(encoding="utf-8-sig"), path.name
 
 

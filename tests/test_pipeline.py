@@ -60,7 +60,7 @@ def test_a_smaller_plan_gives_a_smaller_report(tmp_path):
     book = openpyxl.load_workbook(result.out_dir / "集計表.xlsx", read_only=True)
     assert book.sheetnames == ["調査概要", "単純集計", "満足度", "重要施策", "指標", "標本誤差"]
     names = sorted(p.name for p in result.out_dir.glob("満足度_*.csv"))
-    assert names == ["満足度_1.csv", "満足度_2.csv", "満足度_3.csv"]
+    assert names == ["満足度_グループ間の差.csv", "満足度_回答分布.csv", "満足度_満足度指数.csv"]
     assert not list(result.out_dir.glob("配分_*.csv")) and not (result.out_dir / "クロス集計.csv").exists()
     assert _html_sections(result.out_dir / "report.html") == ["priorities", "satisfaction", "indicators"]
     text = (result.out_dir / "report.html").read_text(encoding="utf-8")

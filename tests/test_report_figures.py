@@ -50,8 +50,8 @@ def test_each_park_use_verdict_is_about_the_figure_beside_it(bundled_run, page, 
 
 # ------------------------------------------------------------------ item 3: masked comments
 def test_the_privacy_note_counts_the_masking_the_ledger_records(bundled_run, page, csvs):
-    ledger = dict((r[0], int(r[1])) for r in csv_with(csvs, "item", "count")[2])
-    assert ledger["changed: personal_data_masked"] == 2
+    ledger = dict((r[0], int(r[1])) for r in csv_with(csvs, "項目 (item)", "件数 (count)")[2])
+    assert ledger["修正：個人情報を記号に置き換えた (changed: personal_data_masked)"] == 2
     _, header, rows = csv_with(csvs, "個人情報の種類", "マスクした回答数")
     masked = {r[0]: int(r[1]) for r in rows}
     assert masked == {"メールアドレス": 1, "SNSアカウント": 0, "郵便番号": 0, "電話番号": 1, "住所": 0, "氏名": 0}

@@ -25,8 +25,9 @@ def run_dirs(tmp_path_factory):
 
 def test_run_writes_tables_and_two_runs_are_byte_identical(run_dirs):
     a, b = run_dirs
-    names = sorted(p.name for p in a.iterdir())
-    assert {"集計表.xlsx", "report.html", "単純集計.csv", "クロス集計.csv", "標本誤差.csv", "行の記録.csv", "provenance.json"} <= set(names)
+    names = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    assert {"集計表.xlsx", "report.html", "単純集計.csv", "クロス集計.csv", "標本誤差.csv", "行の記録.csv", "provenance.json",
+            "目次.csv", "opendata/データ辞書.csv", "opendata/満足度_満足度指数.csv"} <= set(names)
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -35,7 +36,8 @@ def test_ledger_balances_and_matches_the_api(run_dirs):
     import survey
 
     a, _ = run_dirs
-    ledger = pd.read_csv(a / "行の記録.csv", encoding="utf-8-sig").set_index("item")["count"]
+    ledger = pd.read_csv(a / "行の記録.csv", encoding="utf-8-sig").set_index("項目 (item)")["件数 (count)"]
+    ledger = ledger.rename(index=lambda s: s.rsplit("(", 1)[-1].rstrip(")"))   # 読み込んだ行 (rows_read) -> rows_read
     assert ledger["rows_read"] == ledger["rows_kept"] + ledger["rows_excluded"]
     q = survey.load_questionnaire(ROOT / "questionnaires/midori_2025.yaml")
     ds = survey.load(ROOT / "data/raw/midori_2025_sample.csv", q)
@@ -150,11 +152,11 @@ def test_run_with_a_mailing_file(tmp_path):
     assert overview["配布数"] == int(mailing["mailed"].sum())  # a number cell (format #,##0)
     assert overview["重み付け"].startswith("基本ウエイト（層の母集団数÷配布数）から")
     assert "配布数ファイル（mailing.csv" in (out / "report.html").read_text(encoding="utf-8")
-    plan = pd.read_csv(out / "計画_1.csv", encoding="utf-8-sig").set_index("項目")["内容"]
+    plan = pd.read_csv(out / "計画_概要.csv", encoding="utf-8-sig").set_index("項目")["内容"]
     assert plan["配布数の出典"] == "配布数ファイル（セル別）"
     design = weight_wave(ds, read_margins(ROOT / "data/midori_margins.csv"), mailing=path)
     idx = survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame()
-    table = pd.read_csv(out / "満足度_1.csv", encoding="utf-8-sig")
+    table = pd.read_csv(out / "満足度_満足度指数.csv", encoding="utf-8-sig")
     total = table[(table.iloc[:, 0] == "全体") & (table.iloc[:, 1] == "全体")].iloc[0]
     assert total.iloc[2] == pytest.approx(round(float(idx["estimate"].iloc[0]), 3))
     assert total.iloc[3] == pytest.approx(round(float(idx["se"].iloc[0]), 3))

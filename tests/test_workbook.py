@@ -125,7 +125,7 @@ def test_p_values_read_below_0001_never_0(book, out):
     assert len(column) == 28 and all(x.number_format == P and x.data_type == "n" for x in column)
     tiny = [x.value for x in column if x.value < 0.001]
     assert tiny and all(v > 0 or v == 0.0 for v in tiny)  # shown as <0.001 by the format
-    csv = pd.read_csv(out["run"] / "満足度_3.csv", encoding="utf-8-sig", dtype=str)
+    csv = pd.read_csv(out["run"] / "満足度_グループ間の差.csv", encoding="utf-8-sig", dtype=str)
     assert (csv["p値（調整後）"] == "<0.001").sum() == len(tiny)
     assert not csv["p値（調整後）"].isin(["0", "0.0", "0.000"]).any()
     page = (out["run"] / "report.html").read_text(encoding="utf-8")
@@ -143,7 +143,7 @@ def test_yen_without_decimals(book, out, design):
     r, c = _find(ws, "雨水の浸透・貯留")
     cell = ws.cell(r, c + 1)
     assert cell.value == round(first) and cell.number_format == YEN  # shows ¥97
-    csv = (out["run"] / "配分_1.csv").read_text(encoding="utf-8-sig").splitlines()
+    csv = (out["run"] / "配分_平均配分額.csv").read_text(encoding="utf-8-sig").splitlines()
     assert csv[1].split(",")[1] == str(round(first))  # no ".0"
 
 
@@ -275,7 +275,7 @@ def test_questions_are_named_by_heading_and_label(book, out):
     assert list(tidy.columns[:4]) == ["設問", "表側", "区分", "選択肢"]
     assert set(tidy["表側"]) == {"問1 性別", "問2 年齢", "問3 地区"}
     changes = pd.read_csv(out["run"] / "修正セル.csv", encoding="utf-8-sig", dtype=str)
-    assert "問6 みどりの満足度" in set(changes["column"])
+    assert "問6 みどりの満足度" in set(changes["列 (column)"])
 
 
 def test_numbers_and_formats_are_deterministic(out, tmp_path):

@@ -192,7 +192,10 @@ def _newton(X, y, w, q, start, dist: _Latent, *, tol=1e-10, maxiter=200):
     for it in range(1, maxiter + 1):
         _, G, H = _loglik_parts(theta, X, y, ws, q, dist)
         grad = (G * ws[:, None]).sum(axis=0)
-        step = np.linalg.solve(-H, grad)
+        try:
+            step = np.linalg.solve(-H, grad)
+        except np.linalg.LinAlgError:
+            raise _singular(dist) from None
         t = 1.0
         for _half in range(50):
             new = theta + t * step
@@ -208,6 +211,13 @@ def _newton(X, y, w, q, start, dist: _Latent, *, tol=1e-10, maxiter=200):
     raise ConvergenceError(
         f"ordinal {dist.name} fit did not converge in {maxiter} Newton steps; a level may be "
         "(almost) perfectly predicted -- merge sparse levels or simplify the model"
+    )
+
+
+def _singular(dist) -> ConvergenceError:
+    return ConvergenceError(
+        f"ordinal {dist.name} fit has a singular information matrix: a predictor level with one "
+        "respondent (or answers it predicts perfectly) cannot be estimated -- merge sparse levels or simplify the model"
     )
 
 
@@ -276,7 +286,12 @@ def olr(design, formula, *, method: str = "logistic"):
     pc = Xa.shape[1]
     theta, iters = _newton(Xa, y, w, q, _start(Xa, y, w, q, dist), dist)
     _, G, H = _loglik_parts(theta, Xa, y, w, q, dist)
-    Hinv = np.linalg.inv(-H)
+    try:
+        Hinv = np.linalg.inv(-H)
+    except np.linalg.LinAlgError:
+        raise _singular(dist) from None
+    if not np.all(np.isfinite(Hinv)):
+        raise _singular(dist)
     names = list(X.columns) + [f"{levels[k]}|{levels[k + 1]}" for k in range(q)]
     dfit = fit_design(design, mf.used)
 

@@ -68,9 +68,20 @@ __all__ = [
     "ChangeTarget",
     "MailingPlan",
     "PrecisionTarget",
+    "TargetsUnreachable",
     "compare_plans",
     "plan_mailing",
 ]
+
+class TargetsUnreachable(DesignError):
+    """No mailing meets the targets: ``notes`` say which and why (the 計画 sheet
+    shows them in Japanese: :func:`~survey.measures.planning_tables.note_ja` with ``inputs``)."""
+
+    def __init__(self, notes, inputs=None):
+        self.notes = tuple(notes)
+        self.inputs = inputs
+        super().__init__("the targets cannot be met: " + "; ".join(self.notes))
+
 
 ALLOCATION_COLUMNS = ["population", "response_rate", "mailed", "expected_respondents", "sampling_fraction",
                       "base_weight"]
@@ -251,7 +262,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     feasible = not impossible
     if resource is None:
         if not feasible:
-            raise DesignError("the targets cannot be met: " + "; ".join(impossible))
+            raise TargetsUnreachable(impossible, inputs)
         m = round_up(prob.allocate(required, floor), prob.cap)
     elif feasible and tlist and not spend_all and required <= resource:
         m = round_up(prob.allocate(required, floor), prob.cap)

@@ -59,8 +59,37 @@ _NOTES_JA = (
 )
 
 
+#: The notes of targets no mailing can meet, with the indicator, attribute and level by name.
+_TARGET_NOTES_JA = (
+    (r"(\S+) (\S+) (-?\d+): even mailing every adult of the group misses ±(\S+)",
+     lambda i, m, d, lv, hw: f"{_where(i, m, d, lv)}：全員に配布しても ±{hw} に届かない"),
+    (r"(\S+) (\S+) (-?\d+): this wave's SE (\S+) alone exceeds what a change of (\S+) allows; no next wave can "
+     r"reach it \(use against='plan' or a larger change\)",
+     lambda i, m, d, lv, se, c: (f"{_where(i, m, d, lv)}：今回の調査の標準誤差 {se} だけで変化 {c} の検出に許される誤差を"
+                                 "超えるため、次回調査では届かない（計画値との比較にするか、より大きな変化を指定）")),
+    (r"(\w+) (-?\d+): fewer than (\S+) respondents expected even mailing every adult",
+     lambda i, d, lv, n: f"{_where(i, None, d, lv)}：全員に配布しても見込回収数が {n} 人に届かない"),
+    (r"the targets for the city / age bands cannot be met even mailing every adult",
+     lambda i: "市全体（または他の区分）の目標は、全員に配布しても満たせない"),
+)
+
+
+def _where(inputs, measure, domain, level) -> str:
+    """``みどりの満足度（指数） 地区 内間木``: the indicator, attribute and level of a target by name."""
+    labels = getattr(inputs, "labels", {}) or {}
+    what = str(labels.get(measure, measure)) if measure else ""
+    if domain == "city":
+        return f"{what} 市全体".strip()
+    level_label = labels.get(domain, {}).get(int(level), str(level)) if isinstance(labels.get(domain), dict) else level
+    return f"{what} {_name(inputs, domain)} {level_label}".strip()
+
+
 def note_ja(inputs, note: str) -> str:
     """A planning note in Japanese, cell keys by their names (``district`` → 地区)."""
+    for pattern, text in _TARGET_NOTES_JA:
+        m = re.fullmatch(pattern, note)
+        if m:
+            return text(inputs, *m.groups())
     for pattern, text in _NOTES_JA:
         m = re.fullmatch(pattern, note)
         if m:

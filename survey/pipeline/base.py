@@ -24,12 +24,15 @@ from survey.report.disclosure import HIDDEN, SmallCells
 from survey.report.html import Section, Table
 
 __all__ = [
-    "HIDDEN", "TOTAL", "SectionResult", "SectionUnavailable", "WaveContext", "attribute_name", "by_groups",
-    "code_labels", "html_table", "pool_sparse", "printed_sums", "report_attributes", "tidy_index", "unavailable",
+    "HIDDEN", "TOTAL", "UNAVAILABLE", "SectionResult", "SectionUnavailable", "WaveContext", "attribute_name",
+    "by_groups", "code_labels", "html_table", "pool_sparse", "printed_sums", "report_attributes", "tidy_index",
+    "unavailable",
 ]
 
 #: The label of the whole-sample row of group tables.
 TOTAL = "全体"
+#: How a section that cannot be estimated begins its reason ("cannot be estimated: ...").
+UNAVAILABLE = "推定できません："
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,17 +112,24 @@ class SectionResult:
     sheet's title unless the plan gives one); ``notes``: lines above the
     sheet's tables; ``files``: CSV files ``{stem: DataFrame}`` it writes
     instead of one file per block (``{sheet}`` in a stem is the sheet's
-    name); ``headline``: indicators for the top of ``report.html``;
-    ``methods``: sentences for the variance paragraph of the methods.
+    name; a value may be ``(title, DataFrame)`` to give the file a title
+    for ``目次.csv``); ``headline``: indicators for the top of ``report.html``;
+    ``methods``: sentences for the variance paragraph of the methods;
+    ``opendata``: ``(title, DataFrame)`` tables published only as open data
+    (described with :func:`survey.report.tableinfo.describe`; blocks so
+    described are published too); ``unavailable``: the reason (推定できません：…)
+    when the section could not be estimated on this wave.
     """
 
     title: str = ""
     blocks: tuple = ()
     html: Section | None = None
     notes: tuple = ()
-    files: Mapping[str, pd.DataFrame] | None = None
+    files: Mapping[str, Any] | None = None
     headline: tuple = ()
     methods: tuple = ()
+    opendata: tuple = ()
+    unavailable: str = ""
 
 
 class SectionUnavailable(Exception):
@@ -135,10 +145,10 @@ class SectionUnavailable(Exception):
 def unavailable(spec, title: str, reason: str) -> SectionResult:
     """The stand-in of a section that cannot be estimated: one block and one
     HTML section saying so, with the reason."""
-    text = f"推定できません：{reason}"
+    text = f"{UNAVAILABLE}{reason}"
     frame = pd.DataFrame({"項目": [title], "結果": [text]})
     return SectionResult(title=title, blocks=((title, frame),), notes=(f"{title}：{text}",),
-                         html=Section(spec.id, title, notes=[text]))
+                         html=Section(spec.id, title, notes=[text]), unavailable=text)
 
 
 # --------------------------------------------------------------------------- labels and groups

@@ -25,10 +25,12 @@ def weighting_methods(questionnaire) -> str:
             f"重みを付けた。{names}が無回答の回答者は、その変数の「不明」区分として扱い、標本中の割合に応じた母集団数を割り当てた。")
 
 
-def write_wave_html(results: dict, path, *, questionnaire, provenance_lines, sampling_error, diagnostics_text):
+def write_wave_html(results: dict, path, *, questionnaire, provenance_lines, sampling_error, diagnostics_text,
+                    links=()):
     """Write the page: ``results`` is ``{section id: SectionResult}`` of every section built;
     the page shows the plan's ``html`` sections in order, the headline of every section that
-    has one, and the methods (the sections' sentences added to the variance paragraph)."""
+    has one, and the methods (the sections' sentences added to the variance paragraph);
+    ``links``: ``(text, relative path)`` of files beside the page (目次.csv)."""
     plan = questionnaire.plan
     sections = [results[sid].html for sid in plan.html if results[sid].html is not None]
     built = [results[sid] for sid in plan.sections if sid in results]
@@ -37,4 +39,4 @@ def write_wave_html(results: dict, path, *, questionnaire, provenance_lines, sam
     methods = Methods(weighting=[weighting_methods(questionnaire), diagnostics_text], variance=variance,
                       tables=[html_table("標本誤差早見表（±ポイント、この調査のデザイン効果を適用）", sampling_error)])
     return write_html(sections, path, title=f"{questionnaire.title}（{questionnaire.wave}）",
-                      provenance_lines=provenance_lines, methods=methods, headline=headline)
+                      provenance_lines=provenance_lines, methods=methods, headline=headline, links=links)

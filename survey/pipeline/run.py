@@ -5,9 +5,12 @@ normalise the raw file (ledger; personal data in free text masked); rake it
 to the population margins (from the base weights of the mailing file when
 one is given: :func:`~survey.report.weighting.weight_wave`); build every
 section the plan declares (:data:`survey.pipeline.sections.SECTIONS`) and
-place it: the workbook's sheets in the plan's order, each block of an
-analysis as ``<sheet>_<k>.csv``, ``report.html`` with the plan's ``html``
-sections, and ``provenance.json``.
+place it: the workbook's sheets in the plan's order, every table as a CSV
+named after its sheet and title with ``目次.csv`` and, when the plan declares
+``opendata:``, the open data (:mod:`survey.pipeline.outputs`),
+``report.html`` with the plan's ``html`` sections, and ``provenance.json``.
+A section that cannot be estimated on this wave is shown with its reason
+(推定できません：…) and the rest is written.
 """
 from __future__ import annotations
 
@@ -17,18 +20,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from survey._version import __version__
-from survey.errors import SpecError
+from survey.errors import ConvergenceError, DesignError, SpecError
 from survey.intake import load
 from survey.intake.privacy import mask_text_columns
 from survey.measures.planning_inputs import read_mailing
 from survey.pipeline.base import SectionUnavailable, WaveContext, attribute_name, unavailable
+from survey.pipeline.outputs import INDEX_FILE, OPENDATA_FOLDER, write_tables
 from survey.pipeline.page import write_wave_html
 from survey.pipeline.sections import SECTIONS
 from survey.pipeline.sections.sampling_error import wave_sampling_error
 from survey.questionnaire import load_questionnaire
+from survey.report.opendata import DICTIONARY_FILE
 from survey.report.outdir import OutputFolder, writes_output
 from survey.report.weighting import mailing_cells, plan_margins, read_margins, weight_wave
-from survey.report.writers import Sheet, write_csv, write_workbook
+from survey.report.writers import Sheet, write_workbook
 from survey.spec_checks import check_path_name
 
 __all__ = ["run_wave", "RunResult", "require_plan", "provenance_lines"]
@@ -135,28 +140,29 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                 results[sid] = SECTIONS[spec.kind](spec, ctx)
             except SectionUnavailable as exc:
                 results[sid] = unavailable(spec, exc.title or spec.get("title", sid), exc.reason)
+            except (ConvergenceError, DesignError) as exc:   # a statistic this wave cannot give: the rest is written
+                results[sid] = unavailable(spec, spec.get("title", sid), f"計算できない（{exc}）")
         return results[sid]
 
-    files, sheets = [], []
+    sheets = []
     for sheet in plan.workbook:
-        blocks, sheet_notes, title, k = [], [], sheet.title, 0
+        blocks, sheet_notes, title = [], [], sheet.title
         for sid in sheet.sections:
             r = result(sid)
             title = title or r.title
             blocks.extend(r.blocks)
             sheet_notes.extend(r.notes)
-            if r.files is None:  # an analysis: one CSV per block, numbered across the sheet
-                for _caption, frame in r.blocks:
-                    k += 1
-                    files.append(write_csv(frame, out_dir / f"{sheet.name}_{k}.csv"))
-            else:
-                for stem, frame in r.files.items():
-                    files.append(write_csv(frame, out_dir / f"{stem.format(sheet=sheet.name)}.csv"))
         if blocks:  # (a sheet of a trend alone has nothing to show without a baseline wave)
             sheets.append(Sheet(sheet.name, blocks, title=title, notes=[*sheet.notes, *sheet_notes]))
     progress("報告書（HTML）を作成中 (report.html)")
     for sid in plan.html:
         result(sid)
+    # every table as CSV named after its title, 目次.csv, and the open data (pipeline/outputs.py)
+    files, _unavailable = write_tables(plan, results, questionnaire, out_dir)
+    links = [("各表のCSV（ファイル名・表題・シート・基数、推定できない表はその理由）", f"{INDEX_FILE}.csv")]
+    if plan.opendata is not None:
+        links.append(("オープンデータ（集計表を1行1値にしたCSV、UTF-8・BOMなし）のデータ辞書",
+                      f"{OPENDATA_FOLDER}/{DICTIONARY_FILE}.csv"))
     diag_text = (f"重みの範囲 {float(diag['min']):.1f}〜{float(diag['max']):.1f}（最大/最小 {float(diag['max_min_ratio']):.2f}）、"
                  f"Kishのデザイン効果 {float(diag['kish_deff']):.3f}、有効標本サイズ {float(diag['n_effective']):.0f}、"
                  f"レイキング {int(diag['iterations'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
@@ -164,7 +170,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         diag_text = _mailing_text(questionnaire, mailing, mailing_path) + diag_text
     files.append(write_wave_html(results, out_dir / "report.html", questionnaire=questionnaire,
                                  provenance_lines=notes, sampling_error=ctx.sampling_error,
-                                 diagnostics_text=diag_text))
+                                 diagnostics_text=diag_text, links=links))
     files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title},
                                 provenance=notes))  # the inputs at the bottom of every sheet
     ledger = dataset.ledger
@@ -178,8 +184,10 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         provenance["mailing"] = {"file": Path(mailing_path).name, "sha256": _sha256(mailing_path),
                                  "cells": len(mailing), "mailed": int(mailing["mailed"].sum())}
     files.append(_write_json(out_dir / "provenance.json", provenance))
+    staged = staging.path
     out_dir = staging.commit()
-    return RunResult(out_dir=out_dir, files=tuple(out_dir / f.name for f in files), design=design, dataset=dataset)
+    return RunResult(out_dir=out_dir, files=tuple(out_dir / Path(f).relative_to(staged) for f in files),
+                     design=design, dataset=dataset)
 
 
 def _sha256(path) -> str:

@@ -20,6 +20,7 @@ from survey.report.charts import _draw
 from survey.report.disclosure import HIDDEN
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.html import Figure, Section, Table
+from survey.report.tableinfo import Measure, describe
 from survey.report.writers import Sheet
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "freetext_sheet",
     "network_layout",
     "quote_table",
+    "theme_long",
     "theme_table",
     "word_table",
 ]
@@ -308,8 +310,27 @@ def freetext_section(tables) -> Section:
         notes=_methods(tables))
 
 
+def theme_long(tables) -> pd.DataFrame:
+    """The figures of :func:`theme_table` in long form, one row per group and theme: the
+    weighted share (rounded alike) and the group's number of comments, described for the
+    open data (the groups' intervals are not printed in the report, so not published); a
+    share the report suppresses is ``x`` here too."""
+    th = _masked(tables.themes)
+    out = pd.DataFrame({
+        "区分": th["by"].to_numpy(), "グループ": th["group"].to_numpy(),
+        "テーマ": [f"{_group_names(tables).get(g, g)}：{lab}" for g, lab in zip(th["theme_group"], th["label"])],
+        f"割合(%){WEIGHTED}": th["estimate"].map(_pct).to_numpy(), f"記述数 n{UNWEIGHTED}": th["n"].to_numpy()})
+    return describe(out, base=_COMMENTERS, dims={"区分": "区分", "グループ": "グループ", "テーマ": "項目"}, values={
+        f"割合(%){WEIGHTED}": Measure(f"テーマに触れた記述の割合{WEIGHTED}", "%"),
+        f"記述数 n{UNWEIGHTED}": Measure(f"記述数{UNWEIGHTED}", "人", item="")})
+
+
+_COMMENTERS = "自由記述を書いた回答者（「特になし」等を除く）"
+
+
 def freetext_sheet(tables) -> Sheet:
-    """The 自由記述 sheet of the workbook (same tables, numbers kept numeric)."""
+    """The 自由記述 sheet of the workbook (same tables, numbers kept numeric); the
+    comment rate is open data, the words and quotes never are (they are respondents' text)."""
     summary = tables.summary.assign(
         estimate=tables.summary["estimate"].map(_pct), ci_low=tables.summary["ci_low"].map(_pct),
         ci_high=tables.summary["ci_high"].map(_pct))[["by", "group", "respondents", "comments", "estimate",
@@ -318,11 +339,17 @@ def freetext_sheet(tables) -> Sheet:
                        "95%CI 下限", "95%CI 上限"]
     summary = with_kinds(summary, {c: "percent" for c in summary.columns[4:]})
     masked = tables.masked[["label", "answers"]].rename(columns={"label": "個人情報の種類", "answers": "マスクした回答数"})
+    describe(summary, base="全回答者", dims={"属性": "区分", "区分": "グループ"}, fixed={"項目": "自由記述"}, values={
+        f"回答者数{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人"),
+        f"記述者数{UNWEIGHTED}": Measure(f"記述者数{UNWEIGHTED}", "人"),
+        f"記入率 %{WEIGHTED}": Measure(f"記入率{WEIGHTED}", "%"), "95%CI 下限": Measure("95%信頼区間下限", "%"),
+        "95%CI 上限": Measure("95%信頼区間上限", "%")})
+    closed = dict(base=_COMMENTERS, opendata=False)
     return Sheet("自由記述", [
         ("記入状況", summary),
-        (f"テーマ別の記述の割合（%{WEIGHTED}、最終行は記述数）", theme_table(tables)),
-        ("よく使われた語（語を含む記述の割合）", word_table(tables)),
-        ("区分ごとの特徴語（z値）", characteristic_table(tables)),
-        ("テーマ別の記述例（個人情報はマスク済み）", quote_table(tables)),
-        ("個人情報のマスク", masked),
+        (f"テーマ別の記述の割合（%{WEIGHTED}、最終行は記述数）", describe(theme_table(tables), **closed)),
+        ("よく使われた語（語を含む記述の割合）", describe(word_table(tables), **closed)),
+        ("区分ごとの特徴語（z値）", describe(characteristic_table(tables), **closed)),
+        ("テーマ別の記述例（個人情報はマスク済み）", describe(quote_table(tables), **closed)),
+        ("個人情報のマスク", describe(masked, base="自由記述の全回答（集計・引用の前に置き換え）", opendata=False)),
     ], title=f"自由記述（{_heading(tables)}）", notes=_methods(tables))

@@ -51,11 +51,11 @@ def fixed_timestamp() -> _dt.datetime:
     return _dt.datetime(2000, 1, 1)
 
 
-def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
-    """UTF-8 with BOM (Excel opens it as Unicode), LF line ends, formulas neutralised (also
-    after line breaks inside a cell), every field holding a line break quoted; p-values as
-    ``<0.001``/``0.043`` and yen as whole numbers (the columns' kinds, see
-    :func:`~survey.report.format.column_kinds`)."""
+def write_csv(frame: pd.DataFrame, path, *, index: bool = False, bom: bool = True) -> Path:
+    """UTF-8 with BOM (Excel opens it as Unicode; ``bom=False``: without, as open data is
+    published), LF line ends, formulas neutralised (also after line breaks inside a cell),
+    every field holding a line break quoted; p-values as ``<0.001``/``0.043`` and yen as
+    whole numbers (the columns' kinds, see :func:`~survey.report.format.column_kinds`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = frame.copy()
@@ -70,7 +70,7 @@ def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> Path:
             out[col] = pd.Series([neutralise_formula(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
     with _naming(path):   # every field holding CR or LF quoted (a lone CR must not start a row)
-        path.write_bytes(("\ufeff" + csv_text(out, index=False)).encode("utf-8"))
+        path.write_bytes((("\ufeff" if bom else "") + csv_text(out, index=False)).encode("utf-8"))
     return path
 
 

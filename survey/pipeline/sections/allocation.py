@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from survey.errors import InputError
 from survey.measures import allocation_means, allocation_policy, allocation_segments, allocation_zero_shares
-from survey.pipeline.base import TOTAL, SectionResult, attribute_name, by_groups, html_table
+from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, html_table
 from survey.report import charts
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, pct, with_kinds
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "means_table", "zero_share_table", "segment_table"]
 
@@ -64,14 +66,32 @@ def build(spec, ctx) -> SectionResult:
     unit, amount = spec.get("unit", "点"), spec.get("amount_label", "配分")
     items_label, noun = spec.get("items_label", "項目"), spec.get("item_noun", "項目")
     policy = allocation_policy(question)   # the answers the intake kept
-    means = by_groups(lambda by: allocation_means(design, parts, by=by, **policy), q, spec.by)
+    title = spec.get("title", f"{question.total:,}{unit}の配分（{items_label}）")
+    amounts = design.data[parts].astype(float)
+    answered = amounts.notna().any(axis=1)
+    if answered.any() and (amounts[answered].fillna(0).sum(axis=1) == 0).all():
+        raise SectionUnavailable(f"配分の回答がすべて0{unit}（合計0{unit}）で、配分の平均や割合を計算できない", title=title)
+    try:
+        means = by_groups(lambda by: allocation_means(design, parts, by=by, **policy), q, spec.by)
+    except InputError as exc:
+        if not str(exc).startswith("no respondent has a usable allocation"):
+            raise
+        raise SectionUnavailable(f"使える配分の回答がない（合計が{question.total:,}{unit}の回答が0件）", title=title) from None
     means["part"] = means["part"].map(labels)
     zero = by_groups(lambda by: allocation_zero_shares(design, parts, by=by, **policy), q, spec.by)
     zero["part"] = zero["part"].map(labels)
-    title = spec.get("title", f"{question.total:,}{unit}の配分（{items_label}）")
     mean_table = means_table(means, heading=f"{items_label}（平均{amount}・{unit}）{WEIGHTED}", total=question.total,
                              unit=unit)
     zeros = zero_share_table(zero, items_label=items_label, unit=unit)
+    base = (f"{attribute_name(q, spec.question)}の回答者（0{unit}の回答を含む。合計が{question.total:,}{unit}でない回答は"
+            "調査票の定義に従う）")
+    describe(mean_table, base=base, dims={mean_table.columns[0]: "項目"}, melt=Measure(f"平均{amount}{WEIGHTED}", unit),
+             split=":")
+    zero_share = f"0{unit}の人の割合"
+    describe(zeros, base=base, dims={items_label: "項目"}, values={
+        f"{zero_share}(%){WEIGHTED}": Measure(f"{zero_share}{WEIGHTED}", "%"),
+        f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人")},
+        intervals={"95%信頼区間": (Measure("95%信頼区間下限", "%"), Measure("95%信頼区間上限", "%"))})
     blocks = [(f"平均{amount}（{unit}）", mean_table), (f"0{unit}と回答した人の割合", zeros)]
     html_tables = [html_table(f"平均{amount}（{unit}、重み付け）", mean_table),
                    html_table(f"0{unit}と回答した人の割合", zeros)]
@@ -82,6 +102,11 @@ def build(spec, ctx) -> SectionResult:
         sizes["top_parts"] = sizes["top_parts"].map(
             lambda s: "・".join(labels.get(p.strip(), p.strip()) for p in str(s).split(",")))
         segments = segment_table(sizes, item_noun=noun)
+        describe(segments, base=base, dims={"グループ": "グループ", f"特に多く配分した{noun}": "項目"},
+                 fixed={"区分": "配分パターン"}, values={
+                     f"構成比(%){WEIGHTED}": Measure(f"構成比{WEIGHTED}", "%"),
+                     f"人数 n{UNWEIGHTED}": Measure(f"人数{UNWEIGHTED}", "人")},
+                 intervals={"95%信頼区間": (Measure("95%信頼区間下限", "%"), Measure("95%信頼区間上限", "%"))})
         blocks.append(("配分パターンによるグループ", segments))
         html_tables.append(html_table(f"配分パターンによるグループ（k-means、{int(seg.k)}グループ）", segments))
     first = [TOTAL, *(attribute_name(q, by) for by in spec.by[:1])]

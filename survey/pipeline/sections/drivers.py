@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.errors import ConvergenceError
+from survey.errors import ConvergenceError, DesignError
 from survey.measures import satisfaction_drivers
 from survey.pipeline.base import SectionResult, SectionUnavailable, attribute_name, html_table
 from survey.report.html import Section
 from survey.report.present import ci_text, p_values, rounded
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "drivers_table", "formula_terms"]
 
@@ -36,11 +37,40 @@ def build(spec, ctx) -> SectionResult:
     q = ctx.questionnaire
     predictors = spec.get("predictors")
     title = spec.get("title", f"{attribute_name(q, spec.question)}の要因（順序ロジット、オッズ比：より得点の高い回答のオッズ）")
+    question = q[spec.question]
+    answers = ctx.design.data[spec.question]
+    scored = sorted(int(c) for c in answers.dropna().unique() if int(c) in question.scores)
+    if len(scored) < 3:   # an ordinal model needs three or more answers to order
+        shown = "・".join(f"「{question.codes[c]}」" for c in scored) or "なし"
+        raise SectionUnavailable(f"得点のある回答が{len(scored)}種類（{shown}）しかなく、順序ロジットには3種類以上の回答が必要",
+                                 title=title)
     try:
         fit = satisfaction_drivers(ctx.design, spec.question, questionnaire=q,
                                    predictors=formula_terms(predictors, dict(spec.get("reference", {}))))
-    except ConvergenceError as exc:
-        raise SectionUnavailable(f"順序ロジットが収束しない（{exc}）", title=title) from None
+    except (ConvergenceError, DesignError):
+        raise SectionUnavailable(_why_not(ctx, spec, predictors), title=title) from None
     table = drivers_table(fit.odds_ratios, {p: attribute_name(q, p) for p in predictors})
+    unscored = [lab for code, lab in question.codes.items() if code not in question.scores]
+    unscored += list(question.missing.values())
+    odds = "より得点の高い回答のオッズ比（基準グループに対して）"
+    describe(table, base=f"{attribute_name(q, spec.question)}の回答者（{'・'.join(dict.fromkeys(unscored))}を除く）",
+             dims={"要因": "区分", "区分": "グループ"}, fixed={"項目": odds},
+             values={"オッズ比": Measure("オッズ比"), "p値": Measure("p値")},
+             intervals={"95%信頼区間": (Measure("95%信頼区間下限"), Measure("95%信頼区間上限"))})
     return SectionResult(title=title, blocks=((title, table),),
                          html=Section(spec.id, title, tables=[html_table(title, table)]))
+
+
+def _why_not(ctx, spec, predictors) -> str:
+    """Why the model has no estimate: the levels with fewer than three scored answers, if any."""
+    q = ctx.questionnaire
+    scores = q[spec.question].scores
+    data = ctx.design.data
+    scored = data[spec.question].isin(list(scores)).fillna(False).to_numpy(dtype=bool)
+    sparse = []
+    for p in predictors:
+        counts = data.loc[scored, p].value_counts()
+        sparse += [f"{attribute_name(q, p)}「{q[p].codes.get(int(c), c)}」{int(n)}人" for c, n in counts.items() if n < 3]
+    if sparse:
+        return f"回答者が3人未満の区分があり、順序ロジットの係数が定まらない（{'、'.join(sparse)}）"
+    return "回答を完全に予測する区分があり、順序ロジットの係数が定まらない（無限大に発散する）"

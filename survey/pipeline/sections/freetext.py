@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from survey.errors import DesignError
 from survey.measures.freetext import analyse_freetext, default_keywords_path
 from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable
-from survey.report.freetext_section import freetext_section, freetext_sheet
+from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
 
 __all__ = ["build", "keywords_path"]
 
@@ -32,11 +33,17 @@ def build(spec, ctx) -> SectionResult:
     if spec.get("keywords") is None and not keywords.is_file():
         raise SectionUnavailable(f"キーワード辞書 {keywords.name} が調査票と同じフォルダにない",
                                  title=spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）"))
-    # the text was masked at intake (survey run): the ledger holds the one count of masked answers
+    title = spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）")
+    # the text was masked at intake (survey run): the ledger holds the one count of masked answers;
     # words follow the report's small-cell rule: one used by fewer than --min-cell comments of a
     # group is not listed (内間木 showed the words of its 3 comments)
-    tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
-                              ledger=ctx.dataset.ledger, min_comments=ctx.small_cells.min_count)
+    try:
+        tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
+                                  ledger=ctx.dataset.ledger, min_comments=ctx.small_cells.min_count)
+    except DesignError as exc:
+        if not str(exc).startswith("no comments"):
+            raise
+        raise SectionUnavailable("自由記述の記入がない（空欄と「特になし」などを除くと0件）", title=title) from None
     tables = _suppressed(tables, spec, ctx)
     sheet = freetext_sheet(tables)
     html = freetext_section(tables)
@@ -44,7 +51,7 @@ def build(spec, ctx) -> SectionResult:
         html = type(html)(spec.id, html.title, intro=html.intro, figures=html.figures, tables=html.tables,
                           notes=html.notes)
     return SectionResult(title=spec.get("title", sheet.title), blocks=tuple(sheet.blocks), html=html,
-                         notes=tuple(sheet.notes))
+                         notes=tuple(sheet.notes), opendata=(("テーマ別の記述の割合", theme_long(tables)),))
 
 
 def _suppressed(tables, spec, ctx):

@@ -17,6 +17,7 @@ from survey.pipeline.base import HIDDEN, TOTAL, SectionResult, attribute_name, c
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, pct, rounded, with_kinds
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "frequency_table"]
 
@@ -63,6 +64,17 @@ def build(spec, ctx) -> SectionResult:
     rows = [*p["label"].iloc[:-1], TOTAL]
     hidden = [bool(cells.loc[g, never_levels].any()) for g in rows]
     table = frequency_table(p, by_name=by_name, value_label=value_label, never_label=never, hidden=hidden)
+    unit = question.numeric_unit or ""
+    share = f"「{never}」の割合"
+    describe(table, base=f"{attribute_name(q, spec.question)}の回答者（無回答を除く）", dims={by_name: "グループ"},
+             fixed={"区分": by_name}, values={
+                 f"{value_label}{WEIGHTED}": Measure(f"平均{WEIGHTED}", unit, item=value_label),
+                 f"{share}(%){WEIGHTED}": Measure(f"割合{WEIGHTED}", "%", item=share),
+                 f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人", item="")},
+             intervals={"95%信頼区間": (Measure("95%信頼区間下限", unit, item=value_label),
+                                    Measure("95%信頼区間上限", unit, item=value_label)),
+                        "同 95%信頼区間": (Measure("95%信頼区間下限", "%", item=share),
+                                      Measure("95%信頼区間上限", "%", item=share))})
     mapped = "、".join(f"{question.codes[c]}={v:g}" for c, v in question.numeric_map.items())
     intro = spec.get("intro", f"回答を{value_label}に換算した（{mapped}）。{value_label}と「{never}」の割合を"
                               f"{by_name}ごとに市全体と比べ、それぞれの判定をその数値の隣に示す。")

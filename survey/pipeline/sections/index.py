@@ -21,6 +21,7 @@ from survey.report import charts
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, p_values, pct, rounded, signed, with_kinds
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "index_table", "distribution_table", "comparison_table", "excluded_labels", "unscored_labels"]
 
@@ -125,6 +126,25 @@ def _score(value: float) -> str:
     return text if text.startswith("\u2212") or float(value) == 0 else "+" + text
 
 
+def _describe(tables, *, question, label: str, unit: str) -> None:
+    """Bases (目次.csv) and open-data layouts of the three tables."""
+    (_, index), (_, dist), (_, comps) = tables
+    name = question.header.split(" ", 1)[-1]
+    excluded = "・".join(excluded_labels(question))
+    valid = f"{name}の回答者（{excluded}を除く）" if excluded else f"{name}の回答者"
+    on = dict(item=label)
+    describe(index, base=valid, dims={"区分": "区分", "グループ": "グループ"}, values={
+        f"{label}{WEIGHTED}": Measure(f"推定値{WEIGHTED}", unit, **on), "標準誤差": Measure("標準誤差", unit, **on),
+        "デザイン効果": Measure("デザイン効果", "", **on), f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人", **on),
+    }, intervals={"95%信頼区間": (Measure("95%信頼区間下限", unit, **on), Measure("95%信頼区間上限", unit, **on))})
+    describe(dist, base=f"各グループの回答者全員（{excluded}を含む）" if excluded else "各グループの回答者全員",
+             dims={"区分": "区分", "グループ": "グループ"},
+             values={f"基数 n{UNWEIGHTED}": Measure(f"基数{UNWEIGHTED}", "人", item="")},
+             melt=Measure(f"割合{WEIGHTED}", "%"))
+    describe(comps, base=valid, dims={"区分": "区分", "比較": "グループ"}, fixed={"項目": f"{label}の差"}, values={
+        "差": Measure("差", unit), "標準誤差": Measure("標準誤差", unit), "p値（調整後）": Measure("p値（Holm法で調整）", "")})
+
+
 def build(spec, ctx) -> SectionResult:
     q = ctx.questionnaire
     question = q[spec.question]
@@ -145,6 +165,7 @@ def build(spec, ctx) -> SectionResult:
     tables = [(f"{label}（重み付け）", index_table(index, label=label, target=ind.get("target"))),
               (f"回答分布（{base}）", distribution_table(dist)),
               ("グループ間の差（Holm法で調整）", comparison_table(comps))]
+    _describe(tables, question=question, label=label, unit=str(ind.get("unit") or "点"))
     chart_names = [attribute_name(q, by) for by in spec.get("chart_by", spec.by)]
     groups = "・".join(f"{name}別" for name in chart_names)
     idx = index.assign(base_n=index["n"])

@@ -15,6 +15,7 @@ from survey.pipeline.base import SectionResult
 from survey.report.format import fmt_number
 from survey.report.html import Indicator, Section, Table
 from survey.report.present import ci_text, signed
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "indicator_table_ja", "headline_indicators"]
 
@@ -103,7 +104,13 @@ def build(spec, ctx) -> SectionResult:
     table = indicator_table(ctx.design, q, admin=admin, admin_year=(q.wave or None) if admin is not None else None,
                             baseline_design=ctx.baseline_design)
     title = spec.get("title", "計画の指標")
-    shown = indicator_table_ja(table)
+    shown = describe(indicator_table_ja(table), base="指標ごと（市民アンケートの指標は回答者、行政資料の指標は資料の値）",
+                     dims={"指標": "項目"}, unit_column="単位", values={
+                         "現況値（計画）": Measure("現況値（計画）", None), "目標値": Measure("目標値", None),
+                         "今回値": Measure("今回値", None), "基準の値": Measure("変化の基準の値", None),
+                         "変化（今回値−基準の値）": Measure("変化（今回値−基準の値）", None)},
+                     intervals={"95%信頼区間": (Measure("今回値の95%信頼区間下限", None),
+                                            Measure("今回値の95%信頼区間上限", None))})
     note = ("変化は「今回値 − 基準の値」（表示した桁で計算）。判定は丸める前の値で行う。"
             + ("基準年の調査では、今回値が計画の現況値の出典となるため変化は示さない。"
                if (table["reference"] == "none").any() else "")

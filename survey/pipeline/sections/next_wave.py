@@ -13,8 +13,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.measures import ChangeTarget, PrecisionTarget, compare_plans, plan_mailing, plan_tables, planning_inputs
-from survey.pipeline.base import SectionResult
+from survey.measures import (
+    ChangeTarget, PrecisionTarget, compare_plans, plan_mailing, plan_table_names, plan_tables, planning_inputs,
+)
+from survey.measures.planning import TargetsUnreachable
+from survey.measures.planning_tables import note_ja
+from survey.errors import DesignError
+from survey.pipeline.base import SectionResult, SectionUnavailable
+from survey.report.tableinfo import describe
 from survey.report.writers import Sheet
 
 __all__ = ["build", "default_targets", "mailing_table", "plan_sheet"]
@@ -66,9 +72,47 @@ def mailing_table(plan) -> pd.DataFrame:
 
 
 def build(spec, ctx) -> SectionResult:
+    """The plan for the default targets; when no mailing can meet them (a district of one
+    or two respondents), the plan for as many questionnaires as this wave mailed, with the
+    reason in the notes: ``survey run`` never stops for the next wave's plan."""
     q = ctx.questionnaire
     mailed = None if ctx.mailing is None else ctx.mailing[[*q.plan.cells, "mailed"]]
     targets = default_targets(q.plan.cells[0], half_width=spec.get("half_width", 0.05),
                               group_half_width=spec.get("group_half_width", 0.10))
-    sheet, tables, _plan = plan_sheet(ctx.design, q, ctx.margins, mailed=mailed, targets=targets)
-    return SectionResult(title=spec.get("title", TITLE), blocks=tuple(tables), notes=tuple(sheet.notes))
+    notes = []
+    title = spec.get("title", TITLE)
+    try:
+        try:
+            sheet, tables, plan = plan_sheet(ctx.design, q, ctx.margins, mailed=mailed, targets=targets)
+        except TargetsUnreachable as exc:
+            budget = int(ctx.mailing["mailed"].sum()) if ctx.mailing is not None else int(q.fielding.get("mailed") or 0)
+            if budget <= 0:
+                raise
+            notes.append("目標を満たす配布数がないため、今回と同じ配布数（{:,}通）で最善の配分を示す：{}".format(
+                budget, "；".join(note_ja(exc.inputs, n) for n in exc.notes)))
+            sheet, tables, plan = plan_sheet(ctx.design, q, ctx.margins, mailed=mailed, targets=targets,
+                                             mailings=budget)
+    except DesignError as exc:
+        raise SectionUnavailable(_reason(ctx, mailed, exc), title=title) from None
+    base = "今回の調査の回答率・分散・デザイン効果から見込んだ次回調査"
+    files = {name: (caption, describe(frame, base=base, opendata=False))
+             for name, (caption, frame) in zip(plan_table_names(plan), tables)}
+    return SectionResult(title=title, blocks=tuple(tables), notes=(*notes, *sheet.notes), files=files)
+
+
+def _reason(ctx, mailed, exc) -> str:
+    """Why no plan can be drawn, in Japanese: most often an indicator without variance."""
+    q = ctx.questionnaire
+    group, other = q.plan.cells
+    try:
+        inputs = planning_inputs(ctx.design, population=ctx.margins, mailed=mailed, questionnaire=q, group=group,
+                                 other=other)
+    except DesignError:
+        inputs = None
+    if inputs is not None:
+        flat = [inputs.labels.get(name, name) for name, item in inputs.items.items()
+                if not (item["variance"].fillna(0) > 0).any()]
+        if flat:
+            return (f"今回の調査では{'・'.join(map(str, flat))}の回答に差がない（全員が同じ回答で分散0）ため、"
+                    "次回調査の精度を見込めない")
+    return f"次回調査の配布計画を立てられない（{exc}）"

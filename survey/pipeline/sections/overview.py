@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from survey.pipeline.base import SectionResult, attribute_name
+from survey.report.ledger import changed_cells_table, exclusions_table, summary_table
 from survey.report.present import diagnostics_table, question_title
+from survey.report.tableinfo import describe
 
 __all__ = ["build", "overview_table", "changes_table"]
 
@@ -59,8 +61,12 @@ def changes_table(changes: pd.DataFrame, questionnaire) -> pd.DataFrame:
 
 def build(spec, ctx) -> SectionResult:
     ledger = ctx.dataset.ledger
+    rows = describe(summary_table(ledger.summary()), base="納品ファイルの全データ行", opendata=False)
     blocks = (("", overview_table(ctx)), ("重み付けの診断", diagnostics_table(ctx.design.diagnostics())),
-              ("行の記録（読込 = 採用 + 除外）", ledger.summary()))
-    files = {"行の記録": ledger.summary(), "除外行": ledger.exclusions.drop(columns=["respondent_id"]),
-             "修正セル": changes_table(ledger.changes, ctx.questionnaire)}
+              ("行の記録（読込 = 採用 + 除外）", rows))
+    rows_only = dict(base="納品ファイルのデータ行（回答者IDは載せない）", opendata=False)
+    files = {"行の記録": ("行の記録（読込 = 採用 + 除外、理由・規則ごとの件数）", rows),
+             "除外行": ("除外した行と理由", describe(exclusions_table(ledger.exclusions), **rows_only)),
+             "修正セル": ("正規化で変更したセル（変更前・変更後・規則）", describe(
+                 changed_cells_table(changes_table(ledger.changes, ctx.questionnaire)), **rows_only))}
     return SectionResult(title=spec.get("title", ctx.questionnaire.title), blocks=blocks, files=files)

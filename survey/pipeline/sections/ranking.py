@@ -15,12 +15,13 @@ import pandas as pd
 from survey.measures import rank_logit, topk_shares
 from survey.measures.frequencies import NO_ANSWER_LABEL
 from survey.pipeline.base import (
-    HIDDEN, TOTAL, SectionResult, attribute_name, by_groups, code_labels, html_table, pool_sparse,
+    HIDDEN, TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, code_labels, html_table, pool_sparse,
 )
 from survey.report import charts
 from survey.report.format import WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, p_values, pct, rounded, with_kinds
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "shares_table", "predicted_table", "test_table", "MIN_MODEL_N"]
 
@@ -106,13 +107,25 @@ def build(spec, ctx) -> SectionResult:
     depth, noun = question.depth, spec.get("item_noun", "項目")
     choices = list(question.columns)
     items = {float(k): v for k, v in question.codes.items()}
+    title = spec.get("title", f"{attribute_name(q, spec.question)}（上位{depth}位）")
+    ranked = pd.unique(ctx.design.data[choices].stack().dropna())
+    if len(ranked) < 2:   # nothing to rank: every answer blank, or one item only
+        raise SectionUnavailable(f"{noun}を順位づけた回答がない（全員が無回答）" if len(ranked) == 0 else
+                                 f"選ばれた{noun}が「{items.get(float(ranked[0]), ranked[0])}」の1つだけで、順位を比べられない",
+                                 title=title)
     # rankings cut at a tied rank are partial top-k answers (Dataset.truncated_rankings)
     cut = ctx.dataset.truncated_rankings(spec.question)
     pri = by_groups(lambda by: topk_shares(ctx.design, choices, by=by, truncated=cut), q, spec.by)
     pri["item"] = pri["item"].map(lambda v: items.get(float(v), str(v)))
     pri = _suppressed(pri, spec, ctx, choices, items, cut)
-    title = spec.get("title", f"{attribute_name(q, spec.question)}（上位{depth}位）")
     shares = shares_table(pri, depth=depth, item_noun=noun)
+    base = f"{attribute_name(q, spec.question)}の回答者"
+    top = f"{depth}位までに選んだ割合"
+    describe(shares, base=base, dims={"区分": "区分", "グループ": "グループ", noun: "項目"}, values={
+        f"1位に選んだ割合(%){WEIGHTED}": Measure(f"1位に選んだ割合{WEIGHTED}", "%"),
+        f"{top}(%){WEIGHTED}": Measure(f"{top}{WEIGHTED}", "%"),
+        f"得点（{_points(depth)}）": Measure(f"平均得点（{_points(depth)}）", "点")},
+        intervals={"同 95%信頼区間": (Measure(f"{top}の95%信頼区間下限", "%"), Measure(f"{top}の95%信頼区間上限", "%"))})
     blocks = [(f"1位・{depth}位までに選んだ割合", shares)]
     groups = "・".join([TOTAL, *(f"{attribute_name(q, by)}別" for by in spec.by)])
     html_tables = [html_table(groups, shares)]
@@ -124,6 +137,10 @@ def build(spec, ctx) -> SectionResult:
         cells = "×".join(attribute_name(q, col) for col in model)
         tested = test_table(pd.DataFrame(tests))
         table = predicted_table(predicted, {col: attribute_name(q, col) for col in model})
+        describe(tested, base=base, dims={"要因": "区分"}, fixed={"項目": f"{names}による{noun}の選ばれ方の違い"},
+                 values={"検定統計量（F）": Measure("検定統計量（F）"), "p値": Measure("p値")})
+        describe(table, base=base, dims={attribute_name(q, col): "グループ" for col in model}, fixed={"区分": cells},
+                 melt=Measure(f"モデルによる予測：{depth}位までに選ばれる確率", "%"))
         blocks += [(f"{names}による違いの検定", tested),
                    (f"モデル予測：{depth}位までに選ばれる確率（{cells}、%）", table)]
         html_tables += [html_table(f"{names}による違いの検定（ランク付きロジット、Wald検定）", tested),

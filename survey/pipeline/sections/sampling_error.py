@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from survey.measures.sampling_error import sampling_error_table
 from survey.pipeline.base import SectionResult
+from survey.report.tableinfo import describe
 
 __all__ = ["build", "wave_sampling_error"]
 
@@ -24,4 +25,7 @@ def build(spec, ctx) -> SectionResult:
     notes = (f"±1.96·√(deff·p(1−p)/n)。この調査の重みによるデザイン効果 deff = {deff:.3f}（Kish）を適用している。",
              "n は比率の基数（回答者数）。")
     return SectionResult(title=spec.get("title", "標本誤差（95%信頼区間の半幅、±ポイント）"),
-                         blocks=(("", ctx.sampling_error),), notes=notes, files={"{sheet}": ctx.sampling_error})
+                         blocks=(("", ctx.sampling_error),), notes=notes,
+                         files={"{sheet}": ("標本誤差早見表（95%信頼区間の半幅、±ポイント）", describe(
+                             ctx.sampling_error.copy(), base="基数 n の回答者（この調査のデザイン効果を適用した目安）",
+                             opendata=False))})

@@ -14,6 +14,7 @@ from survey.measures.frequencies import frequencies
 from survey.pipeline.base import HIDDEN, TOTAL, SectionResult
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.present import question_title
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "tally_table"]
 
@@ -44,6 +45,10 @@ def _hidden(cells, questionnaire, column: str, label: str) -> bool:
 def build(spec, ctx) -> SectionResult:
     table = tally_table(frequencies(ctx.design.data, ctx.design.weights.to_numpy(), ctx.questionnaire),
                         ctx.questionnaire, ctx.small_cells)
+    describe(table, base="全回答者（無回答を選択肢として含む。複数回答は回答者数が基数）",
+             dims={"設問": "設問", "選択肢": "項目"}, values={
+                 f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人"),
+                 f"%{WEIGHTED}": Measure(f"割合{WEIGHTED}", "%"), f"基数 n{UNWEIGHTED}": Measure(f"基数{UNWEIGHTED}", "人")})
     note = f"% は重み付け{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}。複数回答の % は回答者数を基数とする（合計は100%を超える）。"
     return SectionResult(title=spec.get("title", "単純集計"), blocks=(("", table),), notes=(note,),
-                         files={"{sheet}": table})
+                         files={"{sheet}": ("全設問の回答分布（単純集計）", table)})

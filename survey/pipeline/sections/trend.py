@@ -14,6 +14,7 @@ from survey.pipeline.base import SectionResult, attribute_name, by_groups, html_
 from survey.report.format import WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, p_values, rounded
+from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "trend_table"]
 
@@ -44,5 +45,16 @@ def build(spec, ctx) -> SectionResult:
         return tidy_index(compare_waves(before, after, labels=("基準年", q.wave or "今回")))
 
     table = trend_table(by_groups(change, q, spec.by))
+    unit = str({str(i.get("question")): i for i in q.indicators}.get(column, {}).get("unit") or "点")
+    on = dict(item=label)
+    describe(table, base=f"各回の{attribute_name(q, column)}の回答者（得点のない回答・無回答を除く）",
+             dims={"区分": "区分", "グループ": "グループ"}, values={
+                 f"基準年{WEIGHTED}": Measure(f"基準年の推定値{WEIGHTED}", unit, **on),
+                 "標準誤差（基準年）": Measure("基準年の標準誤差", unit, **on),
+                 f"今回{WEIGHTED}": Measure(f"今回の推定値{WEIGHTED}", unit, **on),
+                 "標準誤差（今回）": Measure("今回の標準誤差", unit, **on), "変化": Measure("変化", unit, **on),
+                 "p値": Measure("変化のp値", "", **on)},
+             intervals={"95%信頼区間": (Measure("変化の95%信頼区間下限", unit, **on),
+                                    Measure("変化の95%信頼区間上限", unit, **on))})
     return SectionResult(title=title, blocks=((title, table),),
                          html=Section(spec.id, title, tables=[html_table(title, table)]))
