@@ -264,6 +264,11 @@ def test_numbers_right_aligned_and_formatted():
                        (' class="num short"', "%"), (' class="num short"', "文字の数")]
 
 
+def _one_decimal(v):
+    """The report's share formatter: a suppressed cell (x) passes as it is."""
+    return v if isinstance(v, str) else f"{v:.1f}"
+
+
 def test_short_headings_never_wrap_and_a_hidden_cell_keeps_its_column_numeric():
     # the bundled report printed 全/体, 今回/値 and 基準/の値 one or two characters a line (issue 16
     # item 4), and a column with an x (a suppressed share) was left-aligned like text
@@ -275,6 +280,10 @@ def test_short_headings_never_wrap_and_a_hidden_cell_keeps_its_column_numeric():
                        (' class="num"', "「利用しない」の割合(%)（重み付け）")]
     assert re.findall(r"<td[^>]*>[^<]*</td>", page)[:2] == ['<td class="num">97.2</td>', '<td class="num">x</td>']
     assert re.search(r"td\.num, td\.short, th\.short \{ white-space: nowrap; \}", page)
+    # the same through a column formatter: 表2 (回答分布) printed そう思う 12.4 left-aligned under x cells
+    frame = pd.DataFrame({"そう思う": [12.4, "x"]})
+    page = _small_report([Section("t", "表", tables=[Table("c", frame, formats={"そう思う": _one_decimal})])])
+    assert re.findall(r"<td[^>]*>[^<]*</td>", page)[:2] == ['<td class="num">12.4</td>', '<td class="num">x</td>']
 
 
 def test_long_free_text_wraps_short_labels_do_not():
