@@ -137,3 +137,31 @@ def test_level_colours_without_neutral_and_odd_scales():
 def test_bad_frames_are_explained(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+@pytest.mark.parametrize("labels, ncol", [
+    (["そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない", "そう思わない", "わからない", "無回答",
+      "秘匿（人数が少ないセル）"], 4),
+    (["全体", "18〜29歳", "30〜39歳", "40〜49歳", "50〜59歳", "60〜69歳", "70歳以上"], 6),
+    (["a", "b"], 6),
+])
+def test_legends_read_row_by_row_in_the_order_of_the_bars(labels, ncol):
+    # matplotlib fills a legend column by column: the distribution chart's first row read
+    # そう思う, どちらともいえない, そう思わない, 無回答 and the allocation chart put 18〜29歳 last
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    charts._ensure_font()
+    with matplotlib.rc_context(charts._rc()):
+        fig = Figure(layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+        handles = [ax.plot([0], [0], label=label)[0] for label in labels]
+        charts._legend(fig, handles, labels, ncol=ncol)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        texts = fig.legends[0].get_texts()
+        boxes = [t.get_window_extent(renderer) for t in texts]
+    reading = [t.get_text() for t, b in sorted(zip(texts, boxes), key=lambda tb: (-round(tb[1].y0), tb[1].x0))]
+    assert reading == labels
+    assert len({round(b.y0) for b in boxes}) == -(-len(labels) // ncol)     # rows of ncol entries

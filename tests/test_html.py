@@ -337,3 +337,13 @@ if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "report_demo.html")
     out.write_text(demo_report(), encoding="utf-8")
     print(out)
+
+
+def test_headings_break_at_brackets_and_after_a_groups_attribute():
+    # 表4 printed 年間利用/回数（重/み付け） and 表5 年/齢:18〜/29歳 in narrow numeric columns:
+    # headings keep their words (CSS keep-all) and may break after 年齢: (a <wbr>)
+    frame = pd.DataFrame({"みどりのチカラ": ["防災"], "年齢:18〜29歳": [117.0], "年間利用回数（重み付け）": [30.8]})
+    page = _small_report([Section("t", "表", tables=[("c", frame)])])
+    assert re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", page) == [
+        "みどりのチカラ", "年齢:<wbr>18〜29歳", "年間利用回数（重み付け）"]
+    assert "thead th { background: var(--head); font-weight: bold; word-break: keep-all; }" in page

@@ -165,6 +165,18 @@ def _text_colour(colour) -> str:
     return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else "#222222"
 
 
+def _legend(fig, handles, labels, *, ncol: int) -> None:
+    """A figure legend above the axes that reads left to right, row by row, in the order of
+    the bars (matplotlib fills a legend column by column: そう思う, どちらともいえない, … read
+    across the first row of the distribution chart, 18〜29歳 came last in the allocation's)."""
+    n = len(labels)
+    ncol = max(1, min(ncol, n))
+    rows = -(-n // ncol)
+    order = [i * ncol + j for j in range(ncol) for i in range(rows) if i * ncol + j < n]
+    fig.legend([handles[k] for k in order], [labels[k] for k in order], loc="outside upper center", ncol=ncol,
+               frameon=False, fontsize=8)
+
+
 def _stacked_label(group, base_n) -> str:
     """Group name over its n, for narrow x ticks."""
     if base_n is None or (isinstance(base_n, float) and np.isnan(base_n)):
@@ -289,8 +301,7 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
         axes[-1].xaxis.set_major_formatter(lambda x, _: f"{100 * x:.0f}%")
         axes[-1].set_xticks(np.linspace(0, 1, 6))
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 4), frameon=False,
-                   fontsize=8)
+        _legend(fig, handles, labels, ncol=4)
         if title:
             fig.suptitle(title, fontsize=11)
 
@@ -411,7 +422,7 @@ def allocation_chart(frame: pd.DataFrame, *, xlabel: str = "平均配分額（�
             ax.axhline(y, color="#f0f0f0", linewidth=0.6)
         ax.set_axisbelow(True)
         if len(groups) > 1:
-            fig.legend(loc="outside upper center", ncol=min(len(groups), 6), frameon=False, fontsize=8)
+            _legend(fig, *ax.get_legend_handles_labels(), ncol=6)
         if title:
             fig.suptitle(title, fontsize=11)
 
