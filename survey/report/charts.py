@@ -474,6 +474,17 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
         ax.set_xticks(np.arange(len(items)) + 0.5, [_wrap(i, wrap) for i in items], rotation=0, fontsize=7.5)
         ax.set_yticks(np.arange(len(groups)) + 0.5,
                       [_group_label(g, None if base is None else base.get(g)) for g in groups], rotation=0)
+        # seaborn leaves a missing cell bare, annotation and all: a hidden cell is drawn as in the
+        # answer-distribution chart (hatched, 秘匿) with its x, never as an empty square
+        from matplotlib.patches import Rectangle
+
+        for i, j in zip(*np.nonzero(marks)):
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor="white", edgecolor="#b0b0b0", hatch="///", linewidth=0))
+            ax.text(j + 0.5, i + 0.5, "x", ha="center", va="center", fontsize=7.5, color="#333333",
+                    bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none"})
+        if marks.any():
+            key = Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#8c8c8c", hatch="///", linewidth=0.6)
+            _legend(fig, [key], [f"x {HIDDEN_LABEL}"], ncol=1)
         ax.xaxis.tick_top()
         ax.set_xlabel("")
         ax.set_ylabel("")
