@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     fit = survey.dirichlet_regression(design.subset(valid & design.data["age_band"].notna().to_numpy()),
                                       parts, covariates=["age_band"])
     tables["配分_ディリクレ回帰"] = fit.table if hasattr(fit, "table") else fit.to_frame()
-    seg = survey.allocation_segments(design, parts, by=("age_band", "district"), random_state=args.seed, delta=per_yen,
+    seg = survey.allocation_segments(design, parts, by=("age_band", "district"), seed=args.seed, delta=per_yen,
                                      **policy)
     tables["配分_セグメント"] = labelled(seg.sizes)
     tables["配分_セグメント特徴"] = labelled(seg.profiles)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from survey.design.design import Design
-from survey.errors import DesignError, InputError
+from survey.errors import ColumnError, DesignError, InputError, OptionError
 from survey.measures.allocation import (
     GroupComparison,
     allocation_group_test,
@@ -96,7 +96,7 @@ def test_policy_errors_say_what_was_wrong():
 # -------------------------------------------------------------- estimators
 def test_means_match_svymean_and_add_to_1000(design):
     t = allocation_means(design, PARTS)
-    assert list(t.columns) == ["part", "estimate", "se", "ci_low", "ci_high", "n"]
+    assert list(t.columns) == ["part", "estimate", "se", "ci_low", "ci_high", "deff", "n"]
     _close(t, REF["means"])
     assert t["estimate"].sum() == pytest.approx(1000.0, abs=1e-9)
     assert (t["n"] == 192).all()
@@ -126,7 +126,7 @@ def test_policies_flag_and_rescale_match_r(design):
 
 def test_by_age_matches_svyby(design):
     t = allocation_means(design, PARTS, by="age")
-    assert list(t.columns) == ["part", "age", "estimate", "se", "ci_low", "ci_high", "n"]
+    assert list(t.columns) == ["part", "age", "estimate", "se", "ci_low", "ci_high", "deff", "n"]
     ref = pd.DataFrame({"key": REF["by_age"]["names"], "r_est": REF["by_age"]["estimate"],
                         "r_se": REF["by_age"]["se"]})
     merged = t.assign(key=t["age"] + ":" + t["part"]).merge(ref, on="key")
@@ -197,7 +197,13 @@ def test_top_k_builds_replicates_from_a_linearisation_design(design):
 
 
 def test_design_errors(data):
-    with pytest.raises(DesignError, match="expected a survey design"):
+    with pytest.raises(DesignError, match="allocation_means needs a survey design .* got DataFrame"):
         allocation_means(data, PARTS)
-    with pytest.raises(InputError, match="by column"):
-        allocation_means(Design(data, weights="wt", strata="stratum"), PARTS, by="ward")
+    design = Design(data, weights="wt", strata="stratum")
+    with pytest.raises(ColumnError, match="by 'ward' is not in the design data"):
+        allocation_means(design, PARTS, by="ward")
+    # a level outside (0, 1) is refused, not turned into NaN intervals
+    with pytest.raises(OptionError, match=r"level must be a number between 0 and 1 \(e\.g\. 0\.95\); got 1\.5"):
+        allocation_means(design, PARTS, level=1.5)
+    with pytest.raises(OptionError, match=r"policy must be one of \('reject', 'rescale', 'flag'\); got 'drop'"):
+        allocation_zero_shares(design, PARTS, policy="drop")

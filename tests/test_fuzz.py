@@ -478,7 +478,7 @@ def test_segments_silhouette_subsample(n, sample, seed):
     y = rng.multinomial(10, rng.dirichlet(np.ones(4), size=n)[0] if seed % 2 else [0.25] * 4, size=n) * 100
     design = Design(pd.DataFrame(y, columns=parts).assign(w=rng.uniform(1, 3, n)), weights="w")
     try:
-        res = allocation_segments(design, parts, k_range=[2, 3], silhouette_sample=sample, random_state=seed,
+        res = allocation_segments(design, parts, k_range=[2, 3], silhouette_sample=sample, seed=seed,
                                   n_init=2)
     except InputError as exc:  # every k put the whole (tiny) subsample in one segment
         assert "silhouette subsample" in str(exc)

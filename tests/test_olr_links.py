@@ -93,6 +93,6 @@ def test_replicate_refits_use_the_link(dclus1, method):
 
 
 def test_unknown_method(dclus1):
-    with pytest.raises(DesignError, match=r"olr: method must be one of \['logistic', 'logit', "
-                                          r"'probit', 'cloglog', 'loglog'\]; got 'cauchit'"):
+    with pytest.raises(DesignError, match=r"olr: method must be one of \('logistic', 'logit', "
+                                          r"'probit', 'cloglog', 'loglog'\); got 'cauchit'"):
         olr(dclus1, FORMULA, method="cauchit")

@@ -125,7 +125,7 @@ class TestFamilies:
         with pytest.raises(DesignError, match="link 'log' is not available for family 'Gamma'|"
                                               "link 'logit' is not available for family 'Gamma'"):
             glm(dclus1, "api00 ~ ell", family="Gamma", link="logit")
-        with pytest.raises(DesignError, match=r"link must be one of \['identity'"):
+        with pytest.raises(DesignError, match=r"link must be one of \('identity'"):
             glm(dclus1, "api00 ~ ell", family="gaussian", link="cauchy")
         with pytest.raises(DesignError, match="Gamma response of 'ell ~ meals' must be positive"):
             glm(dclus1, "ell ~ meals", family="Gamma")

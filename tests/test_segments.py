@@ -104,7 +104,7 @@ def test_sizes_and_profiles_are_design_estimates(result, data, design):
 def test_segment_mix_by_age_and_district(result):
     for col in ("age", "district"):
         table = result.by[col]
-        assert list(table.columns) == [col, "segment", "estimate", "se", "ci_low", "ci_high", "n"]
+        assert list(table.columns) == [col, "segment", "estimate", "se", "ci_low", "ci_high", "deff", "n"]
         np.testing.assert_allclose(table.groupby(col)["estimate"].sum(), 1.0)
     assert sorted(result.by["age"]["age"].unique()) == ["18-39", "40-64", "65+"]
 

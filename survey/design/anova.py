@@ -29,6 +29,7 @@ from survey.design.chisqsum import METHODS, pfsum
 from survey.design.regression import glm
 from survey.design.wald import wald_test
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["LRTest", "anova", "regterm_test"]
 
@@ -158,13 +159,8 @@ def regterm_test(model, terms, *, df=None, null=None, method: str = "Wald",
     full model used (R refits on the original design, which differs only
     when the tested terms have missing values).
     """
-    if method not in _TESTS:
-        raise DesignError(f"regterm_test: method must be one of {list(_TESTS)}; got {method!r}")
-    if lrt_approximation not in METHODS:
-        raise DesignError(
-            f"regterm_test: lrt_approximation must be one of {list(METHODS)}; "
-            f"got {lrt_approximation!r}"
-        )
+    check_option(method, tuple(_TESTS), name="regterm_test: method")
+    check_option(lrt_approximation, tuple(METHODS), name="regterm_test: lrt_approximation")
     labels, cols = _match_terms(model, terms)
     names = list(model.params.index)
     if method == "Wald":

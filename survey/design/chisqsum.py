@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from survey.design._zeroin import uniroot
-from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["pchisqsum", "pfsum"]
 
@@ -72,7 +72,7 @@ def saddle(x: float, lam) -> float:
 
 def _method(method: str) -> str:
     if method not in METHODS:
-        raise DesignError(f"method must be one of {list(METHODS)}; got {method!r}")
+        check_option(method, tuple(METHODS), name="method")
     return method
 
 

@@ -5,13 +5,14 @@ import numpy as np
 import pandas as pd
 
 from survey.design import calibration as cal
-from survey.design import greg
+from survey.design import greg, modelvcov
 from survey.design.collapse import collapse
 from survey.design.estimators import EstimatorsMixin
 from survey.design.spec import as_mask, names, parse_design
 from survey.design.variance import LONELY_PSU_OPTIONS, recvar
 from survey.design.weights import trim_weights, weight_diagnostics
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["Design"]
 
@@ -81,8 +82,7 @@ class Design(EstimatorsMixin):
         n = len(data)
         if n == 0:
             raise DesignError("data has no rows.")
-        if lonely_psu not in LONELY_PSU_OPTIONS:
-            raise DesignError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}; got {lonely_psu!r}.")
+        check_option(lonely_psu, tuple(LONELY_PSU_OPTIONS), name="lonely_psu")
         data, stages, w, spec = parse_design(data, weights=weights, strata=strata, ids=ids,
                                              fpc=fpc, nest=nest)
         self._init(data=data, w=w, w_base=w, stages=stages, var_rows=np.ones(n, dtype=bool),
@@ -207,65 +207,11 @@ class Design(EstimatorsMixin):
         return self._score_vcov(z, self._var_rows[rows], zero_outside=True, atoms=atoms)
 
     def model_vcov(self, theta, *, scores, bread=None, rows=None, refit=None) -> np.ndarray:
-        """Design covariance of a model's estimate: the sandwich (Binder 1983).
-
-        The one variance service of the estimators fitted by estimating
-        equations (``rank_logit``, Cronbach's weighted alpha, Dirichlet
-        regression, ``svyglm``, ``svyolr``).  A linearised design returns
-        ``bread @ score_vcov(scores) @ bread.T``; a
-        :class:`~survey.design.ReplicateDesign` refits instead (its
-        :meth:`~survey.design.ReplicateDesign.model_vcov`), so an estimator
-        passes both and never asks which kind of design it has.
-
-        Parameters
-        ----------
-        theta : array-like, shape (p,)
-            The full-sample estimate.
-        scores : array-like (m, p) or callable returning it
-            Weighted per-row scores (``w_i U_i(theta)``) when ``bread`` is
-            given, else the influence functions (scores times the bread).
-            Called only by a linearised design.
-        bread : array-like, shape (p, p), optional
-            Inverse of the negative Hessian of the weighted estimating
-            equations: the covariance is ``bread @ score_vcov(scores) @
-            bread.T``.  Without it, ``score_vcov(scores)``.
-        rows : boolean array of length n, optional
-            The rows the scores belong to (``m = rows.sum()``); every other
-            row scores zero but stays in the design (domain estimation).
-        refit : callable, optional
-            ``refit(w) -> theta`` for weights ``w`` of the same rows; used by
-            replicate designs only.
-
-        Returns
-        -------
-        ndarray, shape (p, p)
-
-        Examples
-        --------
-        The variance of a mean through its influence ``w (y - ybar) / sum(w)``
-        equals :meth:`mean`'s:
-
-        >>> import numpy as np, pandas as pd
-        >>> d = Design(pd.DataFrame({"y": [1.0, 2.0, 4.0, 7.0], "s": [1, 1, 2, 2]}), strata="s")
-        >>> y = d.data["y"].to_numpy()
-        >>> infl = (y - y.mean()) / 4
-        >>> float(d.model_vcov([y.mean()], scores=infl[:, None])[0, 0]) == float(d.mean("y").vcov.iloc[0, 0])
-        True
-        """
-        z = scores() if callable(scores) else scores
-        z = np.asarray(z, dtype=float)
-        if z.ndim == 1:
-            z = z[:, None]
-        if rows is not None:
-            rows = np.asarray(rows, dtype=bool)
-            full = np.zeros((self.n, z.shape[1]))
-            full[rows] = z
-            z = full
-        V = self.score_vcov(z)
-        if bread is not None:
-            B = np.asarray(bread, dtype=float)
-            V = B @ V @ B.T
-        return V
+        """Design covariance of a model's estimate: the sandwich of its scores
+        (Binder 1983); see :func:`survey.design.modelvcov.sandwich`, and
+        :meth:`ReplicateDesign.model_vcov <survey.design.ReplicateDesign.model_vcov>`
+        for the refits of a replicate design."""
+        return modelvcov.sandwich(self, scores, bread=bread, rows=rows)
 
     def _score_vcov(self, z: np.ndarray, present: np.ndarray, *,
                     zero_outside: bool = False, atoms=None) -> np.ndarray:

@@ -18,6 +18,7 @@ from survey.design.collapse import group_codes
 from survey.design.fit import Part, fit_parts, use_parts
 from survey.design.ratios import _as_list
 from survey.errors import DesignError
+from survey.validation import check_level
 
 __all__: list[str] = []
 
@@ -43,8 +44,7 @@ def _masks(domains, n: int) -> list[np.ndarray]:
 def domain_means(design, values, domains, *, index=None, level: float = 0.95, statistic: str = "mean",
                  ci_method: str = "wald", df=None):
     """See ``Design.domain_means``."""
-    if not 0 < level < 1:
-        raise DesignError(f"level must be between 0 and 1; got {level!r}")
+    level = check_level(level)
     n = design.n
     Y = np.asarray(values, dtype=float)
     if Y.ndim == 1:

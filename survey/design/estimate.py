@@ -150,6 +150,35 @@ class Estimate:
             return beta_interval(est, se, self.df.to_numpy(), self._neff, level)
         raise DesignError(f"unknown interval method {self.ci_method!r}")
 
+    def take(self, positions, *, index=None) -> Estimate:
+        """The estimates at ``positions`` (integers or a boolean mask) with
+        their covariance, df, deff, n and intervals (R ``svystat[i]``);
+        ``index`` relabels them.
+
+        >>> import pandas as pd, survey
+        >>> d = survey.Design(pd.DataFrame({"x": ["a", "b", "b", "b"]}))
+        >>> d.proportion("x").take([1], index=pd.Index(["b"], name="variable")).estimate
+        variable
+        b    0.75
+        Name: estimate, dtype: float64
+        """
+        pos = np.arange(len(self))[np.asarray(positions)] if np.asarray(positions).dtype == bool \
+            else np.asarray(positions, dtype=np.intp).reshape(-1)
+        idx = self.estimate.index[pos] if index is None else index
+        if len(idx) != len(pos):
+            raise DesignError(f"take: index has {len(idx)} labels for {len(pos)} estimates")
+        out = Estimate(index=idx, estimate=self.estimate.to_numpy()[pos],
+                       vcov=self.vcov.to_numpy()[np.ix_(pos, pos)], df=self.df.to_numpy()[pos],
+                       deff=self.deff.to_numpy()[pos], n=self.n.to_numpy()[pos], statistic=self.statistic,
+                       level=self.level, ci_method=self.ci_method,
+                       ci=None if self._ci is None else self._ci[pos],
+                       n_effective=None if self._neff is None else self._neff[pos],
+                       replicates=None if self.replicates is None else pd.DataFrame(
+                           self.replicates.to_numpy()[:, pos], columns=idx))
+        out._link_se = None if self._link_se is None else np.asarray(self._link_se)[pos]
+        out._phi = None if self._phi is None else np.asarray(self._phi)[pos]
+        return out
+
     # --------------------------------------------------------------- output
     def to_frame(self) -> pd.DataFrame:
         """Columns ``estimate, se, ci_low, ci_high, deff, n`` at ``self.level``."""

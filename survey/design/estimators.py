@@ -206,12 +206,35 @@ class EstimatorsMixin:
             Domain (group) columns; groups are sorted, empty ones dropped.
         level : float
             Confidence level of the interval in ``to_frame()``.
+
+        Examples
+        --------
+        The stratified api sample (R ``data(api)``):
+
+        >>> import pandas as pd, survey
+        >>> api = pd.read_csv("tests/data/apistrat.csv")
+        >>> d = survey.Design(api, weights="pw", strata="stype", fpc="fpc")
+        >>> d.mean("api00").to_frame().round(4)   # R: svymean(~api00, dstrat, deff=TRUE); confint()
+                  estimate      se    ci_low   ci_high    deff    n
+        variable
+        api00     662.2874  9.4089  643.8462  680.7285  1.2045  200
         """
         return self._linear_estimate(variable, by, "mean", check_level(level))
 
     def total(self, variable, *, by=None, level: float = 0.95) -> Estimate:
         """Weighted total(s) (R ``svytotal``); a categorical column gives
-        the estimated population count of every level."""
+        the estimated population count of every level.
+
+        Examples
+        --------
+        >>> import pandas as pd, survey
+        >>> api = pd.read_csv("tests/data/apistrat.csv")
+        >>> d = survey.Design(api, weights="pw", strata="stype", fpc="fpc")
+        >>> d.total("enroll").to_frame()[["estimate", "se"]].round(0)   # R: svytotal(~enroll, dstrat)
+                   estimate        se
+        variable
+        enroll    3687178.0  114642.0
+        """
         return self._linear_estimate(variable, by, "total", check_level(level))
 
     def proportion(self, variable: str, *, by=None, level: float = 0.95,
@@ -226,6 +249,21 @@ class EstimatorsMixin:
         (Wald) or ``"xlogit"``; see :mod:`survey.design.intervals`.  As in R
         the t quantile uses the design degrees of freedom of the design (or
         of the ``by`` group) before rows missing ``variable`` are left out.
+
+        Examples
+        --------
+        >>> import pandas as pd, survey
+        >>> api = pd.read_csv("tests/data/apistrat.csv")
+        >>> d = survey.Design(api, weights="pw", strata="stype", fpc="fpc")
+
+        R: ``svymean(~sch.wide, dstrat, deff=TRUE)`` and
+        ``svyciprop(~I(sch.wide == "Yes"), dstrat, method="logit")``:
+
+        >>> d.proportion("sch.wide").to_frame().round(4)
+                  estimate      se  ci_low  ci_high    deff    n
+        sch.wide
+        No          0.1721  0.0243  0.1292   0.2255  0.8556  200
+        Yes         0.8279  0.0243  0.7745   0.8708  0.8556  200
         """
         return ciprop.proportion(self, variable, by=by, level=check_level(level), method=method)
 

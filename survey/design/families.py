@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["Family", "Link", "family", "link"]
 
@@ -116,8 +117,7 @@ def link(name) -> Link:
     if isinstance(name, Link):
         return name
     key = str(name).lower()
-    if key not in _LINKS:
-        raise DesignError(f"link must be one of {list(_LINKS)}; got {name!r}")
+    check_option(key, tuple(_LINKS), name="link")
     return Link(key)
 
 

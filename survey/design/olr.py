@@ -20,6 +20,7 @@ from scipy.special import expit, ndtr, ndtri
 from survey.design._modelframe import build_model_frame
 from survey.design.results import RegressionResult, fit_degf, fit_design
 from survey.errors import ConvergenceError, DesignError
+from survey.validation import check_option
 
 __all__ = ["OLRResult", "olr", "svyolr"]
 
@@ -80,11 +81,7 @@ class _Latent:
     """Distribution of the latent error: cdf, survival, density and its derivative."""
 
     def __init__(self, method: str):
-        if method not in _METHODS:
-            raise DesignError(
-                f"olr: method must be one of {list(_METHODS)}; got {method!r} (R svyolr's "
-                "'cauchit' is not available)"
-            )
+        check_option(method, tuple(_METHODS), name="olr: method")
         self.name = _METHODS[method]
 
     def cdf(self, x):

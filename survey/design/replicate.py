@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 
 from survey.design import calibration as cal
-from survey.design import greg
+from survey.design import greg, modelvcov
 from survey.design.estimators import EstimatorsMixin
 from survey.design.spec import as_mask, names
 from survey.design.weights import trim_weights, weight_diagnostics
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = ["ReplicateDesign"]
 
@@ -103,8 +104,7 @@ class ReplicateDesign(EstimatorsMixin):
         if not isinstance(data, pd.DataFrame):
             raise DesignError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
         n = len(data)
-        if method not in METHODS:
-            raise DesignError(f"method must be one of {METHODS}; got {method!r}.")
+        check_option(method, METHODS, name="method")
         if isinstance(weights, str):
             if weights not in data.columns:
                 raise DesignError(f"weights column {weights!r} is not in the data.")
@@ -246,22 +246,11 @@ class ReplicateDesign(EstimatorsMixin):
         return self._scale * (D.T @ D)
 
     def model_vcov(self, theta, *, scores=None, bread=None, rows=None, refit) -> np.ndarray:
-        """Design covariance of a model's estimate from refits on every replicate.
-
-        The replicate side of :meth:`survey.design.Design.model_vcov` (same
-        arguments; ``scores`` and ``bread`` are not used): ``refit(w_r)`` is
-        called with each replicate's weights of the ``rows`` (all rows when
-        None) and the estimates are combined by :meth:`replicate_vcov`
-        (R ``withReplicates``).  A replicate that gives no row a positive
-        weight keeps the full-sample estimate, as R's ``svyglm`` does.
-        """
-        theta = np.asarray(theta, dtype=float).reshape(-1)
-        W = self._W if rows is None else self._W[np.asarray(rows, dtype=bool)]
-        reps = np.empty((W.shape[1], theta.size))
-        for r in range(W.shape[1]):
-            wr = W[:, r]
-            reps[r] = np.asarray(refit(wr), dtype=float).reshape(-1) if np.any(wr > 0) else theta
-        return self.replicate_vcov(reps, theta)
+        """Design covariance of a model's estimate from refits on every replicate
+        (:func:`survey.design.modelvcov.refits`): the replicate side of
+        :meth:`survey.design.Design.model_vcov`, with the same arguments
+        (``scores`` and ``bread`` are not used)."""
+        return modelvcov.refits(self, theta, refit, rows=rows)
 
     def score_vcov(self, z):
         """Not available: a replicate design has no linearisation structure.

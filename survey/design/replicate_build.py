@@ -11,6 +11,7 @@ import numpy as np
 from survey.design.hadamard import hadamard
 from survey.design.replicate import ReplicateDesign
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__: list[str] = []
 
@@ -138,7 +139,7 @@ def build_replicates(design, method: str, *, replicates, seed, fay_rho, mse,
     """Replicate weights for a :class:`~survey.design.Design` as constructed."""
     method = str(method).lower()
     if method not in METHODS:
-        raise DesignError(f"replicate: method must be one of {METHODS}; got {method!r}.")
+        check_option(method, tuple(METHODS), name="replicate: method")
     st = design._stages[0]
     w = design._w_base
     has_strata = design._spec["strata"] is not None

@@ -30,9 +30,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survey.design.estimate import COLUMNS as RESULT_COLUMNS
 from survey.design.wald import WaldTest, wald_test
-from survey.measures import _linearise as _lin
-from survey.errors import DesignError, InputError
+from survey.errors import ColumnError, InputError, OptionError
+from survey.measures.derive import require_answers
+from survey.validation import check_by, check_design, check_level, check_option
 
 __all__ = [
     "allocation_policy",
@@ -67,10 +69,10 @@ def _parts_matrix(frame, columns):
     columns = list(columns)
     absent = [c for c in columns if c not in frame.columns]
     if absent:
-        raise InputError(f"allocation columns {absent} are not in the data; available: "
-                         f"{list(frame.columns)[:20]}", column=absent[0])
+        raise ColumnError(f"allocation columns {absent} are not in the data; available: "
+                          f"{list(frame.columns)[:20]}", column=absent[0])
     if len(columns) < 2:
-        raise InputError(f"an allocation needs at least 2 parts; got {columns}")
+        raise ColumnError(f"an allocation needs at least 2 parts; got {columns}")
     try:
         y = frame[columns].apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
@@ -108,12 +110,11 @@ def _resolve(frame, columns, total, policy, tolerance, active=None):
     ``active`` (default all rows) marks the rows of the design's domain
     (positive weight); only they are counted and kept.
     """
-    if policy not in _POLICIES:
-        raise InputError(f"policy must be one of {_POLICIES}; got {policy!r}")
+    check_option(policy, _POLICIES, name="the total policy")
     if not total > 0:
-        raise InputError(f"total must be positive; got {total!r}")
+        raise OptionError(f"total must be positive; got {total!r}")
     if tolerance < 0:
-        raise InputError(f"tolerance must be >= 0; got {tolerance!r}")
+        raise OptionError(f"tolerance must be >= 0; got {tolerance!r}")
     y = _parts_matrix(frame, columns)
     missing, ok, off, sums = _classify(y, total, tolerance)
     if active is not None:
@@ -187,89 +188,59 @@ def apply_total_policy(data, columns, *, total=1000, policy="reject", tolerance=
     return out, counts
 
 
-# ---------------------------------------------------------------- linearisation
-_check_design = _lin.check_design
-_is_replicate = _lin.is_replicate
-
-
-def _prepare(design, columns, total, policy, tolerance):
+# ------------------------------------------------------- derived parts, asked of the design
+def _prepare(design, columns, total, policy, tolerance, what="allocation_means"):
     """Apply the total policy on a design's domain and restrict the design to the rows kept.
 
     Returns ``(design, frame, y, keep, counts)``; the design is
     ``design.subset(keep)`` when rows are left out, so variances and degrees
     of freedom are those of R ``subset(design, valid)``.
     """
-    frame, w = _check_design(design)
-    active = w > 0
+    design = check_design(design, what=what)
+    frame = design.data
+    active = np.asarray(design.weights, dtype=float) > 0
     y, keep, counts = _resolve(frame, columns, total, policy, tolerance, active)
     if not keep.any():
         raise InputError(f"no respondent has a usable allocation under policy={policy!r} "
                          f"(counts: {counts}); check the columns and the total")
-    if not np.array_equal(keep, active) and hasattr(design, "subset"):
+    if not np.array_equal(keep, active):
         design = design.subset(keep)
     return design, frame, y, keep, counts
 
 
-def _domains(frame, by, keep):
-    """[(key tuple, mask)] for each by-group (sorted), within ``keep``."""
-    if by is None:
-        return [((), keep)], []
-    by = [by] if isinstance(by, str) else list(by)
-    absent = [b for b in by if b not in frame.columns]
-    if absent:
-        raise InputError(f"by column(s) {absent} are not in the data", column=absent[0])
-    keys = frame[by].astype(object)
-    has = keys.notna().all(axis=1).to_numpy()
-    groups = []
-    for key, idx in keys[has].groupby(by, sort=True).indices.items():
-        mask = np.zeros(len(frame), dtype=bool)
-        mask[np.flatnonzero(has)[idx]] = True
-        groups.append((key if isinstance(key, tuple) else (key,), mask & keep))
-    return groups, by
+def part_means(design, values, names, by=None, *, level=0.95, what="allocation_means"):
+    """``Design.mean`` of derived columns ``values`` (n, p), named ``names``, by group:
+    R ``svyby(~v1 + ... + vp, ~by, design, svymean, covmat=TRUE)``.  Rows to leave
+    out hold NaN (the design keeps them: domain estimation)."""
+    est = design.with_columns(**{name: values[:, j] for j, name in enumerate(names)}).mean(
+        list(names), by=by, level=level)
+    return require_answers(est, what)
 
 
-def domain_means(design, y, groups):
-    """Weighted means of the columns of ``y`` in each domain with the joint covariance.
-
-    The domains' means are stacked group-major and estimated by the shared
-    linearisation helper (:func:`survey.measures._linearise.domain_means`:
-    influence ``w_i 1{i in g} (y_i - ybar_g) / W_g`` through
-    ``design.score_vcov``, or replicate refits) -- R ``svyby(..., svymean,
-    covmat=TRUE)``.  Returns ``(est (G, p), vcov (G p, G p), n (G,))``.
-    """
-    n, p = y.shape
-    w = np.asarray(design.weights, dtype=float)
-    for key, mask in groups:
-        if w[mask].sum() <= 0:
-            raise InputError(f"the domain {key} has no respondents with positive weight; drop "
-                             "the empty group or check the by column")
-    masks = [mask for _, mask in groups]
-    est = _lin.domain_means(design, y, masks, index=pd.RangeIndex(len(groups) * p))
-    vcov = np.asarray(est.vcov, dtype=float)
-    counts = np.array([np.count_nonzero(m) for m in masks], dtype=int)
-    return np.asarray(est.estimate, dtype=float).reshape(len(groups), p), (vcov + vcov.T) / 2, counts
+def group_blocks(est, p):
+    """``(keys, means (G, p), vcov (G p, G p), n (G,))`` of a group-major :func:`part_means`."""
+    index = est.estimate.index
+    if index.nlevels == 1:
+        keys = [()]
+    else:
+        keys = [k if isinstance(k, tuple) else (k,) for k in index.droplevel(-1)[::p]]
+    vcov = est.vcov.to_numpy()
+    return (keys, est.estimate.to_numpy().reshape(len(keys), p), (vcov + vcov.T) / 2,
+            est.n.to_numpy()[::p].astype(int))
 
 
-def _table(est, vcov, counts, groups, by, columns, level, *, scale=1.0):
-    q = stats.norm.ppf(0.5 + level / 2)
-    se = np.sqrt(np.clip(np.diag(vcov), 0, None)).reshape(est.shape)
-    rows = []
-    for g, (key, _) in enumerate(groups):
-        for j, part in enumerate(columns):
-            row = {"part": part}
-            row.update(dict(zip(by, key)))
-            e, s = est[g, j] * scale, se[g, j] * scale
-            row.update(estimate=e, se=s, ci_low=e - q * s, ci_high=e + q * s, n=counts[g])
-            rows.append(row)
-    return pd.DataFrame(rows, columns=["part", *by, "estimate", "se", "ci_low", "ci_high", "n"])
+def long_table(est, by=None) -> pd.DataFrame:
+    """``part, [by...], estimate, se, ci_low, ci_high, deff, n`` of a :func:`part_means` estimate."""
+    frame = est.to_frame().reset_index().rename(columns={"variable": "part"})
+    names = list(est.estimate.index.names[:-1])
+    return frame[["part", *names, *RESULT_COLUMNS]]
 
 
-def _estimate(design, columns, by, level, total, policy, tolerance, transform):
-    design, frame, y, keep, counts = _prepare(design, columns, total, policy, tolerance)
-    groups, by_cols = _domains(frame, by, keep)
-    values = np.where(keep[:, None], transform(np.nan_to_num(y), total), 0.0)
-    est, vcov, n = domain_means(design, values, groups)
-    table = _table(est, vcov, n, groups, by_cols, list(columns), level)
+def _estimate(design, columns, by, level, total, policy, tolerance, transform, what):
+    level = check_level(level)
+    design, frame, y, keep, counts = _prepare(design, columns, total, policy, tolerance, what)
+    values = np.where(keep[:, None], transform(np.nan_to_num(y), total), np.nan)
+    table = long_table(part_means(design, values, list(columns), by, level=level, what=what), by)
     table.attrs["total_policy"] = counts
     return table
 
@@ -293,17 +264,20 @@ def allocation_means(design, columns, *, by=None, level=0.95, total=1000, policy
     Returns
     -------
     pandas.DataFrame
-        Long table ``part, [by...], estimate, se, ci_low, ci_high, n``; the
-        policy counts are in ``.attrs["total_policy"]``.  With ``tolerance=0``
-        and policy ``"reject"`` or ``"rescale"`` the estimates of each group add
-        up to ``total`` exactly (up to floating point).
+        Long table ``part, [by...], estimate, se, ci_low, ci_high, deff, n``;
+        the policy counts are in ``.attrs["total_policy"]``.  With
+        ``tolerance=0`` and policy ``"reject"`` or ``"rescale"`` the estimates
+        of each group add up to ``total`` exactly (up to floating point).
 
     Notes
     -----
-    Same numbers as R ``svymean(~p1+...+p10, design)`` or ``svyby(~p1+...,
-    ~g, design, svymean)`` on the valid rows (``subset(design, valid)``).
+    Same numbers as R ``svymean(~p1+...+p10, design, deff=TRUE)`` or
+    ``svyby(~p1+..., ~g, design, svymean)`` on the valid rows
+    (``subset(design, valid)``): the parts, with the rows the policy leaves
+    out blank, are columns of the design (``design.subset(valid)
+    .with_columns(...).mean(parts, by=by)``).
     """
-    return _estimate(design, columns, by, level, total, policy, tolerance, lambda y, t: y)
+    return _estimate(design, columns, by, level, total, policy, tolerance, lambda y, t: y, "allocation_means")
 
 
 def allocation_zero_shares(design, columns, *, by=None, level=0.95, total=1000,
@@ -313,7 +287,7 @@ def allocation_zero_shares(design, columns, *, by=None, level=0.95, total=1000,
     Same table shape as :func:`allocation_means`, estimates in [0, 1].
     """
     return _estimate(design, columns, by, level, total, policy, tolerance,
-                     lambda y, t: (y == 0).astype(float))
+                     lambda y, t: (y == 0).astype(float), "allocation_zero_shares")
 
 
 def allocation_threshold_shares(design, columns, *, threshold=300, by=None, level=0.95,
@@ -323,7 +297,7 @@ def allocation_threshold_shares(design, columns, *, threshold=300, by=None, leve
     Same table shape as :func:`allocation_means` (R ``svymean(~I(p1 >= 300) ...)``).
     """
     return _estimate(design, columns, by, level, total, policy, tolerance,
-                     lambda y, t: (y >= threshold).astype(float))
+                     lambda y, t: (y >= threshold).astype(float), "allocation_threshold_shares")
 
 
 def allocation_mean_shares(design, columns, *, by=None, level=0.95, total=1000,
@@ -335,7 +309,7 @@ def allocation_mean_shares(design, columns, *, by=None, level=0.95, total=1000,
     """
     return _estimate(design, columns, by, level, total, policy, tolerance,
                      lambda y, t: y / np.where(y.sum(axis=1, keepdims=True) > 0,
-                                               y.sum(axis=1, keepdims=True), 1.0))
+                                               y.sum(axis=1, keepdims=True), 1.0), "allocation_mean_shares")
 
 
 # ---------------------------------------------------------------------- ranking
@@ -361,38 +335,31 @@ def allocation_top_k(design, columns, *, k=3, method="rescaled_bootstrap", repli
         (``"lower"``/``"higher"`` interpolation, so they are ranks).
     """
     if not 1 <= k <= len(columns):
-        raise InputError(f"k must be between 1 and the number of parts ({len(columns)}); got {k}")
-    if hasattr(design, "replicate_weights"):
-        rep = design
-    else:
-        if not hasattr(design, "replicate"):
-            raise DesignError("the design cannot make replicate weights (no .replicate method)")
-        rep = design.replicate(method, replicates=replicates, seed=seed)
-    rep, frame, y, keep, counts = _prepare(rep, columns, total, policy, tolerance)
-    w = np.asarray(rep.weights, dtype=float)
-    wr = np.asarray(rep.replicate_weights, dtype=float)
-    if wr.shape[0] != len(frame):
-        raise DesignError(f"replicate weights have {wr.shape[0]} rows; the data has {len(frame)}")
-    groups, by_cols = _domains(frame, by, keep)
-    y = np.nan_to_num(y)
+        raise OptionError(f"k must be between 1 and the number of parts ({len(columns)}); got {k}")
+    design = check_design(design, what="allocation_top_k")
+    rep = design if design.is_replicate else design.replicate(method, replicates=replicates, seed=seed)
+    rep, frame, y, keep, counts = _prepare(rep, columns, total, policy, tolerance, "allocation_top_k")
+    values = np.where(keep[:, None], np.nan_to_num(y), np.nan)
+    # the design's replicate estimates of the group means: (R, G p), group-major
+    est = part_means(rep, values, list(columns), by, what="allocation_top_k")
+    groups, full, _, _ = group_blocks(est, len(columns))
+    reps = est.replicates.to_numpy().reshape(rep.n_replicates, len(groups), len(columns))
+    by_cols = list(est.estimate.index.names[:-1])
     rows = []
-    for key, mask in groups:
-        full = (w * mask) @ y / (w * mask).sum()
-        wm = wr * mask[:, None]
-        reps = (wm.T @ y) / wm.sum(axis=0)[:, None]          # (R, D)
-        ranks = _ranks(reps)
-        rank0 = _ranks(full[None, :])[0]
+    for g, key in enumerate(groups):
+        ranks = _ranks(reps[:, g, :])
+        rank0 = _ranks(full[g][None, :])[0]
         for j, part in enumerate(columns):
             row = {"part": part}
             row.update(dict(zip(by_cols, key)))
-            row.update(estimate=full[j], rank=int(rank0[j]), p_top1=float(np.mean(ranks[:, j] == 1)),
+            row.update(estimate=full[g, j], rank=int(rank0[j]), p_top1=float(np.mean(ranks[:, j] == 1)),
                        p_top_k=float(np.mean(ranks[:, j] <= k)), mean_rank=float(ranks[:, j].mean()),
                        rank_low=int(np.quantile(ranks[:, j], 0.025, method="lower")),
                        rank_high=int(np.quantile(ranks[:, j], 0.975, method="higher")))
             rows.append(row)
     out = pd.DataFrame(rows).rename(columns={"p_top_k": f"p_top{k}"})
     out.attrs["total_policy"] = counts
-    out.attrs["replicates"] = wr.shape[1]
+    out.attrs["replicates"] = rep.n_replicates
     return out
 
 
@@ -495,12 +462,13 @@ def allocation_group_test(design, columns, *, by, method="F", level=0.95, total=
         The chi-square equals ``t(d) solve(C V C') d`` from R ``svyby(...,
         svymean, covmat=TRUE)`` with ``C`` the group contrasts.
     """
-    if method not in ("F", "chisq"):
-        raise InputError(f"method must be 'F' or 'chisq'; got {method!r}")
-    design, frame, y, keep, _ = _prepare(design, columns, total, policy, tolerance)
-    groups, _ = _domains(frame, by, keep)
-    est, vcov, _ = domain_means(design, np.where(keep[:, None], np.nan_to_num(y), 0.0), groups)
-    keys = [k[0] if len(k) == 1 else k for k, _ in groups]
+    check_option(method, ("F", "chisq"), name="method")
+    check_by(check_design(design, what="allocation_group_test").data, by)
+    design, frame, y, keep, _ = _prepare(design, columns, total, policy, tolerance, "allocation_group_test")
+    values = np.where(keep[:, None], np.nan_to_num(y), np.nan)
+    groups, est, vcov, _ = group_blocks(part_means(design, values, list(columns), by,
+                                                   what="allocation_group_test"), len(columns))
+    keys = [k[0] if len(k) == 1 else k for k in groups]
     return compare_part_vectors(est, vcov, list(columns), keys,
                           df=design_df(design) if method == "F" else None,
                           drop_last=policy != "flag", level=level)

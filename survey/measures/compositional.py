@@ -31,8 +31,8 @@ from scipy import stats
 from skbio.stats import composition as _skc
 
 from survey.errors import InputError
-from survey.measures.allocation import (_domains, _prepare, compare_part_vectors,
-                                        design_df, domain_means)
+from survey.measures.allocation import _prepare, compare_part_vectors, design_df, group_blocks, part_means
+from survey.validation import check_level, check_option
 
 __all__ = [
     "closure",
@@ -125,9 +125,10 @@ def ilr(x):
     return np.asarray(out, dtype=float).reshape(a.shape[:-1] + (a.shape[-1] - 1,))
 
 
-def _replaced(design, columns, delta, total, policy, tolerance):
-    design, frame, y, keep, counts = _prepare(design, columns, total, policy, tolerance)
-    logs = np.zeros_like(y)
+def _replaced(design, columns, delta, total, policy, tolerance, what):
+    """The design of the rows kept and the logs of their zero-replaced parts (NaN elsewhere)."""
+    design, frame, y, keep, counts = _prepare(design, columns, total, policy, tolerance, what)
+    logs = np.full(y.shape, np.nan)
     logs[keep] = np.log(multiplicative_replacement(y[keep], delta=delta, total=total))
     return design, frame, keep, logs, counts
 
@@ -145,17 +146,21 @@ def closed_geometric_mean(design, columns, *, delta=1.0, by=None, level=0.95, to
     Returns
     -------
     pandas.DataFrame
-        ``part, [by...], estimate, se, ci_low, ci_high, n`` with
+        ``part, [by...], estimate, se, ci_low, ci_high, deff, n`` with
         ``attrs["delta"]`` and ``attrs["total_policy"]``.  The estimates of each
-        group add up to ``total``.
+        group add up to ``total``; ``deff`` is not defined for the centre (NaN).
     """
-    design, frame, keep, logs, counts = _replaced(design, columns, delta, total, policy, tolerance)
-    groups, by_cols = _domains(frame, by, keep)
-    est, vcov, n = domain_means(design, logs, groups)
+    level = check_level(level)
+    design, frame, keep, logs, counts = _replaced(design, columns, delta, total, policy, tolerance,
+                                                  "closed_geometric_mean")
+    names = [f"_log_{j}" for j in range(len(columns))]
+    mean_logs = part_means(design, logs, names, by, what="closed_geometric_mean")
+    groups, est, vcov, n = group_blocks(mean_logs, len(columns))
+    by_cols = list(mean_logs.estimate.index.names[:-1])
     d = len(columns)
     q = stats.norm.ppf(0.5 + level / 2)
     rows = []
-    for g, (key, _) in enumerate(groups):
+    for g, key in enumerate(groups):
         p = np.exp(est[g] - est[g].max())
         p /= p.sum()
         jac = (np.diag(p) - np.outer(p, p)) * total
@@ -163,9 +168,10 @@ def closed_geometric_mean(design, columns, *, delta=1.0, by=None, level=0.95, to
         for j, part in enumerate(columns):
             row = {"part": part, **dict(zip(by_cols, key))}
             e = p[j] * total
-            row.update(estimate=e, se=se[j], ci_low=e - q * se[j], ci_high=e + q * se[j], n=n[g])
+            row.update(estimate=e, se=se[j], ci_low=e - q * se[j], ci_high=e + q * se[j], deff=np.nan,
+                       n=n[g])
             rows.append(row)
-    out = pd.DataFrame(rows, columns=["part", *by_cols, "estimate", "se", "ci_low", "ci_high", "n"])
+    out = pd.DataFrame(rows, columns=["part", *by_cols, "estimate", "se", "ci_low", "ci_high", "deff", "n"])
     out.attrs.update(delta=delta, total_policy=counts)
     return out
 
@@ -185,7 +191,7 @@ def replacement_sensitivity(design, columns, *, deltas=(0.5, 1.0, 5.0, 10.0), by
     for delta in deltas:
         t = closed_geometric_mean(design, columns, delta=delta, by=by, total=total,
                                   policy=policy, tolerance=tolerance)
-        keys = [c for c in t.columns if c not in ("part", "estimate", "se", "ci_low", "ci_high", "n")]
+        keys = [c for c in t.columns if c not in ("part", "estimate", "se", "ci_low", "ci_high", "deff", "n")]
         t = t[["part", *keys, "estimate"]].copy()
         grouped = t.groupby(keys, sort=False)["estimate"] if keys else t["estimate"]
         t["rank"] = grouped.rank(ascending=False, method="min").astype(int)
@@ -200,8 +206,8 @@ def ilr_group_test(design, columns, *, by, delta=1.0, method="F", level=0.95, to
 
     Each respondent's zero-replaced allocation is mapped to its ``D-1`` ilr
     coordinates; the domain means of the coordinates are linearised jointly
-    (per-row influence ``w_i 1{i in g} (ilr_i - mean_g) / W_g`` through
-    ``design.score_vcov``) and every group is contrasted with the first.
+    (``Design.mean`` of the coordinates by group) and every group is
+    contrasted with the first.
     Equality of mean ilr vectors is equality of the closed geometric means, and
     the test does not depend on the choice of orthonormal basis.
 
@@ -214,14 +220,12 @@ def ilr_group_test(design, columns, *, by, delta=1.0, method="F", level=0.95, to
         the statistic equals the one from R ``svyby(~ilr1+..., ~g, design,
         svymean, covmat=TRUE)``.
     """
-    design, frame, keep, logs, _ = _replaced(design, columns, delta, total, policy, tolerance)
-    coords = np.zeros((len(frame), len(columns) - 1))
+    check_option(method, ("F", "chisq"), name="method")
+    design, frame, keep, logs, _ = _replaced(design, columns, delta, total, policy, tolerance, "ilr_group_test")
+    coords = np.full((len(frame), len(columns) - 1), np.nan)
     coords[keep] = ilr(np.exp(logs[keep]))
-    groups, _ = _domains(frame, by, keep)
-    est, vcov, _ = domain_means(design, coords, groups)
-    keys = [k[0] if len(k) == 1 else k for k, _ in groups]
     labels = [f"ilr{k}" for k in range(1, len(columns))]
-    if method not in ("F", "chisq"):
-        raise InputError(f"method must be 'F' or 'chisq'; got {method!r}")
+    groups, est, vcov, _ = group_blocks(part_means(design, coords, labels, by, what="ilr_group_test"), len(labels))
+    keys = [k[0] if len(k) == 1 else k for k in groups]
     return compare_part_vectors(est, vcov, labels, keys,
                           df=design_df(design) if method == "F" else None, level=level)

@@ -28,6 +28,7 @@ from scipy import stats
 
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError
+from survey.validation import check_level, check_option
 
 __all__ = ["VERDICTS", "GroupComparison", "adjust_pvalues", "compare_groups", "degenerate_se", "difference_p",
            "verdict_text"]
@@ -117,7 +118,7 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     comparisons, as in R ``p.adjust``.
     """
     if method not in _ADJUST:
-        raise DesignError(f"adjust must be one of {_ADJUST}; got {method!r}")
+        check_option(method, tuple(_ADJUST), name="adjust")
     p = np.asarray(p, dtype=float)
     if method == "none" or len(p) == 0:
         return p
@@ -218,8 +219,7 @@ def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.
     """
     if not (hasattr(estimate, "estimate") and hasattr(estimate, "vcov")):
         raise DesignError(f"compare_groups needs an Estimate with by groups; got {type(estimate).__name__}")
-    if not 0 < level < 1:
-        raise DesignError(f"level must be between 0 and 1; got {level!r}")
+    level = check_level(level)
     b = estimate.estimate.to_numpy(dtype=float)
     V = estimate.vcov.to_numpy(dtype=float)
     G = b.size

@@ -47,6 +47,7 @@ import pandas as pd
 
 from survey.intake.readers import read_side_table
 from survey.errors import InputError
+from survey.validation import check_level
 from survey.measures.differences import degenerate_se, difference_p, verdict_text
 from survey.measures.parkuse import park_use_times
 from survey.measures.satisfaction import satisfaction_index
@@ -271,8 +272,7 @@ def indicator_table(design, questionnaire, *, wave=None, admin=None, admin_year=
         Administrative rows have no sampling error (``se`` NaN); their
         value is rounded to the plan's precision.
     """
-    if not 0 < level < 1:
-        raise InputError(f"level must be between 0 and 1; got {level!r}")
+    level = check_level(level)
     wave = str(wave) if wave is not None else (getattr(questionnaire, "wave", "") or "")
     rows = []
     for ind in getattr(questionnaire, "indicators", ()) or ():

@@ -16,13 +16,8 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
-from survey.measures._linearise import (
-    check_design,
-    domain_means,
-    groups,
-    make_index,
-    numeric_column,
-)
+from survey.measures.derive import answer_codes, categories, mapped, require_answers
+from survey.validation import check_design, check_level
 from survey.measures.differences import adjust_pvalues, degenerate_se, difference_p, verdict_text
 
 __all__ = [
@@ -73,10 +68,17 @@ def _never_codes(mapping: dict, never_code) -> list[float]:
 
 
 def _values(design, column, mapping, what):
-    data, w = check_design(design)
-    codes = numeric_column(data, column, what)
-    times = pd.Series(codes).map(mapping).to_numpy(dtype=float)
-    return data, w, codes, times
+    """``(design, codes, times)``: the checked design, the answer codes and their values."""
+    design = check_design(design, what=what)
+    codes = answer_codes(design, column, what=what)
+    return design, codes, mapped(codes, mapping)
+
+
+def _never(design, codes, times, never, column):
+    """The design of the answered rows, with ``column`` the never-use category (False/True)."""
+    answered = ~np.isnan(times)
+    flag = categories(np.where(answered, np.isin(codes, never), -1), [False, True])
+    return design.subset(answered).with_columns(**{column: flag})
 
 
 def park_use_times(design, column: str, *, numeric_map=None, questionnaire=None,
@@ -105,11 +107,11 @@ def park_use_times(design, column: str, *, numeric_map=None, questionnaire=None,
     Same numbers as R ``svymean(~times, design, na.rm=TRUE, deff=TRUE)``
     (``svyby`` for groups) with ``times`` the mapped values.
     """
+    level = check_level(level)
     mapping = resolve_numeric_map(column, numeric_map, questionnaire)
-    data, w, _, times = _values(design, column, mapping, "park_use_times")
-    keys, masks, names = groups(data, w, by)
-    index = make_index([k + (column,) for k in keys], names + ["variable"])
-    return domain_means(design, times, masks, index=index, level=level)
+    design, _, times = _values(design, column, mapping, "park_use_times")
+    est = design.with_columns(**{column: times}).mean(column, by=by, level=level)
+    return require_answers(est, "park_use_times")
 
 
 def park_nonuse(design, column: str, *, never_code=None, numeric_map=None,
@@ -120,14 +122,17 @@ def park_nonuse(design, column: str, *, never_code=None, numeric_map=None,
     Intervals as R ``svyciprop(~I(park_use == 6), domain, method="logit")``
     (t with the domain's design df); SE and deff as R ``svymean``.
     """
+    level = check_level(level)
     mapping = resolve_numeric_map(column, numeric_map, questionnaire)
     never = _never_codes(mapping, never_code)
-    data, w, codes, times = _values(design, column, mapping, "park_nonuse")
-    keys, masks, names = groups(data, w, by)
-    never_y = np.where(np.isnan(times), np.nan, np.isin(codes, never).astype(float))
-    index = make_index([k + (column,) for k in keys], names + ["variable"])
-    return domain_means(design, never_y, masks, index=index, level=level, statistic="proportion",
-                        ci_method="logit", df="design")
+    design, codes, times = _values(design, column, mapping, "park_nonuse")
+    est = _never(design, codes, times, never, column).proportion(column, by=by, level=level)
+    index = est.estimate.index[1::2]                 # the rows of the category "never" (True)
+    names = list(index.names[:-1]) + ["variable"]
+    labels = [tuple(k)[:-1] + (column,) if isinstance(k, tuple) else (column,) for k in index]
+    index = pd.Index([k[0] for k in labels], name="variable") if len(names) == 1 else \
+        pd.MultiIndex.from_tuples(labels, names=names)
+    return require_answers(est.take(np.arange(1, len(est), 2), index=index), "park_nonuse")
 
 
 def park_use_table(design, column: str, *, by: str, never_code=None,
@@ -158,20 +163,22 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     freedom; p-values are adjusted across groups (``adjust``, Holm by
     default), separately for the times a year and for the never-use share.
     """
+    level = check_level(level)
     mapping = resolve_numeric_map(column, numeric_map, questionnaire)
     never = _never_codes(mapping, never_code)
-    data, w, codes, times = _values(design, column, mapping, "park_use_table")
+    design, codes, times = _values(design, column, mapping, "park_use_table")
     if labels is None and questionnaire is not None and by in questionnaire:
         labels = dict(questionnaire[by].codes)
-    keys, masks, _ = groups(data, w, by)
+    # the groups and the whole city, jointly (the city holds every group): overlapping
+    # domains of the answered rows, asked of the design in one pass
     answered = ~np.isnan(times)
-    doms = [m & answered for m in masks] + [(w != 0) & answered]
+    keys = [(k,) for k in sorted(design.data[by][design.weights.to_numpy() != 0].dropna().unique())]
+    doms = [design.data[by].eq(k[0]).fillna(False).to_numpy(dtype=bool) & answered for k in keys] + [answered]
     G = len(keys)
     idx = pd.RangeIndex(G + 1)
-    t_est = domain_means(design, times, doms, index=idx, level=level)
-    nev = np.isin(codes, never).astype(float)
-    n_est = domain_means(design, nev, doms, index=idx, level=level, statistic="proportion", ci_method="logit",
-                         df="design")
+    t_est = design.domain_means(times, doms, index=idx, level=level)
+    n_est = design.domain_means(np.where(answered, np.isin(codes, never), np.nan), doms, index=idx,
+                                level=level, statistic="proportion", ci_method="logit", df="design")
     t_frame, n_frame = t_est.to_frame(), n_est.to_frame()
     city = "市全体"
 

@@ -43,6 +43,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from survey.errors import DesignError
+from survey.validation import check_option
 from survey.measures.planning_alloc import (
     METHODS,
     allocate,
@@ -235,7 +236,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     if not isinstance(inputs, PlanInputs):
         raise DesignError(f"inputs must come from planning_inputs(); got {type(inputs).__name__}")
     if method not in METHODS:
-        raise DesignError(f"method must be one of {METHODS}; got {method!r}")
+        check_option(method, tuple(METHODS), name="method")
     measure = measure or inputs.measures[0]
     if measure not in inputs.items:
         raise DesignError(f"measure {measure!r} is not in the inputs ({list(inputs.measures)})")

@@ -58,6 +58,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from survey.errors import DesignError
+from survey.validation import check_option
 
 __all__ = [
     "METHODS",
@@ -85,7 +86,7 @@ def cell_shape(method: str, population, variance, rate, answer, unit_cost) -> np
     if method == "neyman":
         return N * np.sqrt(np.asarray(variance, dtype=float)) / np.sqrt(
             np.asarray(rate, dtype=float) * np.asarray(answer, dtype=float) * np.asarray(unit_cost, dtype=float))
-    raise DesignError(f"method must be one of {METHODS}; got {method!r}")
+    check_option(method, tuple(METHODS), name="method")
 
 
 def water_fill(total: float, shape, lower, upper, weight=None) -> np.ndarray:

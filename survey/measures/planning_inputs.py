@@ -47,7 +47,7 @@ import pandas as pd
 from survey.intake.counts import cell_codes, count_column
 from survey.intake.readers import read_side_table
 from survey.errors import DesignError, InputError
-from survey.measures._linearise import check_design, domain_means
+from survey.validation import check_design, check_level
 from survey.measures.planning_models import (
     additive_means,
     fit_response_rates,
@@ -265,7 +265,9 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
     -------
     PlanInputs
     """
-    data, w = check_design(design)
+    design = check_design(design, what="planning_inputs")
+    level = check_level(level)
+    data, w = design.data, np.asarray(design.weights, dtype=float)
     if group is None or other is None:
         cells = getattr(getattr(questionnaire, "plan", None), "cells", ())
         if len(cells) != 2:
@@ -369,19 +371,18 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
 
 def _wave_estimates(design, name, y, data, keys, cells: pd.MultiIndex, level) -> pd.DataFrame:
     """This wave's design-based mean of ``y`` for the city and every level of
-    the keys present in the cells."""
-    _, w = check_design(design)
+    the keys present in the cells: ``Design.domain_means`` over those (overlapping) domains."""
+    w = np.asarray(design.weights, dtype=float)
     n = len(y)
-    masks, rows = [np.ones(n, dtype=bool)], [("city", 0)]
+    domains = {("city", 0): np.ones(n, dtype=bool)}
     for i, k in enumerate(keys):
         codes = pd.to_numeric(data[k], errors="coerce").to_numpy(dtype=float)
         for lvl in sorted(cells.get_level_values(i).unique()):
             sel = codes == lvl
             if np.count_nonzero(sel & np.isfinite(y) & (w > 0)) >= 2:
-                masks.append(sel)
-                rows.append((k, int(lvl)))
-    est = domain_means(design, y, masks, index=pd.RangeIndex(len(masks)), level=level)
-    f = est.to_frame()
+                domains[(k, int(lvl))] = sel
+    rows = list(domains)
+    f = design.domain_means(y, list(domains.values()), index=pd.RangeIndex(len(rows)), level=level).to_frame()
     return pd.DataFrame({"measure": name, "domain": [r[0] for r in rows], "level": [r[1] for r in rows],
                          "estimate": f["estimate"].to_numpy(), "se": f["se"].to_numpy(),
                          "n": f["n"].to_numpy()})

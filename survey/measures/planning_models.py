@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from survey.errors import ConvergenceError, DesignError
+from survey.validation import check_option
 
 __all__ = ["RESPONSE_MODELS", "additive_means", "fit_response_rates", "kish_by_cell", "pooled_deff",
            "shrunk_variance"]
@@ -37,7 +38,7 @@ def fit_response_rates(returned, mailed, group_codes, other_codes, *, model: str
     y = np.asarray(returned, dtype=float)
     m = np.asarray(mailed, dtype=float)
     if model not in RESPONSE_MODELS:
-        raise DesignError(f"response_model must be one of {RESPONSE_MODELS}; got {model!r}")
+        check_option(model, tuple(RESPONSE_MODELS), name="response_model")
     if model == "cells":
         if np.any(m <= 0):
             raise DesignError("response_model='cells' needs mailings in every cell; use 'main'")

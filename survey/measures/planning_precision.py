@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from survey.errors import DesignError, InputError
+from survey.validation import check_level
 from survey.measures.planning_alloc import domain_variance
 from survey.measures.planning_inputs import PlanInputs, _cell_frame
 from survey.measures.sampling_error import DEFAULT_PS, margin_of_error
@@ -38,8 +39,7 @@ PRECISION_COLUMNS = ["measure", "domain", "level", "label", "mailed", "responden
 
 def z_value(level: float) -> float:
     """``z_{(1+level)/2}``: 1.959964 for 95 %."""
-    if not 0 < level < 1:
-        raise DesignError(f"level must be between 0 and 1; got {level!r}")
+    level = check_level(level)
     return float(norm.ppf(0.5 + level / 2))
 
 

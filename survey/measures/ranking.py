@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import DesignError, InputError
-from survey.validation import check_design
+from survey.validation import check_design, check_option
 from survey.measures import ranking_data as rd
 from survey.measures.ranking_fit import ExplodedLogit, one_blas_thread
 from survey.measures.ranking_result import (
@@ -286,10 +286,8 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
     respondent x stage x available item, ``status`` = chosen, PSUs =
     respondents' PSUs); see ``tests/reference/ranking_game.R``.
     """
-    if vcov_type not in _VCOV_TYPES:
-        raise InputError(f"vcov_type must be one of {_VCOV_TYPES}, received {vcov_type!r}.")
-    if choice_set not in _CHOICE_SETS:
-        raise InputError(f"choice_set must be one of {_CHOICE_SETS}, received {choice_set!r}.")
+    check_option(vcov_type, _VCOV_TYPES, name="vcov_type")
+    check_option(choice_set, _CHOICE_SETS, name="choice_set")
     design = check_design(design, what="rank_logit")
     data = design.data
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)

@@ -40,7 +40,8 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import DesignError, InputError
-from survey.measures._linearise import check_design, numeric_column
+from survey.measures.derive import answer_codes
+from survey.validation import check_design, check_level
 
 __all__ = ["ALPHA_UNDEFINED", "Reliability", "cronbach_alpha"]
 
@@ -201,11 +202,11 @@ def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
     complete cases and its SE is the delta method on ``vcov(svyvar(...))``
     (the ``n/(n-1)`` factor of ``svyvar`` cancels in alpha).
     """
-    if not 0 < level < 1:
-        raise DesignError(f"level must be between 0 and 1; got {level!r}")
-    data, w = check_design(design)
+    level = check_level(level)
+    design = check_design(design, what="cronbach_alpha")
+    w = np.asarray(design.weights, dtype=float)
     cols, labels, scores = _resolve_items(items, questionnaire, scores)
-    X = np.column_stack([numeric_column(data, c, "cronbach_alpha") for c in cols])
+    X = np.column_stack([answer_codes(design, c, what="cronbach_alpha") for c in cols])
     if scores is not None:
         mapping = {float(k): float(v) for k, v in dict(scores).items()}
         X = pd.DataFrame(X).apply(lambda s: s.map(mapping)).to_numpy(dtype=float)

@@ -21,14 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from survey.errors import InputError
-from survey.measures._linearise import (
-    check_design,
-    domain_means,
-    groups,
-    make_index,
-    numeric_column,
-)
+from survey.errors import DesignError, InputError, OptionError
+from survey.measures.derive import answer_codes, categories, mapped, require_answers
+from survey.validation import check_by, check_design, check_level, check_option
 
 __all__ = [
     "DEFAULT_MISSING",
@@ -88,10 +83,10 @@ def _labels(column, questionnaire, labels, missing):
 
 
 def _scored(design, column, scores, what):
-    data, w = check_design(design)
-    codes = numeric_column(data, column, what)
-    score = pd.Series(codes).map(scores).to_numpy(dtype=float)
-    return data, w, codes, score
+    """``(design, codes, score)``: the checked design, the answer codes and their scores."""
+    design = check_design(design, what=what)
+    codes = answer_codes(design, column, what=what)
+    return design, codes, mapped(codes, scores)
 
 
 def satisfaction_index(design, column: str, *, scores=None, questionnaire=None, by=None,
@@ -128,21 +123,52 @@ def satisfaction_index(design, column: str, *, scores=None, questionnaire=None, 
     a domain.  Same numbers as R ``svymean(~score, design, na.rm=TRUE,
     deff=TRUE)`` and ``svyby(~score, ~by, subset(design, !is.na(score)),
     svymean, covmat=TRUE)``; intervals use normal quantiles as R
-    ``confint``.
+    ``confint``.  The score is a column of the design
+    (``design.with_columns(...).mean(column, by=by)``).
+
+    Examples
+    --------
+    The bundled wave, raked as ``survey run`` rakes it:
+
+    >>> import survey
+    >>> q = survey.load_questionnaire("questionnaires/midori_2025.yaml")
+    >>> ds = survey.load("data/raw/midori_2025_sample.csv", q)
+    >>> design = survey.weight_wave(ds, survey.read_margins("data/midori_margins.csv"))
+    >>> survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame().round(4)
+                  estimate      se  ci_low  ci_high    deff     n
+    variable
+    satisfaction    0.2871  0.0168  0.2542   0.3199  1.0912  1277
+
+    R: ``svymean(~score, rake(svydesign(ids=~1, weights=~w0, data=d), ...),
+    na.rm=TRUE, deff=TRUE)`` with ``score`` the scored answers
+    (``tests/reference/bundled_examples.R``).
     """
+    level = check_level(level)
     scores = resolve_scores(column, scores, questionnaire)
-    data, w, _, score = _scored(design, column, scores, "satisfaction_index")
-    keys, masks, names = groups(data, w, by)
-    index = make_index([k + (column,) for k in keys], names + ["variable"])
-    return domain_means(design, score, masks, index=index, level=level)
+    design, _, score = _scored(design, column, scores, "satisfaction_index")
+    est = design.with_columns(**{column: score}).mean(column, by=by, level=level)
+    return require_answers(est, "satisfaction_index")
 
 
 def _box_codes(scores: dict, top: int):
     order = sorted(scores, key=lambda c: (-scores[c], c))
     if not 1 <= top <= len(order) // 2:
-        raise InputError(f"top must be between 1 and {len(order) // 2} for {len(order)} scored "
-                         f"levels; got {top!r}")
+        raise OptionError(f"top must be between 1 and {len(order) // 2} for {len(order)} scored "
+                          f"levels; got {top!r}")
     return order, order[:top], order[-top:]
+
+
+def _blocks(estimate, width: int, keys: list) -> list:
+    """The ``width`` rows of each group of ``estimate`` (a ``by`` estimate, group-major)
+    as frames, for the groups ``keys``."""
+    frame = estimate.to_frame().reset_index(drop=True)
+    found = [tuple(k) if isinstance(k, tuple) else (k,) for k in estimate.estimate.index.droplevel(-1)[::width]] \
+        if estimate.estimate.index.nlevels > 1 else [()]
+    if found != keys:
+        missing = [k for k in keys if k not in found]
+        raise DesignError(f"satisfaction_distribution: no respondent with a positive weight has a scored "
+                          f"answer in the group(s) {missing}; drop those groups or collapse levels")
+    return [frame.iloc[g * width:(g + 1) * width].reset_index(drop=True) for g in range(len(keys))]
 
 
 def satisfaction_distribution(design, column: str, *, questionnaire=None, labels=None,
@@ -194,21 +220,23 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     -----
     Shares use the interval of R ``svyciprop(~I(x == k), domain,
     method="logit")`` (logit scale, t with the domain's design degrees of
-    freedom), like ``Design.proportion``; standard errors and design
-    effects are R ``svymean(..., deff=TRUE)``'s.  The net score has a Wald
-    interval (normal quantiles).
+    freedom): ``Design.proportion`` of a derived column, on the design
+    subset to the scored answers for the levels and boxes (R
+    ``subset(design, !is.na(score))``); standard errors and design
+    effects are R ``svymean(..., deff=TRUE)``'s.  The net score is
+    ``Design.mean`` (Wald interval, normal quantiles).
     """
-    if base not in ("scored", "all"):
-        raise InputError(f"base must be 'scored' (the index's respondents) or 'all' (every respondent); got {base!r}")
+    level = check_level(level)
+    check_option(base, ("scored", "all"), name="base")
     scores = resolve_scores(column, scores, questionnaire)
-    data, w, codes, score = _scored(design, column, scores, "satisfaction_distribution")
+    design, codes, score = _scored(design, column, scores, "satisfaction_distribution")
     answer_labels, missing_labels = _labels(column, questionnaire, labels, missing)
     order, top_codes, bottom_codes = _box_codes(scores, top)
     scored = ~np.isnan(score)
     no_answer = np.isnan(codes) | np.isin(codes, list(missing_labels))
     unscored = [c for c in sorted(set(answer_labels) | set(np.unique(codes[~np.isnan(codes)])))
                 if c not in scores and c not in missing_labels]
-    keys, masks, names = groups(data, w, by)
+    names = check_by(design.data, by)
 
     def label(c):
         return answer_labels.get(c, str(int(c)) if float(c).is_integer() else str(c))
@@ -216,33 +244,52 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     def box_label(cs):
         return "・".join(label(c) for c in cs)
 
+    # derive: the scored level, the boxes, the net score and the excluded answers
+    position = {c: i for i, c in enumerate(order)}
+    in_top, in_bottom = np.isin(codes, top_codes), np.isin(codes, bottom_codes)
+    # every answer: a scored level, an unscored code or no answer (one base: all respondents)
+    answer = np.where(scored, mapped(codes, position), len(order) + len(unscored))
+    for i, c in enumerate(unscored):
+        answer[codes == c] = len(order) + i
+    width = len(order) + len(unscored) + 1
+    derived = design.with_columns(
+        _level=categories(np.where(scored, mapped(codes, position), -1), order),
+        _top=categories(np.where(scored, in_top, -1), [False, True]),
+        _bottom=categories(np.where(scored, in_bottom, -1), [False, True]),
+        _net=np.where(scored, in_top.astype(float) - in_bottom, np.nan),
+        _answer=categories(answer, range(width)))
+    # ask the design: shares of all answers, then of the scored answers and the net score
+    everyone = derived.proportion("_answer", by=by, level=level)
+    keys = [()] if not names else [k if isinstance(k, tuple) else (k,)
+                                   for k in everyone.estimate.index.droplevel(-1)[::width]]
+    answers = _blocks(everyone, width, keys)
+    answered = derived.subset(scored)
+    levels = _blocks(answered.proportion("_level", by=by, level=level), len(order), keys)
+    tops = _blocks(answered.proportion("_top", by=by, level=level), 2, keys)
+    bottoms = _blocks(answered.proportion("_bottom", by=by, level=level), 2, keys)
+    nets = _blocks(answered.mean("_net", by=by, level=level), 1, keys)
+
+    w = np.asarray(design.weights, dtype=float) != 0
+    data = design.data
+    spec = ([("level", c, label(c), base, codes == c) for c in order]
+            + [("top", np.nan, box_label(top_codes), "scored", in_top),
+               ("bottom", np.nan, box_label(bottom_codes), "scored", in_bottom),
+               ("net", np.nan, NET_LABEL, "scored", np.ones(len(codes), dtype=bool))]
+            + [("excluded", c, label(c), "all", codes == c) for c in unscored]
+            + [("excluded", np.nan, NO_ANSWER, "all", no_answer)])
     blocks = []
-    for key, g in zip(keys, masks):
-        spec = [("level", c, label(c), base, (codes == c).astype(float), g & scored if base == "scored" else g)
-                for c in order]
-        spec += [("top", np.nan, box_label(top_codes), "scored", np.isin(codes, top_codes).astype(float),
-                  g & scored),
-                 ("bottom", np.nan, box_label(bottom_codes), "scored",
-                  np.isin(codes, bottom_codes).astype(float), g & scored)]
-        spec += [("excluded", c, label(c), "all", (codes == c).astype(float), g) for c in unscored]
-        spec += [("excluded", np.nan, NO_ANSWER, "all", no_answer.astype(float), g)]
-        # a share of the scored respondents is NaN (out of its domain) for the others
-        Y = np.column_stack([s[4] if s[3] == "all" else np.where(scored, s[4], np.nan) for s in spec])
-        idx = pd.RangeIndex(len(spec))
-        est = domain_means(design, Y, [g], index=idx, level=level, statistic="proportion",
-                           ci_method="logit", df="design").to_frame()
-        net_y = np.isin(codes, top_codes).astype(float) - np.isin(codes, bottom_codes).astype(float)
-        net = domain_means(design, np.where(scored, net_y, np.nan), [g], index=pd.RangeIndex(1),
-                           level=level).to_frame()
+    for g, key in enumerate(keys):
+        group = w.copy()
+        for name, value in zip(names, key):
+            group &= data[name].eq(value).fillna(False).to_numpy(dtype=bool)
+        shares = levels[g] if base == "scored" else answers[g].iloc[:len(order)]
+        est = pd.concat([shares, tops[g].iloc[[1]], bottoms[g].iloc[[1]], nets[g],
+                         answers[g].iloc[len(order):]], ignore_index=True)
         frame = pd.DataFrame({"kind": [s[0] for s in spec], "code": [s[1] for s in spec],
                               "label": [s[2] for s in spec], "base": [s[3] for s in spec]})
-        frame = pd.concat([frame, est.reset_index(drop=True)], axis=1)
-        frame["count"] = [int(np.count_nonzero(s[5] & (s[4] == 1) & (w != 0))) for s in spec]
-        net_row = pd.DataFrame({"kind": ["net"], "code": [np.nan], "label": [NET_LABEL], "base": ["scored"]})
-        net_row = pd.concat([net_row, net.reset_index(drop=True)], axis=1)
-        net_row["count"] = int(np.count_nonzero(g & scored & (w != 0)))
-        n_levels = len(order) + 2
-        frame = pd.concat([frame.iloc[:n_levels], net_row, frame.iloc[n_levels:]], ignore_index=True)
+        frame = pd.concat([frame, est], axis=1)
+        frame["count"] = [int(np.count_nonzero(group & s[4] & (scored if s[0] != "excluded" else True)))
+                          for s in spec]
         for name, value in zip(names, key):
             frame.insert(names.index(name), name, value)
         blocks.append(frame)
@@ -340,7 +387,7 @@ def satisfaction_drivers(design, column: str, *, predictors, scores=None, questi
     from survey.design.olr import olr
 
     scores = resolve_scores(column, scores, questionnaire)
-    score = _scored(design, column, scores, "satisfaction_drivers")[3]
+    design, _, score = _scored(design, column, scores, "satisfaction_drivers")
     ordered = sorted(scores)
     vals = np.array([scores[c] for c in ordered])
     if np.all(np.diff(vals) < 0):

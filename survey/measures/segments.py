@@ -4,7 +4,7 @@ Each valid allocation is zero-replaced (``delta`` yen, see
 :mod:`survey.measures.compositional`) and mapped to centred log-ratios, where
 Euclidean distance is Aitchison's distance between compositions.  Weighted
 k-means (scikit-learn ``KMeans(sample_weight=design weights)``, fixed
-``random_state``) is run for every ``k`` in ``k_range`` and the number of
+``seed``) is run for every ``k`` in ``k_range`` and the number of
 segments is the ``k`` with the best criterion:
 
 * ``"silhouette"`` (default): the weighted silhouette, the weighted mean over
@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances
 from threadpoolctl import threadpool_limits
 
+from survey.design.estimate import COLUMNS as RESULT_COLUMNS
 from survey.errors import InputError
-from survey.measures.allocation import _domains, _prepare, domain_means
+from survey.measures.allocation import _prepare, group_blocks, part_means
+from survey.validation import check_level, check_option
 from survey.measures.compositional import clr, multiplicative_replacement
 
 __all__ = ["SegmentResult", "allocation_segments", "weighted_silhouette",
@@ -133,14 +134,14 @@ class SegmentResult:
     criteria : pandas.DataFrame
         ``k, criterion, score, chosen`` for every ``k`` tried.
     sizes : pandas.DataFrame
-        ``segment, estimate, se, ci_low, ci_high, n, top_parts``: weighted share
+        ``segment, estimate, se, ci_low, ci_high, deff, n, top_parts``: weighted share
         of respondents in each segment; ``top_parts`` names the two parts with
         the highest ratio of segment mean to overall mean.
     profiles : pandas.DataFrame
-        ``segment, part, estimate, se, ci_low, ci_high, n``: mean yen per part.
+        ``segment, part, estimate, se, ci_low, ci_high, deff, n``: mean yen per part.
     by : dict of str -> pandas.DataFrame
         For each ``by`` column, ``<column>, segment, estimate, se, ci_low,
-        ci_high, n``: the segment mix within each group.
+        ci_high, deff, n``: the segment mix within each group.
     centres : pandas.DataFrame
         k-means centres in clr coordinates (segment x part).
     """
@@ -155,20 +156,17 @@ class SegmentResult:
     delta: float = 1.0
 
 
-def _long(est, vcov, counts, names, group_col, group_keys, level):
-    q = stats.norm.ppf(0.5 + level / 2)
-    se = np.sqrt(np.clip(np.diag(vcov), 0, None)).reshape(est.shape)
-    rows = []
-    for g, key in enumerate(group_keys):
-        for j, name in enumerate(names):
-            e, s = est[g, j], se[g, j]
-            rows.append({group_col: key, "segment_or_part": name, "estimate": e, "se": s,
-                         "ci_low": e - q * s, "ci_high": e + q * s, "n": counts[g]})
-    return pd.DataFrame(rows)
+def _long(est, labels, group_col, group_keys):
+    """A group-major :func:`~survey.measures.allocation.part_means` estimate as a long
+    table: ``group_col, segment_or_part, estimate, se, ci_low, ci_high, deff, n``."""
+    frame = est.to_frame().reset_index(drop=True)[RESULT_COLUMNS]
+    keys = pd.DataFrame({group_col: [k for k in group_keys for _ in labels],
+                         "segment_or_part": [lab for _ in group_keys for lab in labels]})
+    return pd.concat([keys, frame], axis=1)
 
 
 def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silhouette",
-                        delta=1.0, by=(), random_state=0, n_init=10, level=0.95, total=1000,
+                        delta=1.0, by=(), seed=0, n_init=10, level=0.95, total=1000,
                         policy="reject", tolerance=0, silhouette_sample=5000) -> SegmentResult:
     """Cluster respondents on clr coordinates of their allocation (weighted k-means).
 
@@ -185,11 +183,11 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
         Zero replacement in yen before the clr transform.
     by : sequence of str, keyword-only
         Columns for the segment mix tables (e.g. ``("age", "district")``).
-    random_state, n_init : keyword-only
-        Passed to scikit-learn ``KMeans``; fixed for reproducible segments.
+    seed, n_init : keyword-only
+        ``seed`` is scikit-learn ``KMeans``' ``random_state``; fixed for reproducible segments.
     silhouette_sample : int, keyword-only
         Above this many clustered rows the silhouette is computed on a uniform
-        subsample of this size drawn with ``random_state`` (as scikit-learn's
+        subsample of this size drawn with ``seed`` (as scikit-learn's
         ``silhouette_score(sample_size=...)``); below it, on every row.
     level, total, policy, tolerance : keyword-only
         As in :func:`survey.measures.allocation.allocation_means`.
@@ -198,10 +196,10 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     -------
     SegmentResult
     """
-    if criterion not in _CRITERIA:
-        raise InputError(f"criterion must be one of {_CRITERIA}; got {criterion!r}")
+    check_option(criterion, _CRITERIA, name="criterion")
+    level = check_level(level)
     columns = list(columns)
-    design, frame, y, keep, _ = _prepare(design, columns, total, policy, tolerance)
+    design, frame, y, keep, _ = _prepare(design, columns, total, policy, tolerance, "allocation_segments")
     w_all = np.asarray(design.weights, dtype=float)
     idx = np.flatnonzero(keep)
     ks = sorted({int(k) for k in k_range})
@@ -211,11 +209,11 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     w = w_all[idx]
     sub = np.arange(len(idx))
     if criterion == "silhouette" and len(idx) > silhouette_sample:
-        sub = np.sort(np.random.default_rng(random_state).choice(len(idx), size=silhouette_sample, replace=False))
+        sub = np.sort(np.random.default_rng(seed).choice(len(idx), size=silhouette_sample, replace=False))
     dist = pairwise_distances(coords[sub]) if criterion == "silhouette" else None
     fits, scores = {}, []
     for k in ks:
-        km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
+        km = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
         # one OpenMP thread: the same segments on every machine, and no
         # spin-waiting slowdown on a busy one
         with threadpool_limits(limits=1, user_api="openmp"):
@@ -242,27 +240,28 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     seg_full = np.zeros(len(frame), dtype=int)
     seg_full[idx] = seg
 
-    # sizes: domain mean of segment indicators over the clustered rows
-    ind = (seg_full[:, None] == np.arange(1, best + 1)[None, :]).astype(float)
-    est, vcov, n = domain_means(design, ind, [((), keep)])
-    sizes = _long(est, vcov, n, list(range(1, best + 1)), "all", ["all"], level)
+    # sizes: means of the segment indicators over the clustered rows; profiles: mean
+    # yen per part by segment; mixes: the indicators' means by group (asked of the design)
+    names = [f"_segment_{s}" for s in range(1, best + 1)]
+    segments = list(range(1, best + 1))
+    ind = np.where(keep[:, None], seg_full[:, None] == np.arange(1, best + 1)[None, :], np.nan)
+    sizes = _long(part_means(design, ind, names, level=level, what="allocation_segments"), segments, "all", ["all"])
     sizes = sizes.drop(columns="all").rename(columns={"segment_or_part": "segment"})
-    sizes["n"] = [int((seg == s).sum()) for s in range(1, best + 1)]
-    # profiles: mean yen per part within each segment
-    groups = [((s,), keep & (seg_full == s)) for s in range(1, best + 1)]
-    yv = np.where(keep[:, None], np.nan_to_num(y), 0.0)
-    pe, pv, pn = domain_means(design, yv, groups)
-    profiles = _long(pe, pv, pn, columns, "segment", list(range(1, best + 1)), level)
+    sizes["n"] = [int((seg == s).sum()) for s in segments]
+    yv = np.where(keep[:, None], np.nan_to_num(y), np.nan)
+    profile_means = part_means(design.with_columns(_segment=np.where(keep, seg_full, np.nan)), yv, columns,
+                               "_segment", level=level, what="allocation_segments")
+    profiles = _long(profile_means, columns, "segment", segments)
     profiles = profiles.rename(columns={"segment_or_part": "part"})
+    pe = group_blocks(profile_means, len(columns))[1]
     overall = (w @ y[idx]) / w.sum()
     ratio = pe / np.where(overall > 0, overall, np.nan)
     sizes["top_parts"] = [", ".join(columns[j] for j in np.argsort(-r, kind="stable")[:2]) for r in ratio]
     # segment mix within each by-group
     by_tables = {}
     for col in ([by] if isinstance(by, str) else list(by)):
-        bgroups, _ = _domains(frame, col, keep)
-        be, bv, bn = domain_means(design, ind, bgroups)
-        t = _long(be, bv, bn, list(range(1, best + 1)), col, [g[0][0] for g in bgroups], level)
+        mix = part_means(design, ind, names, col, level=level, what="allocation_segments")
+        t = _long(mix, segments, col, [k[0] for k in group_blocks(mix, best)[0]])
         by_tables[col] = t.rename(columns={"segment_or_part": "segment"})
     centres_df = pd.DataFrame(centres[order], index=pd.Index(range(1, best + 1), name="segment"),
                               columns=columns)

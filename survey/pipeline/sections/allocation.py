@@ -97,7 +97,7 @@ def build(spec, ctx) -> SectionResult:
                    html_table(f"0{unit}と回答した人の割合", zeros)]
     if spec.get("segments", True):
         # zeros replaced by 1/1000 of the total (¥1 of ¥1,000), whatever the scale
-        seg = allocation_segments(design, parts, random_state=ctx.seed, delta=question.total / 1000, **policy)
+        seg = allocation_segments(design, parts, seed=ctx.seed, delta=question.total / 1000, **policy)
         sizes = seg.sizes.copy()
         sizes["top_parts"] = sizes["top_parts"].map(
             lambda s: "・".join(labels.get(p.strip(), p.strip()) for p in str(s).split(",")))
