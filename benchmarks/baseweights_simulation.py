@@ -78,7 +78,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey  # noqa: E402
-from survey.measures.satisfaction import satisfaction_index  # noqa: E402
+from survey.measures.satisfaction.index import satisfaction_index  # noqa: E402
 from survey.pipeline.plan import plan_folder_name, run_plan  # noqa: E402
 from survey.report.weighting import weight_wave  # noqa: E402
 from survey.simulate import BUNDLED_SEEDS, POPULATION_SEED, simulate_population, simulate_wave, stratified_sample  # noqa: E402

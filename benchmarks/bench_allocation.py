@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 
 from survey.design.design import Design
-from survey.measures.allocation import allocation_group_test, allocation_means, allocation_top_k
-from survey.measures.compositional import closed_geometric_mean, ilr_group_test
-from survey.measures.dirichlet import dirichlet_regression
-from survey.measures.segments import allocation_segments
+from survey.measures.allocation.means import allocation_group_test, allocation_means, allocation_top_k
+from survey.measures.allocation.compositional import closed_geometric_mean, ilr_group_test
+from survey.measures.allocation.dirichlet import dirichlet_regression
+from survey.measures.allocation.segments import allocation_segments
 
 P = ["rainwater", "cooling", "carbon", "wildlife", "landscape", "farming", "health", "childhood", "community", "disaster"]
 ROOT = Path(__file__).resolve().parents[1]

@@ -33,7 +33,7 @@ from peers.r_survey import r_coxph
 from peers.rscript import PeerMissing, r_available
 
 from survey.design import Design
-from survey.measures.ranking import rank_logit, topk_shares
+from survey.measures.ranking.estimators import rank_logit, topk_shares
 
 AGES = ["18-29", "30-39", "40-49", "50-59", "60-69", "70+"]
 DISTRICTS = ["north", "south", "east", "west", "centre"]

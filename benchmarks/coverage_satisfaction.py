@@ -53,8 +53,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 from survey import Design, load_questionnaire
-from survey.measures.parkuse import park_nonuse, park_use_times
-from survey.measures.satisfaction import satisfaction_index
+from survey.measures.tables.parkuse import park_nonuse, park_use_times
+from survey.measures.satisfaction.index import satisfaction_index
 from survey.report.weighting import weight_wave
 from survey.simulate import POPULATION_SEED, simulate_population, simulate_wave
 

@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout
 import survey  # noqa: E402
 from survey.measures.planning import PrecisionTarget, plan_mailing  # noqa: E402
 from survey.measures.planning_inputs import planning_inputs  # noqa: E402
-from survey.measures.satisfaction import satisfaction_index  # noqa: E402
+from survey.measures.satisfaction.index import satisfaction_index  # noqa: E402
 from survey.simulate import response_propensity  # noqa: E402
 
 KEYS = ("district", "age_band")

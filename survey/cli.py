@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "questionnaire, see data/SIMULATION.md); alone, it names its questionnaire")
     sim.add_argument("--seed", type=int, default=None,
                      help="random seed (default: the model's seed for --wave, see data/SIMULATION.md)")
-    sim.add_argument("--wave", type=_wave, default="FY2025")
+    sim.add_argument("--wave", type=_wave, default=None,
+                     help="wave label (default: the questionnaire's, e.g. FY2025); its seed and shift come from the model")
     sim.add_argument("--out", type=Path, default=Path("data"))
     sim.add_argument("--force", action="store_true", help="replace an existing raw delivery (never done without it)")
     plan = sub.add_parser("plan", help="plan the next wave's mailing per cell (the plan's weighting.cells) from this wave")

@@ -1,4 +1,4 @@
-"""Tests for survey.measures.allocation (the ¥1,000 allocation, issue 6).
+"""Tests for survey.measures.allocation.means (the ¥1,000 allocation, issue 6).
 
 Reference numbers come from tests/reference/allocation_svymean.R (R survey
 4.1.1 svymean/svyby on tests/data/allocation_test.csv, written by
@@ -14,7 +14,7 @@ import pytest
 
 from survey.design.design import Design
 from survey.errors import ColumnError, DesignError, InputError, OptionError
-from survey.measures.allocation import (
+from survey.measures.allocation.means import (
     GroupComparison,
     allocation_group_test,
     allocation_mean_shares,

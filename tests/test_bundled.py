@@ -53,7 +53,7 @@ def test_installed_package_validates_from_any_folder(built, tmp_path, questionna
     assert run.returncode == 1, run.stderr  # data row 2 has sex 7: one error
     assert "朝霞市 みどりの市民アンケート (midori 2025.1)" in run.stdout
     assert "row 2 (Excel 3, line 3) id R0002  問1 性別 [sex]  value '7'  エラー error invalid_code" in run.stdout
-    from survey.measures.freetext import default_keywords_path
+    from survey.measures.freetext.analyse import default_keywords_path
     from survey.questionnaire import load_questionnaire
 
     q = load_questionnaire(built / "survey" / "questionnaires" / BUNDLED_QUESTIONNAIRE)

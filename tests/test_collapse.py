@@ -19,6 +19,7 @@ import survey
 from survey.design import Design
 from survey.design import collapse as col
 from survey.design.collapse import collapsing, group_rows
+from survey.design.olr import _patterns, olr
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -83,15 +84,15 @@ class TestGroupRows:
         rng = np.random.default_rng(1)
         x = rng.integers(0, 4, 5000).astype(float)
         x[rng.random(5000) < 0.1] = np.nan
-        x[x == 3] = -0.0                  # -0.0 and 0.0 are one value
+        x[x == 3] = -0.0                  # -0.0 is its own atom (bit for bit): never wrong, only less compact
         y = rng.integers(0, 3, 5000)
         atoms = group_rows([x, y], 5000)
-        expect = pd.DataFrame({"x": np.nan_to_num(x + 0.0, nan=-9), "y": y}).groupby(
-            ["x", "y"], sort=False).ngroup().to_numpy()
-        assert atoms.size == expect.max() + 1
+        expect = pd.DataFrame({"x": x.view(np.uint64), "y": y}).groupby(["x", "y"], sort=False).ngroup().to_numpy()
+        assert atoms.size == expect.max() + 1 == 15          # (0, 1, 2, -0, NaN) x 3
         np.testing.assert_array_equal(atoms.row, expect)          # numbered in order of first appearance
         np.testing.assert_array_equal(atoms.rep, pd.Series(expect).drop_duplicates().index)
         assert atoms.count.sum() == 5000
+        assert group_rows([x, y], 5000, limit=14) is None
 
     def test_hash_collision_falls_back_to_exact_grouping(self, monkeypatch):
         monkeypatch.setattr(col, "_mix", lambda h: h * np.uint64(0))      # every row hashes alike
@@ -148,6 +149,34 @@ class TestWave:
         z = np.where(pattern[:, None] >= 0, u[pattern] * d.weights.to_numpy()[:, None], 0.0)
         expect = d.score_vcov(z)
         np.testing.assert_allclose(d.pattern_vcov(u, pattern), expect, rtol=0, atol=TOL * np.abs(expect).max())
+
+
+class TestModels:
+    @pytest.mark.parametrize("replicate", [False, True])
+    def test_olr_on_patterns(self, wave, replicate):
+        _, d = wave
+        if replicate:
+            d = d.replicate("rescaled_bootstrap", replicates=20, seed=3)
+        formula = "satisfaction ~ C(age_band) + C(sex)"
+        X = np.column_stack([d.data["age_band"].fillna(0), d.data["sex"].fillna(0)]).astype(float)
+        assert _patterns(X, d.data["satisfaction"].fillna(0).to_numpy(int)) is not None   # 6 x 3 x 7 at most
+        rows, fast = both(lambda: olr(d, formula))
+        np.testing.assert_allclose(fast.params, rows.params, rtol=1e-9, atol=1e-9)
+        V = rows.vcov.to_numpy()
+        np.testing.assert_allclose(fast.vcov.to_numpy(), V, rtol=0, atol=1e-8 * np.abs(V).max())
+        np.testing.assert_allclose(fast.deff, rows.deff, rtol=1e-7)
+
+
+    def test_rank_logit_scores_on_patterns(self, wave):
+        q, d = wave
+        choices = list(q["policy"].columns)[:1]          # first choices: 13 answers x 7 age bands
+        age = d.data["age_band"].fillna(0).to_numpy(int)
+        assert group_rows([d.data[choices[0]].fillna(0).to_numpy(int), age], d.n, limit=d.n // 2).size <= 91
+        fit = lambda: survey.rank_logit(d, choices, covariates=["age_band"], categorical=["age_band"])  # noqa: E731
+        rows, fast = both(fit)
+        np.testing.assert_array_equal(fast.params, rows.params)
+        V = rows.vcov.to_numpy()
+        np.testing.assert_allclose(fast.vcov.to_numpy(), V, rtol=0, atol=TOL * np.abs(V).max())
 
 
 class TestRData:

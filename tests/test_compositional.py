@@ -1,4 +1,4 @@
-"""Tests for survey.measures.compositional.
+"""Tests for survey.measures.allocation.compositional.
 
 Transforms are checked against their definitions (Aitchison 1986; Egozcue et
 al. 2003) and the multiplicative replacement formula of Martín-Fernández et
@@ -14,7 +14,7 @@ import pytest
 
 from survey.design.design import Design
 from survey.errors import InputError
-from survey.measures.compositional import (
+from survey.measures.allocation.compositional import (
     closed_geometric_mean,
     closure,
     clr,

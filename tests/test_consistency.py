@@ -326,7 +326,7 @@ def test_the_indicator_table_is_indicator_table(bundled_run, out, questionnaire)
 
 
 def _weighted_shares(d, q, column, by, codes):
-    """The cross table's row % by hand (numpy), independent of survey.measures.frequencies:
+    """The cross table's row % by hand (numpy), independent of survey.measures.tables.tabulate:
     weighted share of each code among the group's respondents (無回答: missing), for a
     single-answer column that every respondent was asked."""
     w = d.weights.to_numpy()

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from survey.measures.frequencies import crosstab_question, frequencies
+from survey.measures.tables.tabulate import crosstab_question, frequencies
 from survey.report.crosstab import crosstab_block, suppression_mask
 
 

@@ -29,11 +29,11 @@ import pytest
 
 from survey.design.design import Design
 from survey.measures.differences import adjust_pvalues, compare_groups, degenerate_se, difference_p
-from survey.measures.indicators import indicator_table
-from survey.measures.parkuse import park_use_table
-from survey.measures.reliability import ALPHA_UNDEFINED, cronbach_alpha
-from survey.measures.satisfaction import satisfaction_index
-from survey.measures.waves import compare_waves
+from survey.measures.indicators.headline import indicator_table
+from survey.measures.tables.parkuse import park_use_table
+from survey.measures.satisfaction.reliability import ALPHA_UNDEFINED, cronbach_alpha
+from survey.measures.satisfaction.index import satisfaction_index
+from survey.measures.indicators.waves import compare_waves
 
 from conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""Tests for survey.measures.dirichlet (Dirichlet regression).
+"""Tests for survey.measures.allocation.dirichlet (Dirichlet regression).
 
 Published references: DirichletReg (Maier 2014, package vignette/paper) on
 ArcticLake, DR(Y ~ depth) logLik 101.3697 and DR(Y ~ 1) logLik 39.52929;
@@ -17,7 +17,7 @@ import pytest
 
 from survey.design.design import Design
 from survey.errors import DesignError, InputError
-from survey.measures.dirichlet import dirichlet_regression, prepare_composition
+from survey.measures.allocation.dirichlet import dirichlet_regression, prepare_composition
 
 HERE = Path(__file__).resolve().parent
 SEDIMENT = ["sand", "silt", "clay"]

@@ -94,6 +94,31 @@ def _run(tmp, *, data=SAMPLE, questionnaire=QUESTIONNAIRE, margins=MARGINS, mail
             "--out", str(tmp / "out"), "--quiet", *(["--mailing", str(mailing)] if mailing else [])]
 
 
+def _model(tmp: Path, edit) -> list[str]:
+    """``survey simulate --model`` with a copy of the bundled simulation model, ``edit(model)`` applied."""
+    model = yaml.safe_load((ROOT / "questionnaires" / "midori_2025_simulation.yaml").read_text(encoding="utf-8"))
+    model["questionnaire"] = str(QUESTIONNAIRE)
+    edit(model)
+    path = tmp / "model.yaml"
+    path.write_text(yaml.safe_dump(model, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return ["simulate", "--model", str(path), "--out", str(tmp / "out")]
+
+
+def _renamed(mapping: dict, old: str, new: str) -> dict:
+    """``mapping`` with the key ``old`` renamed ``new`` in place (order kept)."""
+    items = [(new if k == old else k, v) for k, v in mapping.items()]
+    mapping.clear()
+    mapping.update(items)
+    return mapping
+
+
+def _kawabe_alone(tmp: Path) -> Path:
+    """The kawabe questionnaire copied to a folder without a simulation model."""
+    path = tmp / "kawabe_parks_2026.yaml"
+    path.write_bytes((ROOT / "questionnaires" / "kawabe_parks_2026.yaml").read_bytes())
+    return path
+
+
 def _mailing(tmp: Path, edit=lambda f: f) -> Path:
     """A mailing file for the bundled wave (5 % of every district × age band cell), edited."""
     frame = pd.read_csv(MARGINS, encoding="utf-8").groupby(
@@ -259,6 +284,17 @@ TRIGGERS = {
     "Q30": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave="../x"))),
     "Q31": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(wave=2025))),
     "Q32": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _question(s, "sex").update(not_in_margins=[4]))),
+    # ------------------------------------------------------------- the simulation model
+    "Q50": lambda t, q: ["simulate", "--questionnaire", str(_kawabe_alone(t)), "--out", str(t / "out")],
+    "Q51": lambda t, q: _model(t, lambda m: _renamed(m["answers"], "policy", "policies")),
+    "Q52": lambda t, q: _model(t, lambda m: m["answers"].pop("activity")),
+    "Q53": lambda t, q: _model(t, lambda m: m["answers"]["policy"].update(model="ordinal")),
+    "Q54": lambda t, q: _model(t, lambda m: m["answers"]["satisfaction"]["latent"][1]["values"].pop()),
+    "Q55": lambda t, q: _model(t, lambda m: m["answers"]["park_reason"].update(probs=[0.18, 0.27, 0.30, 0.15, 0.05])),
+    "Q56": lambda t, q: _model(t, lambda m: _renamed(m["answers"]["park_use"], "cuts", "cut")),
+    "Q57": lambda t, q: ["simulate", "--wave", "FY2040", "--out", str(t / "out")],
+    "Q58": lambda t, q: _model(t, lambda m: m["answers"]["satisfaction"].update(calibrate="happiness")),
+    "Q59": lambda t, q: ["simulate", "--model", str(t / "nosuch.yaml"), "--out", str(t / "out")],
     # ------------------------------------------------------------- the analysis plan
     "P01": lambda t, q: _run(t, questionnaire=_spec(t, lambda s: s.pop("analysis"))),
     "P02": lambda t, q: _validate(SAMPLE, _plan(t, lambda a: a.update(sheets=[]))),

@@ -3,7 +3,7 @@ co-occurrence, theme coding and shares, quotes, report section and sheet.
 
 Every expected number is computed by hand in the comment next to it (toy
 data written here); token lists are janome's IPADIC analysis after the
-documented filter (survey/measures/freetext_tokens.py).
+documented filter (survey/measures/freetext/tokens.py).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from survey.design import Design
 from survey.errors import DesignError, SpecError
 from survey.intake.privacy import MASK_TOKENS
-from survey.measures.freetext import (
+from survey.measures.freetext.analyse import (
     FreeTextTables,
     analyse_freetext,
     code_themes,

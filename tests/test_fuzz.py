@@ -470,8 +470,8 @@ def test_segments_silhouette_subsample(n, sample, seed):
     """Above ``silhouette_sample`` rows the criterion is the weighted
     silhouette of the seeded subsample (the scale path used from 5,000 rows)."""
     from survey.design import Design
-    from survey.measures.compositional import clr, multiplicative_replacement
-    from survey.measures.segments import allocation_segments, weighted_silhouette
+    from survey.measures.allocation.compositional import clr, multiplicative_replacement
+    from survey.measures.allocation.segments import allocation_segments, weighted_silhouette
 
     rng = np.random.default_rng(seed)
     parts = [f"p{j}" for j in range(4)]

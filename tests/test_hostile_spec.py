@@ -246,7 +246,7 @@ def test_an_oversized_file_and_unreadable_values_are_refused(tmp_path):
 
 @pytest.mark.hostile("silent")
 def test_the_keyword_dictionary_is_read_as_strictly(tmp_path, questionnaire):
-    from survey.measures.freetext_themes import load_keywords
+    from survey.measures.freetext.themes import load_keywords
 
     keywords = (ROOT / "questionnaires" / "midori_keywords.yaml").read_text(encoding="utf-8")
     path = _write(tmp_path, "question: comment\nquestion: policy\n" + keywords, "k.yaml")

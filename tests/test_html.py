@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from survey.errors import InputError
-from survey.measures.sampling_error import sampling_error_table
+from survey.measures.tables.sampling_error import sampling_error_table
 from survey.report import charts
 from survey.report.format import UNWEIGHTED, WEIGHTED, fmt_percent
 from survey.report.html import (

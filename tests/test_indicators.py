@@ -13,7 +13,7 @@ import pytest
 
 from survey.design.design import Design
 from survey.errors import InputError
-from survey.measures.indicators import (
+from survey.measures.indicators.headline import (
     ADMIN_INDICATORS,
     INDICATOR_COLUMNS,
     admin_indicators,
@@ -21,7 +21,7 @@ from survey.measures.indicators import (
     read_admin,
     target_verdict,
 )
-from survey.measures.parkuse import park_nonuse, park_use_table, park_use_times
+from survey.measures.tables.parkuse import park_nonuse, park_use_table, park_use_times
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -3,8 +3,10 @@
 Other ids and headings than midori, four districts, a 4-level satisfaction scale scored
 +2 … −2, a 100-point allocation over six uses, a top-2 ranking, no free text, and margins
 whose columns (chiku, nendai) are not the question ids.  The delivery and the margins
-come from scripts/simulate_kawabe.py (seed 2026).  Reference figures are hand
-computations on the raked weights, written out below.
+come from its simulation model (questionnaires/kawabe_parks_2026_simulation.yaml, seed 2026:
+`survey simulate --questionnaire questionnaires/kawabe_parks_2026.yaml --wave FY2026`, or
+scripts/simulate_kawabe.py).  Reference figures are hand computations on the raked weights,
+written out below.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from conftest import ROOT
 Q = ROOT / "questionnaires" / "kawabe_parks_2026.yaml"
 DATA = ROOT / "data" / "raw" / "kawabe_parks_2026_sample.csv"
 MARGINS = ROOT / "data" / "kawabe_margins.csv"
+TRUTH = ROOT / "data" / "kawabe_parks_2026_truth.json"
 SHEETS = ["概要", "単純集計", "満足度", "利用頻度", "予算配分", "優先整備", "指標", "クロス集計", "標本誤差", "次回の配布計画"]
 
 
@@ -50,12 +53,16 @@ def wave():
 
 
 def test_the_simulation_script_reproduces_the_bundled_files(tmp_path):
+    from test_simulate import assert_same_truth
+
     spec = importlib.util.spec_from_file_location("simulate_kawabe", ROOT / "scripts" / "simulate_kawabe.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.main(["--out", str(tmp_path)]) == 0
     assert (tmp_path / "raw" / "kawabe_parks_2026_sample.csv").read_bytes() == DATA.read_bytes()
     assert (tmp_path / "kawabe_margins.csv").read_bytes() == MARGINS.read_bytes()
+    assert_same_truth(tmp_path / "kawabe_parks_2026_truth.json", TRUTH)
+    assert module.main(["--out", str(tmp_path)]) == 2        # the delivery is not replaced without --force
 
 
 def test_the_report_holds_exactly_the_declared_sections(report):
@@ -83,7 +90,7 @@ def test_the_report_holds_exactly_the_declared_sections(report):
 def test_weights_reach_the_margins_named_chiku_and_nendai(wave):
     q, ds, design, w = wave
     margins = pd.read_csv(MARGINS)
-    assert len(ds.data) == 907 and w.sum() == pytest.approx(margins["count"].sum(), rel=1e-10)   # 98,000 adults
+    assert len(ds.data) == 926 and w.sum() == pytest.approx(margins["count"].sum(), rel=1e-10)   # 98,000 adults
     by_area = pd.Series(w).groupby(ds.data["area"].to_numpy(dtype=float, na_value=np.nan)).sum()
     want = margins.groupby("chiku")["count"].sum()
     for code in (1, 2, 3, 4):   # 26,000 / 34,000 / 22,000 / 16,000 (no respondent left the district blank)
@@ -91,7 +98,7 @@ def test_weights_reach_the_margins_named_chiku_and_nendai(wave):
 
 
 def test_the_index_is_the_weighted_mean_score(report, wave):
-    """満足度スコア: scores {1: +2, 2: +1, 3: -1, 4: -2}; 無回答 and the cleared code 7 left out."""
+    """満足度スコア: scores {1: +2, 2: +1, 3: -1, 4: -2}; 無回答 and the cleared code 5 left out."""
     q, ds, design, w = wave
     codes = ds.data["rating"].to_numpy(dtype=float, na_value=np.nan)
     score = pd.Series(codes).map({1.0: 2.0, 2.0: 1.0, 3.0: -1.0, 4.0: -2.0}).to_numpy()
@@ -100,15 +107,15 @@ def test_the_index_is_the_weighted_mean_score(report, wave):
     engine = design.with_columns(score=score).mean("score").to_frame()["estimate"].iloc[0]   # R svymean(na.rm=TRUE)
     assert engine == pytest.approx(hand, abs=1e-12)
     table = _csv(report, "満足度_満足度スコア.csv").set_index(["区分", "グループ"])
-    assert table.loc[("全体", "全体"), "満足度スコア（重み付け）"] == round(hand, 3) == 0.238
-    assert table.loc[("全体", "全体"), "回答者数 n（重みなし）"] == ok.sum() == 883
+    assert table.loc[("全体", "全体"), "満足度スコア（重み付け）"] == round(hand, 3) == 0.220
+    assert table.loc[("全体", "全体"), "回答者数 n（重みなし）"] == ok.sum() == 904
     area = ds.data["area"].to_numpy(dtype=float, na_value=np.nan)
     for code, label in q["area"].codes.items():
         sel = ok & (area == code)
         by_hand = np.sum(w[sel] * score[sel]) / np.sum(w[sel])
         assert table.loc[("居住地区", label), "満足度スコア（重み付け）"] == round(by_hand, 3)
-    assert table.loc[("居住地区", "丘陵地区"), "満足度スコア（重み付け）"] == 0.658   # the most satisfied district
-    assert table.loc[("居住地区", "港地区"), "満足度スコア（重み付け）"] == -0.296    # the least
+    assert table.loc[("居住地区", "丘陵地区"), "満足度スコア（重み付け）"] == 0.681   # the most satisfied district
+    assert table.loc[("居住地区", "港地区"), "満足度スコア（重み付け）"] == -0.495    # the least
 
 
 def test_visits_a_year_by_hand(report, wave):
@@ -116,9 +123,9 @@ def test_visits_a_year_by_hand(report, wave):
     times = ds.data["visits"].map(dict(q["visits"].numeric_map)).to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(times)
     city = _csv(report, "利用頻度_居住地区別の公園利用.csv").set_index("居住地区").loc["市全体"]
-    assert city["年間利用回数（重み付け）"] == round(np.sum(w[ok] * times[ok]) / np.sum(w[ok]), 1) == 48.9
+    assert city["年間利用回数（重み付け）"] == round(np.sum(w[ok] * times[ok]) / np.sum(w[ok]), 1) == 52.7
     never = np.sum(w[ok] * (times[ok] == 0)) / np.sum(w[ok])       # 行かない, the code mapped to 0
-    assert city["「行かない」の割合(%)（重み付け）"] == round(100 * never, 1) == 10.6
+    assert city["「行かない」の割合(%)（重み付け）"] == round(100 * never, 1) == 10.0
 
 
 def test_the_100_points_by_hand(report, wave):
@@ -127,13 +134,13 @@ def test_the_100_points_by_hand(report, wave):
     parts = list(q["park_budget"].columns)
     y = ds.data[parts].to_numpy(dtype=float, na_value=np.nan)
     valid = ~np.isnan(y).any(axis=1) & (np.nansum(y, axis=1) == 100)
-    assert valid.sum() == 867            # 907 − 39 blank − 1 adding up to 110 (its parts cleared: policy reject)
-    assert set(_csv(report, "予算配分_0点と回答した人の割合.csv")["回答者数 n（重みなし）"]) == {867}
+    assert valid.sum() == 882            # 926 − 43 blank − 1 adding up to 105 (its parts cleared: policy reject)
+    assert set(_csv(report, "予算配分_0点と回答した人の割合.csv")["回答者数 n（重みなし）"]) == {882}
     means = (w[valid, None] * y[valid]).sum(axis=0) / w[valid].sum()
     table = _csv(report, "予算配分_平均配分点.csv").set_index("予算の使いみち（平均配分点・点）（重み付け）")
     labels = [it.label for it in q["park_budget"].items]
     np.testing.assert_array_equal(table.loc[labels, "全体"].to_numpy(), np.round(means, 1))
-    assert table.loc["トイレの改修", "全体"] == 21.4 and means.sum() == pytest.approx(100, abs=1e-9)
+    assert table.loc["トイレの改修", "全体"] == 21.5 and means.sum() == pytest.approx(100, abs=1e-9)
 
 
 def test_the_top_two_by_hand(report, wave):
@@ -150,9 +157,9 @@ def test_the_top_two_by_hand(report, wave):
         assert total.loc[label, "1位に選んだ割合(%)（重み付け）"] == round(100 * first_share, 1)
         assert total.loc[label, "2位までに選んだ割合(%)（重み付け）"] == round(100 * top2, 1)
         assert total.loc[label, "得点（1位2点・2位1点）"] == round(borda, 2)
-    assert total.loc["子どもの遊び場の充実", "2位までに選んだ割合(%)（重み付け）"] == 37.4
+    assert total.loc["子どもの遊び場の充実", "2位までに選んだ割合(%)（重み付け）"] == 37.1
     tests = _csv(report, "優先整備_年代による違いの検定.csv")
-    assert tests["要因"].tolist() == ["年代"] and tests["自由度"].tolist() == ["35, 865"]   # 5 age contrasts × 7 items
+    assert tests["要因"].tolist() == ["年代"] and tests["自由度"].tolist() == ["35, 884"]   # 5 age contrasts × 7 items
 
 
 def test_validate_finds_the_three_delivery_defects(capsys):
@@ -160,8 +167,12 @@ def test_validate_finds_the_three_delivery_defects(capsys):
     report = json.loads(capsys.readouterr().out)
     found = {(f["rule"], f["row"], f["value"]) for f in report["failures"]
              if f["rule"] in ("invalid_code", "allocation_total", "ranking_duplicate")}
-    # the rows scripts/simulate_kawabe.py reports: a satisfaction code 7, 110 points, item 3 ranked twice
-    assert found == {("invalid_code", 585, "7"), ("allocation_total", 881, "110"), ("ranking_duplicate", 54, "3")}
+    # the defects the truth file lists (0-based rows; validate counts data rows from 1): a rating code 5
+    # (the rating has 1-4), 105 points (a part 10 -> 15), item 1 ranked second as well as first
+    defects = json.loads(TRUTH.read_text(encoding="utf-8"))["defects"]
+    assert [(d["kind"], d["row"], d["after"]) for d in defects] == [
+        ("out_of_range_code", 100, "5"), ("allocation_total", 637, "15"), ("rank_duplicate", 214, "1")]
+    assert found == {("invalid_code", 101, "5"), ("allocation_total", 638, "105"), ("ranking_duplicate", 215, "1")}
     assert report["errors"] == 1
 
 

@@ -27,7 +27,9 @@ SAMPLE = ROOT / "data" / "raw" / "midori_2025_sample.csv"
 HEAVY = {"sklearn", "skbio", "matplotlib", "seaborn", "statsmodels", "pingouin", "janome", "scipy", "formulaic"}
 # --version and --help need no data library at all
 DATA_LIBRARIES = {"pandas", "numpy", "pyarrow", "yaml", "openpyxl", "jinja2"}
-PACKAGES = ("survey", "survey.measures", "survey.intake", "survey.design", "survey.report", "survey.pipeline",
+PACKAGES = ("survey", "survey.measures", "survey.measures.satisfaction", "survey.measures.allocation",
+            "survey.measures.ranking", "survey.measures.freetext", "survey.measures.tables",
+            "survey.measures.indicators", "survey.intake", "survey.design", "survey.report", "survey.pipeline",
             "survey.simulate")
 SUBMODULES = {"errors", "questionnaire", "intake", "design", "measures", "report", "pipeline", "simulate"}
 
@@ -87,8 +89,8 @@ def test_a_name_resolves_on_first_use_and_is_kept():
 
 
 def test_no_public_name_is_hidden_by_a_module_of_the_same_name():
-    """Importing every module first (survey.measures.frequencies, .planning_inputs are modules and
-    functions) must leave every public name as it was: the function, never the module."""
+    """Importing every module first (survey.measures.planning_inputs is a module and a
+    function) must leave every public name as it was: the function, never the module."""
     code = (
         "import importlib, json, pkgutil, sys, types, survey\n"
         "for info in pkgutil.walk_packages(survey.__path__, 'survey.'):\n"

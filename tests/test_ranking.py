@@ -1,4 +1,4 @@
-"""Tests of survey.measures.ranking (issue 7: priority rankings).
+"""Tests of survey.measures.ranking.estimators (issue 7: priority rankings).
 
 Reference numbers:
 * tests/reference/ranking_game.R -> ranking_game.json (R survey 4.1.1 +
@@ -24,9 +24,9 @@ import pytest
 
 from survey.design import Design
 from survey.errors import ConvergenceError, DesignError, InputError
-from survey.measures import ranking_fit
-from survey.measures.ranking import rank_logit, topk_shares
-from survey.measures.ranking_predict import topk_inclusion
+from survey.measures.ranking import fit as ranking_fit
+from survey.measures.ranking.estimators import rank_logit, topk_shares
+from survey.measures.ranking.predict import topk_inclusion
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"

@@ -14,7 +14,7 @@ import pytest
 
 from survey.design.design import Design
 from survey.errors import DesignError, InputError
-from survey.measures.reliability import cronbach_alpha
+from survey.measures.satisfaction.reliability import cronbach_alpha
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "reference" / "satisfaction_svymean.json").read_text(encoding="utf-8"))["alpha"]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from survey.errors import DesignError
-from survey.measures.sampling_error import margin_of_error, sampling_error_table
+from survey.measures.tables.sampling_error import margin_of_error, sampling_error_table
 
 
 def test_textbook_values():

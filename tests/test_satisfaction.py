@@ -14,7 +14,7 @@ import pytest
 from survey.design.design import Design
 from survey.errors import DesignError, InputError, SurveyError
 from survey.measures.differences import VERDICTS, compare_groups, verdict_text
-from survey.measures.satisfaction import (
+from survey.measures.satisfaction.index import (
     DEFAULT_SCORES,
     resolve_scores,
     satisfaction_distribution,

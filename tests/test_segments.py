@@ -1,4 +1,4 @@
-"""Tests for survey.measures.segments (clr k-means segments of the allocation).
+"""Tests for survey.measures.allocation.segments (clr k-means segments of the allocation).
 
 The criteria are checked against scikit-learn (equal weights) and a hand
 calculation (unequal weights); the design-based tables against the
@@ -14,8 +14,8 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhou
 
 from survey.design.design import Design
 from survey.errors import InputError
-from survey.measures.allocation import allocation_means
-from survey.measures.segments import (
+from survey.measures.allocation.means import allocation_means
+from survey.measures.allocation.segments import (
     allocation_segments,
     weighted_calinski_harabasz,
     weighted_silhouette,

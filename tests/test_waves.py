@@ -14,9 +14,9 @@ from scipy import stats
 
 from survey.design.design import Design
 from survey.errors import DesignError
-from survey.measures.parkuse import park_use_times
-from survey.measures.satisfaction import satisfaction_index
-from survey.measures.waves import compare_waves, trend_table, wave_estimates
+from survey.measures.tables.parkuse import park_use_times
+from survey.measures.satisfaction.index import satisfaction_index
+from survey.measures.indicators.waves import compare_waves, trend_table, wave_estimates
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "reference" / "satisfaction_svymean.json").read_text(encoding="utf-8"))

@@ -86,7 +86,7 @@ def test_no_sheet_holds_numbers_as_text(which, request):
 
 def test_cross_table_cells_are_counts_and_percentages(book, design):
     """The 3,168 numbers stored as text before are numbers: n lines #,##0 (− for 0), % lines 0.0."""
-    from survey.measures.frequencies import crosstab_question
+    from survey.measures.tables.tabulate import crosstab_question
 
     d, q = design
     ws = book["クロス集計"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from survey.design.estimate import Estimate
-from survey.design.collapse import group_codes
+from survey.design.collapse import group_codes, raw_values
 from survey.design.fit import Part, fit_parts, use_parts
 from survey.errors import DesignError
 from survey.validation import check_option
@@ -39,12 +39,7 @@ def proportion(design, variable, *, by=None, level: float = 0.95,
     names = list(variable) if several else [variable]
     if not names or not all(isinstance(v, str) for v in names):
         raise DesignError(f"proportion: variable must be a column name or a list of column names; got {variable!r}.")
-    coded = []
-    for name in names:
-        codes, levels = design._categorical(design._column(name))
-        if not levels:
-            raise DesignError(f"proportion: column {name!r} has no non-missing value.")
-        coded.append((name, codes, levels))
+    columns = [(name, design._column(name)) for name in names]
     keys, gmasks, bynames = design._groups(by)
     w = design._w
     calibrated = getattr(design, "_calibrated", False)
@@ -52,12 +47,19 @@ def proportion(design, variable, *, by=None, level: float = 0.95,
     wpos_rows = w != 0
     group_info = [(design._domain_degf(g & wpos_rows), design.n if calibrated else np.count_nonzero(g & wpos_rows))
                   for g in gmasks]
-    atoms = design._collapse(([group_codes(gmasks)] if by is not None else []) + [c for _, c, _ in coded])
+    atoms = design._collapse(([group_codes(gmasks)] if by is not None else [])
+                             + [raw_values(col) for _, col in columns])
     counts = None
     if atoms is not None:          # the same estimate on the atoms' first rows
         gmasks = [g[atoms.rep] for g in gmasks]
-        coded = [(name, codes[atoms.rep], levels) for name, codes, levels in coded]
+        columns = [(name, col.iloc[atoms.rep]) for name, col in columns]   # (every value has its atom)
         w, counts = w[atoms.rep] * atoms.count, atoms.count
+    coded = []
+    for name, col in columns:
+        codes, levels = design._categorical(col)
+        if not levels:
+            raise DesignError(f"proportion: column {name!r} has no non-missing value.")
+        coded.append((name, codes, levels))
     wpos = w != 0
     width = sum(len(levels) for _, _, levels in coded)
     split = by is not None and use_parts(design, len(w), len(keys))

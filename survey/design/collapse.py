@@ -90,17 +90,26 @@ def group_codes(masks) -> np.ndarray:
     return codes
 
 
+def raw_values(column: pd.Series) -> np.ndarray:
+    """A column's values as an array that is equal where the values are
+    (codes of a categorical or of text, floats of numbers), for grouping."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy()
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    return pd.factorize(column, use_na_sentinel=True)[0]
+
+
 def _bits(a: np.ndarray) -> np.ndarray:
-    """The values of ``a`` as uint64 words that are equal exactly when the
-    values are (NaN is one value; -0.0 is 0.0)."""
+    """The values of ``a`` as uint64 words, equal when the values are
+    bit for bit (a NaN or -0.0 spelled differently only splits an atom:
+    never wrong, at most less compact)."""
     a = np.asarray(a)
-    if a.dtype == bool:
-        return a.astype(np.uint64)
-    if np.issubdtype(a.dtype, np.integer):
-        return a.astype(np.int64, copy=False).view(np.uint64)
-    f = np.asarray(a, dtype=float) + 0.0          # -0.0 -> 0.0
-    f = np.where(np.isnan(f), np.nan, f)          # one NaN
-    return f.view(np.uint64)
+    if a.dtype == bool or a.dtype.itemsize < 8:
+        return a.astype(np.int64).view(np.uint64)
+    if a.dtype.kind in "iu":
+        return a.view(np.uint64)
+    return np.asarray(a, dtype=float).view(np.uint64)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -133,11 +142,12 @@ def _exact(words: list[np.ndarray]) -> np.ndarray:
     return codes
 
 
-def group_rows(arrays, n: int) -> Atoms:
+def group_rows(arrays, n: int, *, limit: int | None = None) -> Atoms | None:
     """Exact grouping of the rows by the values of every array in ``arrays``.
 
     Atoms are numbered in order of first appearance, so the grouping (and
-    everything computed on it) is deterministic.
+    everything computed on it) is deterministic.  With ``limit``, None when
+    there would be more atoms than that.
     """
     words = [_bits(a) for a in arrays]
     if not words:
@@ -148,19 +158,24 @@ def group_rows(arrays, n: int) -> Atoms:
             h += wd
             h *= _STEP
             _mix(h)
-        codes = pd.factorize(h, sort=False)[0].astype(np.int64)
+        codes, uniques = pd.factorize(h, sort=False)
+        if limit is not None and len(uniques) > limit:
+            return None
+        codes = codes.astype(np.int64, copy=False)
         rep = _first_rows(codes)
         if not all(np.array_equal(wd[rep][codes], wd) for wd in words):   # a hash collision
             codes = _exact(words)
     rep = _first_rows(codes)
+    if limit is not None and len(rep) > limit:
+        return None
     count = np.bincount(codes, minlength=len(rep)).astype(float)
     return Atoms(row=codes, rep=rep, count=count)
 
 
-def refine(base: Atoms | None, arrays, n: int) -> Atoms:
-    """Group rows by ``base``'s atoms and the values of ``arrays``."""
+def refine(base: Atoms | None, arrays, n: int, *, limit: int | None = None) -> Atoms | None:
+    """Group rows by ``base``'s atoms and the values of ``arrays`` (None: above ``limit``)."""
     lead = [] if base is None else [base.row]
-    return group_rows(lead + list(arrays), n)
+    return group_rows(lead + list(arrays), n, limit=limit)
 
 
 def design_keys(w, var_rows, stages, steps) -> list | None:
@@ -188,8 +203,7 @@ def design_atoms(memo: dict, w, var_rows, stages, steps) -> Atoms | None:
     the design does not collapse."""
     if "atoms" not in memo:
         keys = design_keys(w, var_rows, stages, steps)
-        atoms = None if keys is None else group_rows(keys, len(w))
-        memo["atoms"] = atoms if atoms is not None and atoms.size <= MAX_SHARE * len(w) else None
+        memo["atoms"] = None if keys is None else group_rows(keys, len(w), limit=int(MAX_SHARE * len(w)))
     return memo["atoms"]
 
 
@@ -201,5 +215,4 @@ def collapse(memo: dict, w, var_rows, stages, steps, arrays) -> Atoms | None:
     base = design_atoms(memo, w, var_rows, stages, steps)
     if base is None:
         return None
-    atoms = refine(base, arrays, len(w))
-    return atoms if atoms.size <= MAX_SHARE * len(w) else None
+    return refine(base, arrays, len(w), limit=int(MAX_SHARE * len(w)))

@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["refits", "sandwich"]
 
 
-def sandwich(design, scores, *, bread=None, rows=None) -> np.ndarray:
+def sandwich(design, scores, *, bread=None, rows=None, pattern=None) -> np.ndarray:
     """The sandwich covariance on a linearised design.
 
     Parameters
@@ -36,6 +36,11 @@ def sandwich(design, scores, *, bread=None, rows=None) -> np.ndarray:
     rows : boolean array of length n, optional
         The rows the scores belong to (``m = rows.sum()``); every other
         row scores zero but stays in the design (domain estimation).
+    pattern : array-like of int, optional
+        The pattern of every row (of ``rows`` when given): ``scores`` then
+        has one row per pattern, per unit weight, and row ``i`` contributes
+        ``w_i scores[pattern_i]`` (``Design.pattern_vcov``: rows with the
+        same covariates and answers are summed first, exactly).
 
     Returns
     -------
@@ -58,12 +63,20 @@ def sandwich(design, scores, *, bread=None, rows=None) -> np.ndarray:
     z = np.asarray(z, dtype=float)
     if z.ndim == 1:
         z = z[:, None]
-    if rows is not None:
-        rows = np.asarray(rows, dtype=bool)
-        full = np.zeros((design.n, z.shape[1]))
-        full[rows] = z
-        z = full
-    V = design.score_vcov(z)
+    if pattern is not None:
+        pattern = np.asarray(pattern)
+        if rows is not None:
+            full = np.full(design.n, -1, dtype=np.int64)
+            full[np.asarray(rows, dtype=bool)] = pattern
+            pattern = full
+        V = design.pattern_vcov(z, pattern)
+    else:
+        if rows is not None:
+            rows = np.asarray(rows, dtype=bool)
+            full = np.zeros((design.n, z.shape[1]))
+            full[rows] = z
+            z = full
+        V = design.score_vcov(z)
     if bread is not None:
         B = np.asarray(bread, dtype=float)
         V = B @ V @ B.T

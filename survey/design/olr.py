@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.special import expit, ndtr, ndtri
 
 from survey.design._modelframe import build_model_frame
+from survey.design.collapse import MAX_SHARE, enabled, group_rows
 from survey.design.results import RegressionResult, fit_degf, fit_design
 from survey.errors import ConvergenceError, DesignError
 from survey.validation import check_option
@@ -179,8 +180,8 @@ def _start(X, y, w, q, dist: _Latent):
     return np.concatenate([np.zeros(X.shape[1]), dist.quantile(cum)])
 
 
-def _newton(X, y, w, q, start, dist: _Latent, *, tol=1e-10, maxiter=200):
-    ws = w / w.mean()
+def _newton(X, y, w, q, start, dist: _Latent, *, tol=1e-10, maxiter=200, scale=None):
+    ws = w / (w.mean() if scale is None else scale)
     theta = start.copy()
     ll, _, H = _loglik_parts(theta, X, y, ws, q, dist)
     if not np.isfinite(ll):
@@ -209,6 +210,14 @@ def _newton(X, y, w, q, start, dist: _Latent, *, tol=1e-10, maxiter=200):
         f"ordinal {dist.name} fit did not converge in {maxiter} Newton steps; a level may be "
         "(almost) perfectly predicted -- merge sparse levels or simplify the model"
     )
+
+
+def _patterns(X, y):
+    """Rows grouped by covariates and answer, or None when that does not
+    halve them (continuous covariates), or collapsing is off."""
+    if not enabled():
+        return None
+    return group_rows([*X.T, y], len(y), limit=int(MAX_SHARE * len(y)))
 
 
 def _singular(dist) -> ConvergenceError:
@@ -279,9 +288,17 @@ def olr(design, formula, *, method: str = "logistic"):
     y = np.searchsorted(observed, y_codes)
     q = len(levels) - 1
     dist = _Latent(method)
-    Xa, w = X.to_numpy(), mf.weights
+    Xa, w_rows = X.to_numpy(), mf.weights
     pc = Xa.shape[1]
-    theta, iters = _newton(Xa, y, w, q, _start(Xa, y, w, q, dist), dist)
+    # rows with the same covariates and answer are one pattern with their summed
+    # weight (the same likelihood, scores and Hessian; survey.design.collapse)
+    pat = _patterns(Xa, y)
+    if pat is not None:
+        Xa, y, w = Xa[pat.rep], y[pat.rep], pat.sum(w_rows)
+    else:
+        w = w_rows
+    scale = w_rows.mean()
+    theta, iters = _newton(Xa, y, w, q, _start(Xa, y, w, q, dist), dist, scale=scale)
     _, G, H = _loglik_parts(theta, Xa, y, w, q, dist)
     try:
         Hinv = np.linalg.inv(-H)
@@ -292,10 +309,14 @@ def olr(design, formula, *, method: str = "logistic"):
     names = list(X.columns) + [f"{levels[k]}|{levels[k + 1]}" for k in range(q)]
     dfit = fit_design(design, mf.used)
 
-    V = dfit.model_vcov(theta, scores=lambda: (G * w[:, None]) @ Hinv, rows=mf.used,
-                             refit=lambda wr: _newton(Xa, y, wr, q, theta, dist)[0])
+    if pat is not None:
+        V = dfit.model_vcov(theta, scores=G @ Hinv, rows=mf.used, pattern=pat.row,
+                            refit=lambda wr: _newton(Xa, y, pat.sum(wr), q, theta, dist, scale=wr.mean())[0])
+    else:
+        V = dfit.model_vcov(theta, scores=lambda: (G * w[:, None]) @ Hinv, rows=mf.used,
+                            refit=lambda wr: _newton(Xa, y, wr, q, theta, dist)[0])
     df_design = fit_degf(design, dfit)
-    deff = np.diag(V) / np.diag(w.mean() * Hinv)
+    deff = np.diag(V) / np.diag(scale * Hinv)
     return OLRResult(
         params=pd.Series(theta, index=names, name="estimate"),
         vcov=pd.DataFrame(V, index=names, columns=names),

@@ -245,11 +245,12 @@ class ReplicateDesign(EstimatorsMixin):
         D = (T - centre) * np.sqrt(rs)[:, None]
         return self._scale * (D.T @ D)
 
-    def model_vcov(self, theta, *, scores=None, bread=None, rows=None, refit) -> np.ndarray:
+    def model_vcov(self, theta, *, scores=None, bread=None, rows=None, refit, pattern=None) -> np.ndarray:
         """Design covariance of a model's estimate from refits on every replicate
         (:func:`survey.design.modelvcov.refits`): the replicate side of
         :meth:`survey.design.Design.model_vcov`, with the same arguments
-        (``scores`` and ``bread`` are not used)."""
+        (``scores``, ``bread`` and ``pattern`` are not used: ``refit`` gets
+        row weights)."""
         return modelvcov.refits(self, theta, refit, rows=rows)
 
     def score_vcov(self, z):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from survey.design.variance import build_stages, sample_sizes
+from survey.design.stages import build_stages, sample_sizes
 from survey.errors import DesignError
 
 __all__: list[str] = []

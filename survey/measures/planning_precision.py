@@ -19,7 +19,7 @@ from survey.errors import DesignError, InputError
 from survey.validation import check_level
 from survey.measures.planning_alloc import domain_variance
 from survey.measures.planning_inputs import PlanInputs, _cell_frame
-from survey.measures.sampling_error import DEFAULT_PS, margin_of_error
+from survey.measures.tables.sampling_error import DEFAULT_PS, margin_of_error
 
 __all__ = [
     "PRECISION_COLUMNS",
@@ -197,7 +197,7 @@ def plan_sampling_error_table(inputs: PlanInputs, mailing, *, ps=DEFAULT_PS, lev
     W_{h|D}^2 / n_h`` (Kish 1965, sec. 11.7: the weighting effect measured
     on this wave times the effect of a disproportionate allocation, for a
     proportion with the same ``p`` in every cell); columns as
-    :func:`survey.measures.sampling_error.sampling_error_table`:
+    :func:`survey.measures.tables.sampling_error.sampling_error_table`:
     ``100 z sqrt(deff p (1 - p) / n)``.
     """
     m = mailing_vector(inputs, mailing)

@@ -12,7 +12,7 @@ text chunks and SVG files use a fixed ``svg.hashsalt`` and no ``Date``, so
 two renders of the same frame are byte-identical.
 
 Input frames are tidy (one row per plotted value); proportions are on the
-0–1 scale, as :func:`survey.measures.frequencies.frequencies` returns them.
+0–1 scale, as :func:`survey.measures.tables.tabulate.frequencies` returns them.
 Row order of the frame sets the order of groups, items and parts.
 """
 from __future__ import annotations
@@ -222,7 +222,7 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
         together at its end as one hatched segment, 秘匿 — so no gap between
         segments shows a hidden width).  The shares of a group add up to 1
         (a missing level counts as 0).  A wide
-        :func:`~survey.measures.frequencies.crosstab_question` table becomes
+        :func:`~survey.measures.tables.tabulate.crosstab_question` table becomes
         this frame with ``ct.melt(id_vars=["question", "by", "group",
         "base_n"], var_name="level", value_name="percent")``.
     levels : sequence of str, keyword-only
@@ -384,7 +384,7 @@ def allocation_chart(frame: pd.DataFrame, *, xlabel: str = "平均配分額（�
         ``group`` (colour; use a single value such as 全体 for no split),
         ``estimate`` (mean yen) and optionally ``ci_low``, ``ci_high`` —
         the long table of
-        :func:`~survey.measures.allocation.allocation_means` with its ``by``
+        :func:`~survey.measures.allocation.means.allocation_means` with its ``by``
         column renamed to ``group``.
     """
     name = "allocation_chart"

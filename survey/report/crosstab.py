@@ -81,7 +81,7 @@ def _hidden(n: pd.DataFrame, min_count: int, hidden) -> np.ndarray:
 
 def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = 30, hidden=None) -> pd.DataFrame:
     """Two-line layout of one question × attribute from
-    :func:`survey.measures.frequencies.crosstab_question` output.  ``hidden``: the cells
+    :func:`survey.measures.tables.tabulate.crosstab_question` output.  ``hidden``: the cells
     to suppress (a boolean DataFrame, groups × levels) decided for the whole report;
     without it, this table alone is suppressed at ``min_count``."""
     groups = list(dict.fromkeys(long["group"]))

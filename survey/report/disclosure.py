@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survey.measures.frequencies import NO_ANSWER_LABEL, TOTAL_LABEL, crosstab_question
+from survey.measures.tables.tabulate import NO_ANSWER_LABEL, TOTAL_LABEL, crosstab_question
 
 __all__ = ["SmallCells", "rule_text", "suppress_family", "HIDDEN"]
 
@@ -205,7 +205,7 @@ class SmallCells:
         return rule_text(self.min_count)
 
     def crosstab(self, column: str, by: str) -> pd.DataFrame:
-        """:func:`~survey.measures.frequencies.crosstab_question` of ``column`` × ``by`` (computed once)."""
+        """:func:`~survey.measures.tables.tabulate.crosstab_question` of ``column`` × ``by`` (computed once)."""
         key = (column, by)
         if key not in self._long:
             self._long[key] = crosstab_question(self.design.data, self.design.weights.to_numpy(), self.questionnaire,

@@ -204,10 +204,11 @@ def _allocation_total(sheet, rng, row, column, exclude):
     eligible = np.nansum(values, axis=1) == q.total
     eligible &= ~np.isnan(values).any(axis=1)
     r = _pick_row(rng, eligible, row, exclude, "allocation_total")
-    big = [h for h, v in zip(heads, values[r]) if v >= 100]
+    step = int(q.total) // 20                              # 50 of 1,000 yen, 5 of 100 points
+    big = [h for h, v in zip(heads, values[r]) if v >= 2 * step]
     head = _choose(rng, big)
     value = int(values[r, heads.index(head)])
-    delta = int(_choose(rng, [-100, -50, 50, 100]))
+    delta = int(_choose(rng, [-2 * step, -step, step, 2 * step]))
     return _set(sheet, "allocation_total", r, {head: str(value + delta)}, q.id)
 
 
@@ -399,7 +400,8 @@ def inject_defect(delivery: pd.DataFrame, kind: str, *, questionnaire, seed, row
         ``out_of_range_code`` a code outside the declared ones (e.g. 7);
         ``fullwidth_digits`` a number keyed in fullwidth digits (２５);
         ``multi_over_limit`` one box more than ``max_choices``;
-        ``allocation_total`` one part off by 50 or 100, so the sum != total;
+        ``allocation_total`` one part off by a twentieth or a tenth of the
+        total (50 or 100 of 1,000), so the sum != total;
         ``duplicate_id`` the respondent id of another row;
         ``blank_return`` every answer blank (a returned empty form);
         ``rank_duplicate`` slot 2 repeats slot 1; ``rank_gap`` a blank slot

@@ -28,7 +28,7 @@ import pandas as pd
 
 __all__ = [
     "AgeInBand", "Binary", "CellAttribute", "Categorical", "Constant", "Dirichlet", "Factor", "Fielding",
-    "Heaping", "Lookup", "Noise", "Ordinal", "PlackettLuce", "Population", "Reported", "Scaled",
+    "Heaping", "Lookup", "Noise", "Normal", "Ordinal", "PlackettLuce", "Population", "Reported", "Scaled",
     "SimulationModel", "Slope", "Straightlining", "TextAnswers", "TopK", "TruthValue", "Wave", "When",
     "categorical", "int_codes", "latent", "mask", "rate",
 ]
@@ -222,6 +222,14 @@ class YearsInCity:
 
 
 @dataclass(frozen=True)
+class Normal:
+    """A standard normal trait per person (e.g. a liking for parks that several
+    questions share, read by their ``slope`` terms)."""
+
+    column: str
+
+
+@dataclass(frozen=True)
 class Population:
     seed: int
     size: int
@@ -371,6 +379,8 @@ class SimulationModel:
     defects: tuple[tuple[str, str | None], ...]
     truth_by: tuple[str, ...]
     truth: tuple[TruthValue, ...]
+    #: file name of the written margins (default ``<questionnaire id>_margins.csv``)
+    margins_file: str | None = None
 
     @property
     def targets(self) -> dict[str, float]:

@@ -23,6 +23,7 @@ from survey.simulate.model import (
     CellAttribute,
     Fielding,
     Heaping,
+    Normal,
     Population,
     Reported,
     SimulationModel,
@@ -36,7 +37,8 @@ from survey.simulate.model_reader import ModelReader
 
 __all__ = ["STATISTICS", "bundled_model", "default_model_path", "load_model", "model_for", "parse_model"]
 
-SECTIONS = {"questionnaire", "population", "answers", "reporting", "fielding", "waves", "defects", "truth"}
+SECTIONS = {"questionnaire", "margins_file", "population", "answers", "reporting", "fielding", "waves", "defects",
+            "truth"}
 #: truth statistics and the question types they fit
 STATISTICS = {
     "score_mean": ("likert",), "code_shares": ("single", "likert"), "numeric_mean": ("single",),
@@ -122,9 +124,21 @@ def parse_model(raw, questionnaire, *, path=None) -> SimulationModel:
         path=None if path is None else str(path), questionnaire=questionnaire, population=population,
         answers=models, reporting=reporting, text=text, fielding=_fielding(r, raw["fielding"]), waves={},
         defects=_defects(r, raw.get("defects") or []), truth_by=(), truth=(),
+        margins_file=_file_name(r, raw.get("margins_file"), "margins_file"),
     )
     by, values = _truth(r, raw.get("truth"), models)
     return replace(model, waves=_waves(r, raw.get("waves") or {}, model), truth_by=by, truth=values)
+
+
+def _file_name(r, raw, key):
+    if raw is None:
+        return None
+    from survey.spec_checks import check_path_name
+
+    if not isinstance(raw, str) or not raw.endswith(".csv"):
+        r.fail(key, f"{key} must be a CSV file name such as kawabe_margins.csv, got {raw!r}")
+    check_path_name(raw, what=key, path=r.path, key=key)
+    return raw
 
 
 # --------------------------------------------------------------------------- population
@@ -135,7 +149,10 @@ def _population(r, raw) -> Population:
                                                                                          "cells"))
     cells = tuple(_cell(r, c, f"population.cells[{i}]", i)
                   for i, c in enumerate(r.items(p["cells"], "population.cells", "a list of attributes")))
-    persons = tuple(_person(r, x, f"population.persons[{i}]") for i, x in enumerate(p.get("persons") or []))
+    persons = []
+    for i, x in enumerate(p.get("persons") or []):
+        persons.append(_person(r, x, f"population.persons[{i}]", persons))
+    persons = tuple(persons)
     made = [c.question for c in cells] + [x.column for x in persons]
     columns = r.items(p["columns"], "population.columns", "a list of the register's columns")
     if sorted(map(str, columns)) != sorted(made):
@@ -190,14 +207,22 @@ def _cell(r, raw, key, index) -> CellAttribute:
     return cell
 
 
-def _person(r, raw, key):
-    kinds = {"age_in_band": {"column", "kind", "band", "lower", "width", "widths", "open"},
+def _person(r, raw, key, persons):
+    kinds = {"normal": {"column", "kind"},
+             "age_in_band": {"column", "kind", "band", "lower", "width", "widths", "open"},
              "binary": {"question", "kind", "p", "codes"},
              "years_in_city": {"question", "kind", "age", "native", "native_gap", "moved_from", "moved_power"}}
     kind = raw.get("kind") if isinstance(raw, dict) else None
     if kind not in kinds:
         r.fail(f"{key}.kind", f"kind must be one of {', '.join(kinds)}, got {kind!r}")
     x = r.mapping(raw, key, kinds[kind], tuple(sorted(kinds[kind] - {"widths", "open"})))
+    if "column" in x:
+        column = x["column"]
+        if not isinstance(column, str) or column in r.q or column in r.levels:
+            r.fail(f"{key}.column", f"{column!r} must be a new column name (not a question id)")
+        r.levels[column] = ()   # a number, not a coded column: slopes can read it, conditions cannot
+    if kind == "normal":
+        return Normal(x["column"])
     if kind == "age_in_band":
         band = r.column(x["band"], f"{key}.band")
         widths = x.get("widths") or {}
@@ -208,11 +233,7 @@ def _person(r, raw, key):
                            {"code", "mean", "max"}, ("code", "mean", "max"))
         if opened["code"] is not None and opened["code"] not in band:
             r.fail(f"{key}.open.code", f"{opened['code']!r} is not a code of {x['band']} {list(band)}")
-        column = x["column"]
-        if not isinstance(column, str) or column in r.q or column in r.levels:
-            r.fail(f"{key}.column", f"{column!r} must be a new column name (not a question id)")
-        r.levels[column] = ()   # a number, not a coded column: slopes and conditions cannot use it
-        return AgeInBand(column, x["band"], band, r.numbers(x["lower"], f"{key}.lower", len(band), "codes of the band",
+        return AgeInBand(x["column"], x["band"], band, r.numbers(x["lower"], f"{key}.lower", len(band), "codes of the band",
                                                       integer=True, low=0),
                          r.number(x["width"], f"{key}.width", integer=True, low=1),
                          tuple((int(k), r.number(v, f"{key}.widths.{k}", integer=True, low=1))
@@ -228,7 +249,7 @@ def _person(r, raw, key):
         r.levels[q.id] = tuple(sorted(codes))
         return out
     q = r.question(x["question"], f"{key}.question", ("numeric",))
-    if x["age"] not in r.levels or r.levels[x["age"]] != ():
+    if x["age"] not in {p.column for p in persons if isinstance(p, AgeInBand)}:
         r.fail(f"{key}.age", f"{x['age']!r} is not an age column (kind age_in_band) drawn before")
     out = YearsInCity(q.id, x["age"], r.rate(x["native"], f"{key}.native"),
                       r.number(x["native_gap"], f"{key}.native_gap", integer=True, low=1),

@@ -65,7 +65,8 @@ class ModelReader:
     def numbers(self, raw, key: str, n: int, what: str, **bounds) -> tuple:
         values = self.items(raw, key, f"a list of {n} numbers")
         if len(values) != n:
-            self.fail(key, f"gives {len(values)} values for {n} {what}; give one value per {what.split()[-1]}")
+            self.fail(key, f"gives {len(values)} values for {n} {what}; give one value for each, in the "
+                           "questionnaire's order")
         return tuple(self.number(v, f"{key}[{i}]", **bounds) for i, v in enumerate(values))
 
     def probability(self, raw, key: str) -> float:
@@ -89,11 +90,13 @@ class ModelReader:
             self.fail(key, f"question {qid!r} is {question.type}; this needs a {' or '.join(types)} question")
         return question
 
-    def column(self, name, key: str) -> tuple[int, ...]:
-        """The codes of a register column (read by terms, rates and conditions)."""
-        if name not in self.levels:
-            known = ", ".join(self.levels) or "none yet"
-            self.fail(key, f"{name!r} is not a coded column of the population drawn before this point "
+    def column(self, name, key: str, *, coded: bool = True) -> tuple[int, ...]:
+        """The codes of a register column (read by terms, rates and conditions);
+        ``coded=False`` also accepts a number column (age in years) for a slope."""
+        if name not in self.levels or (coded and not self.levels[name]):
+            known = ", ".join(k for k, v in self.levels.items() if v or not coded) or "none yet"
+            what = "coded column" if coded else "column"
+            self.fail(key, f"{name!r} is not a {what} of the population drawn before this point "
                            f"(known: {known}); terms, rates and conditions read the register's attributes")
         return self.levels[name]
 
@@ -136,7 +139,7 @@ class ModelReader:
         if "if" in raw:
             return When(self.conditions(raw["if"], f"{key}.if"), self.amount(raw["add"], f"{key}.add", items))
         if "slope" in raw:
-            self.column(raw["slope"], f"{key}.slope")
+            self.column(raw["slope"], f"{key}.slope", coded=False)
             return Slope(raw["slope"], self.number(raw["center"], f"{key}.center"),
                          self.amount(raw["per_step"], f"{key}.per_step", items))
         if "add" in raw:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import SurveyError
-from survey.simulate.model import AgeInBand, Binary, rate
+from survey.simulate.model import AgeInBand, Binary, Normal, rate
 
 __all__ = ["cell_probabilities", "draw_people", "make_rng", "population_margins", "simulate_population"]
 
@@ -84,6 +84,8 @@ def _person(rng, person, frame: pd.DataFrame) -> np.ndarray:
             offset = np.where(band == person.open_code, tail, offset)
         low = np.asarray(person.lower, dtype=np.int64)[np.searchsorted(np.asarray(person.codes), band)]
         return (low + offset).astype(np.int64)
+    if isinstance(person, Normal):
+        return rng.standard_normal(n)
     if isinstance(person, Binary):
         return np.where(rng.random(n) < rate(person.p, frame), *person.codes).astype(np.int64)
     age = frame[person.age].to_numpy()

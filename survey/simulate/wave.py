@@ -1,9 +1,11 @@
 """One survey wave: mailed sample, non-response, delivery, truth.
 
-``simulate_wave`` draws a simple random sample of the population (or, given
-a mailing per district x age band cell, a stratified one), lets people answer with a probability that rises with age, turns the respondents'
-answers into the contractor's delivery and injects the bundled list of
-realistic defects.  ``write_wave`` writes the three bundled files;
+``simulate_wave`` answers the whole population (the model's ``answers:``), draws
+a simple random sample of it (or, given a mailing per cell of the plan, a
+stratified one), lets people respond with the model's propensity, turns the
+respondents' answers into the contractor's delivery (what they write: the
+model's ``reporting:``) and injects the model's list of realistic defects.
+``write_wave`` writes the three files (delivery, margins, truth);
 ``run_simulate`` is what ``survey simulate`` calls.
 """
 from __future__ import annotations
@@ -84,6 +86,8 @@ class SimulatedWave:
     margins : DataFrame
         Population counts by district x age band x sex.
     defects : tuple of Defect
+    model : SimulationModel
+        The model the wave was simulated with.
     """
 
     wave: str
@@ -96,6 +100,7 @@ class SimulatedWave:
     truth: dict = field(repr=False)
     margins: pd.DataFrame = field(repr=False)
     defects: tuple[Defect, ...] = ()
+    model: Any = field(default=None, repr=False)
 
 
 def default_questionnaire_path() -> Path:
@@ -138,7 +143,7 @@ def _levels(model, column) -> tuple[int, ...]:
 
 
 def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, population: pd.DataFrame | None = None,
-                  wave: str = "FY2025", shift: Mapping[str, float] | None = None,
+                  wave: str | None = None, shift: Mapping[str, float] | None = None,
                   mailing: pd.DataFrame | None = None, model=None) -> SimulatedWave:
     """Simulate one mailed survey wave with known population values.
 
@@ -155,7 +160,8 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, popula
     population : DataFrame, optional
         From :func:`simulate_population`; default the register frame of the
         model's ``population.seed`` (bundled: 120,000 adults, seed 2025).
-    wave : str, default "FY2025"
+    wave : str, optional
+        Default the questionnaire's ``wave`` (midori: ``"FY2025"``).
     shift : mapping, optional
         Changes against the baselines: a calibrated indicator's id
         (``satisfaction_index``, ``park_use``: added to its calibration target)
@@ -176,6 +182,7 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, popula
     """
     model = model_for(questionnaire, model)
     q = questionnaire
+    wave = wave or q.wave or "FY2025"
     default = model.waves[wave].shift if wave in model.waves else {}
     shift = _check_shift(model, default if shift is None else shift)
     if population is None:
@@ -260,7 +267,7 @@ def simulate_wave(questionnaire, *, seed: int, mailed: int | None = None, popula
     return SimulatedWave(
         wave=wave, seed=int(seed), questionnaire=q, population=answered, mailed=mailed_frame,
         respondents=respondents, delivery=delivery, truth=truth,
-        margins=population_margins(population, q, model=model), defects=tuple(defects),
+        margins=population_margins(population, q, model=model), defects=tuple(defects), model=model,
     )
 
 
@@ -281,7 +288,8 @@ def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None, force: 
     Files (``name`` defaults to ``<questionnaire id>_<year>``):
 
     * ``<out_dir>/raw/<name>_sample.csv``: the delivery, CP932, CRLF;
-    * ``<out_dir>/<questionnaire id>_margins.csv``: UTF-8, LF;
+    * ``<out_dir>/<questionnaire id>_margins.csv`` (or the model's
+      ``margins_file``): UTF-8, LF;
     * ``<out_dir>/<name>_truth.json``: UTF-8, LF, 1-space indent.
 
     Returns
@@ -294,7 +302,7 @@ def write_wave(wave: SimulatedWave, out_dir, *, name: str | None = None, force: 
     out = Path(out_dir)
     paths = {
         "delivery": out / "raw" / f"{name}_sample.csv",
-        "margins": out / f"{q.id}_margins.csv",
+        "margins": out / (getattr(wave.model, "margins_file", None) or f"{q.id}_margins.csv"),
         "truth": out / f"{name}_truth.json",
     }
     _refuse_overwrite(paths["delivery"], force)
@@ -311,20 +319,22 @@ def _refuse_overwrite(delivery: Path, force: bool) -> None:
                           "pass --force (force=True) to replace it, or write to another folder with --out")
 
 
-def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", questionnaire_path=None,
+def run_simulate(out_dir, *, seed: int | None = None, wave: str | None = None, questionnaire_path=None,
                  model_path=None, mailed: int | None = None, force: bool = False) -> dict[str, Path]:
     """Simulate a wave and write its files (what ``survey simulate`` runs).
 
     Parameters
     ----------
     out_dir : path-like
-        Receives ``raw/<id>_<year>_sample.csv``, ``<id>_margins.csv`` and
+        Receives ``raw/<id>_<year>_sample.csv``, ``<id>_margins.csv`` (or the
+        model's ``margins_file``) and
         ``<id>_<year>_truth.json`` (see :func:`write_wave`).
     seed : int, optional
         Default the model's seed of the wave (``waves:``), so that
         ``run_simulate("data")`` and ``run_simulate("data", wave="FY2030")``
         rewrite the bundled files byte for byte.
-    wave : str, default "FY2025"
+    wave : str, optional
+        Default the questionnaire's ``wave`` (midori: ``"FY2025"``, kawabe: ``"FY2026"``).
     questionnaire_path : path-like, optional
         Default the questionnaire the model names, else the bundled
         ``midori_2025.yaml``.
@@ -350,6 +360,7 @@ def run_simulate(out_dir, *, seed: int | None = None, wave: str = "FY2025", ques
     else:
         q = load_questionnaire(questionnaire_path or default_questionnaire_path())
         model = model_for(q, model_path)
+    wave = wave or q.wave or "FY2025"
     if seed is None:
         if wave not in model.waves:
             raise SurveyError(f"no bundled seed for wave {wave!r} (known: {sorted(model.waves)}); pass --seed (seed=) "

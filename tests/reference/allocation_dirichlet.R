@@ -1,5 +1,5 @@
 ## Reference numbers for the design-based Dirichlet regression in
-## survey/measures/dirichlet.py (tests/test_dirichlet.py).
+## survey/measures/allocation/dirichlet.py (tests/test_dirichlet.py).
 ## Run from anywhere:  Rscript tests/reference/allocation_dirichlet.R
 ## Writes tests/reference/allocation_dirichlet.json.
 ## R survey 4.1.1, jsonlite, base R optim; data: tests/data/allocation_test.csv.

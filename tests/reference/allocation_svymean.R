@@ -1,4 +1,4 @@
-## Reference numbers for survey/measures/allocation.py and compositional.py
+## Reference numbers for survey/measures/allocation/means.py and compositional.py
 ## (tests/test_allocation.py, tests/test_compositional.py).
 ## Run from anywhere:  Rscript tests/reference/allocation_svymean.R
 ## Writes tests/reference/allocation_svymean.json.

@@ -1,4 +1,4 @@
-## Reference numbers for survey/measures/ranking.py (tests/test_ranking.py).
+## Reference numbers for survey/measures/ranking/estimators.py (tests/test_ranking.py).
 ## Run from anywhere:  Rscript tests/reference/ranking_game.R
 ## Writes tests/reference/ranking_game.json.
 ## R survey 4.1.1, survival 3.5.3, jsonlite; data: tests/data/game_wide.csv

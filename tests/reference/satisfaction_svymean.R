@@ -1,4 +1,4 @@
-## Reference numbers for survey/measures/satisfaction.py, parkuse.py, indicators.py,
+## Reference numbers for survey/measures/satisfaction/index.py, parkuse.py, indicators.py,
 ## waves.py and reliability.py (tests/test_satisfaction.py, test_indicators.py,
 ## test_waves.py, test_reliability.py).
 ## Run from anywhere:  Rscript tests/reference/satisfaction_svymean.R

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.measures.frequencies import crosstab_question
+from survey.measures.tables.tabulate import crosstab_question
 from survey.pipeline.base import SectionResult
 from survey.report.crosstab import LONG_COLUMNS, crosstab_block, crosstab_long
 from survey.report.format import UNWEIGHTED, WEIGHTED

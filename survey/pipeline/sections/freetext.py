@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from survey.errors import DesignError
-from survey.measures.freetext import analyse_freetext, default_keywords_path
+from survey.measures.freetext.analyse import analyse_freetext, default_keywords_path
 from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable
 from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
 

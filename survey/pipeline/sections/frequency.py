@@ -4,7 +4,7 @@ For a single-answer question with a ``numeric_map`` (park use: times a year
 per category): the weighted mean of the mapped values and the share who
 answered a category mapped to 0 (利用しない), by the levels of one
 attribute, each tested against the whole city (Holm-adjusted,
-:func:`survey.measures.parkuse.park_use_table`) and each with its verdict
+:func:`survey.measures.tables.parkuse.park_use_table`) and each with its verdict
 in the column beside it, naming the figure it is about.
 """
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pandas as pd
 
 from survey.measures import compare_groups, satisfaction_distribution, satisfaction_index
 from survey.measures.differences import degenerate_se
-from survey.measures.frequencies import NO_ANSWER_LABEL
+from survey.measures.tables.tabulate import NO_ANSWER_LABEL
 from survey.pipeline.base import (
     HIDDEN, TOTAL, SectionResult, attribute_name, by_groups, code_labels, html_table, tidy_index,
 )

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from survey.measures import rank_logit, topk_shares
-from survey.measures.frequencies import NO_ANSWER_LABEL
+from survey.measures.tables.tabulate import NO_ANSWER_LABEL
 from survey.pipeline.base import (
     HIDDEN, TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, code_labels, html_table, pool_sparse,
 )

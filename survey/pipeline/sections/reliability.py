@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from survey.measures import cronbach_alpha
-from survey.measures.reliability import ALPHA_UNDEFINED
+from survey.measures.satisfaction.reliability import ALPHA_UNDEFINED
 from survey.pipeline.base import SectionResult, attribute_name, html_table
 from survey.report.format import WEIGHTED
 from survey.report.html import Section

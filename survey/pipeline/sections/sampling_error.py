@@ -6,7 +6,7 @@ once per wave by the pipeline; ``report.html`` shows it in its methods).
 """
 from __future__ import annotations
 
-from survey.measures.sampling_error import sampling_error_table
+from survey.measures.tables.sampling_error import sampling_error_table
 from survey.pipeline.base import SectionResult
 from survey.report.tableinfo import describe
 

@@ -1,7 +1,7 @@
 """The tally section (kind ``tally``, sheet 単純集計): every question's answers.
 
 Weighted % and unweighted n of every answer of every question, with the
-base (:func:`survey.measures.frequencies.frequencies`); 無回答 is a level,
+base (:func:`survey.measures.tables.tabulate.frequencies`); 無回答 is a level,
 multi-answer shares have the respondents as base.  Written as ``<sheet>.csv``.
 A cell hidden by the run's small-cell suppression (the 全体 row of the
 question's cross tables) shows ``x`` here too.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.measures.frequencies import frequencies
+from survey.measures.tables.tabulate import frequencies
 from survey.pipeline.base import HIDDEN, TOTAL, SectionResult
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.present import question_title

@@ -1,6 +1,6 @@
 """Newton–Raphson fit of the exploded (rank-ordered) logit.
 
-Internal engine of :func:`survey.measures.ranking.rank_logit`; nothing here
+Internal engine of :func:`survey.measures.ranking.estimators.rank_logit`; nothing here
 is public.
 
 Model.  Respondent ``i`` gives the utility ``v_ij = X_i . B_j + Z_ij . gamma``
@@ -274,27 +274,31 @@ class ExplodedLogit:
             info[self.nb:, self.nb:] = np.einsum("sjc,sjd->cd", Zs, M)
         return info
 
-    def scores(self, theta: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    def scores(self, theta: np.ndarray, weights: np.ndarray | None = None, *, rows=None) -> np.ndarray:
         """Per-respondent score vectors ``(n, n_params)``, times ``weights`` if given.
 
-        Returned in Fortran (column-major) order: every column is written
-        contiguously, and the design's variance code works column-wise.
+        ``rows``: only these respondents' (positions), e.g. one per answer
+        pattern.  Returned in Fortran (column-major) order: every column is
+        written contiguously, and the design's variance code works column-wise.
         """
         _, p = self.probabilities(theta)
         # E_i = sum over i's stages of (chosen indicator - situation probabilities)
         ones = np.ones(self.obs_row.size)
         to_sit = sp.csr_matrix((ones, (self.obs_row, self.obs_sit)), shape=(self.n, self.S))
         chosen = sp.csr_matrix((ones, (self.obs_row, self.obs_choice)), shape=(self.n, self.m))
+        gid = self.gid
+        if rows is not None:
+            to_sit, chosen, gid = to_sit[rows], chosen[rows], gid[rows]
         E = np.asfortranarray(chosen.toarray() - to_sit @ p)
         if weights is not None:
             E *= np.asarray(weights, dtype=float)[:, None]
-        X = np.asfortranarray(self.Xg[self.gid])
-        out = np.empty((self.n, self.n_params), order="F")
+        X = np.asfortranarray(self.Xg[gid])
+        out = np.empty((len(gid), self.n_params), order="F")
         for b, j in enumerate(self.nonref):  # column (j, a) = E_ij * X_ia
             for a in range(self.q1):
                 np.multiply(E[:, j], X[:, a], out=out[:, b * self.q1 + a])
         if self.r:
-            out[:, self.nb:] = np.einsum("ij,ijc->ic", E, self.Zg[self.gid])
+            out[:, self.nb:] = np.einsum("ij,ijc->ic", E, self.Zg[gid])
         return out
 
     # ------------------------------------------------------------------

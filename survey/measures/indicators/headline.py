@@ -49,8 +49,8 @@ from survey.intake.readers import read_side_table
 from survey.errors import InputError
 from survey.validation import check_level
 from survey.measures.differences import degenerate_se, difference_p, verdict_text
-from survey.measures.parkuse import park_use_times
-from survey.measures.satisfaction import satisfaction_index
+from survey.measures.tables.parkuse import park_use_times
+from survey.measures.satisfaction.index import satisfaction_index
 
 __all__ = [
     "ADMIN_COLUMNS",

@@ -1,6 +1,6 @@
 """Choice probabilities of the exploded logit and their delta-method SEs.
 
-Internal helpers of :mod:`survey.measures.ranking`; nothing here is public.
+Internal helpers of :mod:`survey.measures.ranking.estimators`; nothing here is public.
 
 For utilities ``v`` (all items available) the first-choice probability is
 ``softmax(v)``.  The probability that item ``j`` is among the first ``k``

@@ -133,16 +133,43 @@ def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire,
     asked = _asked(q, data)
     labels, _codes, mat = _level_matrix(q, data)
     group = data[by].to_numpy(dtype=float)
+    # the group of every row: its code's position, the last for 無回答, -1 for a code not in the questionnaire
+    groups = list(q_by.codes.items()) + [(None, NO_ANSWER_LABEL)]
+    G = len(groups)
+    gidx = np.full(len(group), -1, dtype=np.int64)
+    for i, (code, _) in enumerate(groups):
+        gidx[np.isnan(group) if code is None else group == code] = i
+    L = len(labels)
+    gidx[~asked] = -1
+    sel = gidx >= 0
+    base_n = np.bincount(gidx[sel], minlength=G)
+    base_w = np.bincount(gidx[sel], weights=w[sel], minlength=G)
+    all_n, all_w = int(asked.sum()), float(w[asked].sum())
+    if q.type != "multi":            # one level per row (or none: a code outside the questionnaire)
+        has = mat.any(axis=1)
+        level = np.argmax(mat, axis=1)
+        cell = sel & has
+        key = gidx[cell] * L + level[cell]
+        cells_n = np.bincount(key, minlength=G * L).reshape(G, L)
+        cells_w = np.bincount(key, weights=w[cell], minlength=G * L).reshape(G, L)
+        on = asked & has
+        all_cells_n = np.bincount(level[on], minlength=L)
+        all_cells_w = np.bincount(level[on], weights=w[on], minlength=L)
+    else:                            # one pass per level for every group
+        cells_n, cells_w = np.zeros((G, L), dtype=np.int64), np.zeros((G, L))
+        all_cells_n, all_cells_w = np.zeros(L, dtype=np.int64), np.zeros(L)
+        for j, col in enumerate(mat.T):
+            cell = sel & col
+            cells_n[:, j] = np.bincount(gidx[cell], minlength=G)
+            cells_w[:, j] = np.bincount(gidx[cell], weights=w[cell], minlength=G)
+            on = asked & col
+            all_cells_n[j], all_cells_w[j] = on.sum(), w[on].sum()
     out = []
-    for code, glabel in [("all", TOTAL_LABEL)] + list(q_by.codes.items()) + [(None, NO_ANSWER_LABEL)]:
-        if code == "all":
-            in_group = asked
-        else:
-            in_group = asked & (np.isnan(group) if code is None else group == code)
-        base_n = int(in_group.sum())
-        base_w = float(w[in_group].sum())
-        for label, col in zip(labels, mat.T):
-            cell = in_group & col
-            out.append((q.id, by, glabel, label, int(cell.sum()),
-                        float(w[cell].sum()) / base_w if base_w > 0 else np.nan, base_n))
+    for j, label in enumerate(labels):
+        out.append((q.id, by, TOTAL_LABEL, label, int(all_cells_n[j]),
+                    float(all_cells_w[j]) / all_w if all_w > 0 else np.nan, all_n))
+    for i, (_, glabel) in enumerate(groups):
+        for j, label in enumerate(labels):
+            out.append((q.id, by, glabel, label, int(cells_n[i, j]),
+                        float(cells_w[i, j]) / base_w[i] if base_w[i] > 0 else np.nan, int(base_n[i])))
     return pd.DataFrame(out, columns=["question", "by", "group", "level", "n", "percent", "base_n"])

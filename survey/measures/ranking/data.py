@@ -1,6 +1,6 @@
 """Turn ranking answers and covariates into the arrays the ranking fit uses.
 
-Internal helpers of :mod:`survey.measures.ranking`; nothing here is public.
+Internal helpers of :mod:`survey.measures.ranking.estimators`; nothing here is public.
 
 * :func:`parse_choices` reads the rank columns (``policy_1st``, ``policy_2nd``
   ...), each holding the label of the item put at that rank, into an integer

@@ -1,4 +1,4 @@
-"""Result objects of :func:`survey.measures.ranking.rank_logit`."""
+"""Result objects of :func:`survey.measures.ranking.estimators.rank_logit`."""
 from __future__ import annotations
 
 import itertools
@@ -10,9 +10,9 @@ from scipy import stats
 
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError, InputError
-from survey.measures import ranking_predict as rp
-from survey.measures.ranking_data import INTERCEPT, CovariateSpec, covariate_matrix
-from survey.measures.ranking_fit import group_rows
+from survey.measures.ranking import predict as rp
+from survey.measures.ranking.data import INTERCEPT, CovariateSpec, covariate_matrix
+from survey.measures.ranking.fit import group_rows
 
 __all__ = ["RankLogitResult"]
 

@@ -1,7 +1,7 @@
 """Allocation segments: respondents clustered on their clr coordinates.
 
 Each valid allocation is zero-replaced (``delta`` yen, see
-:mod:`survey.measures.compositional`) and mapped to centred log-ratios, where
+:mod:`survey.measures.allocation.compositional`) and mapped to centred log-ratios, where
 Euclidean distance is Aitchison's distance between compositions.  Weighted
 k-means (scikit-learn ``KMeans(sample_weight=design weights)``, fixed
 ``seed``) is run for every ``k`` in ``k_range`` and the number of
@@ -38,9 +38,9 @@ from threadpoolctl import threadpool_limits
 
 from survey.design.estimate import COLUMNS as RESULT_COLUMNS
 from survey.errors import InputError
-from survey.measures.allocation import _prepare, group_blocks, part_means
+from survey.measures.allocation.means import _prepare, group_blocks, part_means
 from survey.validation import check_level, check_option
-from survey.measures.compositional import clr, multiplicative_replacement
+from survey.measures.allocation.compositional import clr, multiplicative_replacement
 
 __all__ = ["SegmentResult", "allocation_segments", "weighted_silhouette",
            "weighted_calinski_harabasz"]
@@ -157,7 +157,7 @@ class SegmentResult:
 
 
 def _long(est, labels, group_col, group_keys):
-    """A group-major :func:`~survey.measures.allocation.part_means` estimate as a long
+    """A group-major :func:`~survey.measures.allocation.means.part_means` estimate as a long
     table: ``group_col, segment_or_part, estimate, se, ci_low, ci_high, deff, n``."""
     frame = est.to_frame().reset_index(drop=True)[RESULT_COLUMNS]
     keys = pd.DataFrame({group_col: [k for k in group_keys for _ in labels],
@@ -190,7 +190,7 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
         subsample of this size drawn with ``seed`` (as scikit-learn's
         ``silhouette_score(sample_size=...)``); below it, on every row.
     level, total, policy, tolerance : keyword-only
-        As in :func:`survey.measures.allocation.allocation_means`.
+        As in :func:`survey.measures.allocation.means.allocation_means`.
 
     Returns
     -------

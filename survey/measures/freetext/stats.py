@@ -3,7 +3,7 @@ characteristic words (weighted log-odds) and co-occurrence.
 
 The unit is the *comment*: a word counts once per comment that contains it
 (document frequency), weighted by the comment's survey weight.  See
-:mod:`survey.measures.freetext` for how the weights are scaled.
+:mod:`survey.measures.freetext.analyse` for how the weights are scaled.
 
 References: Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008). Fightin'
 Words: Lexical feature selection and evaluation for identifying the content of

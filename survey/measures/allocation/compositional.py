@@ -1,7 +1,7 @@
 """Log-ratio (compositional) views of the ¥1,000 allocation.
 
 A ¥0 answer is an *essential* zero ("nothing for this function"), so the
-arithmetic means of :mod:`survey.measures.allocation` stay the headline.
+arithmetic means of :mod:`survey.measures.allocation.means` stay the headline.
 Log-ratio summaries are a complement and need strictly positive parts: zeros
 are first replaced multiplicatively (Martín-Fernández, Barceló-Vidal &
 Pawlowsky-Glahn 2003) with a small amount ``delta`` (in yen), and every
@@ -31,7 +31,7 @@ from scipy import stats
 from skbio.stats import composition as _skc
 
 from survey.errors import InputError
-from survey.measures.allocation import _prepare, compare_part_vectors, design_df, group_blocks, part_means
+from survey.measures.allocation.means import _prepare, compare_part_vectors, design_df, group_blocks, part_means
 from survey.validation import check_level, check_option
 
 __all__ = [

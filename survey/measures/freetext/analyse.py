@@ -17,7 +17,7 @@ shown; answers that say nothing (特になし) are not comments.
 * :func:`cooccurrence` — nodes (top words) and edges (weighted Jaccard
   co-occurrence within comments) for a network chart.
 * :func:`analyse_freetext` — all of the above plus theme shares (design-based
-  proportions with CIs, :func:`~survey.measures.freetext_themes.theme_shares`)
+  proportions with CIs, :func:`~survey.measures.freetext.themes.theme_shares`)
   and representative quotes, by age band and district.
 
 References: Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008). Fightin'
@@ -42,14 +42,14 @@ from survey.intake.privacy import (
     mask_series,
     masked_counts,
 )
-from survey.measures.freetext_stats import (
+from survey.measures.freetext.stats import (
     TOTAL,
     cooccurrence,
     doc_term_matrix,
     weighted_log_odds,
     word_frequencies,
 )
-from survey.measures.freetext_themes import (
+from survey.measures.freetext.themes import (
     Theme,
     ThemeDictionary,
     code_themes,
@@ -58,7 +58,7 @@ from survey.measures.freetext_themes import (
     representative_quotes,
     theme_shares,
 )
-from survey.measures.freetext_tokens import (
+from survey.measures.freetext.tokens import (
     STOP_WORDS,
     read_userdict,
     tokenize,

@@ -21,11 +21,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.design.collapse import MAX_SHARE, enabled, group_rows
 from survey.errors import DesignError, InputError
 from survey.validation import check_design, check_option
-from survey.measures import ranking_data as rd
-from survey.measures.ranking_fit import ExplodedLogit, one_blas_thread
-from survey.measures.ranking_result import (
+from survey.measures.ranking import data as rd
+from survey.measures.ranking.fit import ExplodedLogit, one_blas_thread
+from survey.measures.ranking.result import (
     RankLogitResult,
     coefficient_table,
     parameter_index,
@@ -176,10 +177,11 @@ def _share_frame(design, columns: dict, domain: np.ndarray, measure: str, by, le
     method="logit")``); None when the domain is empty."""
     if not domain.any():
         return None
-    sub = design.subset(domain)
+    # every item in one pass (Design.proportion of several columns); per item as before
+    every = design.subset(domain).proportion(list(columns), by=by, level=level).to_frame().reset_index()
     frames = []
     for j, col in enumerate(columns):
-        est = sub.proportion(col, by=by, level=level).to_frame().reset_index()
+        est = every[every["variable"] == col].drop(columns="variable").rename(columns={"level": col})
         names = [c for c in est.columns if c not in (col, "estimate", "se", "ci_low", "ci_high", "deff", "n")]
         ones = est.loc[est[col] == 1.0, names + ["estimate", "se", "ci_low", "ci_high"]]
         # an item nobody in the domain chose has no level 1: its share is 0 (0〜0)
@@ -350,10 +352,17 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
             vcov, ddf, kind = info_inv * scale, np.inf, "model"
             loglik = fit.loglik / scale
         else:   # the design's variance service: sandwich, or refits on replicate weights
-            vcov = design.model_vcov(
-                fit.params, scores=lambda: problem.scores(fit.params, weights=w), bread=info_inv,
-                rows=answered if not answered.all() else None,
-                refit=lambda wr: problem.reweighted(wr).fit(start=fit.params, tol=tol, max_iter=max_iter).params)
+            refit = lambda wr: problem.reweighted(wr).fit(start=fit.params, tol=tol, max_iter=max_iter).params  # noqa: E731
+            in_fit = answered if not answered.all() else None
+            # respondents with the same covariates and answers have the same score per unit weight
+            pat = None if design.is_replicate or not enabled() else group_rows(
+                [problem.gid, *C.T, *(A.T if choice_set == "ranked" else ())], len(C), limit=int(MAX_SHARE * len(C)))
+            if pat is not None:
+                vcov = design.model_vcov(fit.params, scores=problem.scores(fit.params, rows=pat.rep),
+                                         bread=info_inv, rows=in_fit, pattern=pat.row, refit=refit)
+            else:
+                vcov = design.model_vcov(fit.params, scores=lambda: problem.scores(fit.params, weights=w),
+                                         bread=info_inv, rows=in_fit, refit=refit)
             ddf, kind = float(design.degf) - p + 1, "replicate" if design.is_replicate else "design"
     vcov = (vcov + vcov.T) / 2.0
     se = np.sqrt(np.diag(vcov))

@@ -1,0 +1,14 @@
+"""Indicators: the plan's indicator table (成果指標) and change across waves.
+
+Above the other measure sub-packages: the survey indicators are a satisfaction
+index and a park-use mean. Each name is imported on first use (PEP 562,
+:mod:`survey._lazy`).
+"""
+from survey._lazy import lazy_attributes
+
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+    "survey.measures.indicators.headline": (
+        "indicator_table", "admin_indicators", "read_admin", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS",
+    ),
+    "survey.measures.indicators.waves": ("wave_estimates", "compare_waves", "trend_table"),
+})

@@ -1,0 +1,13 @@
+"""Satisfaction: the scored Likert index, its distribution and drivers, and scale reliability.
+
+Each name is imported on first use (PEP 562, :mod:`survey._lazy`).
+"""
+from survey._lazy import lazy_attributes
+
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+    "survey.measures.satisfaction.index": (
+        "satisfaction_index", "satisfaction_distribution", "satisfaction_drivers", "Drivers", "DEFAULT_SCORES",
+        "resolve_scores",
+    ),
+    "survey.measures.satisfaction.reliability": ("cronbach_alpha", "Reliability"),
+})

@@ -1,0 +1,11 @@
+"""Tables: weighted frequencies and cross tables, park-use frequencies, the sampling-error table.
+
+Each name is imported on first use (PEP 562, :mod:`survey._lazy`).
+"""
+from survey._lazy import lazy_attributes
+
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+    "survey.measures.tables.tabulate": ("frequencies", "crosstab_question"),
+    "survey.measures.tables.parkuse": ("park_use_times", "park_nonuse", "park_use_table", "DEFAULT_PARK_MAP"),
+    "survey.measures.tables.sampling_error": ("sampling_error_table", "margin_of_error"),
+})
