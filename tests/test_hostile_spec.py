@@ -273,7 +273,9 @@ def test_the_keyword_dictionary_is_read_as_strictly(tmp_path, questionnaire):
     ("/tmp/x", "wave '/tmp/x' cannot be a file or folder name: it holds '/'"),
     ("FY2025\\..\\x", "wave 'FY2025\\\\..\\\\x' cannot be a file or folder name: it holds '\\\\'"),
     ("C:FY2025", "wave 'C:FY2025' cannot be a file or folder name: it holds ':'"),
-    ("..", "wave '..' cannot be a file or folder name (no '..', no leading '.', no leading or trailing spaces)"),
+    ("..", "wave '..' cannot be a file or folder name (no '..', no leading or trailing '.', no leading or trailing "
+           "spaces)"),
+    ("FY2025.", "wave 'FY2025.' cannot be a file or folder name (no '..'"),    # Windows writes it into FY2025
     (".hidden", "wave '.hidden' cannot be a file or folder name (no '..'"),
     (" FY2025", "wave ' FY2025' cannot be a file or folder name (no '..'"),
     ("FY\n2025", "wave 'FY\\n2025' cannot be a file or folder name: it holds '\\n'"),  # shown escaped

@@ -279,6 +279,18 @@ def test_simulate_on_a_full_disk(tmp_path, capsys):
 
 
 @pytest.mark.hostile("crash")
+def test_run_on_a_full_disk_leaves_nothing(tmp_path, capsys):
+    # the other commands were tried on a full disk; `survey run` only as root on a real 200 kB tmpfs
+    full = OSError(errno.ENOSPC, "No space left on device")
+    with mock.patch("pathlib.Path.write_bytes", side_effect=full):
+        assert main(_run(tmp_path)) == 2
+    assert _one_error_line(capsys) == (f"survey run: error: [output {tmp_path / 'FY2025' / '行の記録.csv'}] "
+                                       "cannot write: the disk is full; free some space or give another --out\n")
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.hostile("crash")
 def test_plan_on_a_full_disk_leaves_nothing(tmp_path, capsys):
     full = OSError(errno.ENOSPC, "No space left on device")
     with mock.patch("pathlib.Path.write_bytes", side_effect=full):

@@ -69,13 +69,16 @@ def theme_table(tables) -> pd.DataFrame:
     """
     th = _masked(tables.themes)
     total = th[th["by"] == "全体"].reset_index(drop=True)
+    # a hidden 全体 share hides its count and interval too (a wave of 2 comments printed 言及数 1
+    # beside x): the count is the cell itself
+    secret = total["hidden"].astype(bool) if "hidden" in total.columns else pd.Series(False, index=total.index)
     out = pd.DataFrame({
         "区分": total["theme_group"].map(_group_names(tables)),
         "テーマ": total["label"],
-        f"言及数 n{UNWEIGHTED}": total["mentions"].astype(int),
+        f"言及数 n{UNWEIGHTED}": [HIDDEN if h else int(m) for m, h in zip(total["mentions"], secret)],
         f"全体 %{WEIGHTED}": total["estimate"].map(_pct),
-        "95%信頼区間": [("" if pd.isna(h) else f"{100 * lo:.1f}〜{100 * h:.1f}")
-                   for lo, h in zip(total["ci_low"], total["ci_high"])],
+        "95%信頼区間": [HIDDEN if s else ("" if pd.isna(h) else f"{100 * lo:.1f}〜{100 * h:.1f}")
+                   for lo, h, s in zip(total["ci_low"], total["ci_high"], secret)],
     })
     base = {"全体": int(total["n"].iloc[0])} if len(total) else {}
     for (by, group), sub in th[th["by"] != "全体"].groupby(["by", "group"], sort=False):
@@ -300,14 +303,22 @@ def freetext_section(tables) -> Section:
                               "自由記述の共起ネットワーク（円の大きさ＝語を含む記述の割合、線の太さ＝Jaccard係数）"))
     theme = theme_table(tables)
     pct = {c: _fmt1 for c in theme.columns if c not in ("区分", "テーマ", "95%信頼区間", f"言及数 n{UNWEIGHTED}")}
-    return Section(
-        "freetext", f"自由記述（{_heading(tables)}）", intro=intro, figures=figures,
-        tables=[Table(f"テーマ別の記述の割合（%{WEIGHTED}）", theme, formats=pct,
-                      note="最終行は記述数（重みなし）。* は記述数30未満。"),
-                Table("よく使われた語（語を含む記述の割合、重み付け）", word_table(tables)),
-                Table("区分ごとの特徴語（重み付き対数オッズ比のz値）", characteristic_table(tables)),
-                Table("テーマ別の記述例（個人情報はマスク済み）", quote_table(tables))],
-        notes=_methods(tables))
+    words, characteristic = word_table(tables), characteristic_table(tables)
+    notes = _methods(tables)
+    if len(words.columns) <= 1:
+        # no word passes the small-cell rule in any group (a handful of comments): no empty table
+        words = characteristic = None
+        notes.append(f"今回は、どの区分にも{int(tables.notes.get('min_comments', 1))}件以上の記述に現れる語がないため、"
+                     "よく使われた語と特徴語の表は示さない。")
+    shown = [Table(f"テーマ別の記述の割合（%{WEIGHTED}）", theme, formats=pct,
+                   note="最終行は記述数（重みなし）。* は記述数30未満。")]
+    if words is not None:
+        shown += [Table("よく使われた語（語を含む記述の割合、重み付け）", words)]
+        if len(characteristic):
+            shown += [Table("区分ごとの特徴語（重み付き対数オッズ比のz値）", characteristic)]
+    shown += [Table("テーマ別の記述例（個人情報はマスク済み）", quote_table(tables))]
+    return Section("freetext", f"自由記述（{_heading(tables)}）", intro=intro, figures=figures, tables=shown,
+                   notes=notes)
 
 
 def theme_long(tables) -> pd.DataFrame:
