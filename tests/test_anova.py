@@ -13,22 +13,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.design import Design
 from survey.design.anova import LRTest, anova, regterm_test
 from survey.design.chisqsum import pchisqsum, pfsum
 from survey.design.regression import glm
 from survey.design.wald import WaldTest
 from survey.errors import DesignError
 
+import helpers
+from helpers import close_at
+
 HERE = Path(__file__).parent
-DATA = HERE / "data"
 REF = json.loads((HERE / "reference" / "regression_anova.json").read_text())
 RTOL = 1e-7
 
 
-def close(actual, expected, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=0)
+close = close_at(RTOL, atol=0)
 
 
 def ddf(ref):
@@ -46,14 +45,12 @@ def check_lrt(res, ref, rtol=RTOL):
 
 @pytest.fixture(scope="module")
 def dclus1():
-    # R: svydesign(id=~dnum, weights=~pw, data=apiclus1, fpc=~fpc)
-    return Design(pd.read_csv(DATA / "apiclus1.csv"), ids="dnum", weights="pw", fpc="fpc")
+    return helpers.dclus1()
 
 
 @pytest.fixture(scope="module")
 def dstrat():
-    # R: svydesign(id=~1, strata=~stype, weights=~pw, data=apistrat, fpc=~fpc)
-    return Design(pd.read_csv(DATA / "apistrat.csv"), strata="stype", weights="pw", fpc="fpc")
+    return helpers.dstrat()
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +121,8 @@ class TestLRT:
 # ----------------------------------------------------------------------- anova
 class TestAnova:
     @pytest.fixture(scope="class")
-    def models(self, dstrat):
+    @classmethod
+    def models(cls, dstrat):
         return (glm(dstrat, "api00 ~ ell + meals"),
                 glm(dstrat, "api00 ~ ell + meals + mobility + C(stype)"))
 

@@ -18,6 +18,9 @@ import pytest
 from survey.design import Design
 from survey.errors import DesignError
 
+import helpers
+from helpers import close_at
+
 HERE = Path(__file__).parent
 DATA = HERE / "data"
 REF = json.loads((HERE / "reference" / "design_calibration.json").read_text())
@@ -25,15 +28,12 @@ TOTALS = {"(Intercept)": 6194.0, ("stype", "H"): 755.0, ("stype", "M"): 1018.0,
           "api99": 3914069.0}
 
 
-def close(actual, expected, rtol=1e-8):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float).ravel(),
-                               np.asarray(expected, dtype=float).ravel(), rtol=rtol, atol=0)
+close = close_at(1e-8, atol=0)
 
 
 @pytest.fixture(scope="module")
 def dclus1():
-    # R: svydesign(id=~dnum, weights=~pw, data=apiclus1, fpc=~fpc)
-    return Design(pd.read_csv(DATA / "apiclus1.csv"), ids="dnum", weights="pw", fpc="fpc")
+    return helpers.dclus1()
 
 
 @pytest.fixture(scope="module")

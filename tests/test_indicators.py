@@ -23,6 +23,8 @@ from survey.measures.indicators.headline import (
 )
 from survey.measures.tables.parkuse import park_nonuse, park_use_table, park_use_times
 
+from helpers import close
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ADMIN = ROOT / "data" / "midori_admin.csv"
@@ -42,10 +44,6 @@ def d25():
 @pytest.fixture(scope="module")
 def d30():
     return design(2030)
-
-
-def close(a, b, rtol=1e-9):
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=1e-12)
 
 
 # ------------------------------------------------------------------ park use

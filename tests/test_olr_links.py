@@ -18,6 +18,8 @@ from survey.design.anova import regterm_test
 from survey.design.olr import olr
 from survey.errors import DesignError
 
+from helpers import close_at
+
 HERE = Path(__file__).parent
 DATA = HERE / "data"
 REF = json.loads((HERE / "reference" / "regression_olr_links.json").read_text())
@@ -25,9 +27,7 @@ RTOL = 1e-6
 FORMULA = "mealcat ~ `avg.ed` + mobility + C(stype)"   # R's ?svyolr example
 
 
-def close(actual, expected, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=0)
+close = close_at(RTOL, atol=0)
 
 
 @pytest.fixture(scope="module")

@@ -56,12 +56,9 @@ LICENCE = "クリエイティブ・コモンズ 表示 4.0 国際（CC BY 4.0）
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory):
-    """The bundled wave run once through the CLI."""
-    folder = tmp_path_factory.mktemp("opendata")
-    assert main(["run", "--questionnaire", str(QUESTIONNAIRE), "--data", str(DATA), "--margins", str(MARGINS),
-                 "--admin", str(ROOT / "data" / "midori_admin.csv"), "--out", str(folder), "--quiet"]) == 0
-    return folder / "FY2025"
+def out(bundled_run):
+    """The bundled wave, run once for the session (conftest; byte-identical to the CLI's run, tests/test_run.py)."""
+    return bundled_run.out_dir
 
 
 def _csv(path, **kw):

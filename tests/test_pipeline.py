@@ -68,8 +68,8 @@ def test_a_smaller_plan_gives_a_smaller_report(tmp_path):
     assert text.count('class="indicator"') == 2              # headline: the two survey indicators (admin: false)
 
 
-def test_the_bundled_report_holds_exactly_the_plans_sections(tmp_path, questionnaire):
-    result = run_wave(QUESTIONNAIRE, DATA, MARGINS, out=tmp_path, admin_path=ROOT / "data" / "midori_admin.csv")
+def test_the_bundled_report_holds_exactly_the_plans_sections(bundled_run, questionnaire):
+    result = bundled_run
     plan = questionnaire.plan
     book = openpyxl.load_workbook(result.out_dir / "集計表.xlsx", read_only=True)
     # without a baseline wave the trend section has nothing to show; its sheet (満足度) has the others

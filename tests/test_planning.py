@@ -46,6 +46,8 @@ from survey.measures.planning_precision import (
 )
 from survey.measures.planning_tables import plan_table_names, plan_tables
 
+from helpers import close_at
+
 HERE = Path(__file__).resolve().parent
 REFDIR = HERE / "reference"
 REF = json.loads((REFDIR / "planning_reference.json").read_text(encoding="utf-8"))
@@ -59,9 +61,7 @@ Z95 = 1.959963984540054      # qnorm(0.975)
 Z80 = 0.8416212335729143     # qnorm(0.80)
 
 
-def close(actual, expected, rtol=1e-8, atol=1e-12):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=atol)
+close = close_at(1e-8, atol=1e-12)
 
 
 def ref(values):

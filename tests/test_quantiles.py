@@ -12,32 +12,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.design import Design
 from survey.design.quantiles import QRULES, qrule
 from survey.errors import DesignError
 
+import helpers
+from helpers import close_at
+
 HERE = Path(__file__).parent
-DATA = HERE / "data"
 REF = json.loads((HERE / "reference" / "design_quantiles.json").read_text())
 PROBS = [0.1, 0.25, 0.5, 0.9]
 RTOL = 1e-9
 
 
-def close(actual, expected, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=0)
+close = close_at(RTOL, atol=0)
 
 
 @pytest.fixture(scope="module")
 def dclus1():
-    # R: svydesign(id=~dnum, weights=~pw, data=apiclus1, fpc=~fpc)
-    return Design(pd.read_csv(DATA / "apiclus1.csv"), ids="dnum", weights="pw", fpc="fpc")
+    return helpers.dclus1()
 
 
 @pytest.fixture(scope="module")
 def dstrat():
-    # R: svydesign(id=~1, strata=~stype, weights=~pw, data=apistrat, fpc=~fpc)
-    return Design(pd.read_csv(DATA / "apistrat.csv"), strata="stype", weights="pw", fpc="fpc")
+    return helpers.dstrat()
 
 
 def check(est, ref, rtol=RTOL):

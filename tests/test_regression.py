@@ -20,6 +20,8 @@ from survey.design.regression import glm, svyglm
 from survey.design.anova import regterm_test
 from survey.errors import ConvergenceError, DesignError
 
+from helpers import close_at
+
 HERE = Path(__file__).parent
 DATA = HERE / "data"
 REF = HERE / "reference"
@@ -28,9 +30,7 @@ OLR = json.loads((REF / "regression_olr.json").read_text())
 RTOL = 1e-6
 
 
-def close(actual, expected, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=0)
+close = close_at(RTOL, atol=0)
 
 
 @pytest.fixture(scope="module")

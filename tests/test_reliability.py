@@ -16,6 +16,8 @@ from survey.design.design import Design
 from survey.errors import DesignError, InputError
 from survey.measures.satisfaction.reliability import cronbach_alpha
 
+from helpers import close
+
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "reference" / "satisfaction_svymean.json").read_text(encoding="utf-8"))["alpha"]
 DATA = pd.read_csv(HERE / "data" / "satisfaction_test.csv")
@@ -25,10 +27,6 @@ W25 = DATA[DATA["wave"] == 2025].reset_index(drop=True)
 @pytest.fixture(scope="module")
 def des():
     return Design(W25, weights="wt", strata="stratum")
-
-
-def close(a, b, rtol=1e-9):
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=1e-12)
 
 
 def test_alpha_matches_r_and_pingouin(des, questionnaire):

@@ -15,12 +15,12 @@ ARGS = ["--questionnaire", str(ROOT / "questionnaires/midori_2025.yaml"),
 
 
 @pytest.fixture(scope="module")
-def run_dirs(tmp_path_factory):
-    first = tmp_path_factory.mktemp("run1")
+def run_dirs(bundled_run, tmp_path_factory):
+    """The session's bundled run (the API, conftest) and the same wave run again through the
+    CLI: the two folders must be byte-identical."""
     second = tmp_path_factory.mktemp("run2")
-    assert main(["run", *ARGS, "--out", str(first)]) == 0
     assert main(["run", *ARGS, "--out", str(second)]) == 0
-    return first / "FY2025", second / "FY2025"
+    return bundled_run.out_dir, second / "FY2025"
 
 
 def test_run_writes_tables_and_two_runs_are_byte_identical(run_dirs):

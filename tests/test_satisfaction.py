@@ -22,6 +22,8 @@ from survey.measures.satisfaction.index import (
     satisfaction_index,
 )
 
+from helpers import close
+
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "reference" / "satisfaction_svymean.json").read_text(encoding="utf-8"))
 DATA = pd.read_csv(HERE / "data" / "satisfaction_test.csv")
@@ -41,11 +43,6 @@ def des():
 @pytest.fixture(scope="module")
 def raked(des):
     return des.rake({"age_band": POP_AGE, "sex": POP_SEX})
-
-
-def close(actual, expected, rtol=1e-9, atol=1e-12):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=atol)
 
 
 # ------------------------------------------------------------------ the index

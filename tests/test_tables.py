@@ -21,14 +21,14 @@ from survey.design.anova import regterm_test
 from survey.design.wald import wald_test
 from survey.errors import DesignError
 
+from helpers import close_at
+
 HERE = Path(__file__).parent
 REF = json.loads((HERE / "reference" / "regression_tables.json").read_text())
 RTOL = 1e-6
 
 
-def close(actual, expected, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=0)
+close = close_at(RTOL, atol=0)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from survey.measures.tables.parkuse import park_use_times
 from survey.measures.satisfaction.index import satisfaction_index
 from survey.measures.indicators.waves import compare_waves, trend_table, wave_estimates
 
+from helpers import close
+
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "reference" / "satisfaction_svymean.json").read_text(encoding="utf-8"))
 DATA = pd.read_csv(HERE / "data" / "satisfaction_test.csv")
@@ -27,10 +29,6 @@ DATA = pd.read_csv(HERE / "data" / "satisfaction_test.csv")
 def designs():
     return {f"FY{y}": Design(DATA[DATA["wave"] == y].reset_index(drop=True), weights="wt", strata="stratum")
             for y in (2025, 2030)}
-
-
-def close(a, b, rtol=1e-9):
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=1e-12)
 
 
 def test_compare_waves_matches_r(designs):

@@ -27,11 +27,11 @@ NUMERIC_TEXT = re.compile(r"^[+\-−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?%?$")
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory):
+def out(bundled_run, tmp_path_factory):
+    """The session's bundled run (conftest) and a `survey plan` of the same wave."""
     root = tmp_path_factory.mktemp("workbook")
-    assert main(["run", *ARGS, "--out", str(root / "run")]) == 0
     assert main(["plan", *ARGS, "--out", str(root / "plan")]) == 0
-    return {"run": root / "run" / "FY2025", "plan": root / "plan" / "FY2025-plan"}
+    return {"run": bundled_run.out_dir, "plan": root / "plan" / "FY2025-plan"}
 
 
 @pytest.fixture(scope="module")

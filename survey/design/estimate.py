@@ -30,15 +30,14 @@ from survey.design.intervals import (
     logit_interval,
     t_quantile,
 )
+from survey.design.results import COLUMNS, ResultMixin
 from survey.errors import DesignError
 from survey.validation import check_level
 
 __all__ = ["Estimate"]
 
-COLUMNS = ["estimate", "se", "ci_low", "ci_high", "deff", "n"]
 
-
-class Estimate:
+class Estimate(ResultMixin):
     """Estimates with their design-based covariance.
 
     Attributes
@@ -58,6 +57,11 @@ class Estimate:
         ``"beta"`` or ``"woodruff"``.
     replicates : pandas.DataFrame or None
         Replicate estimates (one row per replicate) for replicate designs.
+
+    With the other results (:class:`~survey.design.results.ResultMixin`):
+    ``params`` (alias of ``estimate``), :meth:`conf_int`, :meth:`to_frame`,
+    :meth:`wald_test` (F on the design df when every estimate has the same,
+    else the chi-square) and :meth:`summary`.
     """
 
     __slots__ = (
@@ -102,6 +106,28 @@ class Estimate:
         self._link_se = None
         self._phi = None
         self.replicates = replicates
+
+    # ------------------------------------------------------ the shared base
+    @property
+    def params(self) -> pd.Series:
+        """The estimates (alias of ``estimate``, as the model results call them)."""
+        return self.estimate
+
+    def _ci_df(self):
+        return self.df.to_numpy()
+
+    def _wald_df(self):
+        dfs = np.unique(self.df.to_numpy(dtype=float))
+        return float(dfs[0]) if dfs.size == 1 else None
+
+    def _deff(self):
+        return self.deff.to_numpy()
+
+    def _n(self):
+        return self.n.to_numpy()
+
+    def _title(self) -> str:
+        return f"Estimate of the {self.statistic} ({self.ci_method})"
 
     # ------------------------------------------------------------ intervals
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
@@ -180,9 +206,10 @@ class Estimate:
         return out
 
     # --------------------------------------------------------------- output
-    def to_frame(self) -> pd.DataFrame:
-        """Columns ``estimate, se, ci_low, ci_high, deff, n`` at ``self.level``."""
-        ci = self.conf_int(self.level)
+    def to_frame(self, level: float | None = None) -> pd.DataFrame:
+        """Columns ``estimate, se, ci_low, ci_high, deff, n``; intervals at ``level``
+        (default ``self.level``, the level the estimator was asked for)."""
+        ci = self.conf_int(self.level if level is None else level)
         out = pd.DataFrame({
             "estimate": self.estimate, "se": self.se,
             "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],

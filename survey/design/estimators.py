@@ -218,6 +218,16 @@ class EstimatorsMixin:
                   estimate      se    ci_low   ci_high    deff    n
         variable
         api00     662.2874  9.4089  643.8462  680.7285  1.2045  200
+
+        The bundled wave, raked as ``survey run`` does
+        (:func:`survey.examples.bundled_wave`): years lived in the city
+
+        >>> from survey.examples import bundled_wave
+        >>> wave, q = bundled_wave()
+        >>> wave.mean("years_lived").to_frame().round(4)   # R: svymean(~years_lived, wave, na.rm=TRUE, deff=TRUE)
+                     estimate      se   ci_low  ci_high    deff     n
+        variable
+        years_lived    17.729  0.4226  16.9007  18.5574  0.8013  1331
         """
         return self._linear_estimate(variable, by, "mean", check_level(level))
 
@@ -234,6 +244,19 @@ class EstimatorsMixin:
                    estimate        se
         variable
         enroll    3687178.0  114642.0
+
+        Adults with and without children at home in the city, from the bundled wave
+        (:func:`survey.examples.bundled_wave`; the codes as their labels):
+
+        >>> from survey.examples import bundled_wave
+        >>> wave, q = bundled_wave()
+        >>> kids = wave.with_columns(children=wave.data["children"].map(dict(q["children"].codes)))
+        >>> kids.total("children").to_frame()[["estimate", "se", "deff"]].round(0)
+        ...     # R: svytotal(~children_f, wave, na.rm=TRUE, deff=TRUE)
+                        estimate      se  deff
+        variable
+        children=いない   86306.0  1359.0   1.0
+        children=いる    32124.0  1341.0   1.0
         """
         return self._linear_estimate(variable, by, "total", check_level(level))
 
@@ -264,6 +287,18 @@ class EstimatorsMixin:
         sch.wide
         No          0.1721  0.0243  0.1292   0.2255  0.8556  200
         Yes         0.8279  0.0243  0.7745   0.8708  0.8556  200
+
+        The bundled wave (:func:`survey.examples.bundled_wave`), R
+        ``svyciprop(~I(children == 1), wave, method="logit", na.rm=TRUE)``:
+
+        >>> from survey.examples import bundled_wave
+        >>> wave, q = bundled_wave()
+        >>> kids = wave.with_columns(children=wave.data["children"].map(dict(q["children"].codes)))
+        >>> kids.proportion("children").to_frame().round(4)
+                  estimate      se  ci_low  ci_high    deff     n
+        children
+        いない         0.7288  0.0113  0.7061   0.7503  0.8657  1334
+        いる          0.2712  0.0113  0.2497   0.2939  0.8657  1334
         """
         return ciprop.proportion(self, variable, by=by, level=check_level(level), method=method)
 
@@ -370,6 +405,21 @@ class EstimatorsMixin:
         ``interval_type="quantile"``.  ``deff`` is not defined (NaN).  On a
         replicate design R 4.1.1 ignores ``interval.type`` "beta", "xlogit"
         and "asin" (it always uses "mean"); here they are applied.
+
+        Examples
+        --------
+        The quartiles of the years lived in the city, on the bundled wave
+        (:func:`survey.examples.bundled_wave`):
+
+        >>> from survey.examples import bundled_wave
+        >>> wave, q = bundled_wave()
+        >>> wave.quantile("years_lived", [0.25, 0.5, 0.75]).to_frame().round(4)
+        ...     # R: svyquantile(~years_lived, wave, c(0.25, 0.5, 0.75), na.rm=TRUE)
+                          estimate      se  ci_low  ci_high  deff     n
+        variable    q
+        years_lived 0.25       3.0  0.2549     3.0      4.0   NaN  1331
+                    0.50      13.0  0.7646    12.0     15.0   NaN  1331
+                    0.75      27.0  1.0195    26.0     30.0   NaN  1331
         """
         return quantiles.quantile(self, variable, q, by=by, level=check_level(level), qrule_name=qrule,
                         interval_type=interval_type, df=df)

@@ -21,7 +21,7 @@ from survey.design._modelframe import build_model_frame
 from survey.design.collapse import MAX_SHARE, enabled, group_rows
 from survey.design.results import RegressionResult, fit_degf, fit_design
 from survey.errors import ConvergenceError, DesignError
-from survey.validation import check_option
+from survey.validation import check_design, check_option
 
 __all__ = ["OLRResult", "olr", "svyolr"]
 
@@ -40,7 +40,7 @@ class OLRResult(RegressionResult):
     """
 
     levels: tuple = ()
-    iterations: int = 0
+    n_iter: int = 0
     method: str = "logistic"
 
     @property
@@ -271,6 +271,7 @@ def olr(design, formula, *, method: str = "logistic"):
     ``svyolr(..., control = list(reltol = 1e-15))`` the agreement is ~1e-7
     (R's Hessian is a finite-difference one).
     """
+    design = check_design(design, what="svyolr")
     if not isinstance(formula, str) or "~" not in formula:
         raise DesignError(f"formula must be a string like 'y ~ x1 + x2', got {formula!r}")
     name, levels, codes = _response_codes(design, formula)
@@ -325,7 +326,7 @@ def olr(design, formula, *, method: str = "logistic"):
         deff=pd.Series(deff, index=names, name="deff"),
         formula=formula,
         term_slices=_shift_slices(mf.term_slices, int("Intercept" in mf.X.columns)),
-        levels=tuple(levels), iterations=iters, method=dist.name,
+        levels=tuple(levels), n_iter=iters, method=dist.name,
     )
 
 

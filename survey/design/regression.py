@@ -28,6 +28,7 @@ from survey.design.families import family as make_family
 from survey.design.predict import predict_glm
 from survey.design.results import RegressionResult, fit_degf, fit_design, r_weight_scale
 from survey.errors import ConvergenceError, DesignError
+from survey.validation import check_design
 
 __all__ = ["GLMResult", "RegressionResult", "glm", "svyglm"]
 
@@ -185,7 +186,7 @@ class GLMFit:
 class GLMResult(RegressionResult):
     """Result of :func:`glm`; see :class:`RegressionResult`.
 
-    Extra attributes: ``family`` (name), ``link``, ``iterations``,
+    Extra attributes: ``family`` (name), ``link``, ``n_iter`` (IRLS iterations),
     ``deviance`` (R ``deviance(m)``: weights rescaled to mean 1 over the
     design's rows, as ``svyglm`` fits), ``dispersion`` (the one behind
     ``deff``: 1 for binomial and Poisson, else the Pearson estimate) and
@@ -195,7 +196,7 @@ class GLMResult(RegressionResult):
 
     family: str = "gaussian"
     link: str = "identity"
-    iterations: int = 0
+    n_iter: int = 0
     deviance: float = np.nan
     dispersion: float = np.nan
     naive_cov: pd.DataFrame | None = None
@@ -274,7 +275,24 @@ def glm(design, formula, *, family="gaussian", link=None, offset=None):
     model variable (or the offset) are dropped and the design degrees of
     freedom recomputed on the remaining rows, as R does.  Rank-deficient
     models raise :class:`DesignError` (R would report NA coefficients).
+
+    Examples
+    --------
+    Does the yen given to 涼しさ (cooling) change with age?  The bundled wave
+    (:func:`survey.examples.bundled_wave`), age band coded 1 (18-29) to 6 (70+):
+
+    >>> import survey
+    >>> from survey.examples import bundled_wave
+    >>> wave, q = bundled_wave()
+    >>> m = survey.svyglm(wave, "alloc_cool ~ age_band")   # R: svyglm(alloc_cool ~ age_band, wave)
+    >>> m.table.round(4)
+            term  estimate       se       t       p   ci_low   ci_high    deff
+    0  Intercept  118.8046  13.9277  8.5301  0.0000  91.4813  146.1280  1.7318
+    1   age_band   -6.3560   3.1545 -2.0149  0.0441 -12.5445   -0.1676  1.3170
+    >>> m.n, m.df_resid
+    (1290, 1288.0)
     """
+    design = check_design(design, what="svyglm")
     fam = make_family(family, link)
     mf = build_model_frame(design, formula, offset=offset)
     X = mf.X.to_numpy()
@@ -318,7 +336,7 @@ def glm(design, formula, *, family="gaussian", link=None, offset=None):
         deff=pd.Series(deff, index=names, name="deff"),
         formula=mf.formula,
         term_slices=mf.term_slices,
-        family=fam.name, link=fam.link.name, iterations=iters,
+        family=fam.name, link=fam.link.name, n_iter=iters,
         deviance=fam.deviance(y, mu, pw / m),
         dispersion=1.0 if fam.fixed_dispersion else phi,
         naive_cov=pd.DataFrame(m * Hinv, index=names, columns=names),

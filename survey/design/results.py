@@ -1,24 +1,161 @@
-"""The result object of the design-based models and helpers they share.
+"""The shared base of result objects, and the result of the design-based models.
 
-:class:`RegressionResult` (coefficients, design-based covariance and
-inference) is the base of :class:`~survey.design.regression.GLMResult` and
-:class:`~survey.design.olr.OLRResult`.
+:class:`ResultMixin` gives every result one vocabulary: ``estimate`` (alias
+``params``: the point estimates, one :class:`pandas.Series`), ``vcov``,
+``se``, ``conf_int(level)``, ``to_frame()`` with the fixed columns
+``estimate, se, ci_low, ci_high, deff, n``, ``wald_test()`` and
+``summary()`` (a :class:`Summary`: text that renders as an HTML table in a
+notebook).  :class:`~survey.design.estimate.Estimate`,
+:class:`RegressionResult` (the base of
+:class:`~survey.design.regression.GLMResult` and
+:class:`~survey.design.olr.OLRResult`) and the model results of the
+measures (rank logit, Dirichlet regression, reliability) use it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import html
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survey.design.intervals import t_quantile
+from survey.errors import DesignError
 from survey.validation import check_level
 
-__all__ = ["RegressionResult"]  # fit_design, fit_degf, r_weight_scale: helpers of the models
+__all__ = ["COLUMNS", "RegressionResult", "ResultMixin", "Summary"]
+# fit_design, fit_degf, r_weight_scale: helpers of the models
+
+#: The columns of every result's ``to_frame()``.
+COLUMNS = ["estimate", "se", "ci_low", "ci_high", "deff", "n"]
+
+
+class Summary(str):
+    """A result's ``summary()``: plain text (``str(s)``, ``print(s)``) that a notebook shows
+    as HTML (title, sentences, the coefficient table); ``.table`` is the table as a frame."""
+
+    def __new__(cls, title: str, table: pd.DataFrame, lines=(), *, table_in_text: bool = True):
+        parts = [title, *lines] + ([table.to_string(index=False)] if table_in_text else [])
+        obj = super().__new__(cls, "\n".join(p for p in parts if p))
+        obj.title, obj.lines, obj.table = title, tuple(lines), table
+        return obj
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        paras = "".join(f"<p>{html.escape(line)}</p>" for line in self.lines)
+        return (f"<div><p><strong>{html.escape(self.title)}</strong></p>{paras}"
+                f"{self.table.to_html(index=False, float_format=lambda v: f'{v:.6g}')}</div>")
+
+
+class ResultMixin:
+    """Inference shared by the result objects.
+
+    A subclass holds its point estimates as ``estimate`` or ``params`` (one
+    :class:`pandas.Series`; it defines the other name as an alias) and their
+    design-based covariance ``vcov`` (a frame indexed like them).  It may
+    override the hooks: ``_ci_df()`` (degrees of freedom of intervals:
+    ``inf`` gives normal quantiles), ``_wald_df()`` (denominator df of
+    :meth:`wald_test`), ``_deff()`` and ``_n()`` (columns of
+    :meth:`to_frame`) and ``_title()``.
+    """
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------ hooks
+    def _ci_df(self):
+        return np.inf
+
+    def _wald_df(self):
+        return self._ci_df()
+
+    def _deff(self):
+        return np.nan
+
+    def _n(self):
+        return getattr(self, "n", np.nan)
+
+    def _title(self) -> str:
+        return type(self).__name__
+
+    # ------------------------------------------------------------ inference
+    @property
+    def se(self) -> pd.Series:
+        """Standard errors: the square roots of ``vcov``'s diagonal."""
+        return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy(dtype=float))), index=self.params.index, name="se")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald intervals ``estimate +- q * se`` (``q`` the t quantile on the result's
+        degrees of freedom, normal when they are infinite): columns ``ci_low, ci_high``."""
+        level = check_level(level)
+        df = np.asarray(self._ci_df(), dtype=float)
+        if np.any(df <= 0):
+            q = np.where(df <= 0, np.nan, t_quantile(0.5 + level / 2, np.where(df <= 0, 1.0, df)))
+        else:
+            q = t_quantile(0.5 + level / 2, df)
+        est, se = self.params.to_numpy(dtype=float), self.se.to_numpy(dtype=float)
+        return pd.DataFrame({"ci_low": est - q * se, "ci_high": est + q * se}, index=self.params.index)
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per estimate, the columns ``estimate, se, ci_low, ci_high, deff, n``."""
+        ci = self.conf_int(level)
+        index = self.params.index
+        out = pd.DataFrame({
+            "estimate": self.params.to_numpy(dtype=float), "se": self.se.to_numpy(dtype=float),
+            "ci_low": ci["ci_low"].to_numpy(), "ci_high": ci["ci_high"].to_numpy(),
+            "deff": np.broadcast_to(np.asarray(self._deff(), dtype=float), (len(index),)),
+            "n": np.broadcast_to(np.asarray(self._n()), (len(index),)),
+        }, index=index)
+        return out[COLUMNS]
+
+    def wald_test(self, terms=None, *, null=None):
+        """Wald test that the estimates named in ``terms`` (one name, or a list; all by
+        default) equal ``null`` (default 0), jointly (R ``regTermTest``/``svycontrast``).
+
+        For one estimate the statistic is ``((estimate - null) / se)^2``: ``F`` on
+        ``(1, df)`` with finite design degrees of freedom, else the chi-square on 1.
+        Returns :class:`survey.design.wald.WaldTest`.
+        """
+        from survey.design.wald import wald_test
+
+        names = list(self.params.index)
+        wanted = names if terms is None else (
+            list(terms) if isinstance(terms, list) else [terms])
+        L = np.zeros((len(wanted), len(names)))
+        for row, term in enumerate(wanted):
+            if term not in names:
+                raise DesignError(f"wald_test: no estimate {term!r}; the estimates are {names}")
+            L[row, names.index(term)] = 1.0
+        df = self._wald_df()
+        test = wald_test(self.params.to_numpy(dtype=float), self.vcov.to_numpy(dtype=float), L, null=null,
+                         df=None if df is None else float(df))
+        return replace(test, contrasts=pd.Series(test.contrasts.to_numpy(), index=[str(t) for t in wanted]))
+
+    def summary(self, level: float | None = None) -> Summary:
+        """The estimates with ``se``, the Wald statistic and ``p`` and the intervals (at
+        ``level``, default the result's own ``level`` or 0.95), as a :class:`Summary`
+        (text; HTML in a notebook; ``.table``)."""
+        level = check_level(getattr(self, "level", 0.95) if level is None else level)
+        frame = self.to_frame(level)
+        stat = frame["estimate"] / frame["se"]
+        df = np.broadcast_to(np.asarray(self._ci_df(), dtype=float), (len(frame),))
+        with np.errstate(invalid="ignore"):
+            p = np.where(np.isinf(df), 2 * stats.norm.sf(np.abs(stat)),
+                         2 * stats.t.sf(np.abs(stat), np.where(np.isinf(df) | (df <= 0), 1.0, df)))
+        p = np.where(df <= 0, np.nan, p)
+        index = frame.index
+        labels = [" : ".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in index]
+        table = pd.DataFrame({"term": labels, "estimate": frame["estimate"].to_numpy(),
+                              "se": frame["se"].to_numpy(), "z" if np.all(np.isinf(df)) else "t": stat.to_numpy(),
+                              "p": p, "ci_low": frame["ci_low"].to_numpy(), "ci_high": frame["ci_high"].to_numpy(),
+                              "deff": frame["deff"].to_numpy(), "n": frame["n"].to_numpy()})
+        return Summary(f"{self._title()}; {level:.0%} intervals", table)
 
 
 @dataclass(frozen=True)
-class RegressionResult:
+class RegressionResult(ResultMixin):
     """Coefficients, design-based covariance and inference of a fitted model.
 
     Attributes
@@ -49,20 +186,18 @@ class RegressionResult:
         return head + "\n" + self.table.to_string(index=False)
 
     @property
-    def se(self) -> pd.Series:
-        return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.params.index)
+    def estimate(self) -> pd.Series:
+        """The coefficients (alias of ``params``)."""
+        return self.params
 
-    def _quantile(self, level: float) -> float:
-        level = check_level(level)
-        if self.df_resid <= 0:
-            return np.nan
-        return float(stats.t.ppf(0.5 + level / 2, self.df_resid))
+    def _ci_df(self):
+        return self.df_resid
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Wald intervals ``estimate +- t(df_resid) * se`` (R ``confint(model)``)."""
-        q = self._quantile(level)
-        se = self.se
-        return pd.DataFrame({"ci_low": self.params - q * se, "ci_high": self.params + q * se})
+    def _deff(self):
+        return self.deff.to_numpy(dtype=float)
+
+    def _title(self) -> str:
+        return f"{type(self).__name__}: {self.formula} (n = {self.n}, df = {self.df_resid:g})"
 
     @property
     def table(self) -> pd.DataFrame:
@@ -76,14 +211,6 @@ class RegressionResult:
             "se": se.to_numpy(), "t": t.to_numpy(), "p": np.asarray(p, dtype=float),
             "ci_low": ci["ci_low"].to_numpy(), "ci_high": ci["ci_high"].to_numpy(),
             "deff": self.deff.to_numpy(),
-        })
-
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """House-style frame indexed by term: estimate, se, ci_low, ci_high, deff, n."""
-        ci = self.conf_int(level)
-        return pd.DataFrame({
-            "estimate": self.params, "se": self.se, "ci_low": ci["ci_low"],
-            "ci_high": ci["ci_high"], "deff": self.deff, "n": self.n,
         })
 
 

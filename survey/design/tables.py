@@ -18,6 +18,7 @@ from scipy import stats
 
 from survey.design.results import fit_design
 from survey.errors import DesignError
+from survey.validation import check_design
 
 __all__ = ["ChisqTest", "CrossTab", "crosstab", "svychisq"]
 
@@ -149,6 +150,7 @@ def crosstab(design, row, col):
     ``svyby(~col, ~row, design, svymean)`` (row shares and SEs) and
     ``prop.table(svytable(...), 2)`` (column shares).
     """
+    design = check_design(design, what="crosstab")
     used, rlev, clev, M, ri, ci = _two_way(design, row, col)
     nr, nc = len(rlev), len(clev)
     k = nr * nc
@@ -256,6 +258,7 @@ def svychisq(design, row, col, *, statistic="F"):
     References: Rao & Scott (1984) Ann. Statist. 12:46-60; Thomas & Rao
     (1987) JASA 82:630-636.
     """
+    design = check_design(design, what="svychisq")
     if statistic not in _STATISTICS:
         raise DesignError(f"statistic must be one of {_STATISTICS}, got {statistic!r}")
     used, rlev, clev, M, _, _ = _two_way(design, row, col)

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import DesignError
-from survey.validation import check_level
+from survey.validation import check_design, check_level
 
 __all__ = ["TTest", "svyttest"]
 
@@ -98,6 +98,7 @@ def svyttest(design, variable, group=None, *, mu: float = 0.0, level: float = 0.
     dclus1)``; ``svyttest(d, "api00", mu=650)`` is R ``svyttest(I(api00 -
     650) ~ 0, dclus1)``.
     """
+    design = check_design(design, what="svyttest")
     level = check_level(level)
     y_name, g_name = _parse(variable, group)
     if not isinstance(y_name, str):

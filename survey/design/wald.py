@@ -56,7 +56,10 @@ class WaldTest:
 
 def _unpack(estimate, vcov):
     df = None
-    if hasattr(estimate, "params") and hasattr(estimate, "vcov"):
+    if hasattr(estimate, "_wald_df") and hasattr(estimate, "vcov"):
+        # a result object (survey.design.results.ResultMixin): its own test df
+        est, vcov, df = estimate.params, estimate.vcov if vcov is None else vcov, estimate._wald_df()
+    elif hasattr(estimate, "params") and hasattr(estimate, "vcov"):
         df = getattr(estimate, "df_resid", None)
         est, vcov = estimate.params, estimate.vcov if vcov is None else vcov
     elif hasattr(estimate, "vcov") and hasattr(estimate, "estimate"):
