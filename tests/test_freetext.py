@@ -390,6 +390,10 @@ def test_a_hidden_theme_hides_its_count_and_interval_too(tables):
     assert row[["言及数 n（重みなし）", "全体 %（重み付け）", "95%信頼区間"]].tolist() == ["x", "x", "x"]
     other = theme[theme["テーマ"] == "涼しさ"].iloc[0]
     assert other["言及数 n（重みなし）"] == 1 and other["95%信頼区間"] != "x"
+    # the quotes print the same count: hidden there too
+    quotes = quote_table(replace(tables, themes=th.assign(hidden=hide)))
+    counts = dict(zip(quotes["テーマ"], quotes["該当する記述数（重みなし）"]))
+    assert counts["身近な公園等の充実"] == "x" and counts["涼しさ"] == 1
 
 
 def test_no_listed_word_leaves_out_the_word_tables_and_says_why(tables):

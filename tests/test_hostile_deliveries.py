@@ -127,6 +127,36 @@ def test_exact_repeated_heading_in_a_workbook_is_refused(tmp_path, questionnaire
         read_raw(path)
 
 
+@pytest.mark.hostile("crash")
+def test_columns_without_a_heading_are_unknown_columns_not_repeats(tmp_path, questionnaire, capsys):
+    """An Excel export with two empty columns after the data: one such column was an unknown
+    column (a warning) but two were refused as a repeated heading '' with the advice to rename
+    or delete "the other"."""
+    frame = delivery(questionnaire, n=3)
+    lines = frame.to_csv(index=False, lineterminator="\n").splitlines()
+    path = _damaged(tmp_path, [line + ",," for line in lines])
+    report = validate_file(path, questionnaire)
+    f = report.failures
+    assert report.exit_code == 0
+    assert f[["column", "rule"]].values.tolist() == [["Unnamed: 41", "unknown_column"],
+                                                     ["Unnamed: 42", "unknown_column"]]
+    clean = survey.load(_write_csv(tmp_path / "clean.csv", frame), questionnaire)
+    pd.testing.assert_frame_equal(survey.load(path, questionnaire).data, clean.data)
+    # a title above the heading row leaves every other column without a heading: named as such
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["朝霞市みどりの市民アンケート 納品データ"])
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append(list(row))
+    book.save(tmp_path / "title.xlsx")
+    code, _, err = _validate(tmp_path / "title.xlsx", capsys)
+    assert code == 2
+    assert ("none of the column headings match questionnaire midori 2025.1 (expected e.g. 問1 性別, 問2 年齢, 問3 地区; "
+            "found 朝霞市みどりの市民アンケート 納品データ, Unnamed: 1, Unnamed: 2); check that the first line is the "
+            "header row") in _reason(err)
+
+
 # =========================================================================== 4 multi-answer marks
 
 

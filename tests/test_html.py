@@ -347,3 +347,10 @@ def test_headings_break_at_brackets_and_after_a_groups_attribute():
     assert re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", page) == [
         "みどりのチカラ", "年齢:<wbr>18〜29歳", "年間利用回数（重み付け）"]
     assert "thead th { background: var(--head); font-weight: bold; word-break: keep-all; }" in page
+
+
+def test_the_file_links_line_up_with_the_provenance():
+    # the links to 目次.csv and the open data sat indented and larger than the provenance list above them
+    css = (Path(__file__).resolve().parents[1] / "survey" / "report" / "templates" / "report.css").read_text(
+        encoding="utf-8")
+    assert "ol.references, ul.provenance, ul.files { font-size: .9rem; padding-left: 1.6rem; }" in css

@@ -141,8 +141,12 @@ def _word_rule(tables) -> str:
 def quote_table(tables) -> pd.DataFrame:
     """Representative quotes per theme (masked text)."""
     q = tables.quotes
+    # the count is the theme's 言及数: x where the theme table hides it (1-2 comments)
+    th = tables.themes
+    hidden = set(th.loc[(th["by"] == "全体") & th["hidden"].astype(bool), "theme"]) if "hidden" in th.columns else set()
     return pd.DataFrame({"区分": q["theme_group"].map(_group_names(tables)), "テーマ": q["label"],
-                         "記述例": q["quote"], f"該当する記述数{UNWEIGHTED}": q["comments"].astype(int)})
+                         "記述例": q["quote"], f"該当する記述数{UNWEIGHTED}": [
+                             HIDDEN if t in hidden else int(c) for t, c in zip(q["theme"], q["comments"])]})
 
 
 def network_layout(nodes: pd.DataFrame, edges: pd.DataFrame, *, iterations: int = 300) -> np.ndarray:
