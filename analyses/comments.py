@@ -60,7 +60,7 @@ def main(argv=None) -> int:
     q = survey.load_questionnaire(args.questionnaire)
     dataset = survey.load(args.data, q)
     design = survey.weight_wave(dataset, survey.read_margins(args.margins))
-    tables = survey.analyse_freetext(design, q, keywords=args.keywords, by=("age_band", "district"))
+    tables = survey.analyse_freetext(design, questionnaire=q, keywords=args.keywords, by=("age_band", "district"))
     out = args.out / (q.wave or "wave")
     out.mkdir(parents=True, exist_ok=True)
     n = tables.notes

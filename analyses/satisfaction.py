@@ -121,7 +121,7 @@ def main(argv=None) -> int:
     _write(survey.park_use_table(d, "park_use", by="district", questionnaire=q), out, "公園利用_地区別.csv")
 
     first = designs[next(iter(designs))] if len(designs) > 1 else None
-    table = survey.indicator_table(d, q, wave=latest_label, admin=args.admin if args.admin.exists() else None,
+    table = survey.indicator_table(d, questionnaire=q, wave=latest_label, admin=args.admin if args.admin.exists() else None,
                                    baseline_design=first)
     _write(table, out, "成果指標.csv")
 

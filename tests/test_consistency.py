@@ -314,7 +314,7 @@ def test_the_indicator_table_is_indicator_table(bundled_run, out, questionnaire)
     from conftest import ROOT
 
     q, d = questionnaire, bundled_run.design
-    api = survey.indicator_table(d, q, admin=ROOT / "data" / "midori_admin.csv", admin_year=q.wave)
+    api = survey.indicator_table(d, questionnaire=q, admin=ROOT / "data" / "midori_admin.csv", admin_year=q.wave)
     name, header, rows = csv_with(out["csvs"], "指標", "今回値", "95%信頼区間")
     for r, (_, a) in zip(rows, api.iterrows()):
         rec = dict(zip(header, r))

@@ -151,7 +151,7 @@ def test_indicator_without_variance_is_not_judged(questionnaire):
     data = W25.copy()
     data["satisfaction"] = 2.0                            # everyone: まあ満足 (score 0.5)
     # a later wave (FY2030) against the plan's baseline: on FY2025 itself no change is measured
-    t = indicator_table(Design(data, weights="wt", strata="stratum"), questionnaire, wave="FY2030").set_index("id")
+    t = indicator_table(Design(data, weights="wt", strata="stratum"), questionnaire=questionnaire, wave="FY2030").set_index("id")
     s = t.loc["satisfaction_index"]
     # before: 0.5 (0.5, 0.5) was "met" (target 0.30) and an "increase" with p = 0
     assert s["estimate"] == pytest.approx(0.5)

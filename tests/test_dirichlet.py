@@ -46,9 +46,15 @@ def test_arctic_lake_published_logliks(lake, lake_fit):
     assert null.loglik == pytest.approx(39.52929, abs=5e-6)
     assert lake_fit.aic == pytest.approx(-2 * lake_fit.loglik + 12)
     assert lake_fit.bic == pytest.approx(-2 * lake_fit.loglik + 6 * np.log(39))
-    tab = lake_fit.to_frame()
+    tab = lake_fit.table
     assert list(tab["part"]) == ["sand", "sand", "silt", "silt", "clay", "clay"]
     assert list(tab["term"]) == ["(Intercept)", "depth"] * 3
+    assert list(tab.columns) == ["part", "term", "estimate", "se", "z", "p", "ci_low", "ci_high"]
+    frame = lake_fit.to_frame()                  # the shared result columns, indexed by (part, term)
+    assert list(frame.columns) == ["estimate", "se", "ci_low", "ci_high", "deff", "n"]
+    assert frame.index.names == ["part", "term"] and set(frame["n"]) == {39}
+    np.testing.assert_allclose(frame[["ci_low", "ci_high"]].to_numpy(), tab[["ci_low", "ci_high"]].to_numpy(),
+                               rtol=1e-14)
 
 
 def test_blood_samples_alternative_model_published_loglik(blood):

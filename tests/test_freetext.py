@@ -291,7 +291,7 @@ COMMENTS = pd.DataFrame({
 
 @pytest.fixture(scope="module")
 def tables(questionnaire) -> FreeTextTables:
-    return analyse_freetext(Design(COMMENTS, weights="w"), questionnaire, by=("age_band", "district"))
+    return analyse_freetext(Design(COMMENTS, weights="w"), questionnaire=questionnaire, by=("age_band", "district"))
 
 
 def test_analyse_freetext_counts_and_shares_by_hand(tables):
@@ -335,7 +335,7 @@ def test_no_raw_personal_data_anywhere_in_the_tables(tables):
 def test_analyse_freetext_needs_comments(questionnaire):
     empty = COMMENTS.assign(comment=[None] * 4 + ["特になし"] * 4)
     with pytest.raises(DesignError, match="no comments"):
-        analyse_freetext(Design(empty, weights="w"), questionnaire)
+        analyse_freetext(Design(empty, weights="w"), questionnaire=questionnaire)
 
 
 # ------------------------------------------------------------------ report section and sheet

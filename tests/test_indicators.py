@@ -130,7 +130,7 @@ def test_admin_file_errors(tmp_path):
 
 # ------------------------------------------------------------------ the table
 def test_indicator_table_against_fixed_baselines(d30, questionnaire):
-    t = indicator_table(d30, questionnaire, wave="FY2030", admin=ADMIN).set_index("id")
+    t = indicator_table(d30, questionnaire=questionnaire, wave="FY2030", admin=ADMIN).set_index("id")
     assert list(t.reset_index().columns) == INDICATOR_COLUMNS
     assert list(t.index) == ["satisfaction_index", "park_use", "green_share", "park_area_per_person"]
     s = t.loc["satisfaction_index"]
@@ -155,7 +155,7 @@ def test_indicator_table_against_fixed_baselines(d30, questionnaire):
 
 
 def test_indicator_change_between_two_samples(d25, d30, questionnaire):
-    t = indicator_table(d30, questionnaire, wave="FY2030", baseline_design=d25).set_index("id")
+    t = indicator_table(d30, questionnaire=questionnaire, wave="FY2030", baseline_design=d25).set_index("id")
     # the change is from the baseline wave's estimate, and the table says so (issue 16 item 4)
     assert (t["reference"] == "baseline_wave").all()
     close(t.loc["satisfaction_index", "reference_value"], REF["index"]["estimate"])
@@ -179,10 +179,10 @@ def test_indicator_table_needs_indicators(d30, questionnaire):
     from dataclasses import replace
 
     with pytest.raises(InputError, match="declares no indicators"):
-        indicator_table(d30, replace(questionnaire, indicators=()))
+        indicator_table(d30, questionnaire=replace(questionnaire, indicators=()))
     broken = replace(questionnaire, indicators=({**questionnaire.indicators[0], "statistic": "median"},))
     with pytest.raises(InputError, match="not supported"):
-        indicator_table(d30, broken)
+        indicator_table(d30, questionnaire=broken)
 
 
 def test_bundled_simulated_wave_recovers_the_known_population_values(questionnaire):
@@ -195,7 +195,7 @@ def test_bundled_simulated_wave_recovers_the_known_population_values(questionnai
     truth = json.loads((ROOT / "data" / "midori_2025_truth.json").read_text(encoding="utf-8"))
     dataset = load(ROOT / "data" / "raw" / "midori_2025_sample.csv", questionnaire)
     d = weight_wave(dataset, read_margins(ROOT / "data" / "midori_margins.csv"))
-    t = indicator_table(d, questionnaire).set_index("id")
+    t = indicator_table(d, questionnaire=questionnaire).set_index("id")
     for ind in ("satisfaction_index", "park_use"):
         row, value = t.loc[ind], truth["indicators"][ind]
         assert row["ci_low"] <= value <= row["ci_high"]

@@ -87,7 +87,7 @@ def test_a_later_wave_shows_the_base_of_its_change(questionnaire):
     m = survey.read_margins(ROOT / "data" / "midori_margins.csv")
     d25 = survey.weight_wave(survey.load(ROOT / "data" / "raw" / "midori_2025_sample.csv", questionnaire), m)
     d30 = survey.weight_wave(survey.load(ROOT / "data" / "raw" / "midori_2030_sample.csv", questionnaire), m)
-    t = survey.indicator_table(d30, questionnaire, wave="FY2030", baseline_design=d25)
+    t = survey.indicator_table(d30, questionnaire=questionnaire, wave="FY2030", baseline_design=d25)
     shown = indicator_table_ja(t).set_index("指標")
     index = shown.loc["みどりの満足度（指数）"]
     assert index["現況値（計画）"] == 0.29 and index["変化の基準"] == "FY2025調査の推定値"
@@ -227,7 +227,7 @@ def test_the_tally_and_the_ranking_table_follow_the_cross_table(csvs):
 def test_free_text_theme_shares_follow_the_same_rule(bundled_run, csvs, questionnaire):
     # a theme by group is a cell too (respondents mentioning it): 内間木 has 3 comments, so a
     # theme mentioned once printed 32.3% -- one identifiable comment
-    themes = survey.analyse_freetext(bundled_run.design, questionnaire, by=("district",)).themes
+    themes = survey.analyse_freetext(bundled_run.design, questionnaire=questionnaire, by=("district",)).themes
     inner = themes[themes["group"] == "内間木"].set_index("label")["mentions"]
     _, header, rows = csv_with(csvs, "テーマ", "言及数 n（重みなし）")
     col = header.index("内間木*")
@@ -241,7 +241,7 @@ def test_free_text_theme_shares_follow_the_same_rule(bundled_run, csvs, question
 def test_free_text_words_follow_the_same_rule(bundled_run, csvs, questionnaire):
     # 内間木's 3 comments filled a column of よく使われた語 (each word 1 comment: 33.3%) and a row of
     # 特徴語: a word used by 1-2 people of a group describes them.  The default --min-cell is 3.
-    all_words = survey.analyse_freetext(bundled_run.design, questionnaire, by=("age_band", "district"),
+    all_words = survey.analyse_freetext(bundled_run.design, questionnaire=questionnaire, by=("age_band", "district"),
                                       top_words=10_000).words
     used = {(g, w): n for g, w, n in zip(all_words["group"], all_words["word"], all_words["n_comments"])}
     _, header, rows = csv_with(csvs, "順位", "全体")

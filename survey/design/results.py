@@ -33,11 +33,13 @@ COLUMNS = ["estimate", "se", "ci_low", "ci_high", "deff", "n"]
 
 class Summary(str):
     """A result's ``summary()``: plain text (``str(s)``, ``print(s)``) that a notebook shows
-    as HTML (title, sentences, the coefficient table); ``.table`` is the table as a frame."""
+    as HTML (title, sentences, the coefficient table); ``.table`` is the table as a frame.
+    The text is the title, the sentences and the table, unless ``text`` gives it."""
 
-    def __new__(cls, title: str, table: pd.DataFrame, lines=(), *, table_in_text: bool = True):
-        parts = [title, *lines] + ([table.to_string(index=False)] if table_in_text else [])
-        obj = super().__new__(cls, "\n".join(p for p in parts if p))
+    def __new__(cls, title: str, table: pd.DataFrame, lines=(), *, text: str | None = None):
+        if text is None:
+            text = "\n".join(p for p in [title, *lines, table.to_string(index=False)] if p)
+        obj = super().__new__(cls, text)
         obj.title, obj.lines, obj.table = title, tuple(lines), table
         return obj
 
@@ -123,13 +125,17 @@ class ResultMixin:
         names = list(self.params.index)
         wanted = names if terms is None else (
             list(terms) if isinstance(terms, list) else [terms])
-        L = np.zeros((len(wanted), len(names)))
-        for row, term in enumerate(wanted):
+        for term in wanted:
             if term not in names:
                 raise DesignError(f"wald_test: no estimate {term!r}; the estimates are {names}")
-            L[row, names.index(term)] = 1.0
+        pos = [names.index(term) for term in wanted]
+        V = self.vcov.to_numpy(dtype=float)[np.ix_(pos, pos)]
+        if np.isnan(np.diag(V)).any():
+            missing = [str(t) for t, v in zip(wanted, np.diag(V)) if np.isnan(v)]
+            raise DesignError(f"wald_test: {', '.join(missing)} has no design-based variance; "
+                              "test the estimates with one")
         df = self._wald_df()
-        test = wald_test(self.params.to_numpy(dtype=float), self.vcov.to_numpy(dtype=float), L, null=null,
+        test = wald_test(self.params.to_numpy(dtype=float)[pos], V, null=null,
                          df=None if df is None else float(df))
         return replace(test, contrasts=pd.Series(test.contrasts.to_numpy(), index=[str(t) for t in wanted]))
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from survey.design.results import ResultMixin
 from survey.errors import ConvergenceError, DesignError, InputError
 from survey.validation import check_design
 
@@ -275,15 +276,16 @@ def _start(model, y, w):
 
 
 @dataclass(frozen=True)
-class DirichletFit:
+class DirichletFit(ResultMixin):
     """Result of :func:`dirichlet_regression`.
 
     Attributes
     ----------
     coefficients : pandas.DataFrame
-        One row per (part, term) with ``part, term, estimate, se, z, p_value,
-        ci_low, ci_high`` (Wald, normal reference like DirichletReg).  In the
-        alternative model the precision coefficients have part ``"(phi)"``.
+        One row per (part, term) with ``part, term, estimate, se, z, p,
+        ci_low, ci_high`` (Wald, normal reference like DirichletReg; also
+        ``.table``).  In the alternative model the precision coefficients
+        have part ``"(phi)"``.
     vcov : pandas.DataFrame
         Covariance of the coefficients (model-based, or sandwich for a design).
     loglik : float
@@ -294,6 +296,13 @@ class DirichletFit:
         ``"ml"`` or ``"pseudo-ml (design-based)"``.
     transformed : bool
         Whether the Smithson-Verkuilen compression was applied to the response.
+    n_iter : int
+        Iterations of the optimiser.
+
+    With the other results (:class:`~survey.design.results.ResultMixin`):
+    ``estimate``/``params`` indexed by ``(part, term)``, ``se``,
+    ``conf_int(level)`` (normal), ``to_frame()`` with the fixed columns,
+    ``wald_test(terms)`` (chi-square) and ``summary()``.
     """
 
     coefficients: pd.DataFrame
@@ -305,8 +314,23 @@ class DirichletFit:
     model: str
     method: str
     transformed: bool
-    iterations: int
+    n_iter: int
     _spec: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def params(self) -> pd.Series:
+        """The coefficients, indexed by ``(part, term)``."""
+        return self.coefficients.set_index(["part", "term"])["estimate"]
+
+    estimate = params
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The coefficient table (``coefficients``)."""
+        return self.coefficients.copy()
+
+    def _title(self) -> str:
+        return f"Dirichlet regression ({self.model}, {self.method}, n = {self.n})"
 
     @property
     def aic(self) -> float:
@@ -317,10 +341,6 @@ class DirichletFit:
     def bic(self) -> float:
         """``-2 logLik + k log n`` (R ``BIC(fit)``)."""
         return -2 * self.loglik + np.log(self.n) * self.n_params
-
-    def to_frame(self) -> pd.DataFrame:
-        """The coefficient table."""
-        return self.coefficients.copy()
 
     def predict(self, newdata: pd.DataFrame, *, what: str = "mu") -> pd.DataFrame:
         """Fitted ``alpha``, expected composition ``mu`` or precision ``phi``.
@@ -478,12 +498,12 @@ def dirichlet_regression(source, columns, *, covariates=(), model="common", prec
                                        names=["part", "term"])
     coef = pd.DataFrame({
         "part": labels.get_level_values(0), "term": labels.get_level_values(1),
-        "estimate": theta, "se": se, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z)),
+        "estimate": theta, "se": se, "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
         "ci_low": theta - q * se, "ci_high": theta + q * se,
     })
     return DirichletFit(
         coefficients=coef, vcov=pd.DataFrame(vcov, index=labels, columns=labels),
         loglik=float(w @ ll_i), n=int(keep.sum()), n_params=len(theta), parts=tuple(columns),
-        model=model, method=method, transformed=transformed, iterations=nit,
+        model=model, method=method, transformed=transformed, n_iter=nit,
         _spec={"blocks": blocks, "levels": levels, "base": base_idx},
     )

@@ -276,6 +276,23 @@ def allocation_means(design, columns, *, by=None, level=0.95, total=1000, policy
     (``subset(design, valid)``): the parts, with the rows the policy leaves
     out blank, are columns of the design (``design.subset(valid)
     .with_columns(...).mean(parts, by=by)``).
+
+    Examples
+    --------
+    The ¥1,000 of the bundled wave (:func:`survey.examples.bundled_wave`), under the
+    questionnaire's policy (``flag``: answers off the total are kept as given):
+
+    >>> import survey
+    >>> from survey.examples import bundled_wave
+    >>> wave, q = bundled_wave()
+    >>> means = survey.allocation_means(wave, q["allocation"].columns, **survey.allocation_policy(q["allocation"]))
+    >>> means.head(3).round(2)   # R: svymean(~alloc_rain + ..., subset(wave, complete), deff=TRUE)
+               part  estimate    se  ci_low  ci_high  deff     n
+    0    alloc_rain     96.88  5.20   86.68   107.08  1.26  1293
+    1    alloc_cool     97.04  5.23   86.79   107.30  1.21  1293
+    2  alloc_carbon     56.88  4.12   48.82    64.95  1.22  1293
+
+    (``tests/reference/bundled_wave.R`` builds ``wave`` in R.)
     """
     return _estimate(design, columns, by, level, total, policy, tolerance, lambda y, t: y, "allocation_means")
 
@@ -381,7 +398,7 @@ class GroupComparison:
         group's (``F = chisq / ndf`` on ``(ndf, ddf)`` with the design degrees
         of freedom, as R ``regTermTest``; chi-square when ``ddf`` is infinite).
     differences : pandas.DataFrame
-        ``part, group, reference, estimate, se, ci_low, ci_high, p_value``:
+        ``part, group, reference, estimate, se, ci_low, ci_high, p``:
         each group minus the reference group, part by part (normal reference).
     """
 
@@ -394,7 +411,7 @@ class GroupComparison:
         return self.test.statistic
 
     @property
-    def p_value(self) -> float:
+    def p(self) -> float:
         """The joint test's p-value."""
         return self.test.p
 
@@ -421,7 +438,7 @@ def compare_part_vectors(est, vcov, labels, group_keys, *, df=None, drop_last=Fa
             d, s = c @ est.ravel(), float(np.sqrt(max(c @ vcov @ c, 0.0)))
             rows.append({"part": labels[j], "group": group_keys[g], "reference": group_keys[0],
                          "estimate": d, "se": s, "ci_low": d - q * s, "ci_high": d + q * s,
-                         "p_value": float(2 * stats.norm.sf(abs(d / s))) if s > 0 else np.nan})
+                         "p": float(2 * stats.norm.sf(abs(d / s))) if s > 0 else np.nan})
             if not (drop_last and j == p - 1):
                 cmat.append(c)
                 names.append(f"{group_keys[g]} - {group_keys[0]}: {labels[j]}")

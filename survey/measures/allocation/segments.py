@@ -166,7 +166,7 @@ def _long(est, labels, group_col, group_keys):
 
 
 def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silhouette",
-                        delta=1.0, by=(), seed=0, n_init=10, level=0.95, total=1000,
+                        delta=1.0, by=None, seed=0, n_init=10, level=0.95, total=1000,
                         policy="reject", tolerance=0, silhouette_sample=5000) -> SegmentResult:
     """Cluster respondents on clr coordinates of their allocation (weighted k-means).
 
@@ -181,8 +181,8 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
         How ``k`` is chosen (the largest value wins; ties to the smaller k).
     delta : float, keyword-only
         Zero replacement in yen before the clr transform.
-    by : sequence of str, keyword-only
-        Columns for the segment mix tables (e.g. ``("age", "district")``).
+    by : str or sequence of str, keyword-only
+        Columns for the segment mix tables (e.g. ``("age", "district")``; None: none).
     seed, n_init : keyword-only
         ``seed`` is scikit-learn ``KMeans``' ``random_state``; fixed for reproducible segments.
     silhouette_sample : int, keyword-only
@@ -259,7 +259,7 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     sizes["top_parts"] = [", ".join(columns[j] for j in np.argsort(-r, kind="stable")[:2]) for r in ratio]
     # segment mix within each by-group
     by_tables = {}
-    for col in ([by] if isinstance(by, str) else list(by)):
+    for col in ([] if by is None else [by] if isinstance(by, str) else list(by)):
         mix = part_means(design, ind, names, col, level=level, what="allocation_segments")
         t = _long(mix, segments, col, [k[0] for k in group_blocks(mix, best)[0]])
         by_tables[col] = t.rename(columns={"segment_or_part": "segment"})

@@ -198,8 +198,8 @@ def _masked_table(kinds, keep, earlier=None) -> pd.DataFrame:
                          "answers": [int((found == k).sum()) + int(before[k]) for k in PERSONAL_DATA_KINDS]})
 
 
-def analyse_freetext(design, questionnaire, *, keywords=None, column: str | None = None,
-                     by=(), top_words: int = 15, network_words: int = 30,
+def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None = None,
+                     by=None, top_words: int = 15, network_words: int = 30,
                      quotes_per_theme: int = 3, level: float = 0.95, ledger=None,
                      min_comments: int = 1) -> FreeTextTables:
     """The free-text analysis of a wave (the 自由記述 section and sheet).
@@ -265,7 +265,7 @@ def analyse_freetext(design, questionnaire, *, keywords=None, column: str | None
 
     d = design.with_columns(_commented=commented.astype(float))
     summary, words, characteristic, themes = [], [], [], []
-    for b in (None, *by):
+    for b in (None, *([] if by is None else [by] if isinstance(by, str) else by)):
         summary.append(_label_groups(_comment_rate(d, b, responding, active, level), questionnaire, b))
         groups = None if b is None else design.data[b].to_numpy()[idx]
         top, char = _group_words(tokens, w, groups, questionnaire, b, top_words, min_comments)

@@ -233,7 +233,7 @@ _CHANGE_TEXT = {"increase_exact": ("基準値から増加", "Up from the baselin
                                   "Baseline year (change from the next wave on)")}
 
 
-def indicator_table(design, questionnaire, *, wave=None, admin=None, admin_year=None,
+def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=None,
                     baseline_design=None, level: float = 0.95) -> pd.DataFrame:
     """The plan's indicator table for the latest wave.
 

@@ -96,6 +96,22 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
     group in it), so they stay inside 0-100%; the Borda score, a mean,
     has a Wald interval (normal quantile, R ``confint``).  See
     ``tests/reference/ranking_game.R``.
+
+    Examples
+    --------
+    問10 on the bundled wave (:func:`survey.examples.bundled_wave`; ``wave`` in R:
+    ``tests/reference/bundled_wave.R``): the first three of the twelve policies
+
+    >>> import survey
+    >>> from survey.examples import bundled_wave
+    >>> wave, q = bundled_wave()
+    >>> shares = survey.topk_shares(wave, q["policy"].columns)
+    >>> shares[["item", "first_share", "topk_share", "borda"]].head(3).round(4)
+    ...     # R: svyciprop(~I(policy_1 == 1), subset(wave, !is.na(policy_1)), method="logit")
+       item  first_share  topk_share   borda
+    0     1       0.1990      0.5065  1.0778
+    1     2       0.1611      0.4547  0.9426
+    2     3       0.1148      0.3314  0.6744
     """
     design = check_design(design, what="topk_shares")
     C, items = rd.parse_choices(design.data, choices, items)
@@ -287,6 +303,25 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
     strata(situation), design)`` on the exploded data (one row per
     respondent x stage x available item, ``status`` = chosen, PSUs =
     respondents' PSUs); see ``tests/reference/ranking_game.R``.
+
+    Examples
+    --------
+    Does the ranking of the twelve policies (問10, top 3) change with age?  The bundled
+    wave (:func:`survey.examples.bundled_wave`), age band 1 (18-29) to 6 (70+) as a
+    number; item 1 is the reference:
+
+    >>> import survey
+    >>> from survey.examples import bundled_wave
+    >>> wave, q = bundled_wave()
+    >>> fit = survey.rank_logit(wave, q["policy"].columns, covariates=["age_band"])
+    >>> fit.table.head(2).round(4)
+    ...     # R: svycoxph(Surv(time, status) ~ d_2 + ... + a_2 + ... + strata(situation), exploded)
+       item         term  estimate      se       z       p
+    0     2  (intercept)    0.2356  0.1521  1.5486  0.1215
+    1     2     age_band   -0.1160  0.0363 -3.1964  0.0014
+    >>> test = fit.wald_test("age_band")         # the 11 age slopes jointly: F on (11, 1330)
+    >>> round(test.statistic, 2), test.ndf, test.ddf
+    (4.94, 11.0, 1330.0)
     """
     check_option(vcov_type, _VCOV_TYPES, name="vcov_type")
     check_option(choice_set, _CHOICE_SETS, name="choice_set")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survey.design.results import ResultMixin, Summary
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError, InputError
 from survey.measures.ranking import predict as rp
@@ -18,7 +19,7 @@ __all__ = ["RankLogitResult"]
 
 
 @dataclass(frozen=True, eq=False)
-class RankLogitResult:
+class RankLogitResult(ResultMixin):
     """Fitted exploded (rank-ordered) logit; see :func:`survey.rank_logit`.
 
     Attributes
@@ -47,6 +48,11 @@ class RankLogitResult:
         Denominator degrees of freedom for Wald F tests (design degrees of
         freedom minus the number of coefficients plus one, as R's
         ``svycoxph``; ``inf`` for model-based variances).
+
+    With the other results (:class:`~survey.design.results.ResultMixin`):
+    ``estimate`` (alias of ``params``), ``se``, ``conf_int(level)`` (normal,
+    as ``table``'s z), ``to_frame()`` with the fixed columns (indexed by
+    ``(item, term)``), :meth:`wald_test` and :meth:`summary`.
     """
 
     table: pd.DataFrame
@@ -67,6 +73,18 @@ class RankLogitResult:
     _Z: np.ndarray = field(repr=False, default=None)
     _w: np.ndarray = field(repr=False, default=None)
     _cov_data: pd.DataFrame = field(repr=False, default=None)
+
+    # ------------------------------------------------ the shared result base
+    @property
+    def estimate(self) -> pd.Series:
+        """The coefficients (alias of ``params``)."""
+        return self.params
+
+    def _wald_df(self):
+        return self.ddf
+
+    def _title(self) -> str:
+        return f"Exploded logit: {self.k} ranked of {len(self.items)} items, n = {self.n} ({self.vcov_type})"
 
     # ------------------------------------------------------------------
     @property
@@ -174,6 +192,8 @@ class RankLogitResult:
     # ------------------------------------------------------------------
     def _select(self, term) -> np.ndarray:
         terms = self.params.index.get_level_values("term")
+        if isinstance(term, tuple) and term in self.params.index:     # one (item, term) coefficient
+            return np.asarray(self.params.index == term)
         if isinstance(term, (list, tuple)):
             sel = np.isin(terms, list(term))
         else:
@@ -191,22 +211,23 @@ class RankLogitResult:
         """Denominator df of Wald F tests (read by :func:`survey.wald_test`)."""
         return self.ddf
 
-    def wald_test(self, term) -> WaldTest:
+    def wald_test(self, term=None, *, null=None) -> WaldTest:
         """Joint Wald test that every coefficient of ``term`` (all items) is zero.
 
         ``term`` is a covariate name (``"age"`` tests all ``age[...]`` terms
-        of every item: does the ranking differ by age?), a term prefix, or a
-        list of exact term names.  Returns :class:`survey.design.wald.WaldTest`:
+        of every item: does the ranking differ by age?), a term prefix, a
+        list of exact term names, one ``(item, term)`` coefficient, or None
+        (every coefficient); ``null`` the values tested (default 0).  Returns :class:`survey.design.wald.WaldTest`:
         ``statistic`` is ``F = chisq / ndf`` on ``(ndf, ddf)`` degrees of
         freedom for design-based variances (``ddf`` as :attr:`ddf`), the
         chi-square for model-based ones.  R: ``b' V^-1 b`` of the terms of
         a ``svycoxph`` fit, as ``regTermTest`` computes it.
         """
-        sel = self._select(term)
+        sel = np.ones(len(self.params), dtype=bool) if term is None else self._select(term)
         names = [f"{it}:{t}" if it != "" else t for it, t in self.params.index[sel]]
         b = pd.Series(self.params.to_numpy()[sel], index=names)
         V = self.vcov.to_numpy()[np.ix_(sel, sel)]
-        return wald_test(b, V, df=self.ddf)
+        return wald_test(b, V, null=null, df=self.ddf)
 
     # ------------------------------------------------------------------
     def _average(self, by, k):
@@ -241,12 +262,15 @@ class RankLogitResult:
         the first ``k`` choices (default the fitted depth)."""
         return self._average(by, self.k if k is None else k)
 
-    def summary(self, *, lang: str = "en", labels: dict | None = None,
-                names: dict | None = None) -> str:
-        """A few plain sentences for planners.
+    def summary(self, level: float = 0.95, *, lang: str = "en", labels: dict | None = None,
+                names: dict | None = None) -> Summary:
+        """A few plain sentences for planners: a :class:`~survey.design.results.Summary`
+        whose text is the sentences and whose ``.table`` (shown under them as HTML in a
+        notebook) the coefficients with their intervals at ``level``.
 
         Parameters
         ----------
+        level : float
         lang : {"en", "ja"}
         labels : dict, optional
             Display names of the items (e.g. questionnaire code -> label).
@@ -299,7 +323,8 @@ class RankLogitResult:
                     lines.append(f"{name}別に1位に選ばれやすい項目: " + "、".join(tops) + "。")
                     lines.append(f"{name}による差が最も大きい項目: {lab(item)}（{self.k}位までに選ぶ割合 "
                                  f"{lo} {a:.0%} ～ {hi} {b:.0%}）。")
-        return "\n".join(lines)
+        table = ResultMixin.summary(self, level).table
+        return Summary(self._title(), table, lines, text="\n".join(lines))
 
 
 def coefficient_table(params: np.ndarray, se: np.ndarray, index: pd.MultiIndex) -> pd.DataFrame:

@@ -128,20 +128,27 @@ def satisfaction_index(design, column: str, *, scores=None, questionnaire=None, 
 
     Examples
     --------
-    The bundled wave, raked as ``survey run`` rakes it:
+    The bundled wave, raked as ``survey run`` rakes it
+    (:func:`survey.examples.bundled_wave`; the same design in R:
+    ``tests/reference/bundled_wave.R``, ``score`` the scored answers):
 
     >>> import survey
-    >>> q = survey.load_questionnaire("questionnaires/midori_2025.yaml")
-    >>> ds = survey.load("data/raw/midori_2025_sample.csv", q)
-    >>> design = survey.weight_wave(ds, survey.read_margins("data/midori_margins.csv"))
-    >>> survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame().round(4)
+    >>> from survey.examples import bundled_wave
+    >>> wave, q = bundled_wave()
+    >>> survey.satisfaction_index(wave, "satisfaction", questionnaire=q).to_frame().round(4)
+    ...     # R: svymean(~score, wave, na.rm=TRUE, deff=TRUE)
                   estimate      se  ci_low  ci_high    deff     n
     variable
     satisfaction    0.2871  0.0168  0.2542   0.3199  1.0912  1277
-
-    R: ``svymean(~score, rake(svydesign(ids=~1, weights=~w0, data=d), ...),
-    na.rm=TRUE, deff=TRUE)`` with ``score`` the scored answers
-    (``tests/reference/bundled_examples.R``).
+    >>> by = survey.satisfaction_index(wave, "satisfaction", questionnaire=q, by="district")
+    >>> by.to_frame()[["estimate", "se", "n"]].round(4)   # R: svyby(~score, ~district, wave, svymean, na.rm=TRUE)
+                           estimate      se    n
+    district variable
+    1        satisfaction    0.6107  0.1098   11
+    2        satisfaction    0.3197  0.0403  275
+    3        satisfaction    0.2550  0.0370  311
+    4        satisfaction    0.4010  0.0325  288
+    5        satisfaction    0.1831  0.0333  386
     """
     level = check_level(level)
     scores = resolve_scores(column, scores, questionnaire)

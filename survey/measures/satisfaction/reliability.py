@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from survey.design.results import COLUMNS, ResultMixin
 from survey.errors import DesignError, InputError
 from survey.measures.derive import answer_codes
 from survey.validation import check_design, check_level
@@ -58,7 +59,7 @@ _RTOL = 1e-9
 
 
 @dataclass(frozen=True)
-class Reliability:
+class Reliability(ResultMixin):
     """Result of :func:`cronbach_alpha`.
 
     Attributes
@@ -92,15 +93,53 @@ class Reliability:
     reason: str = ""
     weighted_reason: str = ""
 
-    def to_frame(self) -> pd.DataFrame:
-        """Two rows (``unweighted``, ``weighted``): ``estimate, se, ci_low, ci_high, n``."""
+    # ------------------------------------------------ the shared result base
+    @property
+    def params(self) -> pd.Series:
+        """The two alphas, indexed ``unweighted``, ``weighted``."""
+        return pd.Series([self.alpha, self.weighted_alpha], index=pd.Index(["unweighted", "weighted"], name="alpha"),
+                         name="estimate")
+
+    estimate = params
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Variance of the weighted alpha (linearised); the unweighted one has none (NaN):
+        its interval is Feldt's, not a Wald interval."""
+        index = self.params.index
+        return pd.DataFrame(np.diag([np.nan, self.weighted_se ** 2]), index=index, columns=index)
+
+    def _title(self) -> str:
+        return f"Cronbach's alpha of {self.k} items (n = {self.n})"
+
+    def conf_int(self, level: float | None = None) -> pd.DataFrame:
+        """Feldt's interval of the unweighted alpha (as pingouin) and the Wald interval
+        (normal) of the weighted one, at ``level`` (default ``self.level``)."""
+        level = check_level(self.level if level is None else level)
+        if np.isclose(level, self.level):
+            low, high = [self.ci_low, self.weighted_ci_low], [self.ci_high, self.weighted_ci_high]
+        else:
+            lo, hi = _feldt(self.alpha, self.n, self.k, level)
+            zq = stats.norm.ppf(0.5 + level / 2)
+            low = [lo, self.weighted_alpha - zq * self.weighted_se]
+            high = [hi, self.weighted_alpha + zq * self.weighted_se]
+        return pd.DataFrame({"ci_low": low, "ci_high": high}, index=self.params.index)
+
+    def to_frame(self, level: float | None = None) -> pd.DataFrame:
+        """Two rows (``unweighted``, ``weighted``) with the columns ``estimate, se, ci_low,
+        ci_high, deff, n`` (no SE for the unweighted alpha, no design effect)."""
+        ci = self.conf_int(level)
         return pd.DataFrame({
-            "estimate": [self.alpha, self.weighted_alpha],
-            "se": [np.nan, self.weighted_se],
-            "ci_low": [self.ci_low, self.weighted_ci_low],
-            "ci_high": [self.ci_high, self.weighted_ci_high],
-            "n": [self.n, self.n],
-        }, index=pd.Index(["unweighted", "weighted"], name="alpha"))
+            "estimate": self.params, "se": [np.nan, self.weighted_se],
+            "ci_low": ci["ci_low"], "ci_high": ci["ci_high"], "deff": np.nan, "n": [self.n, self.n],
+        }, index=self.params.index)[COLUMNS]
+
+
+def _feldt(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
+    """Feldt's (1987) F interval of an unweighted alpha, as pingouin."""
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    return (1 - (1 - alpha) * stats.f.isf((1 - level) / 2, df1, df2),
+            1 - (1 - alpha) * stats.f.isf((1 + level) / 2, df1, df2))
 
 
 def _alpha(S: np.ndarray) -> tuple[float, str]:
@@ -201,6 +240,21 @@ def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
     ``S = cov(X)``; the weighted alpha uses ``S`` from R ``svyvar`` on the
     complete cases and its SE is the delta method on ``vcov(svyvar(...))``
     (the ``n/(n-1)`` factor of ``svyvar`` cancels in alpha).
+
+    Examples
+    --------
+    The ten importance items (問8) of the bundled wave (:func:`survey.examples.bundled_wave`;
+    ``wave`` in R: ``tests/reference/bundled_wave.R``):
+
+    >>> import survey
+    >>> from survey.examples import bundled_wave
+    >>> wave, q = bundled_wave()
+    >>> survey.cronbach_alpha(wave, "importance", questionnaire=q).to_frame().round(4)
+    ...     # R: k/(k-1) (1 - tr(S)/sum(S)), S = cov(X) or svyvar(~s_rain + ..., subset(wave, complete))
+                estimate      se  ci_low  ci_high  deff     n
+    alpha
+    unweighted    0.8869     NaN  0.8773   0.8960   NaN  1245
+    weighted      0.8883  0.0052  0.8780   0.8986   NaN  1245
     """
     level = check_level(level)
     design = check_design(design, what="cronbach_alpha")
@@ -217,9 +271,7 @@ def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
     Xo, wo = X[ok], w[ok]
     Su_all = _zero_flat(np.cov(Xo, rowvar=False), Xo)
     a_u, reason = _alpha(Su_all)
-    df1, df2 = n - 1, (n - 1) * (k - 1)                   # Feldt (1987), as pingouin
-    lo = 1 - (1 - a_u) * stats.f.isf((1 - level) / 2, df1, df2)
-    hi = 1 - (1 - a_u) * stats.f.isf((1 + level) / 2, df1, df2)
+    lo, hi = _feldt(a_u, n, k, level)                     # Feldt (1987), as pingouin
     S, Xc = _weighted_cov(Xo, wo)
     a_w, weighted_reason = _alpha(S)
     T, Dg = S.sum(), np.trace(S)

@@ -38,8 +38,9 @@ def build(spec, ctx) -> SectionResult:
     # words follow the report's small-cell rule: one used by fewer than --min-cell comments of a
     # group is not listed (内間木 showed the words of its 3 comments)
     try:
-        tables = analyse_freetext(ctx.design, ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
-                                  ledger=ctx.dataset.ledger, min_comments=ctx.small_cells.min_count)
+        tables = analyse_freetext(ctx.design, questionnaire=ctx.questionnaire, keywords=keywords,
+                                  column=spec.question, by=spec.by, ledger=ctx.dataset.ledger,
+                                  min_comments=ctx.small_cells.min_count)
     except DesignError as exc:
         if not str(exc).startswith("no comments"):
             raise

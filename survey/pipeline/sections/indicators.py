@@ -101,7 +101,7 @@ def headline_indicators(table: pd.DataFrame) -> list[Indicator]:
 def build(spec, ctx) -> SectionResult:
     q = ctx.questionnaire
     admin = ctx.admin if spec.get("admin", False) else None
-    table = indicator_table(ctx.design, q, admin=admin, admin_year=(q.wave or None) if admin is not None else None,
+    table = indicator_table(ctx.design, questionnaire=q, admin=admin, admin_year=(q.wave or None) if admin is not None else None,
                             baseline_design=ctx.baseline_design)
     title = spec.get("title", "計画の指標")
     shown = describe(indicator_table_ja(table), base="指標ごと（市民アンケートの指標は回答者、行政資料の指標は資料の値）",
