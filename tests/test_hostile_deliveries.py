@@ -488,6 +488,23 @@ def test_a_date_formatted_number_is_refused_naming_the_cell(tmp_path, questionna
     assert f["message_en"].iloc[0].startswith("Cell E3 ('問4 居住年数') holds a number formatted as a date")
 
 
+@pytest.mark.hostile("silent")
+def test_a_percent_formatted_number_is_refused_naming_the_cell(tmp_path, questionnaire, capsys):
+    # 問6 keyed as 2 in a column formatted 0%: Excel shows 200%, the tool read 2 (やや満足) silently
+    def edit(ws):
+        ws["G3"].value = 2
+        ws["G3"].number_format = "0%"
+    path = _sheet_with(tmp_path, questionnaire, edit)
+    code, _, err = _run(tmp_path, path, capsys)
+    assert code == 2
+    assert (f"[file {path}] cells G3 (問6 みどりの満足度: 2) of sheet '回答' hold numbers formatted as percentages, "
+            "so the number the cell shows cannot be read; format the column as a number (or text) in Excel and "
+            "check the values") in _reason(err)
+    f = validate_file(path, questionnaire).failures
+    assert f[["row", "column", "rule", "value"]].values.tolist() == [[2, "問6 みどりの満足度", "unreadable_cell", "2"]]
+    assert f["message_en"].iloc[0].startswith("Cell G3 ('問6 みどりの満足度') holds a number formatted as a percentage")
+
+
 def test_a_date_outside_the_questionnaire_columns_is_read_as_text(tmp_path, questionnaire):
     path = _sheet_with(tmp_path, questionnaire, lambda ws: ws.cell(1, 42, "回収日") and ws.cell(2, 42,
                                                                                           dt.datetime(2025, 7, 3)))
