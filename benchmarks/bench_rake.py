@@ -120,7 +120,7 @@ def main(argv=None) -> None:
     w_ours = raked.weights.to_numpy()
     wall, cpu, _ = timed(lambda: design.rake(margins, tol=1e-10), args.repeat)
     print(f"rake {n:,} rows, 3 margins (6x2x5 cells), tol 1e-10: {wall * 1000:.1f} ms wall, "
-          f"{cpu * 1000:.1f} ms CPU (best of {args.repeat}); sweeps {diag['iterations']}, "
+          f"{cpu * 1000:.1f} ms CPU (best of {args.repeat}); sweeps {diag['n_iter']}, "
           f"max margin error {diag['max_margin_error']:.1e}; target < 100 ms")
     codes = data.assign(age=data["age"].astype(str), sex=data["sex"].astype(str),
                         district=data["district"].astype(str))

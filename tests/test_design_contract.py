@@ -225,7 +225,7 @@ class TestDiagnosticsAndWeights:
         w = STRAT["pw"].to_numpy()
         diag = Design(STRAT, weights="pw", strata="stype").diagnostics()
         assert diag["kish_deff"] == pytest.approx(len(w) * (w ** 2).sum() / w.sum() ** 2, rel=1e-12)
-        assert diag["n"] == 200 and "iterations" not in diag
+        assert diag["n"] == 200 and "n_iter" not in diag
 
     def test_replicate_diagnostics_after_rake(self):
         diag = dclus1().replicate("jk1").rake(MARGINS).diagnostics()

@@ -122,7 +122,7 @@ class TestRake(WeightingMixin):
     def test_diagnostics(self, design):
         diag = design.diagnostics()
         assert diag["calibration"] == "rake"
-        assert 1 <= diag["iterations"] < 100
+        assert 1 <= diag["n_iter"] < 100
         assert diag["max_margin_error"] < 1e-10
         w = design.weights.to_numpy()
         assert diag["kish_deff"] == pytest.approx(len(w) * (w ** 2).sum() / w.sum() ** 2)

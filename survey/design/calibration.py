@@ -338,7 +338,7 @@ def rake(data: pd.DataFrame, w: np.ndarray, margins, *, tol: float, max_iter: in
         )
     new_w = w * g[cells.codes]
     step = CalStep("rake", _dummies(cells), _col0(w), _col0(new_w),
-                   codes=cells.codes, iterations=it, max_error=float(err))
+                   codes=cells.codes, n_iter=it, max_error=float(err))
     return new_w, step
 
 

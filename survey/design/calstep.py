@@ -33,7 +33,7 @@ class CalStep:
     w_before: np.ndarray
     w_after: np.ndarray
     codes: np.ndarray | None = None
-    iterations: int = 1
+    n_iter: int = 1
     max_error: float = 0.0
     sigma2: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)

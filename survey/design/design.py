@@ -303,11 +303,11 @@ class Design(LinearisedVariance, EstimatorsMixin):
     # ---------------------------------------------------------- diagnostics
     def diagnostics(self) -> pd.Series:
         """Weight diagnostics: Kish deff (1 + CV^2), effective n, weight
-        spread, and for the last calibration step its kind, iterations and
+        spread, and for the last calibration step its kind, n_iter (iterations) and
         largest margin error after convergence."""
         info = None
         if self._steps:
             last = self._steps[-1]
-            info = {"calibration": last.kind, "iterations": last.iterations,
+            info = {"calibration": last.kind, "n_iter": last.n_iter,
                     "max_margin_error": last.max_error}
         return weight_diagnostics(self._w, raking=info)

@@ -299,7 +299,7 @@ def calibrate(data: pd.DataFrame, w: np.ndarray, population_totals, *, method: s
         errs.append(err)
     new_w = w * np.column_stack(gs)
     step = CalStep("calibrate", M, _col0(w), _col0(new_w), codes=None,
-                   iterations=its[0], max_error=errs[0],
+                   n_iter=its[0], max_error=errs[0],
                    sigma2=sigma2 if linear else None)   # R: grake keeps qr(mm * sqrt(w))
     return new_w, step
 
@@ -318,5 +318,5 @@ def _calibrate_cells(w, cells, Mc, cw, pop, method, bounds, tol, max_iter):
         errs.append(err)
     new_w = w * np.column_stack(gs)
     step = CalStep("calibrate", Mc, _col0(w), _col0(new_w),
-                   codes=cells.codes, iterations=its[0], max_error=errs[0])
+                   codes=cells.codes, n_iter=its[0], max_error=errs[0])
     return new_w, step

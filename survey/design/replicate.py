@@ -289,7 +289,7 @@ class ReplicateDesign(EstimatorsMixin):
 
     @staticmethod
     def _step_info(step):
-        return {"calibration": step.kind, "iterations": step.iterations,
+        return {"calibration": step.kind, "n_iter": step.n_iter,
                 "max_margin_error": step.max_error}
 
     def _cell_pattern(self, step):

@@ -68,7 +68,7 @@ def weight_diagnostics(weights, *, raking: dict | None = None) -> pd.Series:
     ``kish_deff`` (1 + CV^2), ``n_effective``, ``cv``, ``min``, ``q01``,
     ``q05``, ``q25``, ``median``, ``q75``, ``q95``, ``q99``, ``max``,
     ``max_min_ratio`` and, when raking/calibration ran, ``calibration``,
-    ``iterations`` and ``max_margin_error``.
+    ``n_iter`` and ``max_margin_error``.
     """
     w = np.asarray(weights, dtype=float)
     w = w[w != 0]

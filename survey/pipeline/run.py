@@ -165,7 +165,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                       f"{OPENDATA_FOLDER}/{DICTIONARY_FILE}.csv"))
     diag_text = (f"重みの範囲 {float(diag['min']):.1f}〜{float(diag['max']):.1f}（最大/最小 {float(diag['max_min_ratio']):.2f}）、"
                  f"Kishのデザイン効果 {float(diag['kish_deff']):.3f}、有効標本サイズ {float(diag['n_effective']):.0f}、"
-                 f"レイキング {int(diag['iterations'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
+                 f"レイキング {int(diag['n_iter'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
     if mailing is not None:
         diag_text = _mailing_text(questionnaire, mailing, mailing_path) + diag_text
     files.append(write_wave_html(results, out_dir / "report.html", questionnaire=questionnaire,

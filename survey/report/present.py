@@ -64,12 +64,12 @@ def diagnostics_table(diag) -> pd.DataFrame:
     names = [("n", "回答者数"), ("sum", "重みの合計（母集団）"), ("kish_deff", "デザイン効果（Kish）"),
              ("n_effective", "有効標本サイズ"), ("cv", "重みの変動係数"), ("min", "重みの最小値"),
              ("q05", "重みの5%点"), ("median", "重みの中央値"), ("q95", "重みの95%点"), ("max", "重みの最大値"),
-             ("max_min_ratio", "最大/最小"), ("iterations", "レイキングの反復回数"),
+             ("max_min_ratio", "最大/最小"), ("n_iter", "レイキングの反復回数"),
              ("max_margin_error", "周辺度数の最大誤差")]
     rows = []
     for key, label in names:
         if key in diag.index:
             v = float(diag[key])
             rows.append((label, float(f"{v:.3g}") if key == "max_margin_error" else
-                         (int(round(v)) if key in ("n", "sum", "iterations", "n_effective") else round(v, 3))))
+                         (int(round(v)) if key in ("n", "sum", "n_iter", "n_effective") else round(v, 3))))
     return pd.DataFrame(rows, columns=["項目", "値"], dtype=object)  # numbers stay numbers (a number format each)
