@@ -22,7 +22,7 @@ Steps:
    per cell (``survey.simulate.stratified_sample``), lets people answer with
    the simulator's response propensities (age band x sex x district) and
    report their attributes as the simulator's deliveries do (回答しない,
-   無回答), and weights the returns twice with ``survey.report.weighting.weight_wave``:
+   無回答), and weights the returns twice with ``survey.weighting.wave.weight_wave``:
    from equal base weights N / n (``survey run`` without ``--mailing``) and
    from the mailing file (``--mailing``: base weights N_h / m_h, cells as
    strata), both raked to the age x sex x district margins.
@@ -80,7 +80,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout
 import survey  # noqa: E402
 from survey.measures.satisfaction.index import satisfaction_index  # noqa: E402
 from survey.pipeline.plan import plan_folder_name, run_plan  # noqa: E402
-from survey.report.weighting import weight_wave  # noqa: E402
+from survey.weighting.wave import weight_wave  # noqa: E402
 from survey.simulate import BUNDLED_SEEDS, POPULATION_SEED, simulate_population, simulate_wave, stratified_sample  # noqa: E402
 from survey.simulate.delivery import reported_attributes  # noqa: E402
 from survey.simulate import response_propensity  # noqa: E402

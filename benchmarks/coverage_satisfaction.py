@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from survey import Design, load_questionnaire
 from survey.measures.tables.parkuse import park_nonuse, park_use_times
 from survey.measures.satisfaction.index import satisfaction_index
-from survey.report.weighting import weight_wave
+from survey.weighting.wave import weight_wave
 from survey.simulate import POPULATION_SEED, simulate_population, simulate_wave
 
 ROOT = Path(__file__).resolve().parents[1]

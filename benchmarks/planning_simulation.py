@@ -50,8 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey  # noqa: E402
-from survey.measures.planning import PrecisionTarget, plan_mailing  # noqa: E402
-from survey.measures.planning_inputs import planning_inputs  # noqa: E402
+from survey.planning.mailing import PrecisionTarget, plan_mailing  # noqa: E402
+from survey.planning.inputs import planning_inputs  # noqa: E402
 from survey.measures.satisfaction.index import satisfaction_index  # noqa: E402
 from survey.simulate import response_propensity  # noqa: E402
 
@@ -164,7 +164,7 @@ def base_wave(q, population, *, mailed=3000, seed=None):
     """This wave (the bundled FY2025 wave by default), its raked design and mailing counts."""
     from types import SimpleNamespace
 
-    from survey.report.weighting import weight_wave  # the weighting of `survey run`
+    from survey.weighting.wave import weight_wave  # the weighting of `survey run`
 
     wave = survey.simulate.simulate_wave(q, seed=survey.simulate.BUNDLED_SEEDS["FY2025"] if seed is None else seed,
                                          population=population, mailed=mailed, shift={})

@@ -15,7 +15,8 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "ValidationReport", "validate_file", "Rule", "Severity", "mask_personal_data",
     ),
     "survey.pipeline": ("run_wave",),
-    "survey.report.weighting": ("read_margins", "weight_wave"),
+    "survey.intake.sidetables": ("read_margins", "read_admin", "read_mailing"),
+    "survey.weighting.wave": ("weight_wave",),
     "survey.simulate": (
         "simulate_population", "simulate_wave", "run_simulate", "write_large_delivery", "inject_defect",
     ),
@@ -43,14 +44,18 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "satisfaction_index", "satisfaction_distribution", "satisfaction_drivers", "Drivers",
         "compare_groups", "GroupComparison", "VERDICTS",
         "park_use_times", "park_nonuse", "park_use_table",
-        "indicator_table", "admin_indicators", "read_admin",
+        "indicator_table", "admin_indicators",
         "wave_estimates", "compare_waves", "trend_table", "cronbach_alpha", "Reliability",
         "topk_shares", "rank_logit", "RankLogitResult",
-        "planning_inputs", "PlanInputs", "read_mailing", "plan_mailing", "MailingPlan", "compare_plans",
-        "PrecisionTarget", "ChangeTarget", "expected_precision", "plan_sampling_error_table", "plan_tables",
-        "plan_table_names",
         "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "theme_shares",
         "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",
     ),
+    # planning the next wave (above the measures) and its tables in Japanese (the report layer)
+    "survey.planning": (
+        "planning_inputs", "PlanInputs", "plan_mailing", "MailingPlan", "compare_plans", "PrecisionTarget",
+        "ChangeTarget", "expected_precision", "plan_sampling_error_table",
+    ),
+    "survey.report.planning_tables": ("plan_tables", "plan_table_names"),
     "survey._version": ("__version__",),
-}, submodules=("errors", "validation", "questionnaire", "intake", "design", "measures", "report", "pipeline", "simulate"))
+}, submodules=("errors", "validation", "questionnaire", "intake", "design", "weighting", "measures",
+               "planning", "report", "pipeline", "simulate"))

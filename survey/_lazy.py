@@ -15,7 +15,7 @@ plain attribute. ``from survey import X``, ``from survey import *`` and
 ``dir(survey)`` work as with eager imports. The ``survey`` command starts
 without pandas, scipy, scikit-learn or matplotlib (``tests/test_lazy_import.py``).
 
-A name must not be a submodule of the package as well (``survey.measures.planning_inputs``
+A name must not be a submodule of the package as well (``survey.planning.inputs``
 is a module and a function): importing the module binds it on the package, which
 then hides the name from ``__getattr__``. Such a name is imported eagerly by its
 package (see ``survey/measures/__init__.py``).

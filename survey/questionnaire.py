@@ -1,7 +1,8 @@
 """The questionnaire specification: questions, codes, scores, skip logic.
 
 A questionnaire is described in a YAML file (format documented in
-``questionnaires/README.md``) and parsed once, here, into frozen objects.
+``questionnaires/README.md``) and parsed once, here, into the frozen objects
+of :mod:`survey.questionnaire_spec` (re-exported here).
 Everything downstream (readers, validation, estimators, reports) reads the
 questionnaire through these objects and never re-parses YAML.
 
@@ -13,13 +14,17 @@ file, the key (or line) and the fix.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from survey.errors import SpecError
-from survey.questionnaire_plan import AnalysisPlan, parse_plan
+from survey.questionnaire_plan import parse_plan
+from survey.questionnaire_spec import (
+    MULTI_FORMS, OVER_LIMIT_POLICIES, QUESTION_TYPES, TOTAL_POLICIES, Condition, Contradiction, Item, Question,
+    Questionnaire,
+)
 from survey.spec_checks import check_headings, check_labels, check_path_name
 from survey.spec_loader import load_yaml
 
@@ -34,12 +39,6 @@ __all__ = [
     "parse_questionnaire",
 ]
 
-QUESTION_TYPES = ("single", "multi", "likert", "allocation", "ranking", "numeric", "text")
-OVER_LIMIT_POLICIES = ("keep_lowest", "drop", "flag")
-TOTAL_POLICIES = ("reject", "rescale", "flag")
-MULTI_FORMS = ("dummies", "slots")
-
-
 def _freeze(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
@@ -47,158 +46,6 @@ def _freeze(mapping: Mapping | None) -> Mapping:
 def _is_number(value) -> bool:
     """A finite int or float from YAML (``true``/``false`` are not numbers)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-@dataclass(frozen=True)
-class Condition:
-    """``column`` satisfies one test: ``in`` codes, ``not_in`` codes,
-    ``between`` [low, high] (inclusive), or ``blank`` (True/False)."""
-
-    column: str
-    op: str
-    values: tuple = ()
-
-    def describe(self) -> str:
-        if self.op == "blank":
-            return f"{self.column} is {'blank' if self.values[0] else 'answered'}"
-        return f"{self.column} {self.op} {list(self.values)}"
-
-
-@dataclass(frozen=True)
-class Item:
-    """A sub-column of a question: a matrix item, an allocation part, or a
-    multi-answer choice.  ``column`` is the tidy column name, ``header`` the
-    heading in a contractor's raw file."""
-
-    column: str
-    label: str
-    header: str
-    code: int | None = None
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    text: str
-    type: str
-    header: str
-    codes: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
-    missing: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
-    attribute: bool = False
-    not_in_margins: tuple[int, ...] = ()  # answer codes without a population count (weighted as 不明)
-    required: bool = True
-    asked_if: tuple[Condition, ...] = ()
-    # likert
-    scores: Mapping[int, float] = field(default_factory=lambda: MappingProxyType({}))
-    items: tuple[Item, ...] = ()
-    straightlining: bool = False
-    # single with a numeric meaning (e.g. times a year per category)
-    numeric_map: Mapping[int, float] = field(default_factory=lambda: MappingProxyType({}))
-    numeric_unit: str = ""
-    # multi
-    max_choices: int | None = None
-    over_limit: str = "keep_lowest"
-    form: str = "dummies"
-    # allocation
-    total: int | None = None
-    total_policy: str = "flag"
-    tolerance: int = 0
-    # ranking
-    depth: int | None = None
-    # numeric
-    minimum: float | None = None
-    maximum: float | None = None
-    integer: bool = False
-    outlier_iqr: float | None = None
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """Tidy column names this question occupies in a respondent frame."""
-        if self.type in ("multi", "allocation", "ranking") or (self.type == "likert" and self.items):
-            return tuple(item.column for item in self.items)
-        return (self.id,)
-
-    @property
-    def raw_headers(self) -> tuple[str, ...]:
-        """Column headings in a contractor's raw file (same order as
-        :attr:`columns`, except multi-answer questions given as slots)."""
-        if self.type == "multi" and self.form == "slots":
-            return tuple(f"{self.header}_{k}" for k in range(1, (self.max_choices or len(self.codes)) + 1))
-        if self.items:
-            return tuple(item.header for item in self.items)
-        return (self.header,)
-
-    @property
-    def valid_codes(self) -> tuple[int, ...]:
-        return tuple(self.codes)
-
-    def label(self, code) -> str:
-        """Japanese label of a code (answer or missing code)."""
-        if code in self.codes:
-            return self.codes[code]
-        if code in self.missing:
-            return self.missing[code]
-        return str(code)
-
-
-@dataclass(frozen=True)
-class Contradiction:
-    """A logical contradiction (論理矛盾): all ``when`` conditions hold."""
-
-    id: str
-    when: tuple[Condition, ...]
-    message_ja: str
-    message_en: str
-
-
-@dataclass(frozen=True)
-class Questionnaire:
-    id: str
-    version: str
-    title: str
-    wave: str
-    respondent_id: str
-    respondent_id_header: str
-    questions: tuple[Question, ...]
-    contradictions: tuple[Contradiction, ...] = ()
-    fielding: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    indicators: tuple[Mapping[str, Any], ...] = ()
-    path: str | None = None
-    sha256: str | None = None
-    #: The analysis plan (``analysis:``), or None when the file declares none.
-    plan: AnalysisPlan | None = None
-
-    def __getitem__(self, question_id: str) -> Question:
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        known = ", ".join(q.id for q in self.questions)
-        raise KeyError(f"no question {question_id!r} in questionnaire {self.id}; known: {known}")
-
-    def __contains__(self, question_id: str) -> bool:
-        return any(q.id == question_id for q in self.questions)
-
-    @property
-    def attributes(self) -> tuple[Question, ...]:
-        return tuple(q for q in self.questions if q.attribute)
-
-    def by_type(self, qtype: str) -> tuple[Question, ...]:
-        return tuple(q for q in self.questions if q.type == qtype)
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """All tidy columns in questionnaire order, respondent id first."""
-        cols = [self.respondent_id]
-        for q in self.questions:
-            cols.extend(q.columns)
-        return tuple(cols)
-
-    def question_of(self, column: str) -> Question:
-        """The question a tidy column belongs to."""
-        for q in self.questions:
-            if column in q.columns:
-                return q
-        raise KeyError(f"column {column!r} belongs to no question of {self.id}")
 
 
 # --------------------------------------------------------------------------- parsing

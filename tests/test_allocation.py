@@ -22,8 +22,8 @@ from survey.measures.allocation.means import (
     allocation_threshold_shares,
     allocation_top_k,
     allocation_zero_shares,
-    apply_total_policy,
 )
+from survey.measures.allocation.policy import apply_total_policy
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "reference" / "allocation_svymean.json").read_text())

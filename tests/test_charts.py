@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from survey.errors import InputError
-from survey.report import charts
+from survey.report import chart_style, charts
 
 LEVELS = list(charts.SATISFACTION_LEVELS)
 
@@ -151,13 +151,13 @@ def test_legends_read_row_by_row_in_the_order_of_the_bars(labels, ncol):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    charts._ensure_font()
-    with matplotlib.rc_context(charts._rc()):
+    chart_style._ensure_font()
+    with matplotlib.rc_context(chart_style._rc()):
         fig = Figure(layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.subplots()
         handles = [ax.plot([0], [0], label=label)[0] for label in labels]
-        charts._legend(fig, handles, labels, ncol=ncol)
+        chart_style._legend(fig, handles, labels, ncol=ncol)
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         texts = fig.legends[0].get_texts()
@@ -176,7 +176,7 @@ def test_a_hidden_heat_map_cell_is_hatched_and_marked_x(monkeypatch):
     drawn = {}
 
     def keep(draw, **_):
-        with matplotlib.rc_context(charts._rc()):
+        with matplotlib.rc_context(chart_style._rc()):
             fig = Figure(layout="constrained")
             FigureCanvasAgg(fig)
             draw(fig)

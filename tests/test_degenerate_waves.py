@@ -14,7 +14,7 @@ import pytest
 
 import survey
 from survey.cli import main
-from survey.report.weighting import read_margins, weight_wave
+from survey.weighting import read_margins, weight_wave
 
 from conftest import ROOT
 

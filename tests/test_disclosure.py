@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.measures.tables.tabulate import crosstab_question
 from survey.report.disclosure import SmallCells, rule_text, suppress_family
 
 LEVELS = ["A", "B", "C", "無回答"]
@@ -70,7 +71,12 @@ def test_rule_text_names_the_threshold():
 
 
 def test_small_cells_on_the_bundled_wave_against_its_cross_table(bundled_run, questionnaire):
-    cells = SmallCells(bundled_run.design, questionnaire, ["age_band", "district", "sex"], min_count=3)
+    design = bundled_run.design
+
+    def crosstab(column, by):
+        return crosstab_question(design.data, design.weights.to_numpy(), questionnaire, column, by)
+
+    cells = SmallCells(crosstab, ["age_band", "district", "sex"], min_count=3)
     hidden = cells.hidden("satisfaction", "district")
     long = cells.crosstab("satisfaction", "district")
     n = long.pivot(index="group", columns="level", values="n").loc[hidden.index, hidden.columns]

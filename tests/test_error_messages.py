@@ -133,7 +133,7 @@ def _unplaced(tmp: Path):
     """weight_wave with respondents of a cell that was not mailed."""
     from types import SimpleNamespace
 
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     data = pd.DataFrame({"district": [2.0, 3.0], "age_band": [1.0, 1.0], "sex": [1.0, 2.0]})
     path = _mailing(tmp, lambda f: f.assign(mailed=f["mailed"].where(f["district"] == 1, 0)))

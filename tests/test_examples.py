@@ -70,3 +70,16 @@ def test_measures_match_r(wave):
     assert alpha.n == ref["n"] == 1245
     close([alpha.alpha, alpha.ci_low, alpha.ci_high, alpha.weighted_alpha, alpha.weighted_se],
           [ref["alpha"], ref["ci_low"], ref["ci_high"], ref["weighted_alpha"], ref["weighted_se"]])
+
+
+def test_rank_logit_matches_r(wave):
+    """The exploded logit of the twelve policies on the age band: coefficients of R's weighted
+    coxph, standard errors the raked design's variance of the respondents' influences."""
+    design, q = wave
+    fit = survey.rank_logit(design, list(q["policy"].columns), covariates=["age_band"])
+    ref = REF["rank_logit_age"]
+    assert fit.n == ref["n"] == 1290
+    # R's terms d_j, a_j (item j's constant and age slope) in the order of fit.params
+    assert [f"{'d' if t == '(intercept)' else 'a'}_{item}" for item, t in fit.params.index] == ref["terms"]
+    close(fit.params, ref["estimate"], rtol=1e-9)   # coxph's eps 1e-10
+    close(fit.se, ref["se"], rtol=1e-9)

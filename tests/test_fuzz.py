@@ -402,7 +402,7 @@ def _consistent_mailing() -> pd.DataFrame:
 def test_fuzzed_margins(blob, with_mailing):
     """Bad population margins are an InputError (file, row, value), never a
     traceback, with equal base weights or from a (good) mailing file."""
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     path = write(blob, "_margins.csv")
     try:
@@ -442,7 +442,7 @@ def mailing_files(draw):
 def test_fuzzed_mailing(blob):
     """A bad mailing file (``survey run --mailing``) is a SurveyError naming the
     file, never a traceback; an accepted one gives finite, positive weights."""
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     path = write(blob, "_mailing.csv")
     try:

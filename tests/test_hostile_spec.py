@@ -375,7 +375,7 @@ def _margins_file(tmp: Path, edit) -> Path:
 
 
 def _weight(wave_data, path):
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     return weight_wave(wave_data, read_margins(path))
 
@@ -405,7 +405,7 @@ def test_a_district_left_out_of_the_margins_is_refused(tmp_path, wave_data):
 def test_an_answer_without_population_counts_must_be_declared(tmp_path, wave_data):
     from dataclasses import replace
 
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     q = wave_data.questionnaire
     assert q["sex"].not_in_margins == (3,)           # the bundled questionnaire declares 回答しない
@@ -469,7 +469,7 @@ def test_raked_weights_that_miss_the_population_are_refused():
     import pandas as pd
     from types import SimpleNamespace
 
-    from survey.report.weighting import _check_raked
+    from survey.weighting.wave import _check_raked
 
     margins = pd.DataFrame({"count": [60.0, 40.0]})
     fine = SimpleNamespace(weights=np.array([50.0, 50.0]))
@@ -526,7 +526,7 @@ def _hundred_points(tmp: Path, **rules) -> tuple[Path, Path]:
 def bundled_allocation():
     """The bundled wave's allocation means at full precision (flag: the 3 rows off ¥1,000 kept)."""
     import survey
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     q = load_questionnaire(QUESTIONNAIRE)
     design = weight_wave(survey.load(SAMPLE, q), read_margins(MARGINS))
@@ -587,7 +587,7 @@ def test_a_100_point_allocation_runs_end_to_end(tmp_path, capsys, bundled_alloca
 @pytest.mark.hostile("silent")
 def test_the_estimators_defaults_are_not_the_questionnaires(tmp_path):
     import survey
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     spec, data = _hundred_points(tmp_path, total_policy="reject", tolerance=10)
     q = load_questionnaire(spec)

@@ -18,9 +18,9 @@ from survey.measures.indicators.headline import (
     INDICATOR_COLUMNS,
     admin_indicators,
     indicator_table,
-    read_admin,
     target_verdict,
 )
+from survey.intake.sidetables import read_admin
 from survey.measures.tables.parkuse import park_nonuse, park_use_table, park_use_times
 
 from helpers import close
@@ -189,8 +189,8 @@ def test_bundled_simulated_wave_recovers_the_known_population_values(questionnai
     # data/raw/midori_2025_sample.csv is a survey.simulate wave whose population values are
     # known exactly (data/midori_2025_truth.json: 0.29 and 30.9, the plan's baselines)
     from survey.intake import load
-    from survey.report.weighting import weight_wave
-    from survey.report.weighting import read_margins
+    from survey.weighting.wave import weight_wave
+    from survey.intake.sidetables import read_margins
 
     truth = json.loads((ROOT / "data" / "midori_2025_truth.json").read_text(encoding="utf-8"))
     dataset = load(ROOT / "data" / "raw" / "midori_2025_sample.csv", questionnaire)

@@ -29,9 +29,10 @@ HEAVY = {"sklearn", "skbio", "matplotlib", "seaborn", "statsmodels", "pingouin",
 DATA_LIBRARIES = {"pandas", "numpy", "pyarrow", "yaml", "openpyxl", "jinja2"}
 PACKAGES = ("survey", "survey.measures", "survey.measures.satisfaction", "survey.measures.allocation",
             "survey.measures.ranking", "survey.measures.freetext", "survey.measures.tables",
-            "survey.measures.indicators", "survey.intake", "survey.design", "survey.report", "survey.pipeline",
-            "survey.simulate")
-SUBMODULES = {"errors", "questionnaire", "intake", "design", "measures", "report", "pipeline", "simulate"}
+            "survey.measures.indicators", "survey.intake", "survey.design", "survey.weighting", "survey.planning",
+            "survey.report", "survey.pipeline", "survey.simulate")
+SUBMODULES = {"errors", "questionnaire", "intake", "design", "weighting", "measures", "planning", "report", "pipeline",
+              "simulate"}
 
 
 def _python(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
@@ -89,7 +90,7 @@ def test_a_name_resolves_on_first_use_and_is_kept():
 
 
 def test_no_public_name_is_hidden_by_a_module_of_the_same_name():
-    """Importing every module first (survey.measures.planning_inputs is a module and a
+    """Importing every module first (survey.planning.inputs is a module and a
     function) must leave every public name as it was: the function, never the module."""
     code = (
         "import importlib, json, pkgutil, sys, types, survey\n"

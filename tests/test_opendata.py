@@ -22,7 +22,7 @@ from survey.plan_opendata import municipality_check_digit, parse_opendata
 from survey.report.names import MAX_STEM_BYTES, safe_stem, short_title, table_stem, unique_stems
 from survey.report.opendata import long_table, parse_interval
 from survey.report.tableinfo import Measure, describe
-from survey.report.weighting import read_margins, weight_wave
+from survey.weighting import read_margins, weight_wave
 
 from conftest import QUESTIONNAIRE, ROOT
 

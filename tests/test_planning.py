@@ -23,28 +23,28 @@ from scipy.optimize import minimize
 
 from survey.design.design import Design
 from survey.errors import DesignError, InputError
-from survey.measures.planning import (
+from survey.planning.mailing import (
     ChangeTarget,
     MailingPlan,
     PrecisionTarget,
     compare_plans,
     plan_mailing,
 )
-from survey.measures.planning_alloc import (
+from survey.planning.allocate import (
     allocate,
     cell_shape,
     domain_variance,
     water_fill,
 )
-from survey.measures.planning_inputs import PlanInputs, planning_inputs
-from survey.measures.planning_models import fit_response_rates
-from survey.measures.planning_precision import (
+from survey.planning.inputs import PlanInputs, planning_inputs
+from survey.planning.models import fit_response_rates
+from survey.planning.precision import (
     PRECISION_COLUMNS,
     expected_precision,
     measure_variance,
     plan_sampling_error_table,
 )
-from survey.measures.planning_tables import plan_table_names, plan_tables
+from survey.report.planning_tables import plan_table_names, plan_tables
 
 from helpers import close_at
 

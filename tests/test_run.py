@@ -49,7 +49,7 @@ def test_ledger_balances_and_matches_the_api(run_dirs):
 
 def test_workbook_sheets_and_a_figure_equal_the_api(run_dirs):
     import survey
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     a, _ = run_dirs
     wb = openpyxl.load_workbook(a / "集計表.xlsx", read_only=True)
@@ -113,8 +113,8 @@ def test_plan_command_writes_the_plan(tmp_path, capsys):
     cells = pd.read_csv(tmp_path / "FY2025-plan" / "計画_配布数.csv", encoding="utf-8-sig")
     assert len(cells) >= 30  # one row per district × age cell (plus totals)
     # mailing.csv: the same mailing in the form `survey run --mailing` reads
-    from survey.measures.planning_inputs import read_mailing
-    from survey.report.weighting import mailing_cells, read_margins
+    from survey.intake.sidetables import read_mailing
+    from survey.weighting import mailing_cells, read_margins
 
     mailing = read_mailing(tmp_path / "FY2025-plan" / "mailing.csv")
     assert list(mailing.columns) == ["district", "district_label", "age_band", "age_band_label", "mailed"]
@@ -134,7 +134,7 @@ def test_run_with_a_mailing_file(tmp_path):
     """--mailing: base weights N_h / m_h per district × age band cell, strata, then raking.
     The mailing is made up but consistent with the bundled returns (mailed = 2 × returned + 5)."""
     import survey
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     q = survey.load_questionnaire(ROOT / "questionnaires/midori_2025.yaml")
     ds = survey.load(ROOT / "data/raw/midori_2025_sample.csv", q)

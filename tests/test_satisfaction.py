@@ -18,9 +18,9 @@ from survey.measures.satisfaction.index import (
     DEFAULT_SCORES,
     resolve_scores,
     satisfaction_distribution,
-    satisfaction_drivers,
     satisfaction_index,
 )
+from survey.measures.satisfaction.drivers import satisfaction_drivers
 
 from helpers import close
 

@@ -1,4 +1,4 @@
-"""survey.report.weighting: base weights from a mailing file (survey run --mailing), then raking.
+"""survey.weighting.wave: base weights from a mailing file (survey run --mailing), then raking.
 
 Reference numbers: tests/reference/weighting_mailing.json, written by the committed R
 script tests/reference/weighting_mailing.R (R survey 4.1.1: svydesign with the mailing
@@ -19,8 +19,8 @@ import pytest
 import survey
 from survey.design import Design
 from survey.errors import InputError
-from survey.measures.planning_inputs import read_mailing
-from survey.report.weighting import mailing_cells, read_margins, weight_wave
+from survey.intake.sidetables import read_mailing
+from survey.weighting import mailing_cells, read_margins, weight_wave
 
 HERE = Path(__file__).resolve().parent
 REF_DIR = HERE / "reference"

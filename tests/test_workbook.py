@@ -47,7 +47,7 @@ def plan_book(out):
 @pytest.fixture(scope="module")
 def design():
     import survey
-    from survey.report.weighting import read_margins, weight_wave
+    from survey.weighting import read_margins, weight_wave
 
     q = survey.load_questionnaire(QUESTIONNAIRE)
     return weight_wave(survey.load(DATA, q), read_margins(MARGINS)), q
@@ -288,7 +288,7 @@ def test_plan_notes_name_attributes_not_ids():
     """The planning API's notes (English, with cell keys) as the 計画 sheet shows them."""
     from types import SimpleNamespace
 
-    from survey.measures.planning_tables import note_ja
+    from survey.report.planning_tables import note_ja
 
     inputs = SimpleNamespace(names={"district": "地区", "age_band": "年齢"})
     cases = {

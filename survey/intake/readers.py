@@ -27,7 +27,7 @@ from survey.intake.mojibake import utf8_read_as_cp932
 from survey.intake.values import clean_text
 from survey.intake.xlsx import read_xlsx
 
-__all__ = ["Provenance", "RawTable", "read_raw", "detect_encoding", "read_side_table", "CSV_ENCODINGS"]
+__all__ = ["Provenance", "RawTable", "read_raw", "detect_encoding", "CSV_ENCODINGS"]
 
 
 @dataclass(frozen=True)
@@ -292,22 +292,3 @@ def _refuse_mojibake_headings(headings: list[str], path) -> None:
                          f"({h!r} reads {r.replace(chr(0xFFFD), '?')!r}); deliver the original UTF-8 file, or "
                          "re-export it from the source program (the garbled text cannot be repaired reliably)",
                          path=path)
-
-
-def read_side_table(path, *, what: str, expected: str) -> pd.DataFrame:
-    """Read a small UTF-8 input table (margins, admin figures, mailing counts).
-
-    ``what`` names the table in messages ("margins"), ``expected`` says what
-    it must hold ("columns district, age_band, mailed"); every failure is an
-    :class:`InputError` naming the file and the fix.
-    """
-    path = Path(path)
-    try:
-        return pd.read_csv(path, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"no such {what} file; give a UTF-8 CSV with {expected}", path=path) from None
-    except IsADirectoryError:
-        raise InputError(f"this is a folder, not the {what} file", path=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the {what} ({type(exc).__name__}); it must be a UTF-8 CSV with {expected}",
-                         path=path) from None

@@ -17,16 +17,14 @@ caller of one measure does not load the others' libraries (scikit-learn for the
 segments, scikit-bio for the compositional transforms, statsmodels).
 """
 from survey._lazy import lazy_attributes
-# names that are modules of this package too are bound now: importing the module first
-# (survey.measures.planning_inputs) would otherwise hide the function behind it
-from survey.measures.planning_inputs import planning_inputs
 
 __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     # allocation (the ¥1,000 question)
     "survey.measures.allocation.means": (
         "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
-        "allocation_top_k", "allocation_group_test", "allocation_policy", "apply_total_policy",
+        "allocation_top_k", "allocation_group_test",
     ),
+    "survey.measures.allocation.policy": ("allocation_policy", "apply_total_policy"),
     "survey.measures.allocation.compositional": (
         "closure", "multiplicative_replacement", "clr", "ilr", "ilr_basis", "closed_geometric_mean",
         "replacement_sensitivity", "ilr_group_test",
@@ -37,23 +35,20 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     ),
     # satisfaction and indicators
     "survey.measures.satisfaction.index": (
-        "satisfaction_index", "satisfaction_distribution", "satisfaction_drivers", "Drivers", "DEFAULT_SCORES",
-        "resolve_scores",
+        "satisfaction_index", "satisfaction_distribution", "DEFAULT_SCORES", "resolve_scores",
     ),
+    "survey.measures.satisfaction.drivers": ("satisfaction_drivers", "Drivers"),
     "survey.measures.differences": ("compare_groups", "GroupComparison", "VERDICTS", "verdict_text", "adjust_pvalues"),
     "survey.measures.tables.parkuse": ("park_use_times", "park_nonuse", "park_use_table", "DEFAULT_PARK_MAP"),
     "survey.measures.indicators.headline": (
-        "indicator_table", "admin_indicators", "read_admin", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS",
+        "indicator_table", "admin_indicators", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS",
     ),
     "survey.measures.indicators.waves": ("wave_estimates", "compare_waves", "trend_table"),
     "survey.measures.satisfaction.reliability": ("cronbach_alpha", "Reliability"),
     # rankings
     "survey.measures.ranking.estimators": ("topk_shares", "rank_logit", "RankLogitResult"),
-    # planning the next wave
-    "survey.measures.planning_inputs": ("planning_inputs", "PlanInputs", "read_mailing"),
-    "survey.measures.planning": ("plan_mailing", "MailingPlan", "compare_plans", "PrecisionTarget", "ChangeTarget"),
-    "survey.measures.planning_precision": ("expected_precision", "plan_sampling_error_table"),
-    "survey.measures.planning_tables": ("plan_tables", "plan_table_names"),
+    # the side tables the indicators and the weights read (survey.intake.sidetables)
+    "survey.intake.sidetables": ("read_admin", "read_mailing"),
     # free text (自由記述)
     "survey.measures.freetext.analyse": (
         "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "code_themes", "theme_shares",

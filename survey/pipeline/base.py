@@ -19,6 +19,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from survey.labels import TOTAL_LABEL
+from survey.measures.tables.tabulate import crosstab_question
 from survey.report.format import cell_kind, column_kinds, kind_text
 from survey.report.disclosure import HIDDEN, SmallCells
 from survey.report.html import Section, Table
@@ -30,7 +32,7 @@ __all__ = [
 ]
 
 #: The label of the whole-sample row of group tables.
-TOTAL = "全体"
+TOTAL = TOTAL_LABEL
 #: How a section that cannot be estimated begins its reason ("cannot be estimated: ...").
 UNAVAILABLE = "推定できません："
 
@@ -64,11 +66,15 @@ class WaveContext:
     def plan(self):
         return self.questionnaire.plan
 
+    def crosstab(self, column: str, by: str) -> pd.DataFrame:
+        """The wave's weighted cross table of ``column`` by the attribute ``by`` (long form)."""
+        return crosstab_question(self.design.data, self.design.weights.to_numpy(), self.questionnaire, column, by)
+
     @property
     def small_cells(self):
         cells = self.__dict__.get("_small_cells")
         if cells is None:
-            cells = SmallCells(self.design, self.questionnaire, report_attributes(self.plan), min_count=self.min_cell,
+            cells = SmallCells(self.crosstab, report_attributes(self.plan), min_count=self.min_cell,
                                subsets=printed_sums(self.plan, self.questionnaire))
             object.__setattr__(self, "_small_cells", cells)
         return cells

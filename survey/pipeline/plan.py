@@ -9,7 +9,7 @@ plan (計画) as a workbook sheet and CSV files in ``<out>/<wave>-plan/``
 plus ``mailing.csv``: the planned mailing per cell in the form ``survey run
 --mailing`` and ``survey plan --mailing`` read (``<group>, <group>_label,
 <other>, <other>_label, mailed``).  The statistics live in
-:mod:`survey.measures.planning`.
+:mod:`survey.planning.mailing`.
 """
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from pathlib import Path
 
 from survey.errors import SpecError
 from survey.intake import load
-from survey.measures import plan_table_names, read_mailing
+from survey.intake.sidetables import read_mailing, read_margins
 from survey.pipeline.run import require_plan
 from survey.pipeline.sections.next_wave import default_targets, mailing_table, plan_sheet
 from survey.questionnaire import load_questionnaire
 from survey.report.outdir import OutputFolder
-from survey.report.weighting import plan_margins, read_margins, weight_wave
+from survey.report.planning_tables import plan_table_names
 from survey.report.writers import write_csv, write_workbook
+from survey.weighting.wave import plan_margins, weight_wave
 
 __all__ = ["MAILING_FILE", "PLAN_FOLDER_SUFFIX", "default_targets", "mailing_table", "plan_folder_name", "plan_sheet",
            "run_plan"]

@@ -3,7 +3,7 @@
 The steps, in order: read the questionnaire and its analysis plan; read and
 normalise the raw file (ledger; personal data in free text masked); rake it
 to the population margins (from the base weights of the mailing file when
-one is given: :func:`~survey.report.weighting.weight_wave`); build every
+one is given: :func:`~survey.weighting.wave.weight_wave`); build every
 section the plan declares (:data:`survey.pipeline.sections.SECTIONS`) and
 place it: the workbook's sheets in the plan's order, every table as a CSV
 named after its sheet and title with ``目次.csv`` and, when the plan declares
@@ -23,7 +23,7 @@ from survey._version import __version__
 from survey.errors import ConvergenceError, DesignError, SpecError
 from survey.intake import load
 from survey.intake.privacy import mask_text_columns
-from survey.measures.planning_inputs import read_mailing
+from survey.intake.sidetables import read_mailing, read_margins
 from survey.pipeline.base import SectionUnavailable, WaveContext, attribute_name, unavailable
 from survey.pipeline.outputs import INDEX_FILE, OPENDATA_FOLDER, write_tables
 from survey.pipeline.page import write_wave_html
@@ -32,9 +32,10 @@ from survey.pipeline.sections.sampling_error import wave_sampling_error
 from survey.questionnaire import load_questionnaire
 from survey.report.opendata import DICTIONARY_FILE
 from survey.report.outdir import OutputFolder, writes_output
-from survey.report.weighting import mailing_cells, plan_margins, read_margins, weight_wave
 from survey.report.writers import Sheet, write_workbook
+from survey.report.prose import prose
 from survey.spec_checks import check_path_name
+from survey.weighting.wave import mailing_cells, plan_margins, weight_wave
 
 __all__ = ["run_wave", "RunResult", "require_plan", "provenance_lines"]
 
@@ -163,9 +164,8 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     if plan.opendata is not None:
         links.append(("オープンデータ（集計表を1行1値にしたCSV、UTF-8・BOMなし）のデータ辞書",
                       f"{OPENDATA_FOLDER}/{DICTIONARY_FILE}.csv"))
-    diag_text = (f"重みの範囲 {float(diag['min']):.1f}〜{float(diag['max']):.1f}（最大/最小 {float(diag['max_min_ratio']):.2f}）、"
-                 f"Kishのデザイン効果 {float(diag['kish_deff']):.3f}、有効標本サイズ {float(diag['n_effective']):.0f}、"
-                 f"レイキング {int(diag['n_iter'])} 回で収束（周辺度数の最大誤差 {float(diag['max_margin_error']):.1e}）。")
+    diag_text = prose("methods.diagnostics", n_iter=int(diag["n_iter"]), **{
+        key: float(diag[key]) for key in ("min", "max", "max_min_ratio", "kish_deff", "n_effective", "max_margin_error")})
     if mailing is not None:
         diag_text = _mailing_text(questionnaire, mailing, mailing_path) + diag_text
     files.append(write_wave_html(results, out_dir / "report.html", questionnaire=questionnaire,
@@ -196,9 +196,8 @@ def _sha256(path) -> str:
 
 def _mailing_text(questionnaire, mailing, mailing_path) -> str:
     cells = "×".join(attribute_name(questionnaire, key) for key in questionnaire.plan.cells)
-    return (f"配布数ファイル（{Path(mailing_path).name}：{cells} {len(mailing)} 層、計 {int(mailing['mailed'].sum()):,} 通）"
-            "に従う層別抽出として、各回答者の基本ウエイトを層の母集団数÷配布数とし、層別の分散を用いた。"
-            "レイキングはこの基本ウエイトから始めた。")
+    return prose("methods.mailing", file=Path(mailing_path).name, cells=cells, strata=len(mailing),
+                 mailed=int(mailing["mailed"].sum()))
 
 
 def _write_json(path: Path, payload) -> Path:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survey.measures.tables.tabulate import NO_ANSWER_LABEL, TOTAL_LABEL, crosstab_question
+from survey.labels import NO_ANSWER_LABEL, TOTAL_LABEL
 
 __all__ = ["SmallCells", "rule_text", "suppress_family", "HIDDEN"]
 
@@ -177,9 +177,10 @@ class SmallCells:
 
     Parameters
     ----------
-    design : survey.design.Design
-        The wave's design (its data and weights give the cross tables).
-    questionnaire : survey.questionnaire.Questionnaire
+    crosstab : callable
+        ``crosstab(column, by)``: the wave's weighted cross table of a question by an
+        attribute, as :func:`~survey.measures.tables.tabulate.crosstab_question` returns it
+        (the pipeline passes the wave's design and questionnaire; the report computes nothing).
     attributes : sequence of str
         Every attribute a table of the report breaks a question down by (the
         plan's groups and the sections' ``by``): the linked tables of a
@@ -191,9 +192,8 @@ class SmallCells:
         report prints elsewhere (see :func:`suppress_family`).
     """
 
-    def __init__(self, design, questionnaire, attributes, *, min_count: int, subsets=None):
-        self.design = design
-        self.questionnaire = questionnaire
+    def __init__(self, crosstab, attributes, *, min_count: int, subsets=None):
+        self._crosstab = crosstab
         self.attributes = tuple(dict.fromkeys(attributes))
         self.min_count = int(min_count)
         self.subsets = {k: [frozenset(v) for v in vs] for k, vs in (subsets or {}).items()}
@@ -208,8 +208,7 @@ class SmallCells:
         """:func:`~survey.measures.tables.tabulate.crosstab_question` of ``column`` × ``by`` (computed once)."""
         key = (column, by)
         if key not in self._long:
-            self._long[key] = crosstab_question(self.design.data, self.design.weights.to_numpy(), self.questionnaire,
-                                                column, by)
+            self._long[key] = self._crosstab(column, by)
         return self._long[key]
 
     def _family(self, column: str) -> _Family:

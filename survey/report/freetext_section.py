@@ -16,7 +16,7 @@ import pandas as pd
 
 from survey.errors import InputError
 from survey.report import charts
-from survey.report.charts import _draw
+from survey.report.chart_style import _draw
 from survey.report.disclosure import HIDDEN
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.html import Figure, Section, Table

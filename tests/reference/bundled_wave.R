@@ -1,6 +1,6 @@
 ## Reference numbers for the doctest examples on the bundled wave (survey.examples.bundled_wave:
 ## Design.mean/total/proportion/quantile, svyglm, satisfaction_index, allocation_means,
-## topk_shares, cronbach_alpha), checked by tests/test_examples.py.
+## topk_shares, rank_logit, cronbach_alpha), checked by tests/test_examples.py.
 ## Run from anywhere:  Rscript tests/reference/bundled_wave.R
 ## Writes tests/reference/bundled_wave.json.
 ## R 4.2.2, survey 4.1.1, jsonlite; data: tests/reference/bundled_wave.csv and
@@ -100,5 +100,46 @@ out$alpha <- list(n = n, alpha = a,
                   ci_high = 1 - (1 - a) * qf(0.025, n - 1, (n - 1) * (k - 1)),
                   weighted_alpha = aw,
                   weighted_se = sqrt(as.numeric(t(as.vector(gr)) %*% Vw %*% as.vector(gr))))
+
+## rank_logit(wave, policy_1..3, covariates = "age_band"): the exploded logit is a
+## conditional logit, one stratum per respondent x stage over the items not yet chosen
+## (tests/reference/ranking_game.R); coefficients from the weighted coxph, and the design-based
+## variance as the raked design's variance of the total of each respondent's influence
+## h_i = U_i I^-1 (U_i its score, I the weighted information; coxph's weighted dfbeta
+## residuals are w_i h_i): svytotal(~h, wave), the sandwich that svycoxph computes, here on
+## the calibrated design.
+suppressMessages(library(survival))
+fitted <- which(!is.na(d$policy_1) & !is.na(d$age_band))
+parts <- vector("list", length(fitted))
+for (r in seq_along(fitted)) {
+  i <- fitted[r]
+  ch <- as.numeric(d[i, c("policy_1", "policy_2", "policy_3")]); ch <- ch[!is.na(ch)]
+  left <- 1:12; st <- list()
+  for (s in seq_along(ch)) {
+    st[[s]] <- data.frame(resp = i, situation = i * 10 + s, item = left, status = as.integer(left == ch[s]))
+    left <- setdiff(left, ch[s])
+  }
+  parts[[r]] <- do.call(rbind, st)
+}
+ex <- do.call(rbind, parts)
+ex$time <- 1
+ex$w <- weights(wave)[ex$resp]
+ex$age <- d$age_band[ex$resp]
+terms <- character(0)
+for (j in 2:12) {
+  ex[[paste0("d_", j)]] <- as.numeric(ex$item == j)
+  ex[[paste0("a_", j)]] <- ex[[paste0("d_", j)]] * ex$age
+  terms <- c(terms, paste0("d_", j), paste0("a_", j))
+}
+m <- coxph(as.formula(paste("Surv(time, status) ~", paste(terms, collapse = " + "), "+ strata(situation)")),
+           data = ex, weights = w, ties = "breslow", control = coxph.control(eps = 1e-10, iter.max = 100))
+D <- rowsum(residuals(m, type = "dfbeta", weighted = TRUE), ex$resp)   # w_i U_i I^-1
+rows <- as.integer(rownames(D))
+h <- matrix(0, nrow(d), length(terms)); h[rows, ] <- D / weights(wave)[rows]
+colnames(h) <- paste0("h_", terms)
+for (j in seq_along(terms)) wave$variables[[colnames(h)[j]]] <- h[, j]
+V <- vcov(svytotal(as.formula(paste("~", paste(colnames(h), collapse = " + "))), wave))
+out$rank_logit_age <- list(terms = terms, estimate = unname(coef(m)), se = sqrt(unname(diag(V))),
+                           n = length(fitted))
 
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(here, "bundled_wave.json"))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 import survey
-from survey.report.weighting import _declared, plan_margins, raking_margins
+from survey.weighting.wave import _declared, plan_margins, raking_margins
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -1,4 +1,4 @@
-## Reference numbers for survey/measures/planning_inputs.py and planning_models.py
+## Reference numbers for survey/planning/inputs.py and planning_models.py
 ## (tests/test_planning.py).
 ## Run from anywhere:  Rscript tests/reference/planning_reference.R
 ## Writes tests/reference/planning_reference.json.

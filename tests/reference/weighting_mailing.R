@@ -1,4 +1,4 @@
-## Reference numbers for survey/report/weighting.py: base weights from a mailing file
+## Reference numbers for survey/weighting/wave.py: base weights from a mailing file
 ## (survey run --mailing), tests/test_weighting.py.
 ## Run from anywhere:  Rscript tests/reference/weighting_mailing.R
 ## Writes tests/reference/weighting_mailing.json.
@@ -17,7 +17,7 @@
 ## 6 (わからない) and 9 (無回答) have no score (a domain: na.rm = TRUE).
 ##
 ## Case "register": every respondent's cell is known.  Case "reported": the reported attributes,
-## with blanks and sex 3 (回答しない); the rule documented in survey/report/weighting.py:
+## with blanks and sex 3 (回答しない); the rule documented in survey/weighting/wave.py:
 ## respondents without a mailed cell form stratum 0 and start from the mean base weight of the
 ## placed respondents of their district (district unknown: of their age band; both unknown: of
 ## all placed respondents); in each raking margin the unknowns form level 0 with the population

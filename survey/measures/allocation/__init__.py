@@ -9,8 +9,9 @@ from survey._lazy import lazy_attributes
 __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.measures.allocation.means": (
         "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
-        "allocation_top_k", "allocation_group_test", "allocation_policy", "apply_total_policy",
+        "allocation_top_k", "allocation_group_test",
     ),
+    "survey.measures.allocation.policy": ("allocation_policy", "apply_total_policy"),
     "survey.measures.allocation.compositional": (
         "closure", "multiplicative_replacement", "clr", "ilr", "ilr_basis", "closed_geometric_mean",
         "replacement_sensitivity", "ilr_group_test",

@@ -8,7 +8,8 @@ from survey._lazy import lazy_attributes
 
 __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.measures.indicators.headline": (
-        "indicator_table", "admin_indicators", "read_admin", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS",
+        "indicator_table", "admin_indicators", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS",
     ),
+    "survey.intake.sidetables": ("read_admin",),
     "survey.measures.indicators.waves": ("wave_estimates", "compare_waves", "trend_table"),
 })

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from survey.intake.readers import read_side_table
+from survey.intake.sidetables import check_admin, read_admin
 from survey.errors import InputError
 from survey.validation import check_level
 from survey.measures.differences import degenerate_se, difference_p, verdict_text
@@ -53,12 +53,10 @@ from survey.measures.tables.parkuse import park_use_times
 from survey.measures.satisfaction.index import satisfaction_index
 
 __all__ = [
-    "ADMIN_COLUMNS",
     "ADMIN_INDICATORS",
     "INDICATOR_COLUMNS",
     "admin_indicators",
     "indicator_table",
-    "read_admin",
     "target_verdict",
 ]
 
@@ -70,7 +68,6 @@ ADMIN_INDICATORS = (
      "decimals": 2, "baseline": 2.13, "baseline_year": "FY2025", "target": 3.16,
      "target_year": "FY2035"},
 )
-ADMIN_COLUMNS = ["fiscal_year", "city_area_km2", "green_area_ha", "park_area_ha", "population"]
 INDICATOR_COLUMNS = [
     "id", "label", "unit", "source", "baseline", "baseline_year", "target", "target_year", "wave",
     "estimate", "se", "ci_low", "ci_high", "n", "decimals", "reference", "reference_value", "change", "change_se",
@@ -80,31 +77,6 @@ INDICATOR_COLUMNS = [
 #: park-use tables: an index to 0.001, times a year to 0.1).
 SURVEY_DECIMALS = {"score_mean": 3, "numeric_mean": 1}
 _STATISTICS = {"score_mean": satisfaction_index, "numeric_mean": park_use_times}
-
-
-def read_admin(path) -> pd.DataFrame:
-    """Read ``data/midori_admin.csv`` (format in ``data/ADMIN.md``) and check it."""
-    path = Path(path)
-    frame = read_side_table(path, what="admin", expected="the columns of data/ADMIN.md")
-    return _check_admin(frame, path)
-
-
-def _check_admin(frame: pd.DataFrame, path=None) -> pd.DataFrame:
-    absent = [c for c in ADMIN_COLUMNS if c not in frame.columns]
-    if absent:
-        raise InputError(f"the admin table needs columns {ADMIN_COLUMNS}; missing {absent} "
-                         f"(found {list(frame.columns)})", path=path)
-    for c in ADMIN_COLUMNS[1:]:
-        values = pd.to_numeric(frame[c], errors="coerce")
-        bad = values.isna() | (values <= 0)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2   # header is line 1
-            raise InputError(f"{c} must be a positive number; got {frame[c].iloc[row - 2]!r}",
-                             path=path, row=row, column=c)
-    if frame["fiscal_year"].duplicated().any():
-        dup = frame["fiscal_year"][frame["fiscal_year"].duplicated()].iloc[0]
-        raise InputError(f"fiscal year {dup!r} appears twice; keep one row per year", path=path)
-    return frame
 
 
 def admin_indicators(admin, *, year=None) -> pd.DataFrame:
@@ -124,7 +96,7 @@ def admin_indicators(admin, *, year=None) -> pd.DataFrame:
         ``green_share = 100 * green_area_ha / (100 * city_area_km2)`` (%),
         ``park_area_per_person = 10000 * park_area_ha / population`` (m²/人).
     """
-    frame = read_admin(admin) if isinstance(admin, (str, Path)) else _check_admin(admin)
+    frame = read_admin(admin) if isinstance(admin, (str, Path)) else check_admin(admin)
     if year is None:
         row = frame.iloc[-1]
     else:

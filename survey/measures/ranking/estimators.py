@@ -315,7 +315,8 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
     >>> wave, q = bundled_wave()
     >>> fit = survey.rank_logit(wave, q["policy"].columns, covariates=["age_band"])
     >>> fit.table.head(2).round(4)
-    ...     # R: svycoxph(Surv(time, status) ~ d_2 + ... + a_2 + ... + strata(situation), exploded)
+    ...     # R: coxph(Surv(time, status) ~ d_2 + a_2 + ... + strata(situation), exploded, weights=w);
+    ...     # SEs: svytotal of the influences on wave (tests/reference/bundled_wave.R)
        item         term  estimate      se       z       p
     0     2  (intercept)    0.2356  0.1521  1.5486  0.1215
     1     2     age_band   -0.1160  0.0363 -3.1964  0.0014

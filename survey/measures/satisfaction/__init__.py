@@ -6,8 +6,8 @@ from survey._lazy import lazy_attributes
 
 __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.measures.satisfaction.index": (
-        "satisfaction_index", "satisfaction_distribution", "satisfaction_drivers", "Drivers", "DEFAULT_SCORES",
-        "resolve_scores",
+        "satisfaction_index", "satisfaction_distribution", "DEFAULT_SCORES", "resolve_scores",
     ),
+    "survey.measures.satisfaction.drivers": ("satisfaction_drivers", "Drivers"),
     "survey.measures.satisfaction.reliability": ("cronbach_alpha", "Reliability"),
 })

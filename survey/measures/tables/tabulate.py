@@ -19,12 +19,11 @@ import pandas as pd
 
 from survey.errors import DesignError
 from survey.intake.skip_logic import condition_mask
+from survey.labels import NO_ANSWER_LABEL, TOTAL_LABEL
 from survey.questionnaire import Question, Questionnaire
 
 __all__ = ["FREQUENCY_COLUMNS", "frequencies", "crosstab_question", "NO_ANSWER_LABEL", "TOTAL_LABEL"]
 
-NO_ANSWER_LABEL = "無回答"
-TOTAL_LABEL = "全体"
 FREQUENCY_COLUMNS = ["question", "code", "label", "n", "weighted_n", "percent", "unweighted_percent", "base_n"]
 
 

@@ -22,6 +22,7 @@ from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, pct, with_kinds
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "means_table", "zero_share_table", "segment_table"]
 
@@ -83,8 +84,7 @@ def build(spec, ctx) -> SectionResult:
     mean_table = means_table(means, heading=f"{items_label}（平均{amount}・{unit}）{WEIGHTED}", total=question.total,
                              unit=unit)
     zeros = zero_share_table(zero, items_label=items_label, unit=unit)
-    base = (f"{attribute_name(q, spec.question)}の回答者（0{unit}の回答を含む。合計が{question.total:,}{unit}でない回答は"
-            "調査票の定義に従う）")
+    base = prose("sections.allocation.base", question=attribute_name(q, spec.question), unit=unit, total=question.total)
     describe(mean_table, base=base, dims={mean_table.columns[0]: "項目"}, melt=Measure(f"平均{amount}{WEIGHTED}", unit),
              split=":")
     zero_share = f"0{unit}の人の割合"
@@ -115,8 +115,8 @@ def build(spec, ctx) -> SectionResult:
     figure = Figure(charts.allocation_chart(chart[["part", "group", "estimate", "ci_low", "ci_high"]],
                                             xlabel=f"平均{amount}（{unit}）"),
                     f"平均{amount}（{groups}、重み付け）")
-    intro = spec.get("intro", f"{question.total:,}{unit}を{len(parts)}つの{noun}にどう配分するか。"
-                              f"平均{amount}は0{unit}の回答も含めた算術平均である。")
+    intro = spec.get("intro", prose("sections.allocation.intro", total=question.total, unit=unit, parts=len(parts),
+                                    noun=noun, amount=amount))
     html = Section(spec.id, title, intro=intro, figures=[figure], tables=html_tables)
-    notes = (f"合計が{question.total:,}{unit}でない回答の扱いは調査票の定義に従う（行の記録を参照）。",)
+    notes = (prose("sections.allocation.note_total", total=question.total, unit=unit),)
     return SectionResult(title=title, blocks=tuple(blocks), html=html, notes=notes)

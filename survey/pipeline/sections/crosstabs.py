@@ -17,6 +17,7 @@ from survey.report.crosstab import LONG_COLUMNS, crosstab_block, crosstab_long
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.present import question_title
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "cross_tables"]
 
@@ -54,7 +55,7 @@ def build(spec, ctx) -> SectionResult:
              dims={question: "設問", side: "区分", group: "グループ", level: "項目"},
              values={n: Measure(f"回答者数{UNWEIGHTED}", "人"), share: Measure(f"割合{WEIGHTED}", "%"),
                      base: Measure(f"基数{UNWEIGHTED}", "人")})
-    note = (f"* は基数が30未満（比率は参考値）。x は秘匿したセル（n・% とも。数値ではなく文字の x）。{cells.rule}")
+    note = prose("sections.crosstabs.note", rule=cells.rule)
     return SectionResult(title=spec.get("title", "クロス集計（上段 n：重みなし回答者数、下段 %：重み付け行%）"),
                          blocks=tuple(blocks), notes=(note,),
                          files={"{sheet}": ("設問×属性のクロス集計（n・重み付け%、秘匿済み）", long)})

@@ -15,6 +15,7 @@ from survey.pipeline.base import SectionResult, SectionUnavailable, attribute_na
 from survey.report.html import Section
 from survey.report.present import ci_text, p_values, rounded
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "drivers_table", "formula_terms"]
 
@@ -42,8 +43,7 @@ def build(spec, ctx) -> SectionResult:
     scored = sorted(int(c) for c in answers.dropna().unique() if int(c) in question.scores)
     if len(scored) < 3:   # an ordinal model needs three or more answers to order
         shown = "・".join(f"「{question.codes[c]}」" for c in scored) or "なし"
-        raise SectionUnavailable(f"得点のある回答が{len(scored)}種類（{shown}）しかなく、順序ロジットには3種類以上の回答が必要",
-                                 title=title)
+        raise SectionUnavailable(prose("sections.drivers.too_few_answers", count=len(scored), shown=shown), title=title)
     try:
         fit = satisfaction_drivers(ctx.design, spec.question, questionnaire=q,
                                    predictors=formula_terms(predictors, dict(spec.get("reference", {}))))
@@ -72,5 +72,5 @@ def _why_not(ctx, spec, predictors) -> str:
         counts = data.loc[scored, p].value_counts()
         sparse += [f"{attribute_name(q, p)}「{q[p].codes.get(int(c), c)}」{int(n)}人" for c, n in counts.items() if n < 3]
     if sparse:
-        return f"回答者が3人未満の区分があり、順序ロジットの係数が定まらない（{'、'.join(sparse)}）"
-    return "回答を完全に予測する区分があり、順序ロジットの係数が定まらない（無限大に発散する）"
+        return prose("sections.drivers.sparse", cells="、".join(sparse))
+    return prose("sections.drivers.separation")

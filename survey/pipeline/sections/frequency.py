@@ -18,6 +18,7 @@ from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, pct, rounded, with_kinds
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "frequency_table"]
 
@@ -76,9 +77,9 @@ def build(spec, ctx) -> SectionResult:
                         "同 95%信頼区間": (Measure("95%信頼区間下限", "%", item=share),
                                       Measure("95%信頼区間上限", "%", item=share))})
     mapped = "、".join(f"{question.codes[c]}={v:g}" for c, v in question.numeric_map.items())
-    intro = spec.get("intro", f"回答を{value_label}に換算した（{mapped}）。{value_label}と「{never}」の割合を"
-                              f"{by_name}ごとに市全体と比べ、それぞれの判定をその数値の隣に示す。")
-    notes = [f"x は人数が少ないため秘匿したセル。{ctx.small_cells.rule}"] if any(hidden) else []
+    intro = spec.get("intro", prose("sections.frequency.intro", value_label=value_label, mapped=mapped, never=never,
+                                    by_name=by_name))
+    notes = [prose("sections.hidden_cells", rule=ctx.small_cells.rule)] if any(hidden) else []
     html = Section(spec.id, title, intro=intro, tables=[html_table(f"{by_name}別の{label}（重み付け）", table)],
                    notes=notes)
     return SectionResult(title=title, blocks=((f"{by_name}別の{label}", table),), html=html, notes=tuple(notes))

@@ -22,6 +22,7 @@ from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, p_values, pct, rounded, signed, with_kinds
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "index_table", "distribution_table", "comparison_table", "excluded_labels", "unscored_labels"]
 
@@ -116,9 +117,9 @@ def _compute(spec, ctx):
 def _intro(question, label: str) -> str:
     scored = list(question.scores.items())
     (first, high), (last, low) = scored[0], scored[-1]
-    return (f"「{question.header.split(' ', 1)[-1]}」への回答を、{question.codes[first]} {_score(high)} 〜 "
-            f"{question.codes[last]} {_score(low)} で得点化した平均が{label}である。"
-            f"{'・'.join(excluded_labels(question))}は指数の計算から除く。")
+    return prose("sections.index.intro", header=question.header.split(" ", 1)[-1], first=question.codes[first],
+                 high=_score(high), last=question.codes[last], low=_score(low), label=label,
+                 excluded="・".join(excluded_labels(question)))
 
 
 def _score(value: float) -> str:
@@ -153,15 +154,14 @@ def build(spec, ctx) -> SectionResult:
     ind = {str(i.get("id")): dict(i) for i in q.indicators}.get(spec.get("indicator"), {})
     index, dist, shares, comps = _compute(spec, ctx)
     excluded = "・".join(excluded_labels(question))
-    notes = [f"{excluded}は指数から除く。"] if excluded else []
+    notes = [prose("sections.index.note_excluded", excluded=excluded)] if excluded else []
     if ind:
-        notes = [f"基準値 {ind.get('baseline')}（{ind.get('baseline_year')}）、目標値 {ind.get('target')}"
-                 f"（{ind.get('target_year')}）。" + "".join(notes)]
-    everyone = "・".join(unscored_labels(question))
-    base = f"区分の回答者全員（{everyone}を含む）を基数とする重み付け%、各行の合計は100%"
-    secret = f"x は人数が少ないため秘匿したセル。{ctx.small_cells.rule}" if dist["hidden"].any() else ""
+        notes = [prose("sections.index.note_indicator", baseline=ind.get("baseline"), target=ind.get("target"),
+                       baseline_year=ind.get("baseline_year"), target_year=ind.get("target_year")) + "".join(notes)]
+    base = prose("sections.index.base", everyone="・".join(unscored_labels(question)))
+    secret = prose("sections.hidden_cells", rule=ctx.small_cells.rule) if dist["hidden"].any() else ""
     if secret:
-        notes.append(f"回答分布の{secret}")
+        notes.append(prose("sections.index.note_distribution", hidden_cells=secret))
     tables = [(f"{label}（重み付け）", index_table(index, label=label, target=ind.get("target"))),
               (f"回答分布（{base}）", distribution_table(dist)),
               ("グループ間の差（Holm法で調整）", comparison_table(comps))]

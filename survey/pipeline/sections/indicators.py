@@ -16,6 +16,7 @@ from survey.report.format import fmt_number
 from survey.report.html import Indicator, Section, Table
 from survey.report.present import ci_text, signed
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "indicator_table_ja", "headline_indicators"]
 
@@ -111,13 +112,9 @@ def build(spec, ctx) -> SectionResult:
                          "変化（今回値−基準の値）": Measure("変化（今回値−基準の値）", None)},
                      intervals={"95%信頼区間": (Measure("今回値の95%信頼区間下限", None),
                                             Measure("今回値の95%信頼区間上限", None))})
-    note = ("変化は「今回値 − 基準の値」（表示した桁で計算）。判定は丸める前の値で行う。"
-            + ("基準年の調査では、今回値が計画の現況値の出典となるため変化は示さない。"
-               if (table["reference"] == "none").any() else "")
-            + ("計画の現況値は公表値を固定した数として比べる（1標本のt検定）。" if (table["reference"] == "plan_baseline").any()
-               else "")
-            + ("基準年調査の推定値とは、2つの標本の差として比べる（分散の和）。" if (table["reference"] == "baseline_wave").any()
-               else ""))
+    note = prose("sections.indicators.note_change") + "".join(
+        prose(f"sections.indicators.reference_{kind}") for kind in ("none", "plan_baseline", "baseline_wave")
+        if (table["reference"] == kind).any())
     return SectionResult(title=title, blocks=(("", shown),), headline=tuple(headline_indicators(table)),
                          notes=(note,),
                          html=Section(spec.id, title, tables=_page_tables(_page_text(shown, table), note)))

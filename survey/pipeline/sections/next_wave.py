@@ -3,25 +3,25 @@
 From this wave's raked design, the population margins and the mailing per
 cell (the mailing file, or ``fielding.mailed`` spread by population share):
 response rates, variances and design effects per cell of the plan's
-``weighting.cells`` (:func:`survey.measures.planning_inputs`), then the
+``weighting.cells`` (:func:`survey.planning.inputs`), then the
 Neyman mailing for the default targets -- the city ±``half_width`` and every
 level of the planning group ±``group_half_width`` -- compared with the other
-allocation methods (:mod:`survey.measures.planning`).  ``survey plan``
+allocation methods (:mod:`survey.planning.mailing`).  ``survey plan``
 (:mod:`survey.pipeline.plan`) writes the same tables with any targets.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from survey.measures import (
-    ChangeTarget, PrecisionTarget, compare_plans, plan_mailing, plan_table_names, plan_tables, planning_inputs,
-)
-from survey.measures.planning import TargetsUnreachable
-from survey.measures.planning_tables import note_ja
 from survey.errors import DesignError
 from survey.pipeline.base import SectionResult, SectionUnavailable
+from survey.planning import (
+    ChangeTarget, PrecisionTarget, TargetsUnreachable, compare_plans, plan_mailing, planning_inputs,
+)
+from survey.report.planning_tables import note_ja, plan_table_names, plan_tables
 from survey.report.tableinfo import describe
 from survey.report.writers import Sheet
+from survey.report.prose import prose
 
 __all__ = ["build", "default_targets", "mailing_table", "plan_sheet"]
 
@@ -51,8 +51,7 @@ def plan_sheet(design, questionnaire, margins, *, mailed=None, method="neyman", 
     plan = plan_mailing(inputs, method=method, targets=targets, **options)
     comparison = compare_plans(inputs, targets=targets, **options)
     tables = plan_tables(plan, comparison=comparison)
-    notes = [f"配布数の見込みは今回の調査の回答率（{inputs.names[other]}×{inputs.names[group]}）、セル内の分散、"
-             "重みのデザイン効果から計算した。"]
+    notes = [prose("sections.next_wave.note_inputs", other=inputs.names[other], group=inputs.names[group])]
     return Sheet("計画", tables, title=TITLE, notes=notes), tables, plan
 
 
@@ -88,8 +87,8 @@ def build(spec, ctx) -> SectionResult:
             budget = int(ctx.mailing["mailed"].sum()) if ctx.mailing is not None else int(q.fielding.get("mailed") or 0)
             if budget <= 0:
                 raise
-            notes.append("目標を満たす配布数がないため、今回と同じ配布数（{:,}通）で最善の配分を示す：{}".format(
-                budget, "；".join(note_ja(exc.inputs, n) for n in exc.notes)))
+            notes.append(prose("sections.next_wave.unreachable", budget=budget,
+                               notes="；".join(note_ja(exc.inputs, n) for n in exc.notes)))
             sheet, tables, plan = plan_sheet(ctx.design, q, ctx.margins, mailed=mailed, targets=targets,
                                              mailings=budget)
     except DesignError as exc:
@@ -113,6 +112,5 @@ def _reason(ctx, mailed, exc) -> str:
         flat = [inputs.labels.get(name, name) for name, item in inputs.items.items()
                 if not (item["variance"].fillna(0) > 0).any()]
         if flat:
-            return (f"今回の調査では{'・'.join(map(str, flat))}の回答に差がない（全員が同じ回答で分散0）ため、"
-                    "次回調査の精度を見込めない")
-    return f"次回調査の配布計画を立てられない（{exc}）"
+            return prose("sections.next_wave.no_variance", items="・".join(map(str, flat)))
+    return prose("sections.next_wave.unavailable", reason=exc)

@@ -22,6 +22,7 @@ from survey.report.format import WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, p_values, pct, rounded, with_kinds
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "shares_table", "predicted_table", "test_table", "MIN_MODEL_N"]
 
@@ -152,14 +153,13 @@ def build(spec, ctx) -> SectionResult:
         heat = heat.rename(columns={"item": "group", "age": "item", "topk_hidden": "hidden"})[
             ["group", "item", "percent", "hidden"]]
         figures.append(Figure(charts.priority_heatmap(heat), f"{first}別・{depth}位までに選んだ割合（重み付け%）"))
-    intro = spec.get("intro", f"重要な順に{depth}つまで選んだ回答。{depth}位までに選んだ割合と、{_points(depth)}の得点で示す。")
+    intro = spec.get("intro", prose("sections.ranking.intro", depth=depth, points=_points(depth)))
     secret = bool(pri["first_hidden"].any() or pri["topk_hidden"].any())
-    notes = [f"x は人数が少ないため秘匿したセル。{ctx.small_cells.rule}"] if secret else []
+    notes = [prose("sections.hidden_cells", rule=ctx.small_cells.rule)] if secret else []
     html = Section(spec.id, title, intro=intro, figures=figures, tables=html_tables,
                    notes=[_summary(pri, tests, depth=depth, noun=noun), *notes])
     label = spec.get("label", attribute_name(q, spec.question))
-    methods = (f"{label}の順位は上位{depth}位のランク付きロジット（不完全順位の Plackett–Luce モデル）を疑似最尤法で推定し、"
-               "標準誤差はサンドイッチ推定量による。",) if model else ()
+    methods = (prose("sections.ranking.methods", label=label, depth=depth),) if model else ()
     return SectionResult(title=title, blocks=tuple(blocks), html=html, methods=methods, notes=tuple(notes))
 
 

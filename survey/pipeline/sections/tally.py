@@ -15,6 +15,7 @@ from survey.pipeline.base import HIDDEN, TOTAL, SectionResult
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.present import question_title
 from survey.report.tableinfo import Measure, describe
+from survey.report.prose import prose
 
 __all__ = ["build", "tally_table"]
 
@@ -49,6 +50,6 @@ def build(spec, ctx) -> SectionResult:
              dims={"設問": "設問", "選択肢": "項目"}, values={
                  f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人"),
                  f"%{WEIGHTED}": Measure(f"割合{WEIGHTED}", "%"), f"基数 n{UNWEIGHTED}": Measure(f"基数{UNWEIGHTED}", "人")})
-    note = f"% は重み付け{WEIGHTED}、n は重みなしの回答者数{UNWEIGHTED}。複数回答の % は回答者数を基数とする（合計は100%を超える）。"
+    note = prose("sections.tally.note", weighted=WEIGHTED, unweighted=UNWEIGHTED)
     return SectionResult(title=spec.get("title", "単純集計"), blocks=(("", table),), notes=(note,),
                          files={"{sheet}": ("全設問の回答分布（単純集計）", table)})

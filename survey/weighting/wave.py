@@ -20,7 +20,7 @@ The margins are checked before raking, so that a broken table stops the run
 instead of giving wrong weights: any other answer level of the data without
 population counts (a district left out of the margins would otherwise
 silently become 不明), a cell listed twice, a count between 0 and 1 or a
-population over :data:`MAX_POPULATION`, and a level whose population share
+population over :data:`~survey.intake.sidetables.MAX_POPULATION`, and a level whose population share
 is more than :data:`MAX_ADJUSTMENT` times its sample share relative to
 another level of the same margin (weights that far apart mean the table does
 not describe this sample: 1e9 residents typed in one cell); raked weights
@@ -53,34 +53,13 @@ import pandas as pd
 from survey.design import Design
 from survey.errors import InputError
 from survey.intake.counts import CODE_LIMIT, cell_codes, count_column
-from survey.intake.readers import read_side_table
-from survey.measures.planning_inputs import read_mailing
+from survey.intake.sidetables import check_counts, read_mailing
 
-__all__ = ["read_margins", "plan_margins", "raking_margins", "mailing_cells", "weight_wave", "UNKNOWN_LEVEL",
-           "MAX_POPULATION", "MAX_ADJUSTMENT"]
+__all__ = ["plan_margins", "raking_margins", "mailing_cells", "weight_wave", "UNKNOWN_LEVEL", "MAX_ADJUSTMENT"]
 
 UNKNOWN_LEVEL = 0
-#: Largest population a margins table may add up to (more than the world's population).
-MAX_POPULATION = 1e10
 #: Largest ratio between two levels' adjustments (population share / sample share) in one margin.
 MAX_ADJUSTMENT = 1000.0
-
-
-def read_margins(path) -> pd.DataFrame:
-    """Read a population cell-count table (UTF-8 CSV: attribute codes + ``count``)."""
-    path = Path(path)
-    frame = read_side_table(path, what="margins", expected="attribute codes and 'count' (see data/SIMULATION.md)")
-    if "count" not in frame.columns:
-        raise InputError(f"the margins need a 'count' column; found {list(frame.columns)}", path=path)
-    count = count_column(frame, "count", "population counts must be non-negative numbers (no thousands separators)",
-                         path=path)
-    if not count.sum() > 0:
-        raise InputError("the population counts add up to 0; give the number of residents in each cell",
-                         path=path)
-    frame = frame.assign(count=count.astype(float))
-    _check_counts(frame, path)
-    frame.attrs["path"] = str(path)
-    return frame
 
 
 def plan_margins(margins: pd.DataFrame, rake, *, path=None) -> pd.DataFrame:
@@ -113,19 +92,6 @@ def _plan_of(dataset, what):
         raise InputError(f"the {what} are unknown: pass them, or a dataset whose questionnaire declares "
                          "analysis.weighting (questionnaires/README.md)")
     return plan
-
-
-def _check_counts(margins: pd.DataFrame, path=None) -> None:
-    """Counts are residents: 0 or at least 1 in each cell, in all at most :data:`MAX_POPULATION`."""
-    count = margins["count"].to_numpy(dtype=float)
-    tiny = np.flatnonzero((count > 0) & (count < 1))
-    if len(tiny):
-        raise InputError(f"a population count of {count[tiny[0]]:g} in a cell; counts are residents: 0 for an empty "
-                         "cell or at least 1 (not shares or thousands)", path=path, row=int(tiny[0]) + 1,
-                         column="count")
-    if count.sum() > MAX_POPULATION:
-        raise InputError(f"the population counts add up to {count.sum():.4g}, more than the world's population; "
-                         "give the residents of each cell", path=path, column="count")
 
 
 def _check_cells(margins: pd.DataFrame, variables, path=None) -> None:
@@ -247,11 +213,11 @@ def mailing_cells(mailing, margins: pd.DataFrame, *, keys, path=None) -> pd.Data
     Parameters
     ----------
     mailing : DataFrame
-        What :func:`~survey.measures.planning_inputs.read_mailing` returns:
+        What :func:`~survey.intake.sidetables.read_mailing` returns:
         columns ``district, age_band, mailed`` (codes of the questionnaire;
         other columns, such as ``population`` or labels, are not used).
     margins : DataFrame
-        The population counts (:func:`read_margins`): ``N_h`` is their sum
+        The population counts (:func:`~survey.intake.sidetables.read_margins`): ``N_h`` is their sum
         over the other attributes (sex) within each cell.
     keys : sequence of str
         The two cell attributes (the plan's ``weighting.cells``).
@@ -375,7 +341,7 @@ def weight_wave(dataset, margins: pd.DataFrame, *, variables=None, cells=None, m
 
     Without ``mailing``: equal base weights ``N / n`` raked to the margins.
     With ``mailing`` (a path, read by
-    :func:`~survey.measures.planning_inputs.read_mailing`, or its DataFrame):
+    :func:`~survey.intake.sidetables.read_mailing`, or its DataFrame):
     the cells are strata and each respondent starts from ``N_h / m_h``
     (:func:`mailing_cells`), then the weights are raked to the margins.
 
@@ -400,7 +366,7 @@ def weight_wave(dataset, margins: pd.DataFrame, *, variables=None, cells=None, m
             raise InputError("the questionnaire's plan declares no mailing cells; add weighting: "
                              "{cells: [group, other]} to its analysis block, or pass cells=")
     path = margins.attrs.get("path")
-    _check_counts(margins, path)
+    check_counts(margins, path)
     _check_cells(margins, variables, path)
     declared, labels = _declared(dataset, variables, not_in_margins)
     if mailing is None:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import DesignError
+from survey.report.prose import prose
 
 __all__ = ["plan_table_names", "plan_tables"]
 
@@ -38,39 +39,36 @@ def _key_label(inputs, key, code) -> str:
     return inputs.labels.get(key, {}).get(int(code), str(code))
 
 
-#: The planning API's notes (English, naming cell keys) as the 計画 sheet says them (issue 16
-#: item 11: attributes by their name, never their id).  A note no pattern matches is shown as is.
+#: The planning API's notes (English, naming cell keys) and the catalogue's sentence for each
+#: (``planning.notes.*`` of templates/prose_ja.yaml), the groups of the pattern as its fields in
+#: order (issue 16 item 11: attributes by their name, never their id).  A note no pattern
+#: matches is shown as is.
 _NOTES_JA = (
     (r"(\d+) respondent\(s\) with unknown (\w+)/(\w+) spread over the cells \(returned counts x ([\d.]+)\)",
-     "{0}人は{1}・{2}が不明のため、各セルに按分した（回収数 × {3}）"),
+     "unknown_cells", ("respondents", "first", "second", "factor")),
     (r"mailing per cell not recorded: expected counts of a simple random sample of ([\d.,]+) "
-     r"\(fielding\.mailed x population share\) were used",
-     "セル別の配布数の記録がないため、配布数 {0} の単純無作為抽出の期待値（調査票の配布数 × 母集団構成比）を用いた"),
-    (r"(\d+) population cell\(s\) absent from the mailing counts were taken as 0 mailed",
-     "配布数ファイルにない母集団セル {0} 個は配布数0とした"),
-    (r"the cheapest plan meeting the targets uses ([\d,.]+) of ([\d,.]+)",
-     "目標を満たす最も安い計画は {1} のうち {0} を使う"),
+     r"\(fielding\.mailed x population share\) were used", "expected_mailing", ("mailed",)),
+    (r"(\d+) population cell\(s\) absent from the mailing counts were taken as 0 mailed", "absent_cells", ("cells",)),
+    (r"the cheapest plan meeting the targets uses ([\d,.]+) of ([\d,.]+)", "cheapest", ("used", "available")),
     (r"the targets need ([\d,.]+) but only ([\d,.]+) is available; the plan below is the best the budget allows",
-     "目標には {0} が必要だが {1} しかないため、予算の範囲で最もよい計画を示す"),
-    (r"([\d,.]+) exceeds mailing every adult of the cells \(([\d,.]+)\); capped",
-     "{0} は全セルの成人全員への配布（{1}）を超えるため、{1} とした"),
-    (r"the group floors do not fit in the budget; they were scaled down alike",
-     "グループごとの最低数が予算に収まらないため、同じ割合で縮小した"),
+     "over_budget", ("needed", "available")),
+    (r"([\d,.]+) exceeds mailing every adult of the cells \(([\d,.]+)\); capped", "capped", ("requested", "everyone")),
+    (r"the group floors do not fit in the budget; they were scaled down alike", "floors_scaled", ()),
 )
 
 
-#: The notes of targets no mailing can meet, with the indicator, attribute and level by name.
+#: The notes of targets no mailing can meet (``planning.unreachable.*``), with the indicator,
+#: attribute and level by name.
 _TARGET_NOTES_JA = (
     (r"(\S+) (\S+) (-?\d+): even mailing every adult of the group misses ±(\S+)",
-     lambda i, m, d, lv, hw: f"{_where(i, m, d, lv)}：全員に配布しても ±{hw} に届かない"),
+     lambda i, m, d, lv, hw: prose("planning.unreachable.half_width", where=_where(i, m, d, lv), half_width=hw)),
     (r"(\S+) (\S+) (-?\d+): this wave's SE (\S+) alone exceeds what a change of (\S+) allows; no next wave can "
      r"reach it \(use against='plan' or a larger change\)",
-     lambda i, m, d, lv, se, c: (f"{_where(i, m, d, lv)}：今回の調査の標準誤差 {se} だけで変化 {c} の検出に許される誤差を"
-                                 "超えるため、次回調査では届かない（計画値との比較にするか、より大きな変化を指定）")),
+     lambda i, m, d, lv, se, c: prose("planning.unreachable.change", where=_where(i, m, d, lv), se=se, change=c)),
     (r"(\w+) (-?\d+): fewer than (\S+) respondents expected even mailing every adult",
-     lambda i, d, lv, n: f"{_where(i, None, d, lv)}：全員に配布しても見込回収数が {n} 人に届かない"),
+     lambda i, d, lv, n: prose("planning.unreachable.respondents", where=_where(i, None, d, lv), respondents=n)),
     (r"the targets for the city / age bands cannot be met even mailing every adult",
-     lambda i: "市全体（または他の区分）の目標は、全員に配布しても満たせない"),
+     lambda i: prose("planning.unreachable.city")),
 )
 
 
@@ -90,11 +88,11 @@ def note_ja(inputs, note: str) -> str:
         m = re.fullmatch(pattern, note)
         if m:
             return text(inputs, *m.groups())
-    for pattern, text in _NOTES_JA:
+    for pattern, key, fields in _NOTES_JA:
         m = re.fullmatch(pattern, note)
         if m:
             names = [_name(inputs, g) if re.fullmatch(r"[A-Za-z_]\w*", g) else g for g in m.groups()]
-            return text.format(*names)
+            return prose(f"planning.notes.{key}", **dict(zip(fields, names)))
     return note
 
 
@@ -199,7 +197,7 @@ def _sampling_error(plan) -> pd.DataFrame:
 def plan_tables(plan, *, comparison: pd.DataFrame | None = None) -> list[tuple[str, pd.DataFrame]]:
     """Captions and tables of the 計画 sheet (file stems: :func:`plan_table_names`).
 
-    ``comparison`` is :func:`~survey.measures.planning.compare_plans` output;
+    ``comparison`` is :func:`~survey.planning.mailing.compare_plans` output;
     without it the method-comparison table is left out.
     """
     if not hasattr(plan, "allocation") or plan.inputs is None:

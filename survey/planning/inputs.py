@@ -45,10 +45,10 @@ import numpy as np
 import pandas as pd
 
 from survey.intake.counts import cell_codes, count_column
-from survey.intake.readers import read_side_table
+from survey.intake.sidetables import read_mailing
 from survey.errors import DesignError, InputError
 from survey.validation import check_design, check_level
-from survey.measures.planning_models import (
+from survey.planning.models import (
     additive_means,
     fit_response_rates,
     kish_by_cell,
@@ -56,7 +56,7 @@ from survey.measures.planning_models import (
     shrunk_variance,
 )
 
-__all__ = ["CELL_COLUMNS", "ITEM_COLUMNS", "PlanInputs", "planning_inputs", "read_mailing"]
+__all__ = ["CELL_COLUMNS", "ITEM_COLUMNS", "PlanInputs", "planning_inputs"]
 
 #: Columns of :attr:`PlanInputs.cells` (after the two cell keys).
 CELL_COLUMNS = ["population", "mailed", "returned", "observed_rate", "response_rate"]
@@ -172,14 +172,6 @@ def _values(data: pd.DataFrame, column: str, mapping, missing_codes) -> np.ndarr
 
 
 # --------------------------------------------------------------------------- inputs
-def read_mailing(path, keys=()) -> pd.DataFrame:
-    """Read a mailing-count CSV (UTF-8, with or without BOM): one row per
-    cell with the cell ``keys`` (the plan's ``weighting.cells``, e.g.
-    ``district, age_band``; named in errors) and ``mailed``."""
-    expected = f"columns {', '.join([*keys, 'mailed'])}" if keys else "the cell columns and mailed"
-    return read_side_table(path, what="mailing counts", expected=expected)
-
-
 def _cell_frame(frame: pd.DataFrame, keys, value: str, what: str, *, path=None) -> pd.Series:
     missing = [c for c in (*keys, value) if c not in frame.columns]
     if missing:
@@ -229,7 +221,7 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
     Parameters
     ----------
     design : survey.design.Design
-        This wave's weighted design (``survey.report.weighting.weight_wave``).
+        This wave's weighted design (``survey.weighting.wave.weight_wave``).
         Its data need the two cell keys as reported by the respondents.
     population : DataFrame
         Population counts: the cell keys and ``count`` (further columns,

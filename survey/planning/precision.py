@@ -1,9 +1,9 @@
 """Expected precision of a mailing plan, and its 標本誤差 table.
 
-The reverse of :func:`survey.measures.planning.plan_mailing`: given how
+The reverse of :func:`survey.planning.mailing.plan_mailing`: given how
 many questionnaires go to every cell, what half-width will each headline
 figure have, for the city, every district and every age band?  Formulas in
-:mod:`survey.measures.planning_alloc`; power from the normal approximation
+:mod:`survey.planning.allocate`; power from the normal approximation
 for the difference of two independent waves: a change ``Delta`` is detected
 with power ``1 - beta`` by a two-sided test at level ``alpha`` when
 ``z_{1-alpha/2} + z_{1-beta} = Delta / sqrt(V_1 + V_2)``, so the minimum
@@ -17,8 +17,8 @@ from scipy.stats import norm
 
 from survey.errors import DesignError, InputError
 from survey.validation import check_level
-from survey.measures.planning_alloc import domain_variance
-from survey.measures.planning_inputs import PlanInputs, _cell_frame
+from survey.planning.allocate import domain_variance
+from survey.planning.inputs import PlanInputs, _cell_frame
 from survey.measures.tables.sampling_error import DEFAULT_PS, margin_of_error
 
 __all__ = [
@@ -108,7 +108,7 @@ def measure_variance(inputs: PlanInputs, m, measure: str, mask=None, *, fpc: boo
     """Expected variance of ``measure`` over the cells in ``mask`` (all cells:
     the city) for mailings ``m`` per cell.  Domains smaller than the city
     include the term for random cell sizes, with the additive-model cell
-    means (:func:`~survey.measures.planning_alloc.domain_variance`)."""
+    means (:func:`~survey.planning.allocate.domain_variance`)."""
     cells, item = inputs.cells, inputs.items[measure]
     whole = mask is None or bool(np.all(mask))
     return domain_variance(m, cells["population"].to_numpy(dtype=float), item["variance"].to_numpy(dtype=float),
@@ -124,7 +124,7 @@ def expected_precision(inputs: PlanInputs, mailing, *, measures=None, level: flo
     Parameters
     ----------
     inputs : PlanInputs
-        From :func:`survey.measures.planning_inputs.planning_inputs`.
+        From :func:`survey.planning.inputs.planning_inputs`.
     mailing : MailingPlan, DataFrame or number
         Mailings per cell, or a total mailed as a simple random sample
         (cells get the expected ``total x N_h / N``).

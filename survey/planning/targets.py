@@ -21,7 +21,7 @@ import numpy as np
 from scipy.stats import norm
 
 from survey.errors import DesignError
-from survey.measures.planning_precision import z_value
+from survey.planning.precision import z_value
 
 __all__ = ["ChangeTarget", "PrecisionTarget"]
 

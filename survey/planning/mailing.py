@@ -2,7 +2,7 @@
 
 :func:`plan_mailing` turns what this wave showed (response rates by age x
 district, the item's variance in every cell, the design effect of the
-weights: :func:`~survey.measures.planning_inputs.planning_inputs`) and a
+weights: :func:`~survey.planning.inputs.planning_inputs`) and a
 target into a mailing allocation per cell:
 
 * a precision target -- e.g. the satisfaction index to ±0.05 at 95 % for
@@ -18,14 +18,14 @@ Allocation methods: ``"proportional"`` (mailings in proportion to the
 population: the simple random sample of today), ``"proportional_respondents"``
 (more mailings where fewer answer, so the respondents mirror the population)
 and ``"neyman"`` (the optimum ``m_h ~ W_h S_h / sqrt(r_h a_h k_h)``, derived
-in :mod:`survey.measures.planning_alloc`).  District floors are kept by
+in :mod:`survey.planning.allocate`).  District floors are kept by
 iterative fixing (the device of Cochran 1977, ch. 5, for an optimum
 allocation that asks for more than the whole stratum).
 
 The result is a :class:`MailingPlan`: the allocation per cell (whole
 questionnaires), the expected respondents, the expected half-width of every
 headline figure for the city, every district and age band
-(:func:`~survey.measures.planning_precision.expected_precision`) and the
+(:func:`~survey.planning.precision.expected_precision`) and the
 targets with whether they are met.  How well the planned precision matches
 the intervals the next wave actually yields is checked by simulation in
 ``benchmarks/planning_simulation.py``.
@@ -44,23 +44,20 @@ from scipy.stats import norm
 
 from survey.errors import DesignError
 from survey.validation import check_option
-from survey.measures.planning_alloc import (
+from survey.planning.allocate import (
     METHODS,
-    allocate,
-    cell_shape,
     round_to_budget,
     round_up,
-    smallest_total,
-    within_group,
 )
-from survey.measures.planning_inputs import PlanInputs
-from survey.measures.planning_precision import (
+from survey.planning.inputs import PlanInputs
+from survey.planning.problem import AllocationProblem
+from survey.planning.precision import (
     expected_precision,
     measure_variance,
     plan_sampling_error_table,
     z_value,
 )
-from survey.measures.planning_targets import ChangeTarget, PrecisionTarget
+from survey.planning.targets import ChangeTarget, PrecisionTarget
 
 __all__ = [
     "ALLOCATION_COLUMNS",
@@ -76,7 +73,7 @@ __all__ = [
 
 class TargetsUnreachable(DesignError):
     """No mailing meets the targets: ``notes`` say which and why (the 計画 sheet
-    shows them in Japanese: :func:`~survey.measures.planning_tables.note_ja` with ``inputs``)."""
+    shows them in Japanese: :func:`~survey.report.planning_tables.note_ja` with ``inputs``)."""
 
     def __init__(self, notes, inputs=None):
         self.notes = tuple(notes)
@@ -103,7 +100,7 @@ class MailingPlan:
         (``mailed`` whole questionnaires; ``base_weight = N_h / m_h`` is the
         base weight the next wave's design should start from).
     precision : DataFrame
-        :func:`~survey.measures.planning_precision.expected_precision` of
+        :func:`~survey.planning.precision.expected_precision` of
         every measure, for the city and every level of both keys.
     targets : DataFrame
         :data:`TARGET_COLUMNS`, one row per target and domain.
@@ -188,7 +185,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     Parameters
     ----------
     inputs : PlanInputs
-        From :func:`~survey.measures.planning_inputs.planning_inputs`.
+        From :func:`~survey.planning.inputs.planning_inputs`.
     targets : PrecisionTarget, ChangeTarget or a list of them
         What the next wave must deliver.  Targets by the group key
         (districts) become floors of their groups; the others (the city,
@@ -212,7 +209,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
         budget is always spent.
     fpc : bool
         Finite population correction in the variances (see
-        :func:`~survey.measures.planning_precision.expected_precision`).
+        :func:`~survey.planning.precision.expected_precision`).
     level, power : float
         Of the reported precision and minimum detectable change.
 
@@ -252,7 +249,7 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     cells = inputs.cells
     r = cells["response_rate"].to_numpy(dtype=float)
     money = cost_per_mailing + cost_per_return * r
-    prob = _Problem(inputs, measure, method, np.ones_like(r) if mailings is not None else money, fpc)
+    prob = AllocationProblem(inputs, measure, method, np.ones_like(r) if mailings is not None else money, fpc)
     floors_n = _floor_respondents(min_respondents, prob.levels)
     if not tlist and not floors_n and resource is None:
         raise DesignError("nothing to plan for: give targets=, min_respondents=, budget= or mailings=")
@@ -291,106 +288,6 @@ def plan_mailing(inputs: PlanInputs, *, targets=(), measure: str | None = None, 
     required_cost = np.nan if impossible or required is None else float(money @ prob.allocate(required, floor))
     return _result(inputs, method, measure, m, money, rows + city_rows, level, power, fpc, feasible, notes,
                    required_cost, resource)
-
-
-class _Problem:
-    """The pieces of one allocation problem (arrays over the cells)."""
-
-    def __init__(self, inputs, measure, method, k, fpc):
-        cells, item = inputs.cells, inputs.items[measure]
-        self.inputs, self.fpc, self.k = inputs, fpc, k
-        self.N = cells["population"].to_numpy(dtype=float)
-        self.r = cells["response_rate"].to_numpy(dtype=float)
-        self.groups = cells[inputs.keys[0]].to_numpy()
-        self.levels = np.unique(self.groups)
-        shape = cell_shape(method, self.N, item["variance"].to_numpy(float), self.r,
-                           item["answer_rate"].to_numpy(float), k)
-        self.shape = np.where(self.N > 0, shape, 0.0)
-        self.cap = self.N
-        self.upper = np.array([float(np.sum(k[self.groups == g] * np.where(self.shape[self.groups == g] > 0,
-                                                                           self.cap[self.groups == g], 0)))
-                               for g in self.levels])
-        self.wave = {(mm, d, int(lv)): se for mm, d, lv, se in zip(
-            inputs.wave["measure"], inputs.wave["domain"], inputs.wave["level"], inputs.wave["se"])}
-
-    def variance(self, m, measure, mask):
-        return measure_variance(self.inputs, m, measure, mask, fpc=self.fpc)
-
-    def allocate(self, total, floor):
-        return allocate(total, self.shape, self.k, self.cap, self.groups, floor)
-
-    def target_rows(self, tlist):
-        """``(group rows, other rows)``: ``(target, measure, domain, level, mask, ceiling)``."""
-        cells, group = self.inputs.cells, self.inputs.keys[0]
-        grp, rest = [], []
-        for t, mname in tlist:
-            domains = ([("city", 0, np.ones(len(self.N), dtype=bool))] if t.by is None else
-                       [(t.by, int(lv), cells[t.by].to_numpy() == lv) for lv in np.unique(cells[t.by])])
-            for dom, lv, mask in domains:
-                ceiling = t.ceiling(self.wave.get((mname, dom, lv), np.nan))
-                (grp if dom == group else rest).append((t, mname, dom, lv, mask, ceiling))
-        return grp, rest
-
-    def _impossible_change(self, row, impossible) -> bool:
-        t, mname, dom, lv, _, ceiling = row
-        if ceiling > 0:
-            return False
-        impossible.append(f"{mname} {dom} {lv}: this wave's SE {self.wave.get((mname, dom, lv)):.4g} alone "
-                          f"exceeds what a change of {t.value:g} allows; no next wave can reach it "
-                          "(use against='plan' or a larger change)")
-        return True
-
-    def group_floors(self, rows, floors_n, impossible, level) -> np.ndarray:
-        """Cheapest cost of every group meeting its targets and minimum respondents."""
-        floor = np.zeros(len(self.levels))
-        for row in rows:
-            if self._impossible_change(row, impossible):
-                continue
-            _, mname, dom, lv, sel, ceiling = row
-            gi = int(np.flatnonzero(self.levels == lv)[0])
-
-            def excess(c, sel=sel, mname=mname, ceiling=ceiling):
-                m = np.zeros(len(self.N))
-                m[sel] = within_group(c, self.shape[sel], self.k[sel], self.cap[sel])
-                return self.variance(m, mname, sel) - ceiling
-
-            need = smallest_total(excess, 1e-9 * self.upper[gi], self.upper[gi])
-            if need is None:
-                impossible.append(f"{mname} {dom} {lv}: even mailing every adult of the group misses "
-                                  f"±{z_value(level) * np.sqrt(ceiling):.3g}")
-                need = self.upper[gi]
-            floor[gi] = max(floor[gi], need)
-        for g, need_n in floors_n.items():
-            gi = int(np.flatnonzero(self.levels == g)[0])
-            sel = self.groups == g
-
-            def short(c, sel=sel, need_n=need_n):
-                return need_n - float(self.r[sel] @ within_group(c, self.shape[sel], self.k[sel], self.cap[sel]))
-
-            got = smallest_total(short, 0.0, self.upper[gi])
-            if got is None:
-                impossible.append(f"{self.inputs.keys[0]} {g}: fewer than {need_n:g} respondents expected even "
-                                  "mailing every adult")
-                got = self.upper[gi]
-            floor[gi] = max(floor[gi], got)
-        return floor
-
-    def required_total(self, floor, rows, impossible):
-        """Smallest total meeting the city (and other-key) targets above the floors."""
-        live = [row for row in rows if not self._impossible_change(row, impossible)]
-        low, high = float(floor.sum()), float(self.upper.sum())
-        if not live:
-            return low
-
-        def worst(total):
-            m = self.allocate(total, floor)
-            return max((self.variance(m, mname, mask) - ceiling) / ceiling
-                       for _, mname, _, _, mask, ceiling in live)
-
-        required = smallest_total(worst, low, high)
-        if required is None:
-            impossible.append("the targets for the city / age bands cannot be met even mailing every adult")
-        return required
 
 
 def _result(inputs, method, measure, m, money, rows, level, power, fpc, feasible, notes, required_cost,
