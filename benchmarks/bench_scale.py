@@ -1,4 +1,4 @@
-"""Scale benchmark (issue 9): ``survey run`` on 1,000,000 respondents, ``survey validate`` on 100,000.
+"""Scale benchmark (issues 9, 18): ``survey run`` on 1,000,000 respondents, ``survey validate`` on 100,000.
 
 Builds the synthetic deliveries with :func:`survey.simulate.write_large_delivery`
 (CP932 CSV, the bundled wave's answer model, cached in ``--workdir``), then runs
@@ -10,10 +10,19 @@ The questionnaire is copied with ``fielding.mailed`` set to twice the rows:
 the mailing plan (計画) estimates response rates, which needs at least as many
 questionnaires mailed as returned (the bundled file says 3,000).
 
+Every run reports wall time, CPU time (user + system of the child, which
+is what to compare on a shared machine), the maximum resident set size, and
+per stage the wall and CPU seconds and the peak memory sampled.  The goals
+of issue 18 are printed against the figures: ``survey run`` on the bundled
+wave <= 3 s wall, 1,000,000 respondents <= 60 s and <= 2 GB, 10,000,000
+within 24 GB (given several ``--rows``, the peak memory is extrapolated
+linearly from the two largest to 10,000,000 when that size was not run).
+
 Usage::
 
-    python benchmarks/bench_scale.py                      # 1,000,000 rows (about 4 minutes, 5.6 GB)
-    python benchmarks/bench_scale.py --rows 100000        # a quick look
+    python benchmarks/bench_scale.py                      # bundled wave, validate 100,000, run 1,000,000
+    python benchmarks/bench_scale.py --rows 200000        # a quick look
+    python benchmarks/bench_scale.py --rows 1000000 2000000 5000000   # and the 10M extrapolation
     python benchmarks/bench_scale.py --skip-run           # only `survey validate` on 100,000 rows
 
 Needs GNU time (``apt-get install -y time``); without it the wall time is
@@ -85,6 +94,25 @@ def _rss_of_tree(pid: int) -> int:
     return total
 
 
+def _cpu_of_tree(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its children so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    total = 0.0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15]) / tick    # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def timed(command: list[str], *, label: str) -> dict:
     """Run ``python -m survey <command>``: wall time, peak memory, per-stage times."""
     timefile = Path(tempfile.mkstemp(suffix=".time")[1])
@@ -94,7 +122,7 @@ def timed(command: list[str], *, label: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stages: list[dict] = [{"stage": "start (imports)", "start": 0.0, "peak_rss": 0}]
+    stages: list[dict] = [{"stage": "start (imports)", "start": 0.0, "cpu_start": 0.0, "peak_rss": 0}]
     done = threading.Event()
 
     def sample():
@@ -109,15 +137,15 @@ def timed(command: list[str], *, label: str) -> dict:
     for line in proc.stderr:
         err_lines.append(line)
         if line.startswith("… "):
-            stages.append({"stage": line[2:].strip(), "start": time.perf_counter() - start, "peak_rss": 0})
+            stages.append({"stage": line[2:].strip(), "start": time.perf_counter() - start,
+                           "cpu_start": _cpu_of_tree(proc.pid), "peak_rss": 0})
             print(f"  {stages[-1]['start']:7.1f} s  {stages[-1]['stage']}", flush=True)
     out = proc.stdout.read()
+    cpu_end = _cpu_of_tree(proc.pid)
     code = proc.wait()
     elapsed = time.perf_counter() - start
     done.set()
     sampler.join()
-    for this, after in zip(stages, stages[1:] + [{"start": elapsed}]):
-        this["seconds"] = round(after["start"] - this["start"], 1)
     result = {"label": label, "command": "survey " + " ".join(command), "exit_code": code,
               "wall_seconds": round(elapsed, 1), "stages": stages,
               "peak_rss_gb_sampled": round(max(s["peak_rss"] for s in stages) / 1e9, 2)}
@@ -130,41 +158,99 @@ def timed(command: list[str], *, label: str) -> dict:
         if w:
             parts = [float(x) for x in w.group(1).split(":")]
             result["wall_seconds"] = round(sum(p * 60 ** i for i, p in enumerate(reversed(parts))), 1)
+        u = re.search(r"User time \(seconds\): ([\d.]+)", report)
+        y = re.search(r"System time \(seconds\): ([\d.]+)", report)
+        if u and y:
+            result["cpu_seconds"] = round(float(u.group(1)) + float(y.group(1)), 1)
     timefile.unlink(missing_ok=True)
+    result.setdefault("cpu_seconds", round(cpu_end, 1))
+    ends = stages[1:] + [{"start": elapsed, "cpu_start": result["cpu_seconds"]}]
+    for this, after in zip(stages, ends):
+        this["seconds"] = round(after["start"] - this["start"], 1)
+        this["cpu_seconds"] = round(after["cpu_start"] - this["cpu_start"], 1)
     if code not in (0, 1):
         result["stderr"] = "".join(err_lines[-20:]) + out[-2000:]
     return result
 
 
+GOALS = {"bundled_wall": 3.0, "run_1m_wall": 60.0, "run_1m_gb": 2.0, "run_10m_gb": 24.0}
+
+
+def extrapolate_peak(points: dict, rows: int) -> float | None:
+    """Peak GB at ``rows`` on the line through the two largest measured sizes."""
+    sizes = sorted(points)
+    if len(sizes) < 2:
+        return None
+    (a, ga), (b, gb) = (sizes[-2], points[sizes[-2]]), (sizes[-1], points[sizes[-1]])
+    return gb + (gb - ga) / (b - a) * (rows - b)
+
+
+def report(results: list[dict]) -> list[str]:
+    """The goals of issue 18 against the measured figures."""
+    lines = []
+    by = {r["label"]: r for r in results}
+    peaks = {r["rows"]: r.get("max_rss_gb", r["peak_rss_gb_sampled"]) for r in results if r.get("rows")}
+    if "run bundled" in by:
+        r = by["run bundled"]
+        ok = r["wall_seconds"] <= GOALS["bundled_wall"]
+        lines.append(f"bundled wave: {r['wall_seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU "
+                     f"(goal <= {GOALS['bundled_wall']:.0f} s wall: {'met' if ok else 'NOT met'})")
+    if 1_000_000 in peaks:
+        r = next(r for r in results if r.get("rows") == 1_000_000)
+        lines.append(f"1,000,000: {r['wall_seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU, {peaks[1_000_000]:.2f} GB "
+                     f"(goal <= {GOALS['run_1m_wall']:.0f} s: wall {'met' if r['wall_seconds'] <= GOALS['run_1m_wall'] else 'NOT met'}, "
+                     f"CPU {'met' if r['cpu_seconds'] <= GOALS['run_1m_wall'] else 'NOT met'}; "
+                     f"<= {GOALS['run_1m_gb']:.0f} GB: {'met' if peaks[1_000_000] <= GOALS['run_1m_gb'] else 'NOT met'})")
+    if 10_000_000 in peaks:
+        gb, how = peaks[10_000_000], "measured"
+    else:
+        gb, how = extrapolate_peak(peaks, 10_000_000), "extrapolated linearly from " + \
+            " and ".join(f"{n:,}" for n in sorted(peaks)[-2:])
+    if gb is not None:
+        lines.append(f"10,000,000: peak {gb:.1f} GB {how} (goal <= {GOALS['run_10m_gb']:.0f} GB: "
+                     f"{'met' if gb <= GOALS['run_10m_gb'] else 'NOT met'})")
+    return lines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="respondents for `survey run`")
-    parser.add_argument("--validate-rows", type=int, default=100_000, help="respondents for `survey validate`")
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000], help="respondents for `survey run`")
+    parser.add_argument("--validate-rows", type=int, default=100_000, help="respondents for `survey validate` (0: skip)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "midori_scale")
     parser.add_argument("--skip-run", action="store_true", help="only time `survey validate`")
+    parser.add_argument("--skip-bundled", action="store_true", help="leave out `survey run` on the bundled wave")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
 
-    small = delivery(args.validate_rows, args.seed, args.workdir)
-    print(f"survey validate, {args.validate_rows:,} rows", flush=True)
-    results.append(timed(["validate", str(small), "--format", "json", "--out", str(args.workdir / "validate.json")],
-                         label=f"validate {args.validate_rows:,}"))
-    if not args.skip_run:
-        big = delivery(args.rows, args.seed, args.workdir)
-        q = questionnaire_for(args.rows, args.workdir)
-        print(f"survey run, {args.rows:,} rows", flush=True)
+    if not args.skip_run and not args.skip_bundled:
+        print("survey run, the bundled wave", flush=True)
+        results.append(timed(["run", "--out", str(args.workdir / "reports_bundled")], label="run bundled"))
+    if args.validate_rows:
+        small = delivery(args.validate_rows, args.seed, args.workdir)
+        print(f"survey validate, {args.validate_rows:,} rows", flush=True)
+        results.append(timed(["validate", str(small), "--format", "json", "--out", str(args.workdir / "validate.json")],
+                             label=f"validate {args.validate_rows:,}"))
+    for rows in ([] if args.skip_run else args.rows):
+        big = delivery(rows, args.seed, args.workdir)
+        q = questionnaire_for(rows, args.workdir)
+        print(f"survey run, {rows:,} rows", flush=True)
         results.append(timed(["run", "--questionnaire", str(q), "--data", str(big), "--margins", str(MARGINS),
-                              "--out", str(args.workdir / "reports")], label=f"run {args.rows:,}"))
+                              "--out", str(args.workdir / "reports")], label=f"run {rows:,}"))
+        results[-1]["rows"] = rows
     print()
     for r in results:
         rss = r.get("max_rss_gb", r["peak_rss_gb_sampled"])
-        print(f"{r['label']:>16}: exit {r['exit_code']}, {r['wall_seconds']:.1f} s wall, max RSS {rss:.2f} GB")
+        print(f"{r['label']:>16}: exit {r['exit_code']}, {r['wall_seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU, "
+              f"max RSS {rss:.2f} GB")
         for s in r["stages"]:
-            print(f"{'':>18}{s['seconds']:7.1f} s  {s['peak_rss'] / 1e9:5.2f} GB  {s['stage']}")
+            print(f"{'':>18}{s['seconds']:7.1f} s {s['cpu_seconds']:7.1f} s CPU  {s['peak_rss'] / 1e9:5.2f} GB  {s['stage']}")
         if "stderr" in r:
             print(r["stderr"])
+    print()
+    for line in report(results):
+        print(line)
     (args.workdir / "bench_scale.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0 if all(r["exit_code"] in (0, 1) for r in results) else 1
 

@@ -536,6 +536,9 @@ def test_sheet_on_a_csv_is_refused(tmp_path, questionnaire, capsys):
 # =========================================================================== 14 resource bombs in a workbook
 
 
+HANG = 30.0   # seconds: a hang guard, not a speed target (unlimited, these take minutes and gigabytes)
+
+
 @pytest.mark.hostile("crash")
 def test_shared_strings_past_the_limit_are_refused_at_once(tmp_path, capsys):
     from survey.intake.xlsx import MAX_SHARED_STRINGS_BYTES
@@ -547,7 +550,7 @@ def test_shared_strings_past_the_limit_are_refused_at_once(tmp_path, capsys):
     start = time.perf_counter()
     code, _, err = _validate(path, capsys)
     elapsed = time.perf_counter() - start
-    assert code == 2 and elapsed < 1.0
+    assert code == 2 and elapsed < HANG        # refused before parsing; speed: benchmarks/bench_bombs.py
     assert (f"[file {path}] the workbook part xl/sharedStrings.xml expands to {len(shared):,} bytes (limit "
             "67,108,864): too large to be a delivery, or a zip bomb; export the data as CSV") in _reason(err)
 
@@ -563,7 +566,7 @@ def test_a_stray_cell_far_away_is_refused_before_the_sheet_is_built(tmp_path):
     with pytest.raises(InputError, match=r"sheet 'data' has a value in cell XFD1048576: the used range would hold "
                                          r"17,179,869,184 cells \(limit 20,000,000\); delete the stray cells"):
         read_raw(path)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < HANG    # a hang guard; speed: benchmarks/bench_bombs.py
 
 
 @pytest.mark.hostile("crash")

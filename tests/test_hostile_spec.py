@@ -196,6 +196,7 @@ def test_text_key_matches_the_intakes_heading_normalisation():
 # ------------------------------------------------------------ item 14: alias bombs
 
 
+HANG = 30.0          # seconds: a hang guard, not a speed target (see benchmarks/bench_bombs.py)
 BILLION_LAUGHS = "".join(
     [f"lol0: &lol0 {'[' + ', '.join(['lol'] * 9) + ']'}\n"]
     + [f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]\n" for i in range(1, 10)])
@@ -213,7 +214,9 @@ def test_a_billion_laughs_questionnaire_is_refused_in_well_under_a_second(tmp_pa
                                         r"once its aliases \(\*name\) are filled in \(from line \d+, column \d+\): an "
                                         r"alias bomb or a broken file; write the repeated parts out$"):
         load_questionnaire(path)
-    assert time.perf_counter() - start < 0.5
+    # refused by the node limit, not by running out of time: the guard only catches a hang (without
+    # the limit the checks run for hours); the speed (~20 ms) is measured by benchmarks/bench_bombs.py
+    assert time.perf_counter() - start < HANG
 
 
 @pytest.mark.hostile("crash")

@@ -157,3 +157,19 @@ def test_an_unknown_name_is_an_attribute_error():
 def test_the_table_refuses_a_name_listed_twice():
     with pytest.raises(ImportError, match=r"^pkg: 'x' is listed under 'pkg\.a' and 'pkg\.b'$"):
         lazy_attributes("pkg", {"pkg.a": ("x",), "pkg.b": ("y", "x")})
+
+
+def test_survey_run_asks_blas_for_one_thread_unless_told():
+    """``survey run`` sets OPENBLAS_NUM_THREADS=1 before numpy loads (idle BLAS
+    threads spin on a busy machine, issue 18); a value already set is kept."""
+    code = ("import os; from survey.cli import _one_blas_thread; _one_blas_thread(); "
+            "import numpy, threadpoolctl; "
+            "print(os.environ['OPENBLAS_NUM_THREADS'], "
+            "sorted({i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'}))")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**env, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.split() == ["1", "[1]"], done.stderr
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**env, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "2"})
+    assert done.stdout.split()[0] == "2", done.stderr

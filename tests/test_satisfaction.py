@@ -277,3 +277,20 @@ def test_replicate_design_gives_what_design_mean_gives():
     ours = satisfaction_index(rep, "satisfaction", by="district").to_frame()
     theirs = rep.mean("score", by="district").to_frame()
     close(ours.to_numpy(), theirs.to_numpy(), rtol=1e-10)
+
+
+def test_holm_adjustment_is_statsmodels_multipletests():
+    """adjust_pvalues(method="holm") computes Holm itself (statsmodels runs
+    gc.collect() on every call, issue 18): the same numbers, bit for bit,
+    ties and NaN included."""
+    from statsmodels.stats.multitest import multipletests
+
+    from survey.measures.differences import adjust_pvalues
+
+    rng = np.random.default_rng(18)
+    for n in (1, 2, 3, 7, 40):
+        p = rng.uniform(0, 1, n) ** 3
+        p[: n // 2] = p[0]                       # ties
+        np.testing.assert_array_equal(adjust_pvalues(p), multipletests(p, method="holm")[1])
+    got = adjust_pvalues([0.01, np.nan, 0.04, 0.03])
+    np.testing.assert_array_equal(got, [0.03, np.nan, 0.06, 0.06])   # by hand: 3 x 0.01, 2 x 0.03, max(1 x 0.04, 0.06)

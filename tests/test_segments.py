@@ -122,3 +122,26 @@ def test_errors(design):
         allocation_segments(design, PARTS, criterion="gap")
     with pytest.raises(InputError, match="k_range"):
         allocation_segments(design, PARTS, k_range=[1, 2])
+
+
+def test_kmeans_on_a_subsample_above_kmeans_sample(design, data):
+    """Above ``kmeans_sample`` rows k-means is fitted on the seeded subsample
+    (with its weights) and every row joins its nearest centre: the labels are
+    those of scikit-learn's KMeans fitted on the same rows."""
+    from sklearn.cluster import KMeans
+
+    from survey.measures.allocation.compositional import clr, multiplicative_replacement
+
+    res = allocation_segments(design, PARTS, k_range=[3], kmeans_sample=120, seed=7, n_init=3)
+    kept = res.labels.notna().to_numpy()          # the 192 valid allocations (7 refused)
+    y = data.loc[kept, PARTS].to_numpy(dtype=float)
+    w = data.loc[kept, "wt"].to_numpy()
+    coords = clr(multiplicative_replacement(y, delta=1.0, total=1000))
+    rows = np.sort(np.random.default_rng(8).choice(len(y), size=120, replace=False))
+    km = KMeans(n_clusters=3, n_init=3, random_state=7).fit(coords[rows], sample_weight=w[rows])
+    got = res.labels[kept].to_numpy(dtype=int)
+    assert kept.sum() == 192
+    assert adjusted_rand_score(km.predict(coords), got) == 1.0
+    full = allocation_segments(design, PARTS, k_range=[3], seed=7, n_init=3)   # 192 rows < 20,000: every row
+    km_all = KMeans(n_clusters=3, n_init=3, random_state=7).fit(coords, sample_weight=w)
+    assert adjusted_rand_score(km_all.labels_, full.labels[kept].to_numpy(dtype=int)) == 1.0

@@ -122,12 +122,26 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     p = np.asarray(p, dtype=float)
     if method == "none" or len(p) == 0:
         return p
-    from statsmodels.stats.multitest import multipletests
-
     out = np.full(p.shape, np.nan)
     ok = np.isfinite(p)
-    if ok.any():
+    if ok.any() and method == "holm":
+        out[ok] = _holm(p[ok])
+    elif ok.any():
+        from statsmodels.stats.multitest import multipletests
+
         out[ok] = multipletests(p[ok], method=method)[1]
+    return out
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment, the same arithmetic as statsmodels
+    ``multipletests(method="holm")`` (which also runs ``gc.collect()``: 0.7 s
+    per call with 200,000 respondents in memory, issue 18)."""
+    order = np.argsort(p)
+    adjusted = np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1))
+    adjusted[adjusted > 1] = 1
+    out = np.empty_like(adjusted)
+    out[order] = adjusted
     return out
 
 

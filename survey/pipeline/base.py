@@ -210,9 +210,13 @@ def pool_sparse(values: pd.Series, labels: dict, *, min_n: int):
         groups[lo] = groups[lo] + groups[hi]
         del groups[hi]
     mapping = {c: g[0] for g in groups for c in g}
-    pooled = values.map(lambda v: mapping.get(float(v), np.nan) if pd.notna(v) else np.nan)
+    # the same as values.map(code -> first code of its pool, NaN elsewhere), per distinct value
+    raw = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    uniq, inverse = np.unique(raw, return_inverse=True)
+    to = np.array([mapping.get(float(v), np.nan) for v in uniq], dtype=float)
+    pooled = pd.Series(to[inverse.reshape(-1)] if len(uniq) else raw, index=values.index, name=values.name)
     names = {float(g[0]): "・".join(labels[c] for c in g) for g in groups}
-    return pooled.astype(float), names
+    return pooled, names
 
 
 # --------------------------------------------------------------------------- html

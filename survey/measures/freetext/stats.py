@@ -26,16 +26,19 @@ TOTAL = "全体"
 
 def doc_term_matrix(tokens) -> tuple[sparse.csr_matrix, list[str]]:
     """Comments × words 0/1 matrix (a word once per comment) and the sorted vocabulary."""
-    vocab = sorted({w for doc in tokens for w in doc})
+    # each distinct comment once (a million comments repeat a few thousand texts), then its row for every comment
+    distinct: dict[tuple, int] = {}
+    which = np.fromiter((distinct.setdefault(tuple(doc), len(distinct)) for doc in tokens), dtype=np.int64,
+                        count=len(tokens))
+    vocab = sorted({w for doc in distinct for w in doc})
     index = {w: j for j, w in enumerate(vocab)}
     rows, cols = [], []
-    for i, doc in enumerate(tokens):
+    for i, doc in enumerate(distinct):
         for w in set(doc):
             rows.append(i)
             cols.append(index[w])
-    data = np.ones(len(rows))
-    X = sparse.csr_matrix((data, (rows, cols)), shape=(len(tokens), len(vocab)))
-    return X, vocab
+    U = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(distinct), len(vocab)))
+    return U[which], vocab
 
 
 def _weights(weights, n) -> np.ndarray:

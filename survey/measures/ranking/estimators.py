@@ -180,6 +180,8 @@ def _truncated(data: pd.DataFrame, truncated) -> np.ndarray:
         if len(flags) != len(data):
             raise InputError(f"truncated= has {len(flags)} flags for {len(data)} rows; give one flag per row "
                              "(or a column name)")
+    if flags.dtype == bool:           # Dataset.truncated_rankings: already one bool per row
+        return flags.to_numpy(dtype=bool)
     values = flags.to_numpy(dtype=object)
     bad = [v for v in values if v is not None and not (isinstance(v, (bool, np.bool_)) or v in (0, 1))]
     if bad:

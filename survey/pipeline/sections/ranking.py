@@ -178,8 +178,11 @@ def _suppressed(pri: pd.DataFrame, spec, ctx, choices, items: dict, cut) -> pd.D
     counts = {None: pd.Series(inside.sum(axis=0), index=labels)}
     for by in spec.by:
         group_labels = code_labels(q, by)
-        group = [group_labels.get(float(v), NO_ANSWER_LABEL) if v == v else NO_ANSWER_LABEL
-                 for v in ctx.design.data[by].to_numpy(dtype=float, na_value=np.nan)]
+        values = ctx.design.data[by].to_numpy(dtype=float, na_value=np.nan)
+        distinct, at = np.unique(values, return_inverse=True)      # each code's label once
+        names = np.array([group_labels.get(float(v), NO_ANSWER_LABEL) if v == v else NO_ANSWER_LABEL
+                          for v in distinct] or [NO_ANSWER_LABEL], dtype=object)
+        group = names[at.reshape(-1)] if len(distinct) else np.array([], dtype=object)
         frame = pd.DataFrame(inside.astype(int), columns=labels).groupby(pd.Series(group, name="group")).sum()
         order = [g for g in [*group_labels.values(), NO_ANSWER_LABEL] if g in frame.index]
         counts[by] = frame.loc[order]
