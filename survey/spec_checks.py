@@ -51,7 +51,7 @@ def check_path_name(value, *, what: str, path=None, key=None, example: str = "FY
     Refused: anything but text; empty text; more than
     :data:`MAX_NAME_LENGTH` characters; path separators (``/`` ``\\``) and the
     other characters Windows forbids (``: * ? " < > |``); control
-    characters; ``..``; a leading ``.``; leading or trailing spaces; the
+    characters; ``..``; a leading or trailing ``.``; leading or trailing spaces; the
     Windows device names (``CON``, ``NUL``, ``COM1`` ...).  Japanese text is
     fine (``令和7年度``).
     """
@@ -67,9 +67,10 @@ def check_path_name(value, *, what: str, path=None, key=None, example: str = "FY
     if bad:
         raise SpecError(f"{what} {value!r} cannot be a file or folder name: it holds {', '.join(map(repr, bad))}; "
                         f"{fix}", path=path, key=key)
-    if ".." in value or value.startswith(".") or value != value.strip():
-        raise SpecError(f"{what} {value!r} cannot be a file or folder name (no '..', no leading '.', no leading or "
-                        f"trailing spaces); {fix}", path=path, key=key)
+    # Windows drops a trailing '.': FY2025. would write into FY2025
+    if ".." in value or value.startswith(".") or value.endswith(".") or value != value.strip():
+        raise SpecError(f"{what} {value!r} cannot be a file or folder name (no '..', no leading or trailing '.', "
+                        f"no leading or trailing spaces); {fix}", path=path, key=key)
     if value.split(".")[0].upper() in _RESERVED:
         raise SpecError(f"{what} {value!r} is a reserved device name on Windows; {fix}", path=path, key=key)
     return value

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from survey.errors import InputError
-from survey.report import charts
+from survey.report import chart_style, charts
 
 LEVELS = list(charts.SATISFACTION_LEVELS)
 
@@ -137,3 +137,64 @@ def test_level_colours_without_neutral_and_odd_scales():
 def test_bad_frames_are_explained(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+@pytest.mark.parametrize("labels, ncol", [
+    (["そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない", "そう思わない", "わからない", "無回答",
+      "秘匿（人数が少ないセル）"], 4),
+    (["全体", "18〜29歳", "30〜39歳", "40〜49歳", "50〜59歳", "60〜69歳", "70歳以上"], 6),
+    (["a", "b"], 6),
+])
+def test_legends_read_row_by_row_in_the_order_of_the_bars(labels, ncol):
+    # matplotlib fills a legend column by column: the distribution chart's first row read
+    # そう思う, どちらともいえない, そう思わない, 無回答 and the allocation chart put 18〜29歳 last
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    chart_style._ensure_font()
+    with matplotlib.rc_context(chart_style._rc()):
+        fig = Figure(layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+        handles = [ax.plot([0], [0], label=label)[0] for label in labels]
+        chart_style._legend(fig, handles, labels, ncol=ncol)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        texts = fig.legends[0].get_texts()
+        boxes = [t.get_window_extent(renderer) for t in texts]
+    reading = [t.get_text() for t, b in sorted(zip(texts, boxes), key=lambda tb: (-round(tb[1].y0), tb[1].x0))]
+    assert reading == labels
+    assert len({round(b.y0) for b in boxes}) == -(-len(labels) // ncol)     # rows of ncol entries
+
+
+def test_a_hidden_heat_map_cell_is_hatched_and_marked_x(monkeypatch):
+    # seaborn drew a hidden (NaN) cell as a bare white square without its x, while the table
+    # printed x and the answer-distribution chart hatched it (the free-text heat map, 内間木)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    drawn = {}
+
+    def keep(draw, **_):
+        with matplotlib.rc_context(chart_style._rc()):
+            fig = Figure(layout="constrained")
+            FigureCanvasAgg(fig)
+            draw(fig)
+            drawn["fig"] = fig
+        return b""
+
+    monkeypatch.setattr(charts, "_draw", keep)
+    frame = pd.DataFrame({"group": ["全体", "全体", "内間木", "内間木"], "item": ["涼しさ", "風景"] * 2,
+                          "percent": [0.044, 0.101, 0.0, 0.333], "hidden": [False, False, False, True]})
+    charts.priority_heatmap(frame)
+    fig = drawn["fig"]
+    ax = fig.axes[0]
+    marks = [(t.get_text(), t.get_position()) for t in ax.texts if t.get_text() == "x"]
+    assert marks == [("x", (1.5, 1.5))]                       # row 内間木, column 風景
+    hatched = [p for p in ax.patches if p.get_hatch() == "///"]
+    assert [(p.get_x(), p.get_y()) for p in hatched] == [(1, 1)]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["x 秘匿（人数が少ないセル）"]
+    assert sorted(t.get_text() for t in ax.texts if t.get_text() != "x") == ["0.0", "10.1", "4.4"]
+    # without hidden cells: no legend, nothing hatched
+    charts.priority_heatmap(frame.assign(hidden=False))
+    assert drawn["fig"].legends == [] and not [p for p in drawn["fig"].axes[0].patches if p.get_hatch()]

@@ -71,6 +71,7 @@ def test_zero_and_undefined_standard_errors_are_degenerate():
     assert degenerate_se([1e-8, 1e-6], [1000.0, 1000.0]).tolist() == [True, False]
 
 
+@pytest.mark.hostile("silent")
 def test_a_difference_without_variance_has_no_p_value():
     # 1 / 0 used to give t = inf and p = 0 ("significant")
     assert np.isnan(difference_p(1.0, 0.0, 30))
@@ -78,6 +79,7 @@ def test_a_difference_without_variance_has_no_p_value():
     assert difference_p(1.96, 1.0) == pytest.approx(0.04999579029644087, rel=1e-12)   # 2 * (1 - pnorm(1.96))
 
 
+@pytest.mark.hostile("silent")
 def test_untested_p_values_do_not_count_in_the_adjustment():
     # R: p.adjust(c(0.01, NA, 0.04), "holm") -> 0.02 NA 0.04 (m = 2 tests)
     out = adjust_pvalues([0.01, np.nan, 0.04], "holm")
@@ -85,6 +87,7 @@ def test_untested_p_values_do_not_count_in_the_adjustment():
 
 
 # ----------------------------------------------------------------- group comparisons
+@pytest.mark.hostile("silent")
 def test_a_group_without_variance_is_not_significantly_different(flat_uchimagi, questionnaire):
     est = satisfaction_index(flat_uchimagi, "satisfaction", by="district")
     assert est.estimate.iloc[0] == pytest.approx(1.0) and est.se.iloc[0] < 1e-12
@@ -105,6 +108,7 @@ def test_a_group_without_variance_is_not_significantly_different(flat_uchimagi, 
     assert list(cmp["verdict"][4:]) == expected == ["no_difference"] * 3 + ["higher", "no_difference", "lower"]
 
 
+@pytest.mark.hostile("silent")
 def test_the_joint_test_leaves_out_groups_without_variance(flat_uchimagi):
     est = satisfaction_index(flat_uchimagi, "satisfaction", by="district")
     overall = compare_groups(est, df=flat_uchimagi.degf).overall
@@ -112,6 +116,7 @@ def test_the_joint_test_leaves_out_groups_without_variance(flat_uchimagi):
     assert 0 <= overall.p <= 1
 
 
+@pytest.mark.hostile("silent")
 def test_all_groups_without_variance_give_no_joint_test():
     data = pd.DataFrame({"g": [1, 1, 2, 2, 3, 3], "y": [1.0, 1.0, 2.0, 2.0, 2.0, 2.0], "w": [1.0] * 6})
     est = Design(data, weights="w").mean("y", by="g")
@@ -120,6 +125,7 @@ def test_all_groups_without_variance_give_no_joint_test():
     assert np.isnan(cmp.overall.p) and cmp.overall.method == "untestable"
 
 
+@pytest.mark.hostile("silent")
 def test_park_use_group_without_variance_is_not_flagged(questionnaire):
     data = W25.copy()
     data.loc[data["district"] == 1, "park_use"] = 6.0      # every 内間木 respondent: never (100 %)
@@ -131,6 +137,7 @@ def test_park_use_group_without_variance_is_not_flagged(questionnaire):
     assert set(t["verdict"][1:5]) <= {"higher", "lower", "no_difference"}
 
 
+@pytest.mark.hostile("silent")
 def test_change_between_waves_without_variance_is_not_tested():
     a = pd.DataFrame({"y": [0.5, 0.5, 0.5, 0.5], "w": [1.0, 2.0, 1.0, 2.0]})
     b = pd.DataFrame({"y": [0.0, 1.0, 0.0, 1.0, 1.0], "w": [1.0] * 5})
@@ -139,6 +146,7 @@ def test_change_between_waves_without_variance_is_not_tested():
     assert c["verdict_ja"] == "AからBへの変化は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）"
 
 
+@pytest.mark.hostile("silent")
 def test_indicator_without_variance_is_not_judged(questionnaire):
     data = W25.copy()
     data["satisfaction"] = 2.0                            # everyone: まあ満足 (score 0.5)
@@ -164,6 +172,7 @@ def _alpha(frame, items):
         return cronbach_alpha(Design(frame, weights="wt", strata="stratum"), items)
 
 
+@pytest.mark.hostile("silent")
 def test_alpha_of_items_without_variance_is_undefined():
     data = W25.copy()
     data[IMP] = 4.0
@@ -175,6 +184,7 @@ def test_alpha_of_items_without_variance_is_undefined():
     assert r.items["item_rest"].isna().all() and r.items["alpha_if_deleted_weighted"].isna().all()
 
 
+@pytest.mark.hostile("silent")
 def test_alpha_of_identical_items_is_exactly_one():
     data = W25.dropna(subset=["imp_rain"]).copy()
     for c in IMP[1:]:
@@ -187,6 +197,7 @@ def test_alpha_of_identical_items_is_exactly_one():
     assert r.reason == ""
 
 
+@pytest.mark.hostile("silent")
 def test_alpha_of_items_that_cancel_out_is_undefined():
     data = W25.dropna(subset=["imp_rain"]).copy()
     data["imp_mirror"] = 5 - data["imp_rain"]             # x and 5 - x: the total score is always 5
@@ -194,6 +205,7 @@ def test_alpha_of_items_that_cancel_out_is_undefined():
     assert np.isnan(r.alpha) and r.reason == "no_total_variance" and r.weighted_reason == "no_total_variance"
 
 
+@pytest.mark.hostile("silent")
 def test_alpha_below_minus_one_is_undefined():
     # two items with variances 1 and covariance -0.9: 2 * (1 - 2 / 0.2) = -18 by hand
     x = np.array([1.0, 2.0, 3.0, 4.0] * 10)
@@ -221,6 +233,7 @@ def test_bundled_run_raises_no_runtime_warning(tmp_path):
     assert list(alpha["推定値"]) == [0.887, 0.888] and alpha["備考"].isna().all()
 
 
+@pytest.mark.hostile("crash")
 def test_degenerate_wave_runs_without_runtime_warning(tmp_path):
     """内間木 all 満足, every importance item answered 4 by everyone."""
     raw = pd.read_csv(ROOT / "data" / "raw" / "midori_2025_sample.csv", encoding="cp932", dtype=str,

@@ -152,6 +152,7 @@ def test_the_run_exits_0(wave):
     assert {"集計表.xlsx", "report.html", "目次.csv", "provenance.json"} <= {p.name for p in folder.iterdir()}
 
 
+@pytest.mark.hostile("crash")
 def test_the_section_says_why_it_cannot_be_estimated(wave):
     name, _path, folder, _code = wave
     index = pd.read_csv(folder / "目次.csv", encoding="utf-8-sig", keep_default_na=False)

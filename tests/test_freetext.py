@@ -377,3 +377,35 @@ def test_network_layout_and_chart_are_deterministic():
     assert dist(0, 1) < dist(0, 2) and dist(2, 3) < dist(1, 3)
     png = cooccurrence_chart(nodes, edges, width=4, height=3, dpi=60)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == cooccurrence_chart(nodes, edges, width=4, height=3, dpi=60)
+
+
+def test_a_hidden_theme_hides_its_count_and_interval_too(tables):
+    # a wave of 2 comments printed 言及数 1 beside the x of its 全体 share: the count is the cell
+    from dataclasses import replace
+
+    th = tables.themes
+    hide = (th["by"] == "全体") & (th["theme"] == "policy_02")       # 身近な公園等: 3 mentions (above)
+    theme = theme_table(replace(tables, themes=th.assign(hidden=hide)))
+    row = theme[theme["テーマ"] == "身近な公園等の充実"].iloc[0]
+    assert row[["言及数 n（重みなし）", "全体 %（重み付け）", "95%信頼区間"]].tolist() == ["x", "x", "x"]
+    other = theme[theme["テーマ"] == "涼しさ"].iloc[0]
+    assert other["言及数 n（重みなし）"] == 1 and other["95%信頼区間"] != "x"
+    # the quotes print the same count: hidden there too
+    quotes = quote_table(replace(tables, themes=th.assign(hidden=hide)))
+    counts = dict(zip(quotes["テーマ"], quotes["該当する記述数（重みなし）"]))
+    assert counts["身近な公園等の充実"] == "x" and counts["涼しさ"] == 1
+
+
+def test_no_listed_word_leaves_out_the_word_tables_and_says_why(tables):
+    # with a handful of comments no word is in 3 of a group's comments: the page printed two
+    # tables with a heading and no rows
+    from dataclasses import replace
+
+    few = replace(tables, words=tables.words.iloc[0:0], characteristic=tables.characteristic.iloc[0:0],
+                  notes={**tables.notes, "min_comments": 3})
+    section = freetext_section(few)
+    assert [t.caption for t in section.tables] == ["テーマ別の記述の割合（%（重み付け））",
+                                                   "テーマ別の記述例（個人情報はマスク済み）"]
+    assert section.notes[-1] == ("今回は、どの区分にも3件以上の記述に現れる語がないため、"
+                                 "よく使われた語と特徴語の表は示さない。")
+    assert len(freetext_section(tables).tables) == 4

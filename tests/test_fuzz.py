@@ -253,18 +253,21 @@ def check_cli(code: int, err: str) -> None:
 
 @QUICK
 @given(blob=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".txt", ".xlsx", ".sav", ".parquet"]))
+@pytest.mark.hostile("fuzz")
 def test_random_bytes_in_any_format(blob, suffix):
     read_normalise_validate(write(blob, suffix))
 
 
 @QUICK
 @given(blob=csv_shapes())
+@pytest.mark.hostile("fuzz")
 def test_random_csv_shapes_and_encodings(blob):
     read_normalise_validate(write(blob))
 
 
 @QUICK
 @given(delivery=deliveries())
+@pytest.mark.hostile("fuzz")
 def test_fuzzed_deliveries_lose_no_row(delivery):
     blob, _ = delivery
     read_normalise_validate(write(blob))
@@ -272,6 +275,7 @@ def test_fuzzed_deliveries_lose_no_row(delivery):
 
 @QUICK
 @given(delivery=deliveries(values=codes_only))
+@pytest.mark.hostile("fuzz")
 def test_plausible_codes_lose_no_row(delivery):
     """Cells drawn from answer codes reach every cleaning rule (ranking gaps,
     multi-answer limits, allocation totals, skip logic, blank returns)."""
@@ -284,6 +288,7 @@ def test_plausible_codes_lose_no_row(delivery):
                                          st.floats(allow_nan=True, allow_infinity=False)),
                                min_size=len(HEADERS), max_size=len(HEADERS)), min_size=1, max_size=4),
        fmt=st.sampled_from(["xlsx", "parquet"]))
+@pytest.mark.hostile("fuzz")
 def test_fuzzed_xlsx_and_parquet(frame, fmt):
     df = pd.DataFrame(frame, columns=HEADERS)
     path = _WORK["dir"] / f"delivery.{fmt}"
@@ -306,6 +311,7 @@ def test_fuzzed_xlsx_and_parquet(frame, fmt):
                                         st.floats(-1e6, 1e6)), min_size=len(Q.columns) - 1, max_size=len(Q.columns) - 1),
                      min_size=1, max_size=4),
        comment=st.text(max_size=20))
+@pytest.mark.hostile("fuzz")
 def test_fuzzed_sav(rows, comment):
     """An SPSS file named by the questionnaire's column ids, numbers with value labels."""
     import pyreadstat
@@ -322,6 +328,7 @@ def test_fuzzed_sav(rows, comment):
 
 @QUICK
 @given(spec=mutated_specs())
+@pytest.mark.hostile("fuzz")
 def test_mutated_questionnaires(spec):
     """A broken spec is a SpecError naming the key; a valid one normalises a delivery."""
     try:
@@ -341,6 +348,7 @@ def test_mutated_questionnaires(spec):
 @QUICK
 @given(text=st.one_of(st.text(max_size=200), st.binary(max_size=200),
                       mutated_specs().map(lambda s: yaml.safe_dump(s, allow_unicode=True))))
+@pytest.mark.hostile("fuzz")
 def test_random_questionnaire_files(text):
     path = write(text if isinstance(text, bytes) else text.encode("utf-8"), ".yaml")
     try:
@@ -390,6 +398,7 @@ def _consistent_mailing() -> pd.DataFrame:
 
 @SLOW
 @given(blob=margins_files(), with_mailing=st.booleans())
+@pytest.mark.hostile("fuzz")
 def test_fuzzed_margins(blob, with_mailing):
     """Bad population margins are an InputError (file, row, value), never a
     traceback, with equal base weights or from a (good) mailing file."""
@@ -429,6 +438,7 @@ def mailing_files(draw):
 
 @SLOW
 @given(blob=mailing_files())
+@pytest.mark.hostile("fuzz")
 def test_fuzzed_mailing(blob):
     """A bad mailing file (``survey run --mailing``) is a SurveyError naming the
     file, never a traceback; an accepted one gives finite, positive weights."""
@@ -448,6 +458,7 @@ def test_fuzzed_mailing(blob):
 
 @SLOW
 @given(delivery=deliveries())
+@pytest.mark.hostile("fuzz")
 def test_cli_validate_exits_0_1_or_2_with_one_line(delivery):
     blob, _ = delivery
     check_cli(*cli_validate(write(blob)))
@@ -513,6 +524,7 @@ def test_line_break_in_a_heading_stays_one_line():
        odd_cells=st.lists(st.tuples(st.integers(1, 6), st.integers(1, len(HEADERS) + 2),
                                     st.sampled_from(["date", "formula", "error", "far"])), max_size=3),
        sheet=st.one_of(st.none(), st.integers(-1, 4), st.sampled_from(["s0", "s1", "nope", "2"])))
+@pytest.mark.hostile("fuzz")
 def test_fuzzed_workbook_structure(states, filled, hidden_rows, odd_cells, sheet):
     """Hidden and empty sheets, hidden rows, dates, formulas, error values and stray far cells:
     the workbook is read, or refused naming the file, never a traceback or a lost row."""
@@ -581,6 +593,7 @@ def test_fuzzed_workbook_structure(states, filled, hidden_rows, odd_cells, sheet
                                                    ).map(lambda t: [{"lo": min(t), "hi": max(t)}])),
                                max_size=3),
        by_label=st.booleans())
+@pytest.mark.hostile("fuzz")
 def test_fuzzed_sav_metadata(rows, labels, missing, by_label):
     """SPSS value labels, user-missing values and variable labels in every combination: the
     file is normalised with nothing lost, or refused with the file named."""

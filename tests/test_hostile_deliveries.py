@@ -68,6 +68,7 @@ def _write_csv(path: Path, frame: pd.DataFrame, encoding="utf-8") -> Path:
     ("問6　みどりの満足度", "a full-width space"),
     ("問６ みどりの満足度", "a full-width digit (NFKC twin)"),
 ])
+@pytest.mark.hostile("silent")
 def test_heading_twins_are_refused_naming_both_columns(tmp_path, questionnaire, capsys, twin, why):
     """A second 問6 column with reversed answers: before, the last one silently won (the
     index flipped sign) and validate told the contractor to delete the real column."""
@@ -85,6 +86,7 @@ def test_heading_twins_are_refused_naming_both_columns(tmp_path, questionnaire, 
     assert not (tmp_path / "out").exists()  # nothing computed, nothing written
 
 
+@pytest.mark.hostile("silent")
 def test_bundled_wave_with_a_reversed_twin_is_refused_not_flipped(tmp_path, questionnaire, capsys):
     """The issue's case on the bundled wave: index +0.287 would have been published as −0.287."""
     frame = pd.read_csv(SAMPLE, encoding="cp932", dtype=str, keep_default_na=False)
@@ -100,6 +102,7 @@ def test_bundled_wave_with_a_reversed_twin_is_refused_not_flipped(tmp_path, ques
     assert round(float(index["estimate"].iloc[0]), 3) == 0.287
 
 
+@pytest.mark.hostile("silent")
 def test_a_heading_and_an_id_claiming_one_question_are_refused(tmp_path, questionnaire, capsys):
     frame = delivery(questionnaire, n=3)
     frame["sex"] = "2"  # the question id as a second heading of 問1
@@ -110,6 +113,7 @@ def test_a_heading_and_an_id_claiming_one_question_are_refused(tmp_path, questio
             "label); keep the one that holds the answers and delete or rename the other") in _reason(err)
 
 
+@pytest.mark.hostile("silent")
 def test_exact_repeated_heading_in_a_workbook_is_refused(tmp_path, questionnaire):
     frame = delivery(questionnaire, n=3)
     book = openpyxl.Workbook()
@@ -123,9 +127,40 @@ def test_exact_repeated_heading_in_a_workbook_is_refused(tmp_path, questionnaire
         read_raw(path)
 
 
+@pytest.mark.hostile("crash")
+def test_columns_without_a_heading_are_unknown_columns_not_repeats(tmp_path, questionnaire, capsys):
+    """An Excel export with two empty columns after the data: one such column was an unknown
+    column (a warning) but two were refused as a repeated heading '' with the advice to rename
+    or delete "the other"."""
+    frame = delivery(questionnaire, n=3)
+    lines = frame.to_csv(index=False, lineterminator="\n").splitlines()
+    path = _damaged(tmp_path, [line + ",," for line in lines])
+    report = validate_file(path, questionnaire)
+    f = report.failures
+    assert report.exit_code == 0
+    assert f[["column", "rule"]].values.tolist() == [["Unnamed: 41", "unknown_column"],
+                                                     ["Unnamed: 42", "unknown_column"]]
+    clean = survey.load(_write_csv(tmp_path / "clean.csv", frame), questionnaire)
+    pd.testing.assert_frame_equal(survey.load(path, questionnaire).data, clean.data)
+    # a title above the heading row leaves every other column without a heading: named as such
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["朝霞市みどりの市民アンケート 納品データ"])
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append(list(row))
+    book.save(tmp_path / "title.xlsx")
+    code, _, err = _validate(tmp_path / "title.xlsx", capsys)
+    assert code == 2
+    assert ("none of the column headings match questionnaire midori 2025.1 (expected e.g. 問1 性別, 問2 年齢, 問3 地区; "
+            "found 朝霞市みどりの市民アンケート 納品データ, Unnamed: 1, Unnamed: 2); check that the first line is the "
+            "header row") in _reason(err)
+
+
 # =========================================================================== 4 multi-answer marks
 
 
+@pytest.mark.hostile("silent")
 def test_every_mark_validate_accepts_is_chosen_by_run(tmp_path, questionnaire):
     """One set of marks for both: ◯ was accepted by validate and dropped by run."""
     frame = delivery(questionnaire, n=len(MULTI_MARKS))
@@ -139,6 +174,7 @@ def test_every_mark_validate_accepts_is_chosen_by_run(tmp_path, questionnaire):
     assert len(ds.ledger.changes) == 0
 
 
+@pytest.mark.hostile("silent")
 def test_a_mark_read_as_not_chosen_is_in_the_ledger_and_the_summary(tmp_path, questionnaire, capsys):
     frame = delivery(questionnaire, n=3)
     frame.loc[1, "問11 参加したい活動_3"] = "レ"  # a tick in katakana: not a mark the tool reads
@@ -155,6 +191,7 @@ def test_a_mark_read_as_not_chosen_is_in_the_ledger_and_the_summary(tmp_path, qu
     assert "'レ' in '問11 参加したい活動_3' is not one of the declared codes (0, 1 (or a mark ○ 〇 ◯ ● ◎ ✓ ✔ ☑))" in out
 
 
+@pytest.mark.hostile("silent")
 def test_an_unreadable_multi_slot_code_is_in_the_ledger(tmp_path):
     """Slots form: a code that is no choice is read as "not chosen" and logged."""
     import yaml
@@ -191,6 +228,7 @@ def _corrupt_line(blob: bytes, line: int, junk: bytes = b"\x81\x20") -> bytes:
     return (b"\r\n" if b"\r\n" in blob else b"\n").join(lines)
 
 
+@pytest.mark.hostile("silent")
 def test_run_refuses_undecodable_rows_and_names_them(tmp_path, capsys):
     path = tmp_path / "bad.csv"
     path.write_bytes(_corrupt_line(_bundled_bytes(), 6))
@@ -205,6 +243,7 @@ def test_run_refuses_undecodable_rows_and_names_them(tmp_path, capsys):
     assert code == 1 and "row 5 (Excel 6, line 6) id 0005  問12 自由意見" in out and "error undecodable_bytes" in out
 
 
+@pytest.mark.hostile("silent")
 def test_exclude_undecodable_leaves_the_rows_out_and_lists_them(tmp_path, questionnaire, capsys):
     path = tmp_path / "bad.csv"
     path.write_bytes(_corrupt_line(_bundled_bytes(), 6))
@@ -221,6 +260,7 @@ def test_exclude_undecodable_leaves_the_rows_out_and_lists_them(tmp_path, questi
         "文字コードとして読めないバイトを含む (undecodable_bytes)"]
 
 
+@pytest.mark.hostile("silent")
 def test_euc_jp_file_is_named_and_refused(tmp_path, questionnaire, capsys):
     path = _write_csv(tmp_path / "euc.csv", delivery(questionnaire, n=3), encoding="euc_jp")
     code, _, err = _validate(path, capsys)
@@ -235,6 +275,7 @@ def _mojibake(text: str) -> str:
     return text.encode("utf-8").decode("cp932", errors="replace").replace("\ufffd", "?")
 
 
+@pytest.mark.hostile("silent")
 def test_utf8_read_as_cp932_headings_are_named_and_refused(tmp_path, questionnaire, capsys):
     frame = delivery(questionnaire, n=3)
     frame.columns = [_mojibake(c) for c in frame.columns]
@@ -248,6 +289,7 @@ def test_utf8_read_as_cp932_headings_are_named_and_refused(tmp_path, questionnai
     assert "deliver the original UTF-8 file" in reason
 
 
+@pytest.mark.hostile("silent")
 def test_garbled_cells_are_found_reported_and_refused(tmp_path, questionnaire, capsys):
     frame = delivery(questionnaire, n=4)
     frame.loc[2, "問3 地区"] = _mojibake("北部")
@@ -274,6 +316,7 @@ def _damaged(tmp_path, lines) -> Path:
     return path
 
 
+@pytest.mark.hostile("silent")
 def test_an_unquoted_line_break_splits_no_respondent_into_two(tmp_path, questionnaire, capsys):
     lines = delivery(questionnaire, n=4).to_csv(index=False, lineterminator="\n").splitlines()
     cells = lines[2].split(",")  # data row 2: a line break keyed into 問4 居住年数
@@ -297,6 +340,7 @@ def test_an_unquoted_line_break_splits_no_respondent_into_two(tmp_path, question
     assert ds.data["id"].tolist() == ["R0001", "R0003", "R0004"]
 
 
+@pytest.mark.hostile("silent")
 def test_a_line_break_in_the_last_free_text_cell(tmp_path, questionnaire):
     lines = delivery(questionnaire, n=3).to_csv(index=False, lineterminator="\n").splitlines()
     lines.insert(2, "とても好きです")  # the rest of row 1's comment on a line of its own
@@ -309,6 +353,7 @@ def test_a_line_break_in_the_last_free_text_cell(tmp_path, questionnaire):
     assert ds.ledger.rows_kept == 3 and ds.data["id"].tolist() == ["R0001", "R0002", "R0003"]
 
 
+@pytest.mark.hostile("silent")
 def test_a_row_cut_short_mid_file_is_not_padded_with_zero_yen(tmp_path, questionnaire):
     lines = delivery(questionnaire, n=4).to_csv(index=False, lineterminator="\n").splitlines()
     lines[2] = ",".join(lines[2].split(",")[:22])  # row 2 stops after 問9_2
@@ -326,6 +371,7 @@ def test_a_row_cut_short_mid_file_is_not_padded_with_zero_yen(tmp_path, question
     ("ids", 1, "id", "row 1: 41 of its 41 filled cells repeat their column's heading or id"),
     ("names", 1, "No", "row 1: 39 of its 39 filled answer cells are variable names (such as q1, Q8_1)"),
 ])
+@pytest.mark.hostile("silent")
 def test_a_second_heading_row_is_not_a_respondent(tmp_path, questionnaire, extra, row, first_id, refusal):
     frame = delivery(questionnaire, n=3)
     lines = frame.to_csv(index=False, lineterminator="\n").splitlines()
@@ -353,6 +399,7 @@ def test_a_second_heading_row_is_not_a_respondent(tmp_path, questionnaire, extra
 
 
 @pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+@pytest.mark.hostile("silent")
 def test_a_hidden_first_sheet_is_not_read(tmp_path, questionnaire, capsys, state):
     real = delivery(questionnaire, n=3)
     old = delivery(questionnaire, n=5)
@@ -369,6 +416,7 @@ def test_a_hidden_first_sheet_is_not_read(tmp_path, questionnaire, capsys, state
     assert code == 0 and f"File: {path} (xlsx, sheet '旧データ', sha256" in out and "5 data rows" in out
 
 
+@pytest.mark.hostile("silent")
 def test_several_visible_sheets_are_refused_with_their_list(tmp_path, questionnaire, capsys):
     codes = pd.DataFrame({"設問": ["問1 性別"], "コード": ["1=男性"]})
     path = workbook([("回答", delivery(questionnaire, n=3), "visible"), ("コード表", codes, "visible"),
@@ -385,6 +433,7 @@ def test_several_visible_sheets_are_refused_with_their_list(tmp_path, questionna
     assert code == 2 and "2 visible sheets with data" in _reason(err)
 
 
+@pytest.mark.hostile("silent")
 def test_no_visible_sheet_with_data_is_refused(tmp_path, questionnaire):
     path = workbook([("空", None, "visible"), ("data", delivery(questionnaire, n=2), "hidden")], tmp_path / "d.xlsx")
     with pytest.raises(InputError, match=r"no visible sheet of the workbook holds data \(1 '空' \(active\), 2 'data' "
@@ -392,6 +441,7 @@ def test_no_visible_sheet_with_data_is_refused(tmp_path, questionnaire):
         read_raw(path)
 
 
+@pytest.mark.hostile("silent")
 def test_hidden_rows_are_warned_about_and_listed_in_the_ledger(tmp_path, questionnaire, capsys):
     path = workbook([("回答", delivery(questionnaire, n=4), "visible")], tmp_path / "d.xlsx")
     book = openpyxl.load_workbook(path)
@@ -422,6 +472,7 @@ def _sheet_with(tmp_path, questionnaire, edit) -> Path:
     return path
 
 
+@pytest.mark.hostile("silent")
 def test_a_date_formatted_number_is_refused_naming_the_cell(tmp_path, questionnaire, capsys):
     def edit(ws):
         ws["E3"].value = 10  # 問4 居住年数 of data row 2, shown as 1900/1/10
@@ -437,6 +488,23 @@ def test_a_date_formatted_number_is_refused_naming_the_cell(tmp_path, questionna
     assert f["message_en"].iloc[0].startswith("Cell E3 ('問4 居住年数') holds a number formatted as a date")
 
 
+@pytest.mark.hostile("silent")
+def test_a_percent_formatted_number_is_refused_naming_the_cell(tmp_path, questionnaire, capsys):
+    # 問6 keyed as 2 in a column formatted 0%: Excel shows 200%, the tool read 2 (やや満足) silently
+    def edit(ws):
+        ws["G3"].value = 2
+        ws["G3"].number_format = "0%"
+    path = _sheet_with(tmp_path, questionnaire, edit)
+    code, _, err = _run(tmp_path, path, capsys)
+    assert code == 2
+    assert (f"[file {path}] cells G3 (問6 みどりの満足度: 2) of sheet '回答' hold numbers formatted as percentages, "
+            "so the number the cell shows cannot be read; format the column as a number (or text) in Excel and "
+            "check the values") in _reason(err)
+    f = validate_file(path, questionnaire).failures
+    assert f[["row", "column", "rule", "value"]].values.tolist() == [[2, "問6 みどりの満足度", "unreadable_cell", "2"]]
+    assert f["message_en"].iloc[0].startswith("Cell G3 ('問6 みどりの満足度') holds a number formatted as a percentage")
+
+
 def test_a_date_outside_the_questionnaire_columns_is_read_as_text(tmp_path, questionnaire):
     path = _sheet_with(tmp_path, questionnaire, lambda ws: ws.cell(1, 42, "回収日") and ws.cell(2, 42,
                                                                                           dt.datetime(2025, 7, 3)))
@@ -445,6 +513,7 @@ def test_a_date_outside_the_questionnaire_columns_is_read_as_text(tmp_path, ques
     assert survey.load(path, questionnaire).ledger.rows_kept == 3
 
 
+@pytest.mark.hostile("silent")
 def test_a_formula_without_a_saved_result_is_refused(tmp_path, questionnaire, capsys):
     def edit(ws):
         ws["G2"].value = "=1+1"  # 問6 みどりの満足度: openpyxl saves no result
@@ -457,6 +526,7 @@ def test_a_formula_without_a_saved_result_is_refused(tmp_path, questionnaire, ca
     assert code == 1 and "Cell G2 ('問6 みどりの満足度') holds a formula whose result was never saved" in out
 
 
+@pytest.mark.hostile("silent")
 def test_sheet_on_a_csv_is_refused(tmp_path, questionnaire, capsys):
     path = _write_csv(tmp_path / "d.csv", delivery(questionnaire, n=2))
     code, _, err = _validate(path, capsys, "--sheet", "1")
@@ -469,6 +539,7 @@ def test_sheet_on_a_csv_is_refused(tmp_path, questionnaire, capsys):
 HANG = 30.0   # seconds: a hang guard, not a speed target (unlimited, these take minutes and gigabytes)
 
 
+@pytest.mark.hostile("crash")
 def test_shared_strings_past_the_limit_are_refused_at_once(tmp_path, capsys):
     from survey.intake.xlsx import MAX_SHARED_STRINGS_BYTES
 
@@ -484,6 +555,7 @@ def test_shared_strings_past_the_limit_are_refused_at_once(tmp_path, capsys):
             "67,108,864): too large to be a delivery, or a zip bomb; export the data as CSV") in _reason(err)
 
 
+@pytest.mark.hostile("crash")
 def test_a_stray_cell_far_away_is_refused_before_the_sheet_is_built(tmp_path):
     cells = '<row r="1"><c r="A1" t="inlineStr"><is><t>回答者ID</t></is></c></row>' \
             '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
@@ -497,6 +569,7 @@ def test_a_stray_cell_far_away_is_refused_before_the_sheet_is_built(tmp_path):
     assert time.perf_counter() - start < HANG    # a hang guard; speed: benchmarks/bench_bombs.py
 
 
+@pytest.mark.hostile("crash")
 def test_a_dtd_in_a_workbook_part_is_refused(tmp_path):
     laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>' \
              b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>'
@@ -519,6 +592,7 @@ def test_variable_labels_match_headings(tmp_path, questionnaire):
     assert validate_file(path, questionnaire).rules_found() == {}
 
 
+@pytest.mark.hostile("silent")
 def test_value_labels_that_disagree_are_an_error_naming_both(tmp_path, questionnaire, capsys):
     path = sav_delivery(tmp_path / "d.sav", questionnaire, value_labels={"Q2": {1: "女性", 2: "男性"}, "Q4": {6: "朝霞台"}})
     report = validate_file(path, questionnaire)
@@ -538,6 +612,7 @@ def test_value_labels_that_disagree_are_an_error_naming_both(tmp_path, questionn
         in _reason(err)
 
 
+@pytest.mark.hostile("silent")
 def test_user_missing_values_become_the_questionnaires_missing_code(tmp_path, questionnaire):
     def edit(frame):
         frame.loc[1, "Q7"] = -1  # 問6: SPSS user-missing -1 (no answer)
@@ -550,6 +625,7 @@ def test_user_missing_values_become_the_questionnaires_missing_code(tmp_path, qu
     assert validate_file(path, questionnaire).rules_found() == {}
 
 
+@pytest.mark.hostile("silent")
 def test_a_missing_code_may_be_worded_otherwise_when_both_say_missing(tmp_path, questionnaire):
     labels = {1: "そう思う", 2: "ややそう思う", 3: "どちらともいえない", 4: "あまりそう思わない", 5: "そう思わない",
               6: "わからない", 9: "不明"}
@@ -561,6 +637,7 @@ def test_a_missing_code_may_be_worded_otherwise_when_both_say_missing(tmp_path, 
         survey.load(undeclared, questionnaire)
 
 
+@pytest.mark.hostile("silent")
 def test_a_declared_missing_value_that_is_an_answer_code_is_an_error(tmp_path, questionnaire):
     path = sav_delivery(tmp_path / "d.sav", questionnaire, missing={"Q7": [{"lo": 5, "hi": 9}]})
     with pytest.raises(InputError, match=r"variable Q7 \(satisfaction\) declares 5 a missing value, but the "

@@ -115,6 +115,7 @@ def _all_csv(hostile):
     return files
 
 
+@pytest.mark.hostile("output")
 def test_payloads_reach_every_kind_of_output(hostile):
     """Guard against a vacuous pass: the payloads are in the outputs, made inert."""
     cells = {c for path in _all_csv(hostile) for c in _csv_cells(path)}
@@ -128,6 +129,7 @@ def test_payloads_reach_every_kind_of_output(hostile):
         "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;" in page
 
 
+@pytest.mark.hostile("output")
 def test_no_csv_cell_is_a_formula(hostile):
     for path in _all_csv(hostile):
         bad = [c for c in _csv_cells(path) if not _inert(c)]
@@ -135,6 +137,7 @@ def test_no_csv_cell_is_a_formula(hostile):
 
 
 @pytest.mark.parametrize("which,name", [("run", "集計表.xlsx"), ("validate", "validation.xlsx")])
+@pytest.mark.hostile("output")
 def test_no_workbook_cell_is_a_formula(hostile, which, name):
     wb = openpyxl.load_workbook(hostile[which] / name)
     strings = 0
@@ -160,6 +163,7 @@ class _Tags(html.parser.HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
+@pytest.mark.hostile("output")
 def test_report_html_has_no_element_from_the_data(hostile):
     page = (hostile["run"] / "report.html").read_text(encoding="utf-8")
     parser = _Tags()

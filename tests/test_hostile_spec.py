@@ -54,6 +54,7 @@ def _line_of(text: str, needle: str) -> int:
 # ------------------------------------------------------------ item 6: duplicate keys
 
 
+@pytest.mark.hostile("silent")
 def test_a_second_scores_key_is_refused_with_both_lines(tmp_path):
     first = _line_of(SPEC_TEXT, "    scores: {1: 1.0, 2: 0.5")
     # the author added a second scores: under the first (PyYAML would keep the second silently)
@@ -72,6 +73,7 @@ def test_a_second_scores_key_is_refused_with_both_lines(tmp_path):
     ("{1: 男性, 1.0: 女性}", "{1", ", 1.0", " (YAML reads '1' and '1.0' as the same key)"),
     ("{1: 男性, 2: 女性, 0x1: 回答しない}", "{1", ", 0x1", " (YAML reads '1' and '0x1' as the same key)"),
 ])
+@pytest.mark.hostile("silent")
 def test_duplicate_and_twin_codes_are_refused(tmp_path, codes, first, second, twins):
     text = SPEC_TEXT.replace("codes: {1: 男性, 2: 女性, 3: 回答しない}", f"codes: {codes}")
     line = _line_of(text, f"codes: {codes}")
@@ -85,6 +87,7 @@ def test_duplicate_and_twin_codes_are_refused(tmp_path, codes, first, second, tw
                               "silently -- remove or rename one of them")
 
 
+@pytest.mark.hostile("silent")
 def test_a_merge_key_may_be_overridden_and_1_vs_quoted_1_is_still_q09(tmp_path):
     # YAML merges (<<) are meant to be overridden: not a duplicate
     assert load_yaml(b"base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  x: 3\n") == {
@@ -96,6 +99,7 @@ def test_a_merge_key_may_be_overridden_and_1_vs_quoted_1_is_still_q09(tmp_path):
         load_questionnaire(_write(tmp_path, text))
 
 
+@pytest.mark.hostile("silent")
 def test_scores_for_1_and_quoted_1_are_a_duplicate_code(tmp_path):
     path = _edited(tmp_path, lambda s: _question(s, "satisfaction").update(
         scores={1: 1.0, "1": -1.0, 2: 0.5, 3: 0.0, 4: -0.5, 5: -1.0}))
@@ -112,6 +116,7 @@ def test_scores_for_1_and_quoted_1_are_a_duplicate_code(tmp_path):
     ({1: "ＡＢ", 2: "AB"}, None, 2, "codes 1 and 2 both have the label 'AB'"),               # NFKC twins
     ({1: "男性", 2: "無回答"}, {9: "無回答"}, 9, "codes 2 and 9 both have the label '無回答'"),  # answer, missing
 ])
+@pytest.mark.hostile("silent")
 def test_two_codes_with_one_label_are_refused(tmp_path, codes, missing, code, message):
     def edit(s):
         _question(s, "sex").update(codes=codes, **({"missing": missing} if missing else {}))
@@ -134,6 +139,7 @@ def test_missing_codes_may_share_a_label():
     ({1: "男性", 2: "9"}, 2, "9", 9),                  # the number of the missing code 9
     ({1: "男性", 2: "1.0"}, 2, "1.0", 1),
 ])
+@pytest.mark.hostile("silent")
 def test_a_label_that_is_another_codes_number_is_refused(tmp_path, codes, code, label, number):
     with pytest.raises(SpecError) as err:
         load_questionnaire(_edited(tmp_path, lambda s: _question(s, "sex").update(codes=codes)))
@@ -148,6 +154,7 @@ def test_a_label_that_is_its_own_number_is_fine():
     assert dict(parse_questionnaire(spec)["children"].codes) == {1: "1", 2: "2"}
 
 
+@pytest.mark.hostile("silent")
 def test_two_questions_may_not_share_a_heading(tmp_path):
     path = _edited(tmp_path, lambda s: _question(s, "age_band").update(header="問1 性別"))
     with pytest.raises(SpecError, match=r"key questions \(age_band\)\.header\] the heading '問1 性別' would match both "
@@ -161,6 +168,7 @@ def test_two_questions_may_not_share_a_heading(tmp_path):
     ("問1  性別 ", "問1 性別"),    # doubled and trailing spaces
     ("district", "district"),      # another question's id, which the intake also matches
 ])
+@pytest.mark.hostile("silent")
 def test_headings_that_collide_after_normalisation_are_refused(tmp_path, header, shown):
     path = _edited(tmp_path, lambda s: _question(s, "children").update(header=header))
     with pytest.raises(SpecError, match=rf"the heading '{shown}' would match both \w+ \(\w+\) and children "
@@ -168,6 +176,7 @@ def test_headings_that_collide_after_normalisation_are_refused(tmp_path, header,
         load_questionnaire(path)
 
 
+@pytest.mark.hostile("silent")
 def test_an_allocation_part_heading_may_not_repeat_another_part(tmp_path):
     def edit(s):
         parts = _question(s, "allocation")["parts"]
@@ -194,6 +203,7 @@ BILLION_LAUGHS = "".join(
 
 
 @pytest.mark.parametrize("target", ["id", "title", "questions"])
+@pytest.mark.hostile("crash")
 def test_a_billion_laughs_questionnaire_is_refused_in_well_under_a_second(tmp_path, target):
     # 9 levels of 9 aliases: 9**10 = 3.5 billion strings once expanded; PyYAML alone builds it in
     # milliseconds (shared objects) and the questionnaire's checks would then walk or print it for hours
@@ -209,6 +219,7 @@ def test_a_billion_laughs_questionnaire_is_refused_in_well_under_a_second(tmp_pa
     assert time.perf_counter() - start < HANG
 
 
+@pytest.mark.hostile("crash")
 def test_too_many_aliases_and_recursive_aliases_are_refused():
     many = "a: &a 1\nb: [" + ", ".join(["*a"] * (MAX_ALIASES + 1)) + "]\n"
     with pytest.raises(SpecError, match=rf"the YAML uses more than {MAX_ALIASES} aliases \(\*name; the "
@@ -222,6 +233,7 @@ def test_too_many_aliases_and_recursive_aliases_are_refused():
                                                                     "q2": {1: "a", 2: "b"}}
 
 
+@pytest.mark.hostile("crash")
 def test_an_oversized_file_and_unreadable_values_are_refused(tmp_path):
     big = _write(tmp_path, SPEC_TEXT + "# padding\n" * (MAX_BYTES // 10))
     with pytest.raises(SpecError, match=rf"the questionnaire file has {big.stat().st_size:,} bytes, more than the "
@@ -235,6 +247,7 @@ def test_an_oversized_file_and_unreadable_values_are_refused(tmp_path):
         load_questionnaire(_write(tmp_path, SPEC_TEXT.replace('version: "2025.1"', "version: 2025-13-01")))
 
 
+@pytest.mark.hostile("silent")
 def test_the_keyword_dictionary_is_read_as_strictly(tmp_path, questionnaire):
     from survey.measures.freetext.themes import load_keywords
 
@@ -263,7 +276,9 @@ def test_the_keyword_dictionary_is_read_as_strictly(tmp_path, questionnaire):
     ("/tmp/x", "wave '/tmp/x' cannot be a file or folder name: it holds '/'"),
     ("FY2025\\..\\x", "wave 'FY2025\\\\..\\\\x' cannot be a file or folder name: it holds '\\\\'"),
     ("C:FY2025", "wave 'C:FY2025' cannot be a file or folder name: it holds ':'"),
-    ("..", "wave '..' cannot be a file or folder name (no '..', no leading '.', no leading or trailing spaces)"),
+    ("..", "wave '..' cannot be a file or folder name (no '..', no leading or trailing '.', no leading or trailing "
+           "spaces)"),
+    ("FY2025.", "wave 'FY2025.' cannot be a file or folder name (no '..'"),    # Windows writes it into FY2025
     (".hidden", "wave '.hidden' cannot be a file or folder name (no '..'"),
     (" FY2025", "wave ' FY2025' cannot be a file or folder name (no '..'"),
     ("FY\n2025", "wave 'FY\\n2025' cannot be a file or folder name: it holds '\\n'"),  # shown escaped
@@ -274,6 +289,7 @@ def test_the_keyword_dictionary_is_read_as_strictly(tmp_path, questionnaire):
     (["a"], "wave must be text (e.g. FY2025; quote it if it looks like a number), got list ['a']"),
     (None, "wave must be text (e.g. FY2025; quote it if it looks like a number), got NoneType None"),
 ])
+@pytest.mark.hostile("output")
 def test_a_wave_that_is_not_one_folder_name_is_refused(tmp_path, wave, message):
     with pytest.raises(SpecError) as err:
         load_questionnaire(_edited(tmp_path, lambda s: s.update(wave=wave)))
@@ -289,6 +305,7 @@ def test_japanese_wave_labels_and_ids_are_fine():
     assert (q.wave, q.id) == ("令和7年度", "みどり")
 
 
+@pytest.mark.hostile("output")
 def test_the_questionnaire_id_is_a_file_name_too(tmp_path):
     # the id names the keyword dictionary, <id>_keywords.yaml, beside the questionnaire
     with pytest.raises(SpecError, match=r"key id\] the questionnaire id '\.\./midori' cannot be a file or folder "
@@ -297,6 +314,7 @@ def test_the_questionnaire_id_is_a_file_name_too(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["run", "simulate"])
+@pytest.mark.hostile("output")
 def test_wave_on_the_command_line_is_checked_before_anything_runs(tmp_path, capsys, command):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--wave", "../escape", "--out", str(tmp_path / "out")])
@@ -309,6 +327,7 @@ def test_wave_on_the_command_line_is_checked_before_anything_runs(tmp_path, caps
     assert not (tmp_path / "out").exists() and not (tmp_path / "escape").exists()
 
 
+@pytest.mark.hostile("output")
 def test_run_wave_checks_the_wave_of_the_api_too(tmp_path):
     from survey.pipeline.run import run_wave
 
@@ -320,6 +339,7 @@ def test_run_wave_checks_the_wave_of_the_api_too(tmp_path):
 # ---------------------------------------------------- item 20: simulate never overwrites
 
 
+@pytest.mark.hostile("output")
 def test_simulate_never_overwrites_a_raw_delivery_without_force(tmp_path, capsys):
     from survey.simulate import run_simulate
 
@@ -370,6 +390,7 @@ def _index(design) -> float:
     return float(survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame()["estimate"].iloc[0])
 
 
+@pytest.mark.hostile("silent")
 def test_a_district_left_out_of_the_margins_is_refused(tmp_path, wave_data):
     # before: 南部's 408 respondents became 不明 and the index moved from 0.2870 to 0.2927, exit 0
     n = int(wave_data.data["district"].eq(5).sum())
@@ -383,6 +404,7 @@ def test_a_district_left_out_of_the_margins_is_refused(tmp_path, wave_data):
                               "such level (as 回答しない)")
 
 
+@pytest.mark.hostile("silent")
 def test_an_answer_without_population_counts_must_be_declared(tmp_path, wave_data):
     from dataclasses import replace
 
@@ -403,6 +425,7 @@ def test_an_answer_without_population_counts_must_be_declared(tmp_path, wave_dat
     assert _index(a) == pytest.approx(0.2870518113, abs=5e-10)              # the bundled report's index
 
 
+@pytest.mark.hostile("silent")
 def test_a_cell_listed_twice_is_refused(tmp_path, wave_data):
     import pandas as pd
 
@@ -430,6 +453,7 @@ def test_a_cell_listed_twice_is_refused(tmp_path, wave_data):
     (lambda f: f.astype({"count": float}).assign(count=lambda g: g["count"].where(g.index != 0, 1e300)),
      r"add up to 1e\+300, more than the world's"),
 ])
+@pytest.mark.hostile("crash")
 def test_extreme_margins_give_a_clear_error(tmp_path, wave_data, edit, message):
     with pytest.raises(SurveyError, match=message):
         _weight(wave_data, _margins_file(tmp_path, edit))
@@ -442,6 +466,7 @@ def test_scaled_margins_are_not_extreme(tmp_path, wave_data):
     assert scaled == pytest.approx(base, abs=1e-9)
 
 
+@pytest.mark.hostile("crash")
 def test_raked_weights_that_miss_the_population_are_refused():
     import numpy as np
     import pandas as pd
@@ -458,6 +483,7 @@ def test_raked_weights_that_miss_the_population_are_refused():
             _check_raked(SimpleNamespace(weights=np.array(weights)), margins)
 
 
+@pytest.mark.hostile("silent")
 def test_not_in_margins_must_name_declared_codes_of_a_single_question(tmp_path):
     for bad in ([4], [3, 3], ["3"], 3.5):
         path = _edited(tmp_path, lambda s, b=bad: _question(s, "sex").update(not_in_margins=b))
@@ -511,6 +537,7 @@ def bundled_allocation():
     return design, parts, survey.allocation_means(design, parts, **survey.allocation_policy(q["allocation"]))
 
 
+@pytest.mark.hostile("silent")
 def test_the_bundled_wave_is_analysed_as_its_questionnaire_says(bundled_allocation):
     import survey
 
@@ -527,6 +554,7 @@ def test_the_bundled_wave_is_analysed_as_its_questionnaire_says(bundled_allocati
     assert 0.2 < diff.max() < 0.73
 
 
+@pytest.mark.hostile("silent")
 def test_a_100_point_allocation_runs_end_to_end(tmp_path, capsys, bundled_allocation):
     import pandas as pd
 
@@ -559,6 +587,7 @@ def test_a_100_point_allocation_runs_end_to_end(tmp_path, capsys, bundled_alloca
     assert (report["errors"], report["warnings"]) == (3, 177)  # as for the ¥1,000 delivery
 
 
+@pytest.mark.hostile("silent")
 def test_the_estimators_defaults_are_not_the_questionnaires(tmp_path):
     import survey
     from survey.weighting import read_margins, weight_wave

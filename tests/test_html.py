@@ -259,9 +259,31 @@ def test_numbers_right_aligned_and_formatted():
                      (' class="num"', "1,234"),
                      (' class="short"', "女性"), (' class="num"', "0"), (' class="num"', ""), (' class="num"', "50.0"),
                      (' class="num"', "-")]
-    headers = re.findall(r"<th scope=\"col\"( class=\"num\")?>([^<]*)</th>", page)
-    assert headers == [("", "属性"), (' class="num"', "n"), (' class="num"', "平均"), (' class="num"', "%"),
-                       (' class="num"', "文字の数")]
+    headers = re.findall(r"<th scope=\"col\"( class=\"[a-z ]+\")?>([^<]*)</th>", page)
+    assert headers == [(' class="short"', "属性"), (' class="num short"', "n"), (' class="num short"', "平均"),
+                       (' class="num short"', "%"), (' class="num short"', "文字の数")]
+
+
+def _one_decimal(v):
+    """The report's share formatter: a suppressed cell (x) passes as it is."""
+    return v if isinstance(v, str) else f"{v:.1f}"
+
+
+def test_short_headings_never_wrap_and_a_hidden_cell_keeps_its_column_numeric():
+    # the bundled report printed 全/体, 今回/値 and 基準/の値 one or two characters a line (issue 16
+    # item 4), and a column with an x (a suppressed share) was left-aligned like text
+    frame = pd.DataFrame({"全体": [97.2, 57.0], "基準の値": ["x", "0.287"],
+                          "「利用しない」の割合(%)（重み付け）": [64.4, 20.7]})
+    page = _small_report([Section("t", "表", tables=[("c", frame)])])
+    headers = re.findall(r"<th scope=\"col\"( class=\"[a-z ]+\")?>([^<]*)</th>", page)
+    assert headers == [(' class="num short"', "全体"), (' class="num short"', "基準の値"),
+                       (' class="num"', "「利用しない」の割合(%)（重み付け）")]
+    assert re.findall(r"<td[^>]*>[^<]*</td>", page)[:2] == ['<td class="num">97.2</td>', '<td class="num">x</td>']
+    assert re.search(r"td\.num, td\.short, th\.short \{ white-space: nowrap; \}", page)
+    # the same through a column formatter: 表2 (回答分布) printed そう思う 12.4 left-aligned under x cells
+    frame = pd.DataFrame({"そう思う": [12.4, "x"]})
+    page = _small_report([Section("t", "表", tables=[Table("c", frame, formats={"そう思う": _one_decimal})])])
+    assert re.findall(r"<td[^>]*>[^<]*</td>", page)[:2] == ['<td class="num">12.4</td>', '<td class="num">x</td>']
 
 
 def test_long_free_text_wraps_short_labels_do_not():
@@ -315,3 +337,20 @@ if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "report_demo.html")
     out.write_text(demo_report(), encoding="utf-8")
     print(out)
+
+
+def test_headings_break_at_brackets_and_after_a_groups_attribute():
+    # 表4 printed 年間利用/回数（重/み付け） and 表5 年/齢:18〜/29歳 in narrow numeric columns:
+    # headings keep their words (CSS keep-all) and may break after 年齢: (a <wbr>)
+    frame = pd.DataFrame({"みどりのチカラ": ["防災"], "年齢:18〜29歳": [117.0], "年間利用回数（重み付け）": [30.8]})
+    page = _small_report([Section("t", "表", tables=[("c", frame)])])
+    assert re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", page) == [
+        "みどりのチカラ", "年齢:<wbr>18〜29歳", "年間利用回数（重み付け）"]
+    assert "thead th { background: var(--head); font-weight: bold; word-break: keep-all; }" in page
+
+
+def test_the_file_links_line_up_with_the_provenance():
+    # the links to 目次.csv and the open data sat indented and larger than the provenance list above them
+    css = (Path(__file__).resolve().parents[1] / "survey" / "report" / "templates" / "report.css").read_text(
+        encoding="utf-8")
+    assert "ol.references, ul.provenance, ul.files { font-size: .9rem; padding-left: 1.6rem; }" in css

@@ -65,6 +65,7 @@ def _one_error_line(capsys) -> str:
 
 
 # ----------------------------------------------------------------- item 15: whole or not at all
+@pytest.mark.hostile("output")
 def test_a_new_run_replaces_the_previous_folder_whole(tmp_path, finished, capsys):
     target = tmp_path / "FY2025"
     target.mkdir()
@@ -78,6 +79,7 @@ def test_a_new_run_replaces_the_previous_folder_whole(tmp_path, finished, capsys
     assert _hidden(tmp_path) == []
 
 
+@pytest.mark.hostile("output")
 def test_a_folder_no_run_wrote_is_never_replaced(tmp_path, capsys):
     notes = tmp_path / "FY2025" / "会議メモ.docx"
     notes.parent.mkdir()
@@ -90,6 +92,7 @@ def test_a_folder_no_run_wrote_is_never_replaced(tmp_path, capsys):
     assert notes.read_bytes() == b"minutes" and _hidden(tmp_path) == []
 
 
+@pytest.mark.hostile("output")
 def test_a_second_run_on_the_same_folder_is_stopped(tmp_path, finished, capsys):
     held = OutputFolder(tmp_path / "FY2025", signature=SIG)
     try:
@@ -105,6 +108,7 @@ def test_a_second_run_on_the_same_folder_is_stopped(tmp_path, finished, capsys):
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+@pytest.mark.hostile("output")
 def test_a_killed_run_never_leaves_a_folder_that_looks_complete(tmp_path, finished):
     target = tmp_path / "FY2025"
     target.mkdir()
@@ -131,6 +135,7 @@ def test_a_killed_run_never_leaves_a_folder_that_looks_complete(tmp_path, finish
     assert _hidden(tmp_path) == []
 
 
+@pytest.mark.hostile("output")
 def test_a_failed_run_leaves_the_previous_folder_and_no_temporary_one(tmp_path, finished, capsys):
     target = tmp_path / "FY2025"
     target.mkdir()
@@ -170,6 +175,7 @@ class TestOutputFolder:
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["W"]
         assert (tmp_path / "out" / "W" / SIG).read_text(encoding="utf-8") == "{}"
 
+    @pytest.mark.hostile("output")
     def test_an_exception_aborts(self, tmp_path):
         with pytest.raises(KeyError):
             with OutputFolder(tmp_path / "W", signature=SIG) as folder:
@@ -177,6 +183,7 @@ class TestOutputFolder:
                 raise KeyError("boom")
         assert list(tmp_path.iterdir()) == []
 
+    @pytest.mark.hostile("output")
     def test_a_folder_dropped_without_commit_is_cleaned_up(self, tmp_path):
         folder = OutputFolder(tmp_path / "W", signature=SIG)
         (folder.path / "a.csv").write_text("a", encoding="utf-8")
@@ -217,6 +224,7 @@ def test_public_path_hides_the_temporary_folder():
     (errno.ENAMETOOLONG, "the name is too long for the file system; give a shorter --out (or --wave)"),
     (errno.EIO, "Input/output error; check the path, the free space and the permissions"),
 ])
+@pytest.mark.hostile("crash")
 def test_output_errors_name_the_path_and_the_fix(code, fix):
     exc = OSError(code, os.strerror(code), "reports/.FY2025.partial-9/report.html")
     assert str(output_error(exc)) == f"[output reports/FY2025/report.html] cannot write: {fix}"
@@ -224,6 +232,7 @@ def test_output_errors_name_the_path_and_the_fix(code, fix):
 
 
 @pytest.mark.parametrize("command", ["run", "plan", "simulate"])
+@pytest.mark.hostile("crash")
 def test_out_is_a_file_in_every_command(tmp_path, capsys, command):
     out = tmp_path / "out.txt"
     out.write_text("x", encoding="utf-8")
@@ -235,6 +244,7 @@ def test_out_is_a_file_in_every_command(tmp_path, capsys, command):
 
 
 @pytest.mark.parametrize("command", ["run", "plan", "simulate", "validate"])
+@pytest.mark.hostile("crash")
 def test_a_name_too_long_in_every_command(tmp_path, capsys, command):
     long = tmp_path / ("x" * 300)
     args = {"run": _run(long), "plan": _plan(long),
@@ -248,6 +258,7 @@ def test_a_name_too_long_in_every_command(tmp_path, capsys, command):
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "csv", "xlsx"])
+@pytest.mark.hostile("crash")
 def test_validate_into_a_full_disk_exits_2_never_1(tmp_path, capsys, fmt):
     """The sample has data problems (exit 1), but a report that cannot be written is exit 2."""
     if not Path("/dev/full").exists():
@@ -258,6 +269,7 @@ def test_validate_into_a_full_disk_exits_2_never_1(tmp_path, capsys, fmt):
                                        "free some space or give another --out\n")
 
 
+@pytest.mark.hostile("crash")
 def test_simulate_on_a_full_disk(tmp_path, capsys):
     full = OSError(errno.ENOSPC, "No space left on device")
     with mock.patch("pathlib.Path.write_bytes", side_effect=full):
@@ -266,6 +278,19 @@ def test_simulate_on_a_full_disk(tmp_path, capsys):
                                        "full; free some space or give another --out\n")
 
 
+@pytest.mark.hostile("crash")
+def test_run_on_a_full_disk_leaves_nothing(tmp_path, capsys):
+    # the other commands were tried on a full disk; `survey run` only as root on a real 200 kB tmpfs
+    full = OSError(errno.ENOSPC, "No space left on device")
+    with mock.patch("pathlib.Path.write_bytes", side_effect=full):
+        assert main(_run(tmp_path)) == 2
+    assert _one_error_line(capsys) == (f"survey run: error: [output {tmp_path / 'FY2025' / '行の記録.csv'}] "
+                                       "cannot write: the disk is full; free some space or give another --out\n")
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.hostile("crash")
 def test_plan_on_a_full_disk_leaves_nothing(tmp_path, capsys):
     full = OSError(errno.ENOSPC, "No space left on device")
     with mock.patch("pathlib.Path.write_bytes", side_effect=full):
@@ -277,6 +302,7 @@ def test_plan_on_a_full_disk_leaves_nothing(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write into read-only folders")
+@pytest.mark.hostile("crash")
 def test_read_only_folder_for_real(tmp_path, capsys):
     tmp_path.chmod(0o555)
     try:
@@ -286,6 +312,7 @@ def test_read_only_folder_for_real(tmp_path, capsys):
     assert "cannot write: permission denied" in _one_error_line(capsys)
 
 
+@pytest.mark.hostile("crash")
 def test_a_closed_pipe_is_exit_2_with_one_line(tmp_path):
     """`survey validate FILE | head -c 10`: the reader goes away; one line on stderr, no second error at exit."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -302,6 +329,7 @@ def test_a_closed_pipe_is_exit_2_with_one_line(tmp_path):
                    "everything was written (e.g. a pipe into head); write to a file with --out\n")
 
 
+@pytest.mark.hostile("output")
 def test_out_folder_leftovers_of_another_wave_are_not_touched(tmp_path):
     """Only this folder's own leftovers are removed: another wave's partial folder stays."""
     other = tmp_path / ".FY2030.partial-1"

@@ -91,12 +91,14 @@ def hostile(tmp_path_factory):
 
 
 # ----------------------------------------------------------------- item 16: CSV and workbook text
+@pytest.mark.hostile("output")
 def test_csv_text_quotes_a_lone_carriage_return():
     frame = pd.DataFrame({"a": ["x\ry", "p\nq", "ok"], "b": [1, 2, 3]})
     # before: x\ry went out unquoted and Excel started a new row at the CR
     assert csv_text(frame) == 'a,b\n"x\ry",1\n"p\nq",2\nok,3\n'
 
 
+@pytest.mark.hostile("output")
 def test_write_csv_quotes_and_neutralises_after_line_breaks(tmp_path):
     frame = pd.DataFrame({"v": ["1\r" + CMD, "公園\n@SUM(1)", "-5", "- 公園を増やす"]})
     data = write_csv(frame, tmp_path / "t.csv").read_bytes()
@@ -104,12 +106,14 @@ def test_write_csv_quotes_and_neutralises_after_line_breaks(tmp_path):
                     ).encode("utf-8")
 
 
+@pytest.mark.hostile("output")
 def test_neutralise_formula_after_every_line_break():
     assert neutralise_formula("a\r\n=1+1\r+cmd\n-x") == "a\r\n'=1+1\r'+cmd\n'-x"
     assert neutralise_formula("=1\n-3.5\n---") == "'=1\n-3.5\n---"      # a number and a rule line stay
     assert neutralise_formula(12.5) == 12.5
 
 
+@pytest.mark.hostile("output")
 def test_the_change_log_keeps_a_carriage_return_inside_its_cell(hostile):
     rows = _check_csv(hostile / "out" / "FY2025" / "修正セル.csv")
     assert rows[0] == ["データ行 (row)", "列 (column)", "変更前 (before)", "変更後 (after)", "規則 (rule)"]
@@ -118,6 +122,7 @@ def test_the_change_log_keeps_a_carriage_return_inside_its_cell(hostile):
     assert '\n1,問6 みどりの満足度,"1\r\'=cmd|' in raw      # quoted: the CR is inside the field
 
 
+@pytest.mark.hostile("output")
 def test_every_csv_of_the_run_and_of_validate_is_well_formed(hostile):
     files = sorted((hostile / "out" / "FY2025").rglob("*.csv")) + sorted(hostile.glob("check*.csv"))
     assert len(files) >= 24
@@ -128,6 +133,7 @@ def test_every_csv_of_the_run_and_of_validate_is_well_formed(hostile):
     assert ["1\r'" + CMD] == [r[value] for r in failures if r[value].startswith("1\r")]
 
 
+@pytest.mark.hostile("output")
 def test_workbook_titles_notes_and_captions_are_neutralised(tmp_path):
     sheet = Sheet("s", [("=caption", pd.DataFrame({"a": [1]}))], title='=HYPERLINK("http://x","t")',
                   notes=["+note", "公園\n=cmd"])
@@ -141,6 +147,7 @@ def test_workbook_titles_notes_and_captions_are_neutralised(tmp_path):
     "090.1234.5678", "090・1234・5678", "090〜1234〜5678", "090/1234/5678", "090 - 1234 - 5678",
     "090 . 1234 . 5678", "090 ・ 1234 ・ 5678", "03 1234 5678", "０９０／１２３４／５６７８", "048･463･1111",
 ])
+@pytest.mark.hostile("output")
 def test_phone_numbers_with_any_separator_are_masked(text):
     assert mask_personal_data(f"連絡先 {text} です") == (f"連絡先 {PHONE} です", ("phone",))
 
@@ -150,6 +157,7 @@ def test_phone_numbers_with_any_separator_are_masked(text):
     "taro[at]example[dot]jp", "taro.yamada＠example。co。jp", "taro（at）example（dot）jp",
     "taro(dot)yamada(at)example(dot)jp",
 ])
+@pytest.mark.hostile("output")
 def test_email_addresses_written_around_filters_are_masked(text):
     assert mask_personal_data(f"メールは {text} まで") == (f"メールは {MAIL} まで", ("email",))
 
@@ -166,6 +174,7 @@ def test_two_numbers_separated_by_a_slash_are_two_numbers():
     assert mask_personal_data("090-0000-1234 / 090-0000-5678") == (f"{PHONE} / {PHONE}", ("phone",))
 
 
+@pytest.mark.hostile("output")
 def test_personal_data_in_coded_cells_never_reaches_the_change_log(hostile):
     rows = _check_csv(hostile / "out" / "FY2025" / "修正セル.csv")
     text = "\n".join(",".join(r) for r in rows)
@@ -179,12 +188,14 @@ def test_personal_data_in_coded_cells_never_reaches_the_change_log(hostile):
 
 
 # ----------------------------------------------------------------- item 18: terminals
+@pytest.mark.hostile("output")
 def test_terminal_safe_escapes_controls_separators_and_bidi():
     assert terminal_safe("a\x1b[31mb\x07\x7f\x9b\u202ec\u2028d\tz\n") == \
         "a\\x1b[31mb\\x07\\x7f\\x9b\\u202ec\\u2028d\\tz\\n"
     assert terminal_safe("朝霞市 みどり（満足）〜") == "朝霞市 みどり（満足）〜"
 
 
+@pytest.mark.hostile("output")
 def test_json_keeps_values_and_escapes_c1_and_bidi():
     text = json_safe(json.dumps({"v": "a\x9b31m\u202eb\x7f"}, ensure_ascii=False))
     assert text == '{"v": "a\\u009b31m\\u202eb\\u007f"}' and json.loads(text) == {"v": "a\x9b31m\u202eb\x7f"}
@@ -209,6 +220,7 @@ def forged(tmp_path_factory):
     return qpath, path
 
 
+@pytest.mark.hostile("output")
 def test_validate_text_cannot_be_forged_or_send_escapes(forged, capsys):
     qpath, path = forged
     assert main(["validate", str(path), "--questionnaire", str(qpath)]) == 1
@@ -222,6 +234,7 @@ def test_validate_text_cannot_be_forged_or_send_escapes(forged, capsys):
     assert "\\x1b[2J\\x1b[1;1HResult: OK" in out and "問5 子ども\\x1b[8m" in out
 
 
+@pytest.mark.hostile("output")
 def test_validate_json_on_stdout_has_no_raw_controls(forged, capsys):
     qpath, path = forged
     main(["validate", str(path), "--questionnaire", str(qpath), "--format", "json"])
@@ -231,6 +244,7 @@ def test_validate_json_on_stdout_has_no_raw_controls(forged, capsys):
     assert "\x1b[2J\x1b[1;1HResult: OK" in {f["value"] for f in doc["failures"]}   # the value itself is kept
 
 
+@pytest.mark.hostile("output")
 def test_error_messages_and_usage_errors_are_escaped(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "x\x1b[31m\u202e.csv"), "--questionnaire", str(QUESTIONNAIRE)]) == 2
     err = capsys.readouterr().err
@@ -241,11 +255,13 @@ def test_error_messages_and_usage_errors_are_escaped(tmp_path, capsys):
     assert "--colour\\x1b[31m" in err and "\x1b" not in err
 
 
+@pytest.mark.hostile("output")
 def test_progress_lines_are_escaped(capsys):
     _progress(False)("読み込み中 \x1b]0;title\x07 \u202e")
     assert capsys.readouterr().err == "… 読み込み中 \\x1b]0;title\\x07 \\u202e\n"
 
 
+@pytest.mark.hostile("output")
 def test_survey_errors_escape_every_control():
     assert str(InputError("bad \x9b31m\u2028value", path="a\x7fb.csv")) == \
         "[file a\\x7fb.csv] bad \\x9b31m\\u2028value"

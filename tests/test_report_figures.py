@@ -181,6 +181,7 @@ def test_no_answer_alone_no_longer_hides_answers(csvs):
     assert young["どちらともいえない"] == ("25", "19.1")
 
 
+@pytest.mark.hostile("silent")
 def test_a_cell_hidden_anywhere_is_hidden_everywhere(page, csvs):
     # issue 15 item 11: 内間木 (12 respondents) showed x in the cross table while its distribution
     # printed every percentage, so the hidden counts could be read back (% × 12)
@@ -222,6 +223,7 @@ def test_the_tally_and_the_ranking_table_follow_the_cross_table(csvs):
             assert r[header.index("%（重み付け）")] == total[("全体", r[1])][1]
 
 
+@pytest.mark.hostile("silent")
 def test_free_text_theme_shares_follow_the_same_rule(bundled_run, csvs, questionnaire):
     # a theme by group is a cell too (respondents mentioning it): 内間木 has 3 comments, so a
     # theme mentioned once printed 32.3% -- one identifiable comment
@@ -233,3 +235,28 @@ def test_free_text_theme_shares_follow_the_same_rule(bundled_run, csvs, question
         if 1 <= inner[r[1]] <= 2:
             assert r[col] == "x", r[1]
     assert {r[col] for r in rows[:-1]} <= {"0.0", "x"}
+
+
+@pytest.mark.hostile("silent")
+def test_free_text_words_follow_the_same_rule(bundled_run, csvs, questionnaire):
+    # 内間木's 3 comments filled a column of よく使われた語 (each word 1 comment: 33.3%) and a row of
+    # 特徴語: a word used by 1-2 people of a group describes them.  The default --min-cell is 3.
+    all_words = survey.analyse_freetext(bundled_run.design, questionnaire=questionnaire, by=("age_band", "district"),
+                                      top_words=10_000).words
+    used = {(g, w): n for g, w, n in zip(all_words["group"], all_words["word"], all_words["n_comments"])}
+    _, header, rows = csv_with(csvs, "順位", "全体")
+    assert "内間木" not in header and "北部" in header
+    listed = 0
+    for r in rows:
+        for group, cell in zip(header[1:], r[1:]):
+            if cell:
+                word = cell.rsplit(" ", 1)[0]
+                assert used[(group, word)] >= 3, (group, word)
+                listed += 1
+    assert listed > 100
+    _, header, rows = csv_with(csvs, "特徴語（z値）")
+    assert [r[1] for r in rows if r[0] == "地区"] == ["北部", "東部", "西部", "南部"]
+    for r in rows:
+        group = r[1].rstrip("*")
+        for word in r[3].split("、"):
+            assert used[(group, word.split("（")[0])] >= 3, (group, word)

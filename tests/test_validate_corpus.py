@@ -92,6 +92,7 @@ def test_every_simulator_defect_is_in_the_corpus():
 
 
 @pytest.mark.parametrize("kind", sorted(EXPECTED))
+@pytest.mark.hostile("silent")
 def test_one_defect(kind, clean, questionnaire, tmp_path):
     frame, base = clean
     column, expected = EXPECTED[kind]
@@ -119,6 +120,7 @@ def test_one_defect(kind, clean, questionnaire, tmp_path):
                                                 "multiple_marks"} for r, _ in expected) else 0)
 
 
+@pytest.mark.hostile("silent")
 def test_all_defects_in_one_file(clean, questionnaire, tmp_path):
     frame, base = clean
     broken, defects = frame, []

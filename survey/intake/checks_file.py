@@ -45,6 +45,9 @@ def check_damage(ctx: Context, raw, damage: pd.DataFrame) -> None:
 _KINDS = {
     "date": ("日付の書式", "a number formatted as a date", "列の書式を「数値」（または文字列）にして値を確認してください。",
              "format the column as a number (or text) in Excel and check the values."),
+    "percent": ("パーセントの書式", "a number formatted as a percentage",
+                "列の書式を「数値」（または文字列）にして値を確認してください。",
+                "format the column as a number (or text) in Excel and check the values."),
     "formula": ("計算結果が保存されていない数式", "a formula whose result was never saved",
                 "Excelで開いて保存し直すか（数式が計算されます）、値として貼り付けてください。",
                 "open and save the workbook in Excel (which calculates it), or paste the values."),

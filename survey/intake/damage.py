@@ -184,6 +184,8 @@ def problem_cells(raw, hmap: HeaderMap) -> list[tuple]:
 
 _PROBLEM_TEXT = {
     "date": ("numbers formatted as dates", "format the column as a number (or text) in Excel and check the values"),
+    "percent": ("numbers formatted as percentages", "format the column as a number (or text) in Excel and check "
+                "the values"),
     "formula": ("formulas without a saved result", "open the workbook in Excel and save it (Excel calculates the "
                 "formulas), or paste the values"),
     "error": ("error values", "correct the formulas or key the values"),

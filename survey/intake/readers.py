@@ -106,7 +106,11 @@ def _repeated_headings(columns: list[str], header: list[str] | None) -> list[lis
     names = header if header is not None and len(header) == len(columns) else columns
     groups: dict[str, list[tuple[int, str]]] = {}
     for position, name in enumerate(names, start=1):
-        groups.setdefault(clean_text(name) or "", []).append((position, name))
+        if not clean_text(name):
+            # a column without a heading is an unknown column ('Unnamed: 41', a warning), as one alone
+            # always was: two of them (trailing empty columns of an Excel export) are no repeat
+            continue
+        groups.setdefault(clean_text(name), []).append((position, name))
     repeated = [g for g in groups.values() if len(g) > 1]
     if names is columns:
         present = {clean_text(c) for c in columns}

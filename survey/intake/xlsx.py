@@ -9,7 +9,7 @@ and what a reader must not pass on silently.
 * **Hidden rows** are read (they are respondents) and listed, so that
   validation can warn about them and the ledger can name them.
 * **Cells a number cannot be read from**: a number formatted as a date (Excel
-  shows 2025/7/1 for 45839), a formula whose result was never saved (openpyxl
+  shows 2025/7/1 for 45839) or as a percentage (2 shows 200%), a formula whose result was never saved (openpyxl
   and other writers leave it empty) and an error value (``#N/A``) are listed
   with their cell reference; normalisation refuses them in a questionnaire
   column.
@@ -327,6 +327,9 @@ def read_xlsx(path: Path, sheet=None) -> XlsxSheet:
                             kind, value = "date", value.isoformat() if hasattr(value, "isoformat") else str(value)
                         elif getattr(cell, "data_type", None) == "e":
                             kind = "error"
+                        elif (isinstance(value, (int, float)) and not isinstance(value, bool)
+                              and "%" in str(getattr(cell, "number_format", "") or "")):
+                            kind = "percent"     # 2 formatted 0% shows 200%: not the number the cell shows
                         elif (r, c) in uncached:
                             kind = "formula"
                         if kind:

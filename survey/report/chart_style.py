@@ -144,6 +144,18 @@ def _text_colour(colour) -> str:
     return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else "#222222"
 
 
+def _legend(fig, handles, labels, *, ncol: int) -> None:
+    """A figure legend above the axes that reads left to right, row by row, in the order of
+    the bars (matplotlib fills a legend column by column: そう思う, どちらともいえない, … read
+    across the first row of the distribution chart, 18〜29歳 came last in the allocation's)."""
+    n = len(labels)
+    ncol = max(1, min(ncol, n))
+    rows = -(-n // ncol)
+    order = [i * ncol + j for j in range(ncol) for i in range(rows) if i * ncol + j < n]
+    fig.legend([handles[k] for k in order], [labels[k] for k in order], loc="outside upper center", ncol=ncol,
+               frameon=False, fontsize=8)
+
+
 def _stacked_label(group, base_n) -> str:
     """Group name over its n, for narrow x ticks."""
     if base_n is None or (isinstance(base_n, float) and np.isnan(base_n)):

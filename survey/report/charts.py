@@ -23,7 +23,8 @@ import pandas as pd
 
 from survey.errors import InputError
 from survey.report.chart_style import (
-    FONT_FAMILY, HIDDEN_LABEL, NONSUBSTANTIVE_LEVELS, SATISFACTION_LEVELS, _QUALITATIVE, _draw, _group_label, _numeric,
+    FONT_FAMILY, HIDDEN_LABEL, NONSUBSTANTIVE_LEVELS, SATISFACTION_LEVELS, _QUALITATIVE, _draw, _group_label, _legend,
+    _numeric,
     _order, _require, _stacked_label, _text_colour, _wrap, japanese_font_path, level_colors,
 )
 
@@ -135,8 +136,7 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
         axes[-1].xaxis.set_major_formatter(lambda x, _: f"{100 * x:.0f}%")
         axes[-1].set_xticks(np.linspace(0, 1, 6))
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 4), frameon=False,
-                   fontsize=8)
+        _legend(fig, handles, labels, ncol=4)
         if title:
             fig.suptitle(title, fontsize=11)
 
@@ -257,7 +257,7 @@ def allocation_chart(frame: pd.DataFrame, *, xlabel: str = "平均配分額（�
             ax.axhline(y, color="#f0f0f0", linewidth=0.6)
         ax.set_axisbelow(True)
         if len(groups) > 1:
-            fig.legend(loc="outside upper center", ncol=min(len(groups), 6), frameon=False, fontsize=8)
+            _legend(fig, *ax.get_legend_handles_labels(), ncol=6)
         if title:
             fig.suptitle(title, fontsize=11)
 
@@ -309,6 +309,17 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
         ax.set_xticks(np.arange(len(items)) + 0.5, [_wrap(i, wrap) for i in items], rotation=0, fontsize=7.5)
         ax.set_yticks(np.arange(len(groups)) + 0.5,
                       [_group_label(g, None if base is None else base.get(g)) for g in groups], rotation=0)
+        # seaborn leaves a missing cell bare, annotation and all: a hidden cell is drawn as in the
+        # answer-distribution chart (hatched, 秘匿) with its x, never as an empty square
+        from matplotlib.patches import Rectangle
+
+        for i, j in zip(*np.nonzero(marks)):
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor="white", edgecolor="#b0b0b0", hatch="///", linewidth=0))
+            ax.text(j + 0.5, i + 0.5, "x", ha="center", va="center", fontsize=7.5, color="#333333",
+                    bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none"})
+        if marks.any():
+            key = Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#8c8c8c", hatch="///", linewidth=0.6)
+            _legend(fig, [key], [f"x {HIDDEN_LABEL}"], ncol=1)
         ax.xaxis.tick_top()
         ax.set_xlabel("")
         ax.set_ylabel("")

@@ -53,6 +53,8 @@ def _pct(value) -> float:
 def _fmt1(v) -> str:
     if isinstance(v, str):          # a suppressed share (x)
         return v
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return f"{v:,}"             # the last row's number of comments (it printed 248.0)
     return "" if pd.isna(v) else f"{v:.1f}"
 
 
@@ -67,13 +69,16 @@ def theme_table(tables) -> pd.DataFrame:
     """
     th = _masked(tables.themes)
     total = th[th["by"] == "全体"].reset_index(drop=True)
+    # a hidden 全体 share hides its count and interval too (a wave of 2 comments printed 言及数 1
+    # beside x): the count is the cell itself
+    secret = total["hidden"].astype(bool) if "hidden" in total.columns else pd.Series(False, index=total.index)
     out = pd.DataFrame({
         "区分": total["theme_group"].map(_group_names(tables)),
         "テーマ": total["label"],
-        f"言及数 n{UNWEIGHTED}": total["mentions"].astype(int),
+        f"言及数 n{UNWEIGHTED}": [HIDDEN if h else int(m) for m, h in zip(total["mentions"], secret)],
         f"全体 %{WEIGHTED}": total["estimate"].map(_pct),
-        "95%信頼区間": [("" if pd.isna(h) else f"{100 * lo:.1f}〜{100 * h:.1f}")
-                   for lo, h in zip(total["ci_low"], total["ci_high"])],
+        "95%信頼区間": [HIDDEN if s else ("" if pd.isna(h) else f"{100 * lo:.1f}〜{100 * h:.1f}")
+                   for lo, h, s in zip(total["ci_low"], total["ci_high"], secret)],
     })
     base = {"全体": int(total["n"].iloc[0])} if len(total) else {}
     for (by, group), sub in th[th["by"] != "全体"].groupby(["by", "group"], sort=False):
@@ -93,7 +98,8 @@ def theme_table(tables) -> pd.DataFrame:
 
 
 def word_table(tables, *, top: int = 10) -> pd.DataFrame:
-    """Top words per group: rows are ranks, columns groups, cells "公園 49.0%"."""
+    """Top words per group: rows are ranks, columns groups, cells "公園 49.0%".  A group without
+    a listed word (:func:`survey.measures.analyse_freetext`'s ``min_comments``) has no column."""
     words = tables.words
     cols = {}
     for (by, group), sub in words.groupby(["by", "group"], sort=False):
@@ -112,16 +118,35 @@ def characteristic_table(tables, *, top: int = 6, min_z: float = 0.0) -> pd.Data
     for (by, group), sub in ch.groupby(["by", "group"], sort=False):
         sub = sub[sub["z"] > min_z].head(top)
         n = int(comments.get((by, group), 0))
-        rows.append((by, f"{group}{'*' if n < SMALL_BASE else ''}", n,
-                     "、".join(f"{w}（{z:.1f}）" for w, z in zip(sub["word"], sub["z"]))))
+        listed = "、".join(f"{w}（{z:.1f}）" for w, z in zip(sub["word"], sub["z"]))
+        rows.append((by, f"{group}{'*' if n < SMALL_BASE else ''}", n, listed or _none_listed(tables)))
     return pd.DataFrame(rows, columns=["属性", "区分", f"記述数{UNWEIGHTED}", "特徴語（z値）"])
+
+
+def _none_listed(tables) -> str:
+    """The cell of a group none of whose words passes the small-cell rule."""
+    n = int(tables.notes.get("min_comments", 1))
+    return f"（{n}件以上の記述に現れる語がない）" if n > 1 else ""
+
+
+def _word_rule(tables) -> str:
+    """The small-cell rule of the word tables and the network, for the notes ('' without one)."""
+    n = int(tables.notes.get("min_comments", 1))
+    if n <= 1:
+        return ""
+    return (f"語の表・特徴語・共起ネットワークには、その区分の記述のうち{n}件以上に現れる語だけを示す"
+            f"（1〜{n - 1}人しか使っていない語は示さない：集計表の秘匿の規則と同じ）。語が示されない区分は表にない。")
 
 
 def quote_table(tables) -> pd.DataFrame:
     """Representative quotes per theme (masked text)."""
     q = tables.quotes
+    # the count is the theme's 言及数: x where the theme table hides it (1-2 comments)
+    th = tables.themes
+    hidden = set(th.loc[(th["by"] == "全体") & th["hidden"].astype(bool), "theme"]) if "hidden" in th.columns else set()
     return pd.DataFrame({"区分": q["theme_group"].map(_group_names(tables)), "テーマ": q["label"],
-                         "記述例": q["quote"], f"該当する記述数{UNWEIGHTED}": q["comments"].astype(int)})
+                         "記述例": q["quote"], f"該当する記述数{UNWEIGHTED}": [
+                             HIDDEN if t in hidden else int(c) for t, c in zip(q["theme"], q["comments"])]})
 
 
 def network_layout(nodes: pd.DataFrame, edges: pd.DataFrame, *, iterations: int = 300) -> np.ndarray:
@@ -263,7 +288,7 @@ def _methods(tables) -> list[str]:
          "（1つの記述が複数のテーマに入ることがある）。割合は記述者を母数とする重み付け割合で、95%信頼区間は"
          "設計に基づくロジット法（R survey の svyciprop と同じ）。「特になし」等は記述に数えない。"
          "* は記述数が30未満（参考値）。"),
-    ]
+    ] + ([_word_rule(tables)] if _word_rule(tables) else [])
 
 
 def freetext_section(tables) -> Section:
@@ -282,14 +307,22 @@ def freetext_section(tables) -> Section:
                               "自由記述の共起ネットワーク（円の大きさ＝語を含む記述の割合、線の太さ＝Jaccard係数）"))
     theme = theme_table(tables)
     pct = {c: _fmt1 for c in theme.columns if c not in ("区分", "テーマ", "95%信頼区間", f"言及数 n{UNWEIGHTED}")}
-    return Section(
-        "freetext", f"自由記述（{_heading(tables)}）", intro=intro, figures=figures,
-        tables=[Table(f"テーマ別の記述の割合（%{WEIGHTED}）", theme, formats=pct,
-                      note="最終行は記述数（重みなし）。* は記述数30未満。"),
-                Table("よく使われた語（語を含む記述の割合、重み付け）", word_table(tables)),
-                Table("区分ごとの特徴語（重み付き対数オッズ比のz値）", characteristic_table(tables)),
-                Table("テーマ別の記述例（個人情報はマスク済み）", quote_table(tables))],
-        notes=_methods(tables))
+    words, characteristic = word_table(tables), characteristic_table(tables)
+    notes = _methods(tables)
+    if len(words.columns) <= 1:
+        # no word passes the small-cell rule in any group (a handful of comments): no empty table
+        words = characteristic = None
+        notes.append(f"今回は、どの区分にも{int(tables.notes.get('min_comments', 1))}件以上の記述に現れる語がないため、"
+                     "よく使われた語と特徴語の表は示さない。")
+    shown = [Table(f"テーマ別の記述の割合（%{WEIGHTED}）", theme, formats=pct,
+                   note="最終行は記述数（重みなし）。* は記述数30未満。")]
+    if words is not None:
+        shown += [Table("よく使われた語（語を含む記述の割合、重み付け）", words)]
+        if len(characteristic):
+            shown += [Table("区分ごとの特徴語（重み付き対数オッズ比のz値）", characteristic)]
+    shown += [Table("テーマ別の記述例（個人情報はマスク済み）", quote_table(tables))]
+    return Section("freetext", f"自由記述（{_heading(tables)}）", intro=intro, figures=figures, tables=shown,
+                   notes=notes)
 
 
 def theme_long(tables) -> pd.DataFrame:

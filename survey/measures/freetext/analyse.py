@@ -161,10 +161,13 @@ def _comment_rate(d, by, responding, active, level) -> pd.DataFrame:
     return est
 
 
-def _group_words(tokens, w, groups, questionnaire, by, top) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Top words of each group and, for two or more groups, their characteristic words."""
+def _group_words(tokens, w, groups, questionnaire, by, top,
+                 min_comments=1) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Top words of each group and, for two or more groups, their characteristic words; only words
+    found in at least ``min_comments`` comments of the group are listed (the log-odds still
+    compare every word)."""
     if by is None:
-        wf = word_frequencies(tokens, w)
+        wf = word_frequencies(tokens, w, min_comments=min_comments)
         wf.insert(0, "group", TOTAL)
         wf.insert(0, "by", TOTAL)
         return wf.head(top), None
@@ -172,16 +175,17 @@ def _group_words(tokens, w, groups, questionnaire, by, top) -> tuple[pd.DataFram
     wf["group"] = _group_labels(questionnaire, by, wf["group"])
     wf.insert(0, "by", _by_name(questionnaire, by))
     order = list(wf["group"].drop_duplicates())
+    listed = wf[wf["n_comments"] >= min_comments]
     if len(order) < 2:
-        return wf.groupby("group", sort=False).head(top), None
+        return listed.groupby("group", sort=False).head(top), None
     # weighted comment counts per group and word = share × Σ w of the group's comments
     wsum = pd.Series(w).groupby(_group_labels(questionnaire, by, groups)).sum()
     counts = (wf.pivot_table(index="group", columns="word", values="share", aggfunc="sum", fill_value=0.0)
               .mul(wsum, axis=0).reindex(index=order))
     lo = weighted_log_odds(counts).merge(wf[["group", "word", "n_comments"]], on=["group", "word"], how="left")
-    lo = lo[lo["count"] > 0].groupby("group", sort=False).head(top)
+    lo = lo[(lo["count"] > 0) & (lo["n_comments"] >= min_comments)].groupby("group", sort=False).head(top)
     lo.insert(0, "by", _by_name(questionnaire, by))
-    return wf.groupby("group", sort=False).head(top), lo.reset_index(drop=True)
+    return listed.groupby("group", sort=False).head(top), lo.reset_index(drop=True)
 
 
 def _masked_table(kinds, keep, earlier=None) -> pd.DataFrame:
@@ -196,7 +200,8 @@ def _masked_table(kinds, keep, earlier=None) -> pd.DataFrame:
 
 def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None = None,
                      by=None, top_words: int = 15, network_words: int = 30,
-                     quotes_per_theme: int = 3, level: float = 0.95, ledger=None) -> FreeTextTables:
+                     quotes_per_theme: int = 3, level: float = 0.95, ledger=None,
+                     min_comments: int = 1) -> FreeTextTables:
     """The free-text analysis of a wave (the 自由記述 section and sheet).
 
     Steps: mask personal data in the comment column; drop blank and
@@ -231,6 +236,12 @@ def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None
         whatever the screening here still finds (nothing, when the text was
         masked before).  ``masked`` and ``notes["masked_answers"]`` give
         that one count.
+    min_comments : int
+        A word is listed for a group (top words, characteristic words) only
+        when at least this many comments of the group contain it, and drawn
+        in the network when at least this many (and 2) comments hold it, or
+        both words of an edge: ``survey run`` passes its small-cell
+        threshold (``--min-cell``), so no word describes one or two people.
     """
     dictionary = load_keywords(keywords if keywords is not None else default_keywords_path(questionnaire),
                                questionnaire)
@@ -257,12 +268,12 @@ def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None
     for b in (None, *([] if by is None else [by] if isinstance(by, str) else by)):
         summary.append(_label_groups(_comment_rate(d, b, responding, active, level), questionnaire, b))
         groups = None if b is None else design.data[b].to_numpy()[idx]
-        top, char = _group_words(tokens, w, groups, questionnaire, b, top_words)
+        top, char = _group_words(tokens, w, groups, questionnaire, b, top_words, min_comments)
         words.append(top)
         if char is not None:
             characteristic.append(char)
         themes.append(_label_groups(theme_shares(d, coded, dictionary, by=b, level=level), questionnaire, b))
-    nodes, edges = cooccurrence(tokens, w, top=network_words)
+    nodes, edges = cooccurrence(tokens, w, top=network_words, min_comments=max(2, min_comments))
     quotes = representative_quotes(masked.where(active), coded, dictionary, per_theme=quotes_per_theme)
     earlier_rows = 0
     earlier = None
@@ -281,6 +292,7 @@ def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None
         "dictionary": f"{dictionary.id} {dictionary.version}", "themes": len(dictionary.themes),
         "theme_groups": dict(dictionary.groups),
         "userdict_words": 0 if userdict is None else len(userdict),
+        "min_comments": int(min_comments),
     }
     return FreeTextTables(
         summary=pd.concat(summary, ignore_index=True), masked=masked_table,

@@ -34,9 +34,13 @@ def build(spec, ctx) -> SectionResult:
         raise SectionUnavailable(f"キーワード辞書 {keywords.name} が調査票と同じフォルダにない",
                                  title=spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）"))
     title = spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）")
-    try:   # the text was masked at intake (survey run): the ledger holds the one count of masked answers
-        tables = analyse_freetext(ctx.design, questionnaire=ctx.questionnaire, keywords=keywords, column=spec.question, by=spec.by,
-                                  ledger=ctx.dataset.ledger)
+    # the text was masked at intake (survey run): the ledger holds the one count of masked answers;
+    # words follow the report's small-cell rule: one used by fewer than --min-cell comments of a
+    # group is not listed (内間木 showed the words of its 3 comments)
+    try:
+        tables = analyse_freetext(ctx.design, questionnaire=ctx.questionnaire, keywords=keywords,
+                                  column=spec.question, by=spec.by, ledger=ctx.dataset.ledger,
+                                  min_comments=ctx.small_cells.min_count)
     except DesignError as exc:
         if not str(exc).startswith("no comments"):
             raise
