@@ -15,6 +15,9 @@ plain attribute. ``from survey import X``, ``from survey import *`` and
 ``dir(survey)`` work as with eager imports. The ``survey`` command starts
 without pandas, scipy, scikit-learn or matplotlib (``tests/test_lazy_import.py``).
 
+A package that gathers its sub-packages' names (``survey.measures``) reuses their
+tables with :func:`merge_tables` instead of repeating them.
+
 A name must not be a submodule of the package as well (``survey.planning.inputs``
 is a module and a function): importing the module binds it on the package, which
 then hides the name from ``__getattr__``. Such a name is imported eagerly by its
@@ -26,7 +29,7 @@ import importlib
 import sys
 from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["lazy_attributes"]
+__all__ = ["lazy_attributes", "merge_tables"]
 
 
 def lazy_attributes(package: str, table: Mapping[str, Iterable[str]], *,
@@ -60,3 +63,17 @@ def lazy_attributes(package: str, table: Mapping[str, Iterable[str]], *,
         return sorted(set(vars(sys.modules[package])) | source.keys() | modules)
 
     return __getattr__, __dir__, list(source)
+
+
+def merge_tables(*tables: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """One table from several: each module's names in the order first met, once each.
+
+    >>> merge_tables({"a": ("x",), "b": ("y",)}, {"b": ("y", "z")})
+    {'a': ('x',), 'b': ('y', 'z')}
+    """
+    merged: dict[str, list[str]] = {}
+    for table in tables:
+        for module, names in table.items():
+            seen = merged.setdefault(module, [])
+            seen.extend(name for name in names if name not in seen)
+    return {module: tuple(names) for module, names in merged.items()}

@@ -90,7 +90,7 @@ class Design(LinearisedVariance, EstimatorsMixin):
                    steps=(), lonely=lonely_psu, recipe=(), spec=spec, memo={})
 
     # ---------------------------------------------------------- internals
-    # _init, __setattr__ (immutability) and _evolve come from EstimatorsMixin
+    # _init, __setattr__ (immutability) and _evolve come from DesignBase (survey.design.base), via EstimatorsMixin
 
     def _evolve(self, **changes):
         new = super()._evolve(**changes)
@@ -108,7 +108,7 @@ class Design(LinearisedVariance, EstimatorsMixin):
         return collapse(self._memo, self._w, self._var_rows, self._stages, self._steps, arrays)
 
     # --------------------------------------------------------- attributes
-    # data, weights and n come from EstimatorsMixin
+    # data, weights and n come from DesignBase (survey.design.base), via EstimatorsMixin
     @property
     def degf(self) -> int:
         """Design degrees of freedom: first-stage clusters minus strata among

@@ -162,7 +162,7 @@ class ReplicateDesign(EstimatorsMixin):
         return new
 
     # --------------------------------------------------------- attributes
-    # data, weights and n come from EstimatorsMixin
+    # data, weights and n come from DesignBase (survey.design.base), via EstimatorsMixin
     @property
     def replicate_weights(self) -> np.ndarray:
         """Replicate analysis weights, shape (n, R) (sampling weights included)."""

@@ -6,7 +6,8 @@ do not load scikit-bio (log-ratios) or scikit-learn (segments).
 """
 from survey._lazy import lazy_attributes
 
-__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+#: module -> the public names it defines (survey/measures/__init__.py reuses this table)
+_LAZY = {
     "survey.measures.allocation.means": (
         "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
         "allocation_top_k", "allocation_group_test",
@@ -20,4 +21,6 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     "survey.measures.allocation.segments": (
         "SegmentResult", "allocation_segments", "weighted_silhouette", "weighted_calinski_harabasz",
     ),
-})
+}
+
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, _LAZY)

@@ -7,11 +7,14 @@ word statistics). Each name is imported on first use (PEP 562,
 """
 from survey._lazy import lazy_attributes
 
-__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+#: module -> the public names it defines (survey/measures/__init__.py reuses this table)
+_LAZY = {
     "survey.measures.freetext.analyse": ("analyse_freetext", "FreeTextTables"),
     "survey.measures.freetext.themes": (
         "load_keywords", "ThemeDictionary", "code_themes", "theme_shares", "representative_quotes",
     ),
     "survey.measures.freetext.tokens": ("tokenize", "tokenize_series"),
     "survey.measures.freetext.stats": ("word_frequencies", "weighted_log_odds", "cooccurrence"),
-})
+}
+
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, _LAZY)

@@ -6,10 +6,13 @@ index and a park-use mean. Each name is imported on first use (PEP 562,
 """
 from survey._lazy import lazy_attributes
 
-__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+#: module -> the public names it defines (survey/measures/__init__.py reuses this table)
+_LAZY = {
     "survey.measures.indicators.headline": (
         "indicator_table", "admin_indicators", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS",
     ),
     "survey.intake.sidetables": ("read_admin",),
     "survey.measures.indicators.waves": ("wave_estimates", "compare_waves", "trend_table"),
-})
+}
+
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, _LAZY)

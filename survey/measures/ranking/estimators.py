@@ -2,7 +2,8 @@
 
 * :func:`topk_shares` -- weighted share of respondents putting each item
   first, in their top k, and the mean Borda score (k, k-1, ..., 1 points),
-  with design-based SEs and CIs (R: ``svymean`` of the indicator columns).
+  with design-based SEs and CIs (R: ``svymean`` of the indicator columns);
+  defined in :mod:`survey.measures.ranking.shares`, re-exported here.
 * :func:`rank_logit` -- the top-k exploded (rank-ordered) logit, i.e. the
   Plackett–Luce model for incomplete rankings: ``k`` choice stages, each
   over the items not yet chosen, with item constants, item-specific effects
@@ -31,185 +32,13 @@ from survey.measures.ranking.result import (
     coefficient_table,
     parameter_index,
 )
+from survey.measures.ranking.shares import topk_shares
 
 __all__ = ["RankLogitResult", "rank_logit", "topk_shares"]
 
 
 _VCOV_TYPES = ("design", "model")
 _CHOICE_SETS = ("all", "ranked")
-
-
-_MEASURES = ("first_share", "topk_share", "borda")
-
-
-def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, truncated=None) -> pd.DataFrame:
-    """Share of respondents ranking each item first, in their top k, and mean Borda score.
-
-    Parameters
-    ----------
-    design : survey.design.Design or ReplicateDesign
-        The survey design (``survey.Design(frame)`` for an unweighted
-        simple random sample).
-    choices : list of str
-        The rank columns in order, e.g. ``["policy_1st", "policy_2nd",
-        "policy_3rd"]`` (k = their number); each holds an item label or is
-        blank.
-    items : list, optional
-        All items in display order (items nobody chose get zero shares);
-        default the sorted labels seen.
-    by : str or list of str, optional
-        Domain columns (e.g. ``"age"``); one block of rows per group.
-    level : float
-        Confidence level.
-    truncated : str or array-like of bool, optional
-        Rankings that stop at a tied rank (two items marked at one rank:
-        intake keeps the ranks above the tie and clears the rest, ledger
-        rule ``ranking_tie_truncated``; :func:`survey.intake.truncated_rankings`
-        gives this flag for a question): a column name of the design data,
-        or one flag per row.  Such a ranking is a partial top-k: its first
-        choice counts when it was given (a tie at rank 2 or below), but it
-        does not say which items complete its top k, so it is left out of
-        the top-k shares and Borda scores (as a domain: the design stays
-        whole).  Without the flag a shorter ranking is read as the
-        respondent's whole answer (items not named are not in the top k).
-
-    Returns
-    -------
-    DataFrame
-        Columns ``item``, the ``by`` columns, then for each of
-        ``first_share``, ``topk_share``, ``borda``: the estimate, ``_se``,
-        ``_ci_low`` and ``_ci_high``.  Shares are weighted proportions of
-        the respondents who answered the question (gave at least a first
-        choice; for the top-k share and the Borda score, a ranking not cut
-        at a tie); ``borda`` is the mean score with k points for a first
-        choice, k-1 for a second, ..., 0 when not ranked.
-
-    Notes
-    -----
-    Estimates and SEs are R ``svymean(~first_A + ..., subset(design,
-    answered))`` (``svyby(..., svymean)`` with ``by``) of the 0/1
-    indicator and Borda columns; non-answerers stay in the design as a
-    domain complement.  The intervals of the two shares are proportions'
-    intervals, computed by :meth:`Design.proportion <survey.design.Design.proportion>`:
-    R ``svyciprop(~I(first_A == 1), subset(design, answered),
-    method="logit")`` (t with the design df of the domain, or of the ``by``
-    group in it), so they stay inside 0-100%; the Borda score, a mean,
-    has a Wald interval (normal quantile, R ``confint``).  See
-    ``tests/reference/ranking_game.R``.
-
-    Examples
-    --------
-    問10 on the bundled wave (:func:`survey.examples.bundled_wave`; ``wave`` in R:
-    ``tests/reference/bundled_wave.R``): the first three of the twelve policies
-
-    >>> import survey
-    >>> from survey.examples import bundled_wave
-    >>> wave, q = bundled_wave()
-    >>> shares = survey.topk_shares(wave, q["policy"].columns)
-    >>> shares[["item", "first_share", "topk_share", "borda"]].head(3).round(4)
-    ...     # R: svyciprop(~I(policy_1 == 1), subset(wave, !is.na(policy_1)), method="logit")
-       item  first_share  topk_share   borda
-    0     1       0.1990      0.5065  1.0778
-    1     2       0.1611      0.4547  0.9426
-    2     3       0.1148      0.3314  0.6744
-    """
-    design = check_design(design, what="topk_shares")
-    C, items = rd.parse_choices(design.data, choices, items)
-    k = C.shape[1]
-    cut = _truncated(design.data, truncated)
-    first_known = C[:, 0] >= 0
-    complete = first_known & ~cut
-    if not first_known.any():
-        raise InputError(f"Nobody answered the ranking (columns {list(choices)}).")
-    points = (k - np.arange(k)).astype(float)
-    first, topk, borda = {}, {}, {}
-    for j in range(len(items)):
-        at = C == j
-        first[f"__topk_shares_first_share_{j}"] = np.where(first_known, at[:, 0] * 1.0, np.nan)
-        topk[f"__topk_shares_topk_share_{j}"] = np.where(complete, at.any(axis=1) * 1.0, np.nan)
-        borda[f"__topk_shares_borda_{j}"] = np.where(complete, at.astype(float) @ points, np.nan)
-    extended = design.with_columns(**first, **topk, **borda)
-    parts = [_share_frame(extended, first, first_known, "first_share", by, level),
-             _share_frame(extended, topk, complete, "topk_share", by, level),
-             _borda_frame(extended, borda, complete, by, level)]
-    present = [part for part in parts if part is not None]
-    keys = [c for c in present[0].columns if not c.startswith(_MEASURES)]
-    out = pd.concat([part[keys] for part in present]).drop_duplicates()
-    for part in present:
-        out = out.merge(part, on=keys, how="left")
-    for measure in _MEASURES:
-        for c in _measure_columns(measure):
-            if c not in out.columns:
-                out[c] = np.nan
-    by_names = [c for c in keys if c != "item_pos"]
-    out = out.sort_values(by_names + ["item_pos"], kind="stable")
-    out.insert(0, "item", [items[j] for j in out.pop("item_pos")])
-    return out[["item", *by_names, *(c for m in _MEASURES for c in _measure_columns(m))]].reset_index(drop=True)
-
-
-def _measure_columns(measure: str) -> list[str]:
-    return [measure, f"{measure}_se", f"{measure}_ci_low", f"{measure}_ci_high"]
-
-
-def _renamed(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
-    return frame.rename(columns={"estimate": measure, "se": f"{measure}_se", "ci_low": f"{measure}_ci_low",
-                                 "ci_high": f"{measure}_ci_high"})
-
-
-def _borda_frame(design, columns: dict, domain: np.ndarray, by, level):
-    """Mean Borda points over ``domain`` (Wald intervals, R ``confint(svymean)``); None when it is empty."""
-    if not domain.any():
-        return None
-    est = design.subset(domain).mean(list(columns), by=by, level=level).to_frame().reset_index()
-    est["item_pos"] = [list(columns).index(v) for v in est.pop("variable")]
-    names = [c for c in est.columns if c not in ("item_pos", "estimate", "se", "ci_low", "ci_high", "deff", "n")]
-    return _renamed(est[names + ["item_pos", "estimate", "se", "ci_low", "ci_high"]], "borda")
-
-
-def _truncated(data: pd.DataFrame, truncated) -> np.ndarray:
-    """The ``truncated=`` flags as one bool per row."""
-    if truncated is None:
-        return np.zeros(len(data), dtype=bool)
-    if isinstance(truncated, str):
-        rd._require_columns(data, [truncated], "Truncation flag")
-        flags = data[truncated]
-    elif isinstance(truncated, pd.Series) and truncated.index.equals(data.index):
-        flags = truncated
-    else:
-        flags = pd.Series(np.asarray(truncated, dtype=object))
-        if len(flags) != len(data):
-            raise InputError(f"truncated= has {len(flags)} flags for {len(data)} rows; give one flag per row "
-                             "(or a column name)")
-    if flags.dtype == bool:           # Dataset.truncated_rankings: already one bool per row
-        return flags.to_numpy(dtype=bool)
-    values = flags.to_numpy(dtype=object)
-    bad = [v for v in values if v is not None and not (isinstance(v, (bool, np.bool_)) or v in (0, 1))]
-    if bad:
-        raise InputError(f"truncated= must hold True/False flags; got {bad[0]!r}")
-    return np.array([bool(v) if v is not None and v == v else False for v in values], dtype=bool)
-
-
-def _share_frame(design, columns: dict, domain: np.ndarray, measure: str, by, level):
-    """Each 0/1 column's share over ``domain``, with the logit interval of
-    :meth:`Design.proportion` (R ``svyciprop(~I(x == 1), subset(design, domain),
-    method="logit")``); None when the domain is empty."""
-    if not domain.any():
-        return None
-    # every item in one pass (Design.proportion of several columns); per item as before
-    every = design.subset(domain).proportion(list(columns), by=by, level=level).to_frame().reset_index()
-    frames = []
-    for j, col in enumerate(columns):
-        est = every[every["variable"] == col].drop(columns="variable").rename(columns={"level": col})
-        names = [c for c in est.columns if c not in (col, "estimate", "se", "ci_low", "ci_high", "deff", "n")]
-        ones = est.loc[est[col] == 1.0, names + ["estimate", "se", "ci_low", "ci_high"]]
-        # an item nobody in the domain chose has no level 1: its share is 0 (0〜0)
-        groups = est[names].drop_duplicates() if names else pd.DataFrame(index=[0])
-        ones = groups.merge(ones, on=names, how="left") if names else (
-            ones if len(ones) else pd.DataFrame({"estimate": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0]}))
-        ones = ones.fillna({"estimate": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0})
-        ones["item_pos"] = j
-        frames.append(ones[names + ["item_pos", "estimate", "se", "ci_low", "ci_high"]])
-    return _renamed(pd.concat(frames, ignore_index=True), measure)
 
 
 def _check_estimable(problem: ExplodedLogit, items, specs, cov_data) -> None:
