@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,31 +35,14 @@ from survey.errors import SurveyError  # noqa: E402
 from survey.intake import read_raw  # noqa: E402
 from survey.intake.xlsx import MAX_SHARED_STRINGS_BYTES  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests"))
+from delivery import xlsx_parts, zip_parts  # noqa: E402  (the tests' hand-built xlsx packages)
+
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-REL = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
 
 def _xlsx(path: Path, sheet: bytes, shared: bytes | None = None) -> Path:
-    parts = {
-        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                               b'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
-        "_rels/.rels": b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                       b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                       b'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": f'<workbook {NS} {REL}><sheets><sheet name="data" sheetId="1" r:id="rId1"/></sheets>'
-                           "</workbook>".encode(),
-        "xl/_rels/workbook.xml.rels": b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                                      b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.'
-                                      b'org/officeDocument/2006/relationships/worksheet" Target="worksheets/'
-                                      b'sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": sheet,
-    }
-    if shared is not None:
-        parts["xl/sharedStrings.xml"] = shared
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-    return path
+    return zip_parts(path, xlsx_parts(sheet, shared))
 
 
 def bombs(tmp: Path) -> dict:
