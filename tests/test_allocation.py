@@ -15,7 +15,7 @@ import pytest
 from survey.design.design import Design
 from survey.errors import ColumnError, DesignError, InputError, OptionError
 from survey.measures.allocation.means import (
-    GroupComparison,
+    MeanVectorComparison,
     allocation_group_test,
     allocation_mean_shares,
     allocation_means,
@@ -147,7 +147,7 @@ def test_replicate_design_matches_r_jkn(design):
 
 def test_group_test_matches_wald_from_svyby(design):
     res = allocation_group_test(design, PARTS, by="age")
-    assert isinstance(res, GroupComparison)
+    assert isinstance(res, MeanVectorComparison)
     ref = REF["wald_age"]
     assert res.test.chisq == pytest.approx(ref["statistic"], rel=1e-9)
     assert res.test.ndf == ref["df"] and res.test.ddf == ref["df_denom"]   # degf(subset) = 189

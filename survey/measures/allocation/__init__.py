@@ -10,7 +10,7 @@ from survey._lazy import lazy_attributes
 _LAZY = {
     "survey.measures.allocation.means": (
         "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
-        "allocation_top_k", "allocation_group_test",
+        "allocation_top_k", "allocation_group_test", "MeanVectorComparison",
     ),
     "survey.measures.allocation.policy": ("allocation_policy", "apply_total_policy"),
     "survey.measures.allocation.compositional": (

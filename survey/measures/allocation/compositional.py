@@ -213,7 +213,7 @@ def ilr_group_test(design, columns, *, by, delta=1.0, method="F", level=0.95, to
 
     Returns
     -------
-    GroupComparison
+    MeanVectorComparison
         ``differences`` lists the per-coordinate contrasts (parts named
         ``ilr1..ilr{D-1}``).  With ``method="F"`` the p-value uses
         ``F(df, degf)`` with the design degrees of freedom of the rows used;

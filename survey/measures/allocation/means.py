@@ -42,7 +42,7 @@ __all__ = [
     "allocation_mean_shares",
     "allocation_top_k",
     "allocation_group_test",
-    "GroupComparison",
+    "MeanVectorComparison",
 ]
 
 
@@ -247,7 +247,7 @@ def _ranks(means):
 
 # ----------------------------------------------------------------- group tests
 @dataclass(frozen=True)
-class GroupComparison:
+class MeanVectorComparison:
     """Design-based comparison of mean vectors between groups.
 
     Attributes
@@ -305,7 +305,7 @@ def compare_part_vectors(est, vcov, labels, group_keys, *, df=None, drop_last=Fa
     test = wald_test(pd.Series(est.ravel(), index=coef_names), vcov,
                      pd.DataFrame(np.array(cmat), index=names, columns=coef_names),
                      df=np.inf if df is None else df)
-    return GroupComparison(test, pd.DataFrame(rows))
+    return MeanVectorComparison(test, pd.DataFrame(rows))
 
 
 def design_df(design):
@@ -334,7 +334,7 @@ def allocation_group_test(design, columns, *, by, method="F", level=0.95, total=
 
     Returns
     -------
-    GroupComparison
+    MeanVectorComparison
         The chi-square equals ``t(d) solve(C V C') d`` from R ``svyby(...,
         svymean, covmat=TRUE)`` with ``C`` the group contrasts.
     """
