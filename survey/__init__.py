@@ -37,7 +37,7 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
     # survey.measures' names only (tests/test_lazy_import.py: HELPERS)
     "survey.measures": (
         "allocation_means", "allocation_zero_shares", "allocation_mean_shares", "allocation_threshold_shares",
-        "allocation_top_k", "allocation_group_test", "allocation_policy", "apply_total_policy",
+        "allocation_top_k", "allocation_group_test", "MeanVectorComparison", "allocation_policy", "apply_total_policy",
         "closure", "clr", "ilr", "closed_geometric_mean", "replacement_sensitivity", "ilr_group_test",
         "DirichletFit", "dirichlet_regression",
         "SegmentResult", "allocation_segments",
