@@ -75,15 +75,21 @@ def questionnaire_for(rows: int, workdir: Path) -> Path:
     return path
 
 
-def _rss_of_tree(pid: int) -> int:
-    """Resident bytes of ``pid`` and its children (the python under time)."""
-    total = 0
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its children (from /proc; a process gone meanwhile is skipped)."""
     pids = [pid]
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
             pids += [int(c) for c in (task / "children").read_text().split()]
     except OSError:
         pass
+    return pids
+
+
+def _rss_of_tree(pid: int) -> int:
+    """Resident bytes of ``pid`` and its children (the python under time)."""
+    total = 0
+    pids = _tree(pid)
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -97,12 +103,7 @@ def _rss_of_tree(pid: int) -> int:
 def _cpu_of_tree(pid: int) -> float:
     """CPU seconds (user + system) of ``pid`` and its children so far."""
     tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            pids += [int(c) for c in (task / "children").read_text().split()]
-    except OSError:
-        pass
+    pids = _tree(pid)
     total = 0.0
     for p in pids:
         try:
