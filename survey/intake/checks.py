@@ -26,6 +26,7 @@ from survey.intake.cells import (
     parse_text,
 )
 from survey.intake.findings import Collector, allowed_codes
+from survey.intake.messages import message
 from survey.intake.rules import Rule
 from survey.intake.values import HeaderMap
 from survey.questionnaire import Question, Questionnaire
@@ -98,11 +99,12 @@ class Context:
                 self.out.add(Rule.NOT_A_NUMBER, rows, column=header, column_id=column_id, value=values)
             elif status == Status.OUT_OF_RANGE:
                 if amount:
-                    ja, en = "負の金額", "a negative amount"
+                    ja, en = message("wording.negative_amount.ja"), message("wording.negative_amount.en")
                 else:
                     low = "" if q.minimum is None else f"{q.minimum:g}"
                     high = "" if q.maximum is None else f"{q.maximum:g}"
-                    ja, en = f"{low}〜{high}の範囲外", f"outside {low} to {high}"
+                    ja = message("wording.outside_range.ja", low=low, high=high)
+                    en = message("wording.outside_range.en", low=low, high=high)
                 self.out.add(Rule.OUT_OF_RANGE, rows, column=header, column_id=column_id, value=values,
                              range_ja=ja, range_en=en)
             else:
@@ -157,11 +159,12 @@ def check_numeric(ctx: Context, q: Question) -> None:
         q1, q3 = np.percentile(value[p.valid], [25, 75])
         k = q.outlier_iqr
         low, high = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
-        for mask, ja, en in ((p.valid & (value > high), f"上限の目安 {high:g} を超える", f"above {high:g}"),
-                             (p.valid & (value < low), f"下限の目安 {low:g} 未満", f"below {low:g}")):
+        for mask, side, fence in ((p.valid & (value > high), "above_fence", high),
+                                  (p.valid & (value < low), "below_fence", low)):
             if mask.any():
                 ctx.out.add(Rule.OUTLIER, ctx.rows[mask], column=ctx.header(q.id), column_id=q.id,
-                            value=p.raw[mask], fence=ja, fence_en=en, k=f"{k:g}")
+                            value=p.raw[mask], fence=message(f"wording.{side}.ja", fence=fence),
+                            fence_en=message(f"wording.{side}.en", fence=fence), k=f"{k:g}")
 
 
 def check_text(ctx: Context, q: Question) -> None:
@@ -169,13 +172,6 @@ def check_text(ctx: Context, q: Question) -> None:
     ctx.parsed[q.id] = p
     ctx.data[q.id] = np.where(p.valid, p.raw, None)
     ctx.units[q.id] = [_cell_unit(ctx, q, q.id, p)]
-
-
-_POLICY_MULTI = {
-    "keep_lowest": ("集計では番号の小さい順に{limit}つを採用します。", "the analysis keeps the {limit} lowest codes."),
-    "drop": ("集計ではこの設問を無回答として扱います。", "the analysis treats the question as unanswered."),
-    "flag": ("そのまま集計し、一覧に記録します。", "the answers are kept as they are and listed here."),
-}
 
 
 def check_multi(ctx: Context, q: Question) -> None:
@@ -209,18 +205,11 @@ def check_multi(ctx: Context, q: Question) -> None:
     if q.max_choices is not None:
         over = count > q.max_choices
         if over.any():
-            ja, en = _POLICY_MULTI[q.over_limit]
+            policy = f"policy.multi.{q.over_limit}"
             ctx.out.add(Rule.MULTI_OVER_LIMIT, ctx.rows[over], column=q.header, column_id=q.id,
                         value=_codes_text(chosen[over], codes),
-                        limit=q.max_choices, count=count[over], policy_ja=ja.format(limit=q.max_choices),
-                        policy_en=en.format(limit=q.max_choices))
-
-
-_POLICY_TOTAL = {
-    "reject": ("集計ではこの回答を除外します。", "The analysis drops this answer."),
-    "rescale": ("集計では合計が規定額になるよう按分し直します。", "The analysis rescales the parts to the total."),
-    "flag": ("そのまま集計し、一覧に記録します。", "The parts are kept as they are and listed here."),
-}
+                        limit=q.max_choices, count=count[over], policy_ja=message(f"{policy}.ja", limit=q.max_choices),
+                        policy_en=message(f"{policy}.en", limit=q.max_choices))
 
 
 def check_allocation(ctx: Context, q: Question) -> None:
@@ -242,9 +231,10 @@ def check_allocation(ctx: Context, q: Question) -> None:
     ctx.units[q.id] = [Unit(q.id, q.header, tuple(keys), blank, usable, shown)]
     off = usable & (np.abs(totals - q.total) > q.tolerance)
     if off.any() and not any(k in ctx.absent for k in keys):
-        ja, en = _POLICY_TOTAL[q.total_policy]
+        policy = f"policy.total.{q.total_policy}"
         ctx.out.add(Rule.ALLOCATION_TOTAL, ctx.rows[off], column=q.header, column_id=q.id, value=shown(off),
-                    expected=q.total, tolerance=q.tolerance, policy_ja=ja, policy_en=en)
+                    expected=q.total, tolerance=q.tolerance, policy_ja=message(f"{policy}.ja"),
+                    policy_en=message(f"{policy}.en"))
 
 
 def check_ranking(ctx: Context, q: Question) -> None:

@@ -11,13 +11,12 @@ import pandas as pd
 
 from survey.intake.checks import Context
 from survey.intake.damage import problem_cells
+from survey.intake.messages import message
 from survey.intake.rules import Rule
 from survey.intake.sav import LabelDisagreement
 
 __all__ = ["check_damage", "check_hidden_rows", "check_unreadable_cells", "check_value_labels"]
 
-_RUN_JA = "survey run はこのファイルを受け付けません（--exclude-undecodable を付けるとこの行を除外します）。"
-_RUN_EN = "survey run refuses the file (with --exclude-undecodable it leaves the row out)."
 _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp932": "CP932"}
 
 
@@ -26,6 +25,7 @@ def check_damage(ctx: Context, raw, damage: pd.DataFrame) -> None:
     inverse = {v: k for k, v in ctx.hmap.columns.items()}
     encoding = _ENCODING_NAMES.get(raw.provenance.encoding, raw.provenance.encoding)
     width = raw.frame.shape[1]
+    run = {"run_ja": message("wording.run_refuses.ja"), "run_en": message("wording.run_refuses.en")}
     for r in damage.itertuples(index=False):
         rows = None if pd.isna(r.row) else [int(r.row)]
         line = "?" if r.line is None or pd.isna(r.line) else int(r.line)
@@ -34,34 +34,21 @@ def check_damage(ctx: Context, raw, damage: pd.DataFrame) -> None:
                         value=r.value, line=line, encoding=encoding, bytes=r.info)
         elif r.reason == "mojibake":
             ctx.out.add(Rule.MOJIBAKE, rows, column=r.column, column_id=inverse.get(r.column), value=r.value,
-                        reads=r.info, run_ja=_RUN_JA, run_en=_RUN_EN)
+                        reads=r.info, **run)
         elif r.reason == "short_row":
-            ctx.out.add(Rule.SHORT_ROW, rows, line=line, fields=r.info, expected=width, run_ja=_RUN_JA,
-                        run_en=_RUN_EN)
+            ctx.out.add(Rule.SHORT_ROW, rows, line=line, fields=r.info, expected=width, **run)
         elif r.reason == "heading_row":
-            ctx.out.add(Rule.HEADING_ROW, rows, same=r.info, run_ja=_RUN_JA, run_en=_RUN_EN)
-
-
-_KINDS = {
-    "date": ("日付の書式", "a number formatted as a date", "列の書式を「数値」（または文字列）にして値を確認してください。",
-             "format the column as a number (or text) in Excel and check the values."),
-    "percent": ("パーセントの書式", "a number formatted as a percentage",
-                "列の書式を「数値」（または文字列）にして値を確認してください。",
-                "format the column as a number (or text) in Excel and check the values."),
-    "formula": ("計算結果が保存されていない数式", "a formula whose result was never saved",
-                "Excelで開いて保存し直すか（数式が計算されます）、値として貼り付けてください。",
-                "open and save the workbook in Excel (which calculates it), or paste the values."),
-    "error": ("エラー値", "an error value", "数式を直すか値を入力してください。", "correct the formula or key the value."),
-}
+            ctx.out.add(Rule.HEADING_ROW, rows, same=r.info, **run)
 
 
 def check_unreadable_cells(ctx: Context, raw) -> None:
     """XLSX questionnaire cells holding a date, an uncalculated formula or an error value."""
     inverse = {v: k for k, v in ctx.hmap.columns.items()}
     for row, column, ref, kind, shown in problem_cells(raw, ctx.hmap):
-        kind_ja, kind_en, fix_ja, fix_en = _KINDS[kind]
+        # what the cell holds and how to fix it: unreadable_cell.<date|percent|formula|error> of the catalogue
+        words = {name: message(f"unreadable_cell.{kind}.{name}") for name in ("kind_ja", "kind_en", "fix_ja", "fix_en")}
         ctx.out.add(Rule.UNREADABLE_CELL, [row], column=column, column_id=inverse.get(column), value=shown,
-                    cell=ref, kind_ja=kind_ja, kind_en=kind_en, fix_ja=fix_ja, fix_en=fix_en)
+                    cell=ref, **words)
 
 
 def check_hidden_rows(ctx: Context, raw) -> None:
@@ -77,10 +64,10 @@ def check_value_labels(ctx: Context, found: list[LabelDisagreement]) -> None:
     """SPSS value labels that say something else than the questionnaire's codes."""
     for d in found:
         if d.questionnaire_label is None:
-            ja = f"コード{d.code}のラベル「{d.file_label}」は調査票にないコードです"
+            ja = message("wording.label_not_in_questionnaire", code=d.code, label=d.file_label)
         elif d.file_label == "":
-            ja = f"{d.code}が欠損値に指定されていますが、調査票ではコード{d.code}は回答「{d.questionnaire_label}」です"
+            ja = message("wording.label_declared_missing", code=d.code, answer=d.questionnaire_label)
         else:
-            ja = f"コード{d.code}のラベルはファイルでは「{d.file_label}」、調査票では「{d.questionnaire_label}」です"
+            ja = message("wording.label_differs", code=d.code, label=d.file_label, answer=d.questionnaire_label)
         ctx.out.add(Rule.VALUE_LABEL, None, column=d.variable, column_id=d.column, value=d.code,
                     variable=d.variable, detail_ja=ja, detail_en=d.message().split(") ", 1)[1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.intake.messages import message
 from survey.intake.rules import RULES, Rule
 from survey.intake.values import MULTI_MARKS
 from survey.questionnaire import Condition, Question, Questionnaire
@@ -105,20 +106,21 @@ def allowed_codes(q: Question, *, dummy: bool = False) -> tuple[str, str]:
     """The values a cell may hold, in Japanese and English ("1〜5、無回答 9")."""
     if dummy:
         marks = " ".join(MULTI_MARKS)
-        return f"0、1（または印 {marks}）", f"0, 1 (or a mark {marks})"
+        return message("wording.allowed_marks.ja", marks=marks), message("wording.allowed_marks.en", marks=marks)
     ranges = ", ".join(_ranges(q.codes))
     if q.missing:
         miss = ", ".join(str(c) for c in q.missing)
-        return f"{ranges}、無回答 {miss}", f"{ranges.replace('〜', '–')}; no answer {miss}"
+        return (message("wording.allowed_with_missing.ja", ranges=ranges, missing=miss),
+                message("wording.allowed_with_missing.en", ranges=ranges.replace("〜", "–"), missing=miss))
     return ranges, ranges.replace("〜", "–")
 
 
 def no_answer_fix(q: Question) -> tuple[str, str]:
     """How to key 'no answer' for this question (Japanese, English)."""
     if q.type in ("multi", "allocation", "text") or not q.missing:
-        return "無回答なら空欄のままで構いません", "leave it blank when the form has no answer"
+        return message("wording.no_answer_blank.ja"), message("wording.no_answer_blank.en")
     code = next(iter(q.missing))
-    return f"無回答なら{code}を入力してください", f"key {code} when the form has no answer"
+    return message("wording.no_answer_code.ja", code=code), message("wording.no_answer_code.en", code=code)
 
 
 def _values_text(q: Question, cond: Condition, lang: str) -> str:
@@ -141,14 +143,11 @@ def describe_condition(questionnaire: Questionnaire, conditions) -> tuple[str, s
         if q is not None:
             header = dict(zip(q.columns, q.raw_headers)).get(cond.column, q.header)
         if cond.op == "blank":
-            ja.append(f"「{header}」が{'空欄' if cond.values[0] else '回答あり'}")
-            en.append(f"'{header}' is {'blank' if cond.values[0] else 'answered'}")
+            key = "wording.condition_blank" if cond.values[0] else "wording.condition_answered"
+            ja.append(message(f"{key}.ja", header=header))
+            en.append(message(f"{key}.en", header=header))
             continue
-        vj, ve = _values_text(q, cond, "ja"), _values_text(q, cond, "en")
-        if cond.op == "not_in":
-            ja.append(f"「{header}」が{vj}以外")
-            en.append(f"'{header}' is not {ve}")
-        else:
-            ja.append(f"「{header}」が{vj}")
-            en.append(f"'{header}' is {ve}")
-    return "かつ".join(ja), " and ".join(en)
+        key = "wording.condition_is_not" if cond.op == "not_in" else "wording.condition_is"
+        ja.append(message(f"{key}.ja", header=header, values=_values_text(q, cond, "ja")))
+        en.append(message(f"{key}.en", header=header, values=_values_text(q, cond, "en")))
+    return message("wording.condition_and.ja").join(ja), message("wording.condition_and.en").join(en)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.intake.messages import message
 from survey.safetext import FORMULA_START, csv_text, json_safe, neutralise_formula, terminal_safe
 from survey.xlsx_layout import display_width, page_setup
 
@@ -165,28 +166,25 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
     enc += f", sheet {p.sheet!r}" if getattr(p, "sheet", None) else ""
     out = [
         f"survey validate — {q.title} ({q.id} {q.version})",
-        f"ファイル File: {p.path} ({p.format}{enc}, sha256 {p.sha256[:12]}…, {p.rows_read} data rows)",
-        f"結果 Result: {verdict} — {report.errors} error(s), {report.warnings} warning(s); exit code "
-        f"{report.exit_code}（{verdict_ja}：エラー {report.errors}件、警告 {report.warnings}件、終了コード "
-        f"{report.exit_code}）",
+        message("report.file", path=p.path, format=p.format, encoding=enc, sha256=p.sha256[:12], rows=p.rows_read),
+        message("report.result", verdict=verdict, verdict_ja=verdict_ja, errors=report.errors,
+                warnings=report.warnings, exit_code=report.exit_code),
         "",
-        f"行 Rows: read {lg.rows_read} = kept {lg.rows_kept} + excluded {lg.rows_excluded}"
-        f"（読込 {lg.rows_read} = 採用 {lg.rows_kept} + 除外 {lg.rows_excluded}）",
+        message("report.rows", read=lg.rows_read, kept=lg.rows_kept, excluded=lg.rows_excluded),
     ]
     if len(lg.exclusions):
         ex = lg.exclusions.groupby("reason").size()
-        out.append("  除外 excluded: " + ", ".join(f"{r} {n}" for r, n in ex.items()))
+        out.append("  " + message("report.excluded", reasons=", ".join(f"{r} {n}" for r, n in ex.items())))
     if len(lg.changes):
         ch = lg.changes.groupby("rule").size()
-        out.append(f"  修正したセル cells changed by cleaning: {len(lg.changes)} ("
-                   + ", ".join(f"{r} {n}" for r, n in ch.items()) + ")")
+        out.append("  " + message("report.changed", cells=len(lg.changes),
+                                  rules=", ".join(f"{r} {n}" for r, n in ch.items())))
     if len(getattr(lg, "notes", ())):
         rows = ", ".join(str(r) for r in lg.notes["row"].head(20)) + (" ..." if len(lg.notes) > 20 else "")
-        out.append(f"  採用したがブックで非表示の行 kept, but hidden in the workbook: rows {rows}")
+        out.append("  " + message("report.hidden", rows=rows))
     summary = ordered_summary(report)
     found = summary[summary["findings"] > 0]
-    out += ["", "ルール別の件数 Summary by rule（エラーが先 errors first）:" if len(found)
-            else "ルール別の件数 Summary by rule: 該当なし nothing found"]
+    out += ["", message("report.summary" if len(found) else "report.summary_empty")]
     if len(found):
         w = max(display_width(r) for r in found["rule"])
         cw = max(display_width(c) for c in found["category"])
@@ -198,15 +196,12 @@ def render_text(report, *, max_lines: int | None = 200) -> str:
                        f"{r.rows:>9}  {r.title_ja} / {r.title_en}")
     rest = len(summary) - len(found)
     if rest:
-        out.append(f"  該当なしのルール {rest}件 (rules with no findings: {rest})")
+        out.append("  " + message("report.rules_unused", rules=rest))
     f = ordered_failures(report)
     if len(f):
         shown = f if max_lines is None else f.head(max_lines)
-        more = (f"（全{len(f)}件のうち先頭{len(shown)}件 first {len(shown)} of {len(f)}; すべては --format csv / xlsx "
-                "for all）") if len(shown) < len(f) else ""
-        out += ["", f"指摘 Findings — エラー、次に警告。それぞれ行順 errors first, then warnings, each by row{more}:",
-                "  row = データの行（見出しの次の行が1） data row (1 = the first row under the heading); "
-                "Excel = Excelで開いたときの行 row in Excel; line = ファイルの行 file line"]
+        more = message("report.findings_cut", total=len(f), shown=len(shown)) if len(shown) < len(f) else ""
+        out += ["", message("report.findings", more=more), "  " + message("report.legend")]
         for r in shown.itertuples(index=False):
             rid = "" if r.respondent_id is None else f" id {r.respondent_id}"
             col = "" if r.column is None else f"  {r.column}" + ("" if r.column_id in (None, r.column) else f" [{r.column_id}]")
@@ -315,8 +310,7 @@ def _write_xlsx(report, out: Path) -> Path:
 
 
 def _unknown_format(fmt) -> InputError:
-    return InputError(f"その形式のレポートはありません（{', '.join(FORMATS)} のいずれか） / "
-                      f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return InputError(message("report.unknown_format", formats=", ".join(FORMATS), format=fmt))
 
 
 def render_report(report, fmt: str, *, max_lines: int | None = 200) -> str:
@@ -328,8 +322,7 @@ def render_report(report, fmt: str, *, max_lines: int | None = 200) -> str:
     if fmt == "csv":
         return _csv(ordered_failures(report))
     if fmt == "xlsx":
-        raise InputError("xlsx 形式のレポートはファイルに書き出します。--out で出力先を指定してください / "
-                         "the xlsx report is a file: give an output path (--out PATH.xlsx)")
+        raise InputError(message("report.xlsx_needs_out"))
     raise _unknown_format(fmt)
 
 
@@ -353,11 +346,9 @@ def write_report(report, fmt: str, out=None, *, max_lines: int | None = 200):
         return None
     out = Path(out)
     if out.is_dir():
-        raise InputError("出力先がフォルダです。ファイル名を指定してください / "
-                         "the output path is a folder; give a file name", path=out)
+        raise InputError(message("report.out_is_folder"), path=out)
     if not out.parent.exists():
-        raise InputError("出力先のフォルダがありません。先に作成してください / "
-                         "the output folder does not exist; create it first", path=out.parent)
+        raise InputError(message("report.out_folder_missing"), path=out.parent)
     if fmt == "xlsx":
         return _write_xlsx(report, out)
     if fmt == "csv":

@@ -15,40 +15,20 @@ report.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib.resources import files
+from survey.catalogue import Catalogue
 
-from survey.spec_loader import load_yaml
-
-__all__ = ["CATALOGUE", "prose"]
+__all__ = ["CATALOGUE", "PROSE", "prose"]
 
 #: The catalogue's file name in ``survey/report/templates/``.
 CATALOGUE = "prose_ja.yaml"
+#: The report's catalogue (:class:`survey.catalogue.Catalogue`).
+PROSE = Catalogue("survey.report", (f"templates/{CATALOGUE}",))
 
 
-@lru_cache(maxsize=1)
 def _catalogue() -> dict[str, str]:
-    resource = files("survey.report").joinpath("templates", CATALOGUE)
-    data = load_yaml(resource.read_bytes(), path=str(resource), what="prose catalogue")
-    out: dict[str, str] = {}
-
-    def walk(prefix: str, node) -> None:
-        for key, value in node.items():
-            name = f"{prefix}{key}"
-            if isinstance(value, dict):
-                walk(f"{name}.", value)
-            elif isinstance(value, list):
-                out[name] = "".join(str(v) for v in value)
-            else:
-                out[name] = str(value)
-
-    walk("", data)
-    return out
+    return PROSE.entries()
 
 
 def prose(key: str, /, **fields) -> str:
     """The catalogue's sentence ``key`` with ``fields`` filled in (``str.format``)."""
-    catalogue = _catalogue()
-    if key not in catalogue:
-        raise KeyError(f"no sentence {key!r} in {CATALOGUE}; known: {', '.join(sorted(catalogue))}")
-    return catalogue[key].format(**fields)
+    return PROSE(key, **fields)

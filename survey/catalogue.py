@@ -1,0 +1,83 @@
+"""Sentences kept in YAML catalogues, not in code (issue 17 §3).
+
+Each layer that writes prose owns one catalogue beside its code: the intake's
+validation messages (``survey/intake/messages.yaml``), the measures' verdicts
+(``survey/measures/verdicts_ja.yaml``) and the report's methods paragraphs,
+notes and captions (``survey/report/templates/prose_ja.yaml``).  A catalogue
+is a nested mapping; its sentences are addressed by dotted keys
+(``rules.invalid_code.message_ja``).  A value is one string or a list of
+fragments joined without a separator (Japanese has no spaces between
+sentences), with ``str.format`` fields (``{header}``, ``{n:,}``).
+
+A :class:`Catalogue` reads its file once, on first use.  A missing key or
+field is a programming error of the caller (``KeyError``), which
+``tests/test_prose_catalogues.py`` catches for every key the code names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+from survey.spec_loader import load_yaml
+
+__all__ = ["Catalogue"]
+
+
+@lru_cache(maxsize=None)
+def _read(package: str, files_: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    origin: dict[str, str] = {}
+
+    def walk(prefix: str, node, source: str) -> None:
+        for key, value in node.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, dict):
+                walk(f"{name}.", value, source)
+                continue
+            if name in out:  # a programming error: two files of one catalogue give one key
+                raise KeyError(f"sentence {name!r} is in both {origin[name]} and {source}")
+            out[name] = "".join(str(v) for v in value) if isinstance(value, list) else str(value)
+            origin[name] = source
+
+    for file in files_:
+        resource = files(package).joinpath(*file.split("/"))
+        data = load_yaml(resource.read_bytes(), path=str(resource), what="prose catalogue")
+        walk("", data, file)
+    return out
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The sentences of the YAML ``files`` of ``package`` (paths inside the package, ``/``-separated),
+    one namespace of dotted keys over them all (a key given by two files is an error).
+
+    >>> from survey.intake.messages import MESSAGES
+    >>> MESSAGES.template("rules.not_a_number.message_en")
+    "'{value}' in '{header}' is not a number; enter digits only."
+    >>> MESSAGES("rules.not_a_number.message_en", value="x", header="問4 居住年数")
+    "'x' in '問4 居住年数' is not a number; enter digits only."
+    """
+
+    package: str
+    files: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The catalogue's file names (``prose_ja.yaml, sections_ja.yaml``)."""
+        return ", ".join(f.rsplit("/", 1)[-1] for f in self.files)
+
+    def entries(self) -> dict[str, str]:
+        """Every sentence by its dotted key (fragments joined, fields not filled)."""
+        return _read(self.package, self.files)
+
+    def template(self, key: str, /) -> str:
+        """The sentence ``key`` with its ``{fields}`` left to fill."""
+        entries = self.entries()
+        if key not in entries:
+            raise KeyError(f"no sentence {key!r} in {self.name}; known: {', '.join(sorted(entries))}")
+        return entries[key]
+
+    def __call__(self, key: str, /, **fields) -> str:
+        """The sentence ``key`` with ``fields`` filled in (``str.format``)."""
+        return self.template(key).format(**fields)
