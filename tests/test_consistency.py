@@ -281,14 +281,16 @@ def test_ranking_shares_are_topk_shares(bundled_run, out, questionnaire):
             sel = api["item"].map(lambda v: items[float(v)]) == rec["施策"]
             if by is not None:
                 sel &= api[by].map(lambda v: _labels(q, by)[float(v)]) == rec["グループ"]
-            a = api[sel].iloc[0]
+            # the long table: one row per measure of the item (and group)
+            first = api[sel & (api["measure"] == "first_share")].iloc[0]
+            topk = api[sel & (api["measure"] == "topk_share")].iloc[0]
             if rec["1位に選んだ割合(%)（重み付け）"] != HIDDEN:
-                assert printed(rec["1位に選んだ割合(%)（重み付け）"], a["first_share"], scale=100)
+                assert printed(rec["1位に選んだ割合(%)（重み付け）"], first["estimate"], scale=100)
             if rec["3位までに選んだ割合(%)（重み付け）"] != HIDDEN:
-                assert printed(rec["3位までに選んだ割合(%)（重み付け）"], a["topk_share"], scale=100)
+                assert printed(rec["3位までに選んだ割合(%)（重み付け）"], topk["estimate"], scale=100)
                 lo, hi = numbers_in(rec["同 95%信頼区間"])
-                assert printed(f"{lo:.1f}", a["topk_share_ci_low"], scale=100)
-                assert printed(f"{hi:.1f}", a["topk_share_ci_high"], scale=100)
+                assert printed(f"{lo:.1f}", topk["ci_low"], scale=100)
+                assert printed(f"{hi:.1f}", topk["ci_high"], scale=100)
             checked += 1
     assert checked == len(rows) == 12 * (1 + 6 + 5)
 

@@ -118,8 +118,8 @@ def _api(path):
     except survey.SurveyError:
         out["alloc_disaster"] = None
     if design.data[list(q["policy"].columns)].notna().any(axis=None):
-        shares = survey.topk_shares(design, list(q["policy"].columns)).set_index("item")
-        out["top3_walkways"] = round(100 * float(shares.loc[1, "topk_share"]), 1)   # code 1: 歩道空間の整備
+        shares = survey.topk_shares(design, list(q["policy"].columns)).set_index(["measure", "item"])
+        out["top3_walkways"] = round(100 * float(shares.loc[("topk_share", 1), "estimate"]), 1)   # code 1: 歩道空間の整備
     else:
         out["top3_walkways"] = None
     return out
