@@ -256,14 +256,15 @@ def test_park_use_is_park_use_table(bundled_run, out, questionnaire):
     q, d = questionnaire, bundled_run.design
     name, header, rows = csv_with(out["csvs"], "地区", "年間利用回数（重み付け）")
     api = survey.park_use_table(d, "park_use", by="district", questionnaire=q)
-    assert [r[0] for r in rows] == list(api["label"])
-    for r, (_, a) in zip(rows, api.iterrows()):
+    times, never = (api[api["measure"] == m].reset_index(drop=True) for m in ("times", "never"))
+    assert [r[0] for r in rows] == list(times["label"]) == list(never["label"])
+    for r, (_, t), (_, s) in zip(rows, times.iterrows(), never.iterrows()):
         rec = dict(zip(header, r))
-        assert printed(rec["年間利用回数（重み付け）"], a["times"])
-        assert numbers_in(rec["95%信頼区間"]) == [round(a["times_ci_low"], 1) + 0.0, round(a["times_ci_high"], 1)]
+        assert printed(rec["年間利用回数（重み付け）"], t["estimate"])
+        assert numbers_in(rec["95%信頼区間"]) == [round(t["ci_low"], 1) + 0.0, round(t["ci_high"], 1)]
         if rec["「利用しない」の割合(%)（重み付け）"] != HIDDEN:
-            assert printed(rec["「利用しない」の割合(%)（重み付け）"], a["never"], scale=100)
-        assert int(rec["回答者数 n（重みなし）"]) == a["n"]
+            assert printed(rec["「利用しない」の割合(%)（重み付け）"], s["estimate"], scale=100)
+        assert int(rec["回答者数 n（重みなし）"]) == s["n"] == t["n"]
 
 
 def test_ranking_shares_are_topk_shares(bundled_run, out, questionnaire):

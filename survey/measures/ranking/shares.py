@@ -17,7 +17,7 @@ from survey.errors import InputError
 from survey.validation import check_design
 from survey.measures.ranking import data as rd
 
-__all__ = ["topk_shares"]
+__all__ = ["MEASURES", "topk_shares"]
 
 
 #: The ``measure`` of :func:`topk_shares`' rows, in their order.
