@@ -15,17 +15,18 @@ field is a programming error of the caller (``KeyError``), which
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-from survey.spec_loader import load_yaml
-
-__all__ = ["Catalogue"]
+__all__ = ["Catalogue", "CatalogueSection"]
 
 
 @lru_cache(maxsize=None)
 def _read(package: str, files_: tuple[str, ...]) -> dict[str, str]:
+    from survey.spec_loader import load_yaml   # PyYAML only when a sentence is first needed (survey --help)
+
     out: dict[str, str] = {}
     origin: dict[str, str] = {}
 
@@ -45,6 +46,20 @@ def _read(package: str, files_: tuple[str, ...]) -> dict[str, str]:
         data = load_yaml(resource.read_bytes(), path=str(resource), what="prose catalogue")
         walk("", data, file)
     return out
+
+
+def _near(key: str, entries) -> str:
+    """The known keys under the longest part of ``key`` the catalogue has (at most a dozen)."""
+    parts = key.split(".")
+    for depth in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:depth]) + "."
+        near = sorted(k for k in entries if k.startswith(prefix))
+        if near:
+            break
+    else:
+        prefix, near = "", sorted({k.split(".")[0] for k in entries})
+    more = f" … ({len(near) - 12} more)" if len(near) > 12 else ""
+    return f"known{f' under {prefix!r}' if prefix else ''}: {', '.join(near[:12])}{more}"
 
 
 @dataclass(frozen=True)
@@ -75,9 +90,46 @@ class Catalogue:
         """The sentence ``key`` with its ``{fields}`` left to fill."""
         entries = self.entries()
         if key not in entries:
-            raise KeyError(f"no sentence {key!r} in {self.name}; known: {', '.join(sorted(entries))}")
+            raise KeyError(f"no sentence {key!r} in {self.name}; {_near(key, entries)}")
         return entries[key]
 
     def __call__(self, key: str, /, **fields) -> str:
         """The sentence ``key`` with ``fields`` filled in (``str.format``)."""
         return self.template(key).format(**fields)
+
+    def mapping(self, prefix: str, /) -> CatalogueSection:
+        """The sentences under ``prefix`` by their last key, in the file's order, read when first
+        used (a module-level table such as :data:`survey.report.ledger.LEDGER_LABELS`)."""
+        return CatalogueSection(self, prefix)
+
+
+class CatalogueSection(Mapping):
+    """A read-only ``{key: sentence}`` view of the keys ``<prefix>.<key>`` of a catalogue; a key
+    with keys below it maps to the section of those (``VERDICTS["higher"]["ja"]``)."""
+
+    def __init__(self, catalogue: Catalogue, prefix: str):
+        self._catalogue = catalogue
+        self._prefix = f"{prefix}."
+        self._cache: dict[str, str] | None = None
+
+    def _items(self) -> dict:
+        if self._cache is None:
+            n, out = len(self._prefix), {}
+            for key, value in self._catalogue.entries().items():
+                if key.startswith(self._prefix):
+                    head, deeper, _ = key[n:].partition(".")
+                    out[head] = CatalogueSection(self._catalogue, self._prefix + head) if deeper else value
+            self._cache = out
+        return self._cache
+
+    def __getitem__(self, key: str):
+        return self._items()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __repr__(self) -> str:
+        return repr({k: v if isinstance(v, str) else dict(v) for k, v in self._items().items()})

@@ -19,10 +19,11 @@ import os
 import sys
 from pathlib import Path
 
+from survey.catalogue import Catalogue
 from survey.errors import SurveyError
 from survey.safetext import terminal_safe
 
-__all__ = ["main", "build_parser", "DEFAULTS", "USAGE_JA", "usage_message"]
+__all__ = ["main", "build_parser", "CLI_TEXT", "DEFAULTS", "USAGE_JA", "usage_message"]
 
 DEFAULTS = {
     "questionnaire": None,  # the bundled questionnaire (survey.bundled), resolved when the command runs
@@ -33,24 +34,34 @@ DEFAULTS = {
 }
 
 
-#: Japanese for argparse's usage errors (matched in order on the English message).
-USAGE_JA = (
-    ("unrecognized arguments", "知らないオプションです"),
-    ("the following arguments are required", "必要な引数が指定されていません"),
-    ("invalid choice", "指定できない値です"),
-    ("expected one argument", "オプションに値を指定してください"),
-    ("not allowed with argument", "一緒に指定できないオプションです"),
-    ("ambiguous option", "省略したオプション名が複数のオプションに当てはまります"),
-    ("invalid", "値の形式が正しくありません"),
-    ("argument ", "オプションの値が正しくありません"),
+#: The command's Japanese wording (``survey/cli_ja.yaml``, read when first used).
+CLI_TEXT = Catalogue("survey", ("cli_ja.yaml",))
+#: argparse's usage errors, matched in order on the English message, and their ``usage.<key>``.
+_USAGE_KEYS = (
+    ("unrecognized arguments", "unrecognized"),
+    ("the following arguments are required", "required"),
+    ("invalid choice", "invalid_choice"),
+    ("expected one argument", "expected_value"),
+    ("not allowed with argument", "not_allowed_with"),
+    ("ambiguous option", "ambiguous"),
+    ("invalid", "invalid_value"),
+    ("argument ", "bad_argument"),
 )
+
+
+def __getattr__(name: str):
+    """``USAGE_JA``: Japanese for argparse's usage errors, ``(English match, Japanese)`` in the
+    order they are matched (PEP 562: the catalogue is not read at import)."""
+    if name == "USAGE_JA":
+        return tuple((match, CLI_TEXT(f"usage.{key}")) for match, key in _USAGE_KEYS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def usage_message(message: str) -> str:
     """A usage error in Japanese, then English: ``知らないオプションです（--help を参照） /
     unrecognized arguments: --colour green (see --help)``."""
-    ja = next((text for key, text in USAGE_JA if key in message), "コマンドの指定に誤りがあります")
-    return f"{ja}（--help を参照） / {message} (see --help)"
+    key = next((key for match, key in _USAGE_KEYS if match in message), "other")
+    return CLI_TEXT("usage_message", ja=CLI_TEXT(f"usage.{key}"), message=message)
 
 
 def _wave(text: str) -> str:

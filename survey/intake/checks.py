@@ -159,12 +159,11 @@ def check_numeric(ctx: Context, q: Question) -> None:
         q1, q3 = np.percentile(value[p.valid], [25, 75])
         k = q.outlier_iqr
         low, high = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
-        for mask, side, fence in ((p.valid & (value > high), "above_fence", high),
-                                  (p.valid & (value < low), "below_fence", low)):
+        for mask, side, fence in ((p.valid & (value > high), "above", high), (p.valid & (value < low), "below", low)):
             if mask.any():
                 ctx.out.add(Rule.OUTLIER, ctx.rows[mask], column=ctx.header(q.id), column_id=q.id,
-                            value=p.raw[mask], fence=message(f"wording.{side}.ja", fence=fence),
-                            fence_en=message(f"wording.{side}.en", fence=fence), k=f"{k:g}")
+                            value=p.raw[mask], fence=message(f"wording.{side}_fence.ja", fence=fence),
+                            fence_en=message(f"wording.{side}_fence.en", fence=fence), k=f"{k:g}")
 
 
 def check_text(ctx: Context, q: Question) -> None:
@@ -205,11 +204,10 @@ def check_multi(ctx: Context, q: Question) -> None:
     if q.max_choices is not None:
         over = count > q.max_choices
         if over.any():
-            policy = f"policy.multi.{q.over_limit}"
             ctx.out.add(Rule.MULTI_OVER_LIMIT, ctx.rows[over], column=q.header, column_id=q.id,
-                        value=_codes_text(chosen[over], codes),
-                        limit=q.max_choices, count=count[over], policy_ja=message(f"{policy}.ja", limit=q.max_choices),
-                        policy_en=message(f"{policy}.en", limit=q.max_choices))
+                        value=_codes_text(chosen[over], codes), limit=q.max_choices, count=count[over],
+                        policy_ja=message(f"policy.multi.{q.over_limit}.ja", limit=q.max_choices),
+                        policy_en=message(f"policy.multi.{q.over_limit}.en", limit=q.max_choices))
 
 
 def check_allocation(ctx: Context, q: Question) -> None:
@@ -231,10 +229,9 @@ def check_allocation(ctx: Context, q: Question) -> None:
     ctx.units[q.id] = [Unit(q.id, q.header, tuple(keys), blank, usable, shown)]
     off = usable & (np.abs(totals - q.total) > q.tolerance)
     if off.any() and not any(k in ctx.absent for k in keys):
-        policy = f"policy.total.{q.total_policy}"
         ctx.out.add(Rule.ALLOCATION_TOTAL, ctx.rows[off], column=q.header, column_id=q.id, value=shown(off),
-                    expected=q.total, tolerance=q.tolerance, policy_ja=message(f"{policy}.ja"),
-                    policy_en=message(f"{policy}.en"))
+                    expected=q.total, tolerance=q.tolerance, policy_ja=message(f"policy.total.{q.total_policy}.ja"),
+                    policy_en=message(f"policy.total.{q.total_policy}.en"))
 
 
 def check_ranking(ctx: Context, q: Question) -> None:

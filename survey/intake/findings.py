@@ -143,11 +143,11 @@ def describe_condition(questionnaire: Questionnaire, conditions) -> tuple[str, s
         if q is not None:
             header = dict(zip(q.columns, q.raw_headers)).get(cond.column, q.header)
         if cond.op == "blank":
-            key = "wording.condition_blank" if cond.values[0] else "wording.condition_answered"
-            ja.append(message(f"{key}.ja", header=header))
-            en.append(message(f"{key}.en", header=header))
+            state = "blank" if cond.values[0] else "answered"
+            ja.append(message(f"wording.cell_{state}.ja", header=header))
+            en.append(message(f"wording.cell_{state}.en", header=header))
             continue
-        key = "wording.condition_is_not" if cond.op == "not_in" else "wording.condition_is"
-        ja.append(message(f"{key}.ja", header=header, values=_values_text(q, cond, "ja")))
-        en.append(message(f"{key}.en", header=header, values=_values_text(q, cond, "en")))
-    return message("wording.condition_and.ja").join(ja), message("wording.condition_and.en").join(en)
+        test = "not_in" if cond.op == "not_in" else "in"
+        ja.append(message(f"wording.value_{test}.ja", header=header, values=_values_text(q, cond, "ja")))
+        en.append(message(f"wording.value_{test}.en", header=header, values=_values_text(q, cond, "en")))
+    return message("wording.and.ja").join(ja), message("wording.and.en").join(en)

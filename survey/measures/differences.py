@@ -28,43 +28,15 @@ from scipy import stats
 
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError
+from survey.measures.verdicts import WORDING
 from survey.validation import check_level, check_option
 
 __all__ = ["VERDICTS", "GroupComparison", "adjust_pvalues", "compare_groups", "degenerate_se", "difference_p",
            "verdict_text"]
 
-#: Plain-language verdicts; ``{group}`` and ``{reference}`` are filled in.
-VERDICTS = {
-    "higher": {"ja": "{group}は{reference}より高い（統計的に有意な差）",
-               "en": "{group} is higher than {reference} (statistically significant)"},
-    "lower": {"ja": "{group}は{reference}より低い（統計的に有意な差）",
-              "en": "{group} is lower than {reference} (statistically significant)"},
-    "no_difference": {"ja": "{group}と{reference}の差は統計的に明らかではない",
-                      "en": "No clear difference between {group} and {reference}"},
-    "increase": {"ja": "{reference}から{group}にかけて上昇（統計的に有意）",
-                 "en": "Up from {reference} to {group} (statistically significant)"},
-    "decrease": {"ja": "{reference}から{group}にかけて低下（統計的に有意）",
-                 "en": "Down from {reference} to {group} (statistically significant)"},
-    "no_change": {"ja": "{reference}から{group}への変化は統計的に明らかではない",
-                  "en": "No clear change from {reference} to {group}"},
-    "met": {"ja": "目標を達成（信頼区間全体が目標値以上）",
-            "en": "Target met (the whole confidence interval is at or beyond the target)"},
-    "indistinguishable": {"ja": "目標値との差は統計的に明らかではない",
-                          "en": "Not distinguishable from the target (the interval includes it)"},
-    "not_met": {"ja": "目標に届いていない（信頼区間全体が目標値未満）",
-                "en": "Below the target (the whole confidence interval falls short of it)"},
-    "met_exact": {"ja": "目標を達成", "en": "Target met"},
-    "not_met_exact": {"ja": "目標に未達", "en": "Target not yet met"},
-    "untestable": {"ja": "{group}と{reference}の差は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
-                   "en": "{group} vs {reference}: cannot be tested (standard error zero or undefined: "
-                         "every answer the same, or too few)"},
-    "untestable_change": {"ja": "{reference}から{group}への変化は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
-                          "en": "Change from {reference} to {group}: cannot be tested (standard error zero or "
-                                "undefined: every answer the same, or too few)"},
-    "untestable_target": {"ja": "目標との比較はできない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
-                          "en": "Cannot be judged against the target (standard error zero or undefined: "
-                                "every answer the same, or too few)"},
-}
+#: Plain-language verdicts, ``{code: {"ja": ..., "en": ...}}``; ``{group}`` and ``{reference}`` are
+#: filled in (``verdicts.*`` of ``survey/measures/verdicts.yaml``, read when first used).
+VERDICTS = WORDING.mapping("verdicts")
 
 #: A standard error at most this fraction of ``max(1, |estimate|)`` is zero
 #: (rounding noise of a mean of equal values is ~1e-16 of the value).

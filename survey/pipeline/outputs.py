@@ -18,6 +18,7 @@ import pandas as pd
 
 from survey.report.names import safe_stem, table_stem, unique_stems
 from survey.report.opendata import DICTIONARY_FILE, OpenDataMeta, OpenTable, long_table, write_opendata
+from survey.report.prose import prose
 from survey.report.tableinfo import table_info
 from survey.report.writers import write_csv
 
@@ -75,8 +76,7 @@ def index_table(tables, *, opendata: bool = False) -> pd.DataFrame:
     """``目次.csv``: one row per file (ファイル, 表題, シート, 基数, 備考)."""
     rows = [(f"{t.stem}.csv", t.title, t.sheet, t.base, t.note) for t in tables]
     if opendata:
-        rows.append((f"{OPENDATA_FOLDER}/{DICTIONARY_FILE}.csv", "オープンデータのデータ辞書（集計表を1行1値の縦持ちにした"
-                     "CSV、UTF-8・BOMなし）", "", "", ""))
+        rows.append((f"{OPENDATA_FOLDER}/{DICTIONARY_FILE}.csv", prose("files.opendata_dictionary"), "", "", ""))
     return pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
 
 

@@ -31,6 +31,6 @@ def write_wave_html(results: dict, path, *, questionnaire, provenance_lines, sam
     headline = [ind for r in built for ind in r.headline]
     variance = prose("methods.variance") + "".join(sentence for r in built for sentence in r.methods)
     methods = Methods(weighting=[weighting_methods(questionnaire), diagnostics_text], variance=variance,
-                      tables=[html_table("標本誤差早見表（±ポイント、この調査のデザイン効果を適用）", sampling_error)])
+                      tables=[html_table(prose("methods.sampling_error_table"), sampling_error)])
     return write_html(sections, path, title=f"{questionnaire.title}（{questionnaire.wave}）",
                       provenance_lines=provenance_lines, methods=methods, headline=headline, links=links)

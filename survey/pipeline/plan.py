@@ -23,6 +23,7 @@ from survey.pipeline.sections.next_wave import default_targets, mailing_table, p
 from survey.questionnaire import load_questionnaire
 from survey.report.outdir import OutputFolder
 from survey.report.planning_tables import plan_table_names
+from survey.report.prose import prose
 from survey.report.writers import write_csv, write_workbook
 from survey.weighting.wave import plan_margins, weight_wave
 
@@ -59,13 +60,13 @@ def run_plan(questionnaire_path, data_path, margins_path, *, out="reports", mail
     if len(plan.cells) != 2:
         raise SpecError("the plan declares no cells to plan the mailing for; add weighting: {cells: [group, other]} "
                         "to the analysis block", path=questionnaire.path, key="analysis.weighting")
-    progress("今回の調査を読み込み・重み付け中 (this wave)")
+    progress(prose("progress.this_wave"))
     dataset = load(data_path, questionnaire)
     margins = plan_margins(read_margins(margins_path), plan.rake, path=margins_path)
     design = weight_wave(dataset, margins, variables=plan.raked, cells=plan.cells,
                          mailing=mailing_path if mailing_path else None)
     mailed = read_mailing(mailing_path, plan.cells) if mailing_path else None
-    progress("配布計画を計算中 (plan)")
+    progress(prose("progress.plan"))
     targets = default_targets(plan.cells[0], **(target_options or {})) if targets is None else targets
     sheet, tables, result = plan_sheet(design, questionnaire, margins, mailed=mailed, method=method,
                                        targets=targets, **options)

@@ -92,19 +92,19 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     1).  ``exclude_undecodable``: leave out rows that cannot be read as
     delivered (listed in the ledger) instead of refusing the file.
     """
-    progress("調査票を読み込み中 (questionnaire)")
+    progress(prose("progress.questionnaire"))
     questionnaire = load_questionnaire(questionnaire_path)
     if wave:
         questionnaire = replace(questionnaire, wave=check_path_name(wave, what="wave"))
     plan = require_plan(questionnaire)
-    progress("回答データを読み込み・正規化中 (read + normalise)")
+    progress(prose("progress.read"))
     # personal data in free text is masked before anything is counted or written
     dataset = mask_text_columns(load(data_path, questionnaire, sheet=sheet, exclude_undecodable=exclude_undecodable))
     hidden = dataset.ledger.notes
     if len(hidden):
         rows = ", ".join(str(r) for r in hidden["row"].head(10)) + (" ..." if len(hidden) > 10 else "")
-        progress(f"注意: ワークブックで非表示の行 {len(hidden)} 行も集計します (hidden rows analysed: {rows})")
-    progress("母集団へのレイキング中 (raking)")
+        progress(prose("progress.hidden_rows", count=len(hidden), rows=rows))
+    progress(prose("progress.raking"))
     margins = plan_margins(read_margins(margins_path), plan.rake, path=margins_path)
     mailing = None
     if mailing_path is not None:
@@ -116,7 +116,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     design = weight_wave(dataset, margins, variables=plan.raked, cells=plan.cells, mailing=mailing_path)
     baseline_design = None
     if baseline_data_path is not None:
-        progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
+        progress(prose("progress.baseline"))
         baseline_design = weight_wave(mask_text_columns(load(baseline_data_path, questionnaire)), margins,
                                       variables=plan.raked)
     # written whole or not at all: a temporary folder, renamed into place at the end (report/outdir.py)
@@ -136,13 +136,13 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     def result(sid):
         if sid not in results:
             spec = plan.section(sid)
-            progress(f"{sid} を作成中 ({spec.kind})")
+            progress(prose("progress.section", section=sid, kind=spec.kind))
             try:
                 results[sid] = SECTIONS[spec.kind](spec, ctx)
             except SectionUnavailable as exc:
                 results[sid] = unavailable(spec, exc.title or spec.get("title", sid), exc.reason)
             except (ConvergenceError, DesignError) as exc:   # a statistic this wave cannot give: the rest is written
-                results[sid] = unavailable(spec, spec.get("title", sid), f"計算できない（{exc}）")
+                results[sid] = unavailable(spec, spec.get("title", sid), prose("sections.failed", error=exc))
         return results[sid]
 
     sheets = []
@@ -155,15 +155,14 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
             sheet_notes.extend(r.notes)
         if blocks:  # (a sheet of a trend alone has nothing to show without a baseline wave)
             sheets.append(Sheet(sheet.name, blocks, title=title, notes=[*sheet.notes, *sheet_notes]))
-    progress("報告書（HTML）を作成中 (report.html)")
+    progress(prose("progress.html"))
     for sid in plan.html:
         result(sid)
     # every table as CSV named after its title, 目次.csv, and the open data (pipeline/outputs.py)
     files, _unavailable = write_tables(plan, results, questionnaire, out_dir)
-    links = [("各表のCSV（ファイル名・表題・シート・基数、推定できない表はその理由）", f"{INDEX_FILE}.csv")]
+    links = [(prose("files.index"), f"{INDEX_FILE}.csv")]
     if plan.opendata is not None:
-        links.append(("オープンデータ（集計表を1行1値にしたCSV、UTF-8・BOMなし）のデータ辞書",
-                      f"{OPENDATA_FOLDER}/{DICTIONARY_FILE}.csv"))
+        links.append((prose("files.opendata_link"), f"{OPENDATA_FOLDER}/{DICTIONARY_FILE}.csv"))
     diag_text = prose("methods.diagnostics", n_iter=int(diag["n_iter"]), **{
         key: float(diag[key]) for key in ("min", "max", "max_min_ratio", "kish_deff", "n_effective", "max_margin_error")})
     if mailing is not None:

@@ -20,6 +20,7 @@ from survey.report.chart_style import _draw
 from survey.report.disclosure import HIDDEN
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.html import Figure, Section, Table
+from survey.report.prose import prose
 from survey.report.tableinfo import Measure, describe
 from survey.report.writers import Sheet
 
@@ -126,7 +127,7 @@ def characteristic_table(tables, *, top: int = 6, min_z: float = 0.0) -> pd.Data
 def _none_listed(tables) -> str:
     """The cell of a group none of whose words passes the small-cell rule."""
     n = int(tables.notes.get("min_comments", 1))
-    return f"（{n}件以上の記述に現れる語がない）" if n > 1 else ""
+    return prose("sections.freetext.none_listed", min_comments=n) if n > 1 else ""
 
 
 def _word_rule(tables) -> str:
@@ -134,8 +135,7 @@ def _word_rule(tables) -> str:
     n = int(tables.notes.get("min_comments", 1))
     if n <= 1:
         return ""
-    return (f"語の表・特徴語・共起ネットワークには、その区分の記述のうち{n}件以上に現れる語だけを示す"
-            f"（1〜{n - 1}人しか使っていない語は示さない：集計表の秘匿の規則と同じ）。語が示されない区分は表にない。")
+    return prose("sections.freetext.word_rule", min_comments=n, largest=n - 1)
 
 
 def quote_table(tables) -> pd.DataFrame:
@@ -274,20 +274,11 @@ def _heading(tables) -> str:
 def _methods(tables) -> list[str]:
     notes = tables.notes
     return [
-        ("個人情報（電話番号・メールアドレス・郵便番号・住所・氏名）は、集計・引用の前に＜電話番号＞などの記号に置き換えた"
-         f"（{notes.get('masked_answers', 0)}件）。置き換えは規則によるため、公表前に記述例を目で確認すること。"),
-        ("語の抽出：形態素解析 janome（IPADIC）に朝霞市の地名・施設名の利用者辞書"
-         f"（{notes.get('userdict_words', 0)}語）を加え、名詞（非自立・数・代名詞・接尾・副詞可能を除く）と"
-         "自立の動詞・形容詞（基本形）を数えた。「する・ある・思う・お願い」などの語は除いた。"),
-        (f"語の割合は、その語を含む記述の重み付け割合{WEIGHTED}（1記述につき1回）。特徴語は、その区分と他の区分の"
-         "記述での出現を、全体の出現率を事前分布とする重み付き対数オッズ比で比べたz値（Monroe, Colaresi & Quinn 2008）。"
-         "z値が1.96を超える語は、その区分で目立って多い語。"),
-        ("共起ネットワーク：出現の多い語を円（大きさ＝割合）、同じ記述に現れる語を線（太さ＝Jaccard係数）で結んだ。"
-         "配置は乱数を使わない力学モデルで、毎回同じ図になる。"),
-        (f"テーマ：調査票フォルダのキーワード辞書（{notes.get('dictionary', '')}）の語を含む記述を、そのテーマの記述とした"
-         "（1つの記述が複数のテーマに入ることがある）。割合は記述者を母数とする重み付け割合で、95%信頼区間は"
-         "設計に基づくロジット法（R survey の svyciprop と同じ）。「特になし」等は記述に数えない。"
-         "* は記述数が30未満（参考値）。"),
+        prose("sections.freetext.methods.masking", masked=notes.get("masked_answers", 0)),
+        prose("sections.freetext.methods.words", userdict=notes.get("userdict_words", 0)),
+        prose("sections.freetext.methods.shares", weighted=WEIGHTED),
+        prose("sections.freetext.methods.network"),
+        prose("sections.freetext.methods.themes", dictionary=notes.get("dictionary", "")),
     ] + ([_word_rule(tables)] if _word_rule(tables) else [])
 
 
@@ -296,15 +287,14 @@ def freetext_section(tables) -> Section:
     notes = tables.notes
     total = tables.summary[tables.summary["by"] == "全体"].iloc[0]
     number, _, name = _heading(tables).partition(" ")
-    intro = (f"{number}（{name}）には" if name else f"{number}には") + (
-             f"回答者 {notes['respondents']:,}人のうち {notes['comments']:,}人が記入した"
-             f"（重み付け {100 * total['estimate']:.1f}%、95%信頼区間 {100 * total['ci_low']:.1f}〜{100 * total['ci_high']:.1f}%）。"
-             "記述をキーワード辞書でテーマに分け、よく使われた語と区分ごとの特徴語を示す。")
+    question = prose("sections.freetext.question_named", number=number, name=name) if name else number
+    intro = prose("sections.freetext.intro", question=question, respondents=notes["respondents"],
+                  comments=notes["comments"], share=100 * total["estimate"], low=100 * total["ci_low"],
+                  high=100 * total["ci_high"])
     figures = [Figure(charts.priority_heatmap(_heat(tables), cbar_label="%", wrap=7, width=10.5),
-                      f"テーマ別・記述に占める割合{WEIGHTED}（全体・年齢別・地区別、* は記述数30未満）")]
+                      prose("sections.freetext.heatmap", weighted=WEIGHTED))]
     if len(tables.nodes) >= 2:
-        figures.append(Figure(cooccurrence_chart(tables.nodes, tables.edges),
-                              "自由記述の共起ネットワーク（円の大きさ＝語を含む記述の割合、線の太さ＝Jaccard係数）"))
+        figures.append(Figure(cooccurrence_chart(tables.nodes, tables.edges), prose("sections.freetext.network")))
     theme = theme_table(tables)
     pct = {c: _fmt1 for c in theme.columns if c not in ("区分", "テーマ", "95%信頼区間", f"言及数 n{UNWEIGHTED}")}
     words, characteristic = word_table(tables), characteristic_table(tables)
@@ -312,10 +302,8 @@ def freetext_section(tables) -> Section:
     if len(words.columns) <= 1:
         # no word passes the small-cell rule in any group (a handful of comments): no empty table
         words = characteristic = None
-        notes.append(f"今回は、どの区分にも{int(tables.notes.get('min_comments', 1))}件以上の記述に現れる語がないため、"
-                     "よく使われた語と特徴語の表は示さない。")
-    shown = [Table(f"テーマ別の記述の割合（%{WEIGHTED}）", theme, formats=pct,
-                   note="最終行は記述数（重みなし）。* は記述数30未満。")]
+        notes.append(prose("sections.freetext.no_words", min_comments=int(tables.notes.get("min_comments", 1))))
+    shown = [Table(f"テーマ別の記述の割合（%{WEIGHTED}）", theme, formats=pct, note=prose("sections.freetext.theme_note"))]
     if words is not None:
         shown += [Table("よく使われた語（語を含む記述の割合、重み付け）", words)]
         if len(characteristic):

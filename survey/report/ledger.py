@@ -11,39 +11,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from survey.report.prose import PROSE
+
 __all__ = ["LEDGER_LABELS", "changed_cells_table", "exclusions_table", "ledger_label", "summary_table"]
 
-#: Japanese meaning of every count, exclusion reason, cleaning rule and note of the ledger.
-LEDGER_LABELS = {
-    "rows_read": "読み込んだ行",
-    "rows_kept": "集計に使う行",
-    "rows_excluded": "除外した行",
-    # exclusions
-    "duplicate_respondent_id": "回答者IDの重複（2件目以降を除外）",
-    "missing_respondent_id": "回答者IDがない",
-    "blank_return": "全設問が無回答（白票）",
-    "undecodable_bytes": "文字コードとして読めないバイトを含む",
-    "mojibake": "文字化け（UTF-8 を CP932 として保存）",
-    "short_row": "列が足りない行（改行や途中で切れた行）",
-    "heading_row": "データの途中にある見出し行",
-    # changed cells
-    "invalid_code_cleared": "調査票にない回答を無回答にした",
-    "invalid_mark_cleared": "複数回答の読めない印を「選ばない」にした",
-    "invalid_number_cleared": "数値として読めない・範囲外の値を無回答にした",
-    "multi_over_limit_keep_lowest": "選べる数を超えた複数回答：番号の小さい選択肢を残した",
-    "multi_over_limit_drop": "選べる数を超えた複数回答：設問を無回答にした",
-    "answered_although_skipped": "答えない設問（非該当）への回答を無回答にした",
-    "personal_data_masked": "個人情報を記号に置き換えた",
-    "allocation_blank_as_zero": "配分の空欄を0にした（他の欄に記入あり）",
-    "allocation_total_reject": "配分の合計が違うため設問を無回答にした",
-    "allocation_total_rescale": "配分の合計が違うため合計に合わせて按分した",
-    "allocation_invalid": "配分に読めない値・負の値があるため設問を無回答にした",
-    "ranking_duplicate_item": "上の順位と同じ項目を無回答にした",
-    "ranking_gap_compacted": "空いた順位を詰めた",
-    "sav_user_missing": "SPSS のユーザー欠損値を調査票の無回答コードにした",
-    # notes on kept rows
-    "hidden_row": "ワークブックで非表示の行（集計に含む）",
-}
+#: Japanese meaning of every count, exclusion reason, cleaning rule and note of the ledger
+#: (``ledger.*`` of the prose catalogue, read when first used).
+LEDGER_LABELS = PROSE.mapping("ledger")
 _KINDS = {"excluded": "除外", "changed": "修正", "kept, noted": "注記"}
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from survey.report.crosstab import SUPPRESSED
 from survey.report.format import cell_kind, column_kinds, kind_text
+from survey.report.prose import prose
 from survey.report.tableinfo import TableInfo, table_info
 from survey.report.writers import write_csv
 
@@ -185,21 +186,17 @@ def long_table(frame: pd.DataFrame, *, question: str = "", info: TableInfo | Non
     return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in columns}, columns=columns)
 
 
+#: Each column's meaning in the data dictionary: ``opendata.meanings.<key>`` of the prose catalogue.
 _MEANINGS = {
-    "全国地方公共団体コード": "全国地方公共団体コード（総務省、検査数字を含む6桁）",
-    "地方公共団体名": "調査を実施した地方公共団体",
-    "調査年度": "調査の回（調査年度）",
-    "設問": "設問の番号と見出し（調査票のとおり）",
-    "区分": "集計の区分（全体、または年齢・地区などの属性）",
-    "グループ": "区分の中のグループ（全体の行は「全体」）",
-    "項目": "値が何についての数値か（選択肢・施策・働き・指標など）",
-    "統計量": "値の種類",
-    "値": "数値（秘匿・算出できない場合は空欄で、注記に理由）",
-    "単位": "値の単位（空欄は単位のない比・統計量）",
-    "注記": (f"{NOTE_SUPPRESSED}：回答者が少なく個人が特定されうるため非公表（集計表・報告書と同じ秘匿）。"
-           f"{NOTE_UNDEFINED}：回答がない、または分散が0などで値が定まらない。"
-           f"{NOTE_BELOW}：値はこの数値より小さい（p値 <0.001 など）。空欄：注記なし"),
+    "全国地方公共団体コード": "municipality_code", "地方公共団体名": "publisher", "調査年度": "wave", "設問": "question",
+    "区分": "breakdown", "グループ": "group", "項目": "item", "統計量": "statistic", "値": "value", "単位": "unit",
 }
+
+
+def _meaning(column: str) -> str:
+    if column == "注記":
+        return prose("opendata.note_meaning", suppressed=NOTE_SUPPRESSED, undefined=NOTE_UNDEFINED, below=NOTE_BELOW)
+    return prose(f"opendata.meanings.{_MEANINGS[column]}")
 
 
 def _columns(meta: OpenDataMeta) -> list[str]:
@@ -226,7 +223,7 @@ def dictionary_table(tables, meta: OpenDataMeta) -> pd.DataFrame:
     rows = []
     for t in tables:
         for col in _columns(meta):
-            meaning, unit = _MEANINGS[col], ""
+            meaning, unit = _meaning(col), ""
             if col == "統計量":
                 meaning += "：" + "、".join(dict.fromkeys(t.frame["統計量"]))
             if col == "値":

@@ -14,6 +14,7 @@ from survey.errors import DesignError, InputError
 from survey.measures.ranking import predict as rp
 from survey.measures.ranking.data import INTERCEPT, CovariateSpec, covariate_matrix
 from survey.measures.ranking.fit import group_rows
+from survey.measures.verdicts import wording
 
 __all__ = ["RankLogitResult"]
 
@@ -291,8 +292,8 @@ class RankLogitResult(ResultMixin):
                       f"{self.n} respondents ({self.vcov_type}-based standard errors)."),
                      "Most likely first choices: " + ", ".join(top) + "."]
         else:
-            lines = [f"{len(self.items)}項目から{self.k}位まで選んだ{self.n}人の回答を分析しました。",
-                     "1位に選ばれやすい項目: " + "、".join(top) + "。"]
+            lines = [wording("ranking.analysed", items=len(self.items), depth=self.k, n=self.n),
+                     wording("ranking.first_choices", top="、".join(top))]
         for s in self._specs:
             name = str(names.get(s.name, s.name))
             test = self.wald_test(s.name)
@@ -304,9 +305,7 @@ class RankLogitResult(ResultMixin):
                 lines.append(f"{verdict} {name} ({stat} = {test.statistic:.2f}, "
                              f"p = {test.p:.3g}).")
             else:
-                verdict = "によって優先順位に差があります" if differs else \
-                    "による優先順位の差ははっきりしません"
-                lines.append(f"{name}{verdict}（p = {test.p:.3g}）。")
+                lines.append(wording("ranking.differs" if differs else "ranking.no_difference", name=name, p=test.p))
             if s.kind == "categorical":
                 by = self.average_first_choice(by=s.name)
                 tops = [f"{lev}: {lab(row.idxmax())} ({row.max():.0%})"
@@ -320,9 +319,9 @@ class RankLogitResult(ResultMixin):
                     lines.append(f"Largest difference by {name}: {lab(item)}, in the top {self.k} "
                                  f"of {a:.0%} ({lo}) to {b:.0%} ({hi}).")
                 else:
-                    lines.append(f"{name}別に1位に選ばれやすい項目: " + "、".join(tops) + "。")
-                    lines.append(f"{name}による差が最も大きい項目: {lab(item)}（{self.k}位までに選ぶ割合 "
-                                 f"{lo} {a:.0%} ～ {hi} {b:.0%}）。")
+                    lines.append(wording("ranking.first_by", name=name, tops="、".join(tops)))
+                    lines.append(wording("ranking.largest", name=name, item=lab(item), depth=self.k, low=lo,
+                                         low_share=a, high=hi, high_share=b))
         table = ResultMixin.summary(self, level).table
         return Summary(self._title(), table, lines, text="\n".join(lines))
 

@@ -42,19 +42,14 @@ from scipy import stats
 from survey.design.results import COLUMNS, ResultMixin
 from survey.errors import DesignError, InputError
 from survey.measures.derive import answer_codes
+from survey.measures.verdicts import WORDING
 from survey.validation import check_design, check_level
 
 __all__ = ["ALPHA_UNDEFINED", "Reliability", "cronbach_alpha"]
 
-#: Why alpha is undefined: ``{code: {"ja": ..., "en": ...}}``.
-ALPHA_UNDEFINED = {
-    "no_variance": {"ja": "算出できない：全員が全項目に同じ回答（分散0）",
-                    "en": "undefined: every respondent gave the same answer to every item (no variance)"},
-    "no_total_variance": {"ja": "算出できない：項目が打ち消し合い合計点に分散がない",
-                          "en": "undefined: the items cancel out, the total score does not vary"},
-    "below_minus_one": {"ja": "算出できない：αが−1未満（項目間の負の相関。逆転項目の確認を）",
-                        "en": "undefined: alpha below -1 (negatively correlated items; check for reversed items)"},
-}
+#: Why alpha is undefined: ``{code: {"ja": ..., "en": ...}}`` (``alpha_undefined.*`` of
+#: ``survey/measures/verdicts.yaml``, read when first used).
+ALPHA_UNDEFINED = WORDING.mapping("alpha_undefined")
 _RTOL = 1e-9
 
 

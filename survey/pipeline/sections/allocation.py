@@ -71,13 +71,14 @@ def build(spec, ctx) -> SectionResult:
     amounts = design.data[parts].astype(float)
     answered = amounts.notna().any(axis=1)
     if answered.any() and (amounts[answered].fillna(0).sum(axis=1) == 0).all():
-        raise SectionUnavailable(f"配分の回答がすべて0{unit}（合計0{unit}）で、配分の平均や割合を計算できない", title=title)
+        raise SectionUnavailable(prose("sections.allocation.all_zero", unit=unit), title=title)
     try:
         means = by_groups(lambda by: allocation_means(design, parts, by=by, **policy), q, spec.by)
     except InputError as exc:
         if not str(exc).startswith("no respondent has a usable allocation"):
             raise
-        raise SectionUnavailable(f"使える配分の回答がない（合計が{question.total:,}{unit}の回答が0件）", title=title) from None
+        raise SectionUnavailable(prose("sections.allocation.none_usable", total=question.total, unit=unit),
+                                 title=title) from None
     means["part"] = means["part"].map(labels)
     zero = by_groups(lambda by: allocation_zero_shares(design, parts, by=by, **policy), q, spec.by)
     zero["part"] = zero["part"].map(labels)

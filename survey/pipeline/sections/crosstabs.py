@@ -51,11 +51,11 @@ def build(spec, ctx) -> SectionResult:
     cells = ctx.small_cells
     blocks, long = cross_tables(ctx.design, ctx.questionnaire, spec.by, ctx.min_cell, cells=cells)
     question, side, group, level, n, share, base = LONG_COLUMNS
-    describe(long, base="属性の各グループの回答者（無回答を選択肢として含む）",
+    describe(long, base=prose("sections.crosstabs.base"),
              dims={question: "設問", side: "区分", group: "グループ", level: "項目"},
              values={n: Measure(f"回答者数{UNWEIGHTED}", "人"), share: Measure(f"割合{WEIGHTED}", "%"),
                      base: Measure(f"基数{UNWEIGHTED}", "人")})
     note = prose("sections.crosstabs.note", rule=cells.rule)
-    return SectionResult(title=spec.get("title", "クロス集計（上段 n：重みなし回答者数、下段 %：重み付け行%）"),
+    return SectionResult(title=spec.get("title", prose("sections.crosstabs.title")),
                          blocks=tuple(blocks), notes=(note,),
-                         files={"{sheet}": ("設問×属性のクロス集計（n・重み付け%、秘匿済み）", long)})
+                         files={"{sheet}": (prose("sections.crosstabs.file_title"), long)})

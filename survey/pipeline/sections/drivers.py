@@ -37,7 +37,7 @@ def drivers_table(d: pd.DataFrame, names: dict) -> pd.DataFrame:
 def build(spec, ctx) -> SectionResult:
     q = ctx.questionnaire
     predictors = spec.get("predictors")
-    title = spec.get("title", f"{attribute_name(q, spec.question)}の要因（順序ロジット、オッズ比：より得点の高い回答のオッズ）")
+    title = spec.get("title", prose("sections.drivers.title", question=attribute_name(q, spec.question)))
     question = q[spec.question]
     answers = ctx.design.data[spec.question]
     scored = sorted(int(c) for c in answers.dropna().unique() if int(c) in question.scores)
@@ -52,8 +52,9 @@ def build(spec, ctx) -> SectionResult:
     table = drivers_table(fit.odds_ratios, {p: attribute_name(q, p) for p in predictors})
     unscored = [lab for code, lab in question.codes.items() if code not in question.scores]
     unscored += list(question.missing.values())
-    odds = "より得点の高い回答のオッズ比（基準グループに対して）"
-    describe(table, base=f"{attribute_name(q, spec.question)}の回答者（{'・'.join(dict.fromkeys(unscored))}を除く）",
+    odds = prose("sections.drivers.item")
+    describe(table, base=prose("sections.drivers.base", question=attribute_name(q, spec.question),
+                               excluded="・".join(dict.fromkeys(unscored))),
              dims={"要因": "区分", "区分": "グループ"}, fixed={"項目": odds},
              values={"オッズ比": Measure("オッズ比"), "p値": Measure("p値")},
              intervals={"95%信頼区間": (Measure("95%信頼区間下限"), Measure("95%信頼区間上限"))})

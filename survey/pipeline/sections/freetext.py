@@ -16,6 +16,7 @@ from survey.errors import DesignError
 from survey.measures.freetext.analyse import analyse_freetext, default_keywords_path
 from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable
 from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
+from survey.report.prose import prose
 
 __all__ = ["build", "keywords_path"]
 
@@ -31,7 +32,7 @@ def keywords_path(spec, questionnaire) -> Path:
 def build(spec, ctx) -> SectionResult:
     keywords = keywords_path(spec, ctx.questionnaire)
     if spec.get("keywords") is None and not keywords.is_file():
-        raise SectionUnavailable(f"キーワード辞書 {keywords.name} が調査票と同じフォルダにない",
+        raise SectionUnavailable(prose("sections.freetext.no_dictionary", file=keywords.name),
                                  title=spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）"))
     title = spec.get("title", f"自由記述（{ctx.questionnaire[spec.question].header}）")
     # the text was masked at intake (survey run): the ledger holds the one count of masked answers;
@@ -44,7 +45,7 @@ def build(spec, ctx) -> SectionResult:
     except DesignError as exc:
         if not str(exc).startswith("no comments"):
             raise
-        raise SectionUnavailable("自由記述の記入がない（空欄と「特になし」などを除くと0件）", title=title) from None
+        raise SectionUnavailable(prose("sections.freetext.no_comments"), title=title) from None
     tables = _suppressed(tables, spec, ctx)
     sheet = freetext_sheet(tables)
     html = freetext_section(tables)

@@ -69,7 +69,8 @@ def build(spec, ctx) -> SectionResult:
     table = frequency_table(p, by_name=by_name, value_label=value_label, never_label=never, hidden=hidden)
     unit = question.numeric_unit or ""
     share = f"「{never}」の割合"
-    describe(table, base=f"{attribute_name(q, spec.question)}の回答者（無回答を除く）", dims={by_name: "グループ"},
+    describe(table, base=prose("sections.frequency.base", question=attribute_name(q, spec.question)),
+             dims={by_name: "グループ"},
              fixed={"区分": by_name}, values={
                  f"{value_label}{WEIGHTED}": Measure(f"平均{WEIGHTED}", unit, item=value_label),
                  f"{share}(%){WEIGHTED}": Measure(f"割合{WEIGHTED}", "%", item=share),

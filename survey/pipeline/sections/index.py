@@ -132,13 +132,15 @@ def _describe(tables, *, question, label: str, unit: str) -> None:
     (_, index), (_, dist), (_, comps) = tables
     name = question.header.split(" ", 1)[-1]
     excluded = "・".join(excluded_labels(question))
-    valid = f"{name}の回答者（{excluded}を除く）" if excluded else f"{name}の回答者"
+    valid = prose("sections.index.base_scored", question=name, excluded=excluded) if excluded else \
+        prose("sections.index.base_answered", question=name)
     on = dict(item=label)
     describe(index, base=valid, dims={"区分": "区分", "グループ": "グループ"}, values={
         f"{label}{WEIGHTED}": Measure(f"推定値{WEIGHTED}", unit, **on), "標準誤差": Measure("標準誤差", unit, **on),
         "デザイン効果": Measure("デザイン効果", "", **on), f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人", **on),
     }, intervals={"95%信頼区間": (Measure("95%信頼区間下限", unit, **on), Measure("95%信頼区間上限", unit, **on))})
-    describe(dist, base=f"各グループの回答者全員（{excluded}を含む）" if excluded else "各グループの回答者全員",
+    describe(dist, base=prose("sections.index.base_everyone", everyone=excluded) if excluded else
+             prose("sections.index.base_all"),
              dims={"区分": "区分", "グループ": "グループ"},
              values={f"基数 n{UNWEIGHTED}": Measure(f"基数{UNWEIGHTED}", "人", item="")},
              melt=Measure(f"割合{WEIGHTED}", "%"))

@@ -105,7 +105,7 @@ def build(spec, ctx) -> SectionResult:
     table = indicator_table(ctx.design, questionnaire=q, admin=admin, admin_year=(q.wave or None) if admin is not None else None,
                             baseline_design=ctx.baseline_design)
     title = spec.get("title", "計画の指標")
-    shown = describe(indicator_table_ja(table), base="指標ごと（市民アンケートの指標は回答者、行政資料の指標は資料の値）",
+    shown = describe(indicator_table_ja(table), base=prose("sections.indicators.base"),
                      dims={"指標": "項目"}, unit_column="単位", values={
                          "現況値（計画）": Measure("現況値（計画）", None), "目標値": Measure("目標値", None),
                          "今回値": Measure("今回値", None), "基準の値": Measure("変化の基準の値", None),

@@ -93,7 +93,7 @@ def build(spec, ctx) -> SectionResult:
                                              mailings=budget)
     except DesignError as exc:
         raise SectionUnavailable(_reason(ctx, mailed, exc), title=title) from None
-    base = "今回の調査の回答率・分散・デザイン効果から見込んだ次回調査"
+    base = prose("sections.next_wave.base")
     files = {name: (caption, describe(frame, base=base, opendata=False))
              for name, (caption, frame) in zip(plan_table_names(plan), tables)}
     return SectionResult(title=title, blocks=tuple(tables), notes=(*notes, *sheet.notes), files=files)

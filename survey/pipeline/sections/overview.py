@@ -16,6 +16,7 @@ import pandas as pd
 from survey.pipeline.base import SectionResult, attribute_name
 from survey.report.ledger import changed_cells_table, exclusions_table, summary_table
 from survey.report.present import diagnostics_table, question_title
+from survey.report.prose import prose
 from survey.report.tableinfo import describe
 
 __all__ = ["build", "overview_table", "changes_table"]
@@ -28,9 +29,9 @@ def overview_table(ctx) -> pd.DataFrame:
     if mailing is not None:  # the mailing file is this wave's record of what was mailed
         mailed = int(mailing["mailed"].sum())
         cells = "×".join(attribute_name(q, key) for key in q.plan.cells)
-        f["sampling"] = f"住民基本台帳から{cells}別の層別無作為抽出（配布数ファイル {Path(ctx.mailing_path).name}）"
-        f["weighting"] = ("基本ウエイト（層の母集団数÷配布数）から、" + str(f.get("weighting", "")) if f.get("weighting")
-                          else "基本ウエイト（層の母集団数÷配布数）")
+        f["sampling"] = prose("sections.overview.sampling", cells=cells, file=Path(ctx.mailing_path).name)
+        f["weighting"] = (prose("sections.overview.weighting_from", weighting=f["weighting"]) if f.get("weighting")
+                          else prose("sections.overview.weighting"))
     kept = ctx.dataset.ledger.rows_kept
     rate = round(100 * kept / mailed, 1) if mailed else None
     w = ctx.design.weights.to_numpy()
@@ -61,11 +62,11 @@ def changes_table(changes: pd.DataFrame, questionnaire) -> pd.DataFrame:
 
 def build(spec, ctx) -> SectionResult:
     ledger = ctx.dataset.ledger
-    rows = describe(summary_table(ledger.summary()), base="納品ファイルの全データ行", opendata=False)
+    rows = describe(summary_table(ledger.summary()), base=prose("sections.overview.base_rows"), opendata=False)
     blocks = (("", overview_table(ctx)), ("重み付けの診断", diagnostics_table(ctx.design.diagnostics())),
               ("行の記録（読込 = 採用 + 除外）", rows))
-    rows_only = dict(base="納品ファイルのデータ行（回答者IDは載せない）", opendata=False)
-    files = {"行の記録": ("行の記録（読込 = 採用 + 除外、理由・規則ごとの件数）", rows),
+    rows_only = dict(base=prose("sections.overview.base_listed"), opendata=False)
+    files = {"行の記録": (prose("sections.overview.ledger_file"), rows),
              "除外行": ("除外した行と理由", describe(exclusions_table(ledger.exclusions), **rows_only)),
              "修正セル": ("正規化で変更したセル（変更前・変更後・規則）", describe(
                  changed_cells_table(changes_table(ledger.changes, ctx.questionnaire)), **rows_only))}

@@ -104,8 +104,8 @@ def _model(spec, ctx, choices, items, noun):
         t = fit.wald_test(f"_model_{col}")
         label = attribute_name(q, col)
         tests.append({"term": label, "statistic": t.statistic, "ndf": t.ndf, "ddf": t.ddf, "p": t.p,
-                      "verdict_ja": (f"{label}によって重視する{noun}の順位は異なる（統計的に有意）" if t.p < 0.05
-                                     else f"{label}による順位の違いは統計的に明らかではない")})
+                      "verdict_ja": prose("sections.ranking.differs", attribute=label, noun=noun) if t.p < 0.05
+                      else prose("sections.ranking.no_difference", attribute=label)})
     return predicted, tests
 
 
@@ -113,7 +113,8 @@ def _summary(pri: pd.DataFrame, tests: list, *, depth: int, noun: str) -> str:
     """Plain sentences: the top items overall, and whether the model attributes matter."""
     total = pri[pri["by"] == TOTAL].sort_values("topk_share", ascending=False)
     top = "、".join(f"{row.item}（{100 * row.topk_share:.0f}%）" for row in total.head(3).itertuples())
-    return f"{depth}位までに選ばれた割合が高い{noun}は {top}。" + "".join(t["verdict_ja"] + "。" for t in tests)
+    return prose("sections.ranking.summary", depth=depth, noun=noun, top=top) + "".join(
+        prose("sections.ranking.sentence", text=t["verdict_ja"]) for t in tests)
 
 
 def build(spec, ctx) -> SectionResult:
@@ -125,9 +126,9 @@ def build(spec, ctx) -> SectionResult:
     title = spec.get("title", f"{attribute_name(q, spec.question)}（上位{depth}位）")
     ranked = pd.unique(ctx.design.data[choices].stack().dropna())
     if len(ranked) < 2:   # nothing to rank: every answer blank, or one item only
-        raise SectionUnavailable(f"{noun}を順位づけた回答がない（全員が無回答）" if len(ranked) == 0 else
-                                 f"選ばれた{noun}が「{items.get(float(ranked[0]), ranked[0])}」の1つだけで、順位を比べられない",
-                                 title=title)
+        raise SectionUnavailable(prose("sections.ranking.no_answers", noun=noun) if len(ranked) == 0 else
+                                 prose("sections.ranking.one_item", noun=noun,
+                                       item=items.get(float(ranked[0]), ranked[0])), title=title)
     # rankings cut at a tied rank are partial top-k answers (Dataset.truncated_rankings)
     cut = ctx.dataset.truncated_rankings(spec.question)
     pri = by_groups(lambda by: wide_shares(topk_shares(ctx.design, choices, by=by, truncated=cut)), q, spec.by)
@@ -158,8 +159,8 @@ def build(spec, ctx) -> SectionResult:
                  melt=Measure(f"モデルによる予測：{depth}位までに選ばれる確率", "%"))
         blocks += [(f"{names}による違いの検定", tested),
                    (f"モデル予測：{depth}位までに選ばれる確率（{cells}、%）", table)]
-        html_tables += [html_table(f"{names}による違いの検定（ランク付きロジット、Wald検定）", tested),
-                        html_table(f"モデルによる予測：{depth}位までに選ばれる確率（{cells}、%）", table)]
+        html_tables += [html_table(prose("sections.ranking.test_caption", attributes=names), tested),
+                        html_table(prose("sections.ranking.predicted_caption", depth=depth, cells=cells), table)]
     figures = []
     if spec.by:
         first = attribute_name(q, spec.by[0])

@@ -14,6 +14,7 @@ from survey.pipeline.base import SectionResult, attribute_name, html_table
 from survey.report.format import WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, rounded
+from survey.report.prose import prose
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "reliability_table"]
@@ -37,7 +38,8 @@ def build(spec, ctx) -> SectionResult:
         "n": [rel.n, rel.n], "k": [rel.k, rel.k], "reason": [rel.reason, rel.weighted_reason]})
     title = spec.get("title", f"{attribute_name(ctx.questionnaire, spec.question)}（{len(items)}項目）の信頼性")
     table = describe(reliability_table(frame),
-                     base=f"{attribute_name(ctx.questionnaire, spec.question)}の全{len(items)}項目に回答した回答者",
+                     base=prose("sections.reliability.base", question=attribute_name(ctx.questionnaire, spec.question),
+                                items=len(items)),
                      dims={"指標": "項目"}, values={"推定値": Measure("推定値"), "回答者数 n": Measure("回答者数", "人"),
                                                  "項目数": Measure("項目数", "項目")},
                      intervals={"95%信頼区間": (Measure("95%信頼区間下限"), Measure("95%信頼区間上限"))})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from survey.measures.tables.sampling_error import sampling_error_table
 from survey.pipeline.base import SectionResult
 from survey.report.tableinfo import describe
+from survey.report.prose import prose
 
 __all__ = ["build", "wave_sampling_error"]
 
@@ -22,10 +23,8 @@ def wave_sampling_error(deff: float, n_kept: int):
 
 def build(spec, ctx) -> SectionResult:
     deff = float(ctx.design.diagnostics()["kish_deff"])
-    notes = (f"±1.96·√(deff·p(1−p)/n)。この調査の重みによるデザイン効果 deff = {deff:.3f}（Kish）を適用している。",
-             "n は比率の基数（回答者数）。")
-    return SectionResult(title=spec.get("title", "標本誤差（95%信頼区間の半幅、±ポイント）"),
+    notes = (prose("sections.sampling_error.formula", deff=deff), prose("sections.sampling_error.base_note"))
+    return SectionResult(title=spec.get("title", prose("sections.sampling_error.title")),
                          blocks=(("", ctx.sampling_error),), notes=notes,
-                         files={"{sheet}": ("標本誤差早見表（95%信頼区間の半幅、±ポイント）", describe(
-                             ctx.sampling_error.copy(), base="基数 n の回答者（この調査のデザイン効果を適用した目安）",
-                             opendata=False))})
+                         files={"{sheet}": (prose("sections.sampling_error.file_title"), describe(
+                             ctx.sampling_error.copy(), base=prose("sections.sampling_error.base"), opendata=False))})

@@ -46,7 +46,7 @@ def _hidden(cells, questionnaire, column: str, label: str) -> bool:
 def build(spec, ctx) -> SectionResult:
     table = tally_table(frequencies(ctx.design.data, ctx.design.weights.to_numpy(), ctx.questionnaire),
                         ctx.questionnaire, ctx.small_cells)
-    describe(table, base="全回答者（無回答を選択肢として含む。複数回答は回答者数が基数）",
+    describe(table, base=prose("sections.tally.base"),
              dims={"設問": "設問", "選択肢": "項目"}, values={
                  f"回答者数 n{UNWEIGHTED}": Measure(f"回答者数{UNWEIGHTED}", "人"),
                  f"%{WEIGHTED}": Measure(f"割合{WEIGHTED}", "%"), f"基数 n{UNWEIGHTED}": Measure(f"基数{UNWEIGHTED}", "人")})

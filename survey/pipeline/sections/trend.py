@@ -14,6 +14,7 @@ from survey.pipeline.base import SectionResult, attribute_name, by_groups, html_
 from survey.report.format import WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, p_values, rounded
+from survey.report.prose import prose
 from survey.report.tableinfo import Measure, describe
 
 __all__ = ["build", "trend_table"]
@@ -47,7 +48,7 @@ def build(spec, ctx) -> SectionResult:
     table = trend_table(by_groups(change, q, spec.by))
     unit = str({str(i.get("question")): i for i in q.indicators}.get(column, {}).get("unit") or "点")
     on = dict(item=label)
-    describe(table, base=f"各回の{attribute_name(q, column)}の回答者（得点のない回答・無回答を除く）",
+    describe(table, base=prose("sections.trend.base", question=attribute_name(q, column)),
              dims={"区分": "区分", "グループ": "グループ"}, values={
                  f"基準年{WEIGHTED}": Measure(f"基準年の推定値{WEIGHTED}", unit, **on),
                  "標準誤差（基準年）": Measure("基準年の標準誤差", unit, **on),
