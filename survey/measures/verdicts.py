@@ -1,6 +1,7 @@
 """The measures' wording: ``survey/measures/verdicts.yaml`` (issue 17 §3: sentences in catalogues).
 
-The plain-language verdicts of comparisons (:data:`survey.measures.differences.VERDICTS`), why an
+The plain-language verdicts of comparisons (:data:`survey.measures.differences.VERDICTS`) and of
+exact changes (:func:`survey.measures.indicators.headline.indicator_table`), why an
 alpha is undefined (:data:`survey.measures.satisfaction.reliability.ALPHA_UNDEFINED`) and the
 Japanese summary of a rank-ordered logit (:meth:`RankLogitResult.summary`), Japanese and English.
 """

@@ -323,12 +323,11 @@ def theme_long(tables) -> pd.DataFrame:
         "区分": th["by"].to_numpy(), "グループ": th["group"].to_numpy(),
         "テーマ": [f"{_group_names(tables).get(g, g)}：{lab}" for g, lab in zip(th["theme_group"], th["label"])],
         f"割合(%){WEIGHTED}": th["estimate"].map(_pct).to_numpy(), f"記述数 n{UNWEIGHTED}": th["n"].to_numpy()})
-    return describe(out, base=_COMMENTERS, dims={"区分": "区分", "グループ": "グループ", "テーマ": "項目"}, values={
+    return describe(out, base=prose("sections.freetext.base"), dims={"区分": "区分", "グループ": "グループ", "テーマ": "項目"}, values={
         f"割合(%){WEIGHTED}": Measure(f"テーマに触れた記述の割合{WEIGHTED}", "%"),
         f"記述数 n{UNWEIGHTED}": Measure(f"記述数{UNWEIGHTED}", "人", item="")})
 
 
-_COMMENTERS = "自由記述を書いた回答者（「特になし」等を除く）"
 
 
 def freetext_sheet(tables) -> Sheet:
@@ -347,12 +346,12 @@ def freetext_sheet(tables) -> Sheet:
         f"記述者数{UNWEIGHTED}": Measure(f"記述者数{UNWEIGHTED}", "人"),
         f"記入率 %{WEIGHTED}": Measure(f"記入率{WEIGHTED}", "%"), "95%CI 下限": Measure("95%信頼区間下限", "%"),
         "95%CI 上限": Measure("95%信頼区間上限", "%")})
-    closed = dict(base=_COMMENTERS, opendata=False)
+    closed = dict(base=prose("sections.freetext.base"), opendata=False)
     return Sheet("自由記述", [
         ("記入状況", summary),
         (f"テーマ別の記述の割合（%{WEIGHTED}、最終行は記述数）", describe(theme_table(tables), **closed)),
         ("よく使われた語（語を含む記述の割合）", describe(word_table(tables), **closed)),
         ("区分ごとの特徴語（z値）", describe(characteristic_table(tables), **closed)),
         ("テーマ別の記述例（個人情報はマスク済み）", describe(quote_table(tables), **closed)),
-        ("個人情報のマスク", describe(masked, base="自由記述の全回答（集計・引用の前に置き換え）", opendata=False)),
+        ("個人情報のマスク", describe(masked, base=prose("sections.freetext.base_masked"), opendata=False)),
     ], title=f"自由記述（{_heading(tables)}）", notes=_methods(tables))

@@ -51,6 +51,7 @@ from survey.validation import check_level
 from survey.measures.differences import degenerate_se, difference_p, verdict_text
 from survey.measures.tables.parkuse import park_use_times
 from survey.measures.satisfaction.index import satisfaction_index
+from survey.measures.verdicts import WORDING
 
 __all__ = [
     "ADMIN_INDICATORS",
@@ -198,11 +199,8 @@ def _admin_rows(admin, year):
     return rows
 
 
-_CHANGE_TEXT = {"increase_exact": ("基準値から増加", "Up from the baseline"),
-                "decrease_exact": ("基準値から減少", "Down from the baseline"),
-                "same_exact": ("基準値と同じ", "Same as the baseline"),
-                "baseline_year": ("基準年の値（変化は次回の調査から）",
-                                  "Baseline year (change from the next wave on)")}
+#: The verdicts of a change measured without a test (``exact_changes.*`` of survey/measures/verdicts.yaml).
+_CHANGE_TEXT = WORDING.mapping("exact_changes")
 
 
 def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=None,
@@ -260,7 +258,8 @@ def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=
     for r in rows:
         ref = str(r["baseline_year"] or "基準年")
         if r["change_code"] in _CHANGE_TEXT:
-            r["change_verdict_ja"], r["change_verdict_en"] = _CHANGE_TEXT[r["change_code"]]
+            text = _CHANGE_TEXT[r["change_code"]]
+            r["change_verdict_ja"], r["change_verdict_en"] = text["ja"], text["en"]
         else:
             r["change_verdict_ja"], r["change_verdict_en"] = verdict_text(
                 r["change_code"], group=str(r["wave"]), reference=ref)
