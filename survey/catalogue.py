@@ -1,9 +1,10 @@
 """Sentences kept in YAML catalogues, not in code (issue 17 §3).
 
 Each layer that writes prose owns one catalogue beside its code: the intake's
-validation messages (``survey/intake/messages.yaml``), the measures' verdicts
-(``survey/measures/verdicts_ja.yaml``) and the report's methods paragraphs,
-notes and captions (``survey/report/templates/prose_ja.yaml``).  A catalogue
+validation messages (``survey/intake/messages.yaml``), the measures' wording
+(``survey/measures/wording.yaml``), the report's methods paragraphs, notes,
+captions and verdicts (``survey/report/templates/prose_ja.yaml`` and
+``sections_ja.yaml``) and the command's usage errors (``survey/cli_ja.yaml``).  A catalogue
 is a nested mapping; its sentences are addressed by dotted keys
 (``rules.invalid_code.message_ja``).  A value is one string or a list of
 fragments joined without a separator (Japanese has no spaces between

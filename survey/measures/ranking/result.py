@@ -14,7 +14,7 @@ from survey.errors import DesignError, InputError
 from survey.measures.ranking import predict as rp
 from survey.measures.ranking.data import INTERCEPT, CovariateSpec, covariate_matrix
 from survey.measures.ranking.fit import group_rows
-from survey.measures.verdicts import wording
+from survey.measures.wording import wording
 
 __all__ = ["RankLogitResult"]
 

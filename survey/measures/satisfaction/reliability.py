@@ -42,13 +42,13 @@ from scipy import stats
 from survey.design.results import COLUMNS, ResultMixin
 from survey.errors import DesignError, InputError
 from survey.measures.derive import answer_codes
-from survey.measures.verdicts import WORDING
+from survey.measures.wording import WORDING
 from survey.validation import check_design, check_level
 
 __all__ = ["ALPHA_UNDEFINED", "Reliability", "cronbach_alpha"]
 
 #: Why alpha is undefined: ``{code: {"ja": ..., "en": ...}}`` (``alpha_undefined.*`` of
-#: ``survey/measures/verdicts.yaml``, read when first used).
+#: ``survey/measures/wording.yaml``, read when first used).
 ALPHA_UNDEFINED = WORDING.mapping("alpha_undefined")
 _RTOL = 1e-9
 

@@ -1,9 +1,8 @@
-"""The measures' wording: ``survey/measures/verdicts.yaml`` (issue 17 §3: sentences in catalogues).
+"""The measures' wording: ``survey/measures/wording.yaml`` (issue 17 §3: sentences in catalogues).
 
-The plain-language verdicts of comparisons (:data:`survey.measures.differences.VERDICTS`) and of
-exact changes (:func:`survey.measures.indicators.headline.indicator_table`), why an
-alpha is undefined (:data:`survey.measures.satisfaction.reliability.ALPHA_UNDEFINED`) and the
+Why an alpha is undefined (:data:`survey.measures.satisfaction.reliability.ALPHA_UNDEFINED`) and the
 Japanese summary of a rank-ordered logit (:meth:`RankLogitResult.summary`), Japanese and English.
+(The verdicts of the tests are codes here; the report words them: :mod:`survey.report.verdicts`.)
 """
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from survey.catalogue import Catalogue
 __all__ = ["WORDING", "wording"]
 
 #: The measures' catalogue (:class:`survey.catalogue.Catalogue`).
-WORDING = Catalogue("survey.measures", ("verdicts.yaml",))
+WORDING = Catalogue("survey.measures", ("wording.yaml",))
 
 
 def wording(key: str, /, **fields) -> str:
