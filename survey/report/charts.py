@@ -300,15 +300,33 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
     height = 1.0 + 0.36 * len(groups) + 0.16 * max_lines
 
     def draw(fig):
-        import seaborn as sns
+        from matplotlib import colormaps
+        from matplotlib.colors import to_rgba_array
 
         ax = fig.subplots()
-        sns.heatmap(100 * grid, ax=ax, annot=annot, fmt="", cmap="Greens", vmin=0,
-                    vmax=max(100 * float(np.nanmax(grid.to_numpy())), 1e-9), linewidths=0.5,
-                    linecolor="white", annot_kws={"fontsize": 7.5}, cbar_kws={"label": cbar_label, "pad": 0.02})
+        values = 100 * grid.to_numpy()
+        missing = np.isnan(values)
+        # the cells as a mesh (rows from the top), the colour bar beside it without an outline: the
+        # picture of seaborn's heatmap, drawn directly (seaborn cost a second draw of the figure)
+        mesh = ax.pcolormesh(np.ma.masked_where(missing, values), cmap=colormaps["Greens"], vmin=0,
+                             vmax=max(float(np.nanmax(values)), 1e-9), linewidths=0.5, edgecolor="white")
+        for side in ("top", "right", "left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.set(xlim=(0, len(items)), ylim=(0, len(groups)))
+        ax.invert_yaxis()
+        fig.colorbar(mesh, ax=ax, label=cbar_label, pad=0.02).outline.set_linewidth(0)
         ax.set_xticks(np.arange(len(items)) + 0.5, [_wrap(i, wrap) for i in items], rotation=0, fontsize=7.5)
         ax.set_yticks(np.arange(len(groups)) + 0.5,
-                      [_group_label(g, None if base is None else base.get(g)) for g in groups], rotation=0)
+                      [_group_label(g, None if base is None else base.get(g)) for g in groups], rotation=0,
+                      va="center")
+        # the value in each shown cell, dark on light greens and white on dark ones (W3C relative luminance)
+        mesh.update_scalarmappable()
+        rgb = to_rgba_array(mesh.get_facecolors())[:, :3]
+        lum = np.where(rgb <= .03928, rgb / 12.92, ((rgb + .055) / 1.055) ** 2.4) @ [.2126, .7152, .0722]
+        for k, (i, j) in enumerate(np.ndindex(*values.shape)):
+            if not missing[i, j]:
+                ax.text(j + 0.5, i + 0.5, annot[i, j], color=".15" if lum[k] > .408 else "w", ha="center",
+                        va="center", fontsize=7.5)
         # seaborn leaves a missing cell bare, annotation and all: a hidden cell is drawn as in the
         # answer-distribution chart (hatched, 秘匿) with its x, never as an empty square
         from matplotlib.patches import Rectangle
