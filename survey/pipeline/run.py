@@ -30,6 +30,7 @@ from survey.pipeline.page import write_wave_html
 from survey.pipeline.sections import SECTIONS
 from survey.pipeline.sections.sampling_error import wave_sampling_error
 from survey.questionnaire import load_questionnaire
+from survey.report.background import draws_in_background
 from survey.report.opendata import DICTIONARY_FILE
 from survey.report.outdir import OutputFolder, writes_output
 from survey.report.writers import Sheet, write_workbook
@@ -69,6 +70,7 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
 
 
 @writes_output
+@draws_in_background
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
              baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.report.background import background
 from survey.report.chart_style import (
     FONT_FAMILY, HIDDEN_LABEL, NONSUBSTANTIVE_LEVELS, SATISFACTION_LEVELS, _QUALITATIVE, _draw, _group_label, _legend,
     _numeric,
@@ -39,6 +40,7 @@ __all__ = [
     "satisfaction_chart",
 ]
 
+@background
 def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
                        nonsubstantive=NONSUBSTANTIVE_LEVELS, title: str | None = None,
                        image_format: str = "png", width: float = 8.0, dpi: int = 144,
@@ -143,6 +145,7 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
     return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
 
 
+@background
 def index_chart(frame: pd.DataFrame, *, target: float | None = None, baseline: float | None = None,
                 target_label: str = "目標値", baseline_label: str = "基準値", ylabel: str = "",
                 title: str | None = None, digits: int = 2, image_format: str = "png",
@@ -208,6 +211,7 @@ def index_chart(frame: pd.DataFrame, *, target: float | None = None, baseline: f
     return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
 
 
+@background
 def allocation_chart(frame: pd.DataFrame, *, xlabel: str = "平均配分額（円）", title: str | None = None,
                      image_format: str = "png", width: float = 8.0, dpi: int = 144, wrap: int = 12):
     """Dot plot of mean yen per function (part), one colour per group, with CIs.
@@ -264,6 +268,7 @@ def allocation_chart(frame: pd.DataFrame, *, xlabel: str = "平均配分額（�
     return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
 
 
+@background
 def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_label: str = "%",
                      image_format: str = "png", width: float = 8.0, dpi: int = 144, wrap: int = 8):
     """Group × item heat map of shares (e.g. age × priority item), annotated in %.
