@@ -35,7 +35,8 @@ import pandas as pd
 
 from survey.report.format import with_kinds
 
-__all__ = ["suppression_mask", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE_MARK", "LONG_COLUMNS"]
+__all__ = ["suppression_mask", "cell_grid", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE_MARK",
+           "LONG_COLUMNS"]
 
 #: Columns of the tidy cross table (クロス集計.csv), see :func:`crosstab_long`.
 LONG_COLUMNS = ("設問", "表側", "区分", "選択肢", "回答者数 n（重みなし）", "%（重み付け）", "基数 n（重みなし）")
@@ -79,9 +80,11 @@ def _hidden(n: pd.DataFrame, min_count: int, hidden) -> np.ndarray:
     return hidden.loc[list(n.index), list(n.columns)].to_numpy(dtype=bool)
 
 
-def _grid(long: pd.DataFrame):
-    """Groups and levels in order of appearance, each row's (group, level) position, and the
-    counts as a groups × levels frame (``long`` has one row per cell)."""
+def cell_grid(long: pd.DataFrame):
+    """A long cross table (one row per group and level, as
+    :func:`~survey.measures.tables.tabulate.crosstab_question` returns it) as a grid: the
+    groups and levels in order of appearance, each row's group and level position, and the
+    counts ``n`` as a groups × levels array (NaN for a cell the table lacks)."""
     g, groups = pd.factorize(long["group"], sort=False)
     lv, levels = pd.factorize(long["level"], sort=False)
     groups, levels = list(groups), list(levels)
@@ -89,6 +92,12 @@ def _grid(long: pd.DataFrame):
         raise ValueError("the cross table has a group and level twice; give one row per cell")
     n = np.full((len(groups), len(levels)), np.nan)
     n[g, lv] = long["n"].to_numpy(dtype=float)
+    return groups, levels, g, lv, n
+
+
+def _grid(long: pd.DataFrame):
+    """:func:`cell_grid` with the counts as a groups × levels frame."""
+    groups, levels, g, lv, n = cell_grid(long)
     return groups, levels, g, lv, pd.DataFrame(n, index=groups, columns=levels)
 
 
