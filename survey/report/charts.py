@@ -121,8 +121,10 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
                         height=0.72, label=level)
                 for y, lft, s in zip(ys, left, share):
                     if s >= label_min:
+                        # inside its bar: no part of the layout (constrained layout measures every
+                        # text it is given, and the bars' labels were most of them)
                         ax.text(lft + s / 2, y, f"{100 * s:.1f}", ha="center", va="center", fontsize=7.5,
-                                color=_text_colour(colours[level]))
+                                color=_text_colour(colours[level]), in_layout=False)
                 left += share
             if secret is not None:
                 rest = secret.reindex([(panel, g) for g in groups]).fillna(0.0).to_numpy()
@@ -331,7 +333,7 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
         for k, (i, j) in enumerate(np.ndindex(*values.shape)):
             if not missing[i, j]:
                 ax.text(j + 0.5, i + 0.5, annot[i, j], color=".15" if lum[k] > .408 else "w", ha="center",
-                        va="center", fontsize=7.5)
+                        va="center", fontsize=7.5, in_layout=False)     # inside its cell: not laid out
         # seaborn leaves a missing cell bare, annotation and all: a hidden cell is drawn as in the
         # answer-distribution chart (hatched, 秘匿) with its x, never as an empty square
         from matplotlib.patches import Rectangle
@@ -339,7 +341,7 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
         for i, j in zip(*np.nonzero(marks)):
             ax.add_patch(Rectangle((j, i), 1, 1, facecolor="white", edgecolor="#b0b0b0", hatch="///", linewidth=0))
             ax.text(j + 0.5, i + 0.5, "x", ha="center", va="center", fontsize=7.5, color="#333333",
-                    bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none"})
+                    bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none"}, in_layout=False)
         if marks.any():
             key = Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#8c8c8c", hatch="///", linewidth=0.6)
             _legend(fig, [key], [f"x {HIDDEN_LABEL}"], ncol=1)
