@@ -13,7 +13,7 @@ section's place instead of stopping the run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -21,7 +21,7 @@ import pandas as pd
 
 from survey.labels import TOTAL_LABEL
 from survey.measures.tables.tabulate import crosstab_question
-from survey.report.format import cell_kind, column_kinds, kind_text
+from survey.report.format import bare, cell_kind, column_kinds, kind_text
 from survey.report.disclosure import HIDDEN, SmallCells
 from survey.report.html import Section, Table
 
@@ -46,7 +46,8 @@ class WaveContext:
     標本誤差 table with this wave's Kish deff.  ``small_cells`` is the run's
     one small-cell suppression (:class:`survey.report.disclosure.SmallCells`,
     built on first use): every section that prints a count or a share of
-    answers by group asks it which cells to hide.
+    answers by group asks it which cells to hide.  ``pending``: the sections'
+    analyses the run's worker is computing (:meth:`analysed`).
     """
 
     questionnaire: Any
@@ -61,10 +62,18 @@ class WaveContext:
     min_cell: int = 3
     mailing: pd.DataFrame | None = None
     mailing_path: Any = None
+    pending: dict = field(default_factory=dict)
 
     @property
     def plan(self):
         return self.questionnaire.plan
+
+    def analysed(self, spec, analysis):
+        """``analysis(spec, self)``: a section's heavy computation, or its result from the worker
+        when the run asked it for this section in advance (``pending``: section id →
+        :class:`~survey.report.background.Pending`, see :mod:`survey.pipeline.run`)."""
+        pending = self.pending.get(spec.id)
+        return analysis(spec, self) if pending is None else pending.result()
 
     def crosstab(self, column: str, by: str) -> pd.DataFrame:
         """The wave's weighted cross table of ``column`` by the attribute ``by`` (long form)."""
@@ -236,16 +245,17 @@ def html_table(caption, frame: pd.DataFrame, note: str = "") -> Table:
     p-values, yen and percentages as their kind says (``<0.001``, ``1,000``, ``12.0``)."""
     formats = {}
     kinds = column_kinds(frame)
+    columns = bare(frame)
     for col in frame.columns:
         kind = kinds.get(col)
-        if kind is None and frame[col].dtype == object:
+        if kind is None and columns[col].dtype == object:
             # text and numbers mixed (a suppressed x among figures): numbers keep their decimals
-            numbers_ = [v for v in frame[col] if isinstance(v, float) and not isinstance(v, bool)]
+            numbers_ = [v for v in columns[col] if isinstance(v, float) and not isinstance(v, bool)]
             kind = f"decimal{_decimals(numbers_)}" if numbers_ else None
         if kind in ("p", "yen", "percent") or (kind or "").startswith("decimal"):
             formats[col] = (lambda v, k=kind: kind_text(v, k).lstrip("¥") if cell_kind(v, k) else
                             ("" if v is None or v != v else str(v)))
-        elif pd.api.types.is_float_dtype(frame[col]):
-            d = _decimals(frame[col].tolist())
+        elif pd.api.types.is_float_dtype(columns[col]):
+            d = _decimals(columns[col].tolist())
             formats[col] = (lambda v, d=d: "" if v != v else f"{v:,.{d}f}")
     return Table(caption, frame, formats=formats, note=note)
