@@ -45,7 +45,7 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "compare_groups", "GroupComparison", "VERDICTS",
         "park_use_times", "park_nonuse", "park_use_table",
         "indicator_table", "admin_indicators",
-        "wave_estimates", "compare_waves", "trend_table", "cronbach_alpha", "Reliability",
+        "wave_estimates", "compare_waves", "WaveComparison", "trend_table", "cronbach_alpha", "Reliability",
         "topk_shares", "rank_logit", "RankLogitResult",
         "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "theme_shares",
         "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",

@@ -69,7 +69,16 @@ ESTIMATORS = {
                                                                   "satisfaction", questionnaire=q, by=by)),
         ["wave", "variable"], FIXED,
         ["reference_wave", "change", "change_se", "change_ci_low", "change_ci_high", "p", "verdict"]),
+    # the waves' figures, and the changes with the fixed columns of a difference (as compare_groups' pairs)
+    "compare_waves.estimates": (lambda d, q, by: _waves(d, q, by).estimates, ["wave", "variable"], FIXED, []),
+    "compare_waves.changes": (lambda d, q, by: _waves(d, q, by).changes, ["wave", "reference_wave", "variable"],
+                              ["estimate", "se", "ci_low", "ci_high"], ["p", "verdict"]),
 }
+
+
+def _waves(d, q, by):
+    index = survey.satisfaction_index(d, "satisfaction", questionnaire=q, by=by)
+    return survey.compare_waves(index, index, labels=("FY2025", "again"))
 
 
 def check_order(frame: pd.DataFrame, by: list, identifiers: list, fixed: list, extras: list) -> None:

@@ -146,7 +146,7 @@ def test_park_use_group_without_variance_is_not_flagged(questionnaire):
 def test_change_between_waves_without_variance_is_not_tested():
     a = pd.DataFrame({"y": [0.5, 0.5, 0.5, 0.5], "w": [1.0, 2.0, 1.0, 2.0]})
     b = pd.DataFrame({"y": [0.0, 1.0, 0.0, 1.0, 1.0], "w": [1.0] * 5})
-    c = compare_waves(Design(a, weights="w").mean("y"), Design(b, weights="w").mean("y"), labels=("A", "B")).iloc[0]
+    c = compare_waves(Design(a, weights="w").mean("y"), Design(b, weights="w").mean("y"), labels=("A", "B")).changes.iloc[0]
     assert c["verdict"] == "untestable_change" and np.isnan(c["p"])
     assert verdict_text(c["verdict"], group="B", reference="A") == \
         "AからBへの変化は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）"
