@@ -15,6 +15,8 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "ValidationReport", "validate_file", "Rule", "Severity", "mask_personal_data",
     ),
     "survey.pipeline": ("run_wave",),
+    # the markers of the whole-sample row (全体: park_use_table, crosstab_question) and of no answer (無回答)
+    "survey.labels": ("TOTAL_LABEL", "NO_ANSWER_LABEL"),
     "survey.intake.sidetables": ("read_margins", "read_admin", "read_mailing"),
     "survey.weighting.wave": ("weight_wave",),
     "survey.simulate": (
