@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.measures import park_use_table
 from survey.labels import CITY_LABEL
+from survey.measures import park_use_table
 from survey.pipeline.base import HIDDEN, TOTAL, SectionResult, attribute_name, code_labels, html_table
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
