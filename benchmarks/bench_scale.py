@@ -77,13 +77,17 @@ def questionnaire_for(rows: int, workdir: Path) -> Path:
 
 
 def _tree(pid: int) -> list[int]:
-    """``pid`` and its children (from /proc; a process gone meanwhile is skipped)."""
-    pids = [pid]
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            pids += [int(c) for c in (task / "children").read_text().split()]
-    except OSError:
-        pass
+    """``pid`` and its descendants (from /proc; a process gone meanwhile is skipped): GNU time,
+    the ``survey`` process under it and that one's worker (survey/report/background.py)."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
     return pids
 
 
