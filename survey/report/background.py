@@ -43,7 +43,7 @@ _jobs: list = []
 
 
 class Pending:
-    """A job of the worker (a chart, the workbook); :meth:`result` waits for its result."""
+    """A job of the worker (a chart, the workbook, a section's analysis); :meth:`result` waits for it."""
 
     __slots__ = ("_future", "_call")
 
