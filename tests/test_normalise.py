@@ -9,6 +9,7 @@ from survey.errors import InputError
 from survey.intake.dtypes import column_dtypes, question_dtype
 from survey.intake.normalise import _largest_remainder, clean_text, normalise, parse_number
 from survey.intake.readers import read_raw
+from survey.intake.values import MISSING_REASONS
 
 from delivery import delivery
 
@@ -276,6 +277,21 @@ def test_coded_columns_take_a_third_of_the_float64_memory(sample, questionnaire)
     assert wide.sum() / compact.sum() > 2.9      # 21 Int16 + 8 Int8 columns: 232 / 79 bytes a row
     multi = [it.column for it in q["activity"].items]
     assert wide[multi].sum() / compact[multi].sum() == 4
+
+
+def test_missing_reasons_are_categorical_one_byte_a_cell(sample, questionnaire):
+    """Issue 18: the reasons are categoricals over the five reasons (int8 codes), NaN where
+    the cell holds an answer -- not an object frame of 8-byte pointers."""
+    why = sample.missing_reasons
+    assert list(why.columns) == list(sample.data.columns[1:])     # every column but the id
+    for col in why.columns:
+        assert list(why[col].cat.categories) == list(MISSING_REASONS)
+        assert why[col].cat.codes.dtype == np.int8
+        # a reason exactly where the data is missing (the id column has none)
+        assert (why[col].notna().to_numpy() == sample.data[col].isna().to_numpy()).all(), col
+    n = len(why)
+    assert why.memory_usage(index=False, deep=True).sum() <= n * why.shape[1] + 1_000 * why.shape[1]
+    assert MISSING_REASONS == ("blank", "missing_code", "invalid", "not_applicable", "tied")
 
 
 def test_compact_dtypes_give_the_same_numbers_as_float64(sample, questionnaire):
