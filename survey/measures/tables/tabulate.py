@@ -62,6 +62,30 @@ def _level_matrix(q: Question, data: pd.DataFrame):
     raise DesignError(f"question {q.id} of type {q.type} has no frequency table; use its mean")
 
 
+def _code_positions(values: np.ndarray, codes) -> np.ndarray:
+    """Each value's position among ``codes``; ``len(codes)`` for a missing value (NaN),
+    -1 for a value that is no code (one binary search instead of a comparison per code)."""
+    codes = np.asarray(list(codes), dtype=float)
+    pos = np.full(len(values), -1, dtype=np.int64)
+    if len(codes):
+        order = np.argsort(codes, kind="stable")
+        ranked = codes[order]
+        at = np.minimum(np.searchsorted(ranked, values), len(codes) - 1)
+        hit = ranked[at] == values
+        pos[hit] = order[at[hit]]
+    pos[np.isnan(values)] = len(codes)
+    return pos
+
+
+def _levels(q: Question, data: pd.DataFrame):
+    """(labels, level of every row) for a question with one answer per row (single, likert
+    item, a ranking's first choice): the position of the row's code, 無回答 last (the
+    position ``len(labels) - 1``), -1 for a code outside the questionnaire."""
+    column = q.items[0].column if q.type == "ranking" else q.id
+    values = data[column].to_numpy(dtype=float, na_value=np.nan)
+    return [q.codes[c] for c in q.codes] + [NO_ANSWER_LABEL], _code_positions(values, q.codes)
+
+
 def frequencies(data: pd.DataFrame, weights, questionnaire: Questionnaire, *, questions=None) -> pd.DataFrame:
     """One block per question: n, weighted n and weighted % per level.
 
@@ -130,14 +154,14 @@ def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire,
     q = _find(questionnaire, question)
     w = np.asarray(weights, dtype=float)
     asked = _asked(q, data)
-    labels, _codes, mat = _level_matrix(q, data)
-    group = data[by].to_numpy(dtype=float)
+    if q.type == "multi":
+        labels, _codes, mat = _level_matrix(q, data)
+    else:
+        labels, level = _levels(q, data)
     # the group of every row: its code's position, the last for 無回答, -1 for a code not in the questionnaire
     groups = list(q_by.codes.items()) + [(None, NO_ANSWER_LABEL)]
     G = len(groups)
-    gidx = np.full(len(group), -1, dtype=np.int64)
-    for i, (code, _) in enumerate(groups):
-        gidx[np.isnan(group) if code is None else group == code] = i
+    gidx = _code_positions(data[by].to_numpy(dtype=float, na_value=np.nan), q_by.codes)
     L = len(labels)
     gidx[~asked] = -1
     sel = gidx >= 0
@@ -145,8 +169,7 @@ def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire,
     base_w = np.bincount(gidx[sel], weights=w[sel], minlength=G)
     all_n, all_w = int(asked.sum()), float(w[asked].sum())
     if q.type != "multi":            # one level per row (or none: a code outside the questionnaire)
-        has = mat.any(axis=1)
-        level = np.argmax(mat, axis=1)
+        has = level >= 0
         cell = sel & has
         key = gidx[cell] * L + level[cell]
         cells_n = np.bincount(key, minlength=G * L).reshape(G, L)
