@@ -48,7 +48,9 @@ def labelled_design(dataset, margins_path: Path | None):
 
 
 def share_tables(design, choices, items, labels) -> pd.DataFrame:
-    """topk_shares overall and by each group, with Japanese item labels."""
+    """topk_shares overall and by each group, with Japanese item labels: the long table
+    (``by, group, policy, measure, estimate, se, ci_low, ci_high, deff, n``; ``measure`` is
+    ``first_share``, ``topk_share`` or ``borda``)."""
     blocks = []
     overall = survey.topk_shares(design, choices, items=items)
     blocks.append(overall.assign(by="全体", group="全体"))
@@ -58,7 +60,7 @@ def share_tables(design, choices, items, labels) -> pd.DataFrame:
         blocks.append(part)
     out = pd.concat(blocks, ignore_index=True)
     out.insert(0, "policy", out.pop("item").map(labels))
-    front = ["by", "group", "policy"]
+    front = ["by", "group", "policy", "measure"]
     return out[front + [c for c in out.columns if c not in front]]
 
 
@@ -99,10 +101,10 @@ def main() -> None:
                                   if t.p < 0.05 else f"{name}による順位の違いははっきりしない")})
     pd.DataFrame(tests).to_csv(args.out / "priority_tests.csv", index=False, encoding="utf-8-sig")
 
-    by_age = shares[shares["by"] == GROUPS["age_band"]]
+    by_age = shares[(shares["by"] == GROUPS["age_band"]) & (shares["measure"] == "topk_share")]
     base = design.data.groupby("age_band_label", observed=True)[choices[0]].count()
     heat = pd.DataFrame({"group": by_age["group"].astype(str), "item": by_age["policy"],
-                         "percent": by_age["topk_share"].clip(0, 1),
+                         "percent": by_age["estimate"].clip(0, 1),
                          "base_n": by_age["group"].map(base).to_numpy()})
     image = priority_heatmap(heat, title="上位3位までに選ばれた割合（年齢別）", width=13.0, wrap=6)
     (args.out / "priority_heatmap.png").write_bytes(image)

@@ -11,6 +11,7 @@ check                  mistake                                          raises
 :func:`check_by`       a ``by`` that is not a column name or a list     ``ColumnError``
 :func:`check_level`    a confidence level outside (0, 1)                ``OptionError``
 :func:`check_option`   a value that is not one of the choices           ``OptionError``
+:func:`check_seed`     a seed that is not a non-negative integer/None   ``OptionError``
 =====================  ===============================================  ======================
 
 Messages name the argument, show what was received and say how to fix it
@@ -25,6 +26,8 @@ Traceback (most recent call last):
 survey.errors.OptionError: level must be a number between 0 and 1 (e.g. 0.95); got 1.5
 >>> check_option("reject", ("reject", "rescale", "flag"), name="policy")
 'reject'
+>>> check_seed(2025), check_seed(None)
+(2025, None)
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ import numbers
 
 from survey.errors import ColumnError, DesignError, OptionError
 
-__all__ = ["check_by", "check_columns", "check_design", "check_level", "check_option"]
+__all__ = ["check_by", "check_columns", "check_design", "check_level", "check_option", "check_seed"]
 
 _SHOWN = 20   # columns listed when one is missing
 
@@ -61,6 +64,19 @@ def check_option(value, choices, *, name: str):
     if not found:
         raise OptionError(f"{name} must be one of {tuple(choices)!r}; got {value!r}")
     return value
+
+
+def check_seed(seed, *, name: str = "seed"):
+    """``seed`` as an ``int`` (a non-negative integer: the same draws every time) or ``None``
+    (fresh entropy: different draws on every call); :class:`~survey.errors.OptionError` for
+    anything else (-1, 1.5, ``"0"``, ``True``).  Every public callable that draws random
+    numbers defaults to ``seed=0`` (README "Python API")."""
+    if seed is None:
+        return None
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and int(seed) >= 0:
+        return int(seed)
+    raise OptionError(f"{name} must be a non-negative integer (e.g. 0; the default), or None for fresh "
+                      f"random draws on every call; got {seed!r}")
 
 
 def _names(columns, what: str) -> list[str]:

@@ -256,14 +256,15 @@ def test_park_use_is_park_use_table(bundled_run, out, questionnaire):
     q, d = questionnaire, bundled_run.design
     name, header, rows = csv_with(out["csvs"], "地区", "年間利用回数（重み付け）")
     api = survey.park_use_table(d, "park_use", by="district", questionnaire=q)
-    assert [r[0] for r in rows] == list(api["label"])
-    for r, (_, a) in zip(rows, api.iterrows()):
+    times, never = (api[api["measure"] == m].reset_index(drop=True) for m in ("times", "never"))
+    assert [r[0] for r in rows] == list(times["label"]) == list(never["label"])
+    for r, (_, t), (_, s) in zip(rows, times.iterrows(), never.iterrows()):
         rec = dict(zip(header, r))
-        assert printed(rec["年間利用回数（重み付け）"], a["times"])
-        assert numbers_in(rec["95%信頼区間"]) == [round(a["times_ci_low"], 1) + 0.0, round(a["times_ci_high"], 1)]
+        assert printed(rec["年間利用回数（重み付け）"], t["estimate"])
+        assert numbers_in(rec["95%信頼区間"]) == [round(t["ci_low"], 1) + 0.0, round(t["ci_high"], 1)]
         if rec["「利用しない」の割合(%)（重み付け）"] != HIDDEN:
-            assert printed(rec["「利用しない」の割合(%)（重み付け）"], a["never"], scale=100)
-        assert int(rec["回答者数 n（重みなし）"]) == a["n"]
+            assert printed(rec["「利用しない」の割合(%)（重み付け）"], s["estimate"], scale=100)
+        assert int(rec["回答者数 n（重みなし）"]) == s["n"] == t["n"]
 
 
 def test_ranking_shares_are_topk_shares(bundled_run, out, questionnaire):
@@ -281,14 +282,16 @@ def test_ranking_shares_are_topk_shares(bundled_run, out, questionnaire):
             sel = api["item"].map(lambda v: items[float(v)]) == rec["施策"]
             if by is not None:
                 sel &= api[by].map(lambda v: _labels(q, by)[float(v)]) == rec["グループ"]
-            a = api[sel].iloc[0]
+            # the long table: one row per measure of the item (and group)
+            first = api[sel & (api["measure"] == "first_share")].iloc[0]
+            topk = api[sel & (api["measure"] == "topk_share")].iloc[0]
             if rec["1位に選んだ割合(%)（重み付け）"] != HIDDEN:
-                assert printed(rec["1位に選んだ割合(%)（重み付け）"], a["first_share"], scale=100)
+                assert printed(rec["1位に選んだ割合(%)（重み付け）"], first["estimate"], scale=100)
             if rec["3位までに選んだ割合(%)（重み付け）"] != HIDDEN:
-                assert printed(rec["3位までに選んだ割合(%)（重み付け）"], a["topk_share"], scale=100)
+                assert printed(rec["3位までに選んだ割合(%)（重み付け）"], topk["estimate"], scale=100)
                 lo, hi = numbers_in(rec["同 95%信頼区間"])
-                assert printed(f"{lo:.1f}", a["topk_share_ci_low"], scale=100)
-                assert printed(f"{hi:.1f}", a["topk_share_ci_high"], scale=100)
+                assert printed(f"{lo:.1f}", topk["ci_low"], scale=100)
+                assert printed(f"{hi:.1f}", topk["ci_high"], scale=100)
             checked += 1
     assert checked == len(rows) == 12 * (1 + 6 + 5)
 

@@ -110,16 +110,16 @@ def _api(path):
     out = {}
     idx = survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame().iloc[0]
     out["index"] = (round(float(idx["estimate"]), 3), round(float(idx["se"]), 3), int(idx["n"]))
-    parks = survey.park_use_table(design, "park_use", by="district", questionnaire=q).set_index("label")
-    out["park_times"] = round(float(parks.loc["市全体", "times"]), 1)
+    parks = survey.park_use_table(design, "park_use", by="district", questionnaire=q).set_index(["label", "measure"])
+    out["park_times"] = round(float(parks.loc[("市全体", "times"), "estimate"]), 1)
     try:
         means = survey.allocation_means(design, list(q["allocation"].columns), **survey.allocation_policy(q["allocation"]))
         out["alloc_disaster"] = round(float(means.set_index("part").loc["alloc_disaster", "estimate"]), 0)
     except survey.SurveyError:
         out["alloc_disaster"] = None
     if design.data[list(q["policy"].columns)].notna().any(axis=None):
-        shares = survey.topk_shares(design, list(q["policy"].columns)).set_index("item")
-        out["top3_walkways"] = round(100 * float(shares.loc[1, "topk_share"]), 1)   # code 1: 歩道空間の整備
+        shares = survey.topk_shares(design, list(q["policy"].columns)).set_index(["measure", "item"])
+        out["top3_walkways"] = round(100 * float(shares.loc[("topk_share", 1), "estimate"]), 1)   # code 1: 歩道空間の整備
     else:
         out["top3_walkways"] = None
     return out

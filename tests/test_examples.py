@@ -61,9 +61,10 @@ def test_measures_match_r(wave):
     means = survey.allocation_means(design, list(q["allocation"].columns), **survey.allocation_policy(q["allocation"]))
     check(means, REF["allocation_means"])
     assert set(means["n"]) == {REF["allocation_n"]}
-    shares = survey.topk_shares(design, list(q["policy"].columns)).set_index("item").loc[1]
+    shares = survey.topk_shares(design, list(q["policy"].columns)).set_index(["measure", "item"])
     for kind, ref in (("first_share", REF["topk_item1"]["first"]), ("topk_share", REF["topk_item1"]["top3"])):
-        close([shares[kind], shares[f"{kind}_se"], shares[f"{kind}_ci_low"], shares[f"{kind}_ci_high"]],
+        row = shares.loc[(kind, 1)]
+        close([row["estimate"], row["se"], row["ci_low"], row["ci_high"]],
               [ref["estimate"], ref["se"], ref["ci_low"], ref["ci_high"]])
     alpha = survey.cronbach_alpha(design, "importance", questionnaire=q)
     ref = REF["alpha"]

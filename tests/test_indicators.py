@@ -77,19 +77,34 @@ def test_park_nonuse_matches_r_svyciprop(d25, questionnaire):
 
 def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
     t = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire)
-    assert list(t["label"]) == ["内間木", "北部", "東部", "西部", "南部", "市全体"]
+    # the long layout: each group's times and never rows, the city last
+    assert list(t.columns) == ["group", "label", "measure", "estimate", "se", "ci_low", "ci_high", "deff", "n",
+                               "diff", "diff_se", "p", "p_adjusted", "verdict", "verdict_ja", "verdict_en"]
+    assert list(t["label"]) == [g for g in ["内間木", "北部", "東部", "西部", "南部", "市全体"] for _ in range(2)]
+    assert list(t["measure"]) == ["times", "never"] * 6
+    times, never = (t[t["measure"] == m].reset_index(drop=True) for m in ("times", "never"))
     r = REF["never_vs_city"]
-    close(t["never_diff"][:5], r["estimate"])
-    close(t["never_diff_se"][:5], r["se"])
-    close(t["p"][:5], r["p_t"], rtol=1e-7)
-    close(t["p_adjusted"][:5], r["p_t_holm"], rtol=1e-7)
-    close(t["never"].iloc[5], REF["park_never"]["estimate"])
-    close(t["times"][:5], REF["park_times_by_district"]["estimate"])
+    close(never["diff"][:5], r["estimate"])
+    close(never["diff_se"][:5], r["se"])
+    close(never["p"][:5], r["p_t"], rtol=1e-7)
+    close(never["p_adjusted"][:5], r["p_t_holm"], rtol=1e-7)
+    close(never["estimate"].iloc[5], REF["park_never"]["estimate"])
+    close(times["estimate"][:5], REF["park_times_by_district"]["estimate"])
+    # the fixed columns are the estimators' own: park_use_times and park_nonuse by district
+    by = park_use_times(d25, "park_use", questionnaire=questionnaire, by="district").to_frame()
+    close(times[["se", "deff", "n"]][:5].to_numpy(dtype=float), by[["se", "deff", "n"]].to_numpy(dtype=float),
+          rtol=1e-12)
+    nonuse = park_nonuse(d25, "park_use", questionnaire=questionnaire, by="district").to_frame()
+    close(never[["estimate", "se", "deff", "n"]][:5].to_numpy(dtype=float),
+          nonuse[["estimate", "se", "deff", "n"]].to_numpy(dtype=float), rtol=1e-12)
     # 内間木: 39 % never use parks against 15 % city-wide, but n = 29 and Holm p = 0.073
-    assert t["verdict"].iloc[0] == "no_difference"
+    assert never["verdict"].iloc[0] == "no_difference"
     loose = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire, adjust="none")
-    assert loose["verdict"].iloc[0] == "higher"
-    assert loose["verdict_ja"].iloc[0] == "内間木は市全体より高い（統計的に有意な差）"
+    inner = loose[(loose["label"] == "内間木") & (loose["measure"] == "never")].iloc[0]
+    assert inner["verdict"] == "higher"
+    assert inner["verdict_ja"] == "内間木は市全体より高い（統計的に有意な差）"
+    # the city's rows are not tested against themselves
+    assert t.loc[t["label"] == "市全体", "verdict"].tolist() == ["", ""] and t["diff"].iloc[-2:].isna().all()
 
 
 def test_park_use_errors(d25):
@@ -203,7 +218,7 @@ def test_bundled_simulated_wave_recovers_the_known_population_values(questionnai
         # "FY2025からFY2025への変化は統計的に明らかではない")
         assert row["change_verdict"] == "baseline_year" and row["reference"] == "none"
         assert np.isnan(row["change"]) and row["change_verdict_ja"] == "基準年の値（変化は次回の調査から）"
-    parks = park_use_table(d, "park_use", by="district", questionnaire=questionnaire).set_index("label")
-    low, high = parks.loc["内間木", ["never_ci_low", "never_ci_high"]]
+    parks = park_use_table(d, "park_use", by="district", questionnaire=questionnaire).set_index(["label", "measure"])
+    low, high = parks.loc[("内間木", "never"), ["ci_low", "ci_high"]]
     assert low <= truth["park_never_share"]["by_district"]["1"] <= high    # 0.48, n = 12
-    assert parks.loc["内間木", "verdict"] == "higher"        # the district short of parks
+    assert parks.loc[("内間木", "never"), "verdict"] == "higher"        # the district short of parks

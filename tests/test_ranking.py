@@ -180,36 +180,54 @@ def test_game_categorical_covariate_design_and_jackknife():
 
 
 # ---------------------------------------------------------- topk_shares
+def of(out, measure, column="estimate"):
+    """One measure's column of topk_shares' long table, in item order (one group)."""
+    rows = out[out["measure"] == measure]
+    return rows[column].to_numpy()
+
+
 @pytest.mark.parametrize("case", ["shares_top3", "shares_ragged"])
 def test_topk_shares_match_svymean(case):
     g = game(ragged=case == "shares_ragged")
     d = Design(g, weights="w", strata="stratum")
     out = topk_shares(d, RANKS3, items=PLAT)
-    assert list(out["item"]) == PLAT
+    # the long layout: one row per measure and item, the house's fixed columns
+    assert list(out.columns) == ["measure", "item", "estimate", "se", "ci_low", "ci_high", "deff", "n"]
+    assert list(out["measure"]) == [m for m in ("first_share", "topk_share", "borda") for _ in PLAT]
+    assert list(out["item"]) == PLAT * 3
     ref = REF[case]
     for measure, key in [("first_share", "first"), ("topk_share", "topk"), ("borda", "borda")]:
-        for suffix, rkey in [("", "estimate"), ("_se", "se")]:
-            np.testing.assert_allclose(out[measure + suffix], ref[key][rkey], rtol=1e-9,
-                                       atol=1e-12, err_msg=measure + suffix)
+        for column, rkey in [("estimate", "estimate"), ("se", "se")]:
+            np.testing.assert_allclose(of(out, measure, column), ref[key][rkey], rtol=1e-9,
+                                       atol=1e-12, err_msg=f"{measure} {column}")
     # the Borda score is a mean: Wald interval, R confint(svymean)
-    np.testing.assert_allclose(out["borda_ci_low"], ref["borda"]["ci_low"], rtol=1e-9)
-    np.testing.assert_allclose(out["borda_ci_high"], ref["borda"]["ci_high"], rtol=1e-9)
+    np.testing.assert_allclose(of(out, "borda", "ci_low"), ref["borda"]["ci_low"], rtol=1e-9)
+    np.testing.assert_allclose(of(out, "borda", "ci_high"), ref["borda"]["ci_high"], rtol=1e-9)
     # the shares are proportions: R svyciprop(method="logit") (issue 16 item 5; the Wald
     # interval of svymean went below 0: -0.0092 for GameBoy's first-choice share)
     ciprop = REF["ciprop_top3" if case == "shares_top3" else "ciprop_ragged"]
     for measure, key in [("first_share", "first"), ("topk_share", "topk")]:
-        np.testing.assert_allclose(out[measure + "_ci_low"], ciprop[key]["ci_low"], rtol=1e-7, err_msg=measure)
-        np.testing.assert_allclose(out[measure + "_ci_high"], ciprop[key]["ci_high"], rtol=1e-7, err_msg=measure)
-        assert (out[measure + "_ci_low"] >= 0).all() and (out[measure + "_ci_high"] <= 1).all()
+        lo, hi = of(out, measure, "ci_low"), of(out, measure, "ci_high")
+        np.testing.assert_allclose(lo, ciprop[key]["ci_low"], rtol=1e-7, err_msg=measure)
+        np.testing.assert_allclose(hi, ciprop[key]["ci_high"], rtol=1e-7, err_msg=measure)
+        assert (lo >= 0).all() and (hi <= 1).all()
     if case == "shares_top3":
-        assert REF[case]["first"]["ci_low"][4] < 0 < out["first_share_ci_low"][4]
+        assert REF[case]["first"]["ci_low"][4] < 0 < of(out, "first_share", "ci_low")[4]
     # hand check: first shares of answering respondents sum to one, top-3 to three
-    assert out["first_share"].sum() == pytest.approx(1.0)
-    assert out["topk_share"].sum() == pytest.approx(3.0 if case == "shares_top3" else
-                                                    float(np.average(
-                                                        g[RANKS3].notna().sum(axis=1)[
-                                                            g["rank1"].notna()],
-                                                        weights=g["w"][g["rank1"].notna()])))
+    assert of(out, "first_share").sum() == pytest.approx(1.0)
+    assert of(out, "topk_share").sum() == pytest.approx(3.0 if case == "shares_top3" else
+                                                        float(np.average(
+                                                            g[RANKS3].notna().sum(axis=1)[
+                                                                g["rank1"].notna()],
+                                                            weights=g["w"][g["rank1"].notna()])))
+    # n: the respondents who answered (hand count: ragged drops r % 13 == 0, 7 of 91)
+    answered = int(g["rank1"].notna().sum())
+    assert set(out["n"]) == {answered} and answered == (91 if case == "shares_top3" else 84)
+    # deff: the design variance over the SRS variance of the same mean (R svymean(deff=TRUE)),
+    # here checked against Design.mean of the first-choice indicators
+    x = {f"x{j}": np.where(g["rank1"].notna(), (g["rank1"] == item) * 1.0, np.nan) for j, item in enumerate(PLAT)}
+    dm = d.with_columns(**x).subset(g["rank1"].notna().to_numpy()).mean(list(x)).to_frame()
+    np.testing.assert_allclose(of(out, "first_share", "deff"), dm["deff"].to_numpy(), rtol=1e-12)
 
 
 def test_topk_shares_on_replicate_design():
@@ -217,20 +235,20 @@ def test_topk_shares_on_replicate_design():
     d = Design(g, weights="w", strata="stratum")
     lin = topk_shares(d, RANKS3, items=PLAT)
     rep = topk_shares(d.replicate("jkn"), RANKS3, items=PLAT)
-    np.testing.assert_allclose(rep["topk_share"], lin["topk_share"], rtol=1e-12)
+    np.testing.assert_allclose(of(rep, "topk_share"), of(lin, "topk_share"), rtol=1e-12)
     # jackknife and linearisation SEs of a mean agree closely (not exactly)
-    np.testing.assert_allclose(rep["topk_share_se"], lin["topk_share_se"], rtol=0.05)
-    assert (rep["topk_share_ci_low"] > 0).all() and (rep["topk_share_ci_high"] < 1).all()
+    np.testing.assert_allclose(of(rep, "topk_share", "se"), of(lin, "topk_share", "se"), rtol=0.05)
+    assert (of(rep, "topk_share", "ci_low") > 0).all() and (of(rep, "topk_share", "ci_high") < 1).all()
 
 
 def test_topk_shares_by_group_match_svyby():
     g = game(ragged=True)
     d = Design(g, weights="w", strata="stratum")
     out = topk_shares(d, RANKS3, items=PLAT, by="heavy")
-    assert list(out.columns[:2]) == ["item", "heavy"]
-    expected_cols = ["item", "heavy"] + [m + s for m in ("first_share", "topk_share", "borda")
-                                         for s in ("", "_se", "_ci_low", "_ci_high")]
-    assert list(out.columns) == expected_cols
+    assert list(out.columns) == ["heavy", "measure", "item", "estimate", "se", "ci_low", "ci_high", "deff", "n"]
+    # group-major: each group's first_share, topk_share and borda rows, items in order
+    assert list(out["heavy"]) == ["no"] * 18 + ["yes"] * 18
+    assert list(out["item"]) == PLAT * 6
     ref = REF["shares_ragged_by_heavy"]
     for measure, key in [("first_share", "first"), ("topk_share", "topk"), ("borda", "borda")]:
         r = ref[key]
@@ -238,21 +256,32 @@ def test_topk_shares_by_group_match_svyby():
         for name, est, se, lo, hi in zip(r["ci_names"], r["estimate"], r["se"], r["ci_low"],
                                          r["ci_high"]):
             level, var = name.split(":")
-            row = out[(out["heavy"] == level) & (out["item"] == var.rsplit("_", 1)[1])]
+            row = out[(out["heavy"] == level) & (out["measure"] == measure) & (out["item"] == var.rsplit("_", 1)[1])]
             assert len(row) == 1
-            np.testing.assert_allclose(row[[measure, measure + "_se"]].to_numpy()[0], [est, se],
-                                       rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(row[["estimate", "se"]].to_numpy()[0], [est, se], rtol=1e-9, atol=1e-12)
             if measure == "borda":
-                np.testing.assert_allclose(row[["borda_ci_low", "borda_ci_high"]].to_numpy()[0], [lo, hi],
-                                           rtol=1e-9)
+                np.testing.assert_allclose(row[["ci_low", "ci_high"]].to_numpy()[0], [lo, hi], rtol=1e-9)
     # shares: R svyby(~I(x == 1), ~heavy, subset(design, answered), svyciprop, method="logit")
     for measure, key in [("first_share", "first"), ("topk_share", "topk")]:
         r = REF["ciprop_ragged_by_heavy"][key]
         for name, lo, hi in zip(r["ci_names"], r["ci_low"], r["ci_high"]):
             level, item = name.split(":")
-            row = out[(out["heavy"] == level) & (out["item"] == item)]
-            np.testing.assert_allclose(row[[measure + "_ci_low", measure + "_ci_high"]].to_numpy()[0], [lo, hi],
+            row = out[(out["heavy"] == level) & (out["measure"] == measure) & (out["item"] == item)]
+            np.testing.assert_allclose(row[["ci_low", "ci_high"]].to_numpy()[0], [lo, hi],
                                        rtol=1e-7, atol=1e-10, err_msg=name)   # R's 0 share: 2e-12 (glm)
+    # n per group: the group's answering respondents (hand count)
+    for level in ("no", "yes"):
+        answered = int((g["rank1"].notna() & (g["heavy"] == level)).sum())
+        assert set(out.loc[out["heavy"] == level, "n"]) == {answered}
+
+
+def test_topk_shares_of_an_item_nobody_chose():
+    # Wii is an item nobody ranked: share 0 (0 to 0), SE 0, no design effect, n of the answerers
+    g = game()
+    out = topk_shares(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT + ["Wii"])
+    wii = out[out["item"] == "Wii"].set_index("measure")
+    assert wii[["estimate", "se", "ci_low", "ci_high"]].to_numpy().tolist() == [[0.0] * 4] * 3
+    assert wii["deff"].isna().all() and list(wii["n"]) == [91, 91, 91]
 
 
 def tied_game():
@@ -274,21 +303,30 @@ def test_topk_shares_of_rankings_cut_at_a_tie_match_r():
     out = topk_shares(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT, truncated="tied")
     ref = REF["tied"]
     for measure, key in [("first_share", "first"), ("topk_share", "topk"), ("borda", "borda")]:
-        np.testing.assert_allclose(out[measure], ref[key]["estimate"], rtol=1e-9, err_msg=measure)
-        np.testing.assert_allclose(out[measure + "_se"], ref[key]["se"], rtol=1e-9, err_msg=measure)
+        np.testing.assert_allclose(of(out, measure), ref[key]["estimate"], rtol=1e-9, err_msg=measure)
+        np.testing.assert_allclose(of(out, measure, "se"), ref[key]["se"], rtol=1e-9, err_msg=measure)
     for measure, key in [("first_share", "ciprop_first"), ("topk_share", "ciprop_topk")]:
-        np.testing.assert_allclose(out[measure + "_ci_low"], ref[key]["ci_low"], rtol=1e-7)
-        np.testing.assert_allclose(out[measure + "_ci_high"], ref[key]["ci_high"], rtol=1e-7)
+        np.testing.assert_allclose(of(out, measure, "ci_low"), ref[key]["ci_low"], rtol=1e-7)
+        np.testing.assert_allclose(of(out, measure, "ci_high"), ref[key]["ci_high"], rtol=1e-7)
     # hand check: a complete ranking names 3 items (or fewer when the respondent gave fewer), so the
     # top-3 shares over complete rankings add up to their mean length; a tie at rank 2 keeps the
     # first choice in the first-choice shares (they still add up to 1)
     complete = g["rank1"].notna() & ~g["tied"]
-    assert out["topk_share"].sum() == pytest.approx(
+    assert of(out, "topk_share").sum() == pytest.approx(
         np.average(g.loc[complete, RANKS3].notna().sum(axis=1), weights=g.loc[complete, "w"]))
-    assert out["first_share"].sum() == pytest.approx(1.0)
+    assert of(out, "first_share").sum() == pytest.approx(1.0)
+    # n: the first-choice shares count every first choice, the top-k and Borda rows the complete rankings
+    assert set(of(out, "first_share", "n")) == {int(g["rank1"].notna().sum())}
+    assert set(of(out, "topk_share", "n")) == set(of(out, "borda", "n")) == {int(complete.sum())}
     # without the flag, the cut rankings would read as "chose fewer": top-3 shares would drop
     naive = topk_shares(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT)
-    assert naive["topk_share"].sum() < out["topk_share"].sum()
+    assert of(naive, "topk_share").sum() < of(out, "topk_share").sum()
+    # every ranking cut at a tie: no top-k figures (NaN, n 0), the first choices still counted
+    every = topk_shares(Design(g.assign(tied=g["rank1"].notna()), weights="w", strata="stratum"), RANKS3,
+                        items=PLAT, truncated="tied")
+    np.testing.assert_allclose(of(every, "first_share"), of(out, "first_share"), rtol=1e-12)
+    assert every.loc[every["measure"] != "first_share", ["estimate", "se", "ci_low", "ci_high", "deff"]].isna().all().all()
+    assert set(every.loc[every["measure"] != "first_share", "n"]) == {0}
     with pytest.raises(InputError, match="truncated= has 3 flags for 91 rows"):
         topk_shares(Design(g, weights="w", strata="stratum"), RANKS3, items=PLAT, truncated=[True, False, True])
 

@@ -2,11 +2,14 @@
 ``questionnaire=``, ``level=`` and ``seed=`` keyword-only, ``by=None`` (no group), and a data
 frame is never taken as an implicit simple random sample.  The group tests and tables whose
 point is the groups (allocation_group_test, ilr_group_test, park_use_table, svyby) require
-``by``."""
+``by``.  Randomness is seeded by default: every public callable that draws random numbers
+defaults to ``seed=0`` (README "Python API"), except the simulators and pipelines named in
+SEED_EXCEPTIONS."""
 from __future__ import annotations
 
 import inspect
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -76,3 +79,65 @@ FRAME = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [1, 2, 1]})
 def test_a_data_frame_is_not_a_design(call):
     with pytest.raises(DesignError, match=r"needs a survey design \(survey.Design or a replicate design\); got DataFrame\. "):
         call()
+
+
+# ------------------------------------------------------------------ seed=0 by default
+#: The rule: a public callable that draws random numbers takes ``seed`` keyword-only and
+#: defaults to ``seed=0`` (the same result on every call; ``seed=None`` asks for fresh draws).
+#: The exceptions are not estimators, and their default is deterministic too:
+SEED_EXCEPTIONS = {
+    # the seed names the synthetic data they make: the caller states it
+    "simulate_population": inspect.Parameter.empty, "simulate_wave": inspect.Parameter.empty,
+    "inject_defect": inspect.Parameter.empty, "write_large_delivery": inspect.Parameter.empty,
+    # None: the simulation model's seed of the wave (waves:), rebuilding the bundled files byte for byte
+    "run_simulate": None,
+    # the run's seed (the segments' k-means), printed in provenance as 乱数シード: 2025
+    "run_wave": 2025,
+}
+
+
+def public_callables():
+    """``(name, callable)`` of survey.__all__: its functions and its classes' public methods."""
+    for name in survey.__all__:
+        obj = getattr(survey, name)
+        if inspect.isclass(obj):
+            for attr in dir(obj):
+                if not attr.startswith("_") and callable(getattr(obj, attr, None)):
+                    yield f"{name}.{attr}", getattr(obj, attr)
+        elif callable(obj):
+            yield name, obj
+
+
+def seeded():
+    found = {}
+    for name, fn in public_callables():
+        try:
+            parameters = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            continue
+        if "seed" in parameters:
+            found[name] = parameters["seed"]
+    return found
+
+
+def test_every_public_callable_with_randomness_defaults_to_seed_0():
+    found = seeded()
+    # the ones that draw: bootstrap replicates, the allocation's rank bootstrap, k-means
+    rule = {name for name in found if name not in SEED_EXCEPTIONS}
+    assert rule == {"Design.replicate", "allocation_top_k", "allocation_segments"}
+    assert set(SEED_EXCEPTIONS) <= set(found), "an exception that no longer takes a seed: drop it"
+    for name, p in found.items():
+        assert p.kind is inspect.Parameter.KEYWORD_ONLY, f"{name}(seed=) must be keyword-only"
+        expected = SEED_EXCEPTIONS.get(name, 0)
+        assert p.default is expected or (type(p.default) is int and p.default == expected), \
+            f"{name}(seed={p.default!r}): the rule is seed=0 (README, Python API)"
+
+
+def test_the_default_seed_gives_the_same_draws_and_none_fresh_ones():
+    frame = pd.DataFrame({"y": np.arange(40, dtype=float), "w": 1.0})
+    d = survey.Design(frame, weights="w")
+    first, again = (d.replicate("bootstrap", replicates=5).replicate_weights for _ in range(2))
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, d.replicate("bootstrap", replicates=5, seed=0).replicate_weights)
+    fresh = [d.replicate("bootstrap", replicates=5, seed=None).replicate_weights for _ in range(2)]
+    assert not np.array_equal(fresh[0], fresh[1])          # 40 draws x 5: a tie has probability ~0

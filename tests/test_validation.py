@@ -8,7 +8,7 @@ import pytest
 
 from survey.design import Design
 from survey.errors import ColumnError, DesignError, InputError, OptionError
-from survey.validation import check_by, check_columns, check_design, check_level, check_option
+from survey.validation import check_by, check_columns, check_design, check_level, check_option, check_seed
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -40,6 +40,24 @@ def test_check_option_lists_the_choices():
         check_option("drop", ("reject", "rescale", "flag"), name="policy")
     with pytest.raises(OptionError, match=r"got \['a'\]"):
         check_option(["a"], {"a", "b"}, name="x")      # unhashable value: refused, not a TypeError
+
+
+@pytest.mark.parametrize("seed, expected", [(0, 0), (2025, 2025), (np.int64(7), 7), (None, None)])
+def test_check_seed_accepts_integers_and_none(seed, expected):
+    got = check_seed(seed)
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, 2.0, "0", True, [1]])
+def test_check_seed_refuses_the_rest(seed):
+    with pytest.raises(OptionError, match=r"^seed must be a non-negative integer \(e\.g\. 0; the default\), or None "
+                                          r"for fresh random draws on every call; got "):
+        check_seed(seed)
+
+
+def test_a_bad_seed_is_an_option_error_not_a_numpy_traceback(dstrat):
+    with pytest.raises(OptionError, match=r"^seed must be a non-negative integer .*; got 'abc'$"):
+        dstrat.replicate("bootstrap", replicates=5, seed="abc")
 
 
 def test_check_columns_and_by(api):

@@ -13,7 +13,7 @@ from survey.design.spec import as_mask, names, parse_design
 from survey.design.variance import LONELY_PSU_OPTIONS
 from survey.design.weights import trim_weights, weight_diagnostics
 from survey.errors import DesignError
-from survey.validation import check_option
+from survey.validation import check_option, check_seed
 
 __all__ = ["Design"]
 
@@ -251,7 +251,7 @@ class Design(LinearisedVariance, EstimatorsMixin):
             raise DesignError(f"with_weights: need {self.n} finite non-negative weights.")
         return self._evolve(w=w, recipe=self._recipe + (("with_weights", (w,), {"note": note}),))
 
-    def replicate(self, method: str, *, replicates: int | None = None, seed=None,
+    def replicate(self, method: str, *, replicates: int | None = None, seed=0,
                   fay_rho: float = 0.5, mse: bool = False, large: str = "split", draws=0.5):
         """Replicate-weight version of this design (R ``as.svrepdesign``).
 
@@ -265,12 +265,16 @@ class Design(LinearisedVariance, EstimatorsMixin):
             matrix, strata in the sorted order of their labels, PSUs in
             order of appearance (see :func:`~survey.design.replicate_build.brr_factors`);
             ``"bootstrap"``: the with-replacement bootstrap of R
-            (``replicates`` resamples, default 50, ``seed`` for numpy);
+            (``replicates`` resamples, default 50);
             ``"rescaled_bootstrap"``: Rao & Wu's rescaled bootstrap with
             ``draws`` PSUs per stratum and replicate, whose weights stay
             positive, so a raked or post-stratified design can be replayed
             on every replicate even with a level of a few respondents (see
             :func:`~survey.design.replicate_build.rescaled_bootstrap_factors`).
+        seed : int or None
+            The bootstraps' random draws (numpy ``default_rng(seed)``): the
+            default 0 gives the same replicates on every call, ``None``
+            fresh ones (the other methods draw nothing).
         mse : bool
             Centre the variance on the full-sample estimate instead of the
             replicate mean (R ``mse=TRUE``).
@@ -293,7 +297,7 @@ class Design(LinearisedVariance, EstimatorsMixin):
         """
         from survey.design.replicate_build import build_replicates
 
-        base = build_replicates(self, method, replicates=replicates, seed=seed,
+        base = build_replicates(self, method, replicates=replicates, seed=check_seed(seed),
                                 fay_rho=fay_rho, mse=mse, large=large, draws=draws)
         out = base
         for name, args, kwargs in self._recipe:

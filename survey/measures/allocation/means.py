@@ -33,7 +33,7 @@ from survey.design.wald import WaldTest, wald_test
 from survey.errors import InputError, OptionError
 from survey.measures.allocation.policy import resolve_policy
 from survey.measures.derive import require_answers
-from survey.validation import check_by, check_design, check_level, check_option
+from survey.validation import check_by, check_design, check_level, check_option, check_seed
 
 __all__ = [
     "allocation_means",
@@ -189,14 +189,15 @@ def allocation_mean_shares(design, columns, *, by=None, level=0.95, total=1000,
 
 
 # ---------------------------------------------------------------------- ranking
-def allocation_top_k(design, columns, *, k=3, method="rescaled_bootstrap", replicates=500, seed=None,
+def allocation_top_k(design, columns, *, k=3, method="rescaled_bootstrap", replicates=500, seed=0,
                      by=None, total=1000, policy="reject", tolerance=0):
     """Rank order of the parts by mean yen, with replicate-weight uncertainty.
 
     The means are recomputed with every replicate weight of
     ``design.replicate(method, replicates=, seed=)`` (or of ``design`` itself
     when it already carries ``replicate_weights``) and each part's rank is
-    recorded.  The default Rao-Wu rescaled bootstrap keeps every replicate
+    recorded.  The default ``seed=0`` gives the same replicates, hence the
+    same table, on every call; ``seed=None`` draws fresh ones.  The default Rao-Wu rescaled bootstrap keeps every replicate
     weight positive, so a raked design (the pipeline's) is re-raked on every
     replicate even when a raking level has only a few respondents; R's
     ``method="bootstrap"`` can draw none of them and then cannot be raked.
@@ -213,6 +214,7 @@ def allocation_top_k(design, columns, *, k=3, method="rescaled_bootstrap", repli
     if not 1 <= k <= len(columns):
         raise OptionError(f"k must be between 1 and the number of parts ({len(columns)}); got {k}")
     design = check_design(design, what="allocation_top_k")
+    seed = check_seed(seed)
     rep = design if design.is_replicate else design.replicate(method, replicates=replicates, seed=seed)
     rep, frame, y, keep, counts = _prepare(rep, columns, total, policy, tolerance, "allocation_top_k")
     values = np.where(keep[:, None], np.nan_to_num(y), np.nan)

@@ -47,7 +47,7 @@ from threadpoolctl import threadpool_limits
 from survey.design.estimate import COLUMNS as RESULT_COLUMNS
 from survey.errors import InputError
 from survey.measures.allocation.means import _prepare, group_blocks, part_means
-from survey.validation import check_level, check_option
+from survey.validation import check_level, check_option, check_seed
 from survey.measures.allocation.compositional import clr, multiplicative_replacement
 
 __all__ = ["SegmentResult", "allocation_segments", "weighted_silhouette",
@@ -193,14 +193,15 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     by : str or sequence of str, keyword-only
         Columns for the segment mix tables (e.g. ``("age", "district")``; None: none).
     seed, n_init : keyword-only
-        ``seed`` is scikit-learn ``KMeans``' ``random_state``; fixed for reproducible segments.
+        ``seed`` is scikit-learn ``KMeans``' ``random_state``: the default 0 gives the same
+        segments on every call (``None``: fresh random starts and subsamples).
     silhouette_sample : int, keyword-only
         Above this many clustered rows the silhouette is computed on a uniform
         subsample of this size drawn with ``seed`` (as scikit-learn's
         ``silhouette_score(sample_size=...)``); below it, on every row.
     kmeans_sample : int, keyword-only
         Above this many clustered rows k-means is fitted on a uniform
-        subsample of this size (drawn with ``seed + 1``) and every row is
+        subsample of this size (drawn with ``seed + 1``, or fresh with ``None``) and every row is
         assigned to its nearest centre; below it, fitted on every row.
     level, total, policy, tolerance : keyword-only
         As in :func:`survey.measures.allocation.means.allocation_means`.
@@ -211,6 +212,7 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     """
     check_option(criterion, _CRITERIA, name="criterion")
     level = check_level(level)
+    seed = check_seed(seed)
     columns = list(columns)
     design, frame, y, keep, _ = _prepare(design, columns, total, policy, tolerance, "allocation_segments")
     w_all = np.asarray(design.weights, dtype=float)
@@ -226,7 +228,7 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     dist = pairwise_distances(coords[sub]) if criterion == "silhouette" else None
     fit_rows = None
     if len(idx) > kmeans_sample:
-        fit_rows = np.sort(np.random.default_rng(seed + 1).choice(len(idx), size=kmeans_sample, replace=False))
+        fit_rows = np.sort(np.random.default_rng(None if seed is None else seed + 1).choice(len(idx), size=kmeans_sample, replace=False))
     fits, scores = {}, []
     for k in ks:
         km = KMeans(n_clusters=k, n_init=n_init, random_state=seed)

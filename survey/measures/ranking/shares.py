@@ -12,14 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.design.results import COLUMNS
 from survey.errors import InputError
 from survey.validation import check_design
 from survey.measures.ranking import data as rd
 
-__all__ = ["topk_shares"]
+__all__ = ["MEASURES", "topk_shares"]
 
 
-_MEASURES = ("first_share", "topk_share", "borda")
+#: The ``measure`` of :func:`topk_shares`' rows, in their order.
+MEASURES = ("first_share", "topk_share", "borda")
 
 
 def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, truncated=None) -> pd.DataFrame:
@@ -56,13 +58,20 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
     Returns
     -------
     DataFrame
-        Columns ``item``, the ``by`` columns, then for each of
-        ``first_share``, ``topk_share``, ``borda``: the estimate, ``_se``,
-        ``_ci_low`` and ``_ci_high``.  Shares are weighted proportions of
-        the respondents who answered the question (gave at least a first
-        choice; for the top-k share and the Borda score, a ranking not cut
-        at a tie); ``borda`` is the mean score with k points for a first
-        choice, k-1 for a second, ..., 0 when not ranked.
+        Long table ``[by...], measure, item, estimate, se, ci_low, ci_high,
+        deff, n``: for each ``by`` group, the rows of ``measure``
+        ``"first_share"``, then ``"topk_share"``, then ``"borda"``
+        (:data:`MEASURES`), one per item in ``items`` order.  Shares are
+        weighted proportions of the respondents who answered the question
+        (gave at least a first choice; for the top-k share and the Borda
+        score, a ranking not cut at a tie); ``borda`` is the mean score
+        with k points for a first choice, k-1 for a second, ..., 0 when
+        not ranked.  ``n`` counts those respondents (of the group); ``deff``
+        is R ``svymean``'s (NaN for an item nobody chose, whose share is 0
+        with SE 0).  A measure with no such respondent (every ranking of
+        the group cut at a tie) has NaN estimates and ``n`` 0.  One row per
+        item and group with a measure's figures as columns is
+        ``table.pivot(index=["item"], columns="measure", values=...)``.
 
     Notes
     -----
@@ -86,12 +95,18 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
     >>> from survey.examples import bundled_wave
     >>> wave, q = bundled_wave()
     >>> shares = survey.topk_shares(wave, q["policy"].columns)
-    >>> shares[["item", "first_share", "topk_share", "borda"]].head(3).round(4)
+    >>> shares.head(3).round(4)
     ...     # R: svyciprop(~I(policy_1 == 1), subset(wave, !is.na(policy_1)), method="logit")
-       item  first_share  topk_share   borda
-    0     1       0.1990      0.5065  1.0778
-    1     2       0.1611      0.4547  0.9426
-    2     3       0.1148      0.3314  0.6744
+           measure  item  estimate      se  ci_low  ci_high    deff     n
+    0  first_share     1    0.1990  0.0117  0.1770   0.2230  1.1248  1293
+    1  first_share     2    0.1611  0.0109  0.1409   0.1837  1.1518  1293
+    2  first_share     3    0.1148  0.0098  0.0970   0.1353  1.2228  1293
+    >>> shares.pivot(index="item", columns="measure", values="estimate").head(3).round(4)
+    measure   borda  first_share  topk_share
+    item
+    1        1.0778       0.1990      0.5065
+    2        0.9426       0.1611      0.4547
+    3        0.6744       0.1148      0.3314
     """
     design = check_design(design, what="topk_shares")
     C, items = rd.parse_choices(design.data, choices, items)
@@ -109,31 +124,23 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
         topk[f"__topk_shares_topk_share_{j}"] = np.where(complete, at.any(axis=1) * 1.0, np.nan)
         borda[f"__topk_shares_borda_{j}"] = np.where(complete, at.astype(float) @ points, np.nan)
     extended = design.with_columns(**first, **topk, **borda)
-    parts = [_share_frame(extended, first, first_known, "first_share", by, level),
-             _share_frame(extended, topk, complete, "topk_share", by, level),
+    parts = [_share_frame(extended, first, first_known, by, level),
+             _share_frame(extended, topk, complete, by, level),
              _borda_frame(extended, borda, complete, by, level)]
-    present = [part for part in parts if part is not None]
-    keys = [c for c in present[0].columns if not c.startswith(_MEASURES)]
-    out = pd.concat([part[keys] for part in present]).drop_duplicates()
-    for part in present:
-        out = out.merge(part, on=keys, how="left")
-    for measure in _MEASURES:
-        for c in _measure_columns(measure):
-            if c not in out.columns:
-                out[c] = np.nan
-    by_names = [c for c in keys if c != "item_pos"]
-    out = out.sort_values(by_names + ["item_pos"], kind="stable")
-    out.insert(0, "item", [items[j] for j in out.pop("item_pos")])
-    return out[["item", *by_names, *(c for m in _MEASURES for c in _measure_columns(m))]].reset_index(drop=True)
-
-
-def _measure_columns(measure: str) -> list[str]:
-    return [measure, f"{measure}_se", f"{measure}_ci_low", f"{measure}_ci_high"]
-
-
-def _renamed(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
-    return frame.rename(columns={"estimate": measure, "se": f"{measure}_se", "ci_low": f"{measure}_ci_low",
-                                 "ci_high": f"{measure}_ci_high"})
+    # every group answering the question (the first-choice domain holds the others) x item
+    grid = parts[0].drop(columns=COLUMNS)
+    by_names = [c for c in grid.columns if c != "item_pos"]
+    frames = []
+    for pos, (measure, part) in enumerate(zip(MEASURES, parts)):
+        # a measure whose domain is empty here (every ranking cut at a tie): no estimate, n 0
+        part = grid.merge(part, on=[*by_names, "item_pos"], how="left") if part is not None else (
+            grid.assign(**{c: np.nan for c in COLUMNS}))
+        part["n"] = part["n"].fillna(0).astype(int)
+        frames.append(part.assign(measure_pos=pos))
+    out = pd.concat(frames, ignore_index=True).sort_values([*by_names, "measure_pos", "item_pos"], kind="stable")
+    out["measure"] = [MEASURES[m] for m in out["measure_pos"]]
+    out["item"] = [items[j] for j in out["item_pos"]]
+    return out[[*by_names, "measure", "item", *COLUMNS]].reset_index(drop=True)
 
 
 def _borda_frame(design, columns: dict, domain: np.ndarray, by, level):
@@ -142,8 +149,8 @@ def _borda_frame(design, columns: dict, domain: np.ndarray, by, level):
         return None
     est = design.subset(domain).mean(list(columns), by=by, level=level).to_frame().reset_index()
     est["item_pos"] = [list(columns).index(v) for v in est.pop("variable")]
-    names = [c for c in est.columns if c not in ("item_pos", "estimate", "se", "ci_low", "ci_high", "deff", "n")]
-    return _renamed(est[names + ["item_pos", "estimate", "se", "ci_low", "ci_high"]], "borda")
+    names = [c for c in est.columns if c not in ("item_pos", *COLUMNS)]
+    return est[names + ["item_pos", *COLUMNS]]
 
 
 def _truncated(data: pd.DataFrame, truncated) -> np.ndarray:
@@ -169,7 +176,7 @@ def _truncated(data: pd.DataFrame, truncated) -> np.ndarray:
     return np.array([bool(v) if v is not None and v == v else False for v in values], dtype=bool)
 
 
-def _share_frame(design, columns: dict, domain: np.ndarray, measure: str, by, level):
+def _share_frame(design, columns: dict, domain: np.ndarray, by, level):
     """Each 0/1 column's share over ``domain``, with the logit interval of
     :meth:`Design.proportion` (R ``svyciprop(~I(x == 1), subset(design, domain),
     method="logit")``); None when the domain is empty."""
@@ -180,13 +187,14 @@ def _share_frame(design, columns: dict, domain: np.ndarray, measure: str, by, le
     frames = []
     for j, col in enumerate(columns):
         est = every[every["variable"] == col].drop(columns="variable").rename(columns={"level": col})
-        names = [c for c in est.columns if c not in (col, "estimate", "se", "ci_low", "ci_high", "deff", "n")]
-        ones = est.loc[est[col] == 1.0, names + ["estimate", "se", "ci_low", "ci_high"]]
-        # an item nobody in the domain chose has no level 1: its share is 0 (0〜0)
-        groups = est[names].drop_duplicates() if names else pd.DataFrame(index=[0])
-        ones = groups.merge(ones, on=names, how="left") if names else (
-            ones if len(ones) else pd.DataFrame({"estimate": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0]}))
-        ones = ones.fillna({"estimate": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0})
-        ones["item_pos"] = j
-        frames.append(ones[names + ["item_pos", "estimate", "se", "ci_low", "ci_high"]])
-    return _renamed(pd.concat(frames, ignore_index=True), measure)
+        names = [c for c in est.columns if c not in (col, *COLUMNS)]
+        ones = est.loc[est[col] == 1.0, names + COLUMNS]
+        # an item nobody in the domain (or group) chose has no level 1: its share is 0 (0〜0),
+        # with the group's n (of its level 0 row) and no design effect, as Design.mean of zeros
+        if names:
+            ones = est.drop_duplicates(names)[names + ["n"]].merge(ones.drop(columns="n"), on=names, how="left")
+        elif not len(ones):
+            ones = est.head(1)[["n"]].assign(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, deff=np.nan)
+        ones = ones.fillna({"estimate": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0}).assign(item_pos=j)
+        frames.append(ones[names + ["item_pos", *COLUMNS]])
+    return pd.concat(frames, ignore_index=True)

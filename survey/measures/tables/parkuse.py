@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from survey.design.results import COLUMNS as RESULT_COLUMNS
 from survey.errors import InputError
 from survey.measures.derive import answer_codes, categories, mapped, require_answers
 from survey.validation import check_design, check_level
@@ -23,6 +24,7 @@ from survey.measures.differences import adjust_pvalues, degenerate_se, differenc
 __all__ = [
     "DEFAULT_PARK_MAP",
     "PARK_USE_COLUMNS",
+    "PARK_USE_MEASURES",
     "park_nonuse",
     "park_use_table",
     "park_use_times",
@@ -143,17 +145,18 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     Returns
     -------
     pandas.DataFrame
-        One row per group, then a ``市全体`` (whole city) row: ``group,
-        label``; the times a year ``times, times_se, times_ci_low,
-        times_ci_high`` and their test against the city ``times_diff``
-        (group minus city), ``times_diff_se, times_p, times_p_adjusted,
-        times_verdict, times_verdict_ja, times_verdict_en``; the never-use
-        share ``never, never_se, never_ci_low, never_ci_high`` and its test
-        ``never_diff, never_diff_se, p, p_adjusted, verdict, verdict_ja,
-        verdict_en``; ``n``.  Each verdict is about its own figure: a
-        district where people use parks less often (``times_verdict ==
-        "lower"``) or where more never use them (``verdict == "higher"``)
-        is a candidate 身近な公園が不足する地域; the two need not agree.
+        Long table :data:`PARK_USE_COLUMNS`: for each group, then for the
+        whole city (``市全体``, ``group`` NaN), a row of each ``measure``:
+        ``"times"`` (times a year, a mean) and ``"never"`` (the never-use
+        share, a proportion); ``group, label`` (the ``by`` code and its
+        label), ``measure``, the fixed columns ``estimate, se, ci_low,
+        ci_high, deff, n``, and the group's test against the city:
+        ``diff`` (group minus city), ``diff_se``, ``p``, ``p_adjusted``,
+        ``verdict``, ``verdict_ja``, ``verdict_en`` (blank on the city's
+        rows).  Each verdict is about its own figure: a district where
+        people use parks less often (``times``, verdict ``"lower"``) or
+        where more never use them (``never``, verdict ``"higher"``) is a
+        candidate 身近な公園が不足する地域; the two need not agree.
 
     Notes
     -----
@@ -162,6 +165,7 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     includes the group).  Tests are t tests with the design degrees of
     freedom; p-values are adjusted across groups (``adjust``, Holm by
     default), separately for the times a year and for the never-use share.
+    The never-use share's interval is R ``svyciprop(method="logit")``.
     """
     level = check_level(level)
     mapping = resolve_numeric_map(column, numeric_map, questionnaire)
@@ -179,7 +183,6 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     t_est = design.domain_means(times, doms, index=idx, level=level)
     n_est = design.domain_means(np.where(answered, np.isin(codes, never), np.nan), doms, index=idx,
                                 level=level, statistic="proportion", ci_method="logit", df="design")
-    t_frame, n_frame = t_est.to_frame(), n_est.to_frame()
     city = "市全体"
 
     def name(k):
@@ -191,38 +194,32 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
         return str(v)
 
     names = [name(k) for k in keys]
-    out = pd.DataFrame({
-        "group": [k[0] for k in keys] + [np.nan],
-        "label": names + [city],
-        "times": t_frame["estimate"].to_numpy(), "times_se": t_frame["se"].to_numpy(),
-        "times_ci_low": t_frame["ci_low"].to_numpy(), "times_ci_high": t_frame["ci_high"].to_numpy(),
-    })
     df, alpha = float(design.degf), 1 - level
-    for prefix, est in (("times_", t_est), ("", n_est)):
+    frames = []
+    for measure, est in zip(PARK_USE_MEASURES, (t_est, n_est)):
+        frame = est.to_frame()
         diff, se, p, p_adj, verdicts = _against_city(est, G, df, adjust, alpha)
-        if prefix == "":
-            out["never"] = n_frame["estimate"].to_numpy()
-            out["never_se"] = n_frame["se"].to_numpy()
-            out["never_ci_low"] = n_frame["ci_low"].to_numpy()
-            out["never_ci_high"] = n_frame["ci_high"].to_numpy()
-            out["n"] = n_frame["n"].to_numpy()
-        out[f"{prefix or 'never_'}diff"] = np.append(diff, np.nan)
-        out[f"{prefix or 'never_'}diff_se"] = np.append(se, np.nan)
-        out[f"{prefix}p"] = np.append(p, np.nan)
-        out[f"{prefix}p_adjusted"] = np.append(p_adj, np.nan)
         texts = [verdict_text(v, group=names[g], reference=city) for g, v in enumerate(verdicts)]
-        out[f"{prefix}verdict"] = verdicts + [""]
-        out[f"{prefix}verdict_ja"] = [t[0] for t in texts] + [""]
-        out[f"{prefix}verdict_en"] = [t[1] for t in texts] + [""]
+        frames.append(pd.DataFrame({
+            "group": [k[0] for k in keys] + [np.nan], "label": names + [city], "measure": measure,
+            **{c: frame[c].to_numpy() for c in RESULT_COLUMNS},
+            "diff": np.append(diff, np.nan), "diff_se": np.append(se, np.nan),
+            "p": np.append(p, np.nan), "p_adjusted": np.append(p_adj, np.nan),
+            "verdict": verdicts + [""], "verdict_ja": [t[0] for t in texts] + [""],
+            "verdict_en": [t[1] for t in texts] + [""],
+            "row": np.arange(G + 1)}))
+    # group-major, as by-group estimates: each group's times, then its never-use share; the city last
+    out = pd.concat(frames, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
     out.attrs["by"] = by
     return out[PARK_USE_COLUMNS]
 
 
+#: The ``measure`` of :func:`park_use_table`'s rows: times a year (a mean), the never-use share (a proportion).
+PARK_USE_MEASURES = ("times", "never")
+
 #: The columns of :func:`park_use_table`, in order.
 PARK_USE_COLUMNS = [
-    "group", "label", "times", "times_se", "times_ci_low", "times_ci_high", "times_diff", "times_diff_se",
-    "times_p", "times_p_adjusted", "times_verdict", "times_verdict_ja", "times_verdict_en",
-    "never", "never_se", "never_ci_low", "never_ci_high", "n", "never_diff", "never_diff_se", "p", "p_adjusted",
+    "group", "label", "measure", *RESULT_COLUMNS, "diff", "diff_se", "p", "p_adjusted",
     "verdict", "verdict_ja", "verdict_en",
 ]
 

@@ -25,27 +25,29 @@ __all__ = ["build", "frequency_table"]
 
 def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_label: str,
                     hidden=None) -> pd.DataFrame:
-    """One row per level and the city; each figure is followed by its own comparison with the city.
-    ``hidden``: one flag per row, True where the report suppresses the never-use cell (its share,
-    interval and verdict show ``x``)."""
+    """One row per level and the city (the ``times`` and ``never`` rows of
+    :func:`~survey.measures.tables.parkuse.park_use_table`'s long table side by side); each
+    figure is followed by its own comparison with the city.  ``hidden``: one flag per row,
+    True where the report suppresses the never-use cell (its share, interval and verdict show ``x``)."""
     never = f"「{never_label}」の割合"
-    hidden = [False] * len(p) if hidden is None else list(hidden)
+    times, shares = (p[p["measure"] == m].reset_index(drop=True) for m in ("times", "never"))
+    hidden = [False] * len(times) if hidden is None else list(hidden)
 
     def verdicts(codes, figure):
         return [verdict_text(c, group=f"{g}の{figure}", reference=city)[0] if c else ""
-                for c, g, city in zip(codes, p["label"], [p["label"].iloc[-1]] * len(p))]
+                for c, g, city in zip(codes, times["label"], [times["label"].iloc[-1]] * len(times))]
 
     def masked(values):
         return pd.Series([HIDDEN if h else v for v, h in zip(values, hidden)], dtype=object)
 
     return with_kinds(pd.DataFrame({
-        by_name: p["label"], f"{value_label}{WEIGHTED}": rounded(p["times"], 1),
-        "95%信頼区間": ci_text(p["times_ci_low"], p["times_ci_high"], digits=1),
-        f"{value_label}の市全体との比較": verdicts(p["times_verdict"], value_label),
-        f"{never}(%){WEIGHTED}": masked(pct(p["never"])),
-        "同 95%信頼区間": masked(ci_text(p["never_ci_low"], p["never_ci_high"], digits=1, scale=100)),
-        f"{never}の市全体との比較": masked(verdicts(p["verdict"], never)),
-        f"回答者数 n{UNWEIGHTED}": p["n"].astype(int),
+        by_name: times["label"], f"{value_label}{WEIGHTED}": rounded(times["estimate"], 1),
+        "95%信頼区間": ci_text(times["ci_low"], times["ci_high"], digits=1),
+        f"{value_label}の市全体との比較": verdicts(times["verdict"], value_label),
+        f"{never}(%){WEIGHTED}": masked(pct(shares["estimate"])),
+        "同 95%信頼区間": masked(ci_text(shares["ci_low"], shares["ci_high"], digits=1, scale=100)),
+        f"{never}の市全体との比較": masked(verdicts(shares["verdict"], never)),
+        f"回答者数 n{UNWEIGHTED}": shares["n"].astype(int),
     }), {f"{value_label}{WEIGHTED}": "decimal1", f"{never}(%){WEIGHTED}": "percent"})
 
 
@@ -62,7 +64,7 @@ def build(spec, ctx) -> SectionResult:
     # the never-use share is a cell of the cross table on another base: hidden where it is hidden
     cells = ctx.small_cells.hidden(spec.question, by)
     never_levels = [question.codes[c] for c, v in question.numeric_map.items() if v == 0]
-    rows = [*p["label"].iloc[:-1], TOTAL]
+    rows = [*p.loc[p["measure"] == "times", "label"].iloc[:-1], TOTAL]
     hidden = [bool(cells.loc[g, never_levels].any()) for g in rows]
     table = frequency_table(p, by_name=by_name, value_label=value_label, never_label=never, hidden=hidden)
     unit = question.numeric_unit or ""

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from survey.measures import rank_logit, topk_shares
+from survey.measures.ranking.shares import MEASURES
 from survey.measures.tables.tabulate import NO_ANSWER_LABEL
 from survey.pipeline.base import (
     HIDDEN, TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, code_labels, html_table, pool_sparse,
@@ -24,7 +25,7 @@ from survey.report.present import ci_text, p_values, pct, rounded, with_kinds
 from survey.report.tableinfo import Measure, describe
 from survey.report.prose import prose
 
-__all__ = ["build", "shares_table", "predicted_table", "test_table", "MIN_MODEL_N"]
+__all__ = ["build", "wide_shares", "shares_table", "predicted_table", "test_table", "MIN_MODEL_N"]
 
 #: Levels with fewer respondents are pooled for the model (e.g. 内間木, ~25).
 MIN_MODEL_N = 50
@@ -32,6 +33,19 @@ MIN_MODEL_N = 50
 
 def _points(depth: int) -> str:
     return "・".join(f"{r}位{depth + 1 - r}点" for r in range(1, depth + 1))
+
+
+def wide_shares(long: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~survey.measures.topk_shares`' long rows (one per group, measure and item) as one
+    row per group and item: ``first_share``, ``topk_share`` and ``borda``, each with its
+    ``_se``, ``_ci_low`` and ``_ci_high`` (the layout of the report's table)."""
+    keys = [c for c in long.columns if c not in ("measure", "estimate", "se", "ci_low", "ci_high", "deff", "n")]
+    out = None
+    for measure in MEASURES:
+        part = long.loc[long["measure"] == measure, [*keys, "estimate", "se", "ci_low", "ci_high"]].rename(columns={
+            "estimate": measure, "se": f"{measure}_se", "ci_low": f"{measure}_ci_low", "ci_high": f"{measure}_ci_high"})
+        out = part.reset_index(drop=True) if out is None else out.merge(part, on=keys, how="left")
+    return out
 
 
 def shares_table(p: pd.DataFrame, *, depth: int, item_noun: str) -> pd.DataFrame:
@@ -116,7 +130,7 @@ def build(spec, ctx) -> SectionResult:
                                  title=title)
     # rankings cut at a tied rank are partial top-k answers (Dataset.truncated_rankings)
     cut = ctx.dataset.truncated_rankings(spec.question)
-    pri = by_groups(lambda by: topk_shares(ctx.design, choices, by=by, truncated=cut), q, spec.by)
+    pri = by_groups(lambda by: wide_shares(topk_shares(ctx.design, choices, by=by, truncated=cut)), q, spec.by)
     pri["item"] = pri["item"].map(lambda v: items.get(float(v), str(v)))
     pri = _suppressed(pri, spec, ctx, choices, items, cut)
     shares = shares_table(pri, depth=depth, item_noun=noun)
