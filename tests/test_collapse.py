@@ -199,3 +199,39 @@ class TestRData:
         d = Design(api, ids=["dnum", "snum"], fpc=["fpc1", "fpc2"])
         assert d._collapse([api["sch.wide"].to_numpy(object).astype(str)]) is None
         assert_same(*both(lambda: d.mean("api00", by="stype")))
+
+
+def test_topk_keys_give_the_atoms_of_the_indicator_columns(wave):
+    """topk_shares' 3 x 12 derived columns are collapsed on their keys (the first choice,
+    the set of items ranked, the ranks): the same atoms, numbered alike, as hashing the
+    columns themselves, and so the same numbers as without keys (issue 18)."""
+    from survey.measures.ranking import data as rd
+    from survey.measures.ranking.shares import _item_sets, _repeats
+
+    q, d = wave
+    choices = list(q["policy"].columns)
+    C, items = rd.parse_choices(d.data, choices, None)
+    complete = C[:, 0] >= 0
+    pos = np.arange(len(items))
+    first = np.where(complete[:, None], (C[:, :1] == pos) * 1.0, np.nan)
+    topk = np.where(complete[:, None], (C[:, :, None] == pos).any(axis=1) * 1.0, np.nan)
+    borda = np.where(complete[:, None], ((C[:, :, None] == pos) * np.array([3.0, 2.0, 1.0])[:, None]).sum(axis=1),
+                     np.nan)
+    assert not _repeats(C, complete)
+    keys = {"first": [C[:, 0]], "topk": [_item_sets(C, complete)],
+            "borda": [np.where(complete, C[:, r], -2) for r in range(3)]}
+    for name, cols in (("first", first), ("topk", topk), ("borda", borda)):
+        by_columns = group_rows(list(cols.T), len(C))
+        by_key = group_rows(keys[name], len(C))
+        assert by_key.size == by_columns.size and (by_key.row == by_columns.row).all(), name
+    # a ranking naming an item twice: its ranks are no key of its Borda points
+    twice = C.copy()
+    twice[0, 1] = twice[0, 0]
+    assert _repeats(twice, complete)
+    # the keyed design collapses on the key; a replaced column loses it
+    keyed = d._with_keyed_columns({"a": first[:, 0], "b": first[:, 1]}, [C[:, 0]])
+    assert keyed._collapse_inputs(["a", "b"], lambda name: ["no key"]) == [keyed._keys["a"][0]]
+    assert keyed.with_columns(a=first[:, 2])._collapse_inputs(["a", "b"], lambda name: ["no key"])[0] == "no key"
+    shares = both(lambda: survey.topk_shares(d, choices, by="age_band"))
+    assert shares[0].equals(shares[1]) or np.allclose(shares[0][["estimate", "se"]], shares[1][["estimate", "se"]],
+                                                       rtol=TOL, atol=0)

@@ -13,7 +13,8 @@ cluster is one row an atom stands for ``m`` clusters with the same total
 approximation: only the order of floating-point sums changes (differences
 of 1e-16 relative, see ``tests/test_collapse.py``).
 
-Grouping hashes the key arrays to 64 bits, factorises the hash, and then
+Grouping hashes the key arrays to 64 bits (numbering the groups in order of
+first appearance, so the hash function never shows in a result), factorises the hash, and then
 checks that every key array is constant within every group (a hash
 collision, never seen in practice, falls back to exact pairwise
 factorisation), so the grouping is exact.
@@ -154,10 +155,11 @@ def group_rows(arrays, n: int, *, limit: int | None = None) -> Atoms | None:
         codes = np.zeros(n, dtype=np.int64)
     else:
         h = np.full(n, _STEP, dtype=np.uint64)
-        for wd in words:
-            h += wd
-            h *= _STEP
-            _mix(h)
+        for wd in words:            # (h xor word) times an odd constant, high bits folded down:
+            h ^= wd                 # four passes a word, the full finaliser once at the end
+            h *= _MIX1
+            h ^= h >> np.uint64(32)
+        _mix(h)
         codes, uniques = pd.factorize(h, sort=False)
         if limit is not None and len(uniques) > limit:
             return None

@@ -63,6 +63,7 @@ class Design(LinearisedVariance, EstimatorsMixin):
 
     __slots__ = (
         "_data",
+        "_keys",
         "_lonely",
         "_memo",
         "_recipe",
@@ -87,14 +88,14 @@ class Design(LinearisedVariance, EstimatorsMixin):
         data, stages, w, spec = parse_design(data, weights=weights, strata=strata, ids=ids,
                                              fpc=fpc, nest=nest)
         self._init(data=data, w=w, w_base=w, stages=stages, var_rows=np.ones(n, dtype=bool),
-                   steps=(), lonely=lonely_psu, recipe=(), spec=spec, memo={})
+                   steps=(), lonely=lonely_psu, recipe=(), spec=spec, memo={}, keys={})
 
     # ---------------------------------------------------------- internals
     # _init, __setattr__ (immutability) and _evolve come from DesignBase (survey.design.base), via EstimatorsMixin
 
     def _evolve(self, **changes):
         new = super()._evolve(**changes)
-        if set(changes) - {"data"}:      # the memo holds what the weights and structure decide
+        if set(changes) - {"data", "keys"}:      # the memo holds what the weights and structure decide
             object.__setattr__(new, "_memo", {})
         return new
 

@@ -162,8 +162,9 @@ def linear_estimate(design, variable, by, statistic, level):
         else:
             codes, levels = design._categorical(s)
             prepared.append((name, "categorical", codes, levels))
+    read = {p[0]: [a for a in p[2:4] if isinstance(a, np.ndarray)] for p in prepared}
     atoms = design._collapse(([group_codes(gmasks)] if by is not None else [])
-                             + [a for p in prepared for a in p[2:4] if isinstance(a, np.ndarray)])
+                             + design._collapse_inputs(names, read.get))
     if atoms is not None:         # the same estimate on the atoms' first rows
         gmasks = [g[atoms.rep] for g in gmasks]
         prepared = _restrict(prepared, atoms.rep)

@@ -123,7 +123,13 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
         first[f"__topk_shares_first_share_{j}"] = np.where(first_known, at[:, 0] * 1.0, np.nan)
         topk[f"__topk_shares_topk_share_{j}"] = np.where(complete, at.any(axis=1) * 1.0, np.nan)
         borda[f"__topk_shares_borda_{j}"] = np.where(complete, at.astype(float) @ points, np.nan)
-    extended = design.with_columns(**first, **topk, **borda)
+    # each family of columns is a one-to-one function of a few key arrays (collapsing reads those)
+    extended = design._with_keyed_columns(first, [C[:, 0]])
+    complete_sets = _item_sets(C, complete)
+    extended = extended.with_columns(**topk) if complete_sets is None else \
+        extended._with_keyed_columns(topk, [complete_sets])
+    extended = extended.with_columns(**borda) if _repeats(C, complete) else \
+        extended._with_keyed_columns(borda, [np.where(complete, C[:, r], -2) for r in range(k)])
     parts = [_share_frame(extended, first, first_known, by, level),
              _share_frame(extended, topk, complete, by, level),
              _borda_frame(extended, borda, complete, by, level)]
@@ -141,6 +147,25 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
     out["measure"] = [MEASURES[m] for m in out["measure_pos"]]
     out["item"] = [items[j] for j in out["item_pos"]]
     return out[[*by_names, "measure", "item", *COLUMNS]].reset_index(drop=True)
+
+
+def _item_sets(C: np.ndarray, complete: np.ndarray) -> np.ndarray | None:
+    """Each complete ranking's set of items as a bit mask, -1 for the others: the key of the
+    top-k indicator columns (None above 62 items)."""
+    if C.shape[0] and C.max(initial=-1) > 61:
+        return None
+    bits = np.zeros(len(C), dtype=np.int64)
+    for r in range(C.shape[1]):
+        ok = C[:, r] >= 0
+        bits[ok] |= np.left_shift(np.int64(1), C[ok, r])
+    return np.where(complete, bits, -1)
+
+
+def _repeats(C: np.ndarray, complete: np.ndarray) -> bool:
+    """Whether a complete ranking names an item twice (its Borda points no longer tell its
+    ranks apart, so the ranks are no key of the Borda columns)."""
+    return any(((C[:, r] == C[:, s]) & (C[:, r] >= 0) & complete).any()
+               for r in range(C.shape[1]) for s in range(r + 1, C.shape[1]))
 
 
 def _borda_frame(design, columns: dict, domain: np.ndarray, by, level):
