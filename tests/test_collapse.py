@@ -235,3 +235,22 @@ def test_topk_keys_give_the_atoms_of_the_indicator_columns(wave):
     shares = both(lambda: survey.topk_shares(d, choices, by="age_band"))
     assert shares[0].equals(shares[1]) or np.allclose(shares[0][["estimate", "se"]], shares[1][["estimate", "se"]],
                                                        rtol=TOL, atol=0)
+
+
+def test_group_rows_gives_up_exactly_above_the_limit():
+    """The early exit (distinct low bits of the hash: a lower bound of the groups) returns
+    None exactly when the full grouping has more than ``limit`` atoms; an array given twice
+    counts once (issue 18)."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    words = [rng.integers(0, 3, n).astype(float) for _ in range(8)]       # 3^8 = 6561 patterns possible
+    full = group_rows(words, n)
+    for limit in (full.size - 1, full.size, full.size + 1, 10, n):
+        got = group_rows(words, n, limit=limit)
+        assert (got is None) == (full.size > limit)
+        if got is not None:
+            assert (got.row == full.row).all()
+    assert col._more_than(np.arange(5000, dtype=np.uint64), 4999) and not col._more_than(
+        np.arange(5000, dtype=np.uint64), 5000)
+    twice = group_rows([words[0], words[1], words[0]], n)
+    assert (twice.row == group_rows(words[:2], n).row).all()

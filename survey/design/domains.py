@@ -162,7 +162,9 @@ def linear_estimate(design, variable, by, statistic, level):
         else:
             codes, levels = design._categorical(s)
             prepared.append((name, "categorical", codes, levels))
-    read = {p[0]: [a for a in p[2:4] if isinstance(a, np.ndarray)] for p in prepared}
+    same = _same_rows(prepared)      # masks: read once for the columns missing on the same rows, never when full
+    read = {p[0]: [p[2]] + ([same[id(p[3])]] if id(p[3]) in same else []) if p[1] == "numeric" else [p[2]]
+            for p in prepared}
     atoms = design._collapse(([group_codes(gmasks)] if by is not None else [])
                              + design._collapse_inputs(names, read.get))
     if atoms is not None:         # the same estimate on the atoms' first rows
