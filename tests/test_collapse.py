@@ -254,3 +254,22 @@ def test_group_rows_gives_up_exactly_above_the_limit():
         np.arange(5000, dtype=np.uint64), 5000)
     twice = group_rows([words[0], words[1], words[0]], n)
     assert (twice.row == group_rows(words[:2], n).row).all()
+
+
+def test_equal_subsets_share_their_atoms_and_adopted_columns_are_not_copied(wave):
+    """Issue 18: subsets of a design by equal masks (also of its with_columns copies) share the
+    memo of the collapsed atoms; a different mask has its own; the private _adopt_columns gives
+    the frame with_columns gives without copying the arrays."""
+    _, d = wave
+    mask = d.data["sex"].fillna(0).to_numpy() == 1
+    a = d.subset(mask)
+    b = d.with_columns(extra=np.ones(d.n)).subset(mask.copy())
+    c = d.subset(~mask)
+    a.mean("satisfaction")
+    assert b._memo is a._memo and "atoms" in b._memo and c._memo is not a._memo
+    values = np.arange(d.n, dtype=float)
+    adopted = d._adopt_columns({"x": values, "satisfaction": values})
+    copied = d.with_columns(x=values, satisfaction=values)
+    pd.testing.assert_frame_equal(adopted.data, copied.data)
+    assert np.shares_memory(adopted.data["x"].to_numpy(), values)
+    assert not np.shares_memory(copied.data["x"].to_numpy(), values)

@@ -137,8 +137,13 @@ class Design(LinearisedVariance, EstimatorsMixin):
         Missing mask values count as False."""
         m = as_mask(self._data, mask, "subset")
         var_rows = self._var_rows if self._calibrated else (self._var_rows & m)
-        return self._evolve(w=np.where(m, self._w, 0.0), var_rows=var_rows,
-                            recipe=self._recipe + (("subset", (m,), {}),))
+        new = self._evolve(w=np.where(m, self._w, 0.0), var_rows=var_rows,
+                           recipe=self._recipe + (("subset", (m,), {}),))
+        # equal subsets of one design (or of its with_columns copies) have the same weights and
+        # structure: they share the memo of what those decide (the collapsed atoms)
+        shared = self._memo.setdefault("subsets", {})
+        object.__setattr__(new, "_memo", shared.setdefault(np.packbits(m).tobytes() + bytes([len(m) % 8]), {}))
+        return new
 
     def rake(self, margins, *, tol: float = 1e-10, max_iter: int = 100) -> Design:
         """Rake the weights to population margins (R ``rake``).

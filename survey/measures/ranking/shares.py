@@ -126,9 +126,9 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
     # each family of columns is a one-to-one function of a few key arrays (collapsing reads those)
     extended = design._with_keyed_columns(first, [C[:, 0]])
     complete_sets = _item_sets(C, complete)
-    extended = extended.with_columns(**topk) if complete_sets is None else \
+    extended = extended._adopt_columns(topk) if complete_sets is None else \
         extended._with_keyed_columns(topk, [complete_sets])
-    extended = extended.with_columns(**borda) if _repeats(C, complete) else \
+    extended = extended._adopt_columns(borda) if _repeats(C, complete) else \
         extended._with_keyed_columns(borda, [np.where(complete, C[:, r], -2) for r in range(k)])
     parts = [_share_frame(extended, first, first_known, by, level),
              _share_frame(extended, topk, complete, by, level),
