@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey
+from survey.report import verdict_text, verdict_texts
 
 DEFAULT_WAVES = {"FY2025": ROOT / "data" / "raw" / "midori_2025_sample.csv",
                  "FY2030": ROOT / "data" / "raw" / "midori_2030_sample.csv"}
@@ -65,6 +66,15 @@ def _labelled(frame: pd.DataFrame, questionnaire) -> pd.DataFrame:
             q = questionnaire[col]
             out.insert(out.columns.get_loc(col) + 1, f"{col}_label",
                        [q.label(int(v)) if pd.notna(v) else "" for v in out[col]])
+    return out
+
+
+def _worded(frame: pd.DataFrame, groups, references, column: str = "verdict") -> pd.DataFrame:
+    """The verdict codes of ``column`` with their words beside them (``<column>_ja``, ``<column>_en``)."""
+    out = frame.copy()
+    at = out.columns.get_loc(column) + 1
+    for i, lang in enumerate(("ja", "en")):
+        out.insert(at + i, f"{column}_{lang}", verdict_texts(out[column].fillna(""), groups, references, lang=lang))
     return out
 
 
@@ -113,17 +123,19 @@ def main(argv=None) -> int:
         table = cmp.pairs.copy()
         table.attrs = {}
         table["overall_F"], table["overall_p"] = cmp.overall.statistic, cmp.overall.p
-        _write(table, out, name)
+        _write(_worded(table, table["group"], table["reference"]), out, name)
 
     drivers = ("C(age_band)", "C(district)", "C(sex)", "C(park_use, contr.treatment(base=6))")
     _write(survey.satisfaction_drivers(d, "satisfaction", questionnaire=q, predictors=drivers).odds_ratios, out,
            "満足度_要因.csv")
-    _write(survey.park_use_table(d, "park_use", by="district", questionnaire=q), out, "公園利用_地区別.csv")
+    parks = survey.park_use_table(d, "park_use", by="district", questionnaire=q)
+    _write(_worded(parks, parks["label"], "市全体"), out, "公園利用_地区別.csv")
 
     first = designs[next(iter(designs))] if len(designs) > 1 else None
     table = survey.indicator_table(d, questionnaire=q, wave=latest_label, admin=args.admin if args.admin.exists() else None,
                                    baseline_design=first)
-    _write(table, out, "成果指標.csv")
+    baseline = [str(b or "基準年") for b in table["baseline_year"]]
+    _write(_worded(_worded(table, table["wave"], baseline, "change_verdict"), None, None), out, "成果指標.csv")
 
     if len(designs) > 1:
         for column, estimator, name in (("satisfaction", survey.satisfaction_index, "推移_満足度.csv"),
@@ -131,7 +143,8 @@ def main(argv=None) -> int:
             overall = survey.trend_table(survey.wave_estimates(designs, estimator, column, questionnaire=q))
             by_district = survey.trend_table(
                 survey.wave_estimates(designs, estimator, column, questionnaire=q, by="district"))
-            _write(pd.concat([overall, by_district], ignore_index=True), out, name)
+            trend = pd.concat([overall, by_district], ignore_index=True)
+            _write(_worded(trend, trend["wave"], trend["reference_wave"].fillna("")), out, name)
 
     rel = survey.cronbach_alpha(d, "importance", questionnaire=q)
     _write(rel.to_frame(), out, "重要度_信頼性.csv", index=True)
@@ -140,7 +153,7 @@ def main(argv=None) -> int:
     s = table.set_index("id")
     for ind, row in s.iterrows():
         ci = "" if pd.isna(row["se"]) else f" ({row['ci_low']:.3g}–{row['ci_high']:.3g})"
-        print(f"  {row['label']}: {row['estimate']:.3g}{ci} → {row['verdict_ja']}")
+        print(f"  {row['label']}: {row['estimate']:.3g}{ci} → {verdict_text(row['verdict'])}")
     return 0
 
 

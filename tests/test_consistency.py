@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import survey
+from survey.report.verdicts import verdict_text
 from report_outputs import csv_with, find_block, number, numbers_in, read_csvs, read_page, sheet_rows
 
 HIDDEN = "x"
@@ -249,7 +250,7 @@ def test_group_differences_are_compare_groups(bundled_run, out, questionnaire):
             assert rec["比較"] == f"{p['group']} − {p['reference']}"
             assert printed(rec["差"], p["estimate"]) and printed(rec["標準誤差"], p["se"])
             assert rec["p値（調整後）"] == "<0.001" if p["p_adjusted"] < 0.001 else printed(rec["p値（調整後）"], p["p_adjusted"])
-            assert rec["判定"] == p["verdict_ja"]
+            assert rec["判定"] == verdict_text(p["verdict"], group=p["group"], reference=p["reference"])
 
 
 def test_park_use_is_park_use_table(bundled_run, out, questionnaire):
@@ -325,7 +326,8 @@ def test_the_indicator_table_is_indicator_table(bundled_run, out, questionnaire)
         if a["source"] == "survey":
             assert [printed(f"{v:.{decimals(rec['今回値'])}f}", x) for v, x in
                     zip(numbers_in(rec["95%信頼区間"]), (a["ci_low"], a["ci_high"]))] == [True, True]
-        assert rec["変化の判定"] == a["change_verdict_ja"] and rec["目標の判定"] == a["verdict_ja"]
+        assert rec["変化の判定"] == verdict_text(a["change_verdict"], group=a["wave"], reference=a["baseline_year"])
+        assert rec["目標の判定"] == verdict_text(a["verdict"])
 
 
 def _weighted_shares(d, q, column, by, codes):

@@ -34,6 +34,7 @@ from survey.measures.tables.parkuse import park_use_table
 from survey.measures.satisfaction.reliability import ALPHA_UNDEFINED, cronbach_alpha
 from survey.measures.satisfaction.index import satisfaction_index
 from survey.measures.indicators.waves import compare_waves
+from survey.report.verdicts import verdict_text
 
 from conftest import ROOT
 
@@ -95,9 +96,11 @@ def test_a_group_without_variance_is_not_significantly_different(flat_uchimagi, 
     # the four pairs with 内間木 (index 0) are untested; before: all "lower" with p < 1e-20
     assert list(cmp["verdict"][:4]) == ["untestable"] * 4
     assert cmp["p"][:4].isna().all() and cmp["p_adjusted"][:4].isna().all() and cmp["ci_low"][:4].isna().all()
-    assert cmp["verdict_ja"].iloc[0] == "北部と内間木" + UNTESTABLE_JA
-    assert cmp["verdict_en"].iloc[0] == ("北部 vs 内間木: cannot be tested (standard error zero or undefined: "
-                                         "every answer the same, or too few)")
+    first = cmp.iloc[0]
+    assert verdict_text(first["verdict"], group=first["group"], reference=first["reference"]) == \
+        "北部と内間木" + UNTESTABLE_JA
+    assert verdict_text(first["verdict"], group=first["group"], reference=first["reference"], lang="en") == (
+        "北部 vs 内間木: cannot be tested (standard error zero or undefined: every answer the same, or too few)")
     # the other six pairs are R's, and Holm counts six comparisons, not ten
     r = REF["pairwise_district"]
     np.testing.assert_allclose(cmp["p"][4:], r["p_t"][4:], rtol=1e-7)
@@ -134,7 +137,8 @@ def test_park_use_group_without_variance_is_not_flagged(questionnaire):
     never = t[t["measure"] == "never"].reset_index(drop=True)
     assert never["estimate"].iloc[0] == pytest.approx(1.0)
     assert never["verdict"].iloc[0] == "untestable" and np.isnan(never["p"].iloc[0])
-    assert never["verdict_ja"].iloc[0] == "内間木と市全体" + UNTESTABLE_JA
+    assert verdict_text(never["verdict"].iloc[0], group=never["label"].iloc[0], reference=never["label"].iloc[-1]) \
+        == "内間木と市全体" + UNTESTABLE_JA
     assert set(never["verdict"][1:5]) <= {"higher", "lower", "no_difference"}
 
 
@@ -144,7 +148,8 @@ def test_change_between_waves_without_variance_is_not_tested():
     b = pd.DataFrame({"y": [0.0, 1.0, 0.0, 1.0, 1.0], "w": [1.0] * 5})
     c = compare_waves(Design(a, weights="w").mean("y"), Design(b, weights="w").mean("y"), labels=("A", "B")).iloc[0]
     assert c["verdict"] == "untestable_change" and np.isnan(c["p"])
-    assert c["verdict_ja"] == "AからBへの変化は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）"
+    assert verdict_text(c["verdict"], group="B", reference="A") == \
+        "AからBへの変化は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）"
 
 
 @pytest.mark.hostile("silent")
@@ -158,7 +163,7 @@ def test_indicator_without_variance_is_not_judged(questionnaire):
     assert s["estimate"] == pytest.approx(0.5)
     assert s["verdict"] == "untestable_target" and s["change_verdict"] == "untestable_change"
     assert np.isnan(s["change_p"])
-    assert s["verdict_ja"] == "目標との比較はできない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）"
+    assert verdict_text(s["verdict"]) == "目標との比較はできない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）"
     assert t.loc["park_use", "verdict"] in ("met", "not_met", "indistinguishable")   # park use still varies
 
 

@@ -22,6 +22,7 @@ from survey.measures.indicators.headline import (
 )
 from survey.intake.sidetables import read_admin
 from survey.measures.tables.parkuse import park_nonuse, park_use_table, park_use_times
+from survey.report.verdicts import verdict_text
 
 from helpers import close
 
@@ -79,7 +80,7 @@ def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
     t = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire)
     # the long layout: each group's times and never rows, the city last
     assert list(t.columns) == ["group", "label", "measure", "estimate", "se", "ci_low", "ci_high", "deff", "n",
-                               "diff", "diff_se", "p", "p_adjusted", "verdict", "verdict_ja", "verdict_en"]
+                               "diff", "diff_se", "p", "p_adjusted", "verdict"]
     assert list(t["label"]) == [g for g in ["内間木", "北部", "東部", "西部", "南部", "市全体"] for _ in range(2)]
     assert list(t["measure"]) == ["times", "never"] * 6
     times, never = (t[t["measure"] == m].reset_index(drop=True) for m in ("times", "never"))
@@ -102,7 +103,8 @@ def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
     loose = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire, adjust="none")
     inner = loose[(loose["label"] == "内間木") & (loose["measure"] == "never")].iloc[0]
     assert inner["verdict"] == "higher"
-    assert inner["verdict_ja"] == "内間木は市全体より高い（統計的に有意な差）"
+    # the report words the code (survey.report.verdicts)
+    assert verdict_text(inner["verdict"], group=inner["label"], reference="市全体") == "内間木は市全体より高い（統計的に有意な差）"
     # the city's rows are not tested against themselves
     assert t.loc[t["label"] == "市全体", "verdict"].tolist() == ["", ""] and t["diff"].iloc[-2:].isna().all()
 
@@ -160,13 +162,14 @@ def test_indicator_table_against_fixed_baselines(d30, questionnaire):
     close(p["change_p"], REF["indicator_park30"]["p_base_t"], rtol=1e-7)
     # 40.5 (33.7, 47.3) lies wholly above the target 31.9
     assert p["verdict"] == "met" and p["change_verdict"] == "increase"
-    assert p["verdict_ja"] == "目標を達成（信頼区間全体が目標値以上）"
-    assert p["change_verdict_ja"] == "FY2025からFY2030にかけて上昇（統計的に有意）"
+    assert verdict_text(p["verdict"]) == "目標を達成（信頼区間全体が目標値以上）"
+    assert verdict_text(p["change_verdict"], group=p["wave"], reference=p["baseline_year"]) == \
+        "FY2025からFY2030にかけて上昇（統計的に有意）"
     g = t.loc["green_share"]                    # FY2030 row: 399.0 / 1834 = 21.756 % -> 21.8
     assert g["estimate"] == 21.8 and g["change"] == pytest.approx(0.3) and g["verdict"] == "not_met_exact"
     assert np.isnan(g["se"]) and g["source"] == "admin"
     k = t.loc["park_area_per_person"]           # 385,000 m² / 146,200 = 2.633 -> 2.63
-    assert k["estimate"] == 2.63 and k["verdict_en"] == "Target not yet met"
+    assert k["estimate"] == 2.63 and verdict_text(k["verdict"], lang="en") == "Target not yet met"
 
 
 def test_indicator_change_between_two_samples(d25, d30, questionnaire):
@@ -217,7 +220,7 @@ def test_bundled_simulated_wave_recovers_the_known_population_values(questionnai
         # the FY2025 wave is the baseline year: no change is measured (issue 16 item 4: it printed
         # "FY2025からFY2025への変化は統計的に明らかではない")
         assert row["change_verdict"] == "baseline_year" and row["reference"] == "none"
-        assert np.isnan(row["change"]) and row["change_verdict_ja"] == "基準年の値（変化は次回の調査から）"
+        assert np.isnan(row["change"]) and verdict_text(row["change_verdict"]) == "基準年の値（変化は次回の調査から）"
     parks = park_use_table(d, "park_use", by="district", questionnaire=questionnaire).set_index(["label", "measure"])
     low, high = parks.loc[("内間木", "never"), ["ci_low", "ci_high"]]
     assert low <= truth["park_never_share"]["by_district"]["1"] <= high    # 0.48, n = 12

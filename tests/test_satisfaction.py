@@ -13,7 +13,8 @@ import pytest
 
 from survey.design.design import Design
 from survey.errors import DesignError, InputError, SurveyError
-from survey.measures.differences import VERDICTS, compare_groups, verdict_text
+from survey.measures.differences import VERDICTS, compare_groups
+from survey.report.verdicts import verdict_text
 from survey.measures.satisfaction.index import (
     DEFAULT_SCORES,
     resolve_scores,
@@ -197,8 +198,14 @@ def test_pairwise_district_comparisons_match_r_with_holm(des, questionnaire):
     assert cmp.pairs["group"].iloc[0] == "北部" and cmp.pairs["reference"].iloc[0] == "内間木"
     # only 西部 vs 東部 survives Holm at 5 % (R p.adjust: 0.00124)
     assert list(cmp.pairs["verdict"]) == ["no_difference"] * 7 + ["higher"] + ["no_difference"] * 2
-    assert cmp.pairs["verdict_ja"].iloc[7] == "西部は東部より高い（統計的に有意な差）"
-    assert cmp.pairs["verdict_en"].iloc[7] == "西部 is higher than 東部 (statistically significant)"
+    # the report words the codes (survey.report.verdicts), naming the pair's groups
+    assert list(cmp.pairs.columns) == ["group", "reference", "estimate", "se", "ci_low", "ci_high", "statistic",
+                                       "p", "p_adjusted", "verdict"]
+    west = cmp.pairs.iloc[7]
+    assert verdict_text(west["verdict"], group=west["group"], reference=west["reference"]) == \
+        "西部は東部より高い（統計的に有意な差）"
+    assert verdict_text(west["verdict"], group=west["group"], reference=west["reference"], lang="en") == \
+        "西部 is higher than 東部 (statistically significant)"
     w = REF["wald_district"]
     assert cmp.overall.chisq == pytest.approx(w["statistic"], rel=1e-9)
     assert cmp.overall.p == pytest.approx(w["p_F"], rel=1e-7)
@@ -231,9 +238,18 @@ def test_compare_groups_errors(des):
         verdict_text("great")
 
 
-def test_every_verdict_has_japanese_and_english():
-    for code, text in VERDICTS.items():
-        assert set(text) == {"ja", "en"} and text["ja"] and text["en"], code
+def test_every_verdict_code_has_japanese_and_english_words_and_no_other():
+    from survey.report.prose import _catalogue
+
+    worded = {key.split(".")[1] for key in _catalogue() if key.startswith("verdicts.")}
+    assert worded == set(VERDICTS) and len(VERDICTS) == 18
+    for code in VERDICTS:
+        for lang in ("ja", "en"):
+            assert verdict_text(code, group="G", reference="R", lang=lang), (code, lang)
+    assert verdict_text("no_difference", group="北部", reference="内間木") == "北部と内間木の差は統計的に明らかではない"
+    assert verdict_text("") == ""                        # the reference row of a table (the city)
+    with pytest.raises(DesignError, match=r"verdict language 'fr' is not one of \['ja', 'en'\]"):
+        verdict_text("higher", lang="fr")
 
 
 # ------------------------------------------------------------------ drivers

@@ -25,7 +25,7 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, merge_tables(
     allocation._LAZY,
     satisfaction._LAZY,
     {"survey.measures.differences": (
-        "compare_groups", "GroupComparison", "VERDICTS", "verdict_text", "adjust_pvalues")},
+        "compare_groups", "GroupComparison", "VERDICTS", "adjust_pvalues")},
     tables._LAZY,
     indicators._LAZY,
     ranking._LAZY,

@@ -6,9 +6,10 @@ and tests every pair of groups with the design-based covariance of the
 estimates (groups from one sample are correlated through strata and
 clusters; the covariance says how much).  P-values are adjusted for the
 number of comparisons (Holm by default, statsmodels ``multipletests``),
-and every comparison gets a plain-language verdict in Japanese and
-English.  The verdict strings are data (:data:`VERDICTS`), shared with the
-indicator and wave tables.
+and every comparison gets a verdict code (``higher``, ``lower``,
+``no_difference``; :data:`VERDICTS`, shared with the indicator, wave and
+park-use tables), which the report words in Japanese or English
+(:func:`survey.report.verdicts.verdict_text`).
 
 A comparison involving a group whose standard error is zero (every answer
 in the group is the same) or undefined is never called significant: its
@@ -30,56 +31,25 @@ from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError
 from survey.validation import check_level, check_option
 
-__all__ = ["VERDICTS", "GroupComparison", "adjust_pvalues", "compare_groups", "degenerate_se", "difference_p",
-           "verdict_text"]
+__all__ = ["VERDICTS", "GroupComparison", "adjust_pvalues", "compare_groups", "degenerate_se", "difference_p"]
 
-#: Plain-language verdicts; ``{group}`` and ``{reference}`` are filled in.
-VERDICTS = {
-    "higher": {"ja": "{group}は{reference}より高い（統計的に有意な差）",
-               "en": "{group} is higher than {reference} (statistically significant)"},
-    "lower": {"ja": "{group}は{reference}より低い（統計的に有意な差）",
-              "en": "{group} is lower than {reference} (statistically significant)"},
-    "no_difference": {"ja": "{group}と{reference}の差は統計的に明らかではない",
-                      "en": "No clear difference between {group} and {reference}"},
-    "increase": {"ja": "{reference}から{group}にかけて上昇（統計的に有意）",
-                 "en": "Up from {reference} to {group} (statistically significant)"},
-    "decrease": {"ja": "{reference}から{group}にかけて低下（統計的に有意）",
-                 "en": "Down from {reference} to {group} (statistically significant)"},
-    "no_change": {"ja": "{reference}から{group}への変化は統計的に明らかではない",
-                  "en": "No clear change from {reference} to {group}"},
-    "met": {"ja": "目標を達成（信頼区間全体が目標値以上）",
-            "en": "Target met (the whole confidence interval is at or beyond the target)"},
-    "indistinguishable": {"ja": "目標値との差は統計的に明らかではない",
-                          "en": "Not distinguishable from the target (the interval includes it)"},
-    "not_met": {"ja": "目標に届いていない（信頼区間全体が目標値未満）",
-                "en": "Below the target (the whole confidence interval falls short of it)"},
-    "met_exact": {"ja": "目標を達成", "en": "Target met"},
-    "not_met_exact": {"ja": "目標に未達", "en": "Target not yet met"},
-    "untestable": {"ja": "{group}と{reference}の差は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
-                   "en": "{group} vs {reference}: cannot be tested (standard error zero or undefined: "
-                         "every answer the same, or too few)"},
-    "untestable_change": {"ja": "{reference}から{group}への変化は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
-                          "en": "Change from {reference} to {group}: cannot be tested (standard error zero or "
-                                "undefined: every answer the same, or too few)"},
-    "untestable_target": {"ja": "目標との比較はできない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）",
-                          "en": "Cannot be judged against the target (standard error zero or undefined: "
-                                "every answer the same, or too few)"},
-}
+#: The verdict codes of the package's tests, a fixed vocabulary (the ``verdict`` columns):
+#: two groups (``higher`` … ``untestable``), a change (``increase`` … ``untestable_change``), a
+#: survey indicator against its target (``met`` … ``untestable_target``), an administrative
+#: indicator (exact figures: ``met_exact`` … ``same_exact``) and the baseline year itself.
+#: The report words them (:func:`survey.report.verdicts.verdict_text`, from its prose catalogue).
+VERDICTS = (
+    "higher", "lower", "no_difference", "untestable",
+    "increase", "decrease", "no_change", "untestable_change",
+    "met", "indistinguishable", "not_met", "untestable_target",
+    "met_exact", "not_met_exact", "increase_exact", "decrease_exact", "same_exact", "baseline_year",
+)
 
 #: A standard error at most this fraction of ``max(1, |estimate|)`` is zero
 #: (rounding noise of a mean of equal values is ~1e-16 of the value).
 ZERO_SE_RTOL = 1e-10
 
 _ADJUST = ("holm", "bonferroni", "fdr_bh", "sidak", "holm-sidak", "hommel", "fdr_by", "none")
-
-
-def verdict_text(code: str, *, group="", reference="") -> tuple[str, str]:
-    """``(ja, en)`` text of a verdict code of :data:`VERDICTS`."""
-    if code not in VERDICTS:
-        raise DesignError(f"unknown verdict {code!r}; known: {sorted(VERDICTS)}")
-    v = VERDICTS[code]
-    return (v["ja"].format(group=group, reference=reference),
-            v["en"].format(group=group, reference=reference))
 
 
 def degenerate_se(se, estimate=0.0) -> np.ndarray:
@@ -154,7 +124,8 @@ class GroupComparison:
     pairs : pandas.DataFrame
         One row per pair: ``group, reference, estimate`` (group minus
         reference), ``se, ci_low, ci_high, statistic, p, p_adjusted,
-        verdict, verdict_ja, verdict_en``.  Intervals are unadjusted.
+        verdict`` (a code of :data:`VERDICTS`: ``higher``, ``lower``,
+        ``no_difference`` or ``untestable``).  Intervals are unadjusted.
     overall : WaldTest
         Joint Wald test that all groups are equal (F on ``(G-1, df)``
         with design df, chi-square without).
@@ -215,8 +186,8 @@ def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.
         Confidence level of the difference intervals and significance
         threshold ``1 - level`` of the verdicts (on adjusted p-values).
     labels : dict, optional
-        ``{group code: label}`` for the verdict texts (e.g. the
-        questionnaire's district names).
+        ``{group code: label}`` naming the groups in the ``group`` and
+        ``reference`` columns (e.g. the questionnaire's district names).
     reference : optional
         Compare every group with this one only (its index key) instead of
         all pairs.
@@ -275,9 +246,6 @@ def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.
                      np.where(out["p_adjusted"] < alpha, np.where(out["estimate"] > 0, "higher", "lower"),
                               "no_difference"))
     out["verdict"] = codes
-    texts = [verdict_text(c, group=g, reference=r) for c, g, r in zip(codes, out["group"], out["reference"])]
-    out["verdict_ja"] = [t[0] for t in texts]
-    out["verdict_en"] = [t[1] for t in texts]
     return GroupComparison(pairs=out, overall=_overall_test(b, V, ~flat, dfv), adjust=adjust)
 
 

@@ -48,7 +48,7 @@ import pandas as pd
 from survey.intake.sidetables import check_admin, read_admin
 from survey.errors import InputError
 from survey.validation import check_level
-from survey.measures.differences import degenerate_se, difference_p, verdict_text
+from survey.measures.differences import degenerate_se, difference_p
 from survey.measures.tables.parkuse import park_use_times
 from survey.measures.satisfaction.index import satisfaction_index
 
@@ -71,7 +71,7 @@ ADMIN_INDICATORS = (
 INDICATOR_COLUMNS = [
     "id", "label", "unit", "source", "baseline", "baseline_year", "target", "target_year", "wave",
     "estimate", "se", "ci_low", "ci_high", "n", "decimals", "reference", "reference_value", "change", "change_se",
-    "change_p", "change_verdict", "change_verdict_ja", "change_verdict_en", "verdict", "verdict_ja", "verdict_en",
+    "change_p", "change_verdict", "verdict",
 ]
 #: Decimals a report shows for a survey indicator, by statistic (the same as the index and
 #: park-use tables: an index to 0.001, times a year to 0.1).
@@ -167,7 +167,7 @@ def _survey_row(design, questionnaire, ind, wave, baseline_design, level):
     return {"estimate": e, "se": se, "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]),
             "n": int(est.n.iloc[0]), "decimals": SURVEY_DECIMALS[ind["statistic"]], "reference": reference,
             "reference_value": ref_value, "change": change, "change_se": change_se, "change_p": change_p,
-            "change_code": code, "verdict": verdict, "source": "survey", "wave": wave}
+            "change_verdict": code, "verdict": verdict, "source": "survey", "wave": wave}
 
 
 def _same_year(wave, baseline_year) -> bool:
@@ -192,17 +192,10 @@ def _admin_rows(admin, year):
                                            "target_year")},
                      "estimate": shown, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan,
                      "decimals": d["decimals"], "reference": reference, "reference_value": ref_value,
-                     "change": change, "change_se": np.nan, "change_p": np.nan, "change_code": code,
+                     "change": change, "change_se": np.nan, "change_p": np.nan, "change_verdict": code,
                      "verdict": "met_exact" if met else "not_met_exact", "source": "admin",
                      "wave": v["fiscal_year"]})
     return rows
-
-
-_CHANGE_TEXT = {"increase_exact": ("基準値から増加", "Up from the baseline"),
-                "decrease_exact": ("基準値から減少", "Down from the baseline"),
-                "same_exact": ("基準値と同じ", "Same as the baseline"),
-                "baseline_year": ("基準年の値（変化は次回の調査から）",
-                                  "Baseline year (change from the next wave on)")}
 
 
 def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=None,
@@ -238,9 +231,15 @@ def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=
         estimate; ``none`` on the baseline year itself, where ``change`` is
         NaN and ``change_verdict`` is ``baseline_year``); ``change_p`` its
         two-sided p-value (t with the design df against a fixed baseline);
-        verdict codes in ``verdict`` and ``change_verdict`` and their texts
-        (:data:`survey.VERDICTS`); ``decimals`` the precision a report shows
-        the indicator with.
+        verdict codes (:data:`survey.VERDICTS`) in ``verdict`` (against the
+        target: ``met``, ``indistinguishable``, ``not_met``,
+        ``untestable_target``; ``met_exact``, ``not_met_exact`` for an
+        administrative row) and ``change_verdict`` (``increase``,
+        ``decrease``, ``no_change``, ``untestable_change``, ``baseline_year``;
+        ``increase_exact``, ``decrease_exact``, ``same_exact``), which the
+        report words (:func:`survey.report.verdicts.verdict_text`: group the
+        ``wave``, reference the ``baseline_year``); ``decimals`` the
+        precision a report shows the indicator with.
         Administrative rows have no sampling error (``se`` NaN); their
         value is rounded to the plan's precision.
     """
@@ -257,13 +256,4 @@ def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=
     if not rows:
         raise InputError(f"questionnaire {getattr(questionnaire, 'id', '?')!r} declares no indicators "
                          "and no admin table was given; add 'indicators:' to the YAML")
-    for r in rows:
-        ref = str(r["baseline_year"] or "基準年")
-        if r["change_code"] in _CHANGE_TEXT:
-            r["change_verdict_ja"], r["change_verdict_en"] = _CHANGE_TEXT[r["change_code"]]
-        else:
-            r["change_verdict_ja"], r["change_verdict_en"] = verdict_text(
-                r["change_code"], group=str(r["wave"]), reference=ref)
-        r["change_verdict"] = r.pop("change_code")
-        r["verdict_ja"], r["verdict_en"] = verdict_text(r["verdict"])
     return pd.DataFrame(rows)[INDICATOR_COLUMNS]

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from survey.errors import DesignError
-from survey.measures.differences import degenerate_se, difference_p, verdict_text
+from survey.measures.differences import degenerate_se, difference_p
 
 __all__ = ["compare_waves", "trend_table", "wave_estimates"]
 
@@ -43,7 +43,7 @@ def _frame(est, label):
                          "ci_high": ci["ci_high"], "n": est.n})
 
 
-def _change_columns(a: pd.DataFrame, b: pd.DataFrame, ref_label, label, level):
+def _change_columns(a: pd.DataFrame, b: pd.DataFrame, level):
     common = a.index.intersection(b.index, sort=False)
     a, b = a.loc[common], b.loc[common]
     change = b["estimate"] - a["estimate"]
@@ -54,11 +54,9 @@ def _change_columns(a: pd.DataFrame, b: pd.DataFrame, ref_label, label, level):
     alpha = 1 - level
     codes = ["untestable_change" if f else ("increase" if c > 0 else "decrease") if pv < alpha else "no_change"
              for c, pv, f in zip(change, p, flat)]
-    texts = [verdict_text(c, group=label, reference=ref_label) for c in codes]
     return pd.DataFrame({
         "change": change, "change_se": se, "change_ci_low": change - q * se,
         "change_ci_high": change + q * se, "p": p, "verdict": codes,
-        "verdict_ja": [t[0] for t in texts], "verdict_en": [t[1] for t in texts],
     }, index=common)
 
 
@@ -71,7 +69,7 @@ def compare_waves(earlier, later, *, labels=("earlier", "later"), level: float =
         The same statistic from each wave's design (same index, e.g. by
         district); rows present in only one wave are left out.
     labels : (str, str)
-        Wave labels used in the verdict texts (e.g. ``("FY2025", "FY2030")``).
+        Wave labels, the suffixes of the estimate columns (e.g. ``("FY2025", "FY2030")``).
     level : float
         Interval level and significance threshold ``1 - level``.
 
@@ -80,11 +78,13 @@ def compare_waves(earlier, later, *, labels=("earlier", "later"), level: float =
     pandas.DataFrame
         Indexed like the estimates: ``estimate_<a>, se_<a>, estimate_<b>,
         se_<b>, change, change_se, change_ci_low, change_ci_high, p,
-        verdict, verdict_ja, verdict_en``; ``p`` is two-sided normal.
+        verdict``; ``p`` is two-sided normal, ``verdict`` a code
+        (``increase``, ``decrease``, ``no_change``, ``untestable_change``)
+        that :func:`survey.report.verdicts.verdict_text` words.
     """
     la, lb = labels
     a, b = _frame(earlier, la), _frame(later, lb)
-    ch = _change_columns(a, b, la, lb, level)
+    ch = _change_columns(a, b, level)
     if ch.empty:
         raise DesignError("the two waves have no estimate in common; estimate the same statistic "
                           "with the same by= in both waves")
@@ -110,8 +110,8 @@ def trend_table(estimates: Mapping, *, reference: str = "first", level: float = 
     pandas.DataFrame
         Long format: ``wave``, the estimates' index levels, ``estimate, se,
         ci_low, ci_high, n``, then ``reference_wave, change, change_se,
-        change_ci_low, change_ci_high, p, verdict, verdict_ja, verdict_en``
-        (empty for the first wave).  Changes between independent waves:
+        change_ci_low, change_ci_high, p, verdict`` (empty for the first
+        wave; ``verdict`` a code, as :func:`compare_waves`).  Changes between independent waves:
         variances add.
     """
     if reference not in ("first", "previous"):
@@ -125,7 +125,7 @@ def trend_table(estimates: Mapping, *, reference: str = "first", level: float = 
         f = frames[lab].copy()
         if i > 0:
             ref = labels[0] if reference == "first" else labels[i - 1]
-            ch = _change_columns(frames[ref], f, ref, lab, level)
+            ch = _change_columns(frames[ref], f, level)
             f = f.join(ch)
             f["reference_wave"] = ref
         names = [n if n is not None else "row" for n in f.index.names]

@@ -19,7 +19,7 @@ from survey.design.results import COLUMNS as RESULT_COLUMNS
 from survey.errors import InputError
 from survey.measures.derive import answer_codes, categories, mapped, require_answers
 from survey.validation import check_design, check_level
-from survey.measures.differences import adjust_pvalues, degenerate_se, difference_p, verdict_text
+from survey.measures.differences import adjust_pvalues, degenerate_se, difference_p
 
 __all__ = [
     "DEFAULT_PARK_MAP",
@@ -152,8 +152,10 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
         label), ``measure``, the fixed columns ``estimate, se, ci_low,
         ci_high, deff, n``, and the group's test against the city:
         ``diff`` (group minus city), ``diff_se``, ``p``, ``p_adjusted``,
-        ``verdict``, ``verdict_ja``, ``verdict_en`` (blank on the city's
-        rows).  Each verdict is about its own figure: a district where
+        ``verdict`` (a code: ``higher``, ``lower``, ``no_difference``,
+        ``untestable``; blank on the city's rows; the report words it,
+        :func:`survey.report.verdicts.verdict_text`).  Each verdict is
+        about its own figure: a district where
         people use parks less often (``times``, verdict ``"lower"``) or
         where more never use them (``never``, verdict ``"higher"``) is a
         candidate 身近な公園が不足する地域; the two need not agree.
@@ -199,14 +201,12 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     for measure, est in zip(PARK_USE_MEASURES, (t_est, n_est)):
         frame = est.to_frame()
         diff, se, p, p_adj, verdicts = _against_city(est, G, df, adjust, alpha)
-        texts = [verdict_text(v, group=names[g], reference=city) for g, v in enumerate(verdicts)]
         frames.append(pd.DataFrame({
             "group": [k[0] for k in keys] + [np.nan], "label": names + [city], "measure": measure,
             **{c: frame[c].to_numpy() for c in RESULT_COLUMNS},
             "diff": np.append(diff, np.nan), "diff_se": np.append(se, np.nan),
             "p": np.append(p, np.nan), "p_adjusted": np.append(p_adj, np.nan),
-            "verdict": verdicts + [""], "verdict_ja": [t[0] for t in texts] + [""],
-            "verdict_en": [t[1] for t in texts] + [""],
+            "verdict": verdicts + [""],
             "row": np.arange(G + 1)}))
     # group-major, as by-group estimates: each group's times, then its never-use share; the city last
     out = pd.concat(frames, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
@@ -220,7 +220,7 @@ PARK_USE_MEASURES = ("times", "never")
 #: The columns of :func:`park_use_table`, in order.
 PARK_USE_COLUMNS = [
     "group", "label", "measure", *RESULT_COLUMNS, "diff", "diff_se", "p", "p_adjusted",
-    "verdict", "verdict_ja", "verdict_en",
+    "verdict",
 ]
 
 

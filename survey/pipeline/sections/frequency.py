@@ -12,13 +12,13 @@ from __future__ import annotations
 import pandas as pd
 
 from survey.measures import park_use_table
-from survey.measures.differences import verdict_text
 from survey.pipeline.base import HIDDEN, TOTAL, SectionResult, attribute_name, code_labels, html_table
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, pct, rounded, with_kinds
 from survey.report.tableinfo import Measure, describe
 from survey.report.prose import prose
+from survey.report.verdicts import verdict_text
 
 __all__ = ["build", "frequency_table"]
 
@@ -34,7 +34,7 @@ def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_la
     hidden = [False] * len(times) if hidden is None else list(hidden)
 
     def verdicts(codes, figure):
-        return [verdict_text(c, group=f"{g}の{figure}", reference=city)[0] if c else ""
+        return [verdict_text(c, group=f"{g}の{figure}", reference=city)
                 for c, g, city in zip(codes, times["label"], [times["label"].iloc[-1]] * len(times))]
 
     def masked(values):

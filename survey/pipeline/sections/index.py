@@ -23,6 +23,7 @@ from survey.report.html import Figure, Section
 from survey.report.present import ci_text, p_values, pct, rounded, signed, with_kinds
 from survey.report.tableinfo import Measure, describe
 from survey.report.prose import prose
+from survey.report.verdicts import verdict_texts
 
 __all__ = ["build", "index_table", "distribution_table", "comparison_table", "excluded_labels", "unscored_labels"]
 
@@ -76,7 +77,7 @@ def comparison_table(c: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "区分": c["by"], "比較": [f"{a} − {b}" for a, b in zip(c["group"], c["reference"])],
         "差": rounded(c["estimate"], 3), "標準誤差": rounded(c["se"], 3),
-        "p値（調整後）": p_values(c["p_adjusted"]), "判定": c["verdict_ja"],
+        "p値（調整後）": p_values(c["p_adjusted"]), "判定": verdict_texts(c["verdict"], c["group"], c["reference"]),
     })
 
 

@@ -17,6 +17,7 @@ from survey.report.html import Indicator, Section, Table
 from survey.report.present import ci_text, signed
 from survey.report.tableinfo import Measure, describe
 from survey.report.prose import prose
+from survey.report.verdicts import verdict_text, verdict_texts
 
 __all__ = ["build", "indicator_table_ja", "headline_indicators"]
 
@@ -30,6 +31,11 @@ def _reference_text(row) -> str:
     if row.reference == "plan_baseline":
         return f"計画の現況値（{row.baseline_year}）"
     return "なし（今回が基準年）"
+
+
+def _baseline_name(year) -> str:
+    """The reference wave of a change's verdict: the baseline year, or 基準年 when the plan names none."""
+    return "基準年" if year is None or (not isinstance(year, str) and pd.isna(year)) or year == "" else str(year)
 
 
 def _plan_digits(*values) -> int:
@@ -61,7 +67,8 @@ def indicator_table_ja(t: pd.DataFrame) -> pd.DataFrame:
         "95%信頼区間": [ci_text([lo], [hi], digits=int(d))[0] for lo, hi, d in zip(t["ci_low"], t["ci_high"], t["decimals"])],
         "変化の基準": [_reference_text(row) for row in t.itertuples(index=False)],
         "基準の値": pd.Series(ref, dtype=object), "変化（今回値−基準の値）": pd.Series(change, dtype=object),
-        "変化の判定": t["change_verdict_ja"], "目標の判定": t["verdict_ja"],
+        "変化の判定": verdict_texts(t["change_verdict"], t["wave"], [_baseline_name(b) for b in t["baseline_year"]]),
+        "目標の判定": verdict_texts(t["verdict"]),
     })
 
 
@@ -95,7 +102,8 @@ def headline_indicators(table: pd.DataFrame) -> list[Indicator]:
         out.append(Indicator(label=row.label, value=fmt_number(row.estimate, digits=digits), ci=ci,
                              baseline=f"{row.baseline:.{plan}f}（{row.baseline_year}）",
                              target=f"{row.target:.{plan}f}（{row.target_year}）",
-                             unit=row.unit, n="" if pd.isna(row.n) else f"{int(row.n):,}", note=row.verdict_ja))
+                             unit=row.unit, n="" if pd.isna(row.n) else f"{int(row.n):,}",
+                             note=verdict_text(row.verdict)))
     return out
 
 

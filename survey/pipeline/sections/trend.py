@@ -15,6 +15,7 @@ from survey.report.format import WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, p_values, rounded
 from survey.report.tableinfo import Measure, describe
+from survey.report.verdicts import verdict_texts
 
 __all__ = ["build", "trend_table"]
 
@@ -23,12 +24,13 @@ def trend_table(t: pd.DataFrame) -> pd.DataFrame:
     """The index: baseline wave, this wave, change and its test."""
     est = [c for c in t.columns if c.startswith("estimate_")]
     se = [c for c in t.columns if c.startswith("se_")]
+    before, after = (c.removeprefix("estimate_") for c in est)   # the waves' labels
     return pd.DataFrame({
         "区分": t["by"], "グループ": t["group"],
         f"基準年{WEIGHTED}": rounded(t[est[0]], 3), "標準誤差（基準年）": rounded(t[se[0]], 3),
         f"今回{WEIGHTED}": rounded(t[est[1]], 3), "標準誤差（今回）": rounded(t[se[1]], 3),
         "変化": rounded(t["change"], 3), "95%信頼区間": ci_text(t["change_ci_low"], t["change_ci_high"], digits=3),
-        "p値": p_values(t["p"]), "判定": t["verdict_ja"],
+        "p値": p_values(t["p"]), "判定": verdict_texts(t["verdict"], after, before),
     })
 
 
