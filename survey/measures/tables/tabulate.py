@@ -77,13 +77,30 @@ def _code_positions(values: np.ndarray, codes) -> np.ndarray:
     return pos
 
 
+def _column_positions(column: pd.Series, codes) -> np.ndarray:
+    """:func:`_code_positions` of a data column: a small-integer column (the tidy frame's
+    Int8/Int16 codes) through a table indexed by the code, one pass; others as floats."""
+    codes = list(codes)
+    array = column.array
+    if (isinstance(array, pd.arrays.IntegerArray) and array.dtype.numpy_dtype.itemsize <= 2
+            and all(float(c).is_integer() for c in codes)):
+        raw = array._data.astype(np.int16, copy=False).view(np.uint16)
+        table = np.full(1 << 16, -1, dtype=np.int64)
+        for j, c in enumerate(codes):
+            if -(1 << 15) <= c < (1 << 15):
+                table[np.int16(c).view(np.uint16)] = j
+        pos = table[raw]
+        pos[array._mask] = len(codes)
+        return pos
+    return _code_positions(column.to_numpy(dtype=float, na_value=np.nan), codes)
+
+
 def _levels(q: Question, data: pd.DataFrame):
     """(labels, level of every row) for a question with one answer per row (single, likert
     item, a ranking's first choice): the position of the row's code, 無回答 last (the
     position ``len(labels) - 1``), -1 for a code outside the questionnaire."""
     column = q.items[0].column if q.type == "ranking" else q.id
-    values = data[column].to_numpy(dtype=float, na_value=np.nan)
-    return [q.codes[c] for c in q.codes] + [NO_ANSWER_LABEL], _code_positions(values, q.codes)
+    return [q.codes[c] for c in q.codes] + [NO_ANSWER_LABEL], _column_positions(data[column], q.codes)
 
 
 def frequencies(data: pd.DataFrame, weights, questionnaire: Questionnaire, *, questions=None) -> pd.DataFrame:
@@ -108,12 +125,17 @@ def frequencies(data: pd.DataFrame, weights, questionnaire: Questionnaire, *, qu
             if sub.type not in ("single", "likert", "multi", "ranking"):
                 continue
             asked = _asked(sub, data)
-            labels, codes, mat = _level_matrix(sub, data)
-            mat = mat[asked]
+            if sub.type == "multi":
+                labels, codes, mat = _level_matrix(sub, data)
+                columns = mat[asked].T
+            else:                   # one level per row: the rows of each level, contiguous
+                labels, level = _levels(sub, data)
+                codes, level = list(sub.codes) + [None], level[asked]
+                columns = (level == j for j in range(len(labels)))
             ww = w[asked]
             base_w = ww.sum()
             base_n = int(asked.sum())
-            for label, code, col in zip(labels, codes, mat.T):
+            for label, code, col in zip(labels, codes, columns):
                 n = int(col.sum())
                 wn = float(ww[col].sum())
                 rows.append((sub.id, code, label, n, wn, wn / base_w if base_w > 0 else np.nan,
@@ -161,7 +183,7 @@ def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire,
     # the group of every row: its code's position, the last for 無回答, -1 for a code not in the questionnaire
     groups = list(q_by.codes.items()) + [(None, NO_ANSWER_LABEL)]
     G = len(groups)
-    gidx = _code_positions(data[by].to_numpy(dtype=float, na_value=np.nan), q_by.codes)
+    gidx = _column_positions(data[by], q_by.codes)
     L = len(labels)
     gidx[~asked] = -1
     sel = gidx >= 0
