@@ -143,7 +143,7 @@ def main(argv=None) -> int:
             overall = survey.trend_table(survey.wave_estimates(designs, estimator, column, questionnaire=q))
             by_district = survey.trend_table(
                 survey.wave_estimates(designs, estimator, column, questionnaire=q, by="district"))
-            trend = pd.concat([overall, by_district], ignore_index=True)
+            trend = pd.concat([overall, by_district], ignore_index=True)[by_district.columns]
             _write(_worded(trend, trend["wave"], trend["reference_wave"].fillna("")), out, name)
 
     rel = survey.cronbach_alpha(d, "importance", questionnaire=q)

@@ -126,7 +126,7 @@ def test_policies_flag_and_rescale_match_r(design):
 
 def test_by_age_matches_svyby(design):
     t = allocation_means(design, PARTS, by="age")
-    assert list(t.columns) == ["part", "age", "estimate", "se", "ci_low", "ci_high", "deff", "n"]
+    assert list(t.columns) == ["age", "part", "estimate", "se", "ci_low", "ci_high", "deff", "n"]
     ref = pd.DataFrame({"key": REF["by_age"]["names"], "r_est": REF["by_age"]["estimate"],
                         "r_se": REF["by_age"]["se"]})
     merged = t.assign(key=t["age"] + ":" + t["part"]).merge(ref, on="key")
@@ -176,10 +176,10 @@ def test_top_k_probabilities_recomputed_by_hand(design, data):
     wr = np.asarray(rep.subset(valid).replicate_weights, dtype=float)
     means = (wr[valid].T @ y[valid]) / wr[valid].sum(axis=0)[:, None]
     ranks = pd.DataFrame(means).rank(axis=1, ascending=False, method="min").to_numpy()
-    np.testing.assert_allclose(t["p_top3"], (ranks <= 3).mean(axis=0))
+    np.testing.assert_allclose(t["p_top_k"], (ranks <= 3).mean(axis=0))
     np.testing.assert_allclose(t["p_top1"], (ranks == 1).mean(axis=0))
     np.testing.assert_allclose(t["mean_rank"], ranks.mean(axis=0))
-    assert t["p_top3"].sum() == pytest.approx(3.0)          # no ties among continuous means
+    assert t["p_top_k"].sum() == pytest.approx(3.0)          # no ties among continuous means
     np.testing.assert_allclose(t["estimate"], REF["means"]["estimate"], rtol=1e-9)
     # full-sample rank: childhood (135.6) first, health (112.7) second, rainwater (63.9) last
     ranked = t.sort_values("rank")["part"].tolist()
@@ -191,7 +191,7 @@ def test_top_k_builds_replicates_from_a_linearisation_design(design):
     a = allocation_top_k(design, PARTS, k=2, replicates=30, seed=3)
     b = allocation_top_k(design.replicate("rescaled_bootstrap", replicates=30, seed=3), PARTS, k=2)
     pd.testing.assert_frame_equal(a, b)
-    assert "p_top2" in a.columns
+    assert "p_top_k" in a.columns and (a["k"] == 2).all()
     with pytest.raises(InputError, match="k must be between 1"):
         allocation_top_k(design, PARTS, k=11)
 

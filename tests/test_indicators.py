@@ -79,7 +79,7 @@ def test_park_nonuse_matches_r_svyciprop(d25, questionnaire):
 def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
     t = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire)
     # the long layout: each group's times and never rows, the city last
-    assert list(t.columns) == ["group", "label", "measure", "estimate", "se", "ci_low", "ci_high", "deff", "n",
+    assert list(t.columns) == ["district", "label", "measure", "estimate", "se", "ci_low", "ci_high", "deff", "n",
                                "diff", "diff_se", "p", "p_adjusted", "verdict"]
     assert list(t["label"]) == [g for g in ["内間木", "北部", "東部", "西部", "南部", "市全体"] for _ in range(2)]
     assert list(t["measure"]) == ["times", "never"] * 6

@@ -97,8 +97,8 @@ def test_allocation_top_k_on_the_pipeline_design(wave, questionnaire):
     # disaster (201 yen) and children (163 yen) lead in every replicate
     assert list(top["part"][:2]) == ["alloc_disaster", "alloc_children"]
     assert top["estimate"][0] == pytest.approx(201.440219, abs=1e-6)
-    assert top["p_top1"][0] == 1.0 and top["p_top3"][1] == 1.0
-    assert out["p_top3"].sum() == pytest.approx(3.0)
+    assert top["p_top1"][0] == 1.0 and top["p_top_k"][1] == 1.0
+    assert out["p_top_k"].sum() == pytest.approx(3.0)
 
 
 def test_draws_as_a_number_is_capped():

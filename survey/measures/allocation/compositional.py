@@ -146,7 +146,7 @@ def closed_geometric_mean(design, columns, *, delta=1.0, by=None, level=0.95, to
     Returns
     -------
     pandas.DataFrame
-        ``part, [by...], estimate, se, ci_low, ci_high, deff, n`` with
+        ``[by...], part, estimate, se, ci_low, ci_high, deff, n`` with
         ``attrs["delta"]`` and ``attrs["total_policy"]``.  The estimates of each
         group add up to ``total``; ``deff`` is not defined for the centre (NaN).
     """
@@ -166,12 +166,12 @@ def closed_geometric_mean(design, columns, *, delta=1.0, by=None, level=0.95, to
         jac = (np.diag(p) - np.outer(p, p)) * total
         se = np.sqrt(np.clip(np.diag(jac @ vcov[g * d:(g + 1) * d, g * d:(g + 1) * d] @ jac.T), 0, None))
         for j, part in enumerate(columns):
-            row = {"part": part, **dict(zip(by_cols, key))}
+            row = {**dict(zip(by_cols, key)), "part": part}
             e = p[j] * total
             row.update(estimate=e, se=se[j], ci_low=e - q * se[j], ci_high=e + q * se[j], deff=np.nan,
                        n=n[g])
             rows.append(row)
-    out = pd.DataFrame(rows, columns=["part", *by_cols, "estimate", "se", "ci_low", "ci_high", "deff", "n"])
+    out = pd.DataFrame(rows, columns=[*by_cols, "part", "estimate", "se", "ci_low", "ci_high", "deff", "n"])
     out.attrs.update(delta=delta, total_policy=counts)
     return out
 
@@ -183,7 +183,7 @@ def replacement_sensitivity(design, columns, *, deltas=(0.5, 1.0, 5.0, 10.0), by
     Returns
     -------
     pandas.DataFrame
-        ``delta, part, [by...], estimate, rank`` for every ``delta`` (yen);
+        ``[by...], delta, part, estimate, rank`` for every ``delta`` (yen);
         rank 1 is the largest.  Compare with the arithmetic means, which need
         no replacement.
     """
@@ -192,10 +192,10 @@ def replacement_sensitivity(design, columns, *, deltas=(0.5, 1.0, 5.0, 10.0), by
         t = closed_geometric_mean(design, columns, delta=delta, by=by, total=total,
                                   policy=policy, tolerance=tolerance)
         keys = [c for c in t.columns if c not in ("part", "estimate", "se", "ci_low", "ci_high", "deff", "n")]
-        t = t[["part", *keys, "estimate"]].copy()
+        t = t[[*keys, "part", "estimate"]].copy()
         grouped = t.groupby(keys, sort=False)["estimate"] if keys else t["estimate"]
         t["rank"] = grouped.rank(ascending=False, method="min").astype(int)
-        t.insert(0, "delta", float(delta))
+        t.insert(len(keys), "delta", float(delta))
         tables.append(t)
     return pd.concat(tables, ignore_index=True)
 

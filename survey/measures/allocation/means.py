@@ -89,10 +89,10 @@ def group_blocks(est, p):
 
 
 def long_table(est, by=None) -> pd.DataFrame:
-    """``part, [by...], estimate, se, ci_low, ci_high, deff, n`` of a :func:`part_means` estimate."""
+    """``[by...], part, estimate, se, ci_low, ci_high, deff, n`` of a :func:`part_means` estimate."""
     frame = est.to_frame().reset_index().rename(columns={"variable": "part"})
     names = list(est.estimate.index.names[:-1])
-    return frame[["part", *names, *RESULT_COLUMNS]]
+    return frame[[*names, "part", *RESULT_COLUMNS]]
 
 
 def _estimate(design, columns, by, level, total, policy, tolerance, transform, what):
@@ -123,7 +123,7 @@ def allocation_means(design, columns, *, by=None, level=0.95, total=1000, policy
     Returns
     -------
     pandas.DataFrame
-        Long table ``part, [by...], estimate, se, ci_low, ci_high, deff, n``;
+        Long table ``[by...], part, estimate, se, ci_low, ci_high, deff, n``;
         the policy counts are in ``.attrs["total_policy"]``.  With
         ``tolerance=0`` and policy ``"reject"`` or ``"rescale"`` the estimates
         of each group add up to ``total`` exactly (up to floating point).
@@ -205,10 +205,13 @@ def allocation_top_k(design, columns, *, k=3, method="rescaled_bootstrap", repli
     Returns
     -------
     pandas.DataFrame
-        ``part, [by...], estimate, rank, p_top1, p_top_k, mean_rank, rank_low,
-        rank_high``: rank 1 is the largest mean; ``p_top_k`` is the share of
-        replicates in which the part is among the ``k`` largest; ``rank_low``
-        and ``rank_high`` are the 2.5 % and 97.5 % replicate quantiles
+        ``[by...], part, estimate, se, ci_low, ci_high, deff, n, rank, p_top1,
+        p_top_k, k, mean_rank, rank_low, rank_high``: the fixed columns are the
+        mean yen with its replicate standard error (as :func:`allocation_means`
+        on the replicate design); rank 1 is the largest mean; ``p_top_k`` is
+        the share of replicates in which the part is among the ``k`` largest
+        (``k`` the argument, also ``attrs["k"]``); ``rank_low`` and
+        ``rank_high`` are the 2.5 % and 97.5 % replicate quantiles
         (``"lower"``/``"higher"`` interpolation, so they are ranks).
     """
     if not 1 <= k <= len(columns):
@@ -222,22 +225,18 @@ def allocation_top_k(design, columns, *, k=3, method="rescaled_bootstrap", repli
     est = part_means(rep, values, list(columns), by, what="allocation_top_k")
     groups, full, _, _ = group_blocks(est, len(columns))
     reps = est.replicates.to_numpy().reshape(rep.n_replicates, len(groups), len(columns))
-    by_cols = list(est.estimate.index.names[:-1])
     rows = []
-    for g, key in enumerate(groups):
+    for g in range(len(groups)):          # group-major, as the estimate's rows
         ranks = _ranks(reps[:, g, :])
         rank0 = _ranks(full[g][None, :])[0]
-        for j, part in enumerate(columns):
-            row = {"part": part}
-            row.update(dict(zip(by_cols, key)))
-            row.update(estimate=full[g, j], rank=int(rank0[j]), p_top1=float(np.mean(ranks[:, j] == 1)),
-                       p_top_k=float(np.mean(ranks[:, j] <= k)), mean_rank=float(ranks[:, j].mean()),
-                       rank_low=int(np.quantile(ranks[:, j], 0.025, method="lower")),
-                       rank_high=int(np.quantile(ranks[:, j], 0.975, method="higher")))
-            rows.append(row)
-    out = pd.DataFrame(rows).rename(columns={"p_top_k": f"p_top{k}"})
-    out.attrs["total_policy"] = counts
-    out.attrs["replicates"] = rep.n_replicates
+        for j in range(len(columns)):
+            rows.append({"rank": int(rank0[j]), "p_top1": float(np.mean(ranks[:, j] == 1)),
+                         "p_top_k": float(np.mean(ranks[:, j] <= k)), "k": int(k),
+                         "mean_rank": float(ranks[:, j].mean()),
+                         "rank_low": int(np.quantile(ranks[:, j], 0.025, method="lower")),
+                         "rank_high": int(np.quantile(ranks[:, j], 0.975, method="higher"))})
+    out = pd.concat([long_table(est, by), pd.DataFrame(rows)], axis=1)
+    out.attrs.update(total_policy=counts, replicates=rep.n_replicates, k=int(k))
     return out
 
 
@@ -259,7 +258,7 @@ class MeanVectorComparison:
         group's (``F = chisq / ndf`` on ``(ndf, ddf)`` with the design degrees
         of freedom, as R ``regTermTest``; chi-square when ``ddf`` is infinite).
     differences : pandas.DataFrame
-        ``part, group, reference, estimate, se, ci_low, ci_high, p``:
+        ``group, reference, part, estimate, se, ci_low, ci_high, p``:
         each group minus the reference group, part by part (normal reference).
     """
 
@@ -297,7 +296,7 @@ def compare_part_vectors(est, vcov, labels, group_keys, *, df=None, drop_last=Fa
             c = np.zeros(g_count * p)
             c[g * p + j], c[j] = 1.0, -1.0
             d, s = c @ est.ravel(), float(np.sqrt(max(c @ vcov @ c, 0.0)))
-            rows.append({"part": labels[j], "group": group_keys[g], "reference": group_keys[0],
+            rows.append({"group": group_keys[g], "reference": group_keys[0], "part": labels[j],
                          "estimate": d, "se": s, "ci_low": d - q * s, "ci_high": d + q * s,
                          "p": float(2 * stats.norm.sf(abs(d / s))) if s > 0 else np.nan})
             if not (drop_last and j == p - 1):

@@ -96,8 +96,8 @@ __all__ = [
 class FreeTextTables:
     """Everything the 自由記述 section and sheet show (no respondent ids, masked text only).
 
-    ``summary``: by, group, respondents, comments, estimate/se/ci_low/ci_high/deff/n
-    (share of respondents who wrote a comment) · ``masked``: kind, label,
+    ``summary``: by, group, estimate/se/ci_low/ci_high/deff/n (share of
+    respondents who wrote a comment), respondents, comments · ``masked``: kind, label,
     answers · ``words``: by, group, word, n_comments, share ·
     ``characteristic``: by, group, word, count, log_odds, se, z, n_comments ·
     ``nodes``/``edges``: the co-occurrence network · ``themes``: by, group,
@@ -163,8 +163,9 @@ def _comment_rate(d, by, responding, active, level) -> pd.DataFrame:
     resp = pd.Series(responding).groupby(keys).sum()
     com = pd.Series(active).groupby(keys).sum()
     where = est[by] if by is not None else pd.Series(np.zeros(len(est)))
-    est.insert(1 if by else 0, "comments", where.map(com).fillna(0).astype(int).to_numpy())
-    est.insert(1 if by else 0, "respondents", where.map(resp).fillna(0).astype(int).to_numpy())
+    # the counts after the fixed columns, as a row's extras
+    est["respondents"] = where.map(resp).fillna(0).astype(int).to_numpy()
+    est["comments"] = where.map(com).fillna(0).astype(int).to_numpy()
     return est
 
 

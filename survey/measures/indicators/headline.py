@@ -69,9 +69,9 @@ ADMIN_INDICATORS = (
      "target_year": "FY2035"},
 )
 INDICATOR_COLUMNS = [
-    "id", "label", "unit", "source", "baseline", "baseline_year", "target", "target_year", "wave",
-    "estimate", "se", "ci_low", "ci_high", "n", "decimals", "reference", "reference_value", "change", "change_se",
-    "change_p", "change_verdict", "verdict",
+    "id", "label", "unit", "source", "wave", "estimate", "se", "ci_low", "ci_high", "deff", "n",
+    "decimals", "baseline", "baseline_year", "target", "target_year", "reference", "reference_value",
+    "change", "change_se", "change_p", "change_verdict", "verdict",
 ]
 #: Decimals a report shows for a survey indicator, by statistic (the same as the index and
 #: park-use tables: an index to 0.001, times a year to 0.1).
@@ -165,7 +165,7 @@ def _survey_row(design, questionnaire, ind, wave, baseline_design, level):
     verdict = "untestable_target" if flat else target_verdict(e, ci["ci_low"], ci["ci_high"], baseline=base,
                                                               target=float(ind["target"]))
     return {"estimate": e, "se": se, "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]),
-            "n": int(est.n.iloc[0]), "decimals": SURVEY_DECIMALS[ind["statistic"]], "reference": reference,
+            "deff": float(est.deff.iloc[0]), "n": int(est.n.iloc[0]), "decimals": SURVEY_DECIMALS[ind["statistic"]], "reference": reference,
             "reference_value": ref_value, "change": change, "change_se": change_se, "change_p": change_p,
             "change_verdict": code, "verdict": verdict, "source": "survey", "wave": wave}
 
@@ -190,7 +190,8 @@ def _admin_rows(admin, year):
         met = shown >= d["target"] if up else shown <= d["target"]
         rows.append({**{k: d[k] for k in ("id", "label", "unit", "baseline", "baseline_year", "target",
                                            "target_year")},
-                     "estimate": shown, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan,
+                     "estimate": shown, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "deff": np.nan,
+                     "n": np.nan,
                      "decimals": d["decimals"], "reference": reference, "reference_value": ref_value,
                      "change": change, "change_se": np.nan, "change_p": np.nan, "change_verdict": code,
                      "verdict": "met_exact" if met else "not_met_exact", "source": "admin",
@@ -225,7 +226,10 @@ def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`INDICATOR_COLUMNS`.  ``change`` is latest minus
+        Columns :data:`INDICATOR_COLUMNS`: what the row estimates (``id,
+        label, unit, source, wave``), the fixed columns ``estimate, se,
+        ci_low, ci_high, deff, n``, then the plan's figures and the change.
+        ``change`` is latest minus
         ``reference_value`` (``reference``: ``plan_baseline``, the plan's
         現況値 as a fixed number; ``baseline_wave``, the baseline wave's
         estimate; ``none`` on the baseline year itself, where ``change`` is

@@ -39,8 +39,9 @@ def _frame(est, label):
         raise DesignError(f"wave {label!r}: expected an Estimate (e.g. from satisfaction_index); "
                           f"got {type(est).__name__}")
     ci = est.conf_int(est.level)
+    deff = est.deff if getattr(est, "deff", None) is not None else np.nan
     return pd.DataFrame({"estimate": est.estimate, "se": est.se, "ci_low": ci["ci_low"],
-                         "ci_high": ci["ci_high"], "n": est.n})
+                         "ci_high": ci["ci_high"], "deff": deff, "n": est.n})
 
 
 def _change_columns(a: pd.DataFrame, b: pd.DataFrame, level):
@@ -108,10 +109,11 @@ def trend_table(estimates: Mapping, *, reference: str = "first", level: float = 
     Returns
     -------
     pandas.DataFrame
-        Long format: ``wave``, the estimates' index levels, ``estimate, se,
-        ci_low, ci_high, n``, then ``reference_wave, change, change_se,
-        change_ci_low, change_ci_high, p, verdict`` (empty for the first
-        wave; ``verdict`` a code, as :func:`compare_waves`).  Changes between independent waves:
+        Long format: the estimates' ``by`` levels, ``wave``, ``variable``,
+        the fixed columns ``estimate, se, ci_low, ci_high, deff, n``, then
+        ``reference_wave, change, change_se, change_ci_low, change_ci_high,
+        p, verdict`` (empty for the first wave; ``verdict`` a code, as
+        :func:`compare_waves`).  Changes between independent waves:
         variances add.
     """
     if reference not in ("first", "previous"):
@@ -131,7 +133,8 @@ def trend_table(estimates: Mapping, *, reference: str = "first", level: float = 
         names = [n if n is not None else "row" for n in f.index.names]
         f.index = f.index.set_names(names)
         f = f.reset_index()
-        f.insert(0, "wave", lab)
+        # the by groups first, then which wave and which variable (an Estimate's last level)
+        f.insert(len(names) - 1 if names[-1] == "variable" else 0, "wave", lab)
         blocks.append(f)
     out = pd.concat(blocks, ignore_index=True)
     cols = [c for c in out.columns if c not in ("reference_wave",)]

@@ -145,20 +145,21 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     Returns
     -------
     pandas.DataFrame
-        Long table :data:`PARK_USE_COLUMNS`: for each group, then for the
-        whole city (``市全体``, ``group`` NaN), a row of each ``measure``:
-        ``"times"`` (times a year, a mean) and ``"never"`` (the never-use
-        share, a proportion); ``group, label`` (the ``by`` code and its
-        label), ``measure``, the fixed columns ``estimate, se, ci_low,
-        ci_high, deff, n``, and the group's test against the city:
-        ``diff`` (group minus city), ``diff_se``, ``p``, ``p_adjusted``,
-        ``verdict`` (a code: ``higher``, ``lower``, ``no_difference``,
-        ``untestable``; blank on the city's rows; the report words it,
+        Long table: the ``by`` column, then :data:`PARK_USE_COLUMNS`.  For
+        each group, then for the whole city (``市全体``, the ``by`` code
+        NaN), a row of each ``measure``: ``"times"`` (times a year, a mean)
+        and ``"never"`` (the never-use share, a proportion).  Columns: the
+        ``by`` code (e.g. ``district``) and its ``label``, ``measure``, the
+        fixed columns ``estimate, se, ci_low, ci_high, deff, n``, and the
+        group's test against the city: ``diff`` (group minus city),
+        ``diff_se``, ``p``, ``p_adjusted``, ``verdict`` (a code:
+        ``higher``, ``lower``, ``no_difference``, ``untestable``; blank on
+        the city's rows; the report words it,
         :func:`survey.report.verdicts.verdict_text`).  Each verdict is
-        about its own figure: a district where
-        people use parks less often (``times``, verdict ``"lower"``) or
-        where more never use them (``never``, verdict ``"higher"``) is a
-        candidate 身近な公園が不足する地域; the two need not agree.
+        about its own figure: a district where people use parks less
+        often (``times``, verdict ``"lower"``) or where more never use them
+        (``never``, verdict ``"higher"``) is a candidate
+        身近な公園が不足する地域; the two need not agree.
 
     Notes
     -----
@@ -202,7 +203,7 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
         frame = est.to_frame()
         diff, se, p, p_adj, verdicts = _against_city(est, G, df, adjust, alpha)
         frames.append(pd.DataFrame({
-            "group": [k[0] for k in keys] + [np.nan], "label": names + [city], "measure": measure,
+            by: [k[0] for k in keys] + [np.nan], "label": names + [city], "measure": measure,
             **{c: frame[c].to_numpy() for c in RESULT_COLUMNS},
             "diff": np.append(diff, np.nan), "diff_se": np.append(se, np.nan),
             "p": np.append(p, np.nan), "p_adjusted": np.append(p_adj, np.nan),
@@ -211,15 +212,15 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     # group-major, as by-group estimates: each group's times, then its never-use share; the city last
     out = pd.concat(frames, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
     out.attrs["by"] = by
-    return out[PARK_USE_COLUMNS]
+    return out[[by, *PARK_USE_COLUMNS]]
 
 
 #: The ``measure`` of :func:`park_use_table`'s rows: times a year (a mean), the never-use share (a proportion).
 PARK_USE_MEASURES = ("times", "never")
 
-#: The columns of :func:`park_use_table`, in order.
+#: The columns of :func:`park_use_table` after its ``by`` column, in order.
 PARK_USE_COLUMNS = [
-    "group", "label", "measure", *RESULT_COLUMNS, "diff", "diff_se", "p", "p_adjusted",
+    "label", "measure", *RESULT_COLUMNS, "diff", "diff_se", "p", "p_adjusted",
     "verdict",
 ]
 
