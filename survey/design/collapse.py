@@ -171,11 +171,9 @@ def group_rows(arrays, n: int, *, limit: int | None = None) -> Atoms | None:
             h ^= wd                      # four passes a word, the full finaliser once at the end
             h *= _MIX1
             h ^= h >> np.uint64(32)
-            if limit is not None and i == len(words) // 2 and len(words) > 3 and _more_than(h, limit):
+            if limit is not None and i == len(words) // 2 and len(words) > 7 and _more_than(h, limit):
                 return None              # the first words alone part the rows too finely
         _mix(h)
-        if limit is not None and _more_than(h, limit):
-            return None
         codes, uniques = pd.factorize(h, sort=False)
         if limit is not None and len(uniques) > limit:
             return None
