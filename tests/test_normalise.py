@@ -344,3 +344,21 @@ def test_labelled_reads_the_nullable_codes(sample):
     assert lab.dtype == "category" and lab.cat.ordered
     assert lab.isna().sum() == sample.data["park_use"].isna().sum()
     assert (lab[sample.data["park_use"].eq(6).fillna(False)] == "利用しない").all()
+
+
+def test_factorisations_of_the_raw_columns_are_remembered_inside_normalisation():
+    """Issue 18: a raw column is factorised once while normalising (the damage checks and the
+    cleaners both read it): the same codes, read-only and in the smallest integer type;
+    columns of other frames, and anything outside the block, are factorised afresh."""
+    from survey.intake.values import factorized, remembered_factorizations
+
+    frame = pd.DataFrame({"a": np.array(["x", None, "y", "x"], dtype=object)})
+    other = pd.Series(np.array(["x", "y"], dtype=object))
+    with remembered_factorizations(frame):
+        codes, uniques = factorized(frame["a"])
+        again, _ = factorized(frame["a"])
+        fresh, _ = factorized(other)
+        assert again is codes and not codes.flags.writeable and codes.dtype == np.int8
+        assert codes.tolist() == [0, -1, 1, 0] and list(uniques) == ["x", "y"]
+        assert factorized(other)[0] is not fresh
+    assert factorized(frame["a"])[0] is not codes

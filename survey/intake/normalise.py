@@ -44,6 +44,7 @@ from survey.intake.values import (
     WHY_BLANK,
     WHY_NOT_APPLICABLE,
     HeaderMap,
+    remembered_factorizations,
     _present,
     clean_column,
     clean_text,
@@ -110,6 +111,13 @@ def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodabl
     path = raw.provenance.path
     refuse_problem_cells(raw, hmap)
     refuse_label_disagreements(raw, hmap, questionnaire)
+    with remembered_factorizations(raw.frame):
+        return _normalise(raw, questionnaire, hmap, path, exclude_undecodable, _damage)
+
+
+def _normalise(raw, questionnaire, hmap, path, exclude_undecodable, _damage) -> Dataset:
+    """:func:`normalise` once the headings are known to match."""
+    rid = questionnaire.respondent_id
     damage = unreadable_rows(raw, hmap, questionnaire) if _damage is None else _damage
     refuse_file_level(damage, path)
     if not exclude_undecodable:

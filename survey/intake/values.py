@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,10 +105,53 @@ def code_lookup(q: Question) -> dict:
     return lookup
 
 
+_REMEMBERED: dict | None = None
+
+
+def _array_key(values: np.ndarray) -> tuple:
+    return values.__array_interface__["data"][0], values.shape, values.strides
+
+
+@contextmanager
+def remembered_factorizations(*frames):
+    """Inside the block :func:`factorized` works out the distinct cells of each text column
+    of ``frames`` once (normalisation reads a column in several steps: the damage checks,
+    the cleaners; hashing a million strings takes 50 ms a column).  The frames must not
+    change inside the block."""
+    global _REMEMBERED
+    keys = {_array_key(frame[c].to_numpy()) for frame in frames for c in frame.columns
+            if frame[c].dtype == object}
+    _REMEMBERED = {"keys": keys, "found": {}}
+    try:
+        yield
+    finally:
+        _REMEMBERED = None
+
+
+def factorized(series: pd.Series):
+    """``pd.factorize(series, use_na_sentinel=True)``, remembered for the columns of the frames
+    of :func:`remembered_factorizations` (the codes are then read-only)."""
+    memo = _REMEMBERED
+    if memo is None or series.dtype != object:
+        return pd.factorize(series, use_na_sentinel=True)
+    key = _array_key(series.to_numpy())
+    if key not in memo["keys"]:
+        return pd.factorize(series, use_na_sentinel=True)
+    if key not in memo["found"]:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        for small in (np.int8, np.int16, np.int32):    # kept in the smallest integers that hold them
+            if len(uniques) < np.iinfo(small).max:
+                codes = codes.astype(small)
+                break
+        codes.flags.writeable = False
+        memo["found"][key] = (codes, uniques)
+    return memo["found"][key]
+
+
 def _per_unique(series: pd.Series, fn, *, fill=None) -> np.ndarray:
     """``fn`` applied once per distinct non-missing cell, broadcast back
     (an object array; ``fill`` where the cell is ``None``)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized(series)
     table = np.empty(len(uniques) + 1, dtype=object)
     table[:-1] = [fn(u) for u in uniques]
     table[-1] = fill  # factorize marks missing cells with -1
@@ -118,7 +162,7 @@ def clean_column(series: pd.Series) -> pd.Series:
     """:func:`clean_text` on every cell (computed once per distinct value;
     printable ASCII without spaces or ``~``, which it leaves unchanged, is
     passed through without the call: IDs are all distinct)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized(series)
     table = np.empty(len(uniques) + 1, dtype=object)
     plain = pd.Series(uniques, dtype=object).str.fullmatch(r"[!-}]+").fillna(False).to_numpy(dtype=bool)
     table[:-1][plain] = np.asarray(uniques, dtype=object)[plain]
@@ -154,7 +198,7 @@ def _parse_codes(series: pd.Series, q: Question):
             return (np.nan, WHY_MISSING_CODE, text)
         return (np.nan, WHY_INVALID, text)
 
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized(series)
     table = [classify(u) for u in uniques] + [(np.nan, WHY_BLANK, None)]
     values = np.array([t[0] for t in table], dtype=float)[codes]
     reasons = np.array([t[1] for t in table], dtype=np.int8)[codes]
@@ -204,7 +248,7 @@ def mark_value(text) -> float | None:
 
 def _marks(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_mark` on a column: (delivered, number or NaN), once per distinct cell."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized(series)
     table = [_mark(u) for u in uniques] + [(False, np.nan)]  # the last entry: empty cells (code -1)
     present = np.array([t[0] for t in table], dtype=bool)[codes]
     number = np.array([t[1] for t in table], dtype=float)[codes]
