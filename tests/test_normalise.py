@@ -352,8 +352,8 @@ def test_factorisations_of_the_raw_columns_are_remembered_inside_normalisation()
     columns of other frames, and anything outside the block, are factorised afresh."""
     from survey.intake.values import factorized, remembered_factorizations
 
-    frame = pd.DataFrame({"a": np.array(["x", None, "y", "x"], dtype=object)})
-    other = pd.Series(np.array(["x", "y"], dtype=object))
+    frame = pd.DataFrame({"a": ["x", None, "y", "x"]}, dtype=object)    # as read_raw builds it
+    other = pd.Series(["x", "y"], dtype=object)
     with remembered_factorizations(frame):
         codes, uniques = factorized(frame["a"])
         again, _ = factorized(frame["a"])
