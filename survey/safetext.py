@@ -71,6 +71,8 @@ def neutralise_formula(value):
     """
     if not isinstance(value, str):
         return value
+    if not value.startswith(FORMULA_START) and "\n" not in value and "\r" not in value:
+        return value                     # one line, not a formula: the common case, as it is
     parts = _BREAK.split(value)          # text, break, text, break, ...
     for i in range(0, len(parts), 2):
         if not _inert_line(parts[i]):

@@ -11,6 +11,7 @@ layer and the intake layer use it.
 """
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 
@@ -38,7 +39,13 @@ def display_width(text) -> int:
     >>> display_width("満足度 n")
     8
     """
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+    text = str(text)
+    return len(text) if text.isascii() else _wide_width(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def _wide_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def wrapped_lines(text, width: float) -> int:

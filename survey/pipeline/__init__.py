@@ -4,10 +4,13 @@
 analysis plan declares (:data:`SECTIONS`, one module per section in
 :mod:`survey.pipeline.sections`) and places them in the workbook, the CSV
 files and ``report.html``; ``survey plan`` (:func:`run_plan`) writes the
-next wave's mailing plan.
+next wave's mailing plan.  Each name is imported on first use
+(:mod:`survey._lazy`), so ``survey run`` does not load ``survey plan``'s module.
 """
-from survey.pipeline.plan import MAILING_FILE, plan_folder_name, run_plan
-from survey.pipeline.run import RunResult, require_plan, run_wave
-from survey.pipeline.sections import SECTIONS
+from survey._lazy import lazy_attributes
 
-__all__ = ["MAILING_FILE", "RunResult", "SECTIONS", "plan_folder_name", "require_plan", "run_plan", "run_wave"]
+__getattr__, __dir__, __all__ = lazy_attributes(__name__, {
+    "survey.pipeline.plan": ("MAILING_FILE", "plan_folder_name", "run_plan"),
+    "survey.pipeline.run": ("RunResult", "require_plan", "run_wave"),
+    "survey.pipeline.sections": ("SECTIONS",),
+})

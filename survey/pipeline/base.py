@@ -21,7 +21,7 @@ import pandas as pd
 
 from survey.labels import TOTAL_LABEL
 from survey.measures.tables.tabulate import crosstab_question
-from survey.report.format import cell_kind, column_kinds, kind_text
+from survey.report.format import bare, cell_kind, column_kinds, kind_text
 from survey.report.disclosure import HIDDEN, SmallCells
 from survey.report.html import Section, Table
 
@@ -236,16 +236,17 @@ def html_table(caption, frame: pd.DataFrame, note: str = "") -> Table:
     p-values, yen and percentages as their kind says (``<0.001``, ``1,000``, ``12.0``)."""
     formats = {}
     kinds = column_kinds(frame)
+    columns = bare(frame)
     for col in frame.columns:
         kind = kinds.get(col)
-        if kind is None and frame[col].dtype == object:
+        if kind is None and columns[col].dtype == object:
             # text and numbers mixed (a suppressed x among figures): numbers keep their decimals
-            numbers_ = [v for v in frame[col] if isinstance(v, float) and not isinstance(v, bool)]
+            numbers_ = [v for v in columns[col] if isinstance(v, float) and not isinstance(v, bool)]
             kind = f"decimal{_decimals(numbers_)}" if numbers_ else None
         if kind in ("p", "yen", "percent") or (kind or "").startswith("decimal"):
             formats[col] = (lambda v, k=kind: kind_text(v, k).lstrip("¥") if cell_kind(v, k) else
                             ("" if v is None or v != v else str(v)))
-        elif pd.api.types.is_float_dtype(frame[col]):
-            d = _decimals(frame[col].tolist())
+        elif pd.api.types.is_float_dtype(columns[col]):
+            d = _decimals(columns[col].tolist())
             formats[col] = (lambda v, d=d: "" if v != v else f"{v:,.{d}f}")
     return Table(caption, frame, formats=formats, note=note)

@@ -30,6 +30,7 @@ from survey.pipeline.page import write_wave_html
 from survey.pipeline.sections import SECTIONS
 from survey.pipeline.sections.sampling_error import wave_sampling_error
 from survey.questionnaire import load_questionnaire
+from survey.report.background import draws_in_background, in_background
 from survey.report.opendata import DICTIONARY_FILE
 from survey.report.outdir import OutputFolder, writes_output
 from survey.report.writers import Sheet, write_workbook
@@ -69,6 +70,7 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
 
 
 @writes_output
+@draws_in_background
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
              baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:
@@ -158,7 +160,11 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     progress("報告書（HTML）を作成中 (report.html)")
     for sid in plan.html:
         result(sid)
-    # every table as CSV named after its title, 目次.csv, and the open data (pipeline/outputs.py)
+    # the workbook, with the inputs at the bottom of every sheet, by the worker (report/background.py)
+    # while every table is written as CSV named after its title, 目次.csv, the open data
+    # (pipeline/outputs.py) and report.html
+    workbook = in_background(write_workbook, sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title},
+                             provenance=notes)
     files, _unavailable = write_tables(plan, results, questionnaire, out_dir)
     links = [("各表のCSV（ファイル名・表題・シート・基数、推定できない表はその理由）", f"{INDEX_FILE}.csv")]
     if plan.opendata is not None:
@@ -171,8 +177,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     files.append(write_wave_html(results, out_dir / "report.html", questionnaire=questionnaire,
                                  provenance_lines=notes, sampling_error=ctx.sampling_error,
                                  diagnostics_text=diag_text, links=links))
-    files.append(write_workbook(sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title},
-                                provenance=notes))  # the inputs at the bottom of every sheet
+    files.append(workbook.result())
     ledger = dataset.ledger
     provenance = {
         "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,

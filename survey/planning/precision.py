@@ -109,12 +109,25 @@ def measure_variance(inputs: PlanInputs, m, measure: str, mask=None, *, fpc: boo
     the city) for mailings ``m`` per cell.  Domains smaller than the city
     include the term for random cell sizes, with the additive-model cell
     means (:func:`~survey.planning.allocate.domain_variance`)."""
-    cells, item = inputs.cells, inputs.items[measure]
     whole = mask is None or bool(np.all(mask))
-    return domain_variance(m, cells["population"].to_numpy(dtype=float), item["variance"].to_numpy(dtype=float),
-                           cells["response_rate"].to_numpy(dtype=float), item["answer_rate"].to_numpy(dtype=float),
-                           inputs.deff[measure], mask, fpc=fpc,
-                           means=None if whole else item["fitted_mean"].to_numpy(dtype=float))
+    population, variance, response, answer = _cell_arrays(inputs, measure)
+    return domain_variance(m, population, variance, response, answer, inputs.deff[measure], mask, fpc=fpc,
+                           means=None if whole else _cell_arrays(inputs, measure, "fitted_mean"))
+
+
+def _cell_arrays(inputs: PlanInputs, measure: str, column: str | None = None):
+    """The per-cell columns :func:`measure_variance` reads, as float arrays, read once per
+    inputs and measure (the allocation search asks for hundreds of variances, and a column
+    look-up costs more than the variance): ``population, variance, response_rate,
+    answer_rate``, or the item's ``column`` alone."""
+    cache = inputs.__dict__.setdefault("_cell_arrays", {})
+    key = (measure, column)
+    if key not in cache:
+        cells, item = inputs.cells, inputs.items[measure]
+        cache[key] = (item[column].to_numpy(dtype=float) if column is not None else
+                      (cells["population"].to_numpy(dtype=float), item["variance"].to_numpy(dtype=float),
+                       cells["response_rate"].to_numpy(dtype=float), item["answer_rate"].to_numpy(dtype=float)))
+    return cache[key]
 
 
 def expected_precision(inputs: PlanInputs, mailing, *, measures=None, level: float = 0.95, power: float = 0.80,

@@ -89,6 +89,11 @@ def _draw(draw, *, width: float, height: float, image_format: str, dpi: int):
         fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         draw(fig)
+        # lay the figure out once, here, and save it without its layout engine: savefig would
+        # otherwise draw the whole figure once without output just to run the layout (text by
+        # text) before drawing it again; the positions, and so the picture, are the same
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine(None)
         buf = io.BytesIO()
         if image_format == "png":
             fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None, "Creation Time": None})

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.report.background import background
 from survey.report.chart_style import (
     FONT_FAMILY, HIDDEN_LABEL, NONSUBSTANTIVE_LEVELS, SATISFACTION_LEVELS, _QUALITATIVE, _draw, _group_label, _legend,
     _numeric,
@@ -39,6 +40,7 @@ __all__ = [
     "satisfaction_chart",
 ]
 
+@background
 def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
                        nonsubstantive=NONSUBSTANTIVE_LEVELS, title: str | None = None,
                        image_format: str = "png", width: float = 8.0, dpi: int = 144,
@@ -119,8 +121,10 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
                         height=0.72, label=level)
                 for y, lft, s in zip(ys, left, share):
                     if s >= label_min:
+                        # inside its bar: no part of the layout (constrained layout measures every
+                        # text it is given, and the bars' labels were most of them)
                         ax.text(lft + s / 2, y, f"{100 * s:.1f}", ha="center", va="center", fontsize=7.5,
-                                color=_text_colour(colours[level]))
+                                color=_text_colour(colours[level]), in_layout=False)
                 left += share
             if secret is not None:
                 rest = secret.reindex([(panel, g) for g in groups]).fillna(0.0).to_numpy()
@@ -143,6 +147,7 @@ def satisfaction_chart(frame: pd.DataFrame, *, levels=SATISFACTION_LEVELS,
     return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
 
 
+@background
 def index_chart(frame: pd.DataFrame, *, target: float | None = None, baseline: float | None = None,
                 target_label: str = "目標値", baseline_label: str = "基準値", ylabel: str = "",
                 title: str | None = None, digits: int = 2, image_format: str = "png",
@@ -208,6 +213,7 @@ def index_chart(frame: pd.DataFrame, *, target: float | None = None, baseline: f
     return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
 
 
+@background
 def allocation_chart(frame: pd.DataFrame, *, xlabel: str = "平均配分額（円）", title: str | None = None,
                      image_format: str = "png", width: float = 8.0, dpi: int = 144, wrap: int = 12):
     """Dot plot of mean yen per function (part), one colour per group, with CIs.
@@ -264,6 +270,7 @@ def allocation_chart(frame: pd.DataFrame, *, xlabel: str = "平均配分額（�
     return _draw(draw, width=width, height=height, image_format=image_format, dpi=dpi)
 
 
+@background
 def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_label: str = "%",
                      image_format: str = "png", width: float = 8.0, dpi: int = 144, wrap: int = 8):
     """Group × item heat map of shares (e.g. age × priority item), annotated in %.
@@ -300,15 +307,33 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
     height = 1.0 + 0.36 * len(groups) + 0.16 * max_lines
 
     def draw(fig):
-        import seaborn as sns
+        from matplotlib import colormaps
+        from matplotlib.colors import to_rgba_array
 
         ax = fig.subplots()
-        sns.heatmap(100 * grid, ax=ax, annot=annot, fmt="", cmap="Greens", vmin=0,
-                    vmax=max(100 * float(np.nanmax(grid.to_numpy())), 1e-9), linewidths=0.5,
-                    linecolor="white", annot_kws={"fontsize": 7.5}, cbar_kws={"label": cbar_label, "pad": 0.02})
+        values = 100 * grid.to_numpy()
+        missing = np.isnan(values)
+        # the cells as a mesh (rows from the top), the colour bar beside it without an outline: the
+        # picture of seaborn's heatmap, drawn directly (seaborn cost a second draw of the figure)
+        mesh = ax.pcolormesh(np.ma.masked_where(missing, values), cmap=colormaps["Greens"], vmin=0,
+                             vmax=max(float(np.nanmax(values)), 1e-9), linewidths=0.5, edgecolor="white")
+        for side in ("top", "right", "left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.set(xlim=(0, len(items)), ylim=(0, len(groups)))
+        ax.invert_yaxis()
+        fig.colorbar(mesh, ax=ax, label=cbar_label, pad=0.02).outline.set_linewidth(0)
         ax.set_xticks(np.arange(len(items)) + 0.5, [_wrap(i, wrap) for i in items], rotation=0, fontsize=7.5)
         ax.set_yticks(np.arange(len(groups)) + 0.5,
-                      [_group_label(g, None if base is None else base.get(g)) for g in groups], rotation=0)
+                      [_group_label(g, None if base is None else base.get(g)) for g in groups], rotation=0,
+                      va="center")
+        # the value in each shown cell, dark on light greens and white on dark ones (W3C relative luminance)
+        mesh.update_scalarmappable()
+        rgb = to_rgba_array(mesh.get_facecolors())[:, :3]
+        lum = np.where(rgb <= .03928, rgb / 12.92, ((rgb + .055) / 1.055) ** 2.4) @ [.2126, .7152, .0722]
+        for k, (i, j) in enumerate(np.ndindex(*values.shape)):
+            if not missing[i, j]:
+                ax.text(j + 0.5, i + 0.5, annot[i, j], color=".15" if lum[k] > .408 else "w", ha="center",
+                        va="center", fontsize=7.5, in_layout=False)     # inside its cell: not laid out
         # seaborn leaves a missing cell bare, annotation and all: a hidden cell is drawn as in the
         # answer-distribution chart (hatched, 秘匿) with its x, never as an empty square
         from matplotlib.patches import Rectangle
@@ -316,7 +341,7 @@ def priority_heatmap(frame: pd.DataFrame, *, title: str | None = None, cbar_labe
         for i, j in zip(*np.nonzero(marks)):
             ax.add_patch(Rectangle((j, i), 1, 1, facecolor="white", edgecolor="#b0b0b0", hatch="///", linewidth=0))
             ax.text(j + 0.5, i + 0.5, "x", ha="center", va="center", fontsize=7.5, color="#333333",
-                    bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none"})
+                    bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none"}, in_layout=False)
         if marks.any():
             key = Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#8c8c8c", hatch="///", linewidth=0.6)
             _legend(fig, [key], [f"x {HIDDEN_LABEL}"], ncol=1)

@@ -35,7 +35,8 @@ import pandas as pd
 
 from survey.report.format import with_kinds
 
-__all__ = ["suppression_mask", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE_MARK", "LONG_COLUMNS"]
+__all__ = ["suppression_mask", "cell_grid", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE_MARK",
+           "LONG_COLUMNS"]
 
 #: Columns of the tidy cross table (クロス集計.csv), see :func:`crosstab_long`.
 LONG_COLUMNS = ("設問", "表側", "区分", "選択肢", "回答者数 n（重みなし）", "%（重み付け）", "基数 n（重みなし）")
@@ -79,30 +80,52 @@ def _hidden(n: pd.DataFrame, min_count: int, hidden) -> np.ndarray:
     return hidden.loc[list(n.index), list(n.columns)].to_numpy(dtype=bool)
 
 
+def cell_grid(long: pd.DataFrame):
+    """A long cross table (one row per group and level, as
+    :func:`~survey.measures.tables.tabulate.crosstab_question` returns it) as a grid: the
+    groups and levels in order of appearance, each row's group and level position, and the
+    counts ``n`` as a groups × levels array (NaN for a cell the table lacks)."""
+    g, groups = pd.factorize(long["group"], sort=False)
+    lv, levels = pd.factorize(long["level"], sort=False)
+    groups, levels = list(groups), list(levels)
+    if len(set(zip(g.tolist(), lv.tolist()))) != len(long):
+        raise ValueError("the cross table has a group and level twice; give one row per cell")
+    n = np.full((len(groups), len(levels)), np.nan)
+    n[g, lv] = long["n"].to_numpy(dtype=float)
+    return groups, levels, g, lv, n
+
+
+def _grid(long: pd.DataFrame):
+    """:func:`cell_grid` with the counts as a groups × levels frame."""
+    groups, levels, g, lv, n = cell_grid(long)
+    return groups, levels, g, lv, pd.DataFrame(n, index=groups, columns=levels)
+
+
 def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = 30, hidden=None) -> pd.DataFrame:
     """Two-line layout of one question × attribute from
     :func:`survey.measures.tables.tabulate.crosstab_question` output.  ``hidden``: the cells
     to suppress (a boolean DataFrame, groups × levels) decided for the whole report;
     without it, this table alone is suppressed at ``min_count``."""
-    groups = list(dict.fromkeys(long["group"]))
-    levels = list(dict.fromkeys(long["level"]))
-    n = long.pivot(index="group", columns="level", values="n").loc[groups, levels]
-    pct = long.pivot(index="group", columns="level", values="percent").loc[groups, levels]
-    base = long.groupby("group", sort=False)["base_n"].first().loc[groups]
+    groups, levels, g, lv, n = _grid(long)
+    pct = np.full(n.shape, np.nan)
+    pct[g, lv] = long["percent"].to_numpy(dtype=float)
+    first = np.unique(g, return_index=True)[1]          # the first row of each group
+    base = long["base_n"].to_numpy()[first]
     hidden = _hidden(n, min_count, hidden)
+    counts = n.to_numpy()
     rows = []
-    for i, g in enumerate(groups):
-        b = int(base[g])
+    for i, group in enumerate(groups):
+        b = int(base[i])
         mark = SMALL_BASE_MARK if 0 < b < small_base else ""
-        top = {"表側": f"{g}{mark}", "": "n", "基数": b}
+        top = {"表側": f"{group}{mark}", "": "n", "基数": b}
         bottom = {"表側": "", "": "%", "基数": 100.0 if b else None}
         for j, lev in enumerate(levels):
             if hidden[i, j]:
                 top[lev] = SUPPRESSED
                 bottom[lev] = SUPPRESSED
             else:
-                top[lev] = int(n.iloc[i, j])
-                bottom[lev] = round(100 * float(pct.iloc[i, j]), 1) if b else None
+                top[lev] = int(counts[i, j])
+                bottom[lev] = round(100 * float(pct[i, j]), 1) if b else None
         rows.extend([top, bottom])
     block = pd.DataFrame(rows, columns=["表側", "", "基数", *levels], dtype=object)
     return with_kinds(block, {c: "percent" for c in ["基数", *levels]})
@@ -115,11 +138,8 @@ def crosstab_long(long: pd.DataFrame, *, min_count: int = 0, question: str | Non
     n and % are ``x``.  ``question`` and ``by`` are the headings shown for the
     question and the attribute (default: the ids in ``long``); ``hidden`` as in
     :func:`crosstab_block`."""
-    groups = list(dict.fromkeys(long["group"]))
-    levels = list(dict.fromkeys(long["level"]))
-    n = long.pivot(index="group", columns="level", values="n").loc[groups, levels]
-    hidden = pd.DataFrame(_hidden(n, min_count, hidden), index=groups, columns=levels)
-    flags = np.array([hidden.loc[g, lev] for g, lev in zip(long["group"], long["level"])], dtype=bool)
+    _groups, _levels, g, lv, n = _grid(long)
+    flags = _hidden(n, min_count, hidden)[g, lv]
     pct = (100 * long["percent"].astype(float)).round(1)
     out = pd.DataFrame({
         LONG_COLUMNS[0]: long["question"].to_numpy() if question is None else question,

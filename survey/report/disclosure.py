@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from survey.labels import NO_ANSWER_LABEL, TOTAL_LABEL
+from survey.report.crosstab import cell_grid
 from survey.report.prose import prose
 
 __all__ = ["SmallCells", "rule_text", "suppress_family", "HIDDEN"]
@@ -212,10 +213,7 @@ class SmallCells:
         if column not in self._families:
             tables, levels, total = {}, None, None
             for by in self.attributes:
-                long = self.crosstab(column, by)
-                groups = list(dict.fromkeys(long["group"]))
-                levels = list(dict.fromkeys(long["level"]))
-                n = long.pivot(index="group", columns="level", values="n").loc[groups, levels].to_numpy(dtype=float)
+                groups, levels, _g, _lv, n = cell_grid(self.crosstab(column, by))
                 total = n[groups.index(TOTAL_LABEL)]
                 keep = [i for i, g in enumerate(groups) if g != TOTAL_LABEL]
                 tables[by] = ([groups[i] for i in keep], n[keep])

@@ -31,6 +31,7 @@ import pandas as pd
 from survey.safetext import neutralise_formula as _neutralise
 
 __all__ = [
+    "bare",
     "fmt_percent",
     "fmt_yen",
     "fmt_count",
@@ -143,6 +144,14 @@ def with_kinds(frame: pd.DataFrame, kinds: dict) -> pd.DataFrame:
     return frame
 
 
+def bare(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without its ``attrs`` (the same data, not copied), for reading it column by
+    column: pandas deep-copies a frame's ``attrs`` into every column it hands out, and the
+    report's tables carry their kinds and open-data description there (that copying was
+    14,000 deep copies in one ``survey run``)."""
+    return pd.DataFrame(frame) if frame.attrs else frame
+
+
 def _decimals(value: float) -> int | None:
     """Decimals a rounded number was rounded to (``None``: not rounded to ≤ 4)."""
     for d in range(5):
@@ -166,6 +175,7 @@ def column_kinds(frame: pd.DataFrame) -> dict:
     heading with ``p値``, else for a float column the decimals its values were
     rounded to; ``None`` for other columns (each cell decides)."""
     declared = frame.attrs.get(KINDS_ATTR, {})
+    frame = bare(frame)
     out = {}
     for col in frame.columns:
         if col in declared:

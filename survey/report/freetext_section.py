@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.report.background import background
 from survey.report import charts
 from survey.report.chart_style import _draw
 from survey.report.disclosure import HIDDEN
@@ -206,6 +207,7 @@ def _components(n: int, pairs) -> np.ndarray:
     return np.array([order[r] for r in roots])
 
 
+@background
 def cooccurrence_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str | None = None,
                        image_format: str = "png", width: float = 8.0, height: float = 6.0, dpi: int = 144):
     """Co-occurrence network: circles sized by the weighted share of comments,

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from survey.report.format import cell_kind, column_kinds, excel_format, kind_text, neutralise_formula
+from survey.report.format import bare, cell_kind, column_kinds, excel_format, kind_text, neutralise_formula
 from survey.xlsx_layout import DEFAULT_ROW_HEIGHT, MAX_WIDTH, display_width, page_breaks, page_setup, wrapped_lines
 from survey.safetext import csv_text
 
@@ -62,6 +62,7 @@ def write_csv(frame: pd.DataFrame, path, *, index: bool = False, bom: bool = Tru
     if index:
         out = out.reset_index()
     kinds = column_kinds(out)
+    out = bare(out)
     for col in out.columns:
         if kinds.get(col) in ("p", "yen"):
             out[col] = pd.Series([kind_text(v, kinds[col], thousands=False) if cell_kind(v, kinds[col]) else v
@@ -158,6 +159,7 @@ def _missing(value) -> bool:
 def _text_columns(frame: pd.DataFrame) -> int:
     """Leading columns holding only text (labels), at most two."""
     k = 0
+    frame = bare(frame)
     for col in list(frame.columns)[:2]:
         values = [v for v in frame[col] if not _missing(v)]
         if not values or not all(isinstance(v, str) for v in values):
@@ -169,8 +171,8 @@ def _text_columns(frame: pd.DataFrame) -> int:
 class _SheetWriter:
     def __init__(self, ws, sheet, styles: _Styles):
         self.ws, self.sheet, self.styles = ws, sheet, styles
-        self.blocks = [(str(caption or ""), frame) for caption, frame in sheet.blocks]
-        self.kinds = [column_kinds(frame) for _, frame in self.blocks]
+        self.kinds = [column_kinds(frame) for _, frame in sheet.blocks]
+        self.blocks = [(str(caption or ""), bare(frame)) for caption, frame in sheet.blocks]
         self.ncols = max([len(frame.columns) for _, frame in self.blocks] + [1])
         self.widths = self._widths()
         self.heights: dict[int, float] = {}

@@ -27,20 +27,21 @@ def tally_table(freq: pd.DataFrame, questionnaire, cells=None) -> pd.DataFrame:
     out = freq[["question", "label", "n", "percent", "base_n"]].copy().astype({"n": object})
     out["percent"] = pd.Series((100 * out["percent"]).round(1).tolist(), index=out.index, dtype=object)
     if cells is not None:
-        flags = [_hidden(cells, questionnaire, q, label) for q, label in zip(out["question"], out["label"])]
+        masks: dict = {}      # each question's whole-sample row, looked up once
+        flags = [_hidden(cells, questionnaire, q, masks, label) for q, label in zip(out["question"], out["label"])]
         out.loc[flags, ["n", "percent"]] = HIDDEN
     out["question"] = [question_title(questionnaire, q) for q in out["question"]]
     out.columns = ["設問", "選択肢", f"回答者数 n{UNWEIGHTED}", f"%{WEIGHTED}", f"基数 n{UNWEIGHTED}"]
     return with_kinds(out, {f"%{WEIGHTED}": "percent"})
 
 
-def _hidden(cells, questionnaire, column: str, label: str) -> bool:
-    """Is the whole-sample cell hidden?  An attribute's counts are the bases every table
-    prints, so they are never hidden."""
-    q = questionnaire[column] if column in questionnaire else questionnaire.question_of(column)
-    if q.attribute:
-        return False
-    return cells.is_hidden(column, None, TOTAL, label)
+def _hidden(cells, questionnaire, column: str, masks: dict, label: str) -> bool:
+    """Is the whole-sample cell hidden?  (Each question's row is looked up once, kept in
+    ``masks``.)  An attribute's counts are the bases every table prints, so they are never hidden."""
+    if column not in masks:
+        q = questionnaire[column] if column in questionnaire else questionnaire.question_of(column)
+        masks[column] = None if q.attribute else cells.hidden(column, None).loc[TOTAL].to_dict()
+    return False if masks[column] is None else bool(masks[column][label])
 
 
 def build(spec, ctx) -> SectionResult:

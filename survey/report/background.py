@@ -1,0 +1,148 @@
+"""Charts and the workbook made in a second process while the tables are computed (issue 18).
+
+Drawing the charts is a third of the work of ``survey run`` on the bundled
+wave, and it needs nothing the tables need after it; so is writing the
+workbook while the CSV files and ``report.html`` are written.  Inside
+:func:`drawing_in_background` (``survey run`` uses :func:`draws_in_background`
+on :func:`~survey.pipeline.run.run_wave`), a chart function of the report
+layer marked :func:`background` returns at once a :class:`Pending` instead
+of the image, and :func:`in_background` does the same for any report
+function (the workbook): the work is done by one worker process, forked
+when the context opens (so it starts with every module already imported),
+one job after another in the order they were asked for;
+:class:`~survey.report.html.Figure` takes the image when ``report.html`` is
+written.  The same function runs on the same arguments, so the result is
+the one it gives in this process (charts and workbooks are deterministic,
+see :mod:`survey.report.charts` and :mod:`survey.report.writers`).  A job the
+worker cannot deliver (an error in it, an argument that cannot be sent, a
+worker that died) is done again in this process when its result is needed,
+which then raises the job's own error as it would have without the worker.
+
+Outside the context (the API, the tests) and where a second process does not
+help (one CPU, or no ``fork``: Windows) everything is done at once, as
+before.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import multiprocessing
+import os
+
+__all__ = ["Pending", "background", "drawing_in_background", "draws_in_background", "in_background"]
+
+_pool = None
+
+
+class Pending:
+    """A job of the worker (a chart, the workbook); :meth:`result` waits for its result."""
+
+    __slots__ = ("_future", "_call")
+
+    def __init__(self, future, call):
+        self._future = future
+        self._call = call
+
+    def result(self):
+        """The result; made here when the worker could not deliver it (then its error, if any, is raised)."""
+        try:
+            return self._future.result()
+        except Exception:   # noqa: BLE001 - whatever went wrong there, doing it here tells the truth
+            fn, args, kwargs = self._call
+            return fn(*args, **kwargs)
+
+
+def background(fn):
+    """Mark a chart function (DataFrames and options in, image out) to be drawn by the worker
+    inside :func:`drawing_in_background` (it then returns a :class:`Pending`); elsewhere it
+    runs as it is."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _pool is None:
+            return fn(*args, **kwargs)
+        return _submit(fn, args, kwargs)
+
+    return wrapper
+
+
+class _Done(Pending):
+    """A result made at once (no worker)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value):
+        super().__init__(None, None)
+        self._value = value
+
+    def result(self):
+        return self._value
+
+
+def in_background(fn, *args, **kwargs) -> Pending:
+    """``fn(*args, **kwargs)`` as a :class:`Pending`: done by the worker inside
+    :func:`drawing_in_background`, else at once (its error raised here and now).  ``fn`` is
+    a module-level function whose arguments can be pickled."""
+    if _pool is None:
+        return _Done(fn(*args, **kwargs))
+    return _submit(fn, args, kwargs)
+
+
+def _submit(fn, args, kwargs) -> Pending:
+    fn = getattr(fn, "__wrapped__", fn)
+    return Pending(_pool.submit(_run, fn.__module__, fn.__qualname__, args, kwargs), (fn, args, kwargs))
+
+
+def _run(module: str, name: str, args, kwargs):
+    """In the worker: the (undecorated) function's result."""
+    fn = getattr(importlib.import_module(module), name)
+    return getattr(fn, "__wrapped__", fn)(*args, **kwargs)
+
+
+def _warm() -> None:
+    """In the worker, at once: import matplotlib and register the chart font while the
+    first tables are computed."""
+    from matplotlib.backends import backend_agg  # noqa: F401
+    from matplotlib import figure  # noqa: F401
+
+    from survey.report.chart_style import _ensure_font
+
+    _ensure_font()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def drawing_in_background():
+    """Within it, charts marked :func:`background` are drawn by one worker process (see the module)."""
+    global _pool
+    if _pool is not None or _cpus() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    executor.submit(_warm)   # the worker is forked here
+    _pool = executor
+    try:
+        yield
+    finally:
+        _pool = None
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def draws_in_background(fn):
+    """Run ``fn`` inside :func:`drawing_in_background`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with drawing_in_background():
+            return fn(*args, **kwargs)
+
+    return wrapper
