@@ -118,11 +118,13 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
         raise InputError(f"Nobody answered the ranking (columns {list(choices)}).")
     points = (k - np.arange(k)).astype(float)
     first, topk, borda = {}, {}, {}
+    ranks = [np.ascontiguousarray(C[:, r]) for r in range(k)]
     for j in range(len(items)):
-        at = C == j
-        first[f"__topk_shares_first_share_{j}"] = np.where(first_known, at[:, 0] * 1.0, np.nan)
-        topk[f"__topk_shares_topk_share_{j}"] = np.where(complete, at.any(axis=1) * 1.0, np.nan)
-        borda[f"__topk_shares_borda_{j}"] = np.where(complete, at.astype(float) @ points, np.nan)
+        at = [rank == j for rank in ranks]          # contiguous columns, no reduction along a short axis
+        first[f"__topk_shares_first_share_{j}"] = np.where(first_known, at[0] * 1.0, np.nan)
+        topk[f"__topk_shares_topk_share_{j}"] = np.where(complete, np.logical_or.reduce(at) * 1.0, np.nan)
+        # the points of the rank holding the item: whole numbers, exact in any order of summation
+        borda[f"__topk_shares_borda_{j}"] = np.where(complete, sum(p * a for p, a in zip(points, at)), np.nan)
     # each family of columns is a one-to-one function of a few key arrays (collapsing reads those)
     extended = design._with_keyed_columns(first, [C[:, 0]])
     complete_sets = _item_sets(C, complete)
@@ -156,8 +158,8 @@ def _item_sets(C: np.ndarray, complete: np.ndarray) -> np.ndarray | None:
         return None
     bits = np.zeros(len(C), dtype=np.int64)
     for r in range(C.shape[1]):
-        ok = C[:, r] >= 0
-        bits[ok] |= np.left_shift(np.int64(1), C[ok, r])
+        rank = C[:, r]
+        bits |= np.where(rank >= 0, np.left_shift(np.int64(1), np.maximum(rank, 0)), 0)
     return np.where(complete, bits, -1)
 
 
