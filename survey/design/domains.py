@@ -191,4 +191,5 @@ def linear_estimate(design, variable, by, statistic, level):
             k = _group_columns(key, g, prepared, by is None, A, k, domains, dom_of_col, rows, shared, same)
         parts = [Part(None, A, B, domains, dom_of_col)]
     index = design._index(rows, bynames + ["variable"])
+    del prepared, read, same     # the columns now live in the parts (0.1 GB at 1M rows and 11 columns)
     return fit_parts(design, parts, index, statistic, level=level, atoms=atoms)
