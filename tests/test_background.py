@@ -6,7 +6,7 @@ import pytest
 
 from survey.errors import InputError
 from survey.report import background, charts
-from survey.report.background import Pending, drawing_in_background, in_background
+from survey.report.background import Pending, busy, drawing_in_background, in_background, inherited
 from survey.report.html import Figure
 from survey.report.writers import Sheet, write_workbook
 
@@ -78,6 +78,29 @@ def test_a_job_whose_arguments_cannot_be_sent_is_done_here():
         assert pending._future.exception(timeout=120) is not None
 
 
+@needs_worker
+def test_the_worker_keeps_what_it_was_forked_with_without_it_being_sent():
+    state = {"wave": "FY2025"}
+    with drawing_in_background(inherit=state) as forked:
+        assert forked is True and inherited() is state
+        state["wave"] = "changed here after the fork"
+        assert in_background(_inherited_wave).result() == "FY2025"     # the worker's copy, from the fork
+        # a context opened inside another forks no worker: its jobs could not see what it inherits
+        with drawing_in_background(inherit={"wave": "FY2030"}) as nested:
+            assert nested is False and inherited() is state
+    assert inherited() is None
+
+
+@needs_worker
+def test_busy_while_the_worker_has_a_job_not_finished():
+    with drawing_in_background():
+        assert busy() is False
+        job = in_background(_sleep, 0.5)
+        assert busy() is True
+        assert job.result() == 0.5
+        assert busy() is False
+
+
 def test_outside_the_context_a_job_is_done_at_once(tmp_path):
     pending = in_background(_call, lambda: "at once")
     assert pending.result() == "at once"
@@ -100,6 +123,17 @@ def test_one_cpu_draws_here(monkeypatch):
 
 def _call(fn):
     return fn()
+
+
+def _inherited_wave():
+    return inherited()["wave"]
+
+
+def _sleep(seconds):
+    import time
+
+    time.sleep(seconds)
+    return seconds
 
 
 class _Done:

@@ -13,7 +13,7 @@ section's place instead of stopping the run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -46,7 +46,8 @@ class WaveContext:
     標本誤差 table with this wave's Kish deff.  ``small_cells`` is the run's
     one small-cell suppression (:class:`survey.report.disclosure.SmallCells`,
     built on first use): every section that prints a count or a share of
-    answers by group asks it which cells to hide.
+    answers by group asks it which cells to hide.  ``pending``: the sections'
+    analyses the run's worker is computing (:meth:`analysed`).
     """
 
     questionnaire: Any
@@ -61,10 +62,18 @@ class WaveContext:
     min_cell: int = 3
     mailing: pd.DataFrame | None = None
     mailing_path: Any = None
+    pending: dict = field(default_factory=dict)
 
     @property
     def plan(self):
         return self.questionnaire.plan
+
+    def analysed(self, spec, analysis):
+        """``analysis(spec, self)``: a section's heavy computation, or its result from the worker
+        when the run asked it for this section in advance (``pending``: section id →
+        :class:`~survey.report.background.Pending`, see :mod:`survey.pipeline.run`)."""
+        pending = self.pending.get(spec.id)
+        return analysis(spec, self) if pending is None else pending.result()
 
     def crosstab(self, column: str, by: str) -> pd.DataFrame:
         """The wave's weighted cross table of ``column`` by the attribute ``by`` (long form)."""

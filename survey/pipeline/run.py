@@ -27,10 +27,10 @@ from survey.intake.sidetables import read_mailing, read_margins
 from survey.pipeline.base import SectionUnavailable, WaveContext, attribute_name, unavailable
 from survey.pipeline.outputs import INDEX_FILE, OPENDATA_FOLDER, write_tables
 from survey.pipeline.page import write_wave_html
-from survey.pipeline.sections import SECTIONS
+from survey.pipeline.sections import ANALYSES, SECTIONS
 from survey.pipeline.sections.sampling_error import wave_sampling_error
 from survey.questionnaire import load_questionnaire
-from survey.report.background import draws_in_background, in_background
+from survey.report.background import busy, drawing_in_background, in_background, inherited
 from survey.report.opendata import DICTIONARY_FILE
 from survey.report.outdir import OutputFolder, writes_output
 from survey.report.writers import Sheet, write_workbook
@@ -70,7 +70,6 @@ def provenance_lines(dataset, questionnaire, margins_path, seed) -> list[str]:
 
 
 @writes_output
-@draws_in_background
 def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", progress=lambda m: None,
              min_cell: int = MIN_CELL, admin_path=None, seed: int = 2025, wave: str | None = None,
              baseline_data_path=None, mailing_path=None, sheet=None, exclude_undecodable: bool = False) -> RunResult:
@@ -121,10 +120,6 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         progress("基準年の回答を読み込み・重み付け中 (baseline wave)")
         baseline_design = weight_wave(mask_text_columns(load(baseline_data_path, questionnaire)), margins,
                                       variables=plan.raked)
-    # written whole or not at all: a temporary folder, renamed into place at the end (report/outdir.py)
-    staging = OutputFolder(Path(out) / (questionnaire.wave or "wave"), signature="provenance.json",
-                           command="survey run")
-    out_dir = staging.path
     notes = provenance_lines(dataset, questionnaire, margins_path, seed)
     if mailing is not None:
         notes.insert(3, f"配布数ファイル: {Path(mailing_path).name}  sha256: {_sha256(mailing_path)}")
@@ -133,6 +128,34 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                       provenance=tuple(notes), baseline_design=baseline_design, admin=admin_path, seed=seed,
                       min_cell=min_cell, mailing=mailing, mailing_path=mailing_path,
                       sampling_error=wave_sampling_error(float(diag["kish_deff"]), dataset.ledger.rows_kept))
+    # a second process draws the charts, writes the workbook and analyses the free text while
+    # the tables are computed (report/background.py); forked here, so it has the wave as it is,
+    # and before the output folder is opened, so it never holds its lock
+    with drawing_in_background(inherit=ctx) as forked:
+        if forked:
+            built = {sid for sheet in plan.workbook for sid in sheet.sections} | set(plan.html)
+            for sid in sorted(built):
+                if plan.section(sid).kind in ANALYSES:
+                    ctx.pending[sid] = in_background(_analysis, sid)
+        # written whole or not at all: a temporary folder, renamed into place at the end (report/outdir.py)
+        staging = OutputFolder(Path(out) / (questionnaire.wave or "wave"), signature="provenance.json",
+                               command="survey run")
+        return _report(ctx, staging, notes=notes, diag=diag, progress=progress)
+
+
+def _analysis(sid: str):
+    """A section's analysis (:data:`~survey.pipeline.sections.ANALYSES`) of the wave the worker
+    was forked with (or, should the worker fail, of the wave of this run)."""
+    ctx = inherited()
+    spec = ctx.plan.section(sid)
+    return ANALYSES[spec.kind](spec, ctx)
+
+
+def _report(ctx: WaveContext, staging: OutputFolder, *, notes: list, diag, progress) -> RunResult:
+    """Build the sections and write the folder (see :func:`run_wave`)."""
+    questionnaire, plan, dataset, design = ctx.questionnaire, ctx.plan, ctx.dataset, ctx.design
+    mailing, mailing_path = ctx.mailing, ctx.mailing_path
+    out_dir = staging.path
     results: dict = {}
 
     def result(sid):
@@ -160,12 +183,14 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     progress("報告書（HTML）を作成中 (report.html)")
     for sid in plan.html:
         result(sid)
-    # the workbook, with the inputs at the bottom of every sheet, by the worker (report/background.py)
-    # while every table is written as CSV named after its title, 目次.csv, the open data
-    # (pipeline/outputs.py) and report.html
-    workbook = in_background(write_workbook, sheets, out_dir / "集計表.xlsx", properties={"title": questionnaire.title},
-                             provenance=notes)
+    # the workbook, with the inputs at the bottom of every sheet, written by the worker when it has
+    # nothing left to draw (report/background.py), while every table is written as CSV named after
+    # its title, 目次.csv and the open data (pipeline/outputs.py); else here, while it draws
+    book = (sheets, out_dir / "集計表.xlsx")
+    book_options = {"properties": {"title": questionnaire.title}, "provenance": notes}
+    workbook = None if busy() else in_background(write_workbook, *book, **book_options)
     files, _unavailable = write_tables(plan, results, questionnaire, out_dir)
+    book = write_workbook(*book, **book_options) if workbook is None else workbook.result()
     links = [("各表のCSV（ファイル名・表題・シート・基数、推定できない表はその理由）", f"{INDEX_FILE}.csv")]
     if plan.opendata is not None:
         links.append(("オープンデータ（集計表を1行1値にしたCSV、UTF-8・BOMなし）のデータ辞書",
@@ -177,7 +202,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     files.append(write_wave_html(results, out_dir / "report.html", questionnaire=questionnaire,
                                  provenance_lines=notes, sampling_error=ctx.sampling_error,
                                  diagnostics_text=diag_text, links=links))
-    files.append(workbook.result())
+    files.append(book)
     ledger = dataset.ledger
     provenance = {
         "input": dataset.provenance.as_dict(), "questionnaire": {"id": questionnaire.id, "version": questionnaire.version,

@@ -3,13 +3,15 @@
 Drawing the charts is a third of the work of ``survey run`` on the bundled
 wave, and it needs nothing the tables need after it; so is writing the
 workbook while the CSV files and ``report.html`` are written.  Inside
-:func:`drawing_in_background` (``survey run`` uses :func:`draws_in_background`
-on :func:`~survey.pipeline.run.run_wave`), a chart function of the report
+:func:`drawing_in_background` (:func:`~survey.pipeline.run.run_wave` opens it once
+the wave is weighted, and also has the worker analyse the free text: see
+:mod:`survey.pipeline.run`), a chart function of the report
 layer marked :func:`background` returns at once a :class:`Pending` instead
 of the image, and :func:`in_background` does the same for any report
 function (the workbook): the work is done by one worker process, forked
 when the context opens (so it starts with every module already imported),
-one job after another in the order they were asked for;
+one job after another in the order they were asked for (it keeps what it
+was forked with, the wave, without copying it: :func:`inherited`);
 :class:`~survey.report.html.Figure` takes the image when ``report.html`` is
 written.  The same function runs on the same arguments, so the result is
 the one it gives in this process (charts and workbooks are deterministic,
@@ -30,9 +32,11 @@ import importlib
 import multiprocessing
 import os
 
-__all__ = ["Pending", "background", "drawing_in_background", "draws_in_background", "in_background"]
+__all__ = ["Pending", "background", "busy", "drawing_in_background", "in_background", "inherited"]
 
 _pool = None
+_inherited = None
+_jobs: list = []
 
 
 class Pending:
@@ -51,6 +55,9 @@ class Pending:
         except Exception:   # noqa: BLE001 - whatever went wrong there, doing it here tells the truth
             fn, args, kwargs = self._call
             return fn(*args, **kwargs)
+
+    def done(self) -> bool:
+        return self._future.done()
 
 
 def background(fn):
@@ -79,6 +86,9 @@ class _Done(Pending):
     def result(self):
         return self._value
 
+    def done(self) -> bool:
+        return True
+
 
 def in_background(fn, *args, **kwargs) -> Pending:
     """``fn(*args, **kwargs)`` as a :class:`Pending`: done by the worker inside
@@ -91,7 +101,14 @@ def in_background(fn, *args, **kwargs) -> Pending:
 
 def _submit(fn, args, kwargs) -> Pending:
     fn = getattr(fn, "__wrapped__", fn)
-    return Pending(_pool.submit(_run, fn.__module__, fn.__qualname__, args, kwargs), (fn, args, kwargs))
+    job = Pending(_pool.submit(_run, fn.__module__, fn.__qualname__, args, kwargs), (fn, args, kwargs))
+    _jobs.append(job)
+    return job
+
+
+def busy() -> bool:
+    """Whether the worker has jobs not finished (a job given now would wait for them)."""
+    return any(not job.done() for job in _jobs)
 
 
 def _run(module: str, name: str, args, kwargs):
@@ -118,31 +135,32 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+def inherited():
+    """What the worker was forked with (:func:`drawing_in_background`'s ``inherit``): in the
+    worker, and in this process while the context is open; else None."""
+    return _inherited
+
+
 @contextlib.contextmanager
-def drawing_in_background():
-    """Within it, charts marked :func:`background` are drawn by one worker process (see the module)."""
-    global _pool
+def drawing_in_background(*, inherit=None):
+    """Within it, charts marked :func:`background` and jobs of :func:`in_background` are done
+    by one worker process (see the module), forked when the context opens.  The worker keeps
+    ``inherit`` (the wave of a run) without copying or sending it: a job reads it with
+    :func:`inherited`.  Yields whether a worker was forked with ``inherit`` (False: one CPU, no
+    fork, or a worker already running, whose jobs could not see it)."""
+    global _pool, _inherited
     if _pool is not None or _cpus() < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield
+        yield False
         return
     from concurrent.futures import ProcessPoolExecutor
 
+    _inherited = inherit
     executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    executor.submit(_warm)   # the worker is forked here
-    _pool = executor
     try:
-        yield
+        executor.submit(_warm)   # the worker is forked here, with _inherited
+        _pool = executor
+        yield True
     finally:
-        _pool = None
+        _pool = _inherited = None
+        _jobs.clear()
         executor.shutdown(wait=True, cancel_futures=True)
-
-
-def draws_in_background(fn):
-    """Run ``fn`` inside :func:`drawing_in_background`."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with drawing_in_background():
-            return fn(*args, **kwargs)
-
-    return wrapper

@@ -5,13 +5,18 @@
 section of that kind, ``build(spec, ctx) -> SectionResult``
 (:mod:`survey.pipeline.base`).  A new analysis is one module here with its
 ``build``, one entry below and its options in ``KINDS``.
+
+:data:`ANALYSES` maps a kind to its section's heavy computation,
+``analysis(spec, ctx)``, when the section has one that the run's second
+process can do in advance (the section's ``build`` asks for it with
+:meth:`WaveContext.analysed <survey.pipeline.base.WaveContext.analysed>`).
 """
 from survey.pipeline.sections import (
     allocation, crosstabs, drivers, freetext, frequency, index, indicators, next_wave, overview, ranking,
     reliability, sampling_error, tally, trend,
 )
 
-__all__ = ["SECTIONS"]
+__all__ = ["ANALYSES", "SECTIONS"]
 
 SECTIONS = {
     "overview": overview.build,
@@ -28,4 +33,8 @@ SECTIONS = {
     "ranking": ranking.build,
     "indicators": indicators.build,
     "freetext": freetext.build,
+}
+
+ANALYSES = {
+    "freetext": freetext.analysis,
 }

@@ -17,7 +17,7 @@ from survey.measures.freetext.analyse import analyse_freetext, default_keywords_
 from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable
 from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
 
-__all__ = ["build", "keywords_path"]
+__all__ = ["analysis", "build", "keywords_path"]
 
 
 def keywords_path(spec, questionnaire) -> Path:
@@ -26,6 +26,14 @@ def keywords_path(spec, questionnaire) -> Path:
     if name is None:
         return default_keywords_path(questionnaire)
     return Path(questionnaire.path or ".").parent / name
+
+
+def analysis(spec, ctx):
+    """The comments analysed (:func:`survey.measures.analyse_freetext`): the section's heavy part,
+    which the run's second process does in advance (:data:`survey.pipeline.sections.ANALYSES`)."""
+    return analyse_freetext(ctx.design, questionnaire=ctx.questionnaire, keywords=keywords_path(spec, ctx.questionnaire),
+                            column=spec.question, by=spec.by, ledger=ctx.dataset.ledger,
+                            min_comments=ctx.small_cells.min_count)
 
 
 def build(spec, ctx) -> SectionResult:
@@ -38,9 +46,7 @@ def build(spec, ctx) -> SectionResult:
     # words follow the report's small-cell rule: one used by fewer than --min-cell comments of a
     # group is not listed (内間木 showed the words of its 3 comments)
     try:
-        tables = analyse_freetext(ctx.design, questionnaire=ctx.questionnaire, keywords=keywords,
-                                  column=spec.question, by=spec.by, ledger=ctx.dataset.ledger,
-                                  min_comments=ctx.small_cells.min_count)
+        tables = ctx.analysed(spec, analysis)
     except DesignError as exc:
         if not str(exc).startswith("no comments"):
             raise
