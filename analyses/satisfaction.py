@@ -119,17 +119,22 @@ def main(argv=None) -> int:
 
     for by, name in (("district", "満足度_地区比較.csv"), ("age_band", "満足度_年齢比較.csv")):
         est = survey.satisfaction_index(d, "satisfaction", questionnaire=q, by=by)
-        cmp = survey.compare_groups(est, df=d.degf, labels=dict(q[by].codes))
+        cmp = survey.compare_groups(est, df=d.degf)
         table = cmp.pairs.copy()
         table.attrs = {}
+        for side in ("group", "reference"):          # the groups' codes, and their names beside them
+            table.insert(table.columns.get_loc(side) + 1, f"{side}_label", [q[by].label(int(v)) for v in table[side]])
         table["overall_F"], table["overall_p"] = cmp.overall.statistic, cmp.overall.p
-        _write(_worded(table, table["group"], table["reference"]), out, name)
+        _write(_worded(table, table["group_label"], table["reference_label"]), out, name)
 
     drivers = ("C(age_band)", "C(district)", "C(sex)", "C(park_use, contr.treatment(base=6))")
     _write(survey.satisfaction_drivers(d, "satisfaction", questionnaire=q, predictors=drivers).odds_ratios, out,
            "満足度_要因.csv")
     parks = survey.park_use_table(d, "park_use", by="district", questionnaire=q)
-    _write(_worded(parks, parks["label"], "市全体"), out, "公園利用_地区別.csv")
+    # each district's code named, and the whole-sample row (survey.TOTAL_LABEL) as the city it is
+    parks.insert(1, "district_label", ["市全体" if v == survey.TOTAL_LABEL else q["district"].label(int(v))
+                                       for v in parks["district"]])
+    _write(_worded(parks, parks["district_label"], "市全体"), out, "公園利用_地区別.csv")
 
     first = designs[next(iter(designs))] if len(designs) > 1 else None
     table = survey.indicator_table(d, questionnaire=q, wave=latest_label, admin=args.admin if args.admin.exists() else None,

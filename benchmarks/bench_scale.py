@@ -31,6 +31,7 @@ Usage::
     python benchmarks/bench_scale.py --rows 200000        # a quick look
     python benchmarks/bench_scale.py --rows 1000000 2000000 5000000   # and the 10M extrapolation
     python benchmarks/bench_scale.py --skip-run           # only `survey validate` on 100,000 rows
+    python benchmarks/bench_scale.py --only-bundled --bundled-repeat 5   # the bundled wave alone, median of 5
 
 Needs GNU time (``apt-get install -y time``); without it the wall time is
 measured here and the peak memory comes from the sampling.
@@ -83,13 +84,17 @@ def questionnaire_for(rows: int, workdir: Path) -> Path:
 
 
 def _tree(pid: int) -> list[int]:
-    """``pid`` and its children (from /proc; a process gone meanwhile is skipped)."""
-    pids = [pid]
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            pids += [int(c) for c in (task / "children").read_text().split()]
-    except OSError:
-        pass
+    """``pid`` and its descendants (from /proc; a process gone meanwhile is skipped): GNU time,
+    the ``survey`` process under it and that one's worker (survey/report/background.py)."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
     return pids
 
 
@@ -239,8 +244,10 @@ def report(results: list[dict], core_figures: dict | None = None) -> list[str]:
     if "run bundled" in by:
         r = by["run bundled"]
         ok = r["wall_seconds"] <= GOALS["bundled_wall"]
+        runs = f"median of {r['repeat']} runs, " if r.get("repeat", 1) > 1 else ""
         lines.append(f"bundled wave: {r['wall_seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU "
-                     f"(goal <= {GOALS['bundled_wall']:.0f} s wall: {'met' if ok else 'NOT met'})")
+                     f"({runs}load average {r['load']:.1f} at the start; goal <= {GOALS['bundled_wall']:.0f} s wall: "
+                     f"{'met' if ok else 'NOT met'}{'' if r['load'] < 1 else ', the machine was busy: compare CPU'})")
     if 1_000_000 in peaks:
         r = next(r for r in results if r.get("rows") == 1_000_000)
         lines.append(f"1,000,000: {r['wall_seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU, {peaks[1_000_000]:.2f} GB "
@@ -280,6 +287,9 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-bundled", action="store_true", help="leave out `survey run` on the bundled wave")
     parser.add_argument("--skip-core", action="store_true",
                         help="leave out raking 1,000,000 rows and rank_logit on 100,000 (the core's goals)")
+    parser.add_argument("--only-bundled", action="store_true", help="only `survey run` on the bundled wave")
+    parser.add_argument("--bundled-repeat", type=int, default=1,
+                        help="run the bundled wave this many times and report the median wall and CPU seconds")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
@@ -287,7 +297,15 @@ def main(argv=None) -> int:
 
     if not args.skip_run and not args.skip_bundled:
         print("survey run, the bundled wave", flush=True)
-        results.append(timed(["run", "--out", str(args.workdir / "reports_bundled")], label="run bundled"))
+        load = os.getloadavg()[0]
+        runs = [timed(["run", "--out", str(args.workdir / "reports_bundled")], label="run bundled")
+                for _ in range(max(1, args.bundled_repeat))]
+        runs.sort(key=lambda r: r["wall_seconds"])
+        median = dict(runs[len(runs) // 2], repeat=len(runs), load=load,
+                      cpu_seconds=sorted(r["cpu_seconds"] for r in runs)[len(runs) // 2])
+        results.append(median)
+    if args.only_bundled:
+        args.validate_rows, args.rows, args.skip_core = 0, [], True
     if args.validate_rows:
         small = delivery(args.validate_rows, args.seed, args.workdir)
         print(f"survey validate, {args.validate_rows:,} rows", flush=True)

@@ -15,6 +15,8 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "ValidationReport", "validate_file", "Rule", "Severity", "mask_personal_data",
     ),
     "survey.pipeline": ("run_wave",),
+    # the markers of the whole-sample row (全体: park_use_table, crosstab_question) and of no answer (無回答)
+    "survey.labels": ("TOTAL_LABEL", "NO_ANSWER_LABEL"),
     "survey.intake.sidetables": ("read_margins", "read_admin", "read_mailing"),
     "survey.weighting.wave": ("weight_wave",),
     "survey.simulate": (
@@ -45,7 +47,7 @@ __getattr__, __dir__, __all__ = lazy_attributes(__name__, {
         "compare_groups", "GroupComparison", "VERDICTS",
         "park_use_times", "park_nonuse", "park_use_table",
         "indicator_table", "admin_indicators",
-        "wave_estimates", "compare_waves", "trend_table", "cronbach_alpha", "Reliability",
+        "wave_estimates", "compare_waves", "WaveComparison", "trend_table", "cronbach_alpha", "Reliability",
         "topk_shares", "rank_logit", "RankLogitResult",
         "analyse_freetext", "FreeTextTables", "load_keywords", "ThemeDictionary", "theme_shares",
         "frequencies", "crosstab_question", "sampling_error_table", "margin_of_error",

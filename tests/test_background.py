@@ -101,6 +101,19 @@ def test_busy_while_the_worker_has_a_job_not_finished():
         assert busy() is False
 
 
+@needs_worker
+def test_a_run_that_stops_stops_its_worker_at_once():
+    import signal
+
+    with pytest.raises(ZeroDivisionError):
+        with drawing_in_background():
+            in_background(_sleep, 600)                  # a long job the run will not wait for
+            workers = list(background._pool._processes.values())
+            1 / 0
+    assert [w.exitcode for w in workers] == [-signal.SIGTERM]     # terminated, not waited for
+    assert background._pool is None and busy() is False
+
+
 def test_outside_the_context_a_job_is_done_at_once(tmp_path):
     pending = in_background(_call, lambda: "at once")
     assert pending.result() == "at once"

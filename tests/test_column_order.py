@@ -69,7 +69,16 @@ ESTIMATORS = {
                                                                   "satisfaction", questionnaire=q, by=by)),
         ["wave", "variable"], FIXED,
         ["reference_wave", "change", "change_se", "change_ci_low", "change_ci_high", "p", "verdict"]),
+    # the waves' figures, and the changes with the fixed columns of a difference (as compare_groups' pairs)
+    "compare_waves.estimates": (lambda d, q, by: _waves(d, q, by).estimates, ["wave", "variable"], FIXED, []),
+    "compare_waves.changes": (lambda d, q, by: _waves(d, q, by).changes, ["wave", "reference_wave", "variable"],
+                              ["estimate", "se", "ci_low", "ci_high"], ["p", "verdict"]),
 }
+
+
+def _waves(d, q, by):
+    index = survey.satisfaction_index(d, "satisfaction", questionnaire=q, by=by)
+    return survey.compare_waves(index, index, labels=("FY2025", "again"))
 
 
 def check_order(frame: pd.DataFrame, by: list, identifiers: list, fixed: list, extras: list) -> None:
@@ -96,7 +105,7 @@ def test_by_columns_then_identifiers_then_the_fixed_columns_then_extras(wave, na
 def test_the_tables_with_their_own_group_columns(wave):
     design, q = wave
     parks = survey.park_use_table(design, "park_use", by="district", questionnaire=q)
-    check_order(parks, ["district"], ["label", "measure"], FIXED, ["diff", "diff_se", "p", "p_adjusted", "verdict"])
+    check_order(parks, ["district"], ["measure"], FIXED, ["diff", "diff_se", "p", "p_adjusted", "verdict"])
     # one row per indicator: what it is, its figure, then the plan's figures and the change
     check_order(survey.indicator_table(design, questionnaire=q), [], ["id", "label", "unit", "source", "wave"], FIXED,
                 ["decimals", "baseline", "baseline_year", "target", "target_year", "reference", "reference_value",
@@ -104,6 +113,10 @@ def test_the_tables_with_their_own_group_columns(wave):
     pairs = survey.compare_groups(survey.satisfaction_index(design, "satisfaction", questionnaire=q, by="sex")).pairs
     check_order(pairs, [], ["group", "reference"], ["estimate", "se", "ci_low", "ci_high"],
                 ["statistic", "p", "p_adjusted", "verdict"])
+    # groups are codes (the report names them): the data's values, and 全体 for park use's whole city
+    assert set(pairs["group"]) | set(pairs["reference"]) <= set(design.data["sex"].dropna())
+    assert list(parks["district"].iloc[-2:]) == [survey.TOTAL_LABEL] * 2 and survey.TOTAL_LABEL == "全体"
+    assert set(parks["district"].iloc[:-2]) == set(design.data["district"].dropna())
     parts, _ = _alloc(q)
     test = survey.allocation_group_test(design, parts, by="sex", policy="reject")
     check_order(test.differences, [], ["group", "reference", "part"], ["estimate", "se", "ci_low", "ci_high"], ["p"])

@@ -243,7 +243,9 @@ def test_group_differences_are_compare_groups(bundled_run, out, questionnaire):
     name, header, rows = csv_with(out["csvs"], "区分", "比較", "差", "p値（調整後）")
     for by in ("age_band", "district", "sex"):
         pairs = survey.compare_groups(survey.satisfaction_index(d, "satisfaction", questionnaire=q, by=by),
-                                      df=d.degf, labels=_labels(q, by)).pairs
+                                      df=d.degf).pairs
+        # the pairs hold the groups' codes; the report names them from the questionnaire
+        pairs[["group", "reference"]] = pairs[["group", "reference"]].map(lambda v: _labels(q, by)[float(v)])
         mine = [dict(zip(header, r)) for r in rows if r[0] == _name(q)(by)]
         assert len(mine) == len(pairs)
         for rec, (_, p) in zip(mine, pairs.iterrows()):
@@ -258,7 +260,9 @@ def test_park_use_is_park_use_table(bundled_run, out, questionnaire):
     name, header, rows = csv_with(out["csvs"], "地区", "年間利用回数（重み付け）")
     api = survey.park_use_table(d, "park_use", by="district", questionnaire=q)
     times, never = (api[api["measure"] == m].reset_index(drop=True) for m in ("times", "never"))
-    assert [r[0] for r in rows] == list(times["label"]) == list(never["label"])
+    # codes and the whole-sample row 全体; the report names them (the districts, 市全体)
+    assert list(times["district"]) == list(never["district"]) == [1, 2, 3, 4, 5, "全体"]
+    assert [r[0] for r in rows] == [*(_labels(q, "district")[float(v)] for v in times["district"][:-1]), "市全体"]
     for r, (_, t), (_, s) in zip(rows, times.iterrows(), never.iterrows()):
         rec = dict(zip(header, r))
         assert printed(rec["年間利用回数（重み付け）"], t["estimate"])

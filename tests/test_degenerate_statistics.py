@@ -92,14 +92,16 @@ def test_untested_p_values_do_not_count_in_the_adjustment():
 def test_a_group_without_variance_is_not_significantly_different(flat_uchimagi, questionnaire):
     est = satisfaction_index(flat_uchimagi, "satisfaction", by="district")
     assert est.estimate.iloc[0] == pytest.approx(1.0) and est.se.iloc[0] < 1e-12
-    cmp = compare_groups(est, df=flat_uchimagi.degf, labels=dict(questionnaire["district"].codes)).pairs
+    cmp = compare_groups(est, df=flat_uchimagi.degf).pairs
+    names = dict(questionnaire["district"].codes)                  # the report names the codes
     # the four pairs with 内間木 (index 0) are untested; before: all "lower" with p < 1e-20
     assert list(cmp["verdict"][:4]) == ["untestable"] * 4
     assert cmp["p"][:4].isna().all() and cmp["p_adjusted"][:4].isna().all() and cmp["ci_low"][:4].isna().all()
     first = cmp.iloc[0]
-    assert verdict_text(first["verdict"], group=first["group"], reference=first["reference"]) == \
-        "北部と内間木" + UNTESTABLE_JA
-    assert verdict_text(first["verdict"], group=first["group"], reference=first["reference"], lang="en") == (
+    assert (first["group"], first["reference"]) == (2, 1)
+    group, reference = names[first["group"]], names[first["reference"]]
+    assert verdict_text(first["verdict"], group=group, reference=reference) == "北部と内間木" + UNTESTABLE_JA
+    assert verdict_text(first["verdict"], group=group, reference=reference, lang="en") == (
         "北部 vs 内間木: cannot be tested (standard error zero or undefined: every answer the same, or too few)")
     # the other six pairs are R's, and Holm counts six comparisons, not ten
     r = REF["pairwise_district"]
@@ -137,8 +139,8 @@ def test_park_use_group_without_variance_is_not_flagged(questionnaire):
     never = t[t["measure"] == "never"].reset_index(drop=True)
     assert never["estimate"].iloc[0] == pytest.approx(1.0)
     assert never["verdict"].iloc[0] == "untestable" and np.isnan(never["p"].iloc[0])
-    assert verdict_text(never["verdict"].iloc[0], group=never["label"].iloc[0], reference=never["label"].iloc[-1]) \
-        == "内間木と市全体" + UNTESTABLE_JA
+    assert (never["district"].iloc[0], never["district"].iloc[-1]) == (1, "全体")
+    assert verdict_text(never["verdict"].iloc[0], group="内間木", reference="市全体") == "内間木と市全体" + UNTESTABLE_JA
     assert set(never["verdict"][1:5]) <= {"higher", "lower", "no_difference"}
 
 
@@ -146,7 +148,7 @@ def test_park_use_group_without_variance_is_not_flagged(questionnaire):
 def test_change_between_waves_without_variance_is_not_tested():
     a = pd.DataFrame({"y": [0.5, 0.5, 0.5, 0.5], "w": [1.0, 2.0, 1.0, 2.0]})
     b = pd.DataFrame({"y": [0.0, 1.0, 0.0, 1.0, 1.0], "w": [1.0] * 5})
-    c = compare_waves(Design(a, weights="w").mean("y"), Design(b, weights="w").mean("y"), labels=("A", "B")).iloc[0]
+    c = compare_waves(Design(a, weights="w").mean("y"), Design(b, weights="w").mean("y"), labels=("A", "B")).changes.iloc[0]
     assert c["verdict"] == "untestable_change" and np.isnan(c["p"])
     assert verdict_text(c["verdict"], group="B", reference="A") == \
         "AからBへの変化は検定できない（標準誤差が0か計算できない：回答が全員同じ、または少なすぎる）"

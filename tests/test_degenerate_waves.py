@@ -110,8 +110,8 @@ def _api(path):
     out = {}
     idx = survey.satisfaction_index(design, "satisfaction", questionnaire=q).to_frame().iloc[0]
     out["index"] = (round(float(idx["estimate"]), 3), round(float(idx["se"]), 3), int(idx["n"]))
-    parks = survey.park_use_table(design, "park_use", by="district", questionnaire=q).set_index(["label", "measure"])
-    out["park_times"] = round(float(parks.loc[("市全体", "times"), "estimate"]), 1)
+    parks = survey.park_use_table(design, "park_use", by="district", questionnaire=q).set_index(["district", "measure"])
+    out["park_times"] = round(float(parks.loc[("全体", "times"), "estimate"]), 1)      # the whole city
     try:
         means = survey.allocation_means(design, list(q["allocation"].columns), **survey.allocation_policy(q["allocation"]))
         out["alloc_disaster"] = round(float(means.set_index("part").loc["alloc_disaster", "estimate"]), 0)

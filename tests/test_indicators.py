@@ -79,9 +79,11 @@ def test_park_nonuse_matches_r_svyciprop(d25, questionnaire):
 def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
     t = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire)
     # the long layout: each group's times and never rows, the city last
-    assert list(t.columns) == ["district", "label", "measure", "estimate", "se", "ci_low", "ci_high", "deff", "n",
+    assert list(t.columns) == ["district", "measure", "estimate", "se", "ci_low", "ci_high", "deff", "n",
                                "diff", "diff_se", "p", "p_adjusted", "verdict"]
-    assert list(t["label"]) == [g for g in ["内間木", "北部", "東部", "西部", "南部", "市全体"] for _ in range(2)]
+    # codes, not names: the whole city is the whole-sample row 全体 (survey.labels.TOTAL_LABEL), as in
+    # crosstab_question; the report names them (内間木 ..., 市全体)
+    assert list(t["district"]) == [g for g in [1, 2, 3, 4, 5, "全体"] for _ in range(2)]
     assert list(t["measure"]) == ["times", "never"] * 6
     times, never = (t[t["measure"] == m].reset_index(drop=True) for m in ("times", "never"))
     r = REF["never_vs_city"]
@@ -101,12 +103,12 @@ def test_park_use_table_flags_districts_against_the_city(d25, questionnaire):
     # 内間木: 39 % never use parks against 15 % city-wide, but n = 29 and Holm p = 0.073
     assert never["verdict"].iloc[0] == "no_difference"
     loose = park_use_table(d25, "park_use", by="district", questionnaire=questionnaire, adjust="none")
-    inner = loose[(loose["label"] == "内間木") & (loose["measure"] == "never")].iloc[0]
+    inner = loose[(loose["district"] == 1) & (loose["measure"] == "never")].iloc[0]
     assert inner["verdict"] == "higher"
     # the report words the code (survey.report.verdicts)
-    assert verdict_text(inner["verdict"], group=inner["label"], reference="市全体") == "内間木は市全体より高い（統計的に有意な差）"
+    assert verdict_text(inner["verdict"], group="内間木", reference="市全体") == "内間木は市全体より高い（統計的に有意な差）"
     # the city's rows are not tested against themselves
-    assert t.loc[t["label"] == "市全体", "verdict"].tolist() == ["", ""] and t["diff"].iloc[-2:].isna().all()
+    assert t.loc[t["district"] == "全体", "verdict"].tolist() == ["", ""] and t["diff"].iloc[-2:].isna().all()
 
 
 def test_park_use_errors(d25):
@@ -221,7 +223,7 @@ def test_bundled_simulated_wave_recovers_the_known_population_values(questionnai
         # "FY2025からFY2025への変化は統計的に明らかではない")
         assert row["change_verdict"] == "baseline_year" and row["reference"] == "none"
         assert np.isnan(row["change"]) and verdict_text(row["change_verdict"]) == "基準年の値（変化は次回の調査から）"
-    parks = park_use_table(d, "park_use", by="district", questionnaire=questionnaire).set_index(["label", "measure"])
-    low, high = parks.loc[("内間木", "never"), ["ci_low", "ci_high"]]
+    parks = park_use_table(d, "park_use", by="district", questionnaire=questionnaire).set_index(["district", "measure"])
+    low, high = parks.loc[(1, "never"), ["ci_low", "ci_high"]]                 # 内間木
     assert low <= truth["park_never_share"]["by_district"]["1"] <= high    # 0.48, n = 12
-    assert parks.loc[("内間木", "never"), "verdict"] == "higher"        # the district short of parks
+    assert parks.loc[(1, "never"), "verdict"] == "higher"              # the district short of parks

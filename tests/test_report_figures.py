@@ -39,12 +39,12 @@ def test_each_park_use_verdict_is_about_the_figure_beside_it(bundled_run, page, 
     assert row["「利用しない」の割合の市全体との比較"] == "内間木の「利用しない」の割合は市全体より高い（統計的に有意な差）"
     # the verdicts are the API's tests, each of its own figure (Holm-adjusted over the 5 districts)
     api = survey.park_use_table(bundled_run.design, "park_use", by="district", questionnaire=questionnaire)
-    api = api.set_index(["label", "measure"])
-    times, never = api.loc[("内間木", "times")], api.loc[("内間木", "never")]
+    api = api.set_index(["district", "measure"])                      # codes: 1 内間木, 全体 the city
+    times, never = api.loc[(1, "times")], api.loc[(1, "never")]
     assert times["verdict"] == "lower" and times["p_adjusted"] < 0.05
     assert never["verdict"] == "higher" and never["p_adjusted"] < 0.05
     # hand check of the difference's sign and size: 2.3 − 30.8 = −28.5 times a year
-    assert round(times["estimate"], 1) - round(api.loc[("市全体", "times"), "estimate"], 1) == pytest.approx(-28.5)
+    assert round(times["estimate"], 1) - round(api.loc[(survey.TOTAL_LABEL, "times"), "estimate"], 1) == pytest.approx(-28.5)
     _, header, rows = csv_with(csvs, "年間利用回数の市全体との比較")
     assert rows[0][header.index("年間利用回数の市全体との比較")] == row["年間利用回数の市全体との比較"]
 

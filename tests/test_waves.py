@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from survey.design.design import Design
-from survey.errors import DesignError
+from survey.errors import DesignError, OptionError
 from survey.measures.tables.parkuse import park_use_times
 from survey.measures.satisfaction.index import satisfaction_index
 from survey.measures.indicators.waves import compare_waves, trend_table, wave_estimates
@@ -34,24 +34,48 @@ def designs():
 
 def test_compare_waves_matches_r(designs):
     est = wave_estimates(designs, satisfaction_index, "satisfaction")
-    c = compare_waves(est["FY2025"], est["FY2030"], labels=("FY2025", "FY2030")).iloc[0]
+    cmp = compare_waves(est["FY2025"], est["FY2030"], labels=("FY2025", "FY2030"))
+    # long: one row per wave of the figures, one row per change
+    e = cmp.estimates.set_index("wave")
+    assert list(e.index) == ["FY2025", "FY2030"] and (e["variable"] == "satisfaction").all()
+    close(e.loc["FY2025", "estimate"], REF["index"]["estimate"])
+    close(e.loc["FY2025", "se"], REF["index"]["se"])
+    close(e.loc["FY2030", "estimate"], REF["index30"]["estimate"])
+    c = cmp.changes.iloc[0]
+    assert len(cmp.changes) == 1 and (c["wave"], c["reference_wave"]) == ("FY2030", "FY2025")
     r = REF["wave_change"]["index"]
-    close(c["estimate_FY2025"], REF["index"]["estimate"])
-    close(c["estimate_FY2030"], REF["index30"]["estimate"])
-    close(c["change"], r["estimate"])
-    close(c["change_se"], r["se"])
+    close(c["estimate"], r["estimate"])
+    close(c["se"], r["se"])
     close(c["p"], 2 * stats.norm.sf(r["estimate"] / r["se"]))      # z test, hand from R's numbers
-    close([c["change_ci_low"], c["change_ci_high"]], r["estimate"] + np.array([-1, 1]) * 1.959963984540054 * r["se"])
+    close([c["ci_low"], c["ci_high"]], r["estimate"] + np.array([-1, 1]) * 1.959963984540054 * r["se"])
     assert c["verdict"] == "no_change"
-    assert "verdict_en" not in c and verdict_text(c["verdict"], group="FY2030", reference="FY2025", lang="en") == \
-        "No clear change from FY2025 to FY2030"
+    assert cmp.to_frame() is cmp.changes and cmp.level == 0.95
+    assert "verdict_en" not in c and verdict_text(c["verdict"], group=c["wave"], reference=c["reference_wave"],
+                                                  lang="en") == "No clear change from FY2025 to FY2030"
 
 
 def test_compare_waves_park_use(designs):
     est = wave_estimates(designs, park_use_times, "park_use")
-    c = compare_waves(est["FY2025"], est["FY2030"]).iloc[0]
-    close(c["change"], REF["wave_change"]["park"]["estimate"])
-    close(c["change_se"], REF["wave_change"]["park"]["se"])
+    c = compare_waves(est["FY2025"], est["FY2030"]).changes.iloc[0]
+    assert (c["wave"], c["reference_wave"], c["variable"]) == ("later", "earlier", "park_use")
+    close(c["estimate"], REF["wave_change"]["park"]["estimate"])
+    close(c["se"], REF["wave_change"]["park"]["se"])
+
+
+def test_compare_waves_by_district_is_the_trend_table(designs):
+    """The same changes as trend_table's later wave, by district, in the same row order."""
+    est = wave_estimates(designs, satisfaction_index, "satisfaction", by="district")
+    cmp = compare_waves(est["FY2025"], est["FY2030"], labels=("FY2025", "FY2030"))
+    t = trend_table(est)
+    later = t[t["wave"] == "FY2030"].reset_index(drop=True)
+    assert list(cmp.changes["district"]) == list(later["district"]) == [1, 2, 3, 4, 5]
+    close(cmp.changes["estimate"], later["change"])
+    close(cmp.changes["se"], later["change_se"])
+    assert list(cmp.changes["verdict"]) == list(later["verdict"])
+    # the estimates: both waves' blocks, as the trend table's
+    close(cmp.estimates["estimate"], t["estimate"])
+    close(cmp.estimates["se"], REF["index_by_district"]["se"] + REF["index30_by_district"]["se"])
+    assert list(cmp.estimates["wave"]) == ["FY2025"] * 5 + ["FY2030"] * 5
 
 
 def test_trend_table_by_district(designs):
@@ -84,6 +108,8 @@ def test_wave_errors(designs):
     by = satisfaction_index(designs["FY2030"], "satisfaction", by="district")
     with pytest.raises(DesignError, match="no estimate in common"):
         compare_waves(est["FY2025"], by)
+    with pytest.raises(OptionError, match="level"):
+        compare_waves(est["FY2025"], est["FY2030"], level=95)
     with pytest.raises(DesignError, match="reference must be"):
         trend_table(est, reference="last")
     with pytest.raises(DesignError, match="non-empty mapping"):

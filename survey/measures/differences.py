@@ -122,8 +122,10 @@ class GroupComparison:
     Attributes
     ----------
     pairs : pandas.DataFrame
-        One row per pair: ``group, reference, estimate`` (group minus
-        reference), ``se, ci_low, ci_high, statistic, p, p_adjusted,
+        One row per pair: ``group, reference`` (the groups' codes, as in
+        the estimate's index: a value of the ``by`` column, or a tuple of
+        values for several; the report names them), ``estimate`` (group
+        minus reference), ``se, ci_low, ci_high, statistic, p, p_adjusted,
         verdict`` (a code of :data:`VERDICTS`: ``higher``, ``lower``,
         ``no_difference`` or ``untestable``).  Intervals are unadjusted.
     overall : WaldTest
@@ -148,16 +150,6 @@ def _group_keys(index) -> list[tuple]:
     return [(k,) for k in index]
 
 
-def _label(value, labels) -> str:
-    if labels is not None:
-        for key in (value, _num(value)):
-            if key is not None and key in labels:
-                return str(labels[key])
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _num(value):
     try:
         return float(value)
@@ -166,7 +158,7 @@ def _num(value):
 
 
 def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.95,
-                   labels=None, reference=None) -> GroupComparison:
+                   reference=None) -> GroupComparison:
     """Pairwise design-based comparisons of group estimates.
 
     Parameters
@@ -185,9 +177,6 @@ def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.
     level : float
         Confidence level of the difference intervals and significance
         threshold ``1 - level`` of the verdicts (on adjusted p-values).
-    labels : dict, optional
-        ``{group code: label}`` naming the groups in the ``group`` and
-        ``reference`` columns (e.g. the questionnaire's district names).
     reference : optional
         Compare every group with this one only (its index key) instead of
         all pairs.
@@ -212,7 +201,7 @@ def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.
         raise DesignError(f"compare_groups needs at least 2 groups; the estimate has {G} row(s). "
                           "Estimate with by=... first")
     keys = _group_keys(estimate.estimate.index)
-    names = ["・".join(_label(v, labels) for v in k) for k in keys]
+    names = [k[0] if len(k) == 1 else k for k in keys]     # the group's code (a tuple for several by columns)
     dfv = np.inf if df is None else float(df)
     if reference is None:
         pairs = list(combinations(range(G), 2))

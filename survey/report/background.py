@@ -160,6 +160,11 @@ def drawing_in_background(*, inherit=None):
         executor.submit(_warm)   # the worker is forked here, with _inherited
         _pool = executor
         yield True
+    except BaseException:
+        # the run stops (an error, Ctrl-C): nothing the worker does is needed any more
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.terminate()
+        raise
     finally:
         _pool = _inherited = None
         _jobs.clear()

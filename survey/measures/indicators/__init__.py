@@ -12,7 +12,7 @@ _LAZY = {
         "indicator_table", "admin_indicators", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS",
     ),
     "survey.intake.sidetables": ("read_admin",),
-    "survey.measures.indicators.waves": ("wave_estimates", "compare_waves", "trend_table"),
+    "survey.measures.indicators.waves": ("wave_estimates", "compare_waves", "WaveComparison", "trend_table"),
 }
 
 __getattr__, __dir__, __all__ = lazy_attributes(__name__, _LAZY)

@@ -12,6 +12,7 @@ every answer the same) is not tested: verdict ``untestable_change``, p NaN.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,9 @@ from scipy import stats
 
 from survey.errors import DesignError
 from survey.measures.differences import degenerate_se, difference_p
+from survey.validation import check_level
 
-__all__ = ["compare_waves", "trend_table", "wave_estimates"]
+__all__ = ["WaveComparison", "compare_waves", "trend_table", "wave_estimates"]
 
 
 def wave_estimates(designs: Mapping, estimator, *args, **kwargs) -> dict:
@@ -61,36 +63,87 @@ def _change_columns(a: pd.DataFrame, b: pd.DataFrame, level):
     }, index=common)
 
 
-def compare_waves(earlier, later, *, labels=("earlier", "later"), level: float = 0.95) -> pd.DataFrame:
+@dataclass(frozen=True)
+class WaveComparison:
+    """Result of :func:`compare_waves`: two long frames, the waves' figures and their changes.
+
+    Attributes
+    ----------
+    estimates : pandas.DataFrame
+        Each wave's estimates, one block per wave (earlier first): the
+        estimates' ``by`` levels, ``wave``, ``variable``, then the fixed
+        columns ``estimate, se, ci_low, ci_high, deff, n``.
+    changes : pandas.DataFrame
+        One row per estimate present in both waves: the ``by`` levels,
+        ``wave`` (the later wave), ``reference_wave`` (the earlier one),
+        ``variable``, then the change as the fixed columns of a difference
+        ``estimate`` (later minus earlier), ``se`` (``sqrt(se_a^2 +
+        se_b^2)``), ``ci_low, ci_high`` (normal), then ``p`` (two-sided z
+        test; NaN when untestable) and ``verdict`` (a code: ``increase``,
+        ``decrease``, ``no_change``, ``untestable_change``, which
+        :func:`survey.report.verdicts.verdict_text` words), as the ``pairs`` of
+        :class:`~survey.measures.differences.GroupComparison`.
+    level : float
+    """
+
+    estimates: pd.DataFrame
+    changes: pd.DataFrame
+    level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The changes (as :meth:`GroupComparison.to_frame` gives the pairs)."""
+        return self.changes
+
+
+def compare_waves(earlier, later, *, labels=("earlier", "later"), level: float = 0.95) -> WaveComparison:
     """Change between two independent waves, row by row.
 
     Parameters
     ----------
     earlier, later : survey.design.Estimate
         The same statistic from each wave's design (same index, e.g. by
-        district); rows present in only one wave are left out.
+        district); rows present in only one wave have no change.
     labels : (str, str)
-        Wave labels, the suffixes of the estimate columns (e.g. ``("FY2025", "FY2030")``).
+        The two waves' labels, the values of the ``wave`` and
+        ``reference_wave`` columns (e.g. ``("FY2025", "FY2030")``).
     level : float
         Interval level and significance threshold ``1 - level``.
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed like the estimates: ``estimate_<a>, se_<a>, estimate_<b>,
-        se_<b>, change, change_se, change_ci_low, change_ci_high, p,
-        verdict``; ``p`` is two-sided normal, ``verdict`` a code
-        (``increase``, ``decrease``, ``no_change``, ``untestable_change``)
-        that :func:`survey.report.verdicts.verdict_text` words.
+    WaveComparison
+        ``.estimates`` (``[by...], wave, variable, estimate, se, ci_low,
+        ci_high, deff, n``, both waves) and ``.changes`` (``[by...], wave,
+        reference_wave, variable, estimate, se, ci_low, ci_high, p,
+        verdict``, the later wave against the earlier).  No multiplicity
+        adjustment: each row is its own question (the same statistic,
+        again), as in :func:`trend_table`.
     """
+    level = check_level(level)
     la, lb = labels
     a, b = _frame(earlier, la), _frame(later, lb)
     ch = _change_columns(a, b, level)
     if ch.empty:
         raise DesignError("the two waves have no estimate in common; estimate the same statistic "
                           "with the same by= in both waves")
-    out = pd.concat([a.loc[ch.index, ["estimate", "se"]].add_suffix(f"_{la}"),
-                     b.loc[ch.index, ["estimate", "se"]].add_suffix(f"_{lb}"), ch], axis=1)
+    estimates = pd.concat([_long(a, la), _long(b, lb)], ignore_index=True)
+    changes = _long(ch.rename(columns=_CHANGE_AS_DIFFERENCE), lb)
+    changes.insert(changes.columns.get_loc("wave") + 1, "reference_wave", la)
+    return WaveComparison(estimates=estimates, changes=changes, level=level)
+
+
+#: The change columns of :func:`trend_table` named as the fixed columns of a difference (:func:`compare_waves`).
+_CHANGE_AS_DIFFERENCE = {"change": "estimate", "change_se": "se", "change_ci_low": "ci_low",
+                         "change_ci_high": "ci_high"}
+
+
+def _long(frame: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """An Estimate's frame (by levels and ``variable`` in the index) as a long frame: the by
+    columns, ``wave``, ``variable``, then its columns."""
+    names = [n if n is not None else "row" for n in frame.index.names]
+    out = frame.set_axis(frame.index.set_names(names)).reset_index()
+    # the by groups first, then which wave and which variable (an Estimate's last level)
+    out.insert(len(names) - 1 if names[-1] == "variable" else 0, "wave", wave)
     return out
 
 
@@ -116,6 +169,7 @@ def trend_table(estimates: Mapping, *, reference: str = "first", level: float = 
         :func:`compare_waves`).  Changes between independent waves:
         variances add.
     """
+    level = check_level(level)
     if reference not in ("first", "previous"):
         raise DesignError(f"reference must be 'first' or 'previous'; got {reference!r}")
     if not isinstance(estimates, Mapping) or not estimates:
@@ -130,12 +184,7 @@ def trend_table(estimates: Mapping, *, reference: str = "first", level: float = 
             ch = _change_columns(frames[ref], f, level)
             f = f.join(ch)
             f["reference_wave"] = ref
-        names = [n if n is not None else "row" for n in f.index.names]
-        f.index = f.index.set_names(names)
-        f = f.reset_index()
-        # the by groups first, then which wave and which variable (an Estimate's last level)
-        f.insert(len(names) - 1 if names[-1] == "variable" else 0, "wave", lab)
-        blocks.append(f)
+        blocks.append(_long(f, lab))
     out = pd.concat(blocks, ignore_index=True)
     cols = [c for c in out.columns if c not in ("reference_wave",)]
     order = cols[: cols.index("n") + 1] + ["reference_wave"] + cols[cols.index("n") + 1:]

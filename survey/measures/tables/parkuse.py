@@ -17,6 +17,7 @@ import pandas as pd
 
 from survey.design.results import COLUMNS as RESULT_COLUMNS
 from survey.errors import InputError
+from survey.labels import TOTAL_LABEL
 from survey.measures.derive import answer_codes, categories, mapped, require_answers
 from survey.validation import check_design, check_level
 from survey.measures.differences import adjust_pvalues, degenerate_se, difference_p
@@ -138,7 +139,7 @@ def park_nonuse(design, column: str, *, never_code=None, numeric_map=None,
 
 
 def park_use_table(design, column: str, *, by: str, never_code=None,
-                   numeric_map=None, questionnaire=None, labels=None, adjust: str = "holm",
+                   numeric_map=None, questionnaire=None, adjust: str = "holm",
                    level: float = 0.95) -> pd.DataFrame:
     """Times a year and the never-use share by group, each against the city.
 
@@ -146,10 +147,13 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     -------
     pandas.DataFrame
         Long table: the ``by`` column, then :data:`PARK_USE_COLUMNS`.  For
-        each group, then for the whole city (``市全体``, the ``by`` code
-        NaN), a row of each ``measure``: ``"times"`` (times a year, a mean)
-        and ``"never"`` (the never-use share, a proportion).  Columns: the
-        ``by`` code (e.g. ``district``) and its ``label``, ``measure``, the
+        each group, then for the whole city (the ``by`` value
+        :data:`~survey.labels.TOTAL_LABEL` ``"全体"``, the whole-sample row's
+        marker of every measure table: :func:`~survey.crosstab_question`,
+        the free-text tables), a row of each ``measure``: ``"times"`` (times
+        a year, a mean) and ``"never"`` (the never-use share, a proportion).
+        Columns: the ``by`` code (e.g. ``district``; the report names the
+        codes from the questionnaire, and the city 市全体), ``measure``, the
         fixed columns ``estimate, se, ci_low, ci_high, deff, n``, and the
         group's test against the city: ``diff`` (group minus city),
         ``diff_se``, ``p``, ``p_adjusted``, ``verdict`` (a code:
@@ -174,8 +178,6 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     mapping = resolve_numeric_map(column, numeric_map, questionnaire)
     never = _never_codes(mapping, never_code)
     design, codes, times = _values(design, column, mapping, "park_use_table")
-    if labels is None and questionnaire is not None and by in questionnaire:
-        labels = dict(questionnaire[by].codes)
     # the groups and the whole city, jointly (the city holds every group): overlapping
     # domains of the answered rows, asked of the design in one pass
     answered = ~np.isnan(times)
@@ -186,24 +188,13 @@ def park_use_table(design, column: str, *, by: str, never_code=None,
     t_est = design.domain_means(times, doms, index=idx, level=level)
     n_est = design.domain_means(np.where(answered, np.isin(codes, never), np.nan), doms, index=idx,
                                 level=level, statistic="proportion", ci_method="logit", df="design")
-    city = "市全体"
-
-    def name(k):
-        v = k[0]
-        if labels is not None:
-            for key in (v, int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer() else v):
-                if key in labels:
-                    return str(labels[key])
-        return str(v)
-
-    names = [name(k) for k in keys]
     df, alpha = float(design.degf), 1 - level
     frames = []
     for measure, est in zip(PARK_USE_MEASURES, (t_est, n_est)):
         frame = est.to_frame()
         diff, se, p, p_adj, verdicts = _against_city(est, G, df, adjust, alpha)
         frames.append(pd.DataFrame({
-            by: [k[0] for k in keys] + [np.nan], "label": names + [city], "measure": measure,
+            by: [k[0] for k in keys] + [TOTAL_LABEL], "measure": measure,
             **{c: frame[c].to_numpy() for c in RESULT_COLUMNS},
             "diff": np.append(diff, np.nan), "diff_se": np.append(se, np.nan),
             "p": np.append(p, np.nan), "p_adjusted": np.append(p_adj, np.nan),
@@ -220,7 +211,7 @@ PARK_USE_MEASURES = ("times", "never")
 
 #: The columns of :func:`park_use_table` after its ``by`` column, in order.
 PARK_USE_COLUMNS = [
-    "label", "measure", *RESULT_COLUMNS, "diff", "diff_se", "p", "p_adjusted",
+    "measure", *RESULT_COLUMNS, "diff", "diff_se", "p", "p_adjusted",
     "verdict",
 ]
 

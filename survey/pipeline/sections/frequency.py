@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from survey.labels import CITY_LABEL
 from survey.measures import park_use_table
 from survey.pipeline.base import HIDDEN, TOTAL, SectionResult, attribute_name, code_labels, html_table
 from survey.report.format import UNWEIGHTED, WEIGHTED
@@ -26,7 +27,8 @@ __all__ = ["build", "frequency_table"]
 def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_label: str,
                     hidden=None) -> pd.DataFrame:
     """One row per level and the city (the ``times`` and ``never`` rows of
-    :func:`~survey.measures.tables.parkuse.park_use_table`'s long table side by side); each
+    :func:`~survey.measures.tables.parkuse.park_use_table`'s long table side by side, with
+    a ``label`` column naming each row, the city's last); each
     figure is followed by its own comparison with the city.  ``hidden``: one flag per row,
     True where the report suppresses the never-use cell (its share, interval and verdict show ``x``)."""
     never = f"「{never_label}」の割合"
@@ -60,7 +62,10 @@ def build(spec, ctx) -> SectionResult:
     label = spec.get("label", title)
     value_label = spec.get("value_label", f"平均（{question.numeric_unit}）" if question.numeric_unit else "平均")
     never = "・".join(question.codes[c] for c, v in question.numeric_map.items() if v == 0)
-    p = park_use_table(ctx.design, spec.question, by=by, questionnaire=q, labels=code_labels(q, by))
+    p = park_use_table(ctx.design, spec.question, by=by, questionnaire=q)
+    # the groups' codes named as the questionnaire names them, the whole-sample row as the city
+    names = code_labels(q, by)
+    p.insert(1, "label", [CITY_LABEL if v == TOTAL else names.get(float(v), str(v)) for v in p[by]])
     # the never-use share is a cell of the cross table on another base: hidden where it is hidden
     cells = ctx.small_cells.hidden(spec.question, by)
     never_levels = [question.codes[c] for c, v in question.numeric_map.items() if v == 0]

@@ -109,7 +109,10 @@ def _compute(spec, ctx):
     comps = []
     for by in spec.by:
         est = satisfaction_index(design, column, questionnaire=q, by=by)
-        pairs = compare_groups(est, df=design.degf, labels=code_labels(q, by)).pairs.copy()
+        pairs = compare_groups(est, df=design.degf).pairs.copy()
+        labels = code_labels(q, by)
+        for side in ("group", "reference"):       # the groups' codes, named as the questionnaire names them
+            pairs[side] = pairs[side].map(lambda v: labels.get(float(v), str(v)))
         pairs.insert(0, "by", attribute_name(q, by))
         comps.append(pairs)
     return index, dist, pd.concat(shares, ignore_index=True), pd.concat(comps, ignore_index=True)

@@ -10,27 +10,42 @@ from __future__ import annotations
 import pandas as pd
 
 from survey.measures import compare_waves, satisfaction_index
-from survey.pipeline.base import SectionResult, attribute_name, by_groups, html_table, tidy_index
+from survey.pipeline.base import SectionResult, attribute_name, by_groups, html_table
 from survey.report.format import WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, p_values, rounded
 from survey.report.tableinfo import Measure, describe
 from survey.report.verdicts import verdict_texts
 
-__all__ = ["build", "trend_table"]
+__all__ = ["build", "side_by_side", "trend_table"]
+
+
+def side_by_side(comparison) -> pd.DataFrame:
+    """:func:`~survey.measures.compare_waves`'s two long frames as one row per change: the
+    identifiers (by levels), ``wave`` and ``reference_wave``, the reference wave's
+    ``estimate_reference, se_reference``, this wave's ``estimate_wave, se_wave``, then the
+    change ``change, change_se, change_ci_low, change_ci_high, p, verdict``."""
+    changes, estimates = comparison.changes, comparison.estimates
+    keys = [c for c in changes.columns[:changes.columns.get_loc("estimate")] if c not in ("wave", "reference_wave")]
+    figures = estimates[["wave", *keys, "estimate", "se"]]
+    reference = figures.rename(columns={"wave": "reference_wave", "estimate": "estimate_reference",
+                                        "se": "se_reference"})
+    wave = figures.rename(columns={"estimate": "estimate_wave", "se": "se_wave"})
+    out = changes.rename(columns={"estimate": "change", "se": "change_se", "ci_low": "change_ci_low",
+                                  "ci_high": "change_ci_high"})
+    out = out.merge(reference, on=["reference_wave", *keys], how="left").merge(wave, on=["wave", *keys], how="left")
+    return out[[*keys, "wave", "reference_wave", "estimate_reference", "se_reference", "estimate_wave", "se_wave",
+                "change", "change_se", "change_ci_low", "change_ci_high", "p", "verdict"]]
 
 
 def trend_table(t: pd.DataFrame) -> pd.DataFrame:
-    """The index: baseline wave, this wave, change and its test."""
-    est = [c for c in t.columns if c.startswith("estimate_")]
-    se = [c for c in t.columns if c.startswith("se_")]
-    before, after = (c.removeprefix("estimate_") for c in est)   # the waves' labels
+    """The index: baseline wave, this wave, change and its test (rows of :func:`side_by_side`)."""
     return pd.DataFrame({
         "区分": t["by"], "グループ": t["group"],
-        f"基準年{WEIGHTED}": rounded(t[est[0]], 3), "標準誤差（基準年）": rounded(t[se[0]], 3),
-        f"今回{WEIGHTED}": rounded(t[est[1]], 3), "標準誤差（今回）": rounded(t[se[1]], 3),
+        f"基準年{WEIGHTED}": rounded(t["estimate_reference"], 3), "標準誤差（基準年）": rounded(t["se_reference"], 3),
+        f"今回{WEIGHTED}": rounded(t["estimate_wave"], 3), "標準誤差（今回）": rounded(t["se_wave"], 3),
         "変化": rounded(t["change"], 3), "95%信頼区間": ci_text(t["change_ci_low"], t["change_ci_high"], digits=3),
-        "p値": p_values(t["p"]), "判定": verdict_texts(t["verdict"], after, before),
+        "p値": p_values(t["p"]), "判定": verdict_texts(t["verdict"], t["wave"], t["reference_wave"]),
     })
 
 
@@ -44,7 +59,8 @@ def build(spec, ctx) -> SectionResult:
     def change(by):
         before = satisfaction_index(ctx.baseline_design, column, questionnaire=q, by=by)
         after = satisfaction_index(ctx.design, column, questionnaire=q, by=by)
-        return tidy_index(compare_waves(before, after, labels=("基準年", q.wave or "今回")))
+        wide = side_by_side(compare_waves(before, after, labels=("基準年", q.wave or "今回")))
+        return wide.drop(columns=["variable"])
 
     table = trend_table(by_groups(change, q, spec.by))
     unit = str({str(i.get("question")): i for i in q.indicators}.get(column, {}).get("unit") or "点")
