@@ -15,8 +15,8 @@ HEAT = pd.DataFrame({"group": ["全体", "全体", "18〜29歳", "18〜29歳"], 
 ALLOCATION = pd.DataFrame({"part": ["雨水", "景観"], "group": ["全体", "全体"], "estimate": [120.0, 95.5],
                            "ci_low": [110.0, 90.0], "ci_high": [130.0, 101.0]})
 
-needs_worker = pytest.mark.skipif(background._cpus() < 2 or not hasattr(__import__("os"), "fork"),
-                                  reason="charts are drawn in this process with one CPU or without fork")
+needs_worker = pytest.mark.skipif(not background.worker_available(),
+                                  reason="no worker here (one CPU, or not Linux): everything is done in this process")
 
 
 @needs_worker

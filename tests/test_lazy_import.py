@@ -180,7 +180,7 @@ def test_survey_run_loads_neither_survey_plan_nor_the_chart_and_text_libraries(t
     (survey/report/background.py, issue 18) draws the charts and analyses the free text: the main
     process loads neither matplotlib nor janome (the workbook it writes itself when the worker is
     still drawing, so xlsxwriter may be loaded in either)."""
-    from survey.report.background import _cpus
+    from survey.report.background import worker_available
 
     code = ("import json, sys; from survey.cli import main; "
             f"code = main(['run', '--quiet', '--out', {str(tmp_path)!r}]); "
@@ -190,6 +190,6 @@ def test_survey_run_loads_neither_survey_plan_nor_the_chart_and_text_libraries(t
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     code, loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert code == 0, done.stderr
-    worker = _cpus() >= 2 and hasattr(os, "fork")
+    worker = worker_available()
     assert loaded == ([] if worker else ["janome", "matplotlib"])
     assert (tmp_path / "FY2025" / "集計表.xlsx").is_file() and (tmp_path / "FY2025" / "report.html").is_file()

@@ -21,8 +21,9 @@ worker that died) is done again in this process when its result is needed,
 which then raises the job's own error as it would have without the worker.
 
 Outside the context (the API, the tests) and where a second process does not
-help (one CPU, or no ``fork``: Windows) everything is done at once, as
-before.
+help or is not safe (one CPU; not Linux: Windows has no ``fork``, and on macOS
+forking a process that has loaded numpy's BLAS is not safe) everything is done at
+once, as before.
 """
 from __future__ import annotations
 
@@ -31,8 +32,10 @@ import functools
 import importlib
 import multiprocessing
 import os
+import sys
 
-__all__ = ["Pending", "background", "busy", "drawing_in_background", "in_background", "inherited"]
+__all__ = ["Pending", "background", "busy", "drawing_in_background", "in_background", "inherited",
+           "worker_available"]
 
 _pool = None
 _inherited = None
@@ -40,7 +43,7 @@ _jobs: list = []
 
 
 class Pending:
-    """A job of the worker (a chart, the workbook); :meth:`result` waits for its result."""
+    """A job of the worker (a chart, the workbook, a section's analysis); :meth:`result` waits for it."""
 
     __slots__ = ("_future", "_call")
 
@@ -128,6 +131,11 @@ def _warm() -> None:
     _ensure_font()
 
 
+def worker_available() -> bool:
+    """Whether :func:`drawing_in_background` forks a worker here: Linux with two CPUs or more."""
+    return sys.platform.startswith("linux") and _cpus() >= 2
+
+
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -146,10 +154,10 @@ def drawing_in_background(*, inherit=None):
     """Within it, charts marked :func:`background` and jobs of :func:`in_background` are done
     by one worker process (see the module), forked when the context opens.  The worker keeps
     ``inherit`` (the wave of a run) without copying or sending it: a job reads it with
-    :func:`inherited`.  Yields whether a worker was forked with ``inherit`` (False: one CPU, no
-    fork, or a worker already running, whose jobs could not see it)."""
+    :func:`inherited`.  Yields whether a worker was forked with ``inherit`` (False: no worker
+    here, see :func:`worker_available`, or a worker already running, whose jobs could not see it)."""
     global _pool, _inherited
-    if _pool is not None or _cpus() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if _pool is not None or not worker_available():
         yield False
         return
     from concurrent.futures import ProcessPoolExecutor

@@ -92,7 +92,8 @@ def _draw(draw, *, width: float, height: float, image_format: str, dpi: int):
         # lay the figure out once, here, and save it without its layout engine: savefig would
         # otherwise draw the whole figure once without output just to run the layout (text by
         # text) before drawing it again; the positions, and so the picture, are the same
-        fig.get_layout_engine().execute(fig)
+        if fig.axes:              # as Figure.draw does: a figure without axes has nothing to lay out
+            fig.get_layout_engine().execute(fig)
         fig.set_layout_engine(None)
         buf = io.BytesIO()
         if image_format == "png":
