@@ -199,3 +199,77 @@ class TestRData:
         d = Design(api, ids=["dnum", "snum"], fpc=["fpc1", "fpc2"])
         assert d._collapse([api["sch.wide"].to_numpy(object).astype(str)]) is None
         assert_same(*both(lambda: d.mean("api00", by="stype")))
+
+
+def test_topk_keys_give_the_atoms_of_the_indicator_columns(wave):
+    """topk_shares' 3 x 12 derived columns are collapsed on their keys (the first choice,
+    the set of items ranked, the ranks): the same atoms, numbered alike, as hashing the
+    columns themselves, and so the same numbers as without keys (issue 18)."""
+    from survey.measures.ranking import data as rd
+    from survey.measures.ranking.shares import _item_sets, _repeats
+
+    q, d = wave
+    choices = list(q["policy"].columns)
+    C, items = rd.parse_choices(d.data, choices, None)
+    complete = C[:, 0] >= 0
+    pos = np.arange(len(items))
+    first = np.where(complete[:, None], (C[:, :1] == pos) * 1.0, np.nan)
+    topk = np.where(complete[:, None], (C[:, :, None] == pos).any(axis=1) * 1.0, np.nan)
+    borda = np.where(complete[:, None], ((C[:, :, None] == pos) * np.array([3.0, 2.0, 1.0])[:, None]).sum(axis=1),
+                     np.nan)
+    assert not _repeats(C, complete)
+    keys = {"first": [C[:, 0]], "topk": [_item_sets(C, complete)],
+            "borda": [np.where(complete, C[:, r], -2) for r in range(3)]}
+    for name, cols in (("first", first), ("topk", topk), ("borda", borda)):
+        by_columns = group_rows(list(cols.T), len(C))
+        by_key = group_rows(keys[name], len(C))
+        assert by_key.size == by_columns.size and (by_key.row == by_columns.row).all(), name
+    # a ranking naming an item twice: its ranks are no key of its Borda points
+    twice = C.copy()
+    twice[0, 1] = twice[0, 0]
+    assert _repeats(twice, complete)
+    # the keyed design collapses on the key; a replaced column loses it
+    keyed = d._with_keyed_columns({"a": first[:, 0], "b": first[:, 1]}, [C[:, 0]])
+    assert keyed._collapse_inputs(["a", "b"], lambda name: ["no key"]) == [keyed._keys["a"][0]]
+    assert keyed.with_columns(a=first[:, 2])._collapse_inputs(["a", "b"], lambda name: ["no key"])[0] == "no key"
+    shares = both(lambda: survey.topk_shares(d, choices, by="age_band"))
+    assert shares[0].equals(shares[1]) or np.allclose(shares[0][["estimate", "se"]], shares[1][["estimate", "se"]],
+                                                       rtol=TOL, atol=0)
+
+
+def test_group_rows_gives_up_exactly_above_the_limit():
+    """The early exit (distinct low bits of the hash: a lower bound of the groups) returns
+    None exactly when the full grouping has more than ``limit`` atoms; an array given twice
+    counts once (issue 18)."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    words = [rng.integers(0, 3, n).astype(float) for _ in range(8)]       # 3^8 = 6561 patterns possible
+    full = group_rows(words, n)
+    for limit in (full.size - 1, full.size, full.size + 1, 10, n):
+        got = group_rows(words, n, limit=limit)
+        assert (got is None) == (full.size > limit)
+        if got is not None:
+            assert (got.row == full.row).all()
+    assert col._more_than(np.arange(5000, dtype=np.uint64), 4999) and not col._more_than(
+        np.arange(5000, dtype=np.uint64), 5000)
+    twice = group_rows([words[0], words[1], words[0]], n)
+    assert (twice.row == group_rows(words[:2], n).row).all()
+
+
+def test_equal_subsets_share_their_atoms_and_adopted_columns_are_not_copied(wave):
+    """Issue 18: subsets of a design by equal masks (also of its with_columns copies) share the
+    memo of the collapsed atoms; a different mask has its own; the private _adopt_columns gives
+    the frame with_columns gives without copying the arrays."""
+    _, d = wave
+    mask = d.data["sex"].fillna(0).to_numpy() == 1
+    a = d.subset(mask)
+    b = d.with_columns(extra=np.ones(d.n)).subset(mask.copy())
+    c = d.subset(~mask)
+    a.mean("satisfaction")
+    assert b._memo is a._memo and "atoms" in b._memo and c._memo is not a._memo
+    values = np.arange(d.n, dtype=float)
+    adopted = d._adopt_columns({"x": values, "satisfaction": values})
+    copied = d.with_columns(x=values, satisfaction=values)
+    pd.testing.assert_frame_equal(adopted.data, copied.data)
+    assert np.shares_memory(adopted.data["x"].to_numpy(), values)
+    assert not np.shares_memory(copied.data["x"].to_numpy(), values)

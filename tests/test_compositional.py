@@ -128,3 +128,17 @@ def test_ilr_test_does_not_depend_on_the_basis(design):
     b = ilr_group_test(design, PARTS[3:] + PARTS[:3], by="age", method="chisq")
     assert a.test.chisq == pytest.approx(b.test.chisq, rel=1e-8)
     assert a.p == pytest.approx(REF["ilr_wald_age"]["p_chisq"], rel=1e-8)
+
+
+def test_row_wise_transforms_by_blocks_give_the_same_numbers(monkeypatch):
+    """Issue 18: multiplicative_replacement and clr work a block of rows at a time; the
+    numbers are those of the whole matrix at once, bit for bit."""
+    from survey.measures.allocation import compositional as comp
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 200, size=(1000, 5)).astype(float)
+    y[:, 0] += 1
+    whole = comp.clr(comp.multiplicative_replacement(y, delta=1.0, total=1000))
+    monkeypatch.setattr(comp, "_BLOCK_ROWS", 64)
+    blocks = comp.clr(comp.multiplicative_replacement(y, delta=1.0, total=1000))
+    assert np.array_equal(whole, blocks)

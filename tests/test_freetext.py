@@ -194,6 +194,13 @@ def test_code_themes_substrings_exclusions_and_no_opinion(tmp_path):
         [-1, -1, -1],
     ]
     assert is_no_opinion("特に なし！", kw) and not is_no_opinion("特になし。公園が好き", kw)
+    # issue 18: the collapse key of the theme columns numbers each row's pattern of themes
+    from survey.design.collapse import group_rows
+    from survey.measures.freetext.themes import _coded_themes
+
+    same, key = _coded_themes(pd.concat([texts, texts.iloc[[2, 0]]], ignore_index=True), kw)
+    assert key.tolist() == [0, 1, 2, 3, 4, 4, 4, 2, 0]          # 朝霞の森 (no theme) is not 特になし (NaN)
+    assert (group_rows([key], len(key)).row == group_rows(list(same.to_numpy().T), len(key)).row).all()
 
 
 def test_load_keywords_labels_from_the_questionnaire_and_errors(tmp_path, questionnaire):

@@ -9,6 +9,7 @@ from survey.errors import InputError
 from survey.intake.dtypes import column_dtypes, question_dtype
 from survey.intake.normalise import _largest_remainder, clean_text, normalise, parse_number
 from survey.intake.readers import read_raw
+from survey.intake.values import MISSING_REASONS
 
 from delivery import delivery
 
@@ -278,6 +279,21 @@ def test_coded_columns_take_a_third_of_the_float64_memory(sample, questionnaire)
     assert wide[multi].sum() / compact[multi].sum() == 4
 
 
+def test_missing_reasons_are_categorical_one_byte_a_cell(sample, questionnaire):
+    """Issue 18: the reasons are categoricals over the five reasons (int8 codes), NaN where
+    the cell holds an answer -- not an object frame of 8-byte pointers."""
+    why = sample.missing_reasons
+    assert list(why.columns) == list(sample.data.columns[1:])     # every column but the id
+    for col in why.columns:
+        assert list(why[col].cat.categories) == list(MISSING_REASONS)
+        assert why[col].cat.codes.dtype == np.int8
+        # a reason exactly where the data is missing (the id column has none)
+        assert (why[col].notna().to_numpy() == sample.data[col].isna().to_numpy()).all(), col
+    n = len(why)
+    assert why.memory_usage(index=False, deep=True).sum() <= n * why.shape[1] + 1_000 * why.shape[1]
+    assert MISSING_REASONS == ("blank", "missing_code", "invalid", "not_applicable", "tied")
+
+
 def test_compact_dtypes_give_the_same_numbers_as_float64(sample, questionnaire):
     """Two routes agree: every estimate from the compact frame equals the one
     from the same frame with every numeric column as float64 (the old layout),
@@ -328,3 +344,21 @@ def test_labelled_reads_the_nullable_codes(sample):
     assert lab.dtype == "category" and lab.cat.ordered
     assert lab.isna().sum() == sample.data["park_use"].isna().sum()
     assert (lab[sample.data["park_use"].eq(6).fillna(False)] == "利用しない").all()
+
+
+def test_factorisations_of_the_raw_columns_are_remembered_inside_normalisation():
+    """Issue 18: a raw column is factorised once while normalising (the damage checks and the
+    cleaners both read it): the same codes, read-only and in the smallest integer type;
+    columns of other frames, and anything outside the block, are factorised afresh."""
+    from survey.intake.values import factorized, remembered_factorizations
+
+    frame = pd.DataFrame({"a": ["x", None, "y", "x"]}, dtype=object)    # as read_raw builds it
+    other = pd.Series(["x", "y"], dtype=object)
+    with remembered_factorizations(frame):
+        codes, uniques = factorized(frame["a"])
+        again, _ = factorized(frame["a"])
+        fresh, _ = factorized(other)
+        assert again is codes and not codes.flags.writeable and codes.dtype == np.int8
+        assert codes.tolist() == [0, -1, 1, 0] and list(uniques) == ["x", "y"]
+        assert factorized(other)[0] is not fresh
+    assert factorized(frame["a"])[0] is not codes

@@ -271,3 +271,14 @@ def test_separation_raises_convergence_error(apiclus1):
     d = Design(data, ids="dnum", weights="pw", fpc="fpc")
     with pytest.raises(ConvergenceError, match="separated"):
         glm(d, "sep ~ api00", family="quasibinomial")
+
+
+def test_the_model_frame_reads_only_the_columns_the_formula_names():
+    """Issue 18: formulaic and the row selections see the columns a formula names (all of
+    them for R's "."), so a model on 1,000,000 rows does not copy every column."""
+    from survey.design._modelframe import _formula_columns
+
+    data = pd.DataFrame({"y": [1.0, 2.0], "age": [1, 2], "sch.wide": ["a", "b"], "other": [0, 0]})
+    assert list(_formula_columns(data, "y ~ C(age) + `sch.wide`", None).columns) == ["y", "age", "sch.wide"]
+    assert list(_formula_columns(data, "y ~ np.log(age)", "other * 2").columns) == ["y", "age", "other"]
+    assert _formula_columns(data, "y ~ .", None) is data

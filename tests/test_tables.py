@@ -181,3 +181,18 @@ def test_wald_errors():
         wald_test([1.0, 2.0], np.eye(2), [[1.0, 1.0], [2.0, 2.0]])
     with pytest.raises(DesignError, match="positive"):
         wald_test([1.0, 2.0], np.eye(2), df=0)
+
+
+def test_code_positions_of_small_integer_columns_and_of_floats_agree():
+    """Issue 18: a row's level is found by a table indexed by its Int16 code (one pass) or by a
+    binary search over the float codes; both give the code's position, len(codes) for a missing
+    value and -1 for a value that is no code."""
+    from survey.measures.tables.tabulate import _code_positions, _column_positions
+
+    values = [3, 1, None, 99, -2, 2, 1, 7]
+    codes = [1, 2, 3, 99, -2]
+    expected = [2, 0, 5, 3, 4, 1, 0, -1]
+    column = pd.Series(values, dtype="Int16")
+    assert _column_positions(column, codes).tolist() == expected
+    assert _column_positions(column.astype("float64"), codes).tolist() == expected
+    assert _code_positions(column.to_numpy(dtype=float, na_value=np.nan), codes).tolist() == expected

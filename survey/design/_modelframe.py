@@ -14,6 +14,7 @@ in a domain does not produce an all-zero (aliased) column.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,7 +76,8 @@ def _trim_categories(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _evaluate(formula: str, frame: pd.DataFrame):
+def _evaluate(formula: str, frame: pd.DataFrame, columns=None):
+    """formulaic's model matrix of ``frame``; ``columns``: the data's columns, for the message."""
     import formulaic
 
     try:
@@ -86,7 +88,7 @@ def _evaluate(formula: str, frame: pd.DataFrame):
         raise DesignError(
             f"cannot evaluate formula {formula!r} on the design data: {exc}. "
             "Check the column names (use backticks for names such as `sch.wide`) "
-            f"-- available columns: {list(frame.columns)[:30]}"
+            f"-- available columns: {list(columns if columns is not None else frame.columns)[:30]}"
         ) from exc
 
 
@@ -184,7 +186,7 @@ def build_model_frame(design, formula, *, need_response: bool = True,
             f"design has {len(data)} rows but {w_all.shape[0]} weights; rebuild the design"
         )
     in_domain = w_all > 0
-    frame = data.reset_index(drop=True)
+    frame = _formula_columns(data, formula, offset).reset_index(drop=True)
     if extra_columns:
         frame = frame.assign(**{k: np.asarray(v) for k, v in extra_columns.items()})
     off_all = None
@@ -206,10 +208,10 @@ def build_model_frame(design, formula, *, need_response: bool = True,
             off = off + off_all[in_domain]
         keep = ~np.isnan(off)
         frame, off = frame.loc[keep], pd.Series(off[keep], index=frame.index[keep])
-    mm = _evaluate(core, frame)
+    mm = _evaluate(core, frame, data.columns)
     # second pass on the complete rows only, with unused categories removed
     frame = _trim_categories(frame.loc[mm.rhs.index])
-    mm = _evaluate(core, frame)
+    mm = _evaluate(core, frame, data.columns)
     rhs = mm.rhs
     lhs = mm.lhs if hasattr(mm, "lhs") else None
     if need_response and lhs is None:
@@ -236,6 +238,18 @@ def build_model_frame(design, formula, *, need_response: bool = True,
     return ModelFrame(y=y, X=X, used=used, term_slices=slices,
                       weights=w_all[used], formula=formula, spec=rhs.model_spec,
                       offset=off, offsets=tuple(offsets), cbind=cbind)
+
+
+def _formula_columns(data: pd.DataFrame, formula: str, offset) -> pd.DataFrame:
+    """The columns of ``data`` whose name the formula (or an offset expression) mentions:
+    formulaic and the row selections then copy those instead of every column (1,000,000
+    rows x 80 columns: 0.5 GB).  Every column stays when the formula has R's ``.`` (all
+    columns) or a column name is not text."""
+    text = formula + (offset if isinstance(offset, str) else "")
+    if re.search(r"(?<![\w.`])\.(?![\w.`])", text) or not all(isinstance(c, str) for c in data.columns):
+        return data
+    keep = [c for c in data.columns if c in text]
+    return data[keep] if len(keep) < data.shape[1] else data
 
 
 def _check_rank(X: pd.DataFrame, formula: str) -> None:

@@ -106,9 +106,9 @@ def block_vcov(parts, K: int, *, stages, steps, lonely_psu: str, present: np.nda
         cols = np.asarray(cols)
         cg, hg, pg = cell[rows], h[rows], pres[rows]
         dev = np.asarray(z / m[rows][:, None], order="F")
-        dev -= (w1[rows] * pg)[:, None] * F[cg][:, cols]
-        dev *= pg[:, None]
-        dev -= mu[hg][:, cols]
+        dev -= (w1[rows] * pg)[:, None] * F[:, cols][cg]     # the group's columns, then its rows:
+        dev *= pg[:, None]                                      # never an (n_g, K) array
+        dev -= mu[:, cols][hg]
         wt = am[rows]
         V[np.ix_(cols, cols)] = (dev * wt[:, None]).T @ dev
         E1.append(column_sums(dev * (wt * w1[rows] * pg)[:, None], cg, C))

@@ -48,7 +48,7 @@ def proportion(design, variable, *, by=None, level: float = 0.95,
     group_info = [(design._domain_degf(g & wpos_rows), design.n if calibrated else np.count_nonzero(g & wpos_rows))
                   for g in gmasks]
     atoms = design._collapse(([group_codes(gmasks)] if by is not None else [])
-                             + [raw_values(col) for _, col in columns])
+                             + design._collapse_inputs(names, lambda name: [raw_values(design._column(name))]))
     counts = None
     if atoms is not None:          # the same estimate on the atoms' first rows
         gmasks = [g[atoms.rep] for g in gmasks]

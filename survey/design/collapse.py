@@ -13,7 +13,8 @@ cluster is one row an atom stands for ``m`` clusters with the same total
 approximation: only the order of floating-point sums changes (differences
 of 1e-16 relative, see ``tests/test_collapse.py``).
 
-Grouping hashes the key arrays to 64 bits, factorises the hash, and then
+Grouping hashes the key arrays to 64 bits (numbering the groups in order of
+first appearance, so the hash function never shows in a result), factorises the hash, and then
 checks that every key array is constant within every group (a hash
 collision, never seen in practice, falls back to exact pairwise
 factorisation), so the grouping is exact.
@@ -122,6 +123,16 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def _more_than(h: np.ndarray, limit: int) -> bool:
+    """Whether the hashes ``h`` take more than ``limit`` distinct values, told without
+    factorising when their low bits alone do (hashes with different low bits differ, and
+    further words only split groups): a cheap exact test that lets :func:`group_rows` give
+    up early on rows that do not collapse."""
+    bits = max(10, int(len(h)).bit_length() + 1)
+    low = (h & np.uint64((1 << bits) - 1)).astype(np.intp)
+    return int(np.count_nonzero(np.bincount(low, minlength=1 << bits))) > limit
+
+
 def _first_rows(codes: np.ndarray) -> np.ndarray:
     """First row of each code, for codes numbered in order of first appearance."""
     if codes.size == 0:
@@ -149,15 +160,20 @@ def group_rows(arrays, n: int, *, limit: int | None = None) -> Atoms | None:
     everything computed on it) is deterministic.  With ``limit``, None when
     there would be more atoms than that.
     """
+    seen: set = set()
+    arrays = [a for a in arrays if not (id(a) in seen or seen.add(id(a)))]    # an array given twice counts once
     words = [_bits(a) for a in arrays]
     if not words:
         codes = np.zeros(n, dtype=np.int64)
     else:
         h = np.full(n, _STEP, dtype=np.uint64)
-        for wd in words:
-            h += wd
-            h *= _STEP
-            _mix(h)
+        for i, wd in enumerate(words):   # (h xor word) times an odd constant, high bits folded down:
+            h ^= wd                      # four passes a word, the full finaliser once at the end
+            h *= _MIX1
+            h ^= h >> np.uint64(32)
+            if limit is not None and i == len(words) // 2 and len(words) > 7 and _more_than(h, limit):
+                return None              # the first words alone part the rows too finely
+        _mix(h)
         codes, uniques = pd.factorize(h, sort=False)
         if limit is not None and len(uniques) > limit:
             return None

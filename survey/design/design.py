@@ -63,6 +63,7 @@ class Design(LinearisedVariance, EstimatorsMixin):
 
     __slots__ = (
         "_data",
+        "_keys",
         "_lonely",
         "_memo",
         "_recipe",
@@ -87,14 +88,14 @@ class Design(LinearisedVariance, EstimatorsMixin):
         data, stages, w, spec = parse_design(data, weights=weights, strata=strata, ids=ids,
                                              fpc=fpc, nest=nest)
         self._init(data=data, w=w, w_base=w, stages=stages, var_rows=np.ones(n, dtype=bool),
-                   steps=(), lonely=lonely_psu, recipe=(), spec=spec, memo={})
+                   steps=(), lonely=lonely_psu, recipe=(), spec=spec, memo={}, keys={})
 
     # ---------------------------------------------------------- internals
     # _init, __setattr__ (immutability) and _evolve come from DesignBase (survey.design.base), via EstimatorsMixin
 
     def _evolve(self, **changes):
         new = super()._evolve(**changes)
-        if set(changes) - {"data"}:      # the memo holds what the weights and structure decide
+        if set(changes) - {"data", "keys"}:      # the memo holds what the weights and structure decide
             object.__setattr__(new, "_memo", {})
         return new
 
@@ -136,8 +137,13 @@ class Design(LinearisedVariance, EstimatorsMixin):
         Missing mask values count as False."""
         m = as_mask(self._data, mask, "subset")
         var_rows = self._var_rows if self._calibrated else (self._var_rows & m)
-        return self._evolve(w=np.where(m, self._w, 0.0), var_rows=var_rows,
-                            recipe=self._recipe + (("subset", (m,), {}),))
+        new = self._evolve(w=np.where(m, self._w, 0.0), var_rows=var_rows,
+                           recipe=self._recipe + (("subset", (m,), {}),))
+        # equal subsets of one design (or of its with_columns copies) have the same weights and
+        # structure: they share the memo of what those decide (the collapsed atoms)
+        shared = self._memo.setdefault("subsets", {})
+        object.__setattr__(new, "_memo", shared.setdefault(np.packbits(m).tobytes() + bytes([len(m) % 8]), {}))
+        return new
 
     def rake(self, margins, *, tol: float = 1e-10, max_iter: int = 100) -> Design:
         """Rake the weights to population margins (R ``rake``).

@@ -162,8 +162,11 @@ def linear_estimate(design, variable, by, statistic, level):
         else:
             codes, levels = design._categorical(s)
             prepared.append((name, "categorical", codes, levels))
+    same = _same_rows(prepared)      # masks: read once for the columns missing on the same rows, never when full
+    read = {p[0]: [p[2]] + ([same[id(p[3])]] if id(p[3]) in same else []) if p[1] == "numeric" else [p[2]]
+            for p in prepared}
     atoms = design._collapse(([group_codes(gmasks)] if by is not None else [])
-                             + [a for p in prepared for a in p[2:4] if isinstance(a, np.ndarray)])
+                             + design._collapse_inputs(names, read.get))
     if atoms is not None:         # the same estimate on the atoms' first rows
         gmasks = [g[atoms.rep] for g in gmasks]
         prepared = _restrict(prepared, atoms.rep)
@@ -188,4 +191,5 @@ def linear_estimate(design, variable, by, statistic, level):
             k = _group_columns(key, g, prepared, by is None, A, k, domains, dom_of_col, rows, shared, same)
         parts = [Part(None, A, B, domains, dom_of_col)]
     index = design._index(rows, bynames + ["variable"])
+    del prepared, read, same     # the columns now live in the parts (0.1 GB at 1M rows and 11 columns)
     return fit_parts(design, parts, index, statistic, level=level, atoms=atoms)

@@ -33,8 +33,10 @@ class LinearisedVariance:
                 return float(atoms.count[mask].sum() - h.sum())
             c = np.bincount(st.cluster[rows], minlength=st.n_clusters) > 0
             return float(c.sum() - h.sum())
-        c = np.bincount(st.cluster[mask], minlength=st.n_clusters) > 0
         h = np.bincount(st.strata[mask], minlength=st.n_strata) > 0
+        if st.singletons:               # every cluster one row: the clusters are the rows
+            return float(np.count_nonzero(mask) - h.sum())
+        c = np.bincount(st.cluster[mask], minlength=st.n_clusters) > 0
         return float(c.sum() - h.sum())
 
     # ------------------------------------------------------------ variance

@@ -1,7 +1,9 @@
 """The questionnaire's cleaning policies, one function per question type.
 
 Each cleaner reads its raw columns, writes float codes (or objects, for text)
-into ``data`` and why each missing cell is missing into ``reasons``, and
+into ``data`` and why each missing cell is missing into ``reasons`` (int8
+positions in :data:`survey.intake.values.MISSING_REASONS`, ``OBSERVED`` where
+answered), and
 logs every cell it changes to ``changes`` (a :class:`survey.intake.ledger._Changes`)
 in the ledger's order.
 """
@@ -10,16 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from survey.intake.values import (
-    REASON_BLANK,
-    REASON_INVALID,
-    REASON_MISSING_CODE,
-    REASON_TIED,
+    OBSERVED,
+    WHY_BLANK,
+    WHY_INVALID,
+    WHY_MISSING_CODE,
+    WHY_TIED,
     _marks,
     _number_or_nan,
     _parse_codes,
     _per_unique,
     _series_or_blank,
     clean_column,
+    reasons_array,
     several_codes,
 )
 
@@ -37,7 +41,7 @@ def _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes):
     elif q.type == "text":
         series = clean_column(_series_or_blank(frame, hmap, q.id))
         data[q.id] = series.to_numpy(dtype=object)
-        reasons[q.id] = np.where(series.isna(), REASON_BLANK, None)
+        reasons[q.id] = np.where(series.isna().to_numpy(), WHY_BLANK, OBSERVED).astype(np.int8)
     elif q.type == "multi":
         _multi(q, frame, hmap, rows, ids, data, reasons, changes)
     elif q.type == "allocation":
@@ -54,7 +58,7 @@ def _codes_column(q, column, frame, hmap, rows, ids, data, reasons, changes):
 
 
 def _log_invalid(changes, rows, ids, column, series, why, rule):
-    bad = why == REASON_INVALID
+    bad = why == WHY_INVALID
     if bad.any():
         changes.add(rows[bad], ids[bad], column, series.to_numpy(dtype=object)[bad], [None] * int(bad.sum()), rule)
 
@@ -62,14 +66,14 @@ def _log_invalid(changes, rows, ids, column, series, why, rule):
 def _numeric(q, series, rows, ids, data, reasons, changes):
     cleaned = clean_column(series)
     values = _per_unique(series, _number_or_nan, fill=np.nan).astype(float)
-    why = np.full(len(series), None, dtype=object)
+    why = reasons_array(len(series))
     blank = cleaned.isna().to_numpy()
-    why[blank] = REASON_BLANK
+    why[blank] = WHY_BLANK
     unparsable = ~blank & np.isnan(values)
-    why[unparsable] = REASON_INVALID
+    why[unparsable] = WHY_INVALID
     _log_invalid(changes, rows, ids, q.id, series, why, "invalid_number_cleared")
     missing = ~blank & np.isin(values, list(q.missing))
-    why[missing] = REASON_MISSING_CODE
+    why[missing] = WHY_MISSING_CODE
     values[missing] = np.nan
     low = -np.inf if q.minimum is None else q.minimum
     high = np.inf if q.maximum is None else q.maximum
@@ -78,7 +82,7 @@ def _numeric(q, series, rows, ids, data, reasons, changes):
         changes.add(rows[impossible], ids[impossible], q.id, series.to_numpy(dtype=object)[impossible],
                     [None] * int(impossible.sum()), "impossible_value")
         values[impossible] = np.nan
-        why[impossible] = REASON_INVALID
+        why[impossible] = WHY_INVALID
     data[q.id] = values
     reasons[q.id] = why
 
@@ -97,7 +101,7 @@ def _multi(q, frame, hmap, rows, ids, data, reasons, changes):
             for j, code in enumerate(codes):
                 dummies[:, j] += values == code
             any_answer |= ~np.isnan(values)
-            invalid |= why == REASON_INVALID
+            invalid |= why == WHY_INVALID
         dummies = np.minimum(dummies, 1)
         blank = ~any_answer
     else:
@@ -137,9 +141,8 @@ def _multi(q, frame, hmap, rows, ids, data, reasons, changes):
     dummies[blank] = np.nan
     for j, item in enumerate(q.items):
         data[item.column] = dummies[:, j]
-        why = np.full(n, None, dtype=object)
-        why[blank] = REASON_BLANK
-        why[invalid & ~blank & (dummies[:, j] == 0)] = None
+        why = reasons_array(n)
+        why[blank] = WHY_BLANK
         reasons[item.column] = why
 
 
@@ -168,8 +171,8 @@ def _allocation(q, frame, hmap, rows, ids, data, reasons, changes):
     unusable = invalid_cell.any(axis=1) | negative.any(axis=1)
     totals = np.nansum(amounts, axis=1)
     off = ~none & ~unusable & (np.abs(totals - q.total) > q.tolerance)
-    why = np.full(n, None, dtype=object)
-    why[none] = REASON_BLANK
+    why = reasons_array(n)
+    why[none] = WHY_BLANK
     if q.total_policy == "reject":
         bad = off | unusable
         rule = "allocation_total_reject"
@@ -193,7 +196,7 @@ def _allocation(q, frame, hmap, rows, ids, data, reasons, changes):
     changes.add_cells(rows[i], ids[i], col_names[j], before, [None] * len(i),
                       rule if q.total_policy == "reject" else "allocation_invalid")
     amounts[bad] = np.nan
-    why[bad] = REASON_INVALID
+    why[bad] = WHY_INVALID
     for j, col in enumerate(cols):
         data[col] = amounts[:, j]
         reasons[col] = why.copy()
@@ -239,8 +242,8 @@ def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
     for r, item in enumerate(q.items):
         series = _series_or_blank(frame, hmap, item.column)
         values, why, cleaned = _parse_codes(series, q)
-        tied[:, r] = (why == REASON_INVALID) & _per_unique(cleaned, lambda t: several_codes(t, q), fill=False).astype(bool)
-        _log_invalid(changes, rows, ids, item.column, series, np.where(tied[:, r], None, why), "invalid_code_cleared")
+        tied[:, r] = (why == WHY_INVALID) & _per_unique(cleaned, lambda t: several_codes(t, q), fill=False).astype(bool)
+        _log_invalid(changes, rows, ids, item.column, series, np.where(tied[:, r], OBSERVED, why), "invalid_code_cleared")
         slots[:, r] = values
         delivered[:, r] = series.to_numpy(dtype=object)
         whys.append(why)
@@ -255,14 +258,14 @@ def _ranking(q, frame, hmap, rows, ids, data, reasons, changes):
                           "ranking_tie_truncated")
     slots[below] = np.nan
     for r in range(q.depth):
-        whys[r] = np.where(below[:, r], REASON_TIED, whys[r])
+        whys[r] = np.where(below[:, r], WHY_TIED, whys[r]).astype(np.int8)
     # a repeat of an item ranked higher up is cleared (phase 1)
     original = slots.copy()
     dup = np.zeros(slots.shape, dtype=bool)
     for r in range(1, q.depth):
         dup[:, r] = ~np.isnan(original[:, r]) & (original[:, :r] == original[:, [r]]).any(axis=1)
         slots[dup[:, r], r] = np.nan
-        whys[r][dup[:, r]] = REASON_INVALID
+        whys[r][dup[:, r]] = WHY_INVALID
     # compact gaps: rank 3 without rank 2 moves up (phase 2), never past a tie
     order = np.argsort(np.isnan(slots), axis=1, kind="stable")
     compact = np.take_along_axis(slots, order, axis=1)

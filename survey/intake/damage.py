@@ -28,7 +28,7 @@ import pandas as pd
 
 from survey.errors import InputError
 from survey.intake.mojibake import utf8_read_as_cp932
-from survey.intake.values import HeaderMap, clean_text
+from survey.intake.values import HeaderMap, clean_text, factorized
 
 __all__ = ["DAMAGE_COLUMNS", "UNREADABLE_REASONS", "located_decode_errors", "problem_cells", "refuse_file_level",
            "refuse_problem_cells", "refuse_unreadable", "unreadable_rows"]
@@ -107,7 +107,7 @@ def unreadable_rows(raw, hmap: HeaderMap, questionnaire) -> pd.DataFrame:
     for column, keys in inverse.items():
         if column not in frame.columns:
             continue
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        codes, uniques = factorized(frame[column])
         uniques = np.asarray(uniques, dtype=object)
         names = {column, column.strip(), clean_text(column)} | {k for key in keys
                                                                 for k in (key, key.replace("#slot", "_slot"))}

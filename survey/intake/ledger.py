@@ -54,7 +54,10 @@ class Ledger:
 @dataclass(frozen=True)
 class Dataset:
     """A normalised wave: tidy data (one row per kept respondent), why each
-    missing cell is missing, and the ledger.
+    missing cell is missing (``missing_reasons``: categorical columns over
+    ``blank``, ``missing_code``, ``invalid``, ``not_applicable``, ``tied``;
+    NaN where the cell holds an answer, so ``missing_reasons[col] == "tied"``
+    and ``.isna()`` read it), and the ledger.
 
     Column dtypes come from the questionnaire, never from the data
     (:func:`survey.intake.dtypes.column_dtypes`):
@@ -82,7 +85,9 @@ class Dataset:
     """
 
     data: pd.DataFrame
-    missing_reasons: pd.DataFrame  # same shape as the question columns; None where observed
+    #: why each missing cell is missing: one column per question column of ``data``, categorical
+    #: over :data:`survey.intake.values.MISSING_REASONS`, NaN where the cell holds an answer
+    missing_reasons: pd.DataFrame
     questionnaire: Questionnaire
     provenance: Provenance
     ledger: Ledger

@@ -36,11 +36,15 @@ from survey.intake.readers import RawTable
 from survey.intake.sav import apply_user_missing, refuse_label_disagreements
 from survey.intake.skip_logic import _apply_skip_logic, condition_mask  # noqa: F401
 from survey.intake.values import (
+    MISSING_REASONS,
     REASON_BLANK,
     REASON_INVALID,
     REASON_MISSING_CODE,
     REASON_NOT_APPLICABLE,
+    WHY_BLANK,
+    WHY_NOT_APPLICABLE,
     HeaderMap,
+    remembered_factorizations,
     _present,
     clean_column,
     clean_text,
@@ -107,6 +111,13 @@ def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodabl
     path = raw.provenance.path
     refuse_problem_cells(raw, hmap)
     refuse_label_disagreements(raw, hmap, questionnaire)
+    with remembered_factorizations(raw.frame):
+        return _normalise(raw, questionnaire, hmap, path, exclude_undecodable, _damage)
+
+
+def _normalise(raw, questionnaire, hmap, path, exclude_undecodable, _damage) -> Dataset:
+    """:func:`normalise` once the headings are known to match."""
+    rid = questionnaire.respondent_id
     damage = unreadable_rows(raw, hmap, questionnaire) if _damage is None else _damage
     refuse_file_level(damage, path)
     if not exclude_undecodable:
@@ -128,15 +139,16 @@ def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodabl
     for q in questionnaire.questions:
         _normalise_question(q, frame, hmap, rows, ids, data, reasons, changes)
     _apply_skip_logic(questionnaire, rows, ids, data, reasons, changes)
-    dtypes = column_dtypes(questionnaire)
-    tidy = pd.DataFrame({col: compact_column(col, values, dtypes[col]) for col, values in data.items()},
-                        index=frame.index)
-    tidy.insert(0, rid, ids)
-    why = pd.DataFrame(reasons, index=frame.index, dtype=object)  # None where observed (no str inference)
-
-    exclusions = _exclusions(questionnaire, tidy, why, rows, ids,
-                             dict(zip(damaged["row"].astype(int), damaged["reason"])))
+    exclusions = _exclusions(reasons, rows, ids, dict(zip(damaged["row"].astype(int), damaged["reason"])))
     keep = ~frame.index.isin(exclusions["row"])
+    index = frame.index[keep]
+    dtypes = column_dtypes(questionnaire)
+    tidy = {rid: ids[keep]}
+    for col in list(data):      # column by column, each full-length array freed once compacted
+        tidy[col] = compact_column(col, data.pop(col)[keep], dtypes[col])
+    tidy = pd.DataFrame(tidy, index=index)
+    why = pd.DataFrame({col: pd.Categorical.from_codes(codes[keep], categories=MISSING_REASONS)
+                        for col, codes in reasons.items()}, index=index)
     hidden = np.array([r for r, _ in raw.hidden_rows], dtype=np.int64)
     hidden = hidden[np.isin(hidden, rows[keep])]
     at = frame.index.get_indexer(hidden)
@@ -155,7 +167,7 @@ def normalise(raw: RawTable, questionnaire: Questionnaire, *, exclude_undecodabl
             f"excluded {ledger.rows_excluded}; please report this with the input file"
         )
     return Dataset(
-        data=tidy.loc[keep], missing_reasons=why.loc[keep], questionnaire=questionnaire,
+        data=tidy, missing_reasons=why, questionnaire=questionnaire,
         provenance=raw.provenance, ledger=ledger,
     )
 
@@ -176,15 +188,15 @@ def refuse_ambiguous_headings(hmap: HeaderMap, path) -> None:
                      "give each question its own heading in the file and in the questionnaire", path=path)
 
 
-def _exclusions(questionnaire, tidy, why, rows, ids, damaged: dict) -> pd.DataFrame:
+def _exclusions(reasons: dict, rows, ids, damaged: dict) -> pd.DataFrame:
     """Rows left out, each once: unreadable rows (``damaged``: {row: reason}) first, then
-    blank returns, rows without an id and repeats of an id among the usable returns."""
-    rid = questionnaire.respondent_id
-    question_cols = [c for c in tidy.columns if c != rid]
-    blank_or_na = why[question_cols].isin([REASON_BLANK, REASON_NOT_APPLICABLE]).to_numpy()
+    blank returns, rows without an id and repeats of an id among the usable returns
+    (``reasons``: the question columns' reason codes, :mod:`survey.intake.cleaners`)."""
     unreadable = np.isin(rows, list(damaged))
     # dummies of an unanswered multi question are NaN with reason blank; a 0 is an answer
-    all_blank = blank_or_na.all(axis=1) & ~unreadable
+    all_blank = ~unreadable
+    for codes in reasons.values():
+        all_blank &= (codes == WHY_BLANK) | (codes == WHY_NOT_APPLICABLE)
     no_id = ~_present(ids)
     # duplicates among real returns only: a blank return (or an unreadable row) sharing an id
     # must not push the real return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from survey.intake.values import REASON_NOT_APPLICABLE, _present
+from survey.intake.values import WHY_NOT_APPLICABLE, _present
 
 __all__ = ["condition_mask"]
 
@@ -47,5 +47,5 @@ def _apply_skip_logic(questionnaire, rows, ids, data, reasons, changes):
                 values[wrong] = None if values.dtype == object else np.nan
                 data[col] = values
             why = reasons[col].copy()
-            why[~asked] = REASON_NOT_APPLICABLE
+            why[~asked] = WHY_NOT_APPLICABLE
             reasons[col] = why

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ __all__ = [
     "REASON_MISSING_CODE",
     "REASON_NOT_APPLICABLE",
     "REASON_TIED",
+    "MISSING_REASONS",
     "MARK_SPLIT",
     "MULTI_MARKS",
     "HeaderMap",
@@ -42,6 +44,13 @@ REASON_NOT_APPLICABLE = "not_applicable"
 #: A rank box with two or more items (a tie) and every rank below it: the respondent's
 #: ranking is known only above the tie (ledger rule ``ranking_tie_truncated``).
 REASON_TIED = "tied"
+#: Every reason a tidy cell can be missing: the categories of ``Dataset.missing_reasons``.
+MISSING_REASONS = (REASON_BLANK, REASON_MISSING_CODE, REASON_INVALID, REASON_NOT_APPLICABLE, REASON_TIED)
+# While normalising, the reasons of a column are an int8 array of positions in
+# MISSING_REASONS (the categorical's codes), OBSERVED where the cell holds an answer:
+# one byte a cell instead of an object pointer (issue 18: 40 columns x 1M rows).
+OBSERVED = -1
+WHY_BLANK, WHY_MISSING_CODE, WHY_INVALID, WHY_NOT_APPLICABLE, WHY_TIED = range(len(MISSING_REASONS))
 #: What separates several marks keyed into one cell ("1,10", "1・10", "1 10").
 MARK_SPLIT = re.compile(r"\s*[,、・/／;；]\s*|\s+")
 
@@ -96,10 +105,53 @@ def code_lookup(q: Question) -> dict:
     return lookup
 
 
+_REMEMBERED: dict | None = None
+
+
+def _array_key(values: np.ndarray) -> tuple:
+    return values.__array_interface__["data"][0], values.shape, values.strides
+
+
+@contextmanager
+def remembered_factorizations(*frames):
+    """Inside the block :func:`factorized` works out the distinct cells of each text column
+    of ``frames`` once (normalisation reads a column in several steps: the damage checks,
+    the cleaners; hashing a million strings takes 50 ms a column).  The frames must not
+    change inside the block."""
+    global _REMEMBERED
+    keys = {_array_key(frame[c].to_numpy()) for frame in frames for c in frame.columns
+            if frame[c].dtype == object}
+    _REMEMBERED = {"keys": keys, "found": {}}
+    try:
+        yield
+    finally:
+        _REMEMBERED = None
+
+
+def factorized(series: pd.Series):
+    """``pd.factorize(series, use_na_sentinel=True)``, remembered for the columns of the frames
+    of :func:`remembered_factorizations` (the codes are then read-only)."""
+    memo = _REMEMBERED
+    if memo is None or series.dtype != object:
+        return pd.factorize(series, use_na_sentinel=True)
+    key = _array_key(series.to_numpy())
+    if key not in memo["keys"]:
+        return pd.factorize(series, use_na_sentinel=True)
+    if key not in memo["found"]:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        for small in (np.int8, np.int16, np.int32):    # kept in the smallest integers that hold them
+            if len(uniques) < np.iinfo(small).max:
+                codes = codes.astype(small)
+                break
+        codes.flags.writeable = False
+        memo["found"][key] = (codes, uniques)
+    return memo["found"][key]
+
+
 def _per_unique(series: pd.Series, fn, *, fill=None) -> np.ndarray:
     """``fn`` applied once per distinct non-missing cell, broadcast back
     (an object array; ``fill`` where the cell is ``None``)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized(series)
     table = np.empty(len(uniques) + 1, dtype=object)
     table[:-1] = [fn(u) for u in uniques]
     table[-1] = fill  # factorize marks missing cells with -1
@@ -110,7 +162,7 @@ def clean_column(series: pd.Series) -> pd.Series:
     """:func:`clean_text` on every cell (computed once per distinct value;
     printable ASCII without spaces or ``~``, which it leaves unchanged, is
     passed through without the call: IDs are all distinct)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized(series)
     table = np.empty(len(uniques) + 1, dtype=object)
     plain = pd.Series(uniques, dtype=object).str.fullmatch(r"[!-}]+").fillna(False).to_numpy(dtype=bool)
     table[:-1][plain] = np.asarray(uniques, dtype=object)[plain]
@@ -119,8 +171,14 @@ def clean_column(series: pd.Series) -> pd.Series:
     return pd.Series(table[codes], index=series.index, dtype=object)
 
 
+def reasons_array(n: int) -> np.ndarray:
+    """The reasons of a column of ``n`` answered cells (:data:`OBSERVED` everywhere)."""
+    return np.full(n, OBSERVED, dtype=np.int8)
+
+
 def _parse_codes(series: pd.Series, q: Question):
-    """Return (float codes with NaN, reasons) for a single-code column."""
+    """Return (float codes with NaN, reasons as :data:`MISSING_REASONS` codes, cleaned text)
+    for a single-code column."""
     lookup = code_lookup(q)
     valid = set(q.codes)
     missing = set(q.missing)
@@ -128,22 +186,22 @@ def _parse_codes(series: pd.Series, q: Question):
     def classify(raw):
         text = clean_text(raw)
         if text is None:
-            return (np.nan, REASON_BLANK, None)
+            return (np.nan, WHY_BLANK, None)
         code = lookup.get(text)
         if code is None:
             num = parse_number(text)
             if num is not None and float(num).is_integer():
                 code = int(num)
         if code is not None and int(code) in valid:
-            return (float(int(code)), None, text)
+            return (float(int(code)), OBSERVED, text)
         if code is not None and int(code) in missing:
-            return (np.nan, REASON_MISSING_CODE, text)
-        return (np.nan, REASON_INVALID, text)
+            return (np.nan, WHY_MISSING_CODE, text)
+        return (np.nan, WHY_INVALID, text)
 
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    table = [classify(u) for u in uniques] + [(np.nan, REASON_BLANK, None)]
+    codes, uniques = factorized(series)
+    table = [classify(u) for u in uniques] + [(np.nan, WHY_BLANK, None)]
     values = np.array([t[0] for t in table], dtype=float)[codes]
-    reasons = np.array([t[1] for t in table] + [None], dtype=object)[:-1][codes]
+    reasons = np.array([t[1] for t in table], dtype=np.int8)[codes]
     cleaned = pd.Series(np.array([t[2] for t in table] + [None], dtype=object)[:-1][codes],
                         index=series.index, dtype=object)
     return values, reasons, cleaned
@@ -190,7 +248,7 @@ def mark_value(text) -> float | None:
 
 def _marks(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_mark` on a column: (delivered, number or NaN), once per distinct cell."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = factorized(series)
     table = [_mark(u) for u in uniques] + [(False, np.nan)]  # the last entry: empty cells (code -1)
     present = np.array([t[0] for t in table], dtype=bool)[codes]
     number = np.array([t[1] for t in table], dtype=float)[codes]

@@ -291,8 +291,14 @@ def planning_inputs(design, *, population: pd.DataFrame, mailed=None, questionna
     lookup = {key: i for i, key in enumerate(pop.index)}
     kg = pd.to_numeric(data[group], errors="coerce").to_numpy(dtype=float)
     ko = pd.to_numeric(data[other], errors="coerce").to_numpy(dtype=float)
-    cell_id = np.array([lookup.get((int(a), int(b)), -1) if np.isfinite(a) and np.isfinite(b) else -1
-                        for a, b in zip(kg, ko)])
+    # each distinct pair of codes looked up once (a million respondents hold a few dozen)
+    ok = np.isfinite(kg) & np.isfinite(ko)
+    at_g, uniq_g = pd.factorize(kg[ok])
+    at_o, uniq_o = pd.factorize(ko[ok])
+    table = np.array([[lookup.get((int(a), int(b)), -1) for b in uniq_o] for a in uniq_g],
+                     dtype=np.int64).reshape(len(uniq_g), len(uniq_o))
+    cell_id = np.full(len(kg), -1, dtype=np.int64)
+    cell_id[ok] = table[at_g, at_o]
     active = w > 0
     placed = active & (cell_id >= 0)
     n_unit = np.bincount(cell_id[placed], minlength=n_cells).astype(float)

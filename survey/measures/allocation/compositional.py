@@ -95,15 +95,31 @@ def multiplicative_replacement(x, *, delta, total=1.0):
     if zeros * delta >= total:
         raise InputError(f"delta={delta} is too large: a row with {zeros} zeros would give the "
                          f"zeros {zeros * delta} of a total of {total}; use a smaller delta")
-    closed = np.asarray(_skc.closure(a), dtype=float).reshape(a.shape)
-    out = np.asarray(_skc.multi_replace(closed, delta=delta / total), dtype=float)
-    return out.reshape(a.shape) * total
+    return _by_rows(a, lambda part: np.asarray(_skc.multi_replace(
+        np.asarray(_skc.closure(part), dtype=float).reshape(part.shape), delta=delta / total),
+        dtype=float).reshape(part.shape) * total)
 
 
 def clr(x):
     """Centred log-ratio ``log(x_j / g(x))`` (rows must be strictly positive)."""
     a = _matrix(x, positive=True)
-    return np.asarray(_skc.clr(a), dtype=float).reshape(a.shape)
+    return _by_rows(a, lambda part: np.asarray(_skc.clr(part), dtype=float).reshape(part.shape))
+
+
+#: Rows a row-wise transform works on at a time (issue 18: a million rows of 11 parts would
+#: hold several 88 MB temporaries at once).
+_BLOCK_ROWS = 1 << 16
+
+
+def _by_rows(a: np.ndarray, transform) -> np.ndarray:
+    """``transform`` (row by row: each row's result depends on that row only) applied to
+    blocks of rows of ``a``: the same numbers, a block's temporaries."""
+    if a.ndim == 1 or len(a) <= _BLOCK_ROWS:
+        return transform(a)
+    out = np.empty(a.shape, dtype=float)
+    for start in range(0, len(a), _BLOCK_ROWS):
+        out[start:start + _BLOCK_ROWS] = transform(a[start:start + _BLOCK_ROWS])
+    return out
 
 
 def ilr_basis(n_parts):

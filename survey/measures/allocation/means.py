@@ -71,7 +71,7 @@ def part_means(design, values, names, by=None, *, level=0.95, what="allocation_m
     """``Design.mean`` of derived columns ``values`` (n, p), named ``names``, by group:
     R ``svyby(~v1 + ... + vp, ~by, design, svymean, covmat=TRUE)``.  Rows to leave
     out hold NaN (the design keeps them: domain estimation)."""
-    est = design.with_columns(**{name: values[:, j] for j, name in enumerate(names)}).mean(
+    est = design._adopt_columns({name: values[:, j] for j, name in enumerate(names)}).mean(
         list(names), by=by, level=level)
     return require_answers(est, what)
 

@@ -244,6 +244,7 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
         score = (_silhouette_or_nan(coords[sub], lab[sub], w[sub], dist, sampled=len(sub) < len(idx)) if criterion == "silhouette"
                  else weighted_calinski_harabasz(coords, lab, w))
         scores.append(score)
+    del coords, dist            # 0.3 GB at 1,000,000 rows, not needed for the tables below
     if np.all(np.isnan(scores)):
         raise InputError(f"no k in {ks} gives two segments in the silhouette subsample of {len(sub)} rows; "
                          "raise silhouette_sample or use criterion='calinski_harabasz'")

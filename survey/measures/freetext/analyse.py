@@ -52,6 +52,8 @@ from survey.measures.freetext.stats import (
 from survey.measures.freetext.themes import (
     Theme,
     ThemeDictionary,
+    _coded_themes,
+    _theme_shares,
     code_themes,
     is_no_opinion,
     load_keywords,
@@ -119,8 +121,13 @@ _CHARACTERISTIC_COLUMNS = ["by", "group", "word", "count", "log_odds", "se", "z"
 
 
 def _group_labels(questionnaire, by, values) -> np.ndarray:
+    """The label of every group code in ``values`` (worked out once per distinct value)."""
     codes = {float(k): v for k, v in questionnaire[by].codes.items()}
-    return np.array([codes.get(float(v), str(v)) if pd.notna(v) else None for v in values], dtype=object)
+    at, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = [codes.get(float(v), str(v)) if pd.notna(v) else None for v in uniques]
+    table[-1] = None
+    return table[at]
 
 
 def _by_name(questionnaire, by) -> str:
@@ -252,15 +259,18 @@ def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None
     raw = design.data[column]
     masked, kinds = mask_series(raw.astype(object).where(raw.notna(), None), with_kinds=True)
     responding = np.asarray(design.weights, dtype=float) > 0
-    commented = masked.notna().to_numpy() & ~np.array([is_no_opinion(t, dictionary) for t in masked])
+    # every distinct answer is read once (a million answers repeat a few thousand texts)
+    text_at, texts = pd.factorize(masked, use_na_sentinel=True)
+    opinion = np.append(~np.array([is_no_opinion(t, dictionary) for t in texts], dtype=bool), False)
+    commented = opinion[text_at]
     active = commented & responding
     if not active.any():
         raise DesignError(f"no comments in column {column!r} (after removing blank and no-opinion answers)")
-    coded = code_themes(masked.where(commented), dictionary)
+    coded, theme_key = _coded_themes(masked.where(commented), dictionary)
     userdict = read_userdict(dictionary.userdict) if dictionary.userdict else None
     idx = np.flatnonzero(active)
-    tokens_all = tokenize_series(masked.where(active), userdict=userdict)
-    tokens = [tokens_all[i] for i in idx]
+    distinct = tokenize_series(pd.Series(texts, dtype=object), userdict=userdict)
+    tokens = [distinct[c] for c in text_at[idx]]      # one list per distinct answer, shared by its rows
     w = np.asarray(design.weights, dtype=float)[idx]
     w = w / w.mean()                       # counts on the sample's scale (see module doc)
 
@@ -273,7 +283,8 @@ def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None
         words.append(top)
         if char is not None:
             characteristic.append(char)
-        themes.append(_label_groups(theme_shares(d, coded, dictionary, by=b, level=level), questionnaire, b))
+        themes.append(_label_groups(_theme_shares(d, coded, dictionary, by=b, level=level, key=theme_key),
+                                    questionnaire, b))
     nodes, edges = cooccurrence(tokens, w, top=network_words, min_comments=max(2, min_comments))
     quotes = representative_quotes(masked.where(active), coded, dictionary, per_theme=quotes_per_theme)
     earlier_rows = 0

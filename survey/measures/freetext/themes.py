@@ -52,6 +52,13 @@ def code_themes(texts: pd.Series, dictionary: ThemeDictionary) -> pd.DataFrame:
     Rows without a comment (missing, or a ``no_opinion`` answer) are NaN in
     every column, so design estimators treat commenters as the domain.
     """
+    return _coded_themes(texts, dictionary)[0]
+
+
+def _coded_themes(texts: pd.Series, dictionary: ThemeDictionary):
+    """:func:`code_themes` and the key of its columns: the number of each row's pattern of
+    themes (rows with the same number have the same 0/1/NaN values in every theme column,
+    and rows with different numbers differ in one), for collapsing rows (issue 18)."""
     codes, uniques = pd.factorize(texts, use_na_sentinel=True)
     table = np.full((len(uniques) + 1, len(dictionary.themes)), np.nan)
     for u, text in enumerate(uniques):
@@ -59,7 +66,9 @@ def code_themes(texts: pd.Series, dictionary: ThemeDictionary) -> pd.DataFrame:
             continue
         norm = _norm(text)
         table[u] = [1.0 if t.hits(norm) else 0.0 for t in dictionary.themes]
-    return pd.DataFrame(table[codes], index=texts.index, columns=[t.id for t in dictionary.themes])
+    pattern = pd.factorize(np.array([row.tobytes() for row in table], dtype=object))[0]
+    return (pd.DataFrame(table[codes], index=texts.index, columns=[t.id for t in dictionary.themes]),
+            pattern[codes])
 
 
 def theme_shares(design, coded: pd.DataFrame, dictionary: ThemeDictionary, *, by=None,
@@ -74,13 +83,19 @@ def theme_shares(design, coded: pd.DataFrame, dictionary: ThemeDictionary, *, by
     ``estimate, se, ci_low, ci_high, deff, n`` (``n`` = comments in the
     domain), ``mentions`` (unweighted comments coding the theme).
     """
+    return _theme_shares(design, coded, dictionary, by=by, level=level)
+
+
+def _theme_shares(design, coded, dictionary, *, by, level, key=None) -> pd.DataFrame:
+    """:func:`theme_shares`; ``key``: the pattern numbers of :func:`_coded_themes`, which the
+    collapse reads instead of the theme columns."""
     if not coded.index.equals(design.data.index):
         raise DesignError("coded themes must have the design's row index; build them from design.data")
     for t in dictionary.themes:
         if coded[t.id].notna().sum() == 0:
             raise DesignError("no comments to code: every answer is missing or a no-opinion answer")
-    cols = {f"_theme_{t.id}": coded[t.id] for t in dictionary.themes}
-    d = design.with_columns(**cols)
+    cols = {f"_theme_{t.id}": coded[t.id].to_numpy() for t in dictionary.themes}
+    d = design._adopt_columns(cols) if key is None else design._with_keyed_columns(cols, [key])
     # the documented R call subsets the design to the comments first, so the
     # interval's df is the commenting domain's (proportion alone would use the
     # whole design's, as svyciprop(na.rm=TRUE) does); themes coded on the same

@@ -118,12 +118,20 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
         raise InputError(f"Nobody answered the ranking (columns {list(choices)}).")
     points = (k - np.arange(k)).astype(float)
     first, topk, borda = {}, {}, {}
+    ranks = [np.ascontiguousarray(C[:, r]) for r in range(k)]
     for j in range(len(items)):
-        at = C == j
-        first[f"__topk_shares_first_share_{j}"] = np.where(first_known, at[:, 0] * 1.0, np.nan)
-        topk[f"__topk_shares_topk_share_{j}"] = np.where(complete, at.any(axis=1) * 1.0, np.nan)
-        borda[f"__topk_shares_borda_{j}"] = np.where(complete, at.astype(float) @ points, np.nan)
-    extended = design.with_columns(**first, **topk, **borda)
+        at = [rank == j for rank in ranks]          # contiguous columns, no reduction along a short axis
+        first[f"__topk_shares_first_share_{j}"] = np.where(first_known, at[0] * 1.0, np.nan)
+        topk[f"__topk_shares_topk_share_{j}"] = np.where(complete, np.logical_or.reduce(at) * 1.0, np.nan)
+        # the points of the rank holding the item: whole numbers, exact in any order of summation
+        borda[f"__topk_shares_borda_{j}"] = np.where(complete, sum(p * a for p, a in zip(points, at)), np.nan)
+    # each family of columns is a one-to-one function of a few key arrays (collapsing reads those)
+    extended = design._with_keyed_columns(first, [C[:, 0]])
+    complete_sets = _item_sets(C, complete)
+    extended = extended._adopt_columns(topk) if complete_sets is None else \
+        extended._with_keyed_columns(topk, [complete_sets])
+    extended = extended._adopt_columns(borda) if _repeats(C, complete) else \
+        extended._with_keyed_columns(borda, [np.where(complete, C[:, r], -2) for r in range(k)])
     parts = [_share_frame(extended, first, first_known, by, level),
              _share_frame(extended, topk, complete, by, level),
              _borda_frame(extended, borda, complete, by, level)]
@@ -141,6 +149,25 @@ def topk_shares(design, choices, *, items=None, by=None, level: float = 0.95, tr
     out["measure"] = [MEASURES[m] for m in out["measure_pos"]]
     out["item"] = [items[j] for j in out["item_pos"]]
     return out[[*by_names, "measure", "item", *COLUMNS]].reset_index(drop=True)
+
+
+def _item_sets(C: np.ndarray, complete: np.ndarray) -> np.ndarray | None:
+    """Each complete ranking's set of items as a bit mask, -1 for the others: the key of the
+    top-k indicator columns (None above 62 items)."""
+    if C.shape[0] and C.max(initial=-1) > 61:
+        return None
+    bits = np.zeros(len(C), dtype=np.int64)
+    for r in range(C.shape[1]):
+        rank = C[:, r]
+        bits |= np.where(rank >= 0, np.left_shift(np.int64(1), np.maximum(rank, 0)), 0)
+    return np.where(complete, bits, -1)
+
+
+def _repeats(C: np.ndarray, complete: np.ndarray) -> bool:
+    """Whether a complete ranking names an item twice (its Borda points no longer tell its
+    ranks apart, so the ranks are no key of the Borda columns)."""
+    return any(((C[:, r] == C[:, s]) & (C[:, r] >= 0) & complete).any()
+               for r in range(C.shape[1]) for s in range(r + 1, C.shape[1]))
 
 
 def _borda_frame(design, columns: dict, domain: np.ndarray, by, level):

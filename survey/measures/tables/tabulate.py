@@ -62,6 +62,47 @@ def _level_matrix(q: Question, data: pd.DataFrame):
     raise DesignError(f"question {q.id} of type {q.type} has no frequency table; use its mean")
 
 
+def _code_positions(values: np.ndarray, codes) -> np.ndarray:
+    """Each value's position among ``codes``; ``len(codes)`` for a missing value (NaN),
+    -1 for a value that is no code (one binary search instead of a comparison per code)."""
+    codes = np.asarray(list(codes), dtype=float)
+    pos = np.full(len(values), -1, dtype=np.int64)
+    if len(codes):
+        order = np.argsort(codes, kind="stable")
+        ranked = codes[order]
+        at = np.minimum(np.searchsorted(ranked, values), len(codes) - 1)
+        hit = ranked[at] == values
+        pos[hit] = order[at[hit]]
+    pos[np.isnan(values)] = len(codes)
+    return pos
+
+
+def _column_positions(column: pd.Series, codes) -> np.ndarray:
+    """:func:`_code_positions` of a data column: a small-integer column (the tidy frame's
+    Int8/Int16 codes) through a table indexed by the code, one pass; others as floats."""
+    codes = list(codes)
+    array = column.array
+    if (isinstance(array, pd.arrays.IntegerArray) and array.dtype.numpy_dtype.itemsize <= 2
+            and all(float(c).is_integer() for c in codes)):
+        raw = array._data.astype(np.int16, copy=False).view(np.uint16)
+        table = np.full(1 << 16, -1, dtype=np.int64)
+        for j, c in enumerate(codes):
+            if -(1 << 15) <= c < (1 << 15):
+                table[np.int16(c).view(np.uint16)] = j
+        pos = table[raw]
+        pos[array._mask] = len(codes)
+        return pos
+    return _code_positions(column.to_numpy(dtype=float, na_value=np.nan), codes)
+
+
+def _levels(q: Question, data: pd.DataFrame):
+    """(labels, level of every row) for a question with one answer per row (single, likert
+    item, a ranking's first choice): the position of the row's code, 無回答 last (the
+    position ``len(labels) - 1``), -1 for a code outside the questionnaire."""
+    column = q.items[0].column if q.type == "ranking" else q.id
+    return [q.codes[c] for c in q.codes] + [NO_ANSWER_LABEL], _column_positions(data[column], q.codes)
+
+
 def frequencies(data: pd.DataFrame, weights, questionnaire: Questionnaire, *, questions=None) -> pd.DataFrame:
     """One block per question: n, weighted n and weighted % per level.
 
@@ -84,12 +125,17 @@ def frequencies(data: pd.DataFrame, weights, questionnaire: Questionnaire, *, qu
             if sub.type not in ("single", "likert", "multi", "ranking"):
                 continue
             asked = _asked(sub, data)
-            labels, codes, mat = _level_matrix(sub, data)
-            mat = mat[asked]
+            if sub.type == "multi":
+                labels, codes, mat = _level_matrix(sub, data)
+                columns = mat[asked].T
+            else:                   # one level per row: the rows of each level, contiguous
+                labels, level = _levels(sub, data)
+                codes, level = list(sub.codes) + [None], level[asked]
+                columns = (level == j for j in range(len(labels)))
             ww = w[asked]
             base_w = ww.sum()
             base_n = int(asked.sum())
-            for label, code, col in zip(labels, codes, mat.T):
+            for label, code, col in zip(labels, codes, columns):
                 n = int(col.sum())
                 wn = float(ww[col].sum())
                 rows.append((sub.id, code, label, n, wn, wn / base_w if base_w > 0 else np.nan,
@@ -130,14 +176,14 @@ def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire,
     q = _find(questionnaire, question)
     w = np.asarray(weights, dtype=float)
     asked = _asked(q, data)
-    labels, _codes, mat = _level_matrix(q, data)
-    group = data[by].to_numpy(dtype=float)
+    if q.type == "multi":
+        labels, _codes, mat = _level_matrix(q, data)
+    else:
+        labels, level = _levels(q, data)
     # the group of every row: its code's position, the last for 無回答, -1 for a code not in the questionnaire
     groups = list(q_by.codes.items()) + [(None, NO_ANSWER_LABEL)]
     G = len(groups)
-    gidx = np.full(len(group), -1, dtype=np.int64)
-    for i, (code, _) in enumerate(groups):
-        gidx[np.isnan(group) if code is None else group == code] = i
+    gidx = _column_positions(data[by], q_by.codes)
     L = len(labels)
     gidx[~asked] = -1
     sel = gidx >= 0
@@ -145,8 +191,7 @@ def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire,
     base_w = np.bincount(gidx[sel], weights=w[sel], minlength=G)
     all_n, all_w = int(asked.sum()), float(w[asked].sum())
     if q.type != "multi":            # one level per row (or none: a code outside the questionnaire)
-        has = mat.any(axis=1)
-        level = np.argmax(mat, axis=1)
+        has = level >= 0
         cell = sel & has
         key = gidx[cell] * L + level[cell]
         cells_n = np.bincount(key, minlength=G * L).reshape(G, L)
