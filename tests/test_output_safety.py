@@ -107,6 +107,27 @@ def test_a_second_run_on_the_same_folder_is_stopped(tmp_path, finished, capsys):
     assert _tree(tmp_path / "FY2025") == finished
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc; none elsewhere)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its new parent to reap it has stopped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 @pytest.mark.hostile("output")
 def test_a_killed_run_never_leaves_a_folder_that_looks_complete(tmp_path, finished):
@@ -124,8 +145,13 @@ def test_a_killed_run_never_leaves_a_folder_that_looks_complete(tmp_path, finish
         assert proc.poll() is None, "the run finished before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.02)
+    workers = _children(proc.pid)                    # survey run's forked worker (Linux, >= 2 CPUs)
     proc.send_signal(signal.SIGKILL)                 # no clean-up code runs
     proc.wait()
+    gone = time.monotonic() + 30                     # the worker dies with the run (PR_SET_PDEATHSIG)
+    while any(_alive(pid) for pid in workers) and time.monotonic() < gone:
+        time.sleep(0.05)
+    assert [pid for pid in workers if _alive(pid)] == []
     assert _tree(target) == finished                 # the previous report, untouched
     assert staging.is_dir() and 3 <= len(list(staging.iterdir())) < len(finished)
     # the operating system released the lock: the next run gets it and removes the leftover

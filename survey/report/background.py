@@ -120,6 +120,17 @@ def _run(module: str, name: str, args, kwargs):
     return getattr(fn, "__wrapped__", fn)(*args, **kwargs)
 
 
+def _die_with_parent(parent: int) -> None:
+    """In the worker, first: ask Linux to kill it when the run's process dies (``prctl``
+    ``PR_SET_PDEATHSIG``), so a run killed with SIGKILL leaves no worker behind holding the wave."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:   # the run died before the request was made
+        os._exit(1)
+
+
 def _warm() -> None:
     """In the worker, at once: import matplotlib and register the chart font while the
     first tables are computed."""
@@ -163,7 +174,8 @@ def drawing_in_background(*, inherit=None):
     from concurrent.futures import ProcessPoolExecutor
 
     _inherited = inherit
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
         executor.submit(_warm)   # the worker is forked here, with _inherited
         _pool = executor
