@@ -71,28 +71,35 @@ def _unrolled_squared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _assign(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Each row's first nearest centre (the E step), block by block as scikit-learn does."""
     n, k = len(x), len(centres)
-    labels = np.empty(n, dtype=np.int32)
-    norms = _row_norms(centres)
+    dist = np.empty((n, k))
+    dist[:] = _row_norms(centres)
     step = _CHUNK if n > _CHUNK else n
     for start in range(0, n, step):
-        block = x[start:start + step]
-        dist = np.empty((len(block), k))
-        dist[:] = norms
+        block = dist[start:start + step]
         # scikit-learn's _gemm(RowMajor, NoTrans, Trans, ...): column-major dgemm('T', 'N') of C and X
-        out = blas.dgemm(-2.0, centres.T, block.T, beta=1.0, c=dist.T, trans_a=1, trans_b=0, overwrite_c=1)
-        labels[start:start + step] = np.argmin(out.T, axis=1)
-    return labels
+        block[...] = blas.dgemm(-2.0, centres.T, x[start:start + step].T, beta=1.0, c=block.T, trans_a=1,
+                                trans_b=0, overwrite_c=1).T
+    return np.argmin(dist, axis=1).astype(np.int32)
 
 
-def _lloyd_step(x, w, centres, labels_out):
+def _lloyd_step(x, xw1, w, centres, labels_out):
     """One Lloyd iteration: labels, new centres, their weights and the centres' shifts."""
     k, p = centres.shape
     labels = _assign(x, centres)
     labels_out[:] = labels
-    sums = np.zeros((k, p))
-    weight = np.zeros(k)
-    np.add.at(weight, labels, w)
-    np.add.at(sums, labels, x * w[:, None])
+    # each cluster's weighted sums and weight row after row, as scikit-learn adds them: the rows
+    # of a cluster in their order (a stable sort), added up by a running sum (np.add.accumulate adds
+    # in order), + 0.0 (scikit-learn adds from 0.0)
+    order = np.argsort(labels, kind="stable")
+    counts = np.bincount(labels, minlength=k)
+    ranked = xw1[order]
+    total = np.zeros((k, p + 1))
+    start = 0
+    for j in range(k):
+        if counts[j]:
+            total[j] = np.cumsum(ranked[start:start + counts[j]], axis=0)[-1] + 0.0
+            start += counts[j]
+    sums, weight = np.ascontiguousarray(total[:, :p]), total[:, p].copy()
     empty = np.flatnonzero(np.equal(weight, 0)).astype(np.int32)
     if len(empty):
         distances = ((x - centres[labels]) ** 2).sum(axis=1)
@@ -167,6 +174,7 @@ def kmeans(x, k: int, *, sample_weight, n_init: int = 10, seed=None) -> KMeansFi
     mean = x.mean(axis=0)
     x -= mean
     norms = _row_norms(x)
+    xw1 = np.column_stack([x * w[:, None], w])     # the weighted rows and the weight: summed together
     best = None
     for _ in range(n_init):
         centres = _plusplus(x, w, norms, k, rng)
@@ -174,7 +182,7 @@ def kmeans(x, k: int, *, sample_weight, n_init: int = 10, seed=None) -> KMeansFi
         previous = labels.copy()
         strict = False
         for it in range(_MAX_ITER):
-            centres_new, shift = _lloyd_step(x, w, centres, labels)
+            centres_new, shift = _lloyd_step(x, xw1, w, centres, labels)
             centres = centres_new
             if np.array_equal(labels, previous):
                 strict = True
