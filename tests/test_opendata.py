@@ -361,6 +361,30 @@ def test_long_table_reads_values_intervals_and_marks():
         ["問7 公園", "地区", "内間木", "利用しない", "上限", None, "%", "秘匿"]]
 
 
+def test_a_base_of_the_group_is_written_once_however_many_items_repeat_it():
+    frame = describe(pd.DataFrame({
+        "グループ": ["全体", "全体", "全体", "北部", "北部"], "テーマ": ["涼しさ", "生き物", "防災", "涼しさ", "生き物"],
+        "割合": [4.4, 5.7, 0.0, 6.3, 7.8], "n": [248, 248, 248, 65, 65]}),
+        dims={"グループ": "グループ", "テーマ": "項目"},
+        values={"割合": Measure("割合", "%"), "n": Measure("記述数", "人", item="")})
+    got = long_table(frame)
+    bases = got[got["統計量"] == "記述数"]
+    assert bases[["グループ", "項目", "値"]].values.tolist() == [["全体", "", 248], ["北部", "", 65]]
+    assert len(got) == 5 + 2                                            # five shares, two bases
+    # two different numbers under one group's base are both kept (nothing is dropped silently)
+    frame.loc[4, "n"] = 66
+    assert long_table(frame).query("統計量 == '記述数'")["値"].tolist() == [248, 65, 66]
+
+
+def test_the_theme_table_gives_each_groups_base_once(out):
+    themes = pd.read_csv(out / "opendata" / "自由記述_テーマ別の記述の割合.csv", encoding="utf-8", dtype=str,
+                         keep_default_na=False)
+    bases = themes[themes["統計量"] == "記述数（重みなし）"]
+    assert len(bases) == 12 and not bases.duplicated(["区分", "グループ"]).any()   # 全体, 6 ages, 5 districts
+    assert bases.loc[bases["グループ"] == "全体", "値"].tolist() == ["248"]    # 自由記述_記入状況.csv: 248 writers
+    assert (themes["統計量"] == "テーマに触れた記述の割合（重み付け）").sum() == 12 * 25
+
+
 def test_long_table_melts_a_wide_table_and_splits_group_headings():
     wide = describe(pd.DataFrame({"働き": ["防災"], "全体": [203.0], "地区:内間木": [151.0]}),
                     dims={"働き": "項目"}, melt=Measure("平均配分額", "円"), split=":")

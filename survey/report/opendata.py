@@ -141,6 +141,7 @@ def long_table(frame: pd.DataFrame, *, question: str = "", info: TableInfo | Non
         return value
 
     rows = []
+    group_level: dict[tuple, object] = {}  # a base of the group (item ""), written once per group
     for record in frame.to_dict("records"):
         if any(record[c] in values for c, values in excluded.items()):
             continue
@@ -156,6 +157,11 @@ def long_table(frame: pd.DataFrame, *, question: str = "", info: TableInfo | Non
             number, note = _number(value, measure.statistic)
             if hidden and number is None:
                 note = NOTE_SUPPRESSED
+            if measure.item == "":
+                key = (*{**where, "項目": ""}.values(), measure.statistic)
+                if key in group_level and group_level[key] == (number, note):
+                    return  # the same group's base again on the next item's row
+                group_level[key] = (number, note)
             rows.append({**where, **({"項目": measure.item} if measure.item is not None else {}),
                          "統計量": measure.statistic, "値": number,
                          "単位": row_unit if measure.unit is None else measure.unit, "注記": note})

@@ -30,7 +30,9 @@ class Measure:
     """What the numbers of a column are: ``statistic`` (統計量, e.g. 割合（重み付け）),
     ``unit`` (単位: %, 円, ポイント, 人, 回/年; empty for a ratio; None: the
     row's value of the table's ``unit_column``) and, for a column about one
-    thing, its ``item`` (項目; None: taken from the row)."""
+    thing, its ``item`` (項目; None: taken from the row; ``""``: a number of the
+    row's group, such as its base, written once per group in the open data
+    however many items' rows repeat it)."""
 
     statistic: str
     unit: str | None = ""
