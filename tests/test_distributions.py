@@ -50,6 +50,7 @@ def test_f_is_scipy_stats(ours, theirs, grid):
     _same(ours(x, a, b), theirs(x, a, b))
 
 
+@pytest.mark.filterwarnings("ignore:Error in function boost")   # both, at the extreme shapes
 def test_beta_ppf_is_scipy_stats():
     q, a, b = np.meshgrid(PROBS, SHAPES, SHAPES)
     _same(dist.beta_ppf(q, a, b), stats.beta.ppf(q, a, b))
