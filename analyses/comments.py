@@ -74,9 +74,11 @@ def main(argv=None) -> int:
     _write(tables.edges, out, "自由記述_共起.csv")
     _write(tables.quotes, out, "自由記述_記述例.csv")
     _write(tables.masked, out, "自由記述_マスク.csv")
-    print(f"  {write_workbook([freetext_sheet(tables)], out / '自由記述.xlsx', properties={'title': q.title})}")
+    sheet = freetext_sheet(tables, municipality=q.municipality)
+    print(f"  {write_workbook([sheet], out / '自由記述.xlsx', properties={'title': q.title})}")
     methods = Methods(weighting=q.fielding.get("weighting", ""), variance="線形化法（R survey の svyciprop と同じ）")
-    page = write_html([freetext_section(tables)], out / "自由記述.html", title=f"{q.title} 自由記述",
+    section = freetext_section(tables, municipality=q.municipality)
+    page = write_html([section], out / "自由記述.html", title=f"{q.title} 自由記述",
                       provenance_lines=[f"入力ファイル: {args.data.name}  sha256: {dataset.provenance.sha256}"],
                       methods=methods)
     print(f"  {page}")

@@ -355,11 +355,23 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         respondent_id_header=str(spec.get("respondent_id_header", rid)),
         questions=questions, contradictions=tuple(contradictions),
         fielding=_freeze(_mapping(ctx, spec.get("fielding"), "fielding", "fielding")),
+        municipality=_municipality(ctx, spec.get("municipality")),
         indicators=_indicators(ctx, spec.get("indicators")),
         path=None if path is None else str(path), sha256=sha256,
     )
     plan = parse_plan(spec.get("analysis"), questionnaire, path=path)
     return questionnaire if plan is None else replace(questionnaire, plan=plan)
+
+
+def _municipality(ctx, raw) -> str:
+    """The municipality that runs the survey (``municipality: 朝霞市``), '' when not given: one
+    line of text, since the report's sentences name it (the free text's user dictionary)."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or not raw.strip() or any(ch in raw for ch in "\r\n"):
+        ctx.fail("municipality", f"municipality must be one line of non-empty text naming the city, town "
+                                 f"or village (e.g. 朝霞市), got {raw!r}")
+    return raw.strip()
 
 
 def _indicators(ctx, raw) -> tuple:

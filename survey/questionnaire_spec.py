@@ -143,6 +143,9 @@ class Questionnaire:
     questions: tuple[Question, ...]
     contradictions: tuple[Contradiction, ...] = ()
     fielding: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: The municipality that runs the survey (``朝霞市``), named by the report's sentences; '' when
+    #: the questionnaire does not say.
+    municipality: str = ""
     indicators: tuple[Mapping[str, Any], ...] = ()
     path: str | None = None
     sha256: str | None = None

@@ -7,6 +7,7 @@ A file whose references come from R keeps its own tolerance beside them:
 """
 from __future__ import annotations
 
+import ast
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["HERE", "DATA", "REFERENCE", "close", "close_at", "reference", "api", "dclus1", "dstrat"]
+__all__ = ["HERE", "DATA", "REFERENCE", "close", "close_at", "reference", "api", "dclus1", "dstrat",
+           "docstring_nodes", "string_literals"]
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -67,3 +69,36 @@ def dstrat(data: pd.DataFrame | None = None, **kw):
     from survey.design import Design
 
     return Design(api("apistrat") if data is None else data, strata="stype", weights="pw", fpc="fpc", **kw)
+
+
+# ------------------------------------------------------------------ the code's string literals
+
+
+def docstring_nodes(tree) -> set[int]:
+    """``id()`` of the docstring node of the module, every class and every function of ``tree``
+    (the first statement of a body when it is a string)."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                out.add(id(first.value))
+    return out
+
+
+def string_literals(tree, *, join_fstrings: bool = True):
+    """``(node, text)`` of every string literal of ``tree`` outside docstrings
+    (tests/test_prose_catalogues.py, tests/test_no_question_ids.py).  ``join_fstrings``: an
+    f-string is one text with its replacement fields left out (its node the f-string); else
+    each of its constant parts is a literal of its own."""
+    skip = docstring_nodes(tree)
+    if join_fstrings:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                skip.update(id(part) for part in node.values)
+    for node in ast.walk(tree):
+        if join_fstrings and isinstance(node, ast.JoinedStr):
+            yield node, "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            yield node, node.value

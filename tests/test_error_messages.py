@@ -353,6 +353,7 @@ TRIGGERS = {
     "M11": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 0.001)))),
     "M12": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"] * 1e9))),
     "M13": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 1e9)))),
+    "M14": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(municipality=["朝霞市"]))),
     # ------------------------------------------------------------- the mailing file
     "S01": lambda t, q: _run(t, mailing=t / "nosuch.csv"),
     "S02": lambda t, q: _run(t, mailing=_csv(t, "m.csv", _mailing(t).read_text(encoding="utf-8").encode("cp932"))),

@@ -416,3 +416,18 @@ def test_no_listed_word_leaves_out_the_word_tables_and_says_why(tables):
     assert section.notes[-1] == ("今回は、どの区分にも3件以上の記述に現れる語がないため、"
                                  "よく使われた語と特徴語の表は示さない。")
     assert len(freetext_section(tables).tables) == 4
+
+
+def test_the_methods_name_the_questionnaires_municipality_and_the_heat_map_its_groups(tables, questionnaire):
+    # the user dictionary's sentence named 朝霞市 in the generic template (issue 17): the city is
+    # the questionnaire's (municipality: 朝霞市), and a questionnaire that names none names no city
+    words = "語の抽出：形態素解析 janome（IPADIC）に{}の利用者辞書（38語）を加え"  # 38 entries in questionnaires/asaka_userdict.csv
+    named = freetext_section(tables, municipality="川辺市")
+    assert named.notes[1].startswith(words.format("川辺市の地名・施設名"))
+    assert freetext_sheet(tables, municipality="川辺市").notes[1] == named.notes[1]
+    assert freetext_section(tables).notes[1].startswith(words.format("地名・施設名"))
+    assert not any("朝霞" in note for note in named.notes + freetext_section(tables).notes)
+    # the heat map's caption lists the tables' breakdowns (here age band and district), not fixed ones
+    assert named.figures[0].caption == "テーマ別・記述に占める割合（重み付け）（全体・年齢別・地区別、* は記述数30未満）"
+    only = analyse_freetext(Design(COMMENTS, weights="w"), questionnaire=questionnaire, by=("district",))
+    assert freetext_section(only).figures[0].caption == "テーマ別・記述に占める割合（重み付け）（全体・地区別、* は記述数30未満）"

@@ -16,6 +16,7 @@ from pathlib import Path
 from survey.questionnaire import QUESTION_TYPES, load_questionnaire
 
 from conftest import ROOT
+from helpers import string_literals
 
 SURVEY = ROOT / "survey"
 #: Data files beside the questionnaires that are not questionnaires: the keyword
@@ -36,27 +37,14 @@ def question_ids() -> dict[str, str]:
     return out
 
 
-def _docstrings(tree) -> set[int]:
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                out.add(id(first.value))
-    return out
-
-
 def literals(path: Path, ids) -> list[tuple[int, str]]:
     """``(line, literal)`` of the string literals of ``path`` that are question ids."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docs = _docstrings(tree)
     subscripts = {id(node.slice) for node in ast.walk(tree) if isinstance(node, ast.Subscript)}
     found = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in docs:
-            continue
-        if node.value in ids and (node.value not in QUESTION_TYPES or id(node) in subscripts):
-            found.append((node.lineno, node.value))
+    for node, text in string_literals(tree, join_fstrings=False):
+        if text in ids and (text not in QUESTION_TYPES or id(node) in subscripts):
+            found.append((node.lineno, text))
     return sorted(found)
 
 
@@ -87,8 +75,10 @@ def test_the_check_catches_what_it_should(tmp_path):
                     '    a = q["satisfaction"]             # a question by its id\n'
                     '    b = q["allocation"]               # a type word used as an id\n'
                     '    c = t.type == "allocation"        # the type word: fine\n'
-                    '    return a, b, c, ("age_band", "rating")\n', encoding="utf-8")
-    assert literals(code, ids) == [(4, "satisfaction"), (5, "allocation"), (7, "age_band"), (7, "rating")]
+                    '    d = f"{t}district"                # an id as a part of an f-string\n'
+                    '    return a, b, c, d, ("age_band", "rating")\n', encoding="utf-8")
+    assert literals(code, ids) == [(4, "satisfaction"), (5, "allocation"), (7, "district"), (8, "age_band"),
+                                   (8, "rating")]
 
 
 def test_the_simulator_reads_its_questions_from_the_model_files():

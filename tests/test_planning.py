@@ -372,6 +372,30 @@ def test_plan_tables_for_the_sheet(inputs):
     assert plan_table_names(plan)[1] == "計画_地区別"
 
 
+def test_planning_carries_domain_codes_and_the_report_names_them(inputs):
+    # issue 17: planning computes, the report labels: a planning frame's domain is a code ("city", a
+    # cell key with its level); its label column (for analysts) is filled from survey.labels.CITY_LABEL
+    # and the questionnaire's labels, and the 計画 sheet names the codes itself, whatever that column says
+    from survey.labels import CITY_LABEL
+
+    inputs = replace(inputs, names={"district": "地区", "age_band": "年齢"})
+    plan = plan_mailing(inputs, targets=[PrecisionTarget(0.12), PrecisionTarget(0.25, by="district")])
+    city = plan.targets[plan.targets["domain"] == "city"]
+    assert CITY_LABEL == "市全体" and city["label"].tolist() == [CITY_LABEL] and city["level"].tolist() == [0]
+    assert plan.precision.query("domain == 'city'")["label"].unique().tolist() == [CITY_LABEL]
+    assert plan.precision.query("domain == 'district' and level == 1")["label"].unique().tolist() == ["1"]
+    blank = replace(plan, targets=plan.targets.assign(label="?"), precision=plan.precision.assign(label="?"))
+    tables = dict(plan_tables(blank, comparison=compare_plans(inputs, mailings=800)))
+    # the fixture's inputs have no labels for the district codes: the code itself is the name
+    assert tables["目標と見込み"]["区分"].tolist() == ["1", "2", "3", CITY_LABEL]
+    assert tables["見出しの数値の見込み精度（95%信頼区間の半幅）"]["対象"].tolist()[:2] == [CITY_LABEL, "1"]
+    assert tables["標本誤差（計画、95%信頼区間の半幅 ±ポイント）"]["区分"].tolist() == [CITY_LABEL, "1", "2", "3"]
+    assert "市全体の半幅(±)" in tables["配分方法の比較"].columns
+    named = replace(inputs, labels={**inputs.labels, "district": {1: "内間木", 2: "北部", 3: "東部"}})
+    plan = plan_mailing(named, targets=[PrecisionTarget(0.12), PrecisionTarget(0.25, by="district")])
+    assert dict(plan_tables(plan))["目標と見込み"]["区分"].tolist() == ["内間木", "北部", "東部", CITY_LABEL]
+
+
 # ------------------------------------------------------------------ input errors
 def test_errors_say_what_and_how(design, inputs):
     with pytest.raises(InputError, match="need columns"):

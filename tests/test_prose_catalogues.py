@@ -30,6 +30,8 @@ from survey.intake.messages import MESSAGES
 from survey.measures.wording import WORDING
 from survey.report.prose import PROSE
 
+from helpers import string_literals
+
 ROOT = Path(__file__).resolve().parents[1]
 SURVEY = ROOT / "survey"
 
@@ -69,32 +71,6 @@ def _raw_starts(source: str) -> set[tuple[int, int]]:
     return out
 
 
-def _docstrings(tree) -> set[int]:
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
-                    and isinstance(first.value.value, str):
-                out.add(id(first.value))
-    return out
-
-
-def _literals(tree):
-    """(node, text) of every string literal outside docstrings; an f-string as one text with its
-    replacement fields left out."""
-    skip = _docstrings(tree)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr):
-            for part in node.values:
-                skip.add(id(part))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr):
-            yield node, "".join(v.value for v in node.values if isinstance(v, ast.Constant))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
-            yield node, node.value
-
-
 def is_sentence(text: str) -> bool:
     """A Japanese sentence: it holds 。 or more than :data:`MAX_LABEL` Japanese characters."""
     return "。" in text or len(_JAPANESE.findall(text)) > MAX_LABEL
@@ -106,7 +82,7 @@ def sentences_in_code(sources=None) -> tuple[list[str], set]:
     found, met = [], set()
     for rel, source in _sources() if sources is None else sources:
         raw = _raw_starts(source)
-        for node, text in _literals(ast.parse(source)):
+        for node, text in string_literals(ast.parse(source)):
             if (node.lineno, node.col_offset) in raw or not is_sentence(text):
                 continue
             entry = next((key for key in ALLOWED if key[0] == rel and text.startswith(key[1])), None)

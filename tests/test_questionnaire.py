@@ -31,6 +31,19 @@ def test_midori_questionnaire_parses(questionnaire):
     assert q.columns[0] == "id" and len(q.columns) == len(set(q.columns))
 
 
+def test_the_questionnaire_names_its_municipality(questionnaire, tmp_path):
+    # the report's sentences name the city from here (issue 17: no 朝霞市 in the templates)
+    assert questionnaire.municipality == "朝霞市"
+    kawabe = load_questionnaire(QUESTIONNAIRE.parent / "kawabe_parks_2026.yaml")
+    assert kawabe.municipality == "川辺市"
+    # optional: without it the report names no city
+    assert load_questionnaire(_broken(tmp_path, lambda s: s.pop("municipality"))).municipality == ""
+    for bad in ("", "  ", "朝霞市\n北部", ["朝霞市"], 112275):
+        with pytest.raises(SpecError, match=r"broken\.yaml.*municipality.*municipality must be one line of "
+                                            r"non-empty text naming the city, town or village \(e\.g\. 朝霞市\)"):
+            load_questionnaire(_broken(tmp_path, lambda s: s.update(municipality=bad)))
+
+
 def test_questionnaire_objects_are_frozen(questionnaire):
     with pytest.raises(Exception):
         questionnaire["sex"].id = "x"

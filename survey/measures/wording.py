@@ -1,8 +1,10 @@
 """The measures' wording: ``survey/measures/wording.yaml`` (issue 17 §3: sentences in catalogues).
 
-Why an alpha is undefined (:data:`survey.measures.satisfaction.reliability.ALPHA_UNDEFINED`) and the
-Japanese summary of a rank-ordered logit (:meth:`RankLogitResult.summary`), Japanese and English.
-(The verdicts of the tests are codes here; the report words them: :mod:`survey.report.verdicts`.)
+The Japanese lines of a rank-ordered logit's own summary (:meth:`RankLogitResult.summary` with
+``lang="ja"``: the result describing itself to an analyst, as its English lines do; the report's
+sentences are the report's).  The verdicts of the tests and the reasons an alpha is undefined
+(:data:`survey.measures.satisfaction.reliability.ALPHA_UNDEFINED`) are codes here; the report
+words them: :mod:`survey.report.verdicts`.
 """
 from __future__ import annotations
 

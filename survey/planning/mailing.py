@@ -52,6 +52,7 @@ from survey.planning.allocate import (
 from survey.planning.inputs import PlanInputs
 from survey.planning.problem import AllocationProblem
 from survey.planning.precision import (
+    domain_label,
     expected_precision,
     measure_variance,
     plan_sampling_error_table,
@@ -312,8 +313,8 @@ def _result(inputs, method, measure, m, money, rows, level, power, fpc, feasible
             wave_se = inputs.wave.set_index(["measure", "domain", "level"])["se"].get((mname, dom, lv), np.nan)
             other_v = V if t.against == "plan" else wave_se ** 2
             expected = (z_value(t.level) + float(norm.ppf(t.power))) * np.sqrt(V + other_v)
-        label = "市全体" if dom == "city" else inputs.labels.get(dom, {}).get(int(lv), str(lv))
-        trows.append({"measure": mname, "kind": t.kind, "domain": dom, "level": lv, "label": label,
+        trows.append({"measure": mname, "kind": t.kind, "domain": dom, "level": lv,
+                      "label": domain_label(inputs, dom, lv),
                       "target": t.value, "required_se": float(np.sqrt(ceiling)) if ceiling > 0 else np.nan,
                       "expected_se": se, "expected": expected, "met": bool(ceiling > 0 and V <= ceiling * (1 + 1e-9))})
     tframe = pd.DataFrame(trows, columns=TARGET_COLUMNS)

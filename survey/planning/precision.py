@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from survey.errors import DesignError, InputError
+from survey.labels import CITY_LABEL
 from survey.validation import check_level
 from survey.planning.allocate import domain_variance
 from survey.planning.inputs import PlanInputs, _cell_frame
@@ -23,6 +24,7 @@ from survey.measures.tables.sampling_error import DEFAULT_PS, margin_of_error
 
 __all__ = [
     "PRECISION_COLUMNS",
+    "domain_label",
     "domain_masks",
     "expected_precision",
     "mailing_vector",
@@ -79,9 +81,13 @@ def domain_masks(inputs: PlanInputs, by=None) -> list[tuple[str, int, np.ndarray
     return out
 
 
-def _label(inputs, domain, level):
+def domain_label(inputs, domain, level) -> str:
+    """The ``label`` column of the planning frames, for analysts reading them: the city's is
+    :data:`survey.labels.CITY_LABEL` (the report's one name of it), a level's the questionnaire's
+    label.  The report labels the ``domain`` and ``level`` codes itself
+    (:mod:`survey.report.planning_tables`)."""
     if domain == "city":
-        return "市全体"
+        return CITY_LABEL
     return inputs.labels.get(domain, {}).get(int(level), str(level))
 
 
@@ -192,7 +198,7 @@ def expected_precision(inputs: PlanInputs, mailing, *, measures=None, level: flo
             with np.errstate(divide="ignore", invalid="ignore"):
                 deff = V / (pop_var / answers) if answers > 0 and pop_var > 0 else np.nan
             rows.append({
-                "measure": name, "domain": domain, "level": lvl, "label": _label(inputs, domain, lvl),
+                "measure": name, "domain": domain, "level": lvl, "label": domain_label(inputs, domain, lvl),
                 "mailed": float(m[mask].sum()), "respondents": float(np.sum((m * r)[mask])), "answers": answers,
                 "se": np.sqrt(V), "half_width": z * np.sqrt(V), "deff": deff,
                 "mdc": (z + z_power) * np.sqrt(V + wave_se ** 2), "wave_se": wave_se, "wave_half_width": z * wave_se,
@@ -228,7 +234,7 @@ def plan_sampling_error_table(inputs: PlanInputs, mailing, *, ps=DEFAULT_PS, lev
                               "for a sampling-error row")
         Wd = N[sel] / N[sel].sum()
         deff = inputs.deff["_unit"] * n * float(np.sum(Wd ** 2 / n_cell[sel]))
-        row = {"domain": domain, "level": lvl, "label": _label(inputs, domain, lvl), "n": n, "deff": deff}
+        row = {"domain": domain, "level": lvl, "label": domain_label(inputs, domain, lvl), "n": n, "deff": deff}
         for p in ps:
             key = f"{100 * p:.0f}% / {100 - 100 * p:.0f}%"
             hw = margin_of_error(p, n, deff=deff, z=z)

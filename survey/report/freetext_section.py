@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.labels import TOTAL_LABEL
 from survey.report.background import background
 from survey.report import charts
 from survey.report.chart_style import _draw
@@ -268,24 +269,33 @@ def _heat(tables) -> pd.DataFrame:
     return frame.drop_duplicates(["group", "item"])
 
 
+def _heat_groups(tables) -> str:
+    """The breakdowns of the heat map for its caption: 全体 and each attribute (全体・年齢別・地区別)."""
+    names = [b for b in dict.fromkeys(tables.themes["by"]) if b != TOTAL_LABEL]
+    return "・".join([TOTAL_LABEL] + [prose("sections.freetext.heatmap_group", name=b) for b in names])
+
+
 def _heading(tables) -> str:
     """The free-text question's heading in the delivered file (e.g. 問12 自由意見)."""
     return str(tables.notes.get("heading") or tables.notes.get("column", ""))
 
 
-def _methods(tables) -> list[str]:
+def _methods(tables, municipality: str = "") -> list[str]:
     notes = tables.notes
+    dictionary = (prose("sections.freetext.methods.userdict", municipality=municipality) if municipality
+                  else prose("sections.freetext.methods.userdict_unnamed"))
     return [
         prose("sections.freetext.methods.masking", masked=notes.get("masked_answers", 0)),
-        prose("sections.freetext.methods.words", userdict=notes.get("userdict_words", 0)),
+        prose("sections.freetext.methods.words", dictionary=dictionary, userdict=notes.get("userdict_words", 0)),
         prose("sections.freetext.methods.shares", weighted=WEIGHTED),
         prose("sections.freetext.methods.network"),
         prose("sections.freetext.methods.themes", dictionary=notes.get("dictionary", "")),
     ] + ([_word_rule(tables)] if _word_rule(tables) else [])
 
 
-def freetext_section(tables) -> Section:
-    """The 自由記述 section of ``report.html``."""
+def freetext_section(tables, *, municipality: str = "") -> Section:
+    """The 自由記述 section of ``report.html``; ``municipality`` (the questionnaire's, e.g. 朝霞市)
+    names whose place names the user dictionary holds in the methods."""
     notes = tables.notes
     total = tables.summary[tables.summary["by"] == "全体"].iloc[0]
     number, _, name = _heading(tables).partition(" ")
@@ -294,13 +304,13 @@ def freetext_section(tables) -> Section:
                   comments=notes["comments"], share=100 * total["estimate"], low=100 * total["ci_low"],
                   high=100 * total["ci_high"])
     figures = [Figure(charts.priority_heatmap(_heat(tables), cbar_label="%", wrap=7, width=10.5),
-                      prose("sections.freetext.heatmap", weighted=WEIGHTED))]
+                      prose("sections.freetext.heatmap", weighted=WEIGHTED, groups=_heat_groups(tables)))]
     if len(tables.nodes) >= 2:
         figures.append(Figure(cooccurrence_chart(tables.nodes, tables.edges), prose("sections.freetext.network")))
     theme = theme_table(tables)
     pct = {c: _fmt1 for c in theme.columns if c not in ("区分", "テーマ", "95%信頼区間", f"言及数 n{UNWEIGHTED}")}
     words, characteristic = word_table(tables), characteristic_table(tables)
-    notes = _methods(tables)
+    notes = _methods(tables, municipality)
     if len(words.columns) <= 1:
         # no word passes the small-cell rule in any group (a handful of comments): no empty table
         words = characteristic = None
@@ -332,9 +342,10 @@ def theme_long(tables) -> pd.DataFrame:
 
 
 
-def freetext_sheet(tables) -> Sheet:
+def freetext_sheet(tables, *, municipality: str = "") -> Sheet:
     """The 自由記述 sheet of the workbook (same tables, numbers kept numeric); the
-    comment rate is open data, the words and quotes never are (they are respondents' text)."""
+    comment rate is open data, the words and quotes never are (they are respondents' text).
+    ``municipality`` as in :func:`freetext_section`."""
     summary = tables.summary.assign(
         estimate=tables.summary["estimate"].map(_pct), ci_low=tables.summary["ci_low"].map(_pct),
         ci_high=tables.summary["ci_high"].map(_pct))[["by", "group", "respondents", "comments", "estimate",
@@ -356,4 +367,4 @@ def freetext_sheet(tables) -> Sheet:
         ("区分ごとの特徴語（z値）", describe(characteristic_table(tables), **closed)),
         ("テーマ別の記述例（個人情報はマスク済み）", describe(quote_table(tables), **closed)),
         ("個人情報のマスク", describe(masked, base=prose("sections.freetext.base_masked"), opendata=False)),
-    ], title=f"自由記述（{_heading(tables)}）", notes=_methods(tables))
+    ], title=f"自由記述（{_heading(tables)}）", notes=_methods(tables, municipality))

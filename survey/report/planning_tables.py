@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import DesignError
+from survey.labels import CITY_LABEL
 from survey.report.prose import prose
 
 __all__ = ["plan_table_names", "plan_tables"]
@@ -31,12 +32,19 @@ def plan_table_names(plan) -> tuple[str, ...]:
 
 
 def _name(inputs, key) -> str:
-    """A cell key's display name (e.g. 地区; the key itself when unknown); 市全体 for the city."""
-    return "市全体" if key == "city" else getattr(inputs, "names", {}).get(key, key)
+    """A cell key's display name (e.g. 地区; the key itself when unknown); :data:`CITY_LABEL`
+    (市全体) for the city."""
+    return CITY_LABEL if key == "city" else getattr(inputs, "names", {}).get(key, key)
 
 
 def _key_label(inputs, key, code) -> str:
     return inputs.labels.get(key, {}).get(int(code), str(code))
+
+
+def _domain_label(inputs, domain, level) -> str:
+    """A planning row's domain by name: the planning frames carry the codes (``domain``
+    ``"city"``, or a cell key and ``level`` its code), the report names them here."""
+    return CITY_LABEL if domain == "city" else _key_label(inputs, domain, level)
 
 
 #: The planning API's notes (English, naming cell keys) and the catalogue's sentence for each
@@ -77,7 +85,7 @@ def _where(inputs, measure, domain, level) -> str:
     labels = getattr(inputs, "labels", {}) or {}
     what = str(labels.get(measure, measure)) if measure else ""
     if domain == "city":
-        return f"{what} 市全体".strip()
+        return f"{what} {CITY_LABEL}".strip()
     level_label = labels.get(domain, {}).get(int(level), str(level)) if isinstance(labels.get(domain), dict) else level
     return f"{what} {_name(inputs, domain)} {level_label}".strip()
 
@@ -98,7 +106,7 @@ def note_ja(inputs, note: str) -> str:
 
 def _overview(plan) -> pd.DataFrame:
     t = plan.totals
-    where = {"city": "市全体", **{k: f"各{_name(plan.inputs, k)}" for k in plan.keys}}
+    where = {"city": CITY_LABEL, **{k: f"各{_name(plan.inputs, k)}" for k in plan.keys}}
     targets = "; ".join(
         f"{plan.inputs.labels.get(row.measure, row.measure)} {where.get(row.domain, row.domain)} "
         f"{_KIND_JA[row.kind]} {'±' if row.kind == 'half_width' else ''}{row.target:g}"
@@ -128,7 +136,7 @@ def _by_group(plan) -> pd.DataFrame:
     wave = wave[(wave["measure"] == plan.measure)]
     z = 1.959963984540054
     out = pd.DataFrame({
-        _name(plan.inputs, group): ["市全体" if k == "city" else _key_label(plan.inputs, group, k) for k in g.index],
+        _name(plan.inputs, group): [_domain_label(plan.inputs, "city" if k == "city" else group, k) for k in g.index],
         "母集団": g["population"].round().astype(np.int64).to_numpy(),
         "配布数": g["mailed"].round().astype(np.int64).to_numpy(),
         "見込回収数": g["expected_respondents"].round().astype(np.int64).to_numpy(),
@@ -161,7 +169,7 @@ def _targets(plan) -> pd.DataFrame:
     return pd.DataFrame({
         "指標": [plan.inputs.labels.get(m, m) for m in t["measure"]],
         "種類": [_KIND_JA[k] for k in t["kind"]],
-        "区分": t["label"],
+        "区分": [_domain_label(plan.inputs, d, lv) for d, lv in zip(t["domain"], t["level"])],
         "目標": t["target"],
         "必要な標準誤差": t["required_se"].round(4),
         "見込みの標準誤差": t["expected_se"].round(4),
@@ -175,7 +183,7 @@ def _precision(plan) -> pd.DataFrame:
     return pd.DataFrame({
         "指標": [plan.inputs.labels.get(m, m) for m in p["measure"]],
         "区分": [_name(plan.inputs, d) for d in p["domain"]],
-        "対象": p["label"],
+        "対象": [_domain_label(plan.inputs, d, lv) for d, lv in zip(p["domain"], p["level"])],
         "配布数": p["mailed"].round().astype(np.int64),
         "見込回答数": p["answers"].round().astype(np.int64),
         "標準誤差": p["se"].round(4),
@@ -188,6 +196,7 @@ def _precision(plan) -> pd.DataFrame:
 
 def _sampling_error(plan) -> pd.DataFrame:
     t = plan.sampling_error()
+    t["label"] = [_domain_label(plan.inputs, d, lv) for d, lv in zip(t["domain"], t["level"])]
     out = t.drop(columns=["domain", "level"]).rename(columns={"label": "区分", "n": "基数 n（見込み）",
                                                               "deff": "デザイン効果"})
     out["基数 n（見込み）"] = out["基数 n（見込み）"].round().astype(np.int64)
@@ -215,7 +224,7 @@ def plan_tables(plan, *, comparison: pd.DataFrame | None = None) -> list[tuple[s
         c = comparison.copy()
         c["method"] = [_METHOD_JA.get(m, m) for m in c["method"]]
         c = c.rename(columns={"method": "配分方法", "mailings": "配布数", "respondents": "見込回収数",
-                              "cost": "費用", "city_half_width": "市全体の半幅(±)",
+                              "cost": "費用", "city_half_width": f"{CITY_LABEL}の半幅(±)",
                               "max_group_half_width": f"{group}の半幅(±) 最大",
                               "min_group_half_width": f"{group}の半幅(±) 最小",
                               "feasible": "目標達成"})

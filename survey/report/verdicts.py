@@ -15,14 +15,17 @@ a sentence here, from the prose catalogue (``verdicts.<code>.ja`` and
     verdict_text("higher", group="西部", reference="東部")   # 西部は東部より高い（統計的に有意な差）
 
 An empty code (the reference row of a table: the city itself) reads as an
-empty string.
+empty string.  The reasons a measure gives for a figure it cannot compute are
+codes too, worded here the same way: why Cronbach's alpha is undefined
+(:data:`survey.measures.satisfaction.reliability.ALPHA_UNDEFINED`,
+``alpha_undefined.<code>.ja``/``.en``) by :func:`alpha_undefined_text`.
 """
 from __future__ import annotations
 
 from survey.errors import DesignError
 from survey.report.prose import _catalogue, prose
 
-__all__ = ["LANGUAGES", "verdict_text", "verdict_texts"]
+__all__ = ["LANGUAGES", "alpha_undefined_text", "verdict_text", "verdict_texts"]
 
 #: The languages of the verdicts in the catalogue.
 LANGUAGES = ("ja", "en")
@@ -61,3 +64,25 @@ def verdict_texts(codes, groups=None, references=None, *, lang: str = "ja") -> l
 
     return [verdict_text(c, group=g, reference=r, lang=lang)
             for c, g, r in zip(codes, each(groups), each(references))]
+
+
+def alpha_undefined_text(code: str, *, lang: str = "ja") -> str:
+    """Why an alpha is undefined, in ``lang``: the reason ``code`` of
+    :attr:`survey.measures.satisfaction.reliability.Reliability.reason` (one of
+    :data:`~survey.measures.satisfaction.reliability.ALPHA_UNDEFINED`; ``""``, a defined
+    alpha, reads as ``""``).
+
+    >>> alpha_undefined_text("no_variance")
+    '算出できない：全員が全項目に同じ回答（分散0）'
+    >>> alpha_undefined_text("below_minus_one", lang="en")
+    'undefined: alpha below -1 (negatively correlated items; check for reversed items)'
+    """
+    if lang not in LANGUAGES:
+        raise DesignError(f"language {lang!r} is not one of {list(LANGUAGES)}")
+    if code == "":
+        return ""
+    try:
+        return prose(f"alpha_undefined.{code}.{lang}")
+    except KeyError:
+        known = sorted({k.split(".")[1] for k in _catalogue() if k.startswith("alpha_undefined.")})
+        raise DesignError(f"unknown reason {code!r} for an undefined alpha; known: {known}") from None

@@ -42,14 +42,18 @@ from scipy import stats
 from survey.design.results import COLUMNS, ResultMixin
 from survey.errors import DesignError, InputError
 from survey.measures.derive import answer_codes
-from survey.measures.wording import WORDING
 from survey.validation import check_design, check_level
 
 __all__ = ["ALPHA_UNDEFINED", "Reliability", "cronbach_alpha"]
 
-#: Why alpha is undefined: ``{code: {"ja": ..., "en": ...}}`` (``alpha_undefined.*`` of
-#: ``survey/measures/wording.yaml``, read when first used).
-ALPHA_UNDEFINED = WORDING.mapping("alpha_undefined")
+#: Why alpha is undefined: the reason codes of :attr:`Reliability.reason` and ``weighted_reason``
+#: (the report words them: :func:`survey.report.alpha_undefined_text`):
+#:
+#: * ``"no_variance"`` -- every respondent gave the same answer to every item (no item varies);
+#: * ``"no_total_variance"`` -- the items cancel out, the total score does not vary;
+#: * ``"below_minus_one"`` -- the formula gives a value below -1 (strongly negatively correlated
+#:   items, usually an item scored the wrong way round).
+ALPHA_UNDEFINED = ("no_variance", "no_total_variance", "below_minus_one")
 _RTOL = 1e-9
 
 
@@ -66,7 +70,7 @@ class Reliability(ResultMixin):
     n, k : int
         Complete respondents used, number of items.
     reason, weighted_reason : str
-        ``""`` when the alpha is defined, else a key of
+        ``""`` when the alpha is defined, else one of the codes
         :data:`ALPHA_UNDEFINED` (the alpha, its interval and SE are NaN).
     items : pandas.DataFrame
         Per item: ``item, label, mean, item_rest, item_rest_weighted,

@@ -53,8 +53,9 @@ def build(spec, ctx) -> SectionResult:
             raise
         raise SectionUnavailable(prose("sections.freetext.no_comments"), title=title) from None
     tables = _suppressed(tables, spec, ctx)
-    sheet = freetext_sheet(tables)
-    html = freetext_section(tables)
+    municipality = ctx.questionnaire.municipality
+    sheet = freetext_sheet(tables, municipality=municipality)
+    html = freetext_section(tables, municipality=municipality)
     if html.id != spec.id:
         html = type(html)(spec.id, html.title, intro=html.intro, figures=html.figures, tables=html.tables,
                           notes=html.notes)

@@ -45,10 +45,10 @@ def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_la
     return with_kinds(pd.DataFrame({
         by_name: times["label"], f"{value_label}{WEIGHTED}": rounded(times["estimate"], 1),
         "95%信頼区間": ci_text(times["ci_low"], times["ci_high"], digits=1),
-        f"{value_label}の市全体との比較": verdicts(times["verdict"], value_label),
+        f"{value_label}の{CITY_LABEL}との比較": verdicts(times["verdict"], value_label),
         f"{never}(%){WEIGHTED}": masked(pct(shares["estimate"])),
         "同 95%信頼区間": masked(ci_text(shares["ci_low"], shares["ci_high"], digits=1, scale=100)),
-        f"{never}の市全体との比較": masked(verdicts(shares["verdict"], never)),
+        f"{never}の{CITY_LABEL}との比較": masked(verdicts(shares["verdict"], never)),
         f"回答者数 n{UNWEIGHTED}": shares["n"].astype(int),
     }), {f"{value_label}{WEIGHTED}": "decimal1", f"{never}(%){WEIGHTED}": "percent"})
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from survey.measures import cronbach_alpha
-from survey.measures.satisfaction.reliability import ALPHA_UNDEFINED
 from survey.pipeline.base import SectionResult, attribute_name, html_table
 from survey.report.format import WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, rounded
 from survey.report.prose import prose
 from survey.report.tableinfo import Measure, describe
+from survey.report.verdicts import alpha_undefined_text
 
 __all__ = ["build", "reliability_table"]
 
@@ -25,7 +25,7 @@ def reliability_table(r: pd.DataFrame) -> pd.DataFrame:
         "指標": r["statistic"].map({"alpha": "クロンバックのα（重みなし）", "weighted_alpha": f"クロンバックのα{WEIGHTED}"}),
         "推定値": rounded(r["estimate"], 3), "95%信頼区間": ci_text(r["ci_low"], r["ci_high"], digits=3),
         "回答者数 n": r["n"], "項目数": r["k"],
-        "備考": [ALPHA_UNDEFINED[c]["ja"] if c else "" for c in r.get("reason", pd.Series([""] * len(r)))],
+        "備考": [alpha_undefined_text(c) for c in r.get("reason", pd.Series([""] * len(r)))],
     })
 
 
