@@ -213,6 +213,16 @@ def _one_blas_thread() -> None:
     for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
 
+def _python_strings() -> None:
+    """``survey run`` keeps pandas' text columns (dtype ``str``) as Python strings instead of
+    pyarrow arrays (issue 18): the report builds thousands of small frames of Japanese labels,
+    and converting each to pyarrow and back cost a tenth of the run; the dtype, its missing
+    values and every output are the same (tests/test_run.py compares the files)."""
+    import pandas as pd
+
+    pd.set_option("mode.string_storage", "python")
+
+
 @contextlib.contextmanager
 def _imports_untracked():
     """Import without the cyclic garbage collector, then freeze what was imported (issue 18):
@@ -250,6 +260,7 @@ def main(argv=None) -> int:
             _one_blas_thread()
             with _imports_untracked():
                 from survey.pipeline.run import run_wave
+            _python_strings()
 
             result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
                               progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell,
