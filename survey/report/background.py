@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import importlib
 import multiprocessing
 import os
@@ -115,9 +116,25 @@ def busy() -> bool:
 
 
 def _run(module: str, name: str, args, kwargs):
-    """In the worker: the (undecorated) function's result."""
+    """In the worker: the (undecorated) function's result; the memory the job freed is then
+    given back to the system (:func:`_trim`), not kept beside the run's peak."""
     fn = getattr(importlib.import_module(module), name)
-    return getattr(fn, "__wrapped__", fn)(*args, **kwargs)
+    try:
+        return getattr(fn, "__wrapped__", fn)(*args, **kwargs)
+    finally:
+        _trim()
+
+
+def _trim() -> None:
+    """Give the heap's free pages back to the system (glibc ``malloc_trim``): freed arrays and
+    objects otherwise stay resident in the process (0.3-0.5 GB after the free text of
+    1,000,000 answers)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc
+        pass
 
 
 def _die_with_parent(parent: int) -> None:
@@ -174,6 +191,12 @@ def drawing_in_background(*, inherit=None):
     from concurrent.futures import ProcessPoolExecutor
 
     _inherited = inherit
+    # what the worker shares with this process stays shared: the objects frozen (neither
+    # process's collector then writes to the objects they share; a full collection first would
+    # cost 0.1 s and find nothing) and the free heap given back, so pages this process reuses
+    # are not copied into the worker
+    gc.freeze()
+    _trim()
     executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
@@ -189,3 +212,4 @@ def drawing_in_background(*, inherit=None):
         _pool = _inherited = None
         _jobs.clear()
         executor.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()

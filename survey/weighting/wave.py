@@ -143,7 +143,7 @@ def raking_margins(margins: pd.DataFrame, data: pd.DataFrame, variables, *,
     not_in_margins = {var: {float(c) for c in codes} for var, codes in (not_in_margins or {}).items()}
     labels = labels or {}
     total = float(margins["count"].sum())
-    out = data.copy()
+    out = data.copy(deep=False)   # the columns shared with ``data`` (pandas copies on write): 0.2 GB at 1M rows
     result = {}
     n = len(data)
     w = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
