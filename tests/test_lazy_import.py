@@ -179,13 +179,15 @@ def test_survey_run_loads_neither_survey_plan_nor_the_chart_and_text_libraries(t
     """``survey run`` imports ``survey.pipeline.run`` without ``survey plan``'s module, and its worker
     (survey/report/background.py, issue 18) draws the charts and analyses the free text: the main
     process loads neither matplotlib nor janome (the workbook it writes itself when the worker is
-    still drawing, so xlsxwriter may be loaded in either)."""
+    still drawing, so xlsxwriter may be loaded in either).  Neither process loads scipy.stats,
+    scikit-learn or scikit-bio (issue 18: a second of importing; survey.design.distributions,
+    survey.measures.allocation.kmeans and the numpy log-ratios give their numbers)."""
     from survey.report.background import worker_available
 
     code = ("import json, sys; from survey.cli import main; "
             f"code = main(['run', '--quiet', '--out', {str(tmp_path)!r}]); "
             "print(json.dumps([code, sorted(m for m in ('survey.pipeline.plan', 'matplotlib', 'janome', "
-            "'seaborn') if m in sys.modules)]))")
+            "'seaborn', 'scipy.stats', 'sklearn', 'skbio') if m in sys.modules)]))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     code, loaded = json.loads(done.stdout.strip().splitlines()[-1])
@@ -193,3 +195,10 @@ def test_survey_run_loads_neither_survey_plan_nor_the_chart_and_text_libraries(t
     worker = worker_available()
     assert loaded == ([] if worker else ["janome", "matplotlib"])
     assert (tmp_path / "FY2025" / "集計表.xlsx").is_file() and (tmp_path / "FY2025" / "report.html").is_file()
+    # the worker's imports too: every process of the run writes its imports to stderr under -X importtime
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "survey", "run", "--quiet", "--out",
+                           str(tmp_path / "again")], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert done.returncode == 0 and "matplotlib" in imported and "janome" in imported
+    assert imported & {"scipy.stats", "sklearn", "skbio"} == set()

@@ -145,3 +145,70 @@ def test_kmeans_on_a_subsample_above_kmeans_sample(design, data):
     full = allocation_segments(design, PARTS, k_range=[3], seed=7, n_init=3)   # 192 rows < 20,000: every row
     km_all = KMeans(n_clusters=3, n_init=3, random_state=7).fit(coords, sample_weight=w)
     assert adjusted_rand_score(km_all.labels_, full.labels[kept].to_numpy(dtype=int)) == 1.0
+
+
+def _sklearn_kmeans(x, k, w, seed, n_init=10):
+    """scikit-learn's KMeans as segments.py ran it before issue 18 (one OpenMP thread)."""
+    import warnings
+
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="openmp"):
+        warnings.simplefilter("ignore")          # "found smaller than n_clusters" on the duplicates
+        km.fit(x, sample_weight=w)
+    return km
+
+
+@pytest.mark.parametrize("n, p, kind", [(7, 2, "normal"), (255, 3, "normal"), (256, 11, "clr"),
+                                        (257, 5, "ties"), (600, 4, "normal"), (1300, 11, "clr"),
+                                        (3000, 1, "ties"), (900, 8, "ties")])
+def test_kmeans_is_scikit_learn_bit_for_bit(n, p, kind):
+    """Issue 18: survey.measures.allocation.kmeans gives scikit-learn 1.9's KMeans (labels,
+    centres, inertia, iterations; predict) and pairwise_distances exactly, on data around the
+    256-row blocks, with many repeated points (empty clusters relocated) and clr coordinates."""
+    from sklearn.metrics import pairwise_distances
+
+    from survey.measures.allocation.kmeans import euclidean_distances, kmeans, nearest_centres
+
+    rng = np.random.default_rng(n * 100 + p)
+    x = {"normal": lambda: rng.normal(size=(n, p)),
+         "ties": lambda: rng.integers(0, 3, size=(n, p)).astype(float),
+         "clr": lambda: np.log(rng.dirichlet(np.ones(p), size=n) + 1e-3)}[kind]()
+    w = rng.uniform(0.2, 5.0, size=n)
+    for k, seed in ((2, 0), (3, 2025), (6, 7)):
+        if k >= n:
+            continue
+        km = _sklearn_kmeans(x, k, w, seed)
+        ours = kmeans(x, k, sample_weight=w, seed=seed)
+        assert ours.labels.dtype == km.labels_.dtype == np.int32
+        assert np.array_equal(ours.labels, km.labels_)
+        assert np.array_equal(ours.centres, km.cluster_centers_)
+        assert (ours.inertia, ours.n_iter) == (km.inertia_, km.n_iter_)
+        assert np.array_equal(nearest_centres(x[::2], ours.centres), km.predict(x[::2]))
+    assert np.array_equal(euclidean_distances(x), pairwise_distances(x))
+    assert np.array_equal(euclidean_distances(x[:9], x), pairwise_distances(x[:9], x))
+
+
+def test_segments_of_the_bundled_wave_are_scikit_learn_s():
+    """The 配分 segments of the bundled wave (seed 2025, k 2..6, as survey run: k-means、2グループ
+    in report.html) are those of scikit-learn's KMeans on the same clr coordinates, every k."""
+    from survey.examples import bundled_wave
+    from survey.measures.allocation.compositional import clr, multiplicative_replacement
+    from survey.measures.allocation.kmeans import kmeans
+
+    wave, q = bundled_wave()
+    parts = list(q["allocation"].columns)
+    res = allocation_segments(wave, parts, seed=2025)
+    kept = res.labels.notna().to_numpy()
+    y = wave.data.loc[kept, parts].to_numpy(dtype=float)
+    w = np.asarray(wave.weights, dtype=float)[kept]
+    coords = clr(multiplicative_replacement(y, delta=1.0, total=1000))
+    assert res.k == 2 and kept.sum() == 1290     # the default policy refuses the 3 answers off ¥1,000 (of 1,293)
+    for k in range(2, 7):
+        km, ours = _sklearn_kmeans(coords, k, w, 2025), kmeans(coords, k, sample_weight=w, seed=2025)
+        assert np.array_equal(ours.labels, km.labels_) and np.array_equal(ours.centres, km.cluster_centers_)
+        assert ours.inertia == km.inertia_
+    km = _sklearn_kmeans(coords, 2, w, 2025)
+    assert adjusted_rand_score(km.labels_, res.labels[kept].to_numpy(dtype=int)) == 1.0

@@ -17,9 +17,9 @@ saddlepoint method evaluates as ``P(sum lambda_i X_i - x/ddf chi^2_ddf > 0)``.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from survey.design._zeroin import uniroot
+from survey.design.distributions import chi2_cdf, chi2_sf, f_cdf, f_sf, norm_sf
 from survey.validation import check_option
 
 __all__ = ["pchisqsum", "pfsum"]
@@ -67,7 +67,7 @@ def saddle(x: float, lam) -> float:
     v = hat * np.sqrt(kpprime0(hat))
     if abs(hat) < 1e-4:
         return np.nan
-    return float(stats.norm.sf(w + np.log(v / w) / w))
+    return float(norm_sf(w + np.log(v / w) / w))
 
 
 def _method(method: str) -> str:
@@ -82,7 +82,7 @@ def pchisqsum(x: float, df, a, *, lower_tail: bool = True,
     method = _method(method)
     a = _expand(df, a)
     scale, sdf = _satterthwaite(a)
-    guess = float(stats.chi2.cdf(x / scale, sdf) if lower_tail else stats.chi2.sf(x / scale, sdf))
+    guess = float(chi2_cdf(x / scale, sdf) if lower_tail else chi2_sf(x / scale, sdf))
     if method == "satterthwaite":
         return guess
     sad = saddle(float(x), a)
@@ -99,8 +99,8 @@ def pfsum(x: float, df, a, *, ddf: float = np.inf, lower_tail: bool = True,
     method = _method(method)
     a = _expand(df, a)
     scale, ndf = _satterthwaite(a)
-    val = float(stats.f.cdf(x / ndf / scale, ndf, ddf) if lower_tail
-                else stats.f.sf(x / ndf / scale, ndf, ddf))
+    val = float(f_cdf(x / ndf / scale, ndf, ddf) if lower_tail
+                else f_sf(x / ndf / scale, ndf, ddf))
     if method == "saddlepoint":
         # R: rep(c(a, -x/ddf), c(df, ddf)) -- a fractional ddf is truncated, as rep() does
         lam = np.concatenate([a, np.full(int(ddf), -x / ddf)])

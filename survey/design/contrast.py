@@ -21,8 +21,8 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import norm_cdf, norm_pdf
 from survey.design.estimate import Estimate
 from survey.errors import DesignError
 
@@ -56,8 +56,8 @@ FUNCTIONS = {
     "acos": _unary(np.arccos, lambda x: -1 / np.sqrt(1 - x * x)),
     "atan": _unary(np.arctan, lambda x: 1 / (1 + x * x)),
     "abs": _unary(abs, np.sign),
-    "pnorm": _unary(stats.norm.cdf, stats.norm.pdf),
-    "dnorm": _unary(stats.norm.pdf, lambda x: -x * stats.norm.pdf(x)),
+    "pnorm": _unary(norm_cdf, norm_pdf),
+    "dnorm": _unary(norm_pdf, lambda x: -x * norm_pdf(x)),
     "plogis": _unary(lambda x: 1 / (1 + np.exp(-x)), lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
     "qlogis": _unary(lambda x: np.log(x / (1 - x)), lambda x: 1 / (x * (1 - x))),
 }

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from survey.design.distributions import norm_cdf, norm_pdf, norm_ppf
 from survey.errors import DesignError
 from survey.validation import check_option
 
@@ -24,7 +24,7 @@ __all__ = ["Family", "Link", "family", "link"]
 
 _EPS = np.finfo(float).eps
 _LOGIT_MAX = 30.0                      # R's C_logit_linkinv threshold
-_PROBIT_MAX = -stats.norm.ppf(_EPS)    # R's probit linkinv threshold (8.12589)
+_PROBIT_MAX = -norm_ppf(_EPS)    # R's probit linkinv threshold (8.12589)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Link:
             if self.name == "logit":
                 return np.log(mu / (1 - mu))
             if self.name == "probit":
-                return stats.norm.ppf(mu)
+                return norm_ppf(mu)
             if self.name == "cloglog":
                 return np.log(-np.log1p(-mu))
             if self.name == "inverse":
@@ -61,7 +61,7 @@ class Link:
             e = np.where(eta < -_LOGIT_MAX, _EPS, np.where(eta > _LOGIT_MAX, 1 / _EPS, e))
             return e / (1 + e)
         if self.name == "probit":
-            return stats.norm.cdf(np.clip(eta, -_PROBIT_MAX, _PROBIT_MAX))
+            return norm_cdf(np.clip(eta, -_PROBIT_MAX, _PROBIT_MAX))
         if self.name == "cloglog":
             return np.clip(-np.expm1(-np.exp(np.minimum(eta, 700.0))), _EPS, 1 - _EPS)
         if self.name == "inverse":
@@ -81,7 +81,7 @@ class Link:
             out = e / (1 + e) ** 2
             return np.where(np.abs(eta) > _LOGIT_MAX, _EPS, out)
         if self.name == "probit":
-            return np.maximum(stats.norm.pdf(eta), _EPS)
+            return np.maximum(norm_pdf(eta), _EPS)
         if self.name == "cloglog":
             e = np.minimum(eta, 700.0)
             return np.maximum(np.exp(e) * np.exp(-np.exp(e)), _EPS)

@@ -35,7 +35,8 @@ given):
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+
+from survey.design.distributions import beta_ppf, norm_ppf, t_ppf
 
 __all__: list[str] = []
 
@@ -43,7 +44,7 @@ __all__: list[str] = []
 def t_quantile(prob: float, df) -> np.ndarray:
     """``qt(prob, df)`` with ``df = inf`` giving the normal quantile."""
     df = np.asarray(df, dtype=float)
-    return np.where(np.isinf(df), stats.norm.ppf(prob), stats.t.ppf(prob, np.where(np.isinf(df), 1, df)))
+    return np.where(np.isinf(df), norm_ppf(prob), t_ppf(prob, np.where(np.isinf(df), 1, df)))
 
 
 def _expit(x):
@@ -82,6 +83,8 @@ def _kl(p_hat: float, p: float) -> float:
 
 def likelihood_interval(est, link_se, tq, phi) -> np.ndarray:
     """Roots of ``KL(p_hat || p) = tq^2 phi link_se^2 p_hat (1 - p_hat) / 2``."""
+    from scipy import optimize   # here: a quarter of a second to import, for this interval only (issue 18)
+
     est = np.asarray(est, float)
     out = np.column_stack([est, est]).astype(float)
     target = np.asarray(tq, float) ** 2 * phi * np.asarray(link_se, float) ** 2 * est * (1 - est) / 2
@@ -108,11 +111,11 @@ def beta_interval(p, se, df, nrows, level):
     p = np.asarray(p, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         neff = p * (1 - p) / se ** 2
-        adj = (stats.t.ppf(alpha / 2, np.asarray(nrows, float) - 1)
+        adj = (t_ppf(alpha / 2, np.asarray(nrows, float) - 1)
                / t_quantile(alpha / 2, df)) ** 2
         neff = neff * adj
-        lo = stats.beta.ppf(alpha / 2, neff * p, neff * (1 - p) + 1)
-        hi = stats.beta.ppf(1 - alpha / 2, neff * p + 1, neff * (1 - p))
+        lo = beta_ppf(alpha / 2, neff * p, neff * (1 - p) + 1)
+        hi = beta_ppf(1 - alpha / 2, neff * p + 1, neff * (1 - p))
     lo = np.where(p <= 0, 0.0, lo)
     hi = np.where(p >= 1, 1.0, hi)
     return np.column_stack([lo, hi])

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from survey.design._modelframe import evaluate_offsets
+from survey.design.distributions import norm_ppf
 from survey.errors import DesignError
 from survey.validation import check_level
 
@@ -68,7 +68,7 @@ class PredictionResult:
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Wald intervals ``estimate +- z * se`` (R ``confint`` of the prediction)."""
         level = check_level(level)
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = norm_ppf(0.5 + level / 2)
         return pd.DataFrame({"ci_low": self.estimate - z * self.se,
                              "ci_high": self.estimate + z * self.se})
 

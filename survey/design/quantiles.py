@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from survey.design._zeroin import uniroot
+from survey.design.distributions import beta_ppf, t_ppf
 from survey.design.estimate import Estimate
 from survey.design.intervals import t_quantile
 from survey.design.ratios import _as_list
@@ -148,10 +148,10 @@ def _cdf_interval(kind, m, se, tq, nrow, degf, alpha):
         if kind == "asin":
             a, s = np.arcsin(np.sqrt(m)), se / (2 * np.sqrt(m * (1 - m)))
             return np.sin(a - tq * s) ** 2, np.sin(a + tq * s) ** 2
-        neff = m * (1 - m) / se ** 2 * (stats.t.ppf(alpha / 2, nrow - 1)
+        neff = m * (1 - m) / se ** 2 * (t_ppf(alpha / 2, nrow - 1)
                                         / t_quantile(alpha / 2, degf)) ** 2
-        return (stats.beta.ppf(alpha / 2, neff * m, neff * (1 - m) + 1),
-                stats.beta.ppf(1 - alpha / 2, neff * m + 1, neff * (1 - m)))
+        return (beta_ppf(alpha / 2, neff * m, neff * (1 - m) + 1),
+                beta_ppf(1 - alpha / 2, neff * m + 1, neff * (1 - m)))
 
 
 def _invert(x, w, lo, hi, rule):

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import norm_sf, t_sf
 from survey.design.intervals import t_quantile
 from survey.errors import DesignError
 from survey.validation import check_level
@@ -148,8 +148,8 @@ class ResultMixin:
         stat = frame["estimate"] / frame["se"]
         df = np.broadcast_to(np.asarray(self._ci_df(), dtype=float), (len(frame),))
         with np.errstate(invalid="ignore"):
-            p = np.where(np.isinf(df), 2 * stats.norm.sf(np.abs(stat)),
-                         2 * stats.t.sf(np.abs(stat), np.where(np.isinf(df) | (df <= 0), 1.0, df)))
+            p = np.where(np.isinf(df), 2 * norm_sf(np.abs(stat)),
+                         2 * t_sf(np.abs(stat), np.where(np.isinf(df) | (df <= 0), 1.0, df)))
         p = np.where(df <= 0, np.nan, p)
         index = frame.index
         labels = [" : ".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in index]
@@ -210,7 +210,7 @@ class RegressionResult(ResultMixin):
         """Columns term, estimate, se, t, p, ci_low, ci_high, deff (95 % intervals)."""
         se = self.se
         t = self.params / se
-        p = 2 * stats.t.sf(np.abs(t), self.df_resid) if self.df_resid > 0 else np.nan * t
+        p = 2 * t_sf(np.abs(t), self.df_resid) if self.df_resid > 0 else np.nan * t
         ci = self.conf_int(0.95)
         return pd.DataFrame({
             "term": self.params.index, "estimate": self.params.to_numpy(),

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import chi2_sf, f_sf
 from survey.design.results import fit_design
 from survey.errors import DesignError
 from survey.validation import check_design
@@ -294,12 +294,12 @@ def svychisq(design, row, col, *, statistic="F"):
         d0 = tr ** 2 / tr2
         stat = pearson / tr
         return ChisqTest(statistic=stat, ndf=d0, ddf=d0 * nu,
-                         p=float(stats.f.sf(stat, d0, d0 * nu)), pearson=pearson,
+                         p=float(f_sf(stat, d0, d0 * nu)), pearson=pearson,
                          mean_deff=tr / Delta.shape[0],
                          method="Pearson's X^2: Rao & Scott adjustment (F)")
     df = Delta.shape[0]
     return ChisqTest(statistic=pearson, ndf=float(df), ddf=np.inf,
-                     p=float(stats.chi2.sf(pearson / (tr / df), df)), pearson=pearson,
+                     p=float(chi2_sf(pearson / (tr / df), df)), pearson=pearson,
                      mean_deff=tr / df,
                      method="Pearson's X^2: Rao & Scott adjustment (first order)")
 
@@ -336,5 +336,5 @@ def _wald_independence(design, used, M, nr, nc, nu, pearson, statistic, rows_of,
             f"adjusted Wald test needs design df ({nu:g}) >= (r-1)(c-1) = {ndf}; use statistic='F'"
         )
     return ChisqTest(statistic=stat, ndf=float(ndf), ddf=float(ddf),
-                     p=float(stats.f.sf(stat, ndf, ddf)), pearson=pearson,
+                     p=float(f_sf(stat, ndf, ddf)), pearson=pearson,
                      mean_deff=np.nan, method="Design-based Wald test of association")

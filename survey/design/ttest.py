@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import t_ppf, t_sf
 from survey.errors import DesignError
 from survey.validation import check_design, check_level
 
@@ -127,8 +127,8 @@ def svyttest(design, variable, group=None, *, mu: float = 0.0, level: float = 0.
     with np.errstate(divide="ignore", invalid="ignore"):
         t = diff / se
     if df > 0:
-        p = float(2 * stats.t.sf(abs(t), df))
-        q = float(stats.t.ppf(1 - (1 - level) / 2, df))
+        p = float(2 * t_sf(abs(t), df))
+        q = float(t_ppf(1 - (1 - level) / 2, df))
     else:
         p = q = np.nan
     return TTest(estimate=diff, se=se, statistic=float(t), df=float(df), p=p, ci_low=diff - q * se,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import chi2_sf, f_sf
 from survey.errors import DesignError
 
 __all__ = ["WaldTest", "wald_test"]
@@ -186,11 +186,11 @@ def wald_test(estimate, vcov=None, contrasts=None, *, null=None, df=None):
         if df <= 0:
             raise DesignError(f"denominator df must be positive, got {df}")
         stat = chisq / k
-        p = float(stats.f.sf(stat, k, df))
+        p = float(f_sf(stat, k, df))
         method = "Wald test (F, design df)"
     else:
         stat = chisq
-        p = float(stats.chi2.sf(chisq, k))
+        p = float(chi2_sf(chisq, k))
         method = "Wald test (chi-square)"
     return WaldTest(statistic=float(stat), chisq=chisq, ndf=float(k), ddf=float(df), p=p,
                     contrasts=pd.Series(diff, index=labels), method=method)

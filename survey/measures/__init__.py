@@ -14,8 +14,8 @@ comparisons and verdicts).
 
 Each name is imported on first use (PEP 562, :mod:`survey._lazy`; the table
 is the sub-packages' tables, :func:`survey._lazy.merge_tables`), so that a
-caller of one measure does not load the others' libraries (scikit-learn for the
-segments, scikit-bio for the compositional transforms, statsmodels).
+caller of one measure does not load the others' libraries (statsmodels, janome for the
+free text; the segments' k-means and the compositional transforms are numpy: issue 18).
 """
 from survey._lazy import lazy_attributes, merge_tables
 # the sub-packages' __init__ files hold only their tables (module -> names); nothing heavy is loaded

@@ -25,8 +25,8 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import norm_ppf, norm_sf, t_ppf, t_sf
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError
 from survey.validation import check_level, check_option
@@ -77,8 +77,8 @@ def difference_p(estimate, se, df=np.inf) -> np.ndarray:
     ok = np.isfinite(se) & (se > 0) & np.isfinite(est)
     t = np.divide(est, se, out=np.full(np.broadcast(est, se).shape, np.nan), where=ok)
     if np.isfinite(df):
-        return 2 * stats.t.sf(np.abs(t), df)
-    return 2 * stats.norm.sf(np.abs(t))
+        return 2 * t_sf(np.abs(t), df)
+    return 2 * norm_sf(np.abs(t))
 
 
 def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
@@ -213,7 +213,7 @@ def compare_groups(estimate, *, df=None, adjust: str = "holm", level: float = 0.
             raise DesignError(f"reference group {reference!r} is not among the groups {keys}")
         pairs = [(cand[0], j) for j in range(G) if j != cand[0]]
     rows = []
-    q = stats.t.ppf(0.5 + level / 2, dfv) if np.isfinite(dfv) else stats.norm.ppf(0.5 + level / 2)
+    q = t_ppf(0.5 + level / 2, dfv) if np.isfinite(dfv) else norm_ppf(0.5 + level / 2)
     group_se = np.sqrt(np.clip(np.diag(V), 0.0, None))
     flat = degenerate_se(group_se, b)      # groups without sampling variance: nothing to test
     for i, j in pairs:

@@ -55,7 +55,6 @@ clip(lambda T_g, L_g, U_g)`` with the one ``lambda`` that spends the budget.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
 
 from survey.errors import DesignError
 from survey.validation import check_option
@@ -196,6 +195,8 @@ def smallest_total(violation, low: float, high: float) -> float | None:
         return float(low)
     if violation(high) > 0:
         return None
+    from scipy.optimize import brentq   # here: a quarter of a second to import (issue 18)
+
     return float(brentq(violation, low, high, xtol=1e-9 * max(1.0, high), rtol=1e-12, maxiter=500))
 
 

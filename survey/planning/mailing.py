@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from survey.design.distributions import norm_ppf
 from survey.errors import DesignError
 from survey.validation import check_option
 from survey.planning.allocate import (
@@ -312,7 +312,7 @@ def _result(inputs, method, measure, m, money, rows, level, power, fpc, feasible
         else:
             wave_se = inputs.wave.set_index(["measure", "domain", "level"])["se"].get((mname, dom, lv), np.nan)
             other_v = V if t.against == "plan" else wave_se ** 2
-            expected = (z_value(t.level) + float(norm.ppf(t.power))) * np.sqrt(V + other_v)
+            expected = (z_value(t.level) + float(norm_ppf(t.power))) * np.sqrt(V + other_v)
         trows.append({"measure": mname, "kind": t.kind, "domain": dom, "level": lv,
                       "label": domain_label(inputs, dom, lv),
                       "target": t.value, "required_se": float(np.sqrt(ceiling)) if ceiling > 0 else np.nan,

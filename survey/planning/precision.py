@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from survey.design.distributions import norm_ppf
 from survey.errors import DesignError, InputError
 from survey.labels import CITY_LABEL
 from survey.validation import check_level
@@ -42,7 +42,7 @@ PRECISION_COLUMNS = ["measure", "domain", "level", "label", "mailed", "responden
 def z_value(level: float) -> float:
     """``z_{(1+level)/2}``: 1.959964 for 95 %."""
     level = check_level(level)
-    return float(norm.ppf(0.5 + level / 2))
+    return float(norm_ppf(0.5 + level / 2))
 
 
 def mailing_vector(inputs: PlanInputs, mailing) -> np.ndarray:
@@ -175,7 +175,7 @@ def expected_precision(inputs: PlanInputs, mailing, *, measures=None, level: flo
     z = z_value(level)
     if not 0 < power < 1:
         raise DesignError(f"power must be between 0 and 1; got {power!r}")
-    z_power = float(norm.ppf(power))
+    z_power = float(norm_ppf(power))
     measures = list(inputs.measures) if measures is None else ([measures] if isinstance(measures, str)
                                                                 else list(measures))
     unknown = [x for x in measures if x not in inputs.items]

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
+from survey.design.distributions import norm_ppf
 from survey.errors import DesignError
 from survey.planning.precision import z_value
 
@@ -85,7 +85,7 @@ class ChangeTarget:
     kind = "change"
 
     def ceiling(self, wave_se: float) -> float:
-        total = (self.change / (z_value(self.level) + float(norm.ppf(self.power)))) ** 2
+        total = (self.change / (z_value(self.level) + float(norm_ppf(self.power)))) ** 2
         if self.against == "plan":
             return total / 2
         if not np.isfinite(wave_se):

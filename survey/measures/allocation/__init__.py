@@ -2,7 +2,7 @@
 Dirichlet regression and clr segments.
 
 Each name is imported on first use (PEP 562, :mod:`survey._lazy`), so the means
-do not load scikit-bio (log-ratios) or scikit-learn (segments).
+do not load the modules of the log-ratios, the Dirichlet fit or the segments.
 """
 from survey._lazy import lazy_attributes
 

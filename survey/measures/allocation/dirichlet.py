@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import norm_ppf, norm_sf
 from survey.design.results import ResultMixin
 from survey.errors import ConvergenceError, DesignError, InputError
 from survey.measures.allocation.dirichlet_fit import (
@@ -315,13 +315,13 @@ def dirichlet_regression(source, columns, *, covariates=(), model="common", prec
     vcov = (vcov + vcov.T) / 2
     se = np.sqrt(np.diag(vcov))
     z = theta / se
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = norm_ppf(0.5 + level / 2)
     block_names = columns if model == "common" else [columns[j] for j in final.nonbase] + [_PHI]
     labels = pd.MultiIndex.from_tuples([(p, t) for p, ts in zip(block_names, terms) for t in ts],
                                        names=["part", "term"])
     coef = pd.DataFrame({
         "part": labels.get_level_values(0), "term": labels.get_level_values(1),
-        "estimate": theta, "se": se, "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
+        "estimate": theta, "se": se, "z": z, "p": 2 * norm_sf(np.abs(z)),
         "ci_low": theta - q * se, "ci_high": theta + q * se,
     })
     return DirichletFit(

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import norm_ppf, norm_sf
 from survey.design.estimate import COLUMNS as RESULT_COLUMNS
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import InputError, OptionError
@@ -290,7 +290,7 @@ def compare_part_vectors(est, vcov, labels, group_keys, *, df=None, drop_last=Fa
     if g_count < 2:
         raise InputError("a group comparison needs at least 2 groups with data")
     rows, cmat, names = [], [], []
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = norm_ppf(0.5 + level / 2)
     for g in range(1, g_count):
         for j in range(p):
             c = np.zeros(g_count * p)
@@ -298,7 +298,7 @@ def compare_part_vectors(est, vcov, labels, group_keys, *, df=None, drop_last=Fa
             d, s = c @ est.ravel(), float(np.sqrt(max(c @ vcov @ c, 0.0)))
             rows.append({"group": group_keys[g], "reference": group_keys[0], "part": labels[j],
                          "estimate": d, "se": s, "ci_low": d - q * s, "ci_high": d + q * s,
-                         "p": float(2 * stats.norm.sf(abs(d / s))) if s > 0 else np.nan})
+                         "p": float(2 * norm_sf(abs(d / s))) if s > 0 else np.nan})
             if not (drop_last and j == p - 1):
                 cmat.append(c)
                 names.append(f"{group_keys[g]} - {group_keys[0]}: {labels[j]}")

@@ -4,7 +4,8 @@ Each valid allocation is zero-replaced (``delta`` yen, see
 :mod:`survey.measures.allocation.compositional`) and mapped to centred log-ratios, where
 Euclidean distance is Aitchison's distance between compositions.  Weighted
 k-means (scikit-learn ``KMeans(sample_weight=design weights)``, fixed
-``seed``) is run for every ``k`` in ``k_range`` and the number of
+``seed``, computed by :mod:`survey.measures.allocation.kmeans` with scikit-learn's
+own operations, so the same segments bit for bit, without importing it) is run for every ``k`` in ``k_range`` and the number of
 segments is the ``k`` with the best criterion:
 
 * ``"silhouette"`` (default): the weighted silhouette, the weighted mean over
@@ -16,8 +17,8 @@ segments is the ``k`` with the best criterion:
   between- and within-segment sums of squares (weights scaled to sum ``n``);
   with equal weights it is scikit-learn's ``calinski_harabasz_score``.
 
-k-means runs on one OpenMP thread so the segments do not depend on the
-machine's thread count.  With more than ``silhouette_sample`` clustered rows
+k-means runs on one thread (as scikit-learn's on one OpenMP thread) so the
+segments do not depend on the machine's thread count.  With more than ``silhouette_sample`` clustered rows
 (default 5,000; far above a mailed wave) the silhouette of each ``k`` is
 computed on a fixed-seed uniform subsample of that many rows, as
 scikit-learn's ``silhouette_score(sample_size=...)`` does: the exact criterion
@@ -40,15 +41,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import pairwise_distances
-from threadpoolctl import threadpool_limits
 
 from survey.design.estimate import COLUMNS as RESULT_COLUMNS
 from survey.errors import InputError
 from survey.measures.allocation.means import _prepare, group_blocks, part_means
 from survey.validation import check_level, check_option, check_seed
 from survey.measures.allocation.compositional import clr, multiplicative_replacement
+from survey.measures.allocation.kmeans import euclidean_distances, kmeans, nearest_centres
 
 __all__ = ["SegmentResult", "allocation_segments", "weighted_silhouette",
            "weighted_calinski_harabasz"]
@@ -84,9 +83,9 @@ def weighted_silhouette(x, labels, weights=None, *, distances=None):
         dsum = np.empty((n, len(uniq)))
         step = max(1, _BLOCK_CELLS // max(n, 1))
         for start in range(0, n, step):
-            block = pairwise_distances(x[start:start + step], x)
+            block = euclidean_distances(x[start:start + step], x)
             rows = np.arange(block.shape[0])
-            block[rows, start + rows] = 0.0  # self-distance exactly 0, as pairwise_distances(x) sets it
+            block[rows, start + rows] = 0.0  # self-distance exactly 0, as euclidean_distances(x) sets it
             dsum[start:start + step] = block @ (member * w[:, None])
     own = np.searchsorted(uniq, labels)
     own_w = wsum[own] - w                                            # exclude self
@@ -225,22 +224,21 @@ def allocation_segments(design, columns, *, k_range=range(2, 7), criterion="silh
     sub = np.arange(len(idx))
     if criterion == "silhouette" and len(idx) > silhouette_sample:
         sub = np.sort(np.random.default_rng(seed).choice(len(idx), size=silhouette_sample, replace=False))
-    dist = pairwise_distances(coords[sub]) if criterion == "silhouette" else None
+    dist = euclidean_distances(coords[sub]) if criterion == "silhouette" else None
     fit_rows = None
     if len(idx) > kmeans_sample:
         fit_rows = np.sort(np.random.default_rng(None if seed is None else seed + 1).choice(len(idx), size=kmeans_sample, replace=False))
     fits, scores = {}, []
     for k in ks:
-        km = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
-        # one OpenMP thread: the same segments on every machine, and no
-        # spin-waiting slowdown on a busy one
-        with threadpool_limits(limits=1, user_api="openmp"):
-            if fit_rows is None:
-                lab = km.fit_predict(coords, sample_weight=w)
-            else:
-                km.fit(coords[fit_rows], sample_weight=w[fit_rows])
-                lab = km.predict(coords)
-        fits[k] = (lab, km.cluster_centers_)
+        # KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit_predict(coords, sample_weight=w),
+        # or .fit on the subsample and .predict(coords)
+        if fit_rows is None:
+            km = kmeans(coords, k, sample_weight=w, n_init=n_init, seed=seed)
+            lab = km.labels
+        else:
+            km = kmeans(coords[fit_rows], k, sample_weight=w[fit_rows], n_init=n_init, seed=seed)
+            lab = nearest_centres(coords, km.centres)
+        fits[k] = (lab, km.centres)
         score = (_silhouette_or_nan(coords[sub], lab[sub], w[sub], dist, sampled=len(sub) < len(idx)) if criterion == "silhouette"
                  else weighted_calinski_harabasz(coords, lab, w))
         scores.append(score)

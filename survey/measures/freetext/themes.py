@@ -105,35 +105,40 @@ def _theme_shares(design, coded, dictionary, *, by, level, key=None) -> pd.DataF
     for t in dictionary.themes:
         mask = answered[t.id].to_numpy()
         blocks.setdefault(np.packbits(mask).tobytes(), [mask, []])[1].append(f"_theme_{t.id}")
-    estimates = {}
-    for mask, block in blocks.values():
-        frame = d.subset(mask).proportion(block, by=by, level=level).to_frame().reset_index()
-        for col, part in frame.groupby("variable", sort=False):
-            estimates[col] = part.drop(columns="variable")
+    # the level-1 rows of every theme at once (issue 18: theme by theme, the pandas work took
+    # longer than the estimation)
+    every = pd.concat([d.subset(mask).proportion(block, by=by, level=level).to_frame().reset_index()
+                       for mask, block in blocks.values()], ignore_index=True)
+    order = {f"_theme_{t.id}": j for j, t in enumerate(dictionary.themes)}
+    every.insert(0, "_pos", every.pop("variable").map(order).astype(int))
+    ones = every["level"] == 1.0
+    mentioned = set(every.loc[ones, "_pos"])
+    # a theme never mentioned: share 0 with the domain sizes (its level-0 rows)
+    never = ~every["_pos"].isin(mentioned)
+    frame = every[ones | (never & (every["level"] == 0.0))].copy()
+    zero = never[frame.index].to_numpy()
+    frame.loc[zero, "estimate"] = 0.0
+    frame.loc[zero, "se"] = 0.0
+    frame.loc[zero, "deff"] = np.nan
+    frame = frame.sort_values("_pos", kind="stable").drop(columns=["level"]).reset_index(drop=True)
     w = np.asarray(design.weights, dtype=float) > 0
     hits = pd.DataFrame({t.id: (coded[t.id] == 1.0).to_numpy() & w for t in dictionary.themes}, index=coded.index)
-    counts = hits.groupby(design.data[by]).sum() if by is not None else None
-    frames = []
-    for t in dictionary.themes:
-        frame = estimates[f"_theme_{t.id}"]
-        keep = frame["level"] == 1.0
-        if not keep.any():           # never mentioned: share 0 with the domain sizes
-            frame = frame[frame["level"] == 0.0].assign(estimate=0.0, se=0.0, deff=np.nan)
-        else:
-            frame = frame[keep]
-        frame = frame.drop(columns=["level"]).reset_index(drop=True)
-        if by is None:
-            frame["mentions"] = int(hits[t.id].sum())
-        else:
-            frame["mentions"] = frame[by].map(counts[t.id]).fillna(0).astype(int).to_numpy()
-        none = frame["mentions"].to_numpy() == 0
-        frame.loc[none, "ci_low"] = 0.0     # no mention: no interval (a logit interval degenerates at 0)
-        frame.loc[none, "ci_high"] = np.nan
-        frame.insert(0, "label", t.label)
-        frame.insert(0, "theme_group", t.group)
-        frame.insert(0, "theme", t.id)
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True)
+    ids = np.array([t.id for t in dictionary.themes], dtype=object)[frame["_pos"].to_numpy()]
+    if by is None:
+        frame["mentions"] = hits.sum().loc[ids].to_numpy().astype(int)
+    else:
+        counts = hits.groupby(design.data[by]).sum()
+        stacked = counts.stack()
+        keys = pd.MultiIndex.from_arrays([frame[by].to_numpy(), ids])
+        frame["mentions"] = stacked.reindex(keys).fillna(0).astype(int).to_numpy()
+    none = frame["mentions"].to_numpy() == 0
+    frame.loc[none, "ci_low"] = 0.0     # no mention: no interval (a logit interval degenerates at 0)
+    frame.loc[none, "ci_high"] = np.nan
+    themes = [dictionary.themes[j] for j in frame.pop("_pos")]
+    frame.insert(0, "label", [t.label for t in themes])
+    frame.insert(0, "theme_group", [t.group for t in themes])
+    frame.insert(0, "theme", [t.id for t in themes])
+    out = frame
     if by is not None:
         out = out[[by] + [c for c in out.columns if c != by]].sort_values([by], kind="stable", ignore_index=True)
     return out

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import norm_ppf
 from survey.errors import DesignError
 from survey.measures.differences import degenerate_se, difference_p
 from survey.validation import check_level
@@ -51,7 +51,7 @@ def _change_columns(a: pd.DataFrame, b: pd.DataFrame, level):
     a, b = a.loc[common], b.loc[common]
     change = b["estimate"] - a["estimate"]
     se = np.sqrt(a["se"] ** 2 + b["se"] ** 2)
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = norm_ppf(0.5 + level / 2)
     flat = degenerate_se(a["se"], a["estimate"]) | degenerate_se(b["se"], b["estimate"])
     p = np.where(flat, np.nan, difference_p(change, se))
     alpha = 1 - level

@@ -37,7 +37,7 @@ from survey.errors import ConvergenceError, DesignError
 
 try:  # OpenBLAS threads thrash on small matrices when cores are busy
     from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+except ImportError:  # pragma: no cover - threadpoolctl is a dependency (setup.cfg)
     ThreadpoolController = None
 _CONTROLLER = []
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
+from survey.design.distributions import norm_ppf
 from survey.errors import DesignError
 
 __all__: list[str] = []
@@ -91,7 +92,7 @@ def delta_se(d_prob: np.ndarray, J: np.ndarray, vcov: np.ndarray) -> np.ndarray:
 
 def logit_ci(p: np.ndarray, se: np.ndarray, level: float):
     """Wald interval on the logit scale, mapped back to (0, 1)."""
-    z = stats.norm.ppf(0.5 + level / 2.0)
+    z = norm_ppf(0.5 + level / 2.0)
     pc = np.clip(p, 1e-300, 1.0 - 1e-16)
     with np.errstate(divide="ignore", invalid="ignore"):
         half = z * se / (pc * (1.0 - pc))

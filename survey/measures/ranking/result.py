@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import norm_sf
 from survey.design.results import ResultMixin, Summary
 from survey.design.wald import WaldTest, wald_test
 from survey.errors import DesignError, InputError
@@ -332,7 +332,7 @@ def coefficient_table(params: np.ndarray, se: np.ndarray, index: pd.MultiIndex) 
         "item": index.get_level_values("item"),
         "term": index.get_level_values("term"),
         "estimate": params, "se": se, "z": z,
-        "p": 2.0 * stats.norm.sf(np.abs(z)),
+        "p": 2.0 * norm_sf(np.abs(z)),
     })
 
 

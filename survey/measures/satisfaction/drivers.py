@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import t_ppf, t_sf
 from survey.errors import InputError
 from survey.measures.satisfaction.index import _scored, resolve_scores
 
@@ -122,14 +122,14 @@ def satisfaction_drivers(design, column: str, *, predictors, scores=None, questi
     slopes = model.coefficients
     se = model.se.loc[slopes.index]
     est = orientation * slopes
-    q = stats.t.ppf(0.5 + level / 2, model.df_resid) if model.df_resid > 0 else np.nan
+    q = t_ppf(0.5 + level / 2, model.df_resid) if model.df_resid > 0 else np.nan
     t = est / se
     parts = [_term_parts(t, questionnaire) for t in slopes.index]
     table = pd.DataFrame({
         "term": list(slopes.index), "variable": [p[0] for p in parts], "level": [p[1] for p in parts],
         "level_label": [p[2] for p in parts], "odds_ratio": np.exp(est).to_numpy(),
         "ci_low": np.exp(est - q * se).to_numpy(), "ci_high": np.exp(est + q * se).to_numpy(),
-        "p": 2 * stats.t.sf(np.abs(t.to_numpy()), model.df_resid),
+        "p": 2 * t_sf(np.abs(t.to_numpy()), model.df_resid),
         "estimate": est.to_numpy(), "se": se.to_numpy(),
     })
     return Drivers(odds_ratios=table, model=model, orientation=orientation)

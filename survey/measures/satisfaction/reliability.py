@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from survey.design.distributions import f_isf, norm_ppf
 from survey.design.results import COLUMNS, ResultMixin
 from survey.errors import DesignError, InputError
 from survey.measures.derive import answer_codes
@@ -119,7 +119,7 @@ class Reliability(ResultMixin):
             low, high = [self.ci_low, self.weighted_ci_low], [self.ci_high, self.weighted_ci_high]
         else:
             lo, hi = _feldt(self.alpha, self.n, self.k, level)
-            zq = stats.norm.ppf(0.5 + level / 2)
+            zq = norm_ppf(0.5 + level / 2)
             low = [lo, self.weighted_alpha - zq * self.weighted_se]
             high = [hi, self.weighted_alpha + zq * self.weighted_se]
         return pd.DataFrame({"ci_low": low, "ci_high": high}, index=self.params.index)
@@ -137,8 +137,8 @@ class Reliability(ResultMixin):
 def _feldt(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
     """Feldt's (1987) F interval of an unweighted alpha, as pingouin."""
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    return (1 - (1 - alpha) * stats.f.isf((1 - level) / 2, df1, df2),
-            1 - (1 - alpha) * stats.f.isf((1 + level) / 2, df1, df2))
+    return (1 - (1 - alpha) * f_isf((1 - level) / 2, df1, df2),
+            1 - (1 - alpha) * f_isf((1 + level) / 2, df1, df2))
 
 
 def _alpha(S: np.ndarray) -> tuple[float, str]:
@@ -283,7 +283,7 @@ def cronbach_alpha(design, items, *, questionnaire=None, scores=None,
             scores=lambda: (wo * np.einsum("ri,ij,rj->r", Xc, G, Xc) / wo.sum())[:, None],  # (sum G*S = 0)
             refit=lambda wr: [_alpha_from_cov(_weighted_cov(Xo, wr)[0])])[0, 0])
     se = np.sqrt(var) if var >= 0 else float("nan")
-    zq = stats.norm.ppf(0.5 + level / 2)
+    zq = norm_ppf(0.5 + level / 2)
     total = Xo.sum(axis=1)
     rows = []
     for j, c in enumerate(cols):

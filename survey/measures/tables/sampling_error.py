@@ -43,9 +43,9 @@ def sampling_error_table(*, ns=DEFAULT_NS, ps=DEFAULT_PS, deff: float = 1.0, pop
     >>> round(float(t.iloc[0, 1]), 2)  # 1.96·√(.25/1000) = 3.10 points
     3.1
     """
-    from scipy.stats import norm
+    from survey.design.distributions import norm_ppf
 
-    z = float(norm.ppf(0.5 + level / 2))
+    z = float(norm_ppf(0.5 + level / 2))
     rows = []
     for n in ns:
         row = {"n": int(n)}
