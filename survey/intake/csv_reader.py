@@ -91,6 +91,10 @@ def read_csv_text(path, blob: bytes, encoding: str | None) -> tuple[pd.DataFrame
     if encoding != "utf-8-sig" and text.startswith("\ufeff"):
         text = text[1:]
     data = text.encode("utf-8", errors="surrogatepass")
+    # of the text only what is read below is kept (the heading row, the last line): the whole
+    # of it is 0.2 GB at 1,000,000 rows, beside its bytes and the frame at the reading's peak
+    head, last_line, ends_with_break = text[:1 << 20], text[text.rfind("\n") + 1:], text.endswith(("\n", "\r"))
+    del text
     try:
         # the parser reads UTF-8 bytes directly (a StringIO is re-encoded chunk by chunk: 3x slower)
         frame = pd.read_csv(
@@ -103,14 +107,16 @@ def read_csv_text(path, blob: bytes, encoding: str | None) -> tuple[pd.DataFrame
         raise _parser_error(exc, path) from None
     if frame.shape[0] == 0:
         raise InputError("the file has a header but no data rows", path=path)
-    _check_truncated(text, frame, path)
+    _check_truncated(last_line, ends_with_break, frame, path)
+    records = _records(data, frame.shape)
+    del data            # before the blanks are replaced, which copies the frame's cells column by column
     frame = _blank_to_none(frame)
-    bad = _bad_lines_to_rows(text, bad_lines, blob, encoding)
+    bad = _bad_lines_to_rows(bad_lines, blob, encoding)
     try:
-        header = next(csv.reader(io.StringIO(text[:1 << 20])))  # the heading row is near the top
+        header = next(csv.reader(io.StringIO(head)))  # the heading row is near the top
     except (csv.Error, StopIteration):
         header = None
-    return (frame, encoding, bad, header, *_records(text, data, frame.shape))
+    return (frame, encoding, bad, header, *records)
 
 
 def _euc_sample(blob: bytes) -> str:
@@ -145,7 +151,7 @@ class RowPositions(Sequence):
         return f"RowPositions({len(self)} rows)"
 
 
-def _records(text: str, data: bytes, shape: tuple[int, int]) -> tuple[tuple, Sequence]:
+def _records(data: bytes, shape: tuple[int, int]) -> tuple[tuple, Sequence]:
     """``(short rows, positions)``: the ``(data_row, line, fields)`` of the records with fewer
     fields than the heading row, and the ``(excel_row, line)`` of every data row.
 
@@ -157,13 +163,13 @@ def _records(text: str, data: bytes, shape: tuple[int, int]) -> tuple[tuple, Seq
     claimed.  A file of one line per record without blank lines (the usual case) needs
     no positions: each data row is then on Excel row and line row + 1.
 
-    ``data`` is ``text`` in UTF-8.  A record can span lines only through a quoted field, so
+    ``data`` is the file's text in UTF-8.  A record can span lines only through a quoted field, so
     only the lines holding a double quote go through the csv module; every other line is
     one record of its commas + 1 fields (none when blank), counted on the bytes
     (:func:`_line_records`).  A file the csv module would read differently from that
     (a bare carriage return, a NUL, a line beyond its field size limit) is read by the
     csv module whole, as before."""
-    spans = _line_records(text, data)
+    spans = _line_records(data)
     if spans is None:
         return (), ()
     starts, lengths, n_lines = spans
@@ -184,28 +190,29 @@ def _records(text: str, data: bytes, shape: tuple[int, int]) -> tuple[tuple, Seq
 
 
 
-def _line_records(text: str, data: bytes):
-    """``(start line (0-based), fields, lines)`` of every record of the file, a blank line
-    being a record of no fields (what ``csv.reader`` gives), or None when the csv module
-    stops with an error."""
+def _line_records(data: bytes):
+    """``(start line (0-based), fields, lines)`` of every record of the file (``data``: its
+    text in UTF-8), a blank line being a record of no fields (what ``csv.reader`` gives), or
+    None when the csv module stops with an error."""
     arr = np.frombuffer(data, dtype=np.uint8)
-    returns = np.flatnonzero(arr == 13)
+    returns = _where_byte(arr, 13)
     if b"\x00" in data or (len(returns) and (returns[-1] + 1 == len(arr) or (arr[returns + 1] != 10).any())):
-        return _csv_records(text)   # a NUL, or a carriage return that does not end a line
-    breaks = np.flatnonzero(arr == 10)
+        # a NUL, or a carriage return that does not end a line
+        return _csv_records(data.decode("utf-8", errors="surrogatepass"))
+    breaks = _where_byte(arr, 10)
     starts = np.concatenate([[0], breaks + 1])
     if starts[-1] == len(arr):                      # the file ends with a line break
         starts = starts[:-1]
     n_lines = len(starts)
     ends = np.append(starts[1:], len(arr))          # each line with its line break
     if int((ends - starts).max()) > csv.field_size_limit():   # the csv module might refuse a field
-        return _csv_records(text)
+        return _csv_records(data.decode("utf-8", errors="surrogatepass"))
     fields = _commas_per_line(arr, starts) + 1
     content = ends - starts - (arr[ends - 1] == 10)  # without "\n"
     blank = (content == 0) | ((content == 1) & (arr[starts] == 13))
     fields[blank] = 0
     record = np.ones(n_lines, dtype=bool)           # False: a line inside a quoted field
-    quoted = np.unique(np.searchsorted(starts, np.flatnonzero(arr == 34), side="right") - 1)
+    quoted = np.unique(np.searchsorted(starts, _where_byte(arr, 34), side="right") - 1)
     done = 0
     for i in quoted.tolist():
         if i < done:
@@ -219,6 +226,13 @@ def _line_records(text: str, data: bytes):
         done = i + reader.line_num
         record[i + 1:done] = False
     return np.flatnonzero(record), fields[record], n_lines
+
+
+def _where_byte(arr: np.ndarray, byte: int, block: int = 1 << 24) -> np.ndarray:
+    """Positions of ``byte`` in ``arr``, 16 MB at a time (``arr == byte`` whole would be one
+    byte of scratch per byte of the file)."""
+    parts = [np.flatnonzero(arr[k:k + block] == byte) + k for k in range(0, len(arr), block)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
 
 
 def _commas_per_line(arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -283,11 +297,11 @@ def _parser_error(exc: Exception, path) -> InputError:
                       path=path)
 
 
-def _check_truncated(text: str, frame: pd.DataFrame, path) -> None:
-    """A last line with fewer fields than the header and no line end was cut off."""
-    if text.endswith(("\n", "\r")):
+def _check_truncated(last: str, ends_with_break: bool, frame: pd.DataFrame, path) -> None:
+    """A last line (``last``, the text after the file's last line break) with fewer fields than
+    the header and no line end was cut off."""
+    if ends_with_break:
         return
-    last = text.rsplit("\n", 1)[-1]
     try:
         fields = next(csv.reader([last]))
     except (csv.Error, StopIteration):
@@ -300,7 +314,7 @@ def _check_truncated(text: str, frame: pd.DataFrame, path) -> None:
         )
 
 
-def _bad_lines_to_rows(text: str, bad_lines: list[int], blob: bytes, encoding: str) -> tuple:
+def _bad_lines_to_rows(bad_lines: list[int], blob: bytes, encoding: str) -> tuple:
     if not bad_lines:
         return ()
     lines = blob.split(b"\n")

@@ -183,7 +183,11 @@ def rank_logit(design, choices, *, items=None, covariates=(), categorical=(),
         answered &= data[c].notna().to_numpy()
     if not answered.any():
         raise InputError(f"No respondent answered the ranking with every covariate {list(covariates)} present.")
-    sub = data if answered.all() else data.loc[answered]
+    # the rows of the fit, of the columns it reads only (all 47 of the wave: 0.3 GB at 1,000,000 rows)
+    read = list(covariates)
+    for mapping in (item_covariates.values() if isinstance(item_covariates, dict) else ()):
+        read += list(mapping.values()) if isinstance(mapping, dict) else []
+    sub = data if answered.all() else data[[c for c in data.columns if c in read]].loc[answered]
     categorical = [categorical] if isinstance(categorical, str) else list(categorical)
     stray = [c for c in categorical if c not in covariates]
     if stray:
