@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey
-from survey.report import Methods, freetext_section, freetext_sheet, write_html, write_workbook
+from survey.report import Methods, freetext_section, freetext_sheet, label_frame, write_html, write_workbook
 
 
 def _write(frame: pd.DataFrame, out: Path, name: str) -> None:
@@ -60,7 +60,9 @@ def main(argv=None) -> int:
     q = survey.load_questionnaire(args.questionnaire)
     dataset = survey.load(args.data, q)
     design = survey.weight_wave(dataset, survey.read_margins(args.margins))
-    tables = survey.analyse_freetext(design, questionnaire=q, keywords=args.keywords, by=("age_band", "district"))
+    # the groups by name (the estimator returns their codes)
+    tables = label_frame(survey.analyse_freetext(design, questionnaire=q, keywords=args.keywords,
+                                                 by=("age_band", "district")), q)
     out = args.out / (q.wave or "wave")
     out.mkdir(parents=True, exist_ok=True)
     n = tables.notes

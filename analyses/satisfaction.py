@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import survey
-from survey.report import verdict_text, verdict_texts
+from survey.report import CITY_LABEL, label_frame, verdict_text, verdict_texts
 
 DEFAULT_WAVES = {"FY2025": ROOT / "data" / "raw" / "midori_2025_sample.csv",
                  "FY2030": ROOT / "data" / "raw" / "midori_2030_sample.csv"}
@@ -115,7 +115,8 @@ def main(argv=None) -> int:
     dist = pd.concat([survey.satisfaction_distribution(d, "satisfaction", questionnaire=q),
                       survey.satisfaction_distribution(d, "satisfaction", questionnaire=q, by="district")],
                      ignore_index=True)
-    _write(dist, out, "満足度分布.csv")
+    # the answers' codes named beside them (the district stays a code, as in the index table)
+    _write(label_frame(dist, q, columns=["code"]), out, "満足度分布.csv")
 
     for by, name in (("district", "満足度_地区比較.csv"), ("age_band", "満足度_年齢比較.csv")):
         est = survey.satisfaction_index(d, "satisfaction", questionnaire=q, by=by)
@@ -132,9 +133,9 @@ def main(argv=None) -> int:
            "満足度_要因.csv")
     parks = survey.park_use_table(d, "park_use", by="district", questionnaire=q)
     # each district's code named, and the whole-sample row (survey.TOTAL_LABEL) as the city it is
-    parks.insert(1, "district_label", ["市全体" if v == survey.TOTAL_LABEL else q["district"].label(int(v))
+    parks.insert(1, "district_label", [CITY_LABEL if v == survey.TOTAL_LABEL else q["district"].label(int(v))
                                        for v in parks["district"]])
-    _write(_worded(parks, parks["district_label"], "市全体"), out, "公園利用_地区別.csv")
+    _write(_worded(parks, parks["district_label"], CITY_LABEL), out, "公園利用_地区別.csv")
 
     first = designs[next(iter(designs))] if len(designs) > 1 else None
     table = survey.indicator_table(d, questionnaire=q, wave=latest_label, admin=args.admin if args.admin.exists() else None,

@@ -51,7 +51,7 @@ ESTIMATORS = {
     "topk_shares": (lambda d, q, by: survey.topk_shares(d, _rank(q), by=by), ["measure", "item"], FIXED, []),
     "satisfaction_distribution": (
         lambda d, q, by: survey.satisfaction_distribution(d, "satisfaction", questionnaire=q, by=by),
-        ["kind", "code", "label", "base"], FIXED, ["count"]),
+        ["kind", "code", "base"], FIXED, ["count"]),
     # Estimates: by and variable in the index, the fixed columns after them
     "satisfaction_index": (
         lambda d, q, by: survey.satisfaction_index(d, "satisfaction", questionnaire=q, by=by).to_frame().reset_index(),
@@ -120,10 +120,16 @@ def test_the_tables_with_their_own_group_columns(wave):
     parts, _ = _alloc(q)
     test = survey.allocation_group_test(design, parts, by="sex", policy="reject")
     check_order(test.differences, [], ["group", "reference", "part"], ["estimate", "se", "ci_low", "ci_high"], ["p"])
-    # the free text: the groups labelled (by = the attribute's name, group = the level's label)
+    # the free text and the cross table: the groups as codes too (by = the attribute, group = the level's
+    # code, 全体 the whole sample; the report names them: survey.report.label_frame)
     text = survey.analyse_freetext(design, questionnaire=q, by="district")
     check_order(text.summary, ["by", "group"], [], FIXED, ["respondents", "comments"])
     check_order(text.themes, ["by", "group"], ["theme", "theme_group", "label"], FIXED, ["mentions"])
+    assert set(text.summary["by"]) == {survey.TOTAL_LABEL, "district"}
+    assert set(text.summary["group"]) - {survey.TOTAL_LABEL} == set(design.data["district"].dropna())
+    table = survey.crosstab_question(design.data, design.weights.to_numpy(), q, "satisfaction", "district")
+    assert set(table["group"].dropna()) - {survey.TOTAL_LABEL} == set(design.data["district"].dropna())
+    assert set(table["level"].dropna()) == set(q["satisfaction"].codes)
 
 
 def test_the_top_k_column_does_not_depend_on_k(wave):

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import survey
+import survey.report
 from survey.report.verdicts import verdict_text
 from report_outputs import csv_with, find_block, number, numbers_in, read_csvs, read_page, sheet_rows
 
@@ -219,6 +220,7 @@ def test_the_distribution_is_satisfaction_distribution(bundled_run, out, questio
     shown = 0
     for by in ("age_band", "district"):
         api = survey.satisfaction_distribution(d, "satisfaction", questionnaire=q, by=by, base="all")
+        api = survey.report.label_frame(api, q, columns=["code"])           # the answers named as the report does
         api = api[api["kind"].isin(["level", "excluded"])]
         labels = _labels(q, by)
         for r in rows:

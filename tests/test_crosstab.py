@@ -3,6 +3,7 @@ import pandas as pd
 
 from survey.measures.tables.tabulate import crosstab_question, frequencies
 from survey.report.crosstab import crosstab_block, suppression_mask
+from survey.report.labels import label_frame
 
 
 def test_primary_and_complementary_suppression():
@@ -40,7 +41,21 @@ def _toy(questionnaire):
 def test_crosstab_weighted_row_percent(questionnaire):
     data = _toy(questionnaire)
     w = np.array([1, 1, 2, 1, 3, 1.0])
-    long = crosstab_question(data, w, questionnaire, "satisfaction", "sex")
+    codes = crosstab_question(data, w, questionnaire, "satisfaction", "sex")
+    # the estimator returns codes (issue 17): sex 1, 2, 3 after 全体, a missing group (無回答) last; the answers
+    # 1..6 (6 わからない) and a missing level (無回答) last
+    assert list(codes.columns) == ["question", "by", "group", "level", "n", "percent", "base_n"]
+    assert set(codes["by"]) == {"sex"} and list(dict.fromkeys(codes["group"]))[:3] == ["全体", 1, 2]
+    assert pd.isna(codes["group"].iloc[-1]) and codes["level"].iloc[:6].tolist() == [1, 2, 3, 4, 5, 6]
+    assert pd.isna(codes["level"].iloc[6]) and len(codes) == 5 * 7     # 全体, 1, 2, 3 (回答しない), 無回答
+    men_codes = codes[codes.group == 1].set_index("level")
+    assert men_codes.loc[1, "percent"] == 0.75 and men_codes.loc[2, "n"] == 1
+    # the report names them (survey.report.label_frame): the same cells by name
+    long = label_frame(codes, questionnaire)
+    assert set(long["by"]) == {"性別"} and list(dict.fromkeys(long["group"])) == ["全体", "男性", "女性", "回答しない", "無回答"]
+    assert long["level"].iloc[:7].tolist() == ["そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない",
+                                               "そう思わない", "わからない", "無回答"]
+    assert long[["n", "percent", "base_n"]].equals(codes[["n", "percent", "base_n"]])
     men = long[(long.group == "男性")].set_index("level")
     # men: weights 1,1,2 with answers 1,2,1 → そう思う (1+2)/4 = 0.75, ややそう思う 0.25
     assert men.loc["そう思う", "percent"] == 0.75 and men.loc["ややそう思う", "n"] == 1
@@ -54,7 +69,7 @@ def test_crosstab_weighted_row_percent(questionnaire):
 
 def test_crosstab_block_layout_marks_small_bases(questionnaire):
     data = _toy(questionnaire)
-    long = crosstab_question(data, np.ones(6), questionnaire, "satisfaction", "sex")
+    long = label_frame(crosstab_question(data, np.ones(6), questionnaire, "satisfaction", "sex"), questionnaire)
     block = crosstab_block(long, min_count=0)
     assert list(block.columns[:3]) == ["表側", "", "基数"]
     # cells are numbers: counts as int, row % as float to one decimal (issue 16 item 9)
@@ -70,7 +85,7 @@ def test_crosstab_suppressed_cells_are_x_in_block_and_long(questionnaire):
     from survey.report.crosstab import LONG_COLUMNS, crosstab_long
 
     data = _toy(questionnaire)
-    long = crosstab_question(data, np.ones(6), questionnaire, "satisfaction", "sex")
+    long = label_frame(crosstab_question(data, np.ones(6), questionnaire, "satisfaction", "sex"), questionnaire)
     block = crosstab_block(long, min_count=2)
     # 男性: そう思う 2, ややそう思う 1 → the 1 is hidden, and so its complement in the row
     men_n, men_pct = block.iloc[2], block.iloc[3]
@@ -90,7 +105,15 @@ def test_frequencies_single_and_multi(questionnaire):
     cols["activity_3"] = [1.0, np.nan]
     data = pd.DataFrame({"sex": [1.0, 2.0], **cols})
     data.loc[1, list(questionnaire["activity"].columns)] = np.nan
-    f = frequencies(data, [3.0, 1.0], questionnaire, questions=["sex", "activity"])
+    codes = frequencies(data, [3.0, 1.0], questionnaire, questions=["sex", "activity"])
+    # codes from the estimator (a multi-answer question's item codes, none for 無回答), labels from the report
+    assert list(codes.columns) == ["question", "code", "n", "weighted_n", "percent", "unweighted_percent", "base_n"]
+    assert codes["code"].iloc[:3].tolist() == [1, 2, 3] and pd.isna(codes["code"].iloc[3])
+    assert codes[codes.question == "activity"]["code"].iloc[:2].tolist() == [1, 2]
+    f = label_frame(codes, questionnaire)
+    assert list(f.columns) == ["question", "code", "label", "n", "weighted_n", "percent", "unweighted_percent",
+                               "base_n"]
+    assert f["label"].iloc[:4].tolist() == ["男性", "女性", "回答しない", "無回答"]
     sex = f[f.question == "sex"].set_index("label")
     assert sex.loc["男性", "percent"] == 0.75 and sex.loc["女性", "n"] == 1
     act = f[f.question == "activity"].set_index("label")
@@ -120,7 +143,7 @@ def test_skip_condition_on_free_text_reads_a_blank_as_not_answered(tmp_path):
     q = load_questionnaire(path)
     data = pd.DataFrame({"park_note": pd.array(["よく行く", None, "雨の日も"], dtype="str"),
                          "park_reason": [1.0, np.nan, 2.0]})
-    f = frequencies(data, [1.0, 1.0, 1.0], q, questions=["park_reason"]).set_index("label")
+    f = label_frame(frequencies(data, [1.0, 1.0, 1.0], q, questions=["park_reason"]), q).set_index("label")
     # respondent 2 wrote nothing, so was not asked: base 2, no 無回答
     assert f["base_n"].iloc[0] == 2
     assert f.loc["無回答", "n"] == 0

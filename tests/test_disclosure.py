@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from survey.measures.tables.tabulate import crosstab_question
+from survey.report.labels import label_frame
 from survey.report.disclosure import SmallCells, rule_text, suppress_family
 
 LEVELS = ["A", "B", "C", "無回答"]
@@ -73,8 +74,9 @@ def test_rule_text_names_the_threshold():
 def test_small_cells_on_the_bundled_wave_against_its_cross_table(bundled_run, questionnaire):
     design = bundled_run.design
 
-    def crosstab(column, by):
-        return crosstab_question(design.data, design.weights.to_numpy(), questionnaire, column, by)
+    def crosstab(column, by):      # as the run gives it: the codes named (WaveContext.crosstab)
+        return label_frame(crosstab_question(design.data, design.weights.to_numpy(), questionnaire, column, by),
+                           questionnaire)
 
     cells = SmallCells(crosstab, ["age_band", "district", "sex"], min_count=3)
     hidden = cells.hidden("satisfaction", "district")

@@ -17,6 +17,7 @@ import pytest
 from survey.design import Design
 from survey.errors import DesignError, SpecError
 from survey.intake.privacy import MASK_TOKENS
+from survey.report.labels import label_frame
 from survey.measures.freetext.analyse import (
     FreeTextTables,
     analyse_freetext,
@@ -297,8 +298,30 @@ COMMENTS = pd.DataFrame({
 
 
 @pytest.fixture(scope="module")
-def tables(questionnaire) -> FreeTextTables:
+def coded(questionnaire) -> FreeTextTables:
     return analyse_freetext(Design(COMMENTS, weights="w"), questionnaire=questionnaire, by=("age_band", "district"))
+
+
+@pytest.fixture(scope="module")
+def tables(coded, questionnaire) -> FreeTextTables:
+    """The tables as the report reads them: groups by name (survey.report.label_frame)."""
+    return label_frame(coded, questionnaire)
+
+
+def test_the_groups_are_codes_and_the_report_names_them(coded, tables):
+    # issue 17: the estimator's by and group are the attribute and its level's code (全体 for the whole
+    # sample); label_frame names them, and changes nothing else
+    for name in ("summary", "words", "characteristic", "themes"):
+        codes, named = getattr(coded, name), getattr(tables, name)
+        assert list(codes.columns) == list(named.columns) and list(codes.columns[:2]) == ["by", "group"]
+        assert named.drop(columns=["by", "group"]).equals(codes.drop(columns=["by", "group"]))
+    s = coded.summary
+    assert s["by"].tolist() == ["全体", "age_band", "age_band", "district", "district", "district"]
+    assert s["group"].tolist() == ["全体", 1, 2, 1, 2, 3]
+    assert tables.summary["by"].tolist() == ["全体", "年齢", "年齢", "地区", "地区", "地区"]
+    assert tables.summary["group"].tolist() == ["全体", "18〜29歳", "30〜39歳", "内間木", "北部", "東部"]
+    assert set(coded.characteristic["by"]) == {"age_band", "district"}
+    assert coded.masked.equals(tables.masked) and coded.quotes.equals(tables.quotes)
 
 
 def test_analyse_freetext_counts_and_shares_by_hand(tables):
@@ -429,5 +452,6 @@ def test_the_methods_name_the_questionnaires_municipality_and_the_heat_map_its_g
     assert not any("朝霞" in note for note in named.notes + freetext_section(tables).notes)
     # the heat map's caption lists the tables' breakdowns (here age band and district), not fixed ones
     assert named.figures[0].caption == "テーマ別・記述に占める割合（重み付け）（全体・年齢別・地区別、* は記述数30未満）"
-    only = analyse_freetext(Design(COMMENTS, weights="w"), questionnaire=questionnaire, by=("district",))
+    only = label_frame(analyse_freetext(Design(COMMENTS, weights="w"), questionnaire=questionnaire, by=("district",)),
+                       questionnaire)
     assert freetext_section(only).figures[0].caption == "テーマ別・記述に占める割合（重み付け）（全体・地区別、* は記述数30未満）"

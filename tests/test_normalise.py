@@ -332,11 +332,12 @@ def test_compact_dtypes_give_the_same_numbers_as_float64(sample, questionnaire):
 
 
 def _comparable(s: pd.Series) -> np.ndarray:
-    """Numbers as float64 (NaN for missing), anything else as text."""
+    """Numbers as float64 (NaN for missing), anything else as text (a missing value as <NA>: the
+    cross table's codes beside its 全体 row)."""
     numbers = pd.to_numeric(s, errors="coerce")
     if (numbers.notna() | s.isna()).all():
         return numbers.to_numpy(dtype=float, na_value=np.nan)
-    return s.astype(str).to_numpy()
+    return np.array(["<NA>" if pd.isna(v) else str(v) for v in s], dtype=object)
 
 
 def test_labelled_reads_the_nullable_codes(sample):

@@ -391,6 +391,11 @@ def test_planning_carries_domain_codes_and_the_report_names_them(inputs):
     assert tables["見出しの数値の見込み精度（95%信頼区間の半幅）"]["対象"].tolist()[:2] == [CITY_LABEL, "1"]
     assert tables["標本誤差（計画、95%信頼区間の半幅 ±ポイント）"]["区分"].tolist() == [CITY_LABEL, "1", "2", "3"]
     assert "市全体の半幅(±)" in tables["配分方法の比較"].columns
+    # the note of a city target no mailing meets names the city by the same constant
+    from survey.report.planning_tables import note_ja
+
+    assert note_ja(inputs, "the targets for the city / age bands cannot be met even mailing every adult") == \
+        f"{CITY_LABEL}（または他の区分）の目標は、全員に配布しても満たせない"
     named = replace(inputs, labels={**inputs.labels, "district": {1: "内間木", 2: "北部", 3: "東部"}})
     plan = plan_mailing(named, targets=[PrecisionTarget(0.12), PrecisionTarget(0.25, by="district")])
     assert dict(plan_tables(plan))["目標と見込み"]["区分"].tolist() == ["内間木", "北部", "東部", CITY_LABEL]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import survey
+from survey.report import label_frame
 from conftest import ROOT
 from report_outputs import csv_with, number, numbers_in, read_csvs, read_page
 
@@ -229,7 +230,7 @@ def test_free_text_theme_shares_follow_the_same_rule(bundled_run, csvs, question
     # a theme by group is a cell too (respondents mentioning it): 内間木 has 3 comments, so a
     # theme mentioned once printed 32.3% -- one identifiable comment
     themes = survey.analyse_freetext(bundled_run.design, questionnaire=questionnaire, by=("district",)).themes
-    inner = themes[themes["group"] == "内間木"].set_index("label")["mentions"]
+    inner = themes[themes["group"] == 1].set_index("label")["mentions"]          # district 1: 内間木
     _, header, rows = csv_with(csvs, "テーマ", "言及数 n（重みなし）")
     col = header.index("内間木*")
     for r in rows[:-1]:                               # the last row counts the comments
@@ -242,8 +243,8 @@ def test_free_text_theme_shares_follow_the_same_rule(bundled_run, csvs, question
 def test_free_text_words_follow_the_same_rule(bundled_run, csvs, questionnaire):
     # 内間木's 3 comments filled a column of よく使われた語 (each word 1 comment: 33.3%) and a row of
     # 特徴語: a word used by 1-2 people of a group describes them.  The default --min-cell is 3.
-    all_words = survey.analyse_freetext(bundled_run.design, questionnaire=questionnaire, by=("age_band", "district"),
-                                      top_words=10_000).words
+    all_words = label_frame(survey.analyse_freetext(bundled_run.design, questionnaire=questionnaire,
+                                                    by=("age_band", "district"), top_words=10_000), questionnaire).words
     used = {(g, w): n for g, w, n in zip(all_words["group"], all_words["word"], all_words["n_comments"])}
     _, header, rows = csv_with(csvs, "順位", "全体")
     assert "内間木" not in header and "北部" in header

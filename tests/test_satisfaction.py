@@ -15,6 +15,7 @@ from survey.design.design import Design
 from survey.errors import DesignError, InputError, SurveyError
 from survey.measures.differences import VERDICTS, compare_groups
 from survey.report.verdicts import verdict_text
+from survey.report.labels import label_frame
 from survey.measures.satisfaction.index import (
     DEFAULT_SCORES,
     resolve_scores,
@@ -132,9 +133,17 @@ def test_index_errors_say_what_to_do(des):
 def test_distribution_matches_r(des, questionnaire):
     t = satisfaction_distribution(des, "satisfaction", questionnaire=questionnaire)
     assert list(t["kind"]) == ["level"] * 5 + ["top", "bottom", "net", "excluded", "excluded"]
-    assert list(t["label"][:5]) == ["そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない",
-                                    "そう思わない"]
-    assert list(t["label"][8:]) == ["わからない", "無回答"]
+    # codes from the estimator (issue 17): the scored answers, わからない (6), then none for 無回答; the
+    # boxes' codes in attrs
+    assert list(t.columns) == ["kind", "code", "base", "estimate", "se", "ci_low", "ci_high", "deff", "n", "count"]
+    assert t["code"].iloc[:5].tolist() == [1, 2, 3, 4, 5] and t["code"].iloc[8] == 6
+    assert t["code"].iloc[5:8].isna().all() and pd.isna(t["code"].iloc[9])
+    assert (t.attrs["column"], t.attrs["top_codes"], t.attrs["bottom_codes"]) == ("satisfaction", (1, 2), (4, 5))
+    # and the report's names of them (survey.report.label_frame)
+    t = label_frame(t, questionnaire)
+    assert list(t["label"]) == ["そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない", "そう思わない",
+                                "そう思う・ややそう思う", "あまりそう思わない・そう思わない", "ネット（肯定−否定）",
+                                "わからない", "無回答"]
     lev = t[t["kind"] == "level"]
     close(lev["estimate"], REF["levels"]["estimate"])
     close(lev["se"], REF["levels"]["se"])
@@ -180,7 +189,8 @@ def test_distribution_counts_and_groups(des, questionnaire):
 
 def test_distribution_without_questionnaire_uses_default_missing_code(des):
     t = satisfaction_distribution(des, "satisfaction")
-    assert list(t["label"][8:]) == ["6", "無回答"]
+    assert t["code"].iloc[8] == 6 and pd.isna(t["code"].iloc[9])     # 6: unscored, 9: the default missing code
+    assert t[t["kind"] == "excluded"]["n"].tolist() == [480, 480]
     close(t["estimate"].iloc[9], REF["noanswer"]["estimate"])
     with pytest.raises(InputError, match="top must be"):
         satisfaction_distribution(des, "satisfaction", top=3)

@@ -96,7 +96,7 @@ def test_cross_table_cells_are_counts_and_percentages(book, design):
     header = [c.value for c in ws[r + 1]]
     assert header[:4] == ["表側", "", "基数", "そう思う"]
     long = crosstab_question(d.data, d.weights.to_numpy(), q, "satisfaction", "age_band")
-    total = long[(long["group"] == "全体") & (long["level"] == "そう思う")].iloc[0]
+    total = long[(long["group"] == "全体") & (long["level"] == 1)].iloc[0]          # 1: そう思う
     n_cell, pct_cell, base_cell = ws.cell(r + 2, 4), ws.cell(r + 3, 4), ws.cell(r + 2, 3)
     assert n_cell.value == int(total["n"]) and n_cell.number_format == COUNT
     assert pct_cell.value == pytest.approx(round(100 * total["percent"], 1)) and pct_cell.number_format == PERCENT

@@ -24,6 +24,7 @@ from survey.measures.tables.tabulate import crosstab_question
 from survey.report.format import bare, cell_kind, column_kinds, kind_text
 from survey.report.disclosure import HIDDEN, SmallCells
 from survey.report.html import Section, Table
+from survey.report.labels import attribute_name, code_labels, label_frame
 
 __all__ = [
     "HIDDEN", "TOTAL", "UNAVAILABLE", "SectionResult", "SectionUnavailable", "WaveContext", "attribute_name",
@@ -76,8 +77,10 @@ class WaveContext:
         return analysis(spec, self) if pending is None else pending.result()
 
     def crosstab(self, column: str, by: str) -> pd.DataFrame:
-        """The wave's weighted cross table of ``column`` by the attribute ``by`` (long form)."""
-        return crosstab_question(self.design.data, self.design.weights.to_numpy(), self.questionnaire, column, by)
+        """The wave's weighted cross table of ``column`` by the attribute ``by`` (long form), its
+        groups and answers by name (:func:`survey.report.labels.label_frame`)."""
+        return label_frame(crosstab_question(self.design.data, self.design.weights.to_numpy(), self.questionnaire,
+                                             column, by), self.questionnaire)
 
     @property
     def small_cells(self):
@@ -167,17 +170,6 @@ def unavailable(spec, title: str, reason: str) -> SectionResult:
 
 
 # --------------------------------------------------------------------------- labels and groups
-
-
-def code_labels(questionnaire, column: str) -> dict:
-    """``{code (float): label}`` of a question's codes."""
-    return {float(k): v for k, v in questionnaire[column].codes.items()}
-
-
-def attribute_name(questionnaire, column: str) -> str:
-    """The display name of a question: its heading after the question number
-    (``問3 地区`` → ``地区``)."""
-    return questionnaire[column].header.split(" ", 1)[-1]
 
 
 def by_groups(fn, questionnaire, groups) -> pd.DataFrame:

@@ -1,5 +1,7 @@
 """The 自由記述 (free-text) part of the deliverable: a ``report.html`` section
-and a workbook sheet, from :class:`survey.measures.freetext.analyse.FreeTextTables`.
+and a workbook sheet, from :class:`survey.measures.freetext.analyse.FreeTextTables`
+with their groups named (:func:`survey.report.labels.label_frame`: the estimator
+returns the attributes' codes).
 
 Only masked text reaches this module (the tables are built from masked
 comments), and every quote is autoescaped by the HTML writer.  Charts: the

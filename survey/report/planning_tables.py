@@ -76,7 +76,7 @@ _TARGET_NOTES_JA = (
     (r"(\w+) (-?\d+): fewer than (\S+) respondents expected even mailing every adult",
      lambda i, d, lv, n: prose("planning.unreachable.respondents", where=_where(i, None, d, lv), respondents=n)),
     (r"the targets for the city / age bands cannot be met even mailing every adult",
-     lambda i: prose("planning.unreachable.city")),
+     lambda i: prose("planning.unreachable.city", city=CITY_LABEL)),
 )
 
 

@@ -96,6 +96,10 @@ __all__ = [
 class FreeTextTables:
     """Everything the 自由記述 section and sheet show (no respondent ids, masked text only).
 
+    The group tables name a group by codes: ``by`` the attribute's id and ``group`` its level's
+    code, both :data:`~survey.labels.TOTAL_LABEL` (全体) for the whole sample
+    (:func:`survey.report.label_frame` names them from the questionnaire).
+
     ``summary``: by, group, estimate/se/ci_low/ci_high/deff/n (share of
     respondents who wrote a comment), respondents, comments · ``masked``: kind, label,
     answers · ``words``: by, group, word, n_comments, share ·
@@ -120,30 +124,16 @@ class FreeTextTables:
 _CHARACTERISTIC_COLUMNS = ["by", "group", "word", "count", "log_odds", "se", "z", "n_comments"]
 
 
-def _group_labels(questionnaire, by, values) -> np.ndarray:
-    """The label of every group code in ``values`` (worked out once per distinct value)."""
-    codes = {float(k): v for k, v in questionnaire[by].codes.items()}
-    at, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = [codes.get(float(v), str(v)) if pd.notna(v) else None for v in uniques]
-    table[-1] = None
-    return table[at]
-
-
-def _by_name(questionnaire, by) -> str:
-    header = questionnaire[by].header
-    return header.split(" ", 1)[-1] if header else by
-
-
-def _label_groups(frame: pd.DataFrame, questionnaire, by) -> pd.DataFrame:
-    """Replace the ``by`` code column by ``by`` (attribute name) and ``group`` (label) in front."""
+def _by_group(frame: pd.DataFrame, by) -> pd.DataFrame:
+    """Replace the ``by`` code column by ``by`` (the attribute) and ``group`` (the level's code)
+    in front; both 全体 for the whole sample."""
     frame = frame.copy()
     if by is None:
         frame.insert(0, "group", TOTAL)
         frame.insert(0, "by", TOTAL)
     else:
-        frame.insert(0, "group", _group_labels(questionnaire, by, frame.pop(by)))
-        frame.insert(0, "by", _by_name(questionnaire, by))
+        frame.insert(0, "group", frame.pop(by).astype(object).to_numpy())
+        frame.insert(0, "by", by)
     return frame
 
 
@@ -169,8 +159,7 @@ def _comment_rate(d, by, responding, active, level) -> pd.DataFrame:
     return est
 
 
-def _group_words(tokens, w, groups, questionnaire, by, top,
-                 min_comments=1) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _group_words(tokens, w, groups, by, top, min_comments=1) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Top words of each group and, for two or more groups, their characteristic words; only words
     found in at least ``min_comments`` comments of the group are listed (the log-odds still
     compare every word)."""
@@ -180,19 +169,18 @@ def _group_words(tokens, w, groups, questionnaire, by, top,
         wf.insert(0, "by", TOTAL)
         return wf.head(top), None
     wf = word_frequencies(tokens, w, groups)
-    wf["group"] = _group_labels(questionnaire, by, wf["group"])
-    wf.insert(0, "by", _by_name(questionnaire, by))
+    wf.insert(0, "by", by)
     order = list(wf["group"].drop_duplicates())
     listed = wf[wf["n_comments"] >= min_comments]
     if len(order) < 2:
         return listed.groupby("group", sort=False).head(top), None
     # weighted comment counts per group and word = share × Σ w of the group's comments
-    wsum = pd.Series(w).groupby(_group_labels(questionnaire, by, groups)).sum()
+    wsum = pd.Series(w).groupby(pd.Series(groups, dtype=object)).sum()
     counts = (wf.pivot_table(index="group", columns="word", values="share", aggfunc="sum", fill_value=0.0)
               .mul(wsum, axis=0).reindex(index=order))
     lo = weighted_log_odds(counts).merge(wf[["group", "word", "n_comments"]], on=["group", "word"], how="left")
     lo = lo[(lo["count"] > 0) & (lo["n_comments"] >= min_comments)].groupby("group", sort=False).head(top)
-    lo.insert(0, "by", _by_name(questionnaire, by))
+    lo.insert(0, "by", by)
     return listed.groupby("group", sort=False).head(top), lo.reset_index(drop=True)
 
 
@@ -277,14 +265,13 @@ def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None
     d = design.with_columns(_commented=commented.astype(float))
     summary, words, characteristic, themes = [], [], [], []
     for b in (None, *([] if by is None else [by] if isinstance(by, str) else by)):
-        summary.append(_label_groups(_comment_rate(d, b, responding, active, level), questionnaire, b))
+        summary.append(_by_group(_comment_rate(d, b, responding, active, level), b))
         groups = None if b is None else design.data[b].to_numpy()[idx]
-        top, char = _group_words(tokens, w, groups, questionnaire, b, top_words, min_comments)
+        top, char = _group_words(tokens, w, groups, b, top_words, min_comments)
         words.append(top)
         if char is not None:
             characteristic.append(char)
-        themes.append(_label_groups(_theme_shares(d, coded, dictionary, by=b, level=level, key=theme_key),
-                                    questionnaire, b))
+        themes.append(_by_group(_theme_shares(d, coded, dictionary, by=b, level=level, key=theme_key), b))
     nodes, edges = cooccurrence(tokens, w, top=network_words, min_comments=max(2, min_comments))
     quotes = representative_quotes(masked.where(active), coded, dictionary, per_theme=quotes_per_theme)
     earlier_rows = 0

@@ -35,10 +35,8 @@ __all__ = [
 DEFAULT_SCORES = {1: 1.0, 2: 0.5, 3: 0.0, 4: -0.5, 5: -1.0}
 #: Missing codes used when no questionnaire is given (the midori default).
 DEFAULT_MISSING = {9: "無回答"}
-DISTRIBUTION_COLUMNS = ["kind", "code", "label", "base", "estimate", "se", "ci_low", "ci_high",
-                        "deff", "n", "count"]
-NO_ANSWER = "無回答"
-NET_LABEL = "ネット（肯定−否定）"
+#: Columns of :func:`satisfaction_distribution` (after its ``by`` columns).
+DISTRIBUTION_COLUMNS = ["kind", "code", "base", "estimate", "se", "ci_low", "ci_high", "deff", "n", "count"]
 
 
 def resolve_scores(column: str, scores=None, questionnaire=None) -> dict:
@@ -64,17 +62,13 @@ def resolve_scores(column: str, scores=None, questionnaire=None) -> dict:
     return out
 
 
-def _labels(column, questionnaire, labels, missing):
-    """(answer labels, missing labels) as {float code: label}."""
-    if labels is not None:
-        lab = {float(k): str(v) for k, v in dict(labels).items()}
-        miss = {float(k): str(v) for k, v in dict(missing if missing is not None else DEFAULT_MISSING).items()}
-        return lab, miss
+def _codes(column, questionnaire, missing):
+    """(answer codes, missing codes) as sets of float codes: the questionnaire's, else none
+    and ``missing`` (default :data:`DEFAULT_MISSING`)."""
     if questionnaire is not None and column in questionnaire:
         q = questionnaire[column]
-        return ({float(k): v for k, v in q.codes.items()}, {float(k): v for k, v in q.missing.items()})
-    miss = {float(k): str(v) for k, v in dict(missing if missing is not None else DEFAULT_MISSING).items()}
-    return {}, miss
+        return {float(k) for k in q.codes}, {float(k) for k in q.missing}
+    return set(), {float(k) for k in dict.fromkeys(missing if missing is not None else DEFAULT_MISSING)}
 
 
 def _scored(design, column, scores, what):
@@ -173,7 +167,7 @@ def _blocks(estimate, width: int, keys: list) -> list:
     return [frame.iloc[g * width:(g + 1) * width].reset_index(drop=True) for g in range(len(keys))]
 
 
-def satisfaction_distribution(design, column: str, *, questionnaire=None, labels=None,
+def satisfaction_distribution(design, column: str, *, questionnaire=None,
                               scores=None, missing=None, by=None, top: int = 2,
                               level: float = 0.95, base: str = "scored") -> pd.DataFrame:
     """Weighted distribution behind the index, with design-based intervals.
@@ -182,11 +176,9 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     ----------
     design, column, scores, questionnaire, by, level
         As :func:`satisfaction_index`.
-    labels : dict, optional
-        ``{code: label}`` of the answer codes (default: the questionnaire's).
-    missing : dict, optional
-        ``{code: label}`` of missing codes when no questionnaire is given
-        (default ``{9: "無回答"}``).
+    missing : iterable, optional
+        The missing codes when no questionnaire is given (default ``{9: "無回答"}``;
+        a mapping's keys).
     top : int
         Size of the top and bottom boxes (2: そう思う + ややそう思う).
     base : {"scored", "all"}
@@ -214,9 +206,14 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
           ``無回答`` (missing codes and blanks): share of all respondents
           (``base="all"``), i.e. who the index leaves out.
 
-        Columns ``kind, code, label, base, estimate, se, ci_low, ci_high,
-        deff, n, count``: ``n`` is the unweighted base, ``count`` the
-        unweighted respondents in the row's category.
+        Columns ``kind, code, base, estimate, se, ci_low, ci_high, deff, n,
+        count`` (:data:`DISTRIBUTION_COLUMNS`): ``code`` is the answer code of a
+        ``"level"`` or ``"excluded"`` row (missing for 無回答 and for the
+        boxes and the net score), ``n`` the unweighted base, ``count`` the
+        unweighted respondents in the row's category.  ``attrs`` hold
+        ``column``, ``scores`` and the codes of the boxes, ``top_codes`` and
+        ``bottom_codes``: :func:`survey.report.label_frame` names the rows
+        from them (そう思う・ややそう思う).
 
     Notes
     -----
@@ -232,19 +229,13 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     check_option(base, ("scored", "all"), name="base")
     scores = resolve_scores(column, scores, questionnaire)
     design, codes, score = _scored(design, column, scores, "satisfaction_distribution")
-    answer_labels, missing_labels = _labels(column, questionnaire, labels, missing)
+    declared, missing_codes = _codes(column, questionnaire, missing)
     order, top_codes, bottom_codes = _box_codes(scores, top)
     scored = ~np.isnan(score)
-    no_answer = np.isnan(codes) | np.isin(codes, list(missing_labels))
-    unscored = [c for c in sorted(set(answer_labels) | set(np.unique(codes[~np.isnan(codes)])))
-                if c not in scores and c not in missing_labels]
+    no_answer = np.isnan(codes) | np.isin(codes, list(missing_codes))
+    unscored = [c for c in sorted(declared | set(np.unique(codes[~np.isnan(codes)])))
+                if c not in scores and c not in missing_codes]
     names = check_by(design.data, by)
-
-    def label(c):
-        return answer_labels.get(c, str(int(c)) if float(c).is_integer() else str(c))
-
-    def box_label(cs):
-        return "・".join(label(c) for c in cs)
 
     # derive: the scored level, the boxes, the net score and the excluded answers
     position = {c: i for i, c in enumerate(order)}
@@ -273,12 +264,12 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
 
     w = np.asarray(design.weights, dtype=float) != 0
     data = design.data
-    spec = ([("level", c, label(c), base, codes == c) for c in order]
-            + [("top", np.nan, box_label(top_codes), "scored", in_top),
-               ("bottom", np.nan, box_label(bottom_codes), "scored", in_bottom),
-               ("net", np.nan, NET_LABEL, "scored", np.ones(len(codes), dtype=bool))]
-            + [("excluded", c, label(c), "all", codes == c) for c in unscored]
-            + [("excluded", np.nan, NO_ANSWER, "all", no_answer)])
+    spec = ([("level", c, base, codes == c) for c in order]
+            + [("top", np.nan, "scored", in_top),
+               ("bottom", np.nan, "scored", in_bottom),
+               ("net", np.nan, "scored", np.ones(len(codes), dtype=bool))]
+            + [("excluded", c, "all", codes == c) for c in unscored]
+            + [("excluded", np.nan, "all", no_answer)])
     blocks = []
     for g, key in enumerate(keys):
         group = w.copy()
@@ -288,9 +279,9 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
         est = pd.concat([shares, tops[g].iloc[[1]], bottoms[g].iloc[[1]], nets[g],
                          answers[g].iloc[len(order):]], ignore_index=True)
         frame = pd.DataFrame({"kind": [s[0] for s in spec], "code": [s[1] for s in spec],
-                              "label": [s[2] for s in spec], "base": [s[3] for s in spec]})
+                              "base": [s[2] for s in spec]})
         frame = pd.concat([frame, est], axis=1)
-        frame["count"] = [int(np.count_nonzero(group & s[4] & (scored if s[0] != "excluded" else True)))
+        frame["count"] = [int(np.count_nonzero(group & s[3] & (scored if s[0] != "excluded" else True)))
                           for s in spec]
         for name, value in zip(names, key):
             frame.insert(names.index(name), name, value)
@@ -298,5 +289,6 @@ def satisfaction_distribution(design, column: str, *, questionnaire=None, labels
     out = pd.concat(blocks, ignore_index=True)
     out.attrs["scores"] = scores
     out.attrs["column"] = column
+    out.attrs["top_codes"], out.attrs["bottom_codes"] = tuple(top_codes), tuple(bottom_codes)
     return out
 

@@ -11,6 +11,12 @@ Conventions of Japanese municipal tabulation:
 Weighted percentages use the design's weights; unweighted counts are always
 shown beside them.  Design-based standard errors and CIs of these
 percentages come from ``Design.proportion`` (see :mod:`survey.design`).
+
+The tables hold codes, as every estimator does: the answer codes of the
+question (a multi-answer question's item codes) and the level codes of the
+``by`` attribute, a missing value for 無回答 (no answer, an unknown
+attribute), the whole sample marked :data:`~survey.labels.TOTAL_LABEL`.  The
+report names them from the questionnaire (:func:`survey.report.label_frame`).
 """
 from __future__ import annotations
 
@@ -19,12 +25,13 @@ import pandas as pd
 
 from survey.errors import DesignError
 from survey.intake.skip_logic import condition_mask
-from survey.labels import NO_ANSWER_LABEL, TOTAL_LABEL
+from survey.labels import NO_ANSWER_LABEL, TOTAL_LABEL  # NO_ANSWER_LABEL: the name of a missing code (re-exported)
 from survey.questionnaire import Question, Questionnaire
 
 __all__ = ["FREQUENCY_COLUMNS", "frequencies", "crosstab_question", "NO_ANSWER_LABEL", "TOTAL_LABEL"]
 
-FREQUENCY_COLUMNS = ["question", "code", "label", "n", "weighted_n", "percent", "unweighted_percent", "base_n"]
+#: Columns of :func:`frequencies` (``code``: the answer code, missing for 無回答).
+FREQUENCY_COLUMNS = ["question", "code", "n", "weighted_n", "percent", "unweighted_percent", "base_n"]
 
 
 def _asked(q: Question, data: pd.DataFrame) -> np.ndarray:
@@ -43,22 +50,22 @@ def _condition_values(column: pd.Series) -> np.ndarray:
 
 
 def _level_matrix(q: Question, data: pd.DataFrame):
-    """(labels, codes, indicator matrix n × levels) for one question, 無回答 last."""
+    """(codes, indicator matrix n × levels) for one question, 無回答 (code None) last."""
     if q.type in ("single", "likert") and not q.items:
         values = data[q.id].to_numpy(dtype=float)
         codes = list(q.codes)
         mat = np.column_stack([values == c for c in codes] + [np.isnan(values)])
-        return [q.codes[c] for c in codes] + [NO_ANSWER_LABEL], codes + [None], mat
+        return codes + [None], mat
     if q.type == "multi":
         block = data[[it.column for it in q.items]].to_numpy(dtype=float)
         none = np.all(np.isnan(block), axis=1)
         mat = np.column_stack([block == 1] + [none])
-        return [it.label for it in q.items] + [NO_ANSWER_LABEL], [it.code for it in q.items] + [None], mat
+        return [it.code for it in q.items] + [None], mat
     if q.type == "ranking":
         first = data[q.items[0].column].to_numpy(dtype=float)
         codes = list(q.codes)
         mat = np.column_stack([first == c for c in codes] + [np.isnan(first)])
-        return [q.codes[c] for c in codes] + [NO_ANSWER_LABEL], codes + [None], mat
+        return codes + [None], mat
     raise DesignError(f"question {q.id} of type {q.type} has no frequency table; use its mean")
 
 
@@ -96,15 +103,20 @@ def _column_positions(column: pd.Series, codes) -> np.ndarray:
 
 
 def _levels(q: Question, data: pd.DataFrame):
-    """(labels, level of every row) for a question with one answer per row (single, likert
-    item, a ranking's first choice): the position of the row's code, 無回答 last (the
-    position ``len(labels) - 1``), -1 for a code outside the questionnaire."""
+    """(codes, level of every row) for a question with one answer per row (single, likert
+    item, a ranking's first choice): the position of the row's code, 無回答 (code None) last
+    (the position ``len(codes) - 1``), -1 for a code outside the questionnaire."""
     column = q.items[0].column if q.type == "ranking" else q.id
-    return [q.codes[c] for c in q.codes] + [NO_ANSWER_LABEL], _column_positions(data[column], q.codes)
+    return list(q.codes) + [None], _column_positions(data[column], q.codes)
 
 
 def frequencies(data: pd.DataFrame, weights, questionnaire: Questionnaire, *, questions=None) -> pd.DataFrame:
-    """One block per question: n, weighted n and weighted % per level.
+    """One block per question: n, weighted n and weighted % per answer code (無回答 last).
+
+    Columns :data:`FREQUENCY_COLUMNS`: ``question`` (the question, a likert matrix's item
+    column), ``code`` (the answer code; a multi-answer question's item code; missing for
+    無回答), ``n``, ``weighted_n``, ``percent`` (weighted, 0–1), ``unweighted_percent``,
+    ``base_n`` (the respondents asked).  ``survey.report.label_frame`` adds the answers' labels.
 
     Parameters
     ----------
@@ -126,19 +138,19 @@ def frequencies(data: pd.DataFrame, weights, questionnaire: Questionnaire, *, qu
                 continue
             asked = _asked(sub, data)
             if sub.type == "multi":
-                labels, codes, mat = _level_matrix(sub, data)
+                codes, mat = _level_matrix(sub, data)
                 columns = mat[asked].T
             else:                   # one level per row: the rows of each level, contiguous
-                labels, level = _levels(sub, data)
-                codes, level = list(sub.codes) + [None], level[asked]
-                columns = (level == j for j in range(len(labels)))
+                codes, level = _levels(sub, data)
+                level = level[asked]
+                columns = (level == j for j in range(len(codes)))
             ww = w[asked]
             base_w = ww.sum()
             base_n = int(asked.sum())
-            for label, code, col in zip(labels, codes, columns):
+            for code, col in zip(codes, columns):
                 n = int(col.sum())
                 wn = float(ww[col].sum())
-                rows.append((sub.id, code, label, n, wn, wn / base_w if base_w > 0 else np.nan,
+                rows.append((sub.id, code, n, wn, wn / base_w if base_w > 0 else np.nan,
                              n / base_n if base_n else np.nan, base_n))
     return pd.DataFrame(rows, columns=FREQUENCY_COLUMNS)
 
@@ -167,24 +179,28 @@ def _find(questionnaire: Questionnaire, question: str) -> Question:
 def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire, question: str, by: str) -> pd.DataFrame:
     """クロス集計 in long form: one row per (group of ``by``, level of ``question``).
 
-    Columns: ``question, by, group, level, n`` (unweighted count in the cell),
-    ``percent`` (weighted row proportion, 0–1), ``base_n`` (unweighted
-    respondents in the group who were asked).  Respondents whose ``by`` is
-    missing form the group 無回答; the first group, 全体, is everyone asked.
+    Columns: ``question, by`` (the ids), ``group`` (the code of the ``by``
+    level), ``level`` (the answer code; a multi-answer question's item code),
+    ``n`` (unweighted count in the cell), ``percent`` (weighted row
+    proportion, 0–1), ``base_n`` (unweighted respondents in the group who were
+    asked).  Respondents whose ``by`` is missing form the last group (a
+    missing ``group``: 無回答), those asked who did not answer the last level
+    (a missing ``level``); the first group, :data:`~survey.labels.TOTAL_LABEL`
+    (全体), is everyone asked.  ``survey.report.label_frame`` names the codes.
     """
     q_by = questionnaire[by]
     q = _find(questionnaire, question)
     w = np.asarray(weights, dtype=float)
     asked = _asked(q, data)
     if q.type == "multi":
-        labels, _codes, mat = _level_matrix(q, data)
+        codes, mat = _level_matrix(q, data)
     else:
-        labels, level = _levels(q, data)
+        codes, level = _levels(q, data)
     # the group of every row: its code's position, the last for 無回答, -1 for a code not in the questionnaire
-    groups = list(q_by.codes.items()) + [(None, NO_ANSWER_LABEL)]
+    groups = list(q_by.codes) + [None]
     G = len(groups)
     gidx = _column_positions(data[by], q_by.codes)
-    L = len(labels)
+    L = len(codes)
     gidx[~asked] = -1
     sel = gidx >= 0
     base_n = np.bincount(gidx[sel], minlength=G)
@@ -209,11 +225,11 @@ def crosstab_question(data: pd.DataFrame, weights, questionnaire: Questionnaire,
             on = asked & col
             all_cells_n[j], all_cells_w[j] = on.sum(), w[on].sum()
     out = []
-    for j, label in enumerate(labels):
-        out.append((q.id, by, TOTAL_LABEL, label, int(all_cells_n[j]),
+    for j, code in enumerate(codes):
+        out.append((q.id, by, TOTAL_LABEL, code, int(all_cells_n[j]),
                     float(all_cells_w[j]) / all_w if all_w > 0 else np.nan, all_n))
-    for i, (_, glabel) in enumerate(groups):
-        for j, label in enumerate(labels):
-            out.append((q.id, by, glabel, label, int(cells_n[i, j]),
+    for i, group in enumerate(groups):
+        for j, code in enumerate(codes):
+            out.append((q.id, by, group, code, int(cells_n[i, j]),
                         float(cells_w[i, j]) / base_w[i] if base_w[i] > 0 else np.nan, int(base_n[i])))
     return pd.DataFrame(out, columns=["question", "by", "group", "level", "n", "percent", "base_n"])

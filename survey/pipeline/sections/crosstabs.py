@@ -15,6 +15,7 @@ from survey.measures.tables.tabulate import crosstab_question
 from survey.pipeline.base import SectionResult
 from survey.report.crosstab import LONG_COLUMNS, crosstab_block, crosstab_long
 from survey.report.format import UNWEIGHTED, WEIGHTED
+from survey.report.labels import label_frame
 from survey.report.present import question_title
 from survey.report.tableinfo import Measure, describe
 from survey.report.prose import prose
@@ -37,7 +38,8 @@ def cross_tables(design, questionnaire, by, min_cell: int, cells=None):
         for column in columns:
             for attribute in by:
                 if cells is None:
-                    long, hidden = crosstab_question(data, w, questionnaire, column, attribute), None
+                    long, hidden = label_frame(crosstab_question(data, w, questionnaire, column, attribute),
+                                               questionnaire), None
                 else:
                     long, hidden = cells.crosstab(column, attribute), cells.hidden(column, attribute)
                 # headings, never ids (issue 16 item 11): 問8 みどりのチカラの重要度：雨水の浸透・貯留 × 問3 地区

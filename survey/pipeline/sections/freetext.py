@@ -16,6 +16,7 @@ from survey.errors import DesignError
 from survey.measures.freetext.analyse import analyse_freetext, default_keywords_path
 from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable
 from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
+from survey.report.labels import label_frame
 from survey.report.prose import prose
 
 __all__ = ["analysis", "build", "keywords_path"]
@@ -52,7 +53,7 @@ def build(spec, ctx) -> SectionResult:
         if not str(exc).startswith("no comments"):
             raise
         raise SectionUnavailable(prose("sections.freetext.no_comments"), title=title) from None
-    tables = _suppressed(tables, spec, ctx)
+    tables = _suppressed(label_frame(tables, ctx.questionnaire), spec, ctx)
     municipality = ctx.questionnaire.municipality
     sheet = freetext_sheet(tables, municipality=municipality)
     html = freetext_section(tables, municipality=municipality)

@@ -86,7 +86,7 @@ def build(spec, ctx) -> SectionResult:
                                       Measure("95%信頼区間上限", "%", item=share))})
     mapped = "、".join(f"{question.codes[c]}={v:g}" for c, v in question.numeric_map.items())
     intro = spec.get("intro", prose("sections.frequency.intro", value_label=value_label, mapped=mapped, never=never,
-                                    by_name=by_name))
+                                    by_name=by_name, city=CITY_LABEL))
     notes = [prose("sections.hidden_cells", rule=ctx.small_cells.rule)] if any(hidden) else []
     html = Section(spec.id, title, intro=intro, tables=[html_table(f"{by_name}別の{label}（重み付け）", table)],
                    notes=notes)

@@ -20,6 +20,7 @@ from survey.pipeline.base import (
 from survey.report import charts
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
+from survey.report.labels import label_frame
 from survey.report.present import ci_text, p_values, pct, rounded, signed, with_kinds
 from survey.report.tableinfo import Measure, describe
 from survey.report.prose import prose
@@ -92,7 +93,8 @@ def _compute(spec, ctx):
         # one base for the whole table: every respondent of the group (issue 16 item 1: the scored
         # levels were % of the index's respondents, わからない・無回答 % of everyone, so rows added
         # to 105-114% and そう思う for 18〜29歳 read 14.3 here, 12.4 in the chart and cross table)
-        frame = satisfaction_distribution(design, column, questionnaire=q, by=by, base="all")
+        frame = label_frame(satisfaction_distribution(design, column, questionnaire=q, by=by, base="all"), q,
+                            columns=["code"])
         frame = frame[frame["kind"].isin(["level", "excluded"])].copy()
         labels = code_labels(q, by)
         frame["group"] = frame[by].map(lambda v: labels.get(float(v), str(v)))

@@ -13,6 +13,7 @@ import pandas as pd
 from survey.measures.tables.tabulate import frequencies
 from survey.pipeline.base import HIDDEN, TOTAL, SectionResult
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
+from survey.report.labels import label_frame
 from survey.report.present import question_title
 from survey.report.tableinfo import Measure, describe
 from survey.report.prose import prose
@@ -23,7 +24,9 @@ __all__ = ["build", "tally_table"]
 def tally_table(freq: pd.DataFrame, questionnaire, cells=None) -> pd.DataFrame:
     """Questions by their heading, never their id (issue 16 item 11); % a number to one decimal.
     ``cells``: the run's :class:`~survey.report.disclosure.SmallCells`; a hidden cell of the
-    whole-sample row (the cross tables' 全体) shows ``x`` here too."""
+    whole-sample row (the cross tables' 全体) shows ``x`` here too.  ``freq`` holds the answers'
+    codes (:func:`~survey.measures.tables.tabulate.frequencies`); they are named here."""
+    freq = label_frame(freq, questionnaire, columns=["code"])
     out = freq[["question", "label", "n", "percent", "base_n"]].copy().astype({"n": object})
     out["percent"] = pd.Series((100 * out["percent"]).round(1).tolist(), index=out.index, dtype=object)
     if cells is not None:
