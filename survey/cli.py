@@ -15,6 +15,8 @@ questionnaire string cannot send terminal escapes or forge a line.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import sys
 from pathlib import Path
@@ -212,6 +214,29 @@ def _one_blas_thread() -> None:
     for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
 
+def _python_strings() -> None:
+    """``survey run`` keeps pandas' text columns (dtype ``str``) as Python strings instead of
+    pyarrow arrays (issue 18): the report builds thousands of small frames of Japanese labels,
+    and converting each to pyarrow and back cost a tenth of the run; the dtype, its missing
+    values and every output are the same (tests/test_run.py compares the files)."""
+    import pandas as pd
+
+    pd.set_option("mode.string_storage", "python")
+
+
+@contextlib.contextmanager
+def _imports_untracked():
+    """Import without the cyclic garbage collector, then freeze what was imported (issue 18):
+    importing creates hundreds of thousands of objects that live as long as the process, which
+    the collector would otherwise scan in each full collection (0.05 s while importing alone)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -234,7 +259,9 @@ def main(argv=None) -> int:
             check_output_parent(args.out)      # a file given as --out: refused before any work
         if args.command == "run":
             _one_blas_thread()
-            from survey.pipeline.run import run_wave
+            with _imports_untracked():
+                from survey.pipeline.run import run_wave
+            _python_strings()
 
             result = run_wave(args.questionnaire, args.data, args.margins, out=args.out,
                               progress=_progress(args.quiet), admin_path=args.admin, min_cell=args.min_cell,

@@ -198,3 +198,33 @@ def test_a_hidden_heat_map_cell_is_hatched_and_marked_x(monkeypatch):
     # without hidden cells: no legend, nothing hatched
     charts.priority_heatmap(frame.assign(hidden=False))
     assert drawn["fig"].legends == [] and not [p for p in drawn["fig"].axes[0].patches if p.get_hatch()]
+
+
+@pytest.mark.parametrize("facecolor", ["white", "none"])
+def test_png_has_the_pixels_of_savefig(facecolor):
+    """Issue 18: the charts' PNG is savefig's picture pixel for pixel, without the alpha channel
+    when every pixel is opaque (the report's white figures) and with it otherwise, with the
+    resolution in the file and no text chunks (no version or time: deterministic)."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from survey.report.chart_style import _png
+
+    fig = Figure(figsize=(3, 2), dpi=144, facecolor=facecolor)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.bar([0, 1, 2], [3, 1, 2], color="#1b7837")
+    ax.text(1, 2, "12.3%", ha="center")
+    ax.scatter([0.5], [2.5], s=300, alpha=0.35)
+    saved = io.BytesIO()
+    fig.savefig(saved, format="png", dpi=144, metadata={"Software": None, "Creation Time": None})
+    ours = _png(fig, 144)
+    theirs = Image.open(saved)
+    mine = Image.open(io.BytesIO(ours))
+    assert mine.mode == ("RGB" if facecolor == "white" else "RGBA") and theirs.mode == "RGBA"
+    assert np.array_equal(np.asarray(mine.convert("RGBA")), np.asarray(theirs))
+    assert mine.info["dpi"] == pytest.approx((144, 144), abs=0.01) and set(mine.info) == {"dpi"}
+    assert _png(fig, 144) == ours

@@ -512,3 +512,36 @@ def test_one_waves_inputs_predict_its_own_precision(simulated, questionnaire):
         assert p.loc[("district", d), "se"] / w.loc[("district", d), "se"] == pytest.approx(1, abs=0.10)
     assert isinstance(plan_mailing(inputs, mailings=3000), MailingPlan)
     assert isinstance(inputs, PlanInputs)
+
+
+def test_brentq_is_scipy_s_bit_for_bit():
+    """Issue 18: survey.planning.allocate.brentq steps as scipy.optimize.brentq's C code, so the
+    same root to the last bit (and the same failures), on smooth, steep, decreasing (as the
+    mailing plan's violation), stepped and flat-ended functions and three tolerance settings."""
+    import math
+
+    from scipy.optimize import brentq as scipy_brentq
+
+    from survey.planning.allocate import brentq
+
+    rng = np.random.default_rng(18)
+    cases = []
+    for _ in range(60):
+        r, k, c = rng.uniform(-5, 5), rng.uniform(0.1, 50), rng.normal(size=2)
+        cases += [(lambda x, r=r, c=c: (x - r) * (1 + c[0] ** 2) + 0.1 * c[1] * (x - r) ** 3, r - 10, r + 10),
+                  (lambda x, r=r: math.exp(x - r) - 1, r - 7, r + 3),
+                  (lambda x, r=r, k=k: k / (x + 1e-3) - r * r - 0.5, 1e-3, 1e6),
+                  (lambda x, r=r: math.floor(3 * x) - r, -20, 20),
+                  (lambda x, r=r: math.atan(x - r) ** 3, r - 100, r + 50)]
+    for f, a, b in cases:
+        for xtol, rtol, steps in ((1e-9 * max(1.0, b), 1e-12, 500), (2e-12, 4 * np.finfo(float).eps, 100),
+                                  (1e-3, 1e-6, 5)):
+            try:
+                expected = scipy_brentq(f, a, b, xtol=xtol, rtol=rtol, maxiter=steps)
+            except RuntimeError:            # not converged in `steps`
+                with pytest.raises(DesignError, match=rf"no root within the tolerance after {steps} steps"):
+                    brentq(f, a, b, xtol=xtol, rtol=rtol, maxiter=steps)
+                continue
+            assert brentq(f, a, b, xtol=xtol, rtol=rtol, maxiter=steps) == expected
+    with pytest.raises(DesignError, match=r"no root between 1 and 2: the function has the same sign at both ends"):
+        brentq(lambda x: x, 1, 2, xtol=1e-9, rtol=1e-12, maxiter=10)

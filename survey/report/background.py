@@ -150,13 +150,19 @@ def _die_with_parent(parent: int) -> None:
 
 def _warm() -> None:
     """In the worker, at once: import matplotlib and register the chart font while the
-    first tables are computed."""
-    from matplotlib.backends import backend_agg  # noqa: F401
-    from matplotlib import figure  # noqa: F401
+    first tables are computed (without the cyclic garbage collector, and frozen after it: the
+    collector need not scan matplotlib's modules while the charts are drawn)."""
+    gc.disable()
+    try:
+        from matplotlib.backends import backend_agg  # noqa: F401
+        from matplotlib import figure  # noqa: F401
 
-    from survey.report.chart_style import _ensure_font
+        from survey.report.chart_style import _ensure_font
 
-    _ensure_font()
+        _ensure_font()
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def worker_available() -> bool:

@@ -97,10 +97,24 @@ def _draw(draw, *, width: float, height: float, image_format: str, dpi: int):
         fig.set_layout_engine(None)
         buf = io.BytesIO()
         if image_format == "png":
-            fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None, "Creation Time": None})
-            return buf.getvalue()
+            return _png(fig, dpi)
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
         return buf.getvalue().decode("utf-8")
+
+
+def _png(fig, dpi: int) -> bytes:
+    """The figure as PNG, the pixels ``savefig`` writes (the canvas drawn once at ``dpi``, the
+    resolution in the file, no text chunks) but without the alpha channel when every pixel is
+    opaque, as the white figures are, and at zlib level 3 (issue 18: a quarter less time than
+    savefig's level 6 with alpha, and a tenth smaller)."""
+    from PIL import Image
+
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    pixels = rgba[..., :3] if (rgba[..., 3] == 255).all() else rgba
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buf, format="png", dpi=(dpi, dpi), compress_level=3)
+    return buf.getvalue()
 
 
 def _require(frame, columns, chart: str) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from survey.report.background import background
 from survey.report import charts
 from survey.report.chart_style import _draw
 from survey.report.disclosure import HIDDEN
+from survey.report.freetext_cells import comments_hidden
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
 from survey.report.html import Figure, Section, Table
 from survey.report.prose import prose
@@ -30,6 +31,7 @@ from survey.report.writers import Sheet
 
 __all__ = [
     "characteristic_table",
+    "comment_status",
     "cooccurrence_chart",
     "freetext_section",
     "freetext_sheet",
@@ -85,21 +87,28 @@ def theme_table(tables) -> pd.DataFrame:
         "95%信頼区間": [HIDDEN if s else ("" if pd.isna(h) else f"{100 * lo:.1f}〜{100 * h:.1f}")
                    for lo, h, s in zip(total["ci_low"], total["ci_high"], secret)],
     })
-    base = {"全体": int(total["n"].iloc[0])} if len(total) else {}
+    # the last row is the groups' numbers of comments: x where 記入状況 hides a group's writers
+    secret_n = comments_hidden(tables)
+    base = {"全体": _n(total["n"].iloc[0], ("全体", "全体") in secret_n)} if len(total) else {}
     for (by, group), sub in th[th["by"] != "全体"].groupby(["by", "group"], sort=False):
         n = int(sub["n"].iloc[0])
         head = f"{group}{'*' if n < SMALL_BASE else ''}"
         out[head] = sub.set_index("theme")["estimate"].reindex(total["theme"]).map(_pct).to_numpy()
-        base[head] = n
+        base[head] = _n(n, (by, group) in secret_n)
     n_row = {c: "" for c in out.columns}
-    n_row.update({"区分": "", "テーマ": f"記述数 n{UNWEIGHTED}", f"全体 %{WEIGHTED}": int(base.get("全体", 0))})
+    n_row.update({"区分": "", "テーマ": f"記述数 n{UNWEIGHTED}", f"全体 %{WEIGHTED}": base.get("全体", 0)})
     for head, n in base.items():
         if head in out.columns:
-            n_row[head] = int(n)
+            n_row[head] = n
     n_row[f"言及数 n{UNWEIGHTED}"] = ""
     table = pd.concat([out.astype(object), pd.DataFrame([n_row], dtype=object)], ignore_index=True)
     # the % columns hold percentages and, in the last row, counts (whole numbers: #,##0)
     return with_kinds(table, {c: "percent" for c in table.columns if c == f"全体 %{WEIGHTED}" or c in base})
+
+
+def _n(count, hidden: bool):
+    """A group's number of comments as printed: ``x`` when the small-cell rule hides it."""
+    return HIDDEN if hidden else int(count)
 
 
 def word_table(tables, *, top: int = 10) -> pd.DataFrame:
@@ -119,12 +128,14 @@ def characteristic_table(tables, *, top: int = 6, min_z: float = 0.0) -> pd.Data
     """Characteristic words of each group (z of the weighted log-odds, above ``min_z``)."""
     ch = tables.characteristic
     comments = tables.summary.set_index(["by", "group"])["comments"]
+    secret_n = comments_hidden(tables)
     rows = []
     for (by, group), sub in ch.groupby(["by", "group"], sort=False):
         sub = sub[sub["z"] > min_z].head(top)
         n = int(comments.get((by, group), 0))
         listed = "、".join(f"{w}（{z:.1f}）" for w, z in zip(sub["word"], sub["z"]))
-        rows.append((by, f"{group}{'*' if n < SMALL_BASE else ''}", n, listed or _none_listed(tables)))
+        rows.append((by, f"{group}{'*' if n < SMALL_BASE else ''}", _n(n, (by, group) in secret_n),
+                     listed or _none_listed(tables)))
     return pd.DataFrame(rows, columns=["属性", "区分", f"記述数{UNWEIGHTED}", "特徴語（z値）"])
 
 
@@ -302,9 +313,12 @@ def freetext_section(tables, *, municipality: str = "") -> Section:
     total = tables.summary[tables.summary["by"] == "全体"].iloc[0]
     number, _, name = _heading(tables).partition(" ")
     question = prose("sections.freetext.question_named", number=number, name=name) if name else number
-    intro = prose("sections.freetext.intro", question=question, respondents=notes["respondents"],
-                  comments=notes["comments"], share=100 * total["estimate"], low=100 * total["ci_low"],
-                  high=100 * total["ci_high"])
+    if bool(total.get("hidden", False)):      # 1-2 writers (or non-writers) in the whole wave
+        intro = prose("sections.freetext.intro_hidden", question=question, respondents=notes["respondents"])
+    else:
+        intro = prose("sections.freetext.intro", question=question, respondents=notes["respondents"],
+                      comments=notes["comments"], share=100 * total["estimate"], low=100 * total["ci_low"],
+                      high=100 * total["ci_high"])
     figures = [Figure(charts.priority_heatmap(_heat(tables), cbar_label="%", wrap=7, width=10.5),
                       prose("sections.freetext.heatmap", weighted=WEIGHTED, groups=_heat_groups(tables)))]
     if len(tables.nodes) >= 2:
@@ -333,10 +347,12 @@ def theme_long(tables) -> pd.DataFrame:
     open data (the groups' intervals are not printed in the report, so not published); a
     share the report suppresses is ``x`` here too."""
     th = _masked(tables.themes)
+    secret_n = comments_hidden(tables)
     out = pd.DataFrame({
         "区分": th["by"].to_numpy(), "グループ": th["group"].to_numpy(),
         "テーマ": [f"{_group_names(tables).get(g, g)}：{lab}" for g, lab in zip(th["theme_group"], th["label"])],
-        f"割合(%){WEIGHTED}": th["estimate"].map(_pct).to_numpy(), f"記述数 n{UNWEIGHTED}": th["n"].to_numpy()})
+        f"割合(%){WEIGHTED}": th["estimate"].map(_pct).to_numpy(), f"記述数 n{UNWEIGHTED}": pd.Series(
+            [_n(n, k in secret_n) for n, k in zip(th["n"], zip(th["by"], th["group"]))], dtype=object).to_numpy()})
     return describe(out, base=prose("sections.freetext.base"), dims={"区分": "区分", "グループ": "グループ", "テーマ": "項目"}, values={
         f"割合(%){WEIGHTED}": Measure(f"テーマに触れた記述の割合{WEIGHTED}", "%"),
         f"記述数 n{UNWEIGHTED}": Measure(f"記述数{UNWEIGHTED}", "人", item="")})
@@ -344,14 +360,24 @@ def theme_long(tables) -> pd.DataFrame:
 
 
 
+def comment_status(tables) -> pd.DataFrame:
+    """記入状況 (the sheet's first table): by, group, respondents, comments and the weighted
+    comment rate with its interval; a group whose writers the small-cell rule hides
+    (:mod:`survey.report.freetext_cells`) shows ``x`` for its comments, rate and interval."""
+    s = tables.summary
+    hide = s["hidden"].astype(bool).to_numpy() if "hidden" in s.columns else [False] * len(s)
+    out = s[["by", "group", "respondents"]].copy()
+    out["comments"] = pd.Series([_n(c, h) for c, h in zip(s["comments"], hide)], index=s.index)
+    for col in ("estimate", "ci_low", "ci_high"):
+        out[col] = pd.Series([HIDDEN if h else _pct(v) for v, h in zip(s[col], hide)], index=s.index)
+    return out
+
+
 def freetext_sheet(tables, *, municipality: str = "") -> Sheet:
     """The 自由記述 sheet of the workbook (same tables, numbers kept numeric); the
     comment rate is open data, the words and quotes never are (they are respondents' text).
     ``municipality`` as in :func:`freetext_section`."""
-    summary = tables.summary.assign(
-        estimate=tables.summary["estimate"].map(_pct), ci_low=tables.summary["ci_low"].map(_pct),
-        ci_high=tables.summary["ci_high"].map(_pct))[["by", "group", "respondents", "comments", "estimate",
-                                                      "ci_low", "ci_high"]]
+    summary = comment_status(tables)
     summary.columns = ["属性", "区分", f"回答者数{UNWEIGHTED}", f"記述者数{UNWEIGHTED}", f"記入率 %{WEIGHTED}",
                        "95%CI 下限", "95%CI 上限"]
     summary = with_kinds(summary, {c: "percent" for c in summary.columns[4:]})

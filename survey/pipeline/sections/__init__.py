@@ -11,30 +11,45 @@ section of that kind, ``build(spec, ctx) -> SectionResult``
 process can do in advance (the section's ``build`` asks for it with
 :meth:`WaveContext.analysed <survey.pipeline.base.WaveContext.analysed>`).
 """
-from survey.pipeline.sections import (
-    allocation, crosstabs, drivers, freetext, frequency, index, indicators, next_wave, overview, ranking,
-    reliability, sampling_error, tally, trend,
-)
+from importlib import import_module
 
 __all__ = ["ANALYSES", "SECTIONS"]
 
-SECTIONS = {
-    "overview": overview.build,
-    "tally": tally.build,
-    "crosstabs": crosstabs.build,
-    "sampling_error": sampling_error.build,
-    "next_wave": next_wave.build,
-    "index": index.build,
-    "frequency": frequency.build,
-    "drivers": drivers.build,
-    "reliability": reliability.build,
-    "trend": trend.build,
-    "allocation": allocation.build,
-    "ranking": ranking.build,
-    "indicators": indicators.build,
-    "freetext": freetext.build,
-}
 
-ANALYSES = {
-    "freetext": freetext.analysis,
-}
+class _Registry(dict):
+    """kind -> ``"module:function"`` of this package, imported when first looked up (issue 18:
+    ``survey run`` forks its worker before the sections' modules are needed; the worker imports
+    only the module of the analysis it does)."""
+
+    def __getitem__(self, kind):
+        value = super().__getitem__(kind)
+        if isinstance(value, str):
+            module, name = value.split(":")
+            value = getattr(import_module(f"{__name__}.{module}"), name)
+            super().__setitem__(kind, value)
+        return value
+
+    def get(self, kind, default=None):
+        return self[kind] if kind in self else default
+
+
+SECTIONS = _Registry({
+    "overview": "overview:build",
+    "tally": "tally:build",
+    "crosstabs": "crosstabs:build",
+    "sampling_error": "sampling_error:build",
+    "next_wave": "next_wave:build",
+    "index": "index:build",
+    "frequency": "frequency:build",
+    "drivers": "drivers:build",
+    "reliability": "reliability:build",
+    "trend": "trend:build",
+    "allocation": "allocation:build",
+    "ranking": "ranking:build",
+    "indicators": "indicators:build",
+    "freetext": "freetext:build",
+})
+
+ANALYSES = _Registry({
+    "freetext": "freetext:analysis",
+})

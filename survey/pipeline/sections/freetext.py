@@ -9,12 +9,12 @@ that it cannot be estimated; a dictionary the plan names must exist.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from survey.errors import DesignError
 from survey.measures.freetext.analyse import analyse_freetext, default_keywords_path
-from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable
+from survey.pipeline.base import SectionResult, SectionUnavailable
+from survey.report.freetext_cells import suppress_freetext
 from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
 from survey.report.labels import label_frame
 from survey.report.prose import prose
@@ -53,7 +53,8 @@ def build(spec, ctx) -> SectionResult:
         if not str(exc).startswith("no comments"):
             raise
         raise SectionUnavailable(prose("sections.freetext.no_comments"), title=title) from None
-    tables = _suppressed(label_frame(tables, ctx.questionnaire), spec, ctx)
+    # theme shares and the writers of each group are cells of the run's small-cell rule
+    tables = suppress_freetext(label_frame(tables, ctx.questionnaire), ctx.small_cells, question=spec.question)
     municipality = ctx.questionnaire.municipality
     sheet = freetext_sheet(tables, municipality=municipality)
     html = freetext_section(tables, municipality=municipality)
@@ -62,21 +63,3 @@ def build(spec, ctx) -> SectionResult:
                           notes=html.notes)
     return SectionResult(title=spec.get("title", sheet.title), blocks=tuple(sheet.blocks), html=html,
                          notes=tuple(sheet.notes), opendata=(("テーマ別の記述の割合", theme_long(tables)),))
-
-
-def _suppressed(tables, spec, ctx):
-    """Theme shares by group are cells too (the respondents who mention a theme in a group):
-    the run's small-cell rule hides those of 1 to min_cell − 1 respondents, with complements
-    across the groups of each attribute and the 全体 column (a comment may have several themes,
-    so a group's themes add up to nothing printed)."""
-    th = tables.themes
-    themes = list(dict.fromkeys(th["theme"]))
-    total = th[th["by"] == TOTAL].set_index("theme")["mentions"].reindex(themes).fillna(0)
-    counts = {None: total}
-    for name, sub in th[th["by"] != TOTAL].groupby("by", sort=False):
-        counts[name] = sub.pivot_table(index="group", columns="theme", values="mentions", sort=False,
-                                       aggfunc="sum").reindex(columns=themes).fillna(0)
-    masks = ctx.small_cells.family(f"{spec.question}:themes", counts, themes)
-    hidden = [bool(masks[None].loc[t]) if b == TOTAL else bool(masks[b].loc[g, t])
-              for b, g, t in zip(th["by"], th["group"], th["theme"])]
-    return replace(tables, themes=th.assign(hidden=hidden))
