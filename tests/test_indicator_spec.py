@@ -173,3 +173,15 @@ def test_a_second_city_runs_end_to_end_with_its_admin_indicator(tmp_path):
     assert (trees["単位"], trees["出典"], trees["今回値"], trees["目標値"]) == ("本/千人", "行政資料", 102.6, 110.0)
     html = (out / "FY2026" / "report.html").read_text(encoding="utf-8")
     assert html.count('class="indicator"') == 3 and "人口千人当たりの街路樹の本数" in html
+
+
+def test_the_simulation_calibrates_only_to_survey_indicators(tmp_path, capsys):
+    # an administrative indicator has no question to calibrate: the message lists the survey ones
+    model = yaml.safe_load((ROOT / "questionnaires" / "midori_2025_simulation.yaml").read_text(encoding="utf-8"))
+    model["questionnaire"] = str(QUESTIONNAIRE)
+    model["answers"]["satisfaction"]["calibrate"] = "green_share"
+    path = tmp_path / "model.yaml"
+    path.write_text(yaml.safe_dump(model, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["simulate", "--model", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert ("calibrate names 'green_share', which is not an indicator of questionnaire midori on 'satisfaction' "
+            "(score_mean, with a baseline); known: ['satisfaction_index', 'park_use']") in capsys.readouterr().err
