@@ -165,7 +165,7 @@ def timed(command: list[str], *, label: str) -> dict:
     done.set()
     sampler.join()
     result = {"label": label, "command": "survey " + " ".join(command), "exit_code": code,
-              "wall_seconds": round(elapsed, 1), "stages": stages,
+              "wall_seconds": round(elapsed, 1), "wall_exact": round(elapsed, 3), "stages": stages,
               "peak_rss_gb_sampled": round(max(s["peak_rss"] for s in stages) / 1e9, 2)}
     if GNU_TIME and timefile.exists():
         report = timefile.read_text()
@@ -175,7 +175,8 @@ def timed(command: list[str], *, label: str) -> dict:
             result["max_rss_gb"] = round(int(m.group(1)) / 1e6, 2)
         if w:
             parts = [float(x) for x in w.group(1).split(":")]
-            result["wall_seconds"] = round(sum(p * 60 ** i for i, p in enumerate(reversed(parts))), 1)
+            result["wall_exact"] = round(sum(p * 60 ** i for i, p in enumerate(reversed(parts))), 3)
+            result["wall_seconds"] = round(result["wall_exact"], 1)
         u = re.search(r"User time \(seconds\): ([\d.]+)", report)
         y = re.search(r"System time \(seconds\): ([\d.]+)", report)
         if u and y:
@@ -243,9 +244,10 @@ def report(results: list[dict], core_figures: dict | None = None) -> list[str]:
     peaks = {r["rows"]: _peak_gb(r) for r in results if r.get("rows")}
     if "run bundled" in by:
         r = by["run bundled"]
-        ok = r["wall_seconds"] <= GOALS["bundled_wall"]
+        ok = r["wall_exact"] <= GOALS["bundled_wall"]     # not the rounded figure: 3.04 s is not met
         runs = f"median of {r['repeat']} runs, " if r.get("repeat", 1) > 1 else ""
-        lines.append(f"bundled wave: {r['wall_seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU "
+        every = f" (each run: {', '.join(f'{w:.2f}' for w in r['walls'])} s)" if len(r.get("walls", ())) > 1 else ""
+        lines.append(f"bundled wave: {r['wall_exact']:.2f} s wall{every}, {r['cpu_seconds']:.1f} s CPU "
                      f"({runs}load average {r['load']:.1f} at the start; goal <= {GOALS['bundled_wall']:.0f} s wall: "
                      f"{'met' if ok else 'NOT met'}{'' if r['load'] < 1 else ', the machine was busy: compare CPU'})")
     if 1_000_000 in peaks:
@@ -300,8 +302,8 @@ def main(argv=None) -> int:
         load = os.getloadavg()[0]
         runs = [timed(["run", "--out", str(args.workdir / "reports_bundled")], label="run bundled")
                 for _ in range(max(1, args.bundled_repeat))]
-        runs.sort(key=lambda r: r["wall_seconds"])
-        median = dict(runs[len(runs) // 2], repeat=len(runs), load=load,
+        runs.sort(key=lambda r: r["wall_exact"])
+        median = dict(runs[len(runs) // 2], repeat=len(runs), load=load, walls=[r["wall_exact"] for r in runs],
                       cpu_seconds=sorted(r["cpu_seconds"] for r in runs)[len(runs) // 2])
         results.append(median)
     if args.only_bundled:
