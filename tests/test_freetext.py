@@ -455,3 +455,22 @@ def test_the_methods_name_the_questionnaires_municipality_and_the_heat_map_its_g
     only = label_frame(analyse_freetext(Design(COMMENTS, weights="w"), questionnaire=questionnaire, by=("district",)),
                        questionnaire)
     assert freetext_section(only).figures[0].caption == "テーマ別・記述に占める割合（重み付け）（全体・地区別、* は記述数30未満）"
+
+
+def test_tokens_computed_apart_give_the_same_analysis():
+    """Issue 18: survey run's worker tokenises the answers (answer_tokens) and the main process
+    analyses them (analyse_freetext(tokens=)): the tables are those of one call, frame by frame;
+    a token map that lacks an answer is completed by tokenising it."""
+    from survey.examples import bundled_wave
+    from survey.measures.freetext.analyse import analyse_freetext, answer_tokens
+
+    wave, q = bundled_wave()
+    tokens = answer_tokens(wave, questionnaire=q)
+    first = next(iter(tokens))
+    assert len(tokens) == 84 and tokens[first] == tokenize(first, userdict=USERDICT)   # the distinct answers
+    whole = analyse_freetext(wave, questionnaire=q, by=["age_band", "district"], min_comments=3)
+    for given in (tokens, dict(list(tokens.items())[1:])):
+        apart = analyse_freetext(wave, questionnaire=q, by=["age_band", "district"], min_comments=3, tokens=given)
+        for field in ("summary", "masked", "words", "characteristic", "nodes", "edges", "themes", "quotes"):
+            pd.testing.assert_frame_equal(getattr(apart, field), getattr(whole, field))
+        assert apart.notes == whole.notes

@@ -74,6 +74,7 @@ __all__ = [
     "Theme",
     "ThemeDictionary",
     "analyse_freetext",
+    "answer_tokens",
     "code_themes",
     "cooccurrence",
     "default_keywords_path",
@@ -194,10 +195,34 @@ def _masked_table(kinds, keep, earlier=None) -> pd.DataFrame:
                          "answers": [int((found == k).sum()) + int(before[k]) for k in PERSONAL_DATA_KINDS]})
 
 
+def _answers(design, questionnaire, keywords, column):
+    """The keyword dictionary, the text column's name and its answers with personal data masked
+    (and the kinds masked in each)."""
+    dictionary = load_keywords(keywords if keywords is not None else default_keywords_path(questionnaire),
+                               questionnaire)
+    column = column or dictionary.question
+    if column not in design.data.columns:
+        raise DesignError(f"column {column!r} is not in the design data; pass column= the free-text column")
+    raw = design.data[column]
+    masked, kinds = mask_series(raw.astype(object).where(raw.notna(), None), with_kinds=True)
+    return dictionary, column, masked, kinds
+
+
+def answer_tokens(design, *, questionnaire, keywords=None, column: str | None = None) -> dict:
+    """The content words of every distinct answer of the free-text column, personal data masked,
+    as :func:`analyse_freetext` tokenises them: ``{masked answer: [words]}``.  Its janome part,
+    which ``survey run``'s second process computes while the tables are made, then hands to
+    :func:`analyse_freetext` (``tokens=``; issue 18)."""
+    dictionary, _, masked, _ = _answers(design, questionnaire, keywords, column)
+    texts = pd.factorize(masked, use_na_sentinel=True)[1]
+    userdict = read_userdict(dictionary.userdict) if dictionary.userdict else None
+    return dict(zip(texts, tokenize_series(pd.Series(texts, dtype=object), userdict=userdict)))
+
+
 def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None = None,
                      by=None, top_words: int = 15, network_words: int = 30,
                      quotes_per_theme: int = 3, level: float = 0.95, ledger=None,
-                     min_comments: int = 1) -> FreeTextTables:
+                     min_comments: int = 1, tokens: dict | None = None) -> FreeTextTables:
     """The free-text analysis of a wave (the 自由記述 section and sheet).
 
     Steps: mask personal data in the comment column; drop blank and
@@ -238,14 +263,11 @@ def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None
         in the network when at least this many (and 2) comments hold it, or
         both words of an edge: ``survey run`` passes its small-cell
         threshold (``--min-cell``), so no word describes one or two people.
+    tokens : dict, optional
+        :func:`answer_tokens` of the same design and column, computed before (by ``survey
+        run``'s second process); an answer it lacks is tokenised here.
     """
-    dictionary = load_keywords(keywords if keywords is not None else default_keywords_path(questionnaire),
-                               questionnaire)
-    column = column or dictionary.question
-    if column not in design.data.columns:
-        raise DesignError(f"column {column!r} is not in the design data; pass column= the free-text column")
-    raw = design.data[column]
-    masked, kinds = mask_series(raw.astype(object).where(raw.notna(), None), with_kinds=True)
+    dictionary, column, masked, kinds = _answers(design, questionnaire, keywords, column)
     responding = np.asarray(design.weights, dtype=float) > 0
     # every distinct answer is read once (a million answers repeat a few thousand texts)
     text_at, texts = pd.factorize(masked, use_na_sentinel=True)
@@ -257,7 +279,10 @@ def analyse_freetext(design, *, questionnaire, keywords=None, column: str | None
     coded, theme_key = _coded_themes(masked.where(commented), dictionary)
     userdict = read_userdict(dictionary.userdict) if dictionary.userdict else None
     idx = np.flatnonzero(active)
-    distinct = tokenize_series(pd.Series(texts, dtype=object), userdict=userdict)
+    if tokens is None or any(t not in tokens for t in texts):
+        distinct = tokenize_series(pd.Series(texts, dtype=object), userdict=userdict)
+    else:
+        distinct = [list(tokens[t]) for t in texts]
     tokens = [distinct[c] for c in text_at[idx]]      # one list per distinct answer, shared by its rows
     w = np.asarray(design.weights, dtype=float)[idx]
     w = w / w.mean()                       # counts on the sample's scale (see module doc)

@@ -12,14 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from survey.errors import DesignError
-from survey.measures.freetext.analyse import analyse_freetext, default_keywords_path
+from survey.measures.freetext.analyse import analyse_freetext, answer_tokens, default_keywords_path
 from survey.pipeline.base import SectionResult, SectionUnavailable
 from survey.report.freetext_cells import suppress_freetext
 from survey.report.freetext_section import freetext_section, freetext_sheet, theme_long
 from survey.report.labels import label_frame
 from survey.report.prose import prose
 
-__all__ = ["analysis", "build", "keywords_path"]
+__all__ = ["analysis", "build", "comments", "keywords_path"]
 
 
 def keywords_path(spec, questionnaire) -> Path:
@@ -31,11 +31,19 @@ def keywords_path(spec, questionnaire) -> Path:
 
 
 def analysis(spec, ctx):
-    """The comments analysed (:func:`survey.measures.analyse_freetext`): the section's heavy part,
-    which the run's second process does in advance (:data:`survey.pipeline.sections.ANALYSES`)."""
+    """The comments' content words (:func:`~survey.measures.freetext.analyse.answer_tokens`,
+    janome): the section's heavy part, which the run's second process does in advance
+    (:data:`survey.pipeline.sections.ANALYSES`); the estimates on them are made here
+    (:func:`comments`), where the run's main process has the time for them (issue 18)."""
+    return answer_tokens(ctx.design, questionnaire=ctx.questionnaire, keywords=keywords_path(spec, ctx.questionnaire),
+                         column=spec.question)
+
+
+def comments(spec, ctx, tokens=None):
+    """The comments analysed (:func:`survey.measures.analyse_freetext`) on their content words."""
     return analyse_freetext(ctx.design, questionnaire=ctx.questionnaire, keywords=keywords_path(spec, ctx.questionnaire),
                             column=spec.question, by=spec.by, ledger=ctx.dataset.ledger,
-                            min_comments=ctx.small_cells.min_count)
+                            min_comments=ctx.small_cells.min_count, tokens=tokens)
 
 
 def build(spec, ctx) -> SectionResult:
@@ -48,7 +56,7 @@ def build(spec, ctx) -> SectionResult:
     # words follow the report's small-cell rule: one used by fewer than --min-cell comments of a
     # group is not listed (内間木 showed the words of its 3 comments)
     try:
-        tables = ctx.analysed(spec, analysis)
+        tables = comments(spec, ctx, ctx.analysed(spec, analysis))
     except DesignError as exc:
         if not str(exc).startswith("no comments"):
             raise
