@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data", type=Path, default=DEFAULTS["data"], help="raw respondent file (csv/xlsx/sav/parquet)")
     run.add_argument("--margins", type=Path, default=DEFAULTS["margins"], help="population cell counts (CSV)")
     run.add_argument("--admin", type=Path, default=DEFAULTS["admin"],
-                     help="admin figures for the area indicators (CSV, see data/ADMIN.md)")
+                     help="administrative figures of the indicators the questionnaire declares with source: admin "
+                          "(CSV, see data/ADMIN.md)")
     run.add_argument("--min-cell", type=int, default=3, help="suppress cross-table cells under this count (default 3)")
     run.add_argument("--wave", type=_wave, default=None, help="wave label (default: the questionnaire's, e.g. FY2025)")
     run.add_argument("--baseline", type=Path, default=None,

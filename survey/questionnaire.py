@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from survey.errors import SpecError
+from survey.indicator_spec import parse_indicators
 from survey.questionnaire_plan import parse_plan
 from survey.questionnaire_spec import (
     MULTI_FORMS, OVER_LIMIT_POLICIES, QUESTION_TYPES, TOTAL_POLICIES, Condition, Contradiction, Item, Question,
@@ -356,7 +357,7 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         questions=questions, contradictions=tuple(contradictions),
         fielding=_freeze(_mapping(ctx, spec.get("fielding"), "fielding", "fielding")),
         municipality=_municipality(ctx, spec.get("municipality")),
-        indicators=_indicators(ctx, spec.get("indicators")),
+        indicators=parse_indicators(spec.get("indicators"), path=path),
         path=None if path is None else str(path), sha256=sha256,
     )
     plan = parse_plan(spec.get("analysis"), questionnaire, path=path)
@@ -372,14 +373,6 @@ def _municipality(ctx, raw) -> str:
         ctx.fail("municipality", f"municipality must be one line of non-empty text naming the city, town "
                                  f"or village (e.g. 朝霞市), got {raw!r}")
     return raw.strip()
-
-
-def _indicators(ctx, raw) -> tuple:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        ctx.fail("indicators", f"indicators must be a list of mappings, got {type(raw).__name__}")
-    return tuple(_freeze(_mapping(ctx, x, f"indicators[{i}]", "an indicator")) for i, x in enumerate(raw))
 
 
 def load_questionnaire(path) -> Questionnaire:

@@ -129,7 +129,10 @@ def _option(ck: _Checker, kind: str, name: str, kind_of: str, raw, key):
             out[qid] = code
         return MappingProxyType(out)
     if kind_of == "indicator":
-        known = [str(i.get("id")) for i in ck.q.indicators]
+        known = [str(i.get("id")) for i in ck.q.indicators_of("survey")]
+        if isinstance(raw, str) and raw in [str(i.get("id")) for i in ck.q.indicators_of("admin")]:
+            ck.fail(key, f"indicator {_short(raw)} is an administrative indicator (source: admin), not an estimate "
+                         f"of the question; name a survey indicator: {known}")
         if not isinstance(raw, str) or raw not in known:
             ck.fail(key, f"indicator {_short(raw)} is not declared under indicators:; known: {known}")
         return raw
@@ -187,7 +190,11 @@ def _section(ck: _Checker, sid, raw, groups) -> SectionSpec:
             ck.fail(key, f"a section of kind {kind} needs {name}: (see questionnaires/README.md)")
     options = {name: _option(ck, kind, name, spec.options[name], value, f"{key}.{name}")
                for name, value in raw.items() if name in spec.options}
-    if kind == "indicators" and not ck.q.indicators and not options.get("admin", False):
+    if kind == "indicators" and options.get("admin", False) and not ck.q.indicators_of("admin"):
+        ck.fail(f"{key}.admin", "a section of kind indicators needs indicators: in the questionnaire with source: "
+                                "admin when it says admin: true; declare the administrative indicators "
+                                "(questionnaires/README.md) or remove admin: true")
+    if kind == "indicators" and not ck.q.indicators_of("survey") and not options.get("admin", False):
         ck.fail(key, "a section of kind indicators needs indicators: in the questionnaire (or admin: true)")
     if kind == "drivers":
         for qid in options.get("reference", {}):

@@ -166,6 +166,11 @@ class Questionnaire:
     def attributes(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.attribute)
 
+    def indicators_of(self, source: str) -> tuple[Mapping[str, Any], ...]:
+        """The declared indicators of one source (``survey``: estimated from the answers;
+        ``admin``: a ratio of the admin file's columns), in the file's order."""
+        return tuple(i for i in self.indicators if i.get("source", "survey") == source)
+
     def by_type(self, qtype: str) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.type == qtype)
 

@@ -14,7 +14,6 @@ import pytest
 from survey.design.design import Design
 from survey.errors import InputError
 from survey.measures.indicators.headline import (
-    ADMIN_INDICATORS,
     INDICATOR_COLUMNS,
     admin_indicators,
     indicator_table,
@@ -121,30 +120,59 @@ def test_park_use_errors(d25):
 
 
 # ------------------------------------------------------------------ admin indicators
-def test_admin_indicators_reproduce_the_plan_baselines():
-    a = admin_indicators(ADMIN, year="FY2025").set_index("id")["value"]
-    # hand: 394.3 ha / 1834 ha = 21.4995 %; 306,600 m² / 143,950 = 2.12991 m²/人
-    assert a["green_share"] == pytest.approx(394.3 / 1834 * 100, rel=1e-12)
-    assert a["park_area_per_person"] == pytest.approx(306600 / 143950, rel=1e-12)
+def test_admin_indicators_reproduce_the_plan_baselines(questionnaire):
+    a = admin_indicators(ADMIN, questionnaire=questionnaire, year="FY2025").set_index("id")["value"]
+    # hand (data/midori_admin.csv, FY2025): green_share = 1 × 394.3 ha / 18.34 km² = 21.4995 % (100 ha = 1 km²:
+    # the ×100 of a percentage and the ÷100 of ha per km² cancel, hence scale 1);
+    # park_area_per_person = 10,000 × 30.66 ha / 143,950 = 306,600 m² / 143,950 = 2.12991 m²/人
+    assert a["green_share"] == pytest.approx(21.499454743729554, rel=1e-15)
+    assert a["park_area_per_person"] == pytest.approx(2.12990621743661, rel=1e-15)
+    # bit for bit what the formulas the code held before the declaration gave (the bundled report's figures)
+    assert a["green_share"] == 100 * 394.3 / (100 * 18.34) and a["park_area_per_person"] == 10_000 * 30.66 / 143950
     assert round(a["green_share"], 1) == 21.5 and round(a["park_area_per_person"], 2) == 2.13
-    assert [d["baseline"] for d in ADMIN_INDICATORS] == [21.5, 2.13]
-    assert [d["target"] for d in ADMIN_INDICATORS] == [22.3, 3.16]
+    declared = questionnaire.indicators_of("admin")
+    assert [(d["baseline"], d["target"], d["decimals"]) for d in declared] == [(21.5, 22.3, 1), (2.13, 3.16, 2)]
+    last = admin_indicators(ADMIN, questionnaire=questionnaire)       # default: the last row, FY2030
+    assert list(last["fiscal_year"]) == ["FY2030"] * 2
+    assert list(last["value"]) == [399.0 / 18.34, 10_000 * 38.5 / 146200]   # 21.7557 %, 2.63338 m²/人
 
 
-def test_admin_file_errors(tmp_path):
+def test_admin_file_errors(tmp_path, questionnaire):
     bad = tmp_path / "admin.csv"
     bad.write_text("fiscal_year,city_area_km2,green_area_ha,park_area_ha,population\nFY2025,18.34,-1,30,140000\n",
                    encoding="utf-8")
-    with pytest.raises(InputError, match="green_area_ha must be a positive number") as exc:
-        read_admin(bad)
-    assert exc.value.row == 2
-    bad.write_text("fiscal_year,city_area_km2\nFY2025,18.34\n", encoding="utf-8")
-    with pytest.raises(InputError, match="missing"):
-        read_admin(bad)
-    with pytest.raises(InputError, match="ADMIN.md"):
-        read_admin(tmp_path / "nope.csv")
-    with pytest.raises(InputError, match="not in the admin table"):
-        admin_indicators(ADMIN, year="FY1999")
+    with pytest.raises(InputError, match=r"green_area_ha must be a number, 0 or more \(no blanks, units or thousands "
+                                         r"separators\); got '-1'") as exc:
+        read_admin(bad, questionnaire=questionnaire)
+    assert exc.value.row == 2 and exc.value.column == "green_area_ha"
+    bad.write_text("fiscal_year,city_area_km2,green_area_ha,park_area_ha,population\nFY2025,18.34,300,30,\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError, match=r"population must be a positive number .*; got a blank cell"):   # a blank denominator
+        read_admin(bad, questionnaire=questionnaire)
+    bad.write_text("fiscal_year,city_area_km2,green_area_ha,population\nFY2025,18.34,394.3,143950\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_admin(bad, questionnaire=questionnaire)
+    assert str(exc.value) == (
+        f"[file {bad}, column park_area_ha] the admin file has no column 'park_area_ha', the numerator of indicator "
+        "park_area_per_person; add the column to the file, or fix numerator: of the indicator in questionnaire midori "
+        "(found columns ['fiscal_year', 'city_area_km2', 'green_area_ha', 'population'])")
+    bad.write_text("year,city_area_km2,green_area_ha,park_area_ha,population\nFY2025,18.34,394.3,30.66,143950\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError, match="the admin file has no column 'fiscal_year', which names each row's fiscal "
+                                         "year"):
+        read_admin(bad, questionnaire=questionnaire)
+    with pytest.raises(InputError, match=r"no such admin file; give a UTF-8 CSV with one row per fiscal year and the "
+                                         r"columns fiscal_year, green_area_ha, city_area_km2, park_area_ha, population "
+                                         r"\(see data/ADMIN.md\)"):
+        read_admin(tmp_path / "nope.csv", questionnaire=questionnaire)
+    with pytest.raises(InputError, match=r"fiscal year 'FY1999' is not in the admin table; years: \['FY2025', "
+                                         r"'FY2030'\]; add the year's row"):
+        admin_indicators(ADMIN, questionnaire=questionnaire, year="FY1999")
+    from dataclasses import replace
+
+    survey_only = replace(questionnaire, indicators=questionnaire.indicators_of("survey"))
+    with pytest.raises(InputError, match="questionnaire midori declares no administrative indicator"):
+        admin_indicators(ADMIN, questionnaire=survey_only)
 
 
 # ------------------------------------------------------------------ the table

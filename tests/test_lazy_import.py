@@ -122,7 +122,7 @@ def test_every_public_name_resolves(package):
 #: survey.measures' helpers, not re-exported at the top level (issue 17 item 2)
 HELPERS = {"multiplicative_replacement", "ilr_basis", "prepare_composition", "weighted_silhouette",
            "weighted_calinski_harabasz", "DEFAULT_SCORES", "resolve_scores", "adjust_pvalues",
-           "DEFAULT_PARK_MAP", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS", "code_themes",
+           "DEFAULT_PARK_MAP", "target_verdict", "INDICATOR_COLUMNS", "code_themes",
            "representative_quotes", "tokenize", "tokenize_series", "word_frequencies", "weighted_log_odds",
            "cooccurrence"}
 

@@ -161,4 +161,9 @@ def test_what_the_questions_must_carry():
     with pytest.raises(SpecError, match="a section of kind indicators needs indicators: in the questionnaire"):
         parse_questionnaire(spec, path="q.yaml")
     spec["analysis"]["sections"]["indicators"]["admin"] = True
+    # admin: true shows the administrative indicators: the questionnaire must declare them (issue 17)
+    with pytest.raises(SpecError, match="a section of kind indicators needs indicators: in the questionnaire with "
+                                        "source: admin when it says admin: true"):
+        parse_questionnaire(spec, path="q.yaml")
+    spec["indicators"] = [i for i in SPEC["indicators"] if i.get("source") == "admin"]
     assert parse_questionnaire(spec).plan.section("indicators").get("admin") is True

@@ -5,8 +5,9 @@
   residents (0 or at least 1 per cell, at most :data:`MAX_POPULATION` in all);
 * the mailing counts per cell (``--mailing``, ``mailing.csv`` of ``survey plan``):
   :func:`read_mailing`;
-* the administrative figures of the plan's indicators (``--admin``,
-  ``data/ADMIN.md``): :func:`read_admin`.
+* the administrative figures of the plan's indicators (``--admin``): one row per
+  fiscal year, the columns the questionnaire's administrative indicators name
+  (midori's file: ``data/ADMIN.md``): :func:`read_admin`.
 
 Every failure is an :class:`~survey.errors.InputError` naming the file and the fix.
 """
@@ -18,15 +19,14 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import InputError
+from survey.indicator_spec import YEAR_COLUMN, admin_columns
 from survey.intake.counts import count_column
 
-__all__ = ["ADMIN_COLUMNS", "MAX_POPULATION", "check_admin", "check_counts", "read_admin", "read_mailing",
+__all__ = ["MAX_POPULATION", "check_admin", "check_counts", "read_admin", "read_mailing",
            "read_margins", "read_side_table"]
 
 #: Largest population a margins table may add up to (more than the world's population).
 MAX_POPULATION = 1e10
-#: Columns of the admin table (``data/ADMIN.md``).
-ADMIN_COLUMNS = ["fiscal_year", "city_area_km2", "green_area_ha", "park_area_ha", "population"]
 
 
 def read_side_table(path, *, what: str, expected: str) -> pd.DataFrame:
@@ -86,26 +86,53 @@ def read_mailing(path, keys=()) -> pd.DataFrame:
     return read_side_table(path, what="mailing counts", expected=expected)
 
 
-def read_admin(path) -> pd.DataFrame:
-    """Read ``data/midori_admin.csv`` (format in ``data/ADMIN.md``) and check it."""
+def read_admin(path, *, questionnaire) -> pd.DataFrame:
+    """Read the administrative figures (``--admin``; midori's ``data/midori_admin.csv``,
+    described in ``data/ADMIN.md``) and check the columns ``questionnaire``'s
+    administrative indicators name, plus ``fiscal_year``."""
     path = Path(path)
-    frame = read_side_table(path, what="admin", expected="the columns of data/ADMIN.md")
-    return check_admin(frame, path)
+    frame = read_side_table(path, what="admin", expected=_admin_expected(questionnaire))
+    frame.attrs["path"] = str(path)
+    return check_admin(frame, questionnaire=questionnaire, path=path)
 
 
-def check_admin(frame: pd.DataFrame, path=None) -> pd.DataFrame:
-    absent = [c for c in ADMIN_COLUMNS if c not in frame.columns]
-    if absent:
-        raise InputError(f"the admin table needs columns {ADMIN_COLUMNS}; missing {absent} "
-                         f"(found {list(frame.columns)})", path=path)
-    for c in ADMIN_COLUMNS[1:]:
-        values = pd.to_numeric(frame[c], errors="coerce")
-        bad = values.isna() | (values <= 0)
+def _admin_expected(questionnaire) -> str:
+    columns = [YEAR_COLUMN, *admin_columns(questionnaire.indicators)]
+    return f"one row per fiscal year and the columns {', '.join(columns)} (see data/ADMIN.md)"
+
+
+def check_admin(frame: pd.DataFrame, *, questionnaire, path=None) -> pd.DataFrame:
+    """``frame`` if it has ``fiscal_year`` (each year once) and every column the
+    questionnaire's administrative indicators name, holding numbers (a
+    denominator positive, a numerator 0 or more); else an :class:`InputError`
+    naming the column, the indicator that needs it and the fix."""
+    needs = admin_columns(questionnaire.indicators)
+    if not needs:
+        raise InputError(f"questionnaire {questionnaire.id} declares no administrative indicator (source: admin under "
+                         "indicators:), so the admin file has nothing to give; declare them or leave the file out",
+                         path=path)
+    found = [str(c) for c in frame.columns]
+    if YEAR_COLUMN not in frame.columns:
+        raise InputError(f"the admin file has no column {YEAR_COLUMN!r}, which names each row's fiscal year (the "
+                         f"questionnaire's wave labels, e.g. FY2025); add it (found columns {found})", path=path)
+    for column, users in needs.items():
+        if column not in frame.columns:
+            who = " and ".join(f"the {role} of indicator {ind}" for ind, role in users)
+            raise InputError(f"the admin file has no column {column!r}, {who}; add the column to the file, or fix "
+                             f"{users[0][1]}: of the indicator in questionnaire {questionnaire.id} (found columns "
+                             f"{found})", path=path, column=column)
+    for column, users in needs.items():
+        values = pd.to_numeric(frame[column], errors="coerce")
+        positive = any(role == "denominator" for _, role in users)
+        bad = ~np.isfinite(values) | ((values <= 0) if positive else (values < 0))
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0]) + 2   # header is line 1
-            raise InputError(f"{c} must be a positive number; got {frame[c].iloc[row - 2]!r}",
-                             path=path, row=row, column=c)
-    if frame["fiscal_year"].duplicated().any():
-        dup = frame["fiscal_year"][frame["fiscal_year"].duplicated()].iloc[0]
+            rule = "a positive number" if positive else "a number, 0 or more"
+            raw = frame[column].iloc[row - 2]
+            got = "a blank cell" if pd.isna(raw) else repr(str(raw))
+            raise InputError(f"{column} must be {rule} (no blanks, units or thousands separators); got {got}",
+                             path=path, row=row, column=column)
+    if frame[YEAR_COLUMN].duplicated().any():
+        dup = frame[YEAR_COLUMN][frame[YEAR_COLUMN].duplicated()].iloc[0]
         raise InputError(f"fiscal year {dup!r} appears twice; keep one row per year", path=path)
     return frame

@@ -23,7 +23,8 @@ from survey._version import __version__
 from survey.errors import ConvergenceError, DesignError, SpecError
 from survey.intake import load
 from survey.intake.privacy import mask_text_columns
-from survey.intake.sidetables import read_mailing, read_margins
+from survey.intake.sidetables import read_admin, read_mailing, read_margins
+from survey.measures.indicators.headline import admin_indicators
 from survey.pipeline.base import SectionUnavailable, WaveContext, attribute_name, unavailable
 from survey.pipeline.outputs import INDEX_FILE, OPENDATA_FOLDER, write_tables
 from survey.pipeline.page import write_wave_html
@@ -98,6 +99,11 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
     if wave:
         questionnaire = replace(questionnaire, wave=check_path_name(wave, what="wave"))
     plan = require_plan(questionnaire)
+    admin = None
+    if admin_path is not None and any(s.get("admin", False) for s in plan.of_kind("indicators")):
+        # the administrative indicators' columns and this wave's row, checked before the long work
+        admin = read_admin(admin_path, questionnaire=questionnaire)
+        admin_indicators(admin, questionnaire=questionnaire, year=questionnaire.wave or None)
     progress(prose("progress.read"))
     # personal data in free text is masked before anything is counted or written
     dataset = mask_text_columns(load(data_path, questionnaire, sheet=sheet, exclude_undecodable=exclude_undecodable))
@@ -125,7 +131,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
         notes.insert(3, f"配布数ファイル: {Path(mailing_path).name}  sha256: {_sha256(mailing_path)}")
     diag = design.diagnostics()
     ctx = WaveContext(questionnaire=questionnaire, design=design, dataset=dataset, margins=margins,
-                      provenance=tuple(notes), baseline_design=baseline_design, admin=admin_path, seed=seed,
+                      provenance=tuple(notes), baseline_design=baseline_design, admin=admin, seed=seed,
                       min_cell=min_cell, mailing=mailing, mailing_path=mailing_path,
                       sampling_error=wave_sampling_error(float(diag["kish_deff"]), dataset.ledger.rows_kept))
     # a second process draws the charts, writes the workbook and analyses the free text while

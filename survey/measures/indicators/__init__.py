@@ -1,7 +1,8 @@
 """Indicators: the plan's indicator table (成果指標) and change across waves.
 
-Above the other measure sub-packages: the survey indicators are a satisfaction
-index and a park-use mean. Each name is imported on first use (PEP 562,
+Above the other measure sub-packages: a survey indicator is a scored index or
+a mean of mapped answers; an administrative one a ratio of the admin file's
+columns, as the questionnaire declares. Each name is imported on first use (PEP 562,
 :mod:`survey._lazy`).
 """
 from survey._lazy import lazy_attributes
@@ -9,7 +10,7 @@ from survey._lazy import lazy_attributes
 #: module -> the public names it defines (survey/measures/__init__.py reuses this table)
 _LAZY = {
     "survey.measures.indicators.headline": (
-        "indicator_table", "admin_indicators", "target_verdict", "ADMIN_INDICATORS", "INDICATOR_COLUMNS",
+        "indicator_table", "admin_indicators", "target_verdict", "INDICATOR_COLUMNS",
     ),
     "survey.intake.sidetables": ("read_admin",),
     "survey.measures.indicators.waves": ("wave_estimates", "compare_waves", "WaveComparison", "trend_table"),

@@ -1,10 +1,14 @@
 """The plan's indicator table (成果指標): baseline, target, latest value, verdict.
 
-The Green Basic Plan follows four indicators.  Two come from the survey
-(declared under ``indicators:`` in the questionnaire: the satisfaction
-index and park visits a year) and carry sampling error; two are ratios of
-administrative figures (green share of the city area, urban park area per
-resident; file format in ``data/ADMIN.md``) and are exact.
+The indicators are declared under ``indicators:`` in the questionnaire
+(``questionnaires/README.md``), from one of two sources:
+
+* ``source: survey`` (the default) -- an estimate from the wave's answers
+  (``statistic``: ``score_mean`` of a scored question, ``numeric_mean`` of a
+  question's ``numeric_map``), with sampling error;
+* ``source: admin`` -- a ratio of two columns of the administrative figures
+  (``--admin``, one row per fiscal year), ``scale * numerator / denominator``,
+  exact (:func:`admin_indicators`; midori's file: ``data/ADMIN.md``).
 
 For each indicator the table shows the baseline (現況値) and target (目標値),
 the latest value with its interval, the change since the baseline with a
@@ -53,21 +57,12 @@ from survey.measures.tables.parkuse import park_use_times
 from survey.measures.satisfaction.index import satisfaction_index
 
 __all__ = [
-    "ADMIN_INDICATORS",
     "INDICATOR_COLUMNS",
     "admin_indicators",
     "indicator_table",
     "target_verdict",
 ]
 
-#: The plan's administrative indicators (朝霞市緑の基本計画 2026–2035).
-ADMIN_INDICATORS = (
-    {"id": "green_share", "label": "市域に占める緑地の割合", "unit": "%", "decimals": 1,
-     "baseline": 21.5, "baseline_year": "FY2025", "target": 22.3, "target_year": "FY2035"},
-    {"id": "park_area_per_person", "label": "一人当たりの都市公園の面積", "unit": "m²/人",
-     "decimals": 2, "baseline": 2.13, "baseline_year": "FY2025", "target": 3.16,
-     "target_year": "FY2035"},
-)
 INDICATOR_COLUMNS = [
     "id", "label", "unit", "source", "wave", "estimate", "se", "ci_low", "ci_high", "deff", "n",
     "decimals", "baseline", "baseline_year", "target", "target_year", "reference", "reference_value",
@@ -79,39 +74,56 @@ SURVEY_DECIMALS = {"score_mean": 3, "numeric_mean": 1}
 _STATISTICS = {"score_mean": satisfaction_index, "numeric_mean": park_use_times}
 
 
-def admin_indicators(admin, *, year=None) -> pd.DataFrame:
-    """The administrative indicators of one fiscal year.
+def admin_indicators(admin, *, questionnaire, year=None) -> pd.DataFrame:
+    """The administrative indicators the questionnaire declares, for one fiscal year.
 
     Parameters
     ----------
     admin : pandas.DataFrame or path
-        The admin table (see ``data/ADMIN.md``).
+        The administrative figures: ``fiscal_year`` and the columns the
+        indicators name (midori's file: ``data/ADMIN.md``).
+    questionnaire : survey.questionnaire.Questionnaire
+        Declares the indicators (``indicators:`` entries with ``source: admin``).
     year : str, optional
         ``fiscal_year`` label; default the last row.
 
     Returns
     -------
     pandas.DataFrame
-        ``id, label, unit, fiscal_year, value`` (unrounded):
-        ``green_share = 100 * green_area_ha / (100 * city_area_km2)`` (%),
-        ``park_area_per_person = 10000 * park_area_ha / population`` (m²/人).
+        ``id, label, unit, fiscal_year, value`` (unrounded), one row per
+        administrative indicator in the questionnaire's order:
+        ``value = scale * numerator / denominator``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import survey
+    >>> from survey.bundled import bundled_path
+    >>> q = survey.load_questionnaire(bundled_path())
+    >>> admin = Path(survey.__file__).parents[1] / "data" / "midori_admin.csv"
+    >>> admin_indicators(admin, questionnaire=q, year="FY2025")[["id", "value"]].round(4)
+                         id    value
+    0           green_share  21.4995
+    1  park_area_per_person   2.1299
     """
-    frame = read_admin(admin) if isinstance(admin, (str, Path)) else check_admin(admin)
+    declared = questionnaire.indicators_of("admin")
+    if isinstance(admin, (str, Path)):
+        frame = read_admin(admin, questionnaire=questionnaire)
+    else:
+        frame = check_admin(admin, questionnaire=questionnaire, path=admin.attrs.get("path"))
+    path = frame.attrs.get("path")
     if year is None:
         row = frame.iloc[-1]
     else:
         hit = frame[frame["fiscal_year"].astype(str) == str(year)]
         if hit.empty:
-            raise InputError(f"fiscal year {year!r} is not in the admin table; years: "
-                             f"{list(frame['fiscal_year'])}")
+            raise InputError(f"fiscal year {year!r} is not in the admin table; years: {list(frame['fiscal_year'])}; "
+                             "add the year's row with its figures, or give the admin file of that year",
+                             path=path)
         row = hit.iloc[0]
-    values = {
-        "green_share": 100 * float(row["green_area_ha"]) / (100 * float(row["city_area_km2"])),
-        "park_area_per_person": 10_000 * float(row["park_area_ha"]) / float(row["population"]),
-    }
-    return pd.DataFrame([{"id": d["id"], "label": d["label"], "unit": d["unit"],
-                          "fiscal_year": str(row["fiscal_year"]), "value": values[d["id"]]}
-                         for d in ADMIN_INDICATORS])
+    return pd.DataFrame([{"id": d["id"], "label": d["label"], "unit": d["unit"], "fiscal_year": str(row["fiscal_year"]),
+                          "value": float(d["scale"]) * float(row[d["numerator"]]) / float(row[d["denominator"]])}
+                         for d in declared], columns=["id", "label", "unit", "fiscal_year", "value"])
 
 
 def target_verdict(estimate, ci_low, ci_high, *, baseline, target) -> str:
@@ -175,10 +187,10 @@ def _same_year(wave, baseline_year) -> bool:
     return bool(wave) and baseline_year is not None and str(wave) == str(baseline_year)
 
 
-def _admin_rows(admin, year):
-    vals = admin_indicators(admin, year=year)
+def _admin_rows(admin, year, questionnaire):
+    vals = admin_indicators(admin, questionnaire=questionnaire, year=year)
     rows = []
-    for d, (_, v) in zip(ADMIN_INDICATORS, vals.iterrows()):
+    for d, (_, v) in zip(questionnaire.indicators_of("admin"), vals.iterrows()):
         shown = round(float(v["value"]), d["decimals"])
         if _same_year(v["fiscal_year"], d["baseline_year"]):
             change, code, reference, ref_value = float("nan"), "baseline_year", "none", float("nan")
@@ -208,13 +220,14 @@ def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=
     design : survey.design.Design
         The (raked) design of the latest wave.
     questionnaire : survey.questionnaire.Questionnaire
-        Declares the survey indicators (``indicators:``: question,
-        statistic ``score_mean`` or ``numeric_mean``, baseline, target).
+        Declares the indicators (``indicators:``): survey ones (question,
+        statistic ``score_mean`` or ``numeric_mean``, baseline, target) and
+        administrative ones (``source: admin``).
     wave : str, optional
         Label of the latest wave (default: the questionnaire's ``wave``).
     admin : pandas.DataFrame or path, optional
-        Administrative figures (``data/midori_admin.csv``); adds the two
-        area indicators.
+        Administrative figures (midori: ``data/midori_admin.csv``); adds the
+        administrative indicators.
     admin_year : str, optional
         Fiscal year of the admin figures (default: the last row).
     baseline_design : survey.design.Design, optional
@@ -250,13 +263,13 @@ def indicator_table(design, *, questionnaire, wave=None, admin=None, admin_year=
     level = check_level(level)
     wave = str(wave) if wave is not None else (getattr(questionnaire, "wave", "") or "")
     rows = []
-    for ind in getattr(questionnaire, "indicators", ()) or ():
+    for ind in questionnaire.indicators_of("survey"):
         ind = dict(ind)
         r = _survey_row(design, questionnaire, ind, wave, baseline_design, level)
         rows.append({**{k: ind.get(k) for k in ("id", "label", "unit", "baseline", "baseline_year",
                                                  "target", "target_year")}, **r})
     if admin is not None:
-        rows.extend(_admin_rows(admin, admin_year))
+        rows.extend(_admin_rows(admin, admin_year, questionnaire))
     if not rows:
         raise InputError(f"questionnaire {getattr(questionnaire, 'id', '?')!r} declares no indicators "
                          "and no admin table was given; add 'indicators:' to the YAML")

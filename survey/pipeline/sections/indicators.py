@@ -2,8 +2,9 @@
 
 Every indicator declared under ``indicators:`` (latest value with its
 interval, change since the baseline with its test, verdict against the
-target: :func:`survey.measures.indicator_table`), plus the area indicators
-of the admin table (``--admin``) when the plan says ``admin: true``.  The
+target: :func:`survey.measures.indicator_table`); the administrative ones
+(``source: admin``, from the admin table ``--admin``) only when the plan says
+``admin: true``.  The
 same indicators head ``report.html``.
 """
 from __future__ import annotations
