@@ -1,6 +1,4 @@
 """``python -m survey`` is the ``survey`` command."""
-import sys
+from survey.cli import command
 
-from survey.cli import main
-
-sys.exit(main())
+command()

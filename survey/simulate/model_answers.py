@@ -95,7 +95,7 @@ def _ordinal(r, q, raw, key):
         fits = [ind for ind in r.q.indicators if ind.get("id") == calibrate and ind.get("question") == q.id
                 and ind.get("statistic") == statistic and ind.get("baseline") is not None]
         if not fits:
-            known = [ind.get("id") for ind in r.q.indicators]
+            known = [ind.get("id") for ind in r.q.indicators_of("survey")]
             r.fail(f"{key}.calibrate", f"calibrate names {calibrate!r}, which is not an indicator of questionnaire "
                                        f"{r.q.id} on {q.id!r} ({statistic}, with a baseline); known: {known}")
         target = float(fits[0]["baseline"])
