@@ -10,8 +10,12 @@ An indicator comes from one of two sources (``source:``, default ``survey``):
   ``decimals`` places.  The city's own columns and factor are declared here, so
   another city's figures need no code (the format: ``questionnaires/README.md``).
 
-A broken administrative entry raises :class:`~survey.errors.SpecError` naming
-the questionnaire file, the indicator's key and the fix.
+A broken entry raises :class:`~survey.errors.SpecError` naming the
+questionnaire file, the indicator's key and the fix: here for the keys and
+values of an entry, and, for a survey indicator, in
+:func:`check_survey_indicators` once the questions are read (the question must
+exist and carry what its statistic needs: ``scores`` for ``score_mean``,
+``numeric_map`` for ``numeric_mean``).
 :func:`admin_columns` says which columns of the admin file the declared
 indicators need, so the file's reader checks exactly those.
 """
@@ -24,7 +28,8 @@ from typing import Any, Mapping
 
 from survey.errors import SpecError
 
-__all__ = ["ADMIN_KEYS", "INDICATOR_SOURCES", "YEAR_COLUMN", "admin_columns", "parse_indicators"]
+__all__ = ["ADMIN_KEYS", "INDICATOR_SOURCES", "SURVEY_KEYS", "SURVEY_STATISTICS", "YEAR_COLUMN", "admin_columns",
+           "check_survey_indicators", "parse_indicators"]
 
 #: Where an indicator's value comes from.
 INDICATOR_SOURCES = ("survey", "admin")
@@ -39,6 +44,24 @@ ADMIN_KEYS = {
     "scale": "the factor that turns numerator / denominator into the unit, e.g. 10000 for m² per person "
              "from ha per person",
     "decimals": "the places the plan publishes the value to, e.g. 1",
+    "baseline": "the plan's published baseline value (現況値)",
+    "baseline_year": "the fiscal year of the baseline, e.g. FY2025",
+    "target": "the plan's target value (目標値)",
+    "target_year": "the fiscal year of the target, e.g. FY2035",
+}
+#: The statistics of a survey indicator, each with the question's mapping it needs (the
+#: estimators: survey/measures/indicators/headline.py; a test checks the two agree).
+SURVEY_STATISTICS = {
+    "score_mean": "scores",          # the weighted mean of the answers' scores (an index)
+    "numeric_mean": "numeric_map",   # the weighted mean of the answers' values (e.g. times a year)
+}
+#: The keys of a survey indicator, each required (``source: survey`` may be left out).
+SURVEY_KEYS = {
+    "id": "an identifier in English, e.g. satisfaction_index",
+    "label": "the indicator's name as the plan prints it",
+    "question": "the id of the question it is estimated from",
+    "statistic": f"one of {', '.join(SURVEY_STATISTICS)}",
+    "unit": "the unit of the value, e.g. ポイント or 回/年",
     "baseline": "the plan's published baseline value (現況値)",
     "baseline_year": "the fiscal year of the baseline, e.g. FY2025",
     "target": "the plan's target value (目標値)",
@@ -98,8 +121,51 @@ def parse_indicators(raw, *, path=None) -> tuple[Mapping[str, Any], ...]:
         elif "numerator" in entry or "denominator" in entry:
             raise SpecError(f"indicator {_short(ind_id)} has numerator: and denominator: but is a survey indicator; "
                             "add source: admin to compute it from the admin file", path=path, key=f"{key}.source")
+        else:
+            _survey_entry(entry, key, path)
         out.append(MappingProxyType(dict(entry)))
     return tuple(out)
+
+
+def _survey_entry(entry: dict, key: str, path) -> None:
+    def fail(name, message):
+        raise SpecError(message, path=path, key=f"{key}.{name}" if name else key)
+
+    unknown = sorted(str(k) for k in entry if k not in SURVEY_KEYS and k != "source")
+    if unknown:
+        fail(None, f"unknown key(s) {unknown} for a survey indicator; it has {', '.join(SURVEY_KEYS)}")
+    name = _short(entry["id"]) if "id" in entry else "(without id)"
+    for k, hint in SURVEY_KEYS.items():
+        if k not in entry:
+            fail(None, f"survey indicator {name} needs {k}: ({hint}); add it (see questionnaires/README.md)")
+    for k in ("id", "label", "unit", "baseline_year", "target_year", "question"):
+        value = entry[k]
+        if not isinstance(value, str) or not value.strip() or any(ch in value for ch in "\r\n"):
+            fail(k, f"{k} of survey indicator {name} must be one line of text ({SURVEY_KEYS[k]}), got {_short(value)}")
+    if entry["statistic"] not in SURVEY_STATISTICS:
+        fail("statistic", f"statistic {_short(entry['statistic'])} of survey indicator {name} is not one the "
+                          f"package estimates; use {' or '.join(SURVEY_STATISTICS)} (the mean of the question's "
+                          "scores or of its numeric_map values)")
+    for k in ("baseline", "target"):
+        if not _is_number(entry[k]):
+            fail(k, f"{k} of survey indicator {name} must be a number ({SURVEY_KEYS[k]}), got {_short(entry[k])}")
+
+
+def check_survey_indicators(indicators, questions: Mapping[str, Any], *, path=None) -> None:
+    """Each survey indicator's question exists (``questions``: ``{id: Question}``) and
+    has the mapping its statistic needs (:data:`SURVEY_STATISTICS`)."""
+    for i, ind in enumerate(indicators):
+        if ind.get("source", "survey") != "survey":
+            continue
+        key = f"indicators[{i}] ({ind['id']}).question"
+        qid, needs = ind["question"], SURVEY_STATISTICS[ind["statistic"]]
+        if qid not in questions:
+            raise SpecError(f"survey indicator {_short(ind['id'])} names question {_short(qid)}, which is not in "
+                            f"the questionnaire; name one of its questions' ids", path=path, key=key)
+        if not getattr(questions[qid], needs, None):
+            raise SpecError(f"survey indicator {_short(ind['id'])} is a {ind['statistic']} of question "
+                            f"{_short(qid)}, which has no {needs}:; add {needs}: {{code: value}} to the question "
+                            f"or choose another statistic", path=path, key=key)
 
 
 def _admin_entry(entry: dict, key: str, path) -> dict:

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from survey.errors import SpecError
-from survey.indicator_spec import parse_indicators
+from survey.indicator_spec import check_survey_indicators, parse_indicators
 from survey.questionnaire_plan import parse_plan
 from survey.questionnaire_spec import (
     MULTI_FORMS, OVER_LIMIT_POLICIES, QUESTION_TYPES, TOTAL_POLICIES, Condition, Contradiction, Item, Question,
@@ -350,6 +350,8 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         contradictions.append(Contradiction(
             id=cid, when=when, message_ja=str(raw.get("message_ja", "")), message_en=str(raw.get("message_en", "")),
         ))
+    indicators = parse_indicators(spec.get("indicators"), path=path)
+    check_survey_indicators(indicators, {q.id: q for q in questions}, path=path)
     questionnaire = Questionnaire(
         id=str(spec["id"]), version=str(spec["version"]), title=str(spec.get("title", spec["id"])),
         wave=str(spec.get("wave", "")), respondent_id=rid,
@@ -357,7 +359,7 @@ def parse_questionnaire(spec: Mapping, *, path=None, sha256=None) -> Questionnai
         questions=questions, contradictions=tuple(contradictions),
         fielding=_freeze(_mapping(ctx, spec.get("fielding"), "fielding", "fielding")),
         municipality=_municipality(ctx, spec.get("municipality")),
-        indicators=parse_indicators(spec.get("indicators"), path=path),
+        indicators=indicators,
         path=None if path is None else str(path), sha256=sha256,
     )
     plan = parse_plan(spec.get("analysis"), questionnaire, path=path)

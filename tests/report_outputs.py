@@ -230,3 +230,12 @@ def find_block(rows: list, header: list) -> list:
                 body.append(r)
             return body
     raise AssertionError(f"no table with the heading {header[:4]}... in the sheet")
+
+
+def bare(row) -> list:
+    """A printed row with the small-base marks taken off its labels (``内間木*`` → ``内間木``,
+    ``北部 − 内間木*`` → ``北部 − 内間木``), to look a group up by its name; tests/test_small_base.py
+    checks the marks themselves."""
+    from survey.report.crosstab import unmark_small_base
+
+    return [unmark_small_base(c)[0] if isinstance(c, str) else c for c in row]

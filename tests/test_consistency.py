@@ -18,7 +18,7 @@ import pytest
 import survey
 import survey.report
 from survey.report.verdicts import verdict_text
-from report_outputs import csv_with, find_block, number, numbers_in, read_csvs, read_page, sheet_rows
+from report_outputs import bare, csv_with, find_block, number, numbers_in, read_csvs, read_page, sheet_rows
 
 HIDDEN = "x"
 
@@ -207,7 +207,7 @@ def test_the_index_table_is_satisfaction_index(bundled_run, out, questionnaire):
         api.update(_by_rows(frame.droplevel("variable") if by else frame, q, by, _name(q)))
     assert len(rows) == len(api)
     for r in rows:
-        rec = dict(zip(header, r))
+        rec = dict(zip(header, bare(r)))
         e = api[(rec["区分"], rec["グループ"])]
         assert printed(rec["満足度指数（重み付け）"], e["estimate"]) and printed(rec["標準誤差"], e["se"])
         assert all(printed(t, v) for t, v in zip(numbers_in(rec["95%信頼区間"]), (e["ci_low"], e["ci_high"])))
@@ -224,7 +224,7 @@ def test_the_distribution_is_satisfaction_distribution(bundled_run, out, questio
         api = api[api["kind"].isin(["level", "excluded"])]
         labels = _labels(q, by)
         for r in rows:
-            rec = dict(zip(header, r))
+            rec = dict(zip(header, bare(r)))
             if rec["区分"] != _name(q)(by):
                 continue
             code = next(k for k, v in labels.items() if v == rec["グループ"])
@@ -248,7 +248,7 @@ def test_group_differences_are_compare_groups(bundled_run, out, questionnaire):
                                       df=d.degf).pairs
         # the pairs hold the groups' codes; the report names them from the questionnaire
         pairs[["group", "reference"]] = pairs[["group", "reference"]].map(lambda v: _labels(q, by)[float(v)])
-        mine = [dict(zip(header, r)) for r in rows if r[0] == _name(q)(by)]
+        mine = [dict(zip(header, bare(r))) for r in rows if r[0] == _name(q)(by)]
         assert len(mine) == len(pairs)
         for rec, (_, p) in zip(mine, pairs.iterrows()):
             assert rec["比較"] == f"{p['group']} − {p['reference']}"
@@ -264,9 +264,9 @@ def test_park_use_is_park_use_table(bundled_run, out, questionnaire):
     times, never = (api[api["measure"] == m].reset_index(drop=True) for m in ("times", "never"))
     # codes and the whole-sample row 全体; the report names them (the districts, 市全体)
     assert list(times["district"]) == list(never["district"]) == [1, 2, 3, 4, 5, "全体"]
-    assert [r[0] for r in rows] == [*(_labels(q, "district")[float(v)] for v in times["district"][:-1]), "市全体"]
+    assert [bare(r)[0] for r in rows] == [*(_labels(q, "district")[float(v)] for v in times["district"][:-1]), "市全体"]
     for r, (_, t), (_, s) in zip(rows, times.iterrows(), never.iterrows()):
-        rec = dict(zip(header, r))
+        rec = dict(zip(header, bare(r)))
         assert printed(rec["年間利用回数（重み付け）"], t["estimate"])
         assert numbers_in(rec["95%信頼区間"]) == [round(t["ci_low"], 1) + 0.0, round(t["ci_high"], 1)]
         if rec["「利用しない」の割合(%)（重み付け）"] != HIDDEN:
@@ -283,7 +283,7 @@ def test_ranking_shares_are_topk_shares(bundled_run, out, questionnaire):
         api = survey.topk_shares(d, ["policy_1", "policy_2", "policy_3"], by=by,
                                  truncated=ds.truncated_rankings("policy"))
         for r in rows:
-            rec = dict(zip(header, r))
+            rec = dict(zip(header, bare(r)))
             if (by is None) != (rec["区分"] == "全体") or (by is not None and rec["区分"] != _name(q)(by)):
                 continue
             sel = api["item"].map(lambda v: items[float(v)]) == rec["施策"]

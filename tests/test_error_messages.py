@@ -78,7 +78,7 @@ def _question(spec, qid):
     return next(q for q in spec["questions"] if q["id"] == qid)
 
 
-def _admin_indicator(spec, ind_id):
+def _indicator(spec, ind_id):
     return next(i for i in spec["indicators"] if i["id"] == ind_id)
 
 
@@ -358,10 +358,14 @@ TRIGGERS = {
     "M12": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"] * 1e9))),
     "M13": lambda t, q: _run(t, margins=_margins(t, lambda f: f.assign(count=f["count"].where(f.index != 0, 1e9)))),
     "M14": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: s.update(municipality=["朝霞市"]))),
-    "M17": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _admin_indicator(s, "green_share").pop("numerator"))),
-    "M18": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _admin_indicator(s, "green_share").update(
+    "M17": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _indicator(s, "green_share").pop("numerator"))),
+    "M18": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _indicator(s, "green_share").update(
         numerator="green area (ha)"))),
-    "M19": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _admin_indicator(s, "green_share").update(scale=0))),
+    "M19": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _indicator(s, "green_share").update(scale=0))),
+    "M20": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _indicator(s, "satisfaction_index").update(
+        statistic="score_median"))),
+    "M21": lambda t, q: _validate(SAMPLE, _spec(t, lambda s: _indicator(s, "satisfaction_index").update(
+        question="satisfacton"))),
     # ------------------------------------------------------------- the admin file
     "D38": lambda t, q: [*_run(t), "--admin", str(_csv(t, "admin.csv", "fiscal_year,city_area_km2,green_area_ha,"
                                                                         "population\nFY2025,18.34,394.3,143950\n"))],

@@ -58,11 +58,12 @@ def test_writers_and_non_writers_follow_the_small_cell_rule(tables):
     # 7), whose row then hides its 5 non-writers (which also closes the non-writers' column).
     status = comment_status(tables)
     rows = [list(r) for r in status[["by", "group", "respondents", "comments", "estimate"]].itertuples(index=False)]
-    assert rows == [["全体", "全体", 24, 14, 58.3],            # 14 / 24 = 58.33 %
-                    ["年齢", "18〜29歳", 4, "x", "x"], ["年齢", "30〜39歳", 10, "x", "x"],
-                    ["年齢", "40〜49歳", 10, 5, 50.0],       # 5 / 10
-                    ["地区", "内間木", 4, "x", "x"], ["地区", "北部", 10, "x", "x"],
-                    ["地区", "東部", 10, 7, 70.0]]          # 7 / 10
+    # (every base is under 30: every label is marked *, the whole wave's too)
+    assert rows == [["全体", "全体*", 24, 14, 58.3],            # 14 / 24 = 58.33 %
+                    ["年齢", "18〜29歳*", 4, "x", "x"], ["年齢", "30〜39歳*", 10, "x", "x"],
+                    ["年齢", "40〜49歳*", 10, 5, 50.0],       # 5 / 10
+                    ["地区", "内間木*", 4, "x", "x"], ["地区", "北部*", 10, "x", "x"],
+                    ["地区", "東部*", 10, 7, 70.0]]          # 7 / 10
     hidden = status["comments"] == "x"
     assert (status.loc[hidden, ["ci_low", "ci_high"]] == "x").all().all()
     assert not (status.loc[~hidden, ["ci_low", "ci_high"]] == "x").any().any()
@@ -76,8 +77,8 @@ def test_a_hidden_number_of_writers_is_hidden_wherever_printed(tables):
     assert [last[c] for c in theme.columns[3:]] == [14, "", "x", "x", 5, "x", "x", 7]
     assert list(theme.columns[5:]) == ["18〜29歳*", "30〜39歳*", "40〜49歳*", "内間木*", "北部*", "東部*"]
     n = theme_long(tables).drop_duplicates(["区分", "グループ"]).set_index("グループ")["記述数 n（重みなし）"]
-    assert n.to_dict() == {"全体": 14, "18〜29歳": "x", "30〜39歳": "x", "40〜49歳": 5, "内間木": "x",
-                           "北部": "x", "東部": 7}
+    assert n.to_dict() == {"全体": 14, "18〜29歳*": "x", "30〜39歳*": "x", "40〜49歳*": 5, "内間木*": "x",
+                           "北部*": "x", "東部*": 7}
     # groups with a listed or a "none listed" word (18〜29歳's and 内間木's comments hold no word of 3)
     chars = characteristic_table(tables)
     assert chars[["区分", "記述数（重みなし）"]].values.tolist() == [["30〜39歳*", "x"], ["40〜49歳*", 5],
@@ -88,13 +89,15 @@ def test_the_sheet_and_the_open_data_show_x(tables):
     sheet = freetext_sheet(tables)
     caption, status = sheet.blocks[0]
     assert caption == "記入状況"
-    row = status[status["区分"] == "北部"].iloc[0]
+    row = status[status["区分"] == "北部*"].iloc[0]
     assert row.tolist()[3:] == ["x", "x", "x", "x"]
     opened = long_table(status, question="問12 自由意見")
     north = opened[opened["グループ"] == "北部"].set_index("統計量")
-    assert north.loc["回答者数（重みなし）", "値"] == 10 and north.loc["回答者数（重みなし）", "注記"] == ""
-    assert north.loc["記述者数（重みなし）", "値"] is None and north.loc["記述者数（重みなし）", "注記"] == "秘匿"
-    assert north.loc["記入率（重み付け）", "注記"] == "秘匿"
+    # the group is published by its name; its base (10) is small, which 注記 says beside 秘匿
+    small = "参考値（基数30未満）"
+    assert north.loc["回答者数（重みなし）", "値"] == 10 and north.loc["回答者数（重みなし）", "注記"] == small
+    assert north.loc["記述者数（重みなし）", "値"] is None and north.loc["記述者数（重みなし）", "注記"] == f"秘匿、{small}"
+    assert north.loc["記入率（重み付け）", "注記"] == f"秘匿、{small}"
 
 
 def test_a_hidden_whole_wave_says_so_in_the_introduction(questionnaire):
@@ -134,7 +137,7 @@ def test_the_run_hides_a_district_of_two_writers(tmp_path):
     counts = dict(zip(status["区分"], zip(status["回答者数（重みなし）"], status["記述者数（重みなし）"])))
     assert counts == {"全体": ("1343", "247"), "18〜29歳": ("127", "17"), "30〜39歳": ("170", "41"),
                       "40〜49歳": ("212", "44"), "50〜59歳": ("261", "52"), "60〜69歳": ("215", "33"),
-                      "70歳以上": ("355", "59"), "内間木": ("3", "x"), "北部": ("293", "65"), "東部": ("330", "x"),
+                      "70歳以上": ("355", "59"), "内間木*": ("3", "x"), "北部": ("293", "65"), "東部": ("330", "x"),
                       "西部": ("302", "64"), "南部": ("408", "61")}
     hidden = status[status["記述者数（重みなし）"] == "x"]
     assert (hidden[["記入率 %（重み付け）", "95%CI 下限", "95%CI 上限"]] == "x").all().all()

@@ -99,6 +99,40 @@ def test_a_broken_admin_indicator_names_the_file_the_indicator_and_the_fix(edit,
     assert message in str(exc.value)
 
 
+def _survey(spec, i=0) -> dict:
+    return [d for d in spec["indicators"] if d.get("source", "survey") == "survey"][i]
+
+
+@pytest.mark.parametrize("edit, key, message", [
+    (lambda s: _survey(s).update(statistic="score_median"), "indicators[0] (satisfaction_index).statistic",
+     "statistic 'score_median' of survey indicator 'satisfaction_index' is not one the package estimates; use "
+     "score_mean or numeric_mean"),
+    (lambda s: _survey(s, 1).pop("question"), "indicators[1] (park_use)",
+     "survey indicator 'park_use' needs question: (the id of the question it is estimated from); add it"),
+    (lambda s: _survey(s).update(colour="green"), "indicators[0] (satisfaction_index)",
+     "unknown key(s) ['colour'] for a survey indicator"),
+    (lambda s: _survey(s, 1).update(target="31.9回"), "indicators[1] (park_use).target",
+     "target of survey indicator 'park_use' must be a number (the plan's target value (目標値)), got '31.9回'"),
+    (lambda s: _survey(s).update(question="satisfacton"), "indicators[0] (satisfaction_index).question",
+     "survey indicator 'satisfaction_index' names question 'satisfacton', which is not in the questionnaire"),
+    # park_use has a numeric_map but no scores: its mean score is not defined
+    (lambda s: _survey(s, 1).update(statistic="score_mean"), "indicators[1] (park_use).question",
+     "survey indicator 'park_use' is a score_mean of question 'park_use', which has no scores:; add scores: "
+     "{code: value} to the question or choose another statistic"),
+])
+def test_a_broken_survey_indicator_is_refused_when_the_questionnaire_is_read(edit, key, message):
+    with pytest.raises(SpecError) as exc:
+        _parse(edit)
+    assert str(exc.value).startswith(f"[file q.yaml, key {key}] ")
+    assert message in str(exc.value)
+
+
+def test_the_spec_names_the_statistics_the_package_estimates():
+    from survey.indicator_spec import SURVEY_STATISTICS
+    from survey.measures.indicators.headline import _STATISTICS, SURVEY_DECIMALS
+    assert set(SURVEY_STATISTICS) == set(_STATISTICS) == set(SURVEY_DECIMALS) == {"score_mean", "numeric_mean"}
+
+
 def test_the_plan_asks_only_for_indicators_the_questionnaire_declares():
     # admin: true without an administrative indicator: nothing to show from --admin
     with pytest.raises(SpecError, match=r"key analysis.sections.indicators.admin\] a section of kind indicators needs "

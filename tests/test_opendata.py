@@ -160,7 +160,9 @@ def test_every_open_table_has_the_same_long_layout(out):
         assert set(frame["全国地方公共団体コード"]) == {"112275"} and set(frame["地方公共団体名"]) == {"朝霞市"}
         assert set(frame["調査年度"]) == {"FY2025"}
         blank = frame["値"] == ""
-        assert (frame.loc[blank, "注記"].isin(["秘匿", "算出できない"])).all(), name
+        # a blank value says why (a small base's 参考値 may follow: 秘匿、参考値（基数30未満）)
+        reason = frame.loc[blank, "注記"].str.replace("、参考値（基数30未満）", "", regex=False)
+        assert reason.isin(["秘匿", "算出できない"]).all(), name
         numbers = pd.to_numeric(frame.loc[~blank, "値"])                # every other value is a number
         assert numbers.notna().all(), name
 
@@ -189,7 +191,9 @@ def test_wide_tables_become_one_value_per_row(out):
     assert len(means) == wide.shape[0] * wide.shape[1] == 120                 # 10 functions × 12 groups
     row = means[(means["区分"] == "地区") & (means["グループ"] == "内間木") & (means["項目"] == "防災")].iloc[0]
     assert (row["統計量"], row["単位"]) == ("平均配分額（重み付け）", "円")
-    assert row["値"] == "269" and float(wide.loc["防災", "地区:内間木"]) == 269.0       # whole yen, as printed
+    # whole yen, as printed; the report marks 内間木 (12 allocations), the open data note it
+    assert row["値"] == "269" and float(wide.loc["防災", "地区:内間木*"]) == 269.0
+    assert row["注記"] == "参考値（基数30未満）"
     dist = pd.read_csv(out / "opendata" / "満足度_回答分布.csv", encoding="utf-8", dtype=str, keep_default_na=False)
     young = dist[(dist["グループ"] == "18〜29歳") & (dist["統計量"] == "割合（重み付け）")]
     assert young["項目"].tolist() == ["そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない", "そう思わない",
@@ -255,7 +259,9 @@ def test_the_dictionary_describes_every_column_of_every_file(out):
         ["値", "数値（秘匿・算出できない場合は空欄で、注記に理由）", "ポイント、人"],
         ["単位", "値の単位（空欄は単位のない比・統計量）", ""],
         ["注記", "秘匿：回答者が少なく個人が特定されうるため非公表（集計表・報告書と同じ秘匿）。算出できない：回答がない、または"
-                "分散が0などで値が定まらない。未満：値はこの数値より小さい（p値 <0.001 など）。空欄：注記なし", ""]]
+                "分散が0などで値が定まらない。未満：値はこの数値より小さい（p値 <0.001 など）。"
+                "参考値（基数30未満）：その区分の回答者数（重みなし）が30未満で誤差が大きいため参考値（集計表・報告書では"
+                "区分名に *）。理由が2つのときは「、」で区切る。空欄：注記なし", ""]]
     assert set(rows["表題"]) == {"満足度指数（重み付け）"} and set(rows["基数"]) == {base}
     assert d.iloc[-1][["ファイル", "表題", "意味"]].tolist() == [
         "", "注記", "同梱の回答データは合成データ（data/SIMULATION.md）であり、実際の調査結果ではない。"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from survey.pipeline.base import attribute_name, html_table
+from survey.report.crosstab import SMALL_BASE
 from survey.report.html import Methods, write_html
 from survey.report.prose import prose
 
@@ -29,7 +30,8 @@ def write_wave_html(results: dict, path, *, questionnaire, provenance_lines, sam
     sections = [results[sid].html for sid in plan.html if results[sid].html is not None]
     built = [results[sid] for sid in plan.sections if sid in results]
     headline = [ind for r in built for ind in r.headline]
-    variance = prose("methods.variance") + "".join(sentence for r in built for sentence in r.methods)
+    variance = (prose("methods.variance") + "".join(sentence for r in built for sentence in r.methods)
+                + prose("small_base.methods", threshold=SMALL_BASE))
     methods = Methods(weighting=[weighting_methods(questionnaire), diagnostics_text], variance=variance,
                       tables=[html_table(prose("methods.sampling_error_table"), sampling_error)])
     return write_html(sections, path, title=f"{questionnaire.title}（{questionnaire.wave}）",

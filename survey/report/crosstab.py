@@ -30,19 +30,60 @@ suppressed cell is text (``x``).
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from survey.report.format import with_kinds
+from survey.report.prose import prose
 
-__all__ = ["suppression_mask", "cell_grid", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE_MARK",
-           "LONG_COLUMNS"]
+__all__ = ["suppression_mask", "cell_grid", "crosstab_block", "crosstab_long", "SUPPRESSED", "SMALL_BASE",
+           "SMALL_BASE_MARK", "LONG_COLUMNS", "is_small_base", "mark_small_base", "unmark_small_base", "has_small_base", "small_base_note",
+           "small_base_sheet_note"]
 
 #: Columns of the tidy cross table (クロス集計.csv), see :func:`crosstab_long`.
 LONG_COLUMNS = ("設問", "表側", "区分", "選択肢", "回答者数 n（重みなし）", "%（重み付け）", "基数 n（重みなし）")
 
 SUPPRESSED = "x"
+#: A group whose base (its unweighted respondents in the table) is under this is marked: one
+#: threshold for every table of the report (cross tables, index, park use, allocation, ranking,
+#: drivers, free text).
+SMALL_BASE = 30
 SMALL_BASE_MARK = "*"
+_MARKED = re.compile(re.escape(SMALL_BASE_MARK) + r"(?=$| − )")
+
+
+def is_small_base(n) -> bool:
+    """Whether a base of ``n`` respondents is marked (1 to :data:`SMALL_BASE` − 1; none or 0: not)."""
+    return n is not None and n == n and 0 < float(n) < SMALL_BASE
+
+
+def mark_small_base(label, n) -> str:
+    """``label`` with :data:`SMALL_BASE_MARK` when its base ``n`` is small (``内間木*``)."""
+    return f"{label}{SMALL_BASE_MARK}" if is_small_base(n) else str(label)
+
+
+def unmark_small_base(label: str) -> tuple[str, bool]:
+    """A printed group label without its marks (at its end, or before a comparison's `` − ``)
+    and whether it had one: ``'内間木* − 北部'`` → ``('内間木 − 北部', True)``."""
+    text, count = _MARKED.subn("", label)
+    return text, count > 0
+
+
+def has_small_base(*labels) -> bool:
+    """Whether any of ``labels`` (sequences of printed labels or headings) carries a mark."""
+    return any(isinstance(v, str) and _MARKED.search(v) for seq in labels for v in seq)
+
+
+def small_base_note() -> str:
+    """The note under a table with marked groups (``small_base.note`` of the prose catalogue)."""
+    return prose("small_base.note", threshold=SMALL_BASE)
+
+
+def small_base_sheet_note(captions) -> str:
+    """The sheet's note naming its tables with marked groups (「満足度指数」・「回答分布」の * は…)."""
+    return prose("small_base.sheet_note", tables="・".join(f"「{c}」" for c in captions), threshold=SMALL_BASE)
 
 
 def suppression_mask(counts, min_count: int) -> np.ndarray:
@@ -101,7 +142,7 @@ def _grid(long: pd.DataFrame):
     return groups, levels, g, lv, pd.DataFrame(n, index=groups, columns=levels)
 
 
-def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = 30, hidden=None) -> pd.DataFrame:
+def crosstab_block(long: pd.DataFrame, *, min_count: int = 0, small_base: int = SMALL_BASE, hidden=None) -> pd.DataFrame:
     """Two-line layout of one question × attribute from
     :func:`survey.measures.tables.tabulate.crosstab_question` output.  ``hidden``: the cells
     to suppress (a boolean DataFrame, groups × levels) decided for the whole report;

@@ -21,6 +21,7 @@ from survey.labels import TOTAL_LABEL
 from survey.report.background import background
 from survey.report import charts
 from survey.report.chart_style import _draw
+from survey.report.crosstab import SMALL_BASE, has_small_base, mark_small_base, small_base_sheet_note
 from survey.report.disclosure import HIDDEN
 from survey.report.freetext_cells import comments_hidden
 from survey.report.format import UNWEIGHTED, WEIGHTED, with_kinds
@@ -42,7 +43,6 @@ __all__ = [
     "word_table",
 ]
 
-SMALL_BASE = 30
 _COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999"]
 
 
@@ -349,7 +349,9 @@ def theme_long(tables) -> pd.DataFrame:
     th = _masked(tables.themes)
     secret_n = comments_hidden(tables)
     out = pd.DataFrame({
-        "区分": th["by"].to_numpy(), "グループ": th["group"].to_numpy(),
+        "区分": th["by"].to_numpy(),
+        # marked as in the theme table (fewer than 30 comments): the open data name it with a note
+        "グループ": [g if b == "全体" else mark_small_base(g, n) for b, g, n in zip(th["by"], th["group"], th["n"])],
         "テーマ": [f"{_group_names(tables).get(g, g)}：{lab}" for g, lab in zip(th["theme_group"], th["label"])],
         f"割合(%){WEIGHTED}": th["estimate"].map(_pct).to_numpy(), f"記述数 n{UNWEIGHTED}": pd.Series(
             [_n(n, k in secret_n) for n, k in zip(th["n"], zip(th["by"], th["group"]))], dtype=object).to_numpy()})
@@ -363,10 +365,12 @@ def theme_long(tables) -> pd.DataFrame:
 def comment_status(tables) -> pd.DataFrame:
     """記入状況 (the sheet's first table): by, group, respondents, comments and the weighted
     comment rate with its interval; a group whose writers the small-cell rule hides
-    (:mod:`survey.report.freetext_cells`) shows ``x`` for its comments, rate and interval."""
+    (:mod:`survey.report.freetext_cells`) shows ``x`` for its comments, rate and interval; a group
+    of fewer than 30 respondents is marked ``*`` (内間木*)."""
     s = tables.summary
     hide = s["hidden"].astype(bool).to_numpy() if "hidden" in s.columns else [False] * len(s)
     out = s[["by", "group", "respondents"]].copy()
+    out["group"] = [mark_small_base(g, n) for g, n in zip(s["group"], s["respondents"])]
     out["comments"] = pd.Series([_n(c, h) for c, h in zip(s["comments"], hide)], index=s.index)
     for col in ("estimate", "ci_low", "ci_high"):
         out[col] = pd.Series([HIDDEN if h else _pct(v) for v, h in zip(s[col], hide)], index=s.index)
@@ -388,6 +392,7 @@ def freetext_sheet(tables, *, municipality: str = "") -> Sheet:
         f"記入率 %{WEIGHTED}": Measure(f"記入率{WEIGHTED}", "%"), "95%CI 下限": Measure("95%信頼区間下限", "%"),
         "95%CI 上限": Measure("95%信頼区間上限", "%")})
     closed = dict(base=prose("sections.freetext.base"), opendata=False)
+    small = [small_base_sheet_note(["記入状況"])] if has_small_base(summary["区分"]) else []
     return Sheet("自由記述", [
         ("記入状況", summary),
         (f"テーマ別の記述の割合（%{WEIGHTED}、最終行は記述数）", describe(theme_table(tables), **closed)),
@@ -395,4 +400,4 @@ def freetext_sheet(tables, *, municipality: str = "") -> Sheet:
         ("区分ごとの特徴語（z値）", describe(characteristic_table(tables), **closed)),
         ("テーマ別の記述例（個人情報はマスク済み）", describe(quote_table(tables), **closed)),
         ("個人情報のマスク", describe(masked, base=prose("sections.freetext.base_masked"), opendata=False)),
-    ], title=f"自由記述（{_heading(tables)}）", notes=_methods(tables, municipality))
+    ], title=f"自由記述（{_heading(tables)}）", notes=_methods(tables, municipality) + small)

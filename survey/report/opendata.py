@@ -8,7 +8,9 @@ Every file is one table of the report in one layout, one value per row::
 
 read from the presented table (:mod:`survey.report.tableinfo`), so every
 value is the figure the report prints, rounded as it is printed, and every
-cell the report suppresses is suppressed here (値 empty, 注記 ``秘匿``).
+cell the report suppresses is suppressed here (値 empty, 注記 ``秘匿``).  A group the report
+marks ``*`` (its base under 30) is published by its name, unmarked, each of its values noted
+``参考値（基数30未満）`` in 注記 (:func:`small_base_note`).
 Files are UTF-8 **without** a byte-order mark, LF line ends, formulas
 neutralised as in every CSV of the report.  ``データ辞書.csv`` names, for
 every file, each column with its meaning and unit, the table's base, its
@@ -24,14 +26,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from survey.report.crosstab import SUPPRESSED
+from survey.report.crosstab import SMALL_BASE, SUPPRESSED, unmark_small_base
 from survey.report.format import cell_kind, column_kinds, kind_text
 from survey.report.prose import prose
 from survey.report.tableinfo import TableInfo, table_info
 from survey.report.writers import write_csv
 
 __all__ = [
-    "DICTIONARY_FILE", "NOTE_BELOW", "NOTE_SUPPRESSED", "NOTE_UNDEFINED", "OPEN_COLUMNS", "OpenDataMeta", "OpenTable",
+    "DICTIONARY_FILE", "NOTE_BELOW", "small_base_note", "NOTE_SUPPRESSED", "NOTE_UNDEFINED", "OPEN_COLUMNS", "OpenDataMeta", "OpenTable",
     "dictionary_table", "long_table", "parse_interval", "write_opendata",
 ]
 
@@ -43,6 +45,20 @@ NOTE_SUPPRESSED = "秘匿"
 NOTE_UNDEFINED = "算出できない"
 NOTE_BELOW = "未満"
 _OVERALL = "全体"
+
+
+def small_base_note() -> str:
+    """注記 of a value of a group whose base is under :data:`~survey.report.crosstab.SMALL_BASE`."""
+    return prose("small_base.opendata", threshold=SMALL_BASE)
+
+
+def _unmarked(where: dict) -> tuple[dict, bool]:
+    """The row's 区分 and グループ without the report's small-base marks, and whether one had one."""
+    out, small = dict(where), False
+    for key in ("区分", "グループ"):
+        out[key], marked = unmark_small_base(str(out[key]))
+        small |= marked
+    return out, small
 _DASH = re.compile(r"^\s*([+\-\u2212]?\d[\d,]*(?:\.\d+)?)\s*〜\s*([+\-\u2212]?\d[\d,]*(?:\.\d+)?)\s*$")
 
 
@@ -157,6 +173,9 @@ def long_table(frame: pd.DataFrame, *, question: str = "", info: TableInfo | Non
             number, note = _number(value, measure.statistic)
             if hidden and number is None:
                 note = NOTE_SUPPRESSED
+            where, small = _unmarked(where)
+            if small:
+                note = "、".join(n for n in (note, small_base_note()) if n)
             if measure.item == "":
                 key = (*{**where, "項目": ""}.values(), measure.statistic)
                 if key in group_level and group_level[key] == (number, note):
@@ -201,7 +220,8 @@ _MEANINGS = {
 
 def _meaning(column: str) -> str:
     if column == "注記":
-        return prose("opendata.note_meaning", suppressed=NOTE_SUPPRESSED, undefined=NOTE_UNDEFINED, below=NOTE_BELOW)
+        return prose("opendata.note_meaning", suppressed=NOTE_SUPPRESSED, undefined=NOTE_UNDEFINED, below=NOTE_BELOW,
+                     small=small_base_note(), threshold=SMALL_BASE)
     return prose(f"opendata.meanings.{_MEANINGS[column]}")
 
 

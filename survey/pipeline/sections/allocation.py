@@ -18,6 +18,7 @@ from survey.errors import InputError
 from survey.measures import allocation_means, allocation_policy, allocation_segments, allocation_zero_shares
 from survey.pipeline.base import TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, html_table
 from survey.report import charts
+from survey.report.crosstab import has_small_base, mark_small_base, small_base_note, small_base_sheet_note
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, pct, with_kinds
@@ -32,7 +33,8 @@ def means_table(a: pd.DataFrame, *, heading: str, total: int = 1000, unit: str =
     thousandth of the ``total`` (yen of ¥1,000; a tenth of a point of 100);
     whole yen are shown ``"¥"#,##0`` in the workbook."""
     a = a.copy()
-    a["col"] = [g if b == TOTAL else f"{b}:{g}" for b, g in zip(a["by"], a["group"])]
+    # a group of fewer than 30 respondents is marked in its heading (地区:内間木*)
+    a["col"] = [g if b == TOTAL else f"{b}:{mark_small_base(g, n)}" for b, g, n in zip(a["by"], a["group"], a["n"])]
     wide = a.pivot_table(index="part", columns="col", values="estimate", sort=False)
     digits = max(0, 3 - len(str(int(total))) + 1)   # 1000 -> 0 decimals, 100 -> 1, 10 -> 2
     wide = wide[list(dict.fromkeys(a["col"]))].round(digits)
@@ -53,7 +55,7 @@ def zero_share_table(z: pd.DataFrame, *, items_label: str, unit: str) -> pd.Data
 
 def segment_table(s: pd.DataFrame, *, item_noun: str) -> pd.DataFrame:
     return with_kinds(pd.DataFrame({
-        "グループ": [f"グループ{k}" for k in s["segment"]], f"構成比(%){WEIGHTED}": pct(s["estimate"]),
+        "グループ": [mark_small_base(f"グループ{k}", n) for k, n in zip(s["segment"], s["n"])], f"構成比(%){WEIGHTED}": pct(s["estimate"]),
         "95%信頼区間": ci_text(s["ci_low"], s["ci_high"], digits=1, scale=100),
         f"人数 n{UNWEIGHTED}": s["n"], f"特に多く配分した{item_noun}": s["top_parts"],
     }), {f"構成比(%){WEIGHTED}": "percent"})
@@ -118,6 +120,11 @@ def build(spec, ctx) -> SectionResult:
                     f"平均{amount}（{groups}、重み付け）")
     intro = spec.get("intro", prose("sections.allocation.intro", total=question.total, unit=unit, parts=len(parts),
                                     noun=noun, amount=amount))
+    small = [has_small_base(frame.columns, frame.iloc[:, 0]) for _, frame in blocks]
+    html_tables = [type(t)(t.caption, t.frame, formats=t.formats, note=small_base_note() if s else t.note)
+                   for t, s in zip(html_tables, small)]
     html = Section(spec.id, title, intro=intro, figures=[figure], tables=html_tables)
     notes = (prose("sections.allocation.note_total", total=question.total, unit=unit),)
+    if any(small):
+        notes += (small_base_sheet_note([caption for (caption, _), s in zip(blocks, small) if s]),)
     return SectionResult(title=title, blocks=tuple(blocks), html=html, notes=notes)

@@ -14,6 +14,7 @@ import pandas as pd
 from survey.labels import CITY_LABEL
 from survey.measures import park_use_table
 from survey.pipeline.base import HIDDEN, TOTAL, SectionResult, attribute_name, code_labels, html_table
+from survey.report.crosstab import has_small_base, mark_small_base, small_base_note, small_base_sheet_note
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Section
 from survey.report.present import ci_text, pct, rounded, with_kinds
@@ -42,8 +43,10 @@ def frequency_table(p: pd.DataFrame, *, by_name: str, value_label: str, never_la
     def masked(values):
         return pd.Series([HIDDEN if h else v for v, h in zip(values, hidden)], dtype=object)
 
+    # a district of fewer than 30 respondents is marked (内間木*); the verdicts name it unmarked
     return with_kinds(pd.DataFrame({
-        by_name: times["label"], f"{value_label}{WEIGHTED}": rounded(times["estimate"], 1),
+        by_name: [mark_small_base(g, n) for g, n in zip(times["label"], shares["n"])],
+        f"{value_label}{WEIGHTED}": rounded(times["estimate"], 1),
         "95%信頼区間": ci_text(times["ci_low"], times["ci_high"], digits=1),
         f"{value_label}の{CITY_LABEL}との比較": verdicts(times["verdict"], value_label),
         f"{never}(%){WEIGHTED}": masked(pct(shares["estimate"])),
@@ -88,6 +91,10 @@ def build(spec, ctx) -> SectionResult:
     intro = spec.get("intro", prose("sections.frequency.intro", value_label=value_label, mapped=mapped, never=never,
                                     by_name=by_name, city=CITY_LABEL))
     notes = [prose("sections.hidden_cells", rule=ctx.small_cells.rule)] if any(hidden) else []
-    html = Section(spec.id, title, intro=intro, tables=[html_table(f"{by_name}別の{label}（重み付け）", table)],
+    small = has_small_base(table[by_name])
+    html = Section(spec.id, title, intro=intro, tables=[html_table(f"{by_name}別の{label}（重み付け）", table,
+                                                                   note=small_base_note() if small else "")],
                    notes=notes)
+    if small:
+        notes = [*notes, small_base_sheet_note([f"{by_name}別の{label}"])]
     return SectionResult(title=title, blocks=((f"{by_name}別の{label}", table),), html=html, notes=tuple(notes))

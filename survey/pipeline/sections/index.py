@@ -18,6 +18,7 @@ from survey.pipeline.base import (
     HIDDEN, TOTAL, SectionResult, attribute_name, by_groups, code_labels, html_table, tidy_index,
 )
 from survey.report import charts
+from survey.report.crosstab import has_small_base, mark_small_base, small_base_note, small_base_sheet_note
 from survey.report.format import UNWEIGHTED, WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.labels import label_frame
@@ -43,8 +44,10 @@ def unscored_labels(question) -> list[str]:
 
 
 def index_table(t: pd.DataFrame, *, label: str, target=None) -> pd.DataFrame:
+    """The index by group; a group of fewer than 30 respondents (``n``) is marked ``*`` (内間木*);
+    its verdict is kept (the methods say it is 参考)."""
     out = pd.DataFrame({
-        "区分": t["by"], "グループ": t["group"],
+        "区分": t["by"], "グループ": [mark_small_base(g, n) for g, n in zip(t["group"], t["n"])],
         f"{label}{WEIGHTED}": rounded(t["estimate"], 3), "標準誤差": rounded(t["se"], 3),
         "95%信頼区間": ci_text(t["ci_low"], t["ci_high"], digits=3),
         "デザイン効果": rounded(t["deff"], 2), f"回答者数 n{UNWEIGHTED}": t["n"].astype(int),
@@ -71,12 +74,17 @@ def distribution_table(d: pd.DataFrame) -> pd.DataFrame:
                         columns=["by", "group", *levels]).astype({lev: object for lev in levels})
     base = d.groupby(["by", "group"], sort=False)["n"].max().reset_index(drop=True)
     wide.insert(2, f"基数 n{UNWEIGHTED}", base.astype(int).to_numpy())
+    wide["group"] = [mark_small_base(g, n) for g, n in zip(wide["group"], wide[f"基数 n{UNWEIGHTED}"])]
     return with_kinds(wide.rename(columns={"by": "区分", "group": "グループ"}), {lev: "percent" for lev in levels})
 
 
-def comparison_table(c: pd.DataFrame) -> pd.DataFrame:
+def comparison_table(c: pd.DataFrame, bases: dict | None = None) -> pd.DataFrame:
+    """Pairwise differences; ``bases``: ``{(by, group): n}`` of the index table, whose small groups
+    are marked in 比較 (内間木* − 北部); the verdicts name the groups unmarked."""
+    bases = bases or {}
+    name = lambda b, g: mark_small_base(g, bases.get((b, g)))  # noqa: E731
     return pd.DataFrame({
-        "区分": c["by"], "比較": [f"{a} − {b}" for a, b in zip(c["group"], c["reference"])],
+        "区分": c["by"], "比較": [f"{name(by, a)} − {name(by, b)}" for by, a, b in zip(c["by"], c["group"], c["reference"])],
         "差": rounded(c["estimate"], 3), "標準誤差": rounded(c["se"], 3),
         "p値（調整後）": p_values(c["p_adjusted"]), "判定": verdict_texts(c["verdict"], c["group"], c["reference"]),
     })
@@ -170,9 +178,13 @@ def build(spec, ctx) -> SectionResult:
     secret = prose("sections.hidden_cells", rule=ctx.small_cells.rule) if dist["hidden"].any() else ""
     if secret:
         notes.append(prose("sections.index.note_distribution", hidden_cells=secret))
+    bases = dict(zip(zip(index["by"], index["group"]), index["n"]))
     tables = [(f"{label}（重み付け）", index_table(index, label=label, target=ind.get("target"))),
               (f"回答分布（{base}）", distribution_table(dist)),
-              ("グループ間の差（Holm法で調整）", comparison_table(comps))]
+              ("グループ間の差（Holm法で調整）", comparison_table(comps, bases))]
+    small = [has_small_base(frame[frame.columns[1]]) for _, frame in tables]
+    if any(small):
+        notes.append(small_base_sheet_note([caption.split("（")[0] for (caption, _), s in zip(tables, small) if s]))
     _describe(tables, question=question, label=label, unit=str(ind.get("unit") or "点"))
     chart_names = [attribute_name(q, by) for by in spec.get("chart_by", spec.by)]
     groups = "・".join(f"{name}別" for name in chart_names)
@@ -188,6 +200,7 @@ def build(spec, ctx) -> SectionResult:
                f"{groups}の回答分布（{base}）"),
     ]
     html = Section(spec.id, title, intro=spec.get("intro", _intro(question, label)), figures=figures,
-                   tables=[html_table(caption, frame, note=secret if k == 1 else "")
+                   tables=[html_table(caption, frame, note="".join(
+                       [secret if k == 1 else "", small_base_note() if small[k] else ""]))
                            for k, (caption, frame) in enumerate(tables)])
     return SectionResult(title=title, blocks=tuple(tables), html=html, notes=tuple(notes))

@@ -19,6 +19,7 @@ from survey.pipeline.base import (
     HIDDEN, TOTAL, SectionResult, SectionUnavailable, attribute_name, by_groups, code_labels, html_table, pool_sparse,
 )
 from survey.report import charts
+from survey.report.crosstab import has_small_base, mark_small_base, small_base_note, small_base_sheet_note
 from survey.report.format import WEIGHTED
 from survey.report.html import Figure, Section
 from survey.report.present import ci_text, p_values, pct, rounded, with_kinds
@@ -48,8 +49,10 @@ def wide_shares(long: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def shares_table(p: pd.DataFrame, *, depth: int, item_noun: str) -> pd.DataFrame:
-    """The shares by group; a cell the report suppresses (``first_hidden``, ``topk_hidden``) shows ``x``."""
+def shares_table(p: pd.DataFrame, *, depth: int, item_noun: str, bases: dict | None = None) -> pd.DataFrame:
+    """The shares by group; a cell the report suppresses (``first_hidden``, ``topk_hidden``) shows ``x``;
+    ``bases``: ``{(by, group): respondents who ranked}``, a group of fewer than 30 marked ``*``."""
+    bases = bases or {}
     first = p["first_hidden"] if "first_hidden" in p.columns else [False] * len(p)
     topk = p["topk_hidden"] if "topk_hidden" in p.columns else [False] * len(p)
 
@@ -57,7 +60,8 @@ def shares_table(p: pd.DataFrame, *, depth: int, item_noun: str) -> pd.DataFrame
         return pd.Series([HIDDEN if h else v for v, h in zip(values, flags)], dtype=object)
 
     return with_kinds(pd.DataFrame({
-        "区分": p["by"], "グループ": p["group"], item_noun: p["item"],
+        "区分": p["by"], "グループ": [mark_small_base(g, bases.get((b, g))) for b, g in zip(p["by"], p["group"])],
+        item_noun: p["item"],
         f"1位に選んだ割合(%){WEIGHTED}": masked(pct(p["first_share"]), first),
         f"{depth}位までに選んだ割合(%){WEIGHTED}": masked(pct(p["topk_share"]), topk),
         "同 95%信頼区間": masked(ci_text(p["topk_share_ci_low"], p["topk_share_ci_high"], digits=1, scale=100), topk),
@@ -134,7 +138,7 @@ def build(spec, ctx) -> SectionResult:
     pri = by_groups(lambda by: wide_shares(topk_shares(ctx.design, choices, by=by, truncated=cut)), q, spec.by)
     pri["item"] = pri["item"].map(lambda v: items.get(float(v), str(v)))
     pri = _suppressed(pri, spec, ctx, choices, items, cut)
-    shares = shares_table(pri, depth=depth, item_noun=noun)
+    shares = shares_table(pri, depth=depth, item_noun=noun, bases=_bases(ctx, spec, choices))
     base = f"{attribute_name(q, spec.question)}の回答者"
     top = f"{depth}位までに選んだ割合"
     describe(shares, base=base, dims={"区分": "区分", "グループ": "グループ", noun: "項目"}, values={
@@ -144,7 +148,8 @@ def build(spec, ctx) -> SectionResult:
         intervals={"同 95%信頼区間": (Measure(f"{top}の95%信頼区間下限", "%"), Measure(f"{top}の95%信頼区間上限", "%"))})
     blocks = [(f"1位・{depth}位までに選んだ割合", shares)]
     groups = "・".join([TOTAL, *(f"{attribute_name(q, by)}別" for by in spec.by)])
-    html_tables = [html_table(groups, shares)]
+    small = has_small_base(shares["グループ"])
+    html_tables = [html_table(groups, shares, note=small_base_note() if small else "")]
     tests = []
     model = spec.get("model", ())
     if model:
@@ -173,9 +178,23 @@ def build(spec, ctx) -> SectionResult:
     notes = [prose("sections.hidden_cells", rule=ctx.small_cells.rule)] if secret else []
     html = Section(spec.id, title, intro=intro, figures=figures, tables=html_tables,
                    notes=[_summary(pri, tests, depth=depth, noun=noun), *notes])
+    if small:
+        notes.append(small_base_sheet_note([blocks[0][0]]))
     label = spec.get("label", attribute_name(q, spec.question))
     methods = (prose("sections.ranking.methods", label=label, depth=depth),) if model else ()
     return SectionResult(title=title, blocks=tuple(blocks), html=html, methods=methods, notes=tuple(notes))
+
+
+def _bases(ctx, spec, choices) -> dict:
+    """``{(by, group): respondents}`` who gave a first choice (the base of the shares), 全体 too."""
+    q, data = ctx.questionnaire, ctx.design.data
+    ranked = data[choices[0]].notna().to_numpy() & (ctx.design.weights.to_numpy() > 0)
+    out = {(TOTAL, TOTAL): int(ranked.sum())}
+    for by in spec.by:
+        labels = code_labels(q, by)
+        for code, n in data.loc[ranked, by].value_counts().items():
+            out[(attribute_name(q, by), labels.get(float(code), str(code)))] = int(n)
+    return out
 
 
 def _suppressed(pri: pd.DataFrame, spec, ctx, choices, items: dict, cut) -> pd.DataFrame:
