@@ -134,7 +134,7 @@ def run_wave(questionnaire_path, data_path, margins_path, *, out="reports", prog
                       provenance=tuple(notes), baseline_design=baseline_design, admin=admin, seed=seed,
                       min_cell=min_cell, mailing=mailing, mailing_path=mailing_path,
                       sampling_error=wave_sampling_error(float(diag["kish_deff"]), dataset.ledger.rows_kept))
-    # a second process draws the charts, writes the workbook and analyses the free text while
+    # a second process draws the charts, writes the workbook and tokenises the free text while
     # the tables are computed (report/background.py); forked here, so it has the wave as it is,
     # and before the output folder is opened, so it never holds its lock
     with drawing_in_background(inherit=ctx) as forked:

@@ -4,7 +4,7 @@ Drawing the charts is a third of the work of ``survey run`` on the bundled
 wave, and it needs nothing the tables need after it; so is writing the
 workbook while the CSV files and ``report.html`` are written.  Inside
 :func:`drawing_in_background` (:func:`~survey.pipeline.run.run_wave` opens it once
-the wave is weighted, and also has the worker analyse the free text: see
+the wave is weighted, and also has the worker tokenise the free text: see
 :mod:`survey.pipeline.run`), a chart function of the report
 layer marked :func:`background` returns at once a :class:`Pending` instead
 of the image, and :func:`in_background` does the same for any report
