@@ -127,28 +127,38 @@ def parse_indicators(raw, *, path=None) -> tuple[Mapping[str, Any], ...]:
     return tuple(out)
 
 
-def _survey_entry(entry: dict, key: str, path) -> None:
+def _checked_keys(entry: dict, key: str, path, keys: dict, kind: str, text: tuple):
+    """The checks both sources share: no unknown key, every key of ``keys`` given, the ``text`` keys
+    one line of text, baseline and target numbers.  Returns ``fail(key, message)`` and the
+    indicator's printed name; ``kind`` is "survey" or "administrative"."""
     def fail(name, message):
         raise SpecError(message, path=path, key=f"{key}.{name}" if name else key)
 
-    unknown = sorted(str(k) for k in entry if k not in SURVEY_KEYS and k != "source")
+    unknown = sorted(str(k) for k in entry if k not in keys and k != "source")
     if unknown:
-        fail(None, f"unknown key(s) {unknown} for a survey indicator; it has {', '.join(SURVEY_KEYS)}")
+        article = "an" if kind[0] in "aeiou" else "a"
+        fail(None, f"unknown key(s) {unknown} for {article} {kind} indicator; it has {', '.join(keys)}")
     name = _short(entry["id"]) if "id" in entry else "(without id)"
-    for k, hint in SURVEY_KEYS.items():
+    for k, hint in keys.items():
         if k not in entry:
-            fail(None, f"survey indicator {name} needs {k}: ({hint}); add it (see questionnaires/README.md)")
-    for k in ("id", "label", "unit", "baseline_year", "target_year", "question"):
+            fail(None, f"{kind} indicator {name} needs {k}: ({hint}); add it (see questionnaires/README.md)")
+    for k in text:
         value = entry[k]
         if not isinstance(value, str) or not value.strip() or any(ch in value for ch in "\r\n"):
-            fail(k, f"{k} of survey indicator {name} must be one line of text ({SURVEY_KEYS[k]}), got {_short(value)}")
+            fail(k, f"{k} of {kind} indicator {name} must be one line of text ({keys[k]}), got {_short(value)}")
+    for k in ("baseline", "target"):
+        if not _is_number(entry[k]):
+            fail(k, f"{k} of {kind} indicator {name} must be a number ({keys[k]}), got {_short(entry[k])}")
+    return fail, name
+
+
+def _survey_entry(entry: dict, key: str, path) -> None:
+    fail, name = _checked_keys(entry, key, path, SURVEY_KEYS, "survey",
+                               ("id", "label", "unit", "baseline_year", "target_year", "question"))
     if entry["statistic"] not in SURVEY_STATISTICS:
         fail("statistic", f"statistic {_short(entry['statistic'])} of survey indicator {name} is not one the "
                           f"package estimates; use {' or '.join(SURVEY_STATISTICS)} (the mean of the question's "
                           "scores or of its numeric_map values)")
-    for k in ("baseline", "target"):
-        if not _is_number(entry[k]):
-            fail(k, f"{k} of survey indicator {name} must be a number ({SURVEY_KEYS[k]}), got {_short(entry[k])}")
 
 
 def check_survey_indicators(indicators, questions: Mapping[str, Any], *, path=None) -> None:
@@ -169,21 +179,8 @@ def check_survey_indicators(indicators, questions: Mapping[str, Any], *, path=No
 
 
 def _admin_entry(entry: dict, key: str, path) -> dict:
-    def fail(name, message):
-        raise SpecError(message, path=path, key=f"{key}.{name}" if name else key)
-
-    unknown = sorted(str(k) for k in entry if k not in ADMIN_KEYS)
-    if unknown:
-        fail(None, f"unknown key(s) {unknown} for an administrative indicator; it has {', '.join(ADMIN_KEYS)}")
-    name = _short(entry["id"]) if "id" in entry else "(without id)"
-    for k, hint in ADMIN_KEYS.items():
-        if k not in entry:
-            fail(None, f"administrative indicator {name} needs {k}: ({hint}); add it (see questionnaires/README.md)")
-    for k in ("id", "label", "unit", "baseline_year", "target_year"):
-        value = entry[k]
-        if not isinstance(value, str) or not value.strip() or any(ch in value for ch in "\r\n"):
-            fail(k, f"{k} of administrative indicator {name} must be one line of text "
-                    f"({ADMIN_KEYS[k]}), got {_short(value)}")
+    fail, name = _checked_keys(entry, key, path, ADMIN_KEYS, "administrative",
+                               ("id", "label", "unit", "baseline_year", "target_year"))
     for k in ("numerator", "denominator"):
         column = entry[k]
         if not isinstance(column, str) or not _COLUMN.match(column):
@@ -202,10 +199,6 @@ def _admin_entry(entry: dict, key: str, path) -> dict:
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= _MAX_DECIMALS:
         fail("decimals", f"decimals of administrative indicator {name} must be a whole number from 0 to "
                          f"{_MAX_DECIMALS} (the places the plan publishes), got {_short(decimals)}")
-    for k in ("baseline", "target"):
-        if not _is_number(entry[k]):
-            fail(k, f"{k} of administrative indicator {name} must be a number ({ADMIN_KEYS[k]}), got "
-                    f"{_short(entry[k])}")
     return entry
 
 
