@@ -52,7 +52,8 @@ def test_midori_declares_its_two_area_indicators():
         "population": [("park_area_per_person", "denominator")]}
 
 
-@pytest.mark.parametrize("edit, key, message", [
+#: Broken administrative entries: (edit of the midori spec, the key named, the message).
+BROKEN_ADMIN = [
     (lambda s: _admin(s).pop("numerator"), "indicators[2] (green_share)",
      "administrative indicator 'green_share' needs numerator: (the admin file's column above the fraction bar, "
      "e.g. green_area_ha); add it (see questionnaires/README.md)"),
@@ -91,19 +92,15 @@ def test_midori_declares_its_two_area_indicators():
      "indicator 'green_share' has numerator: and denominator: but is a survey indicator; add source: admin"),
     (lambda s: _admin(s).update(id="park_use"), "indicators[2] (park_use).id",
      "indicator id 'park_use' is declared twice; give each indicator its own id"),
-])
-def test_a_broken_admin_indicator_names_the_file_the_indicator_and_the_fix(edit, key, message):
-    with pytest.raises(SpecError) as exc:
-        _parse(edit)
-    assert str(exc.value).startswith(f"[file q.yaml, key {key}] ")
-    assert message in str(exc.value)
+]
 
 
 def _survey(spec, i=0) -> dict:
     return [d for d in spec["indicators"] if d.get("source", "survey") == "survey"][i]
 
 
-@pytest.mark.parametrize("edit, key, message", [
+#: Broken survey entries, likewise.
+BROKEN_SURVEY = [
     (lambda s: _survey(s).update(statistic="score_median"), "indicators[0] (satisfaction_index).statistic",
      "statistic 'score_median' of survey indicator 'satisfaction_index' is not one the package estimates; use "
      "score_mean or numeric_mean"),
@@ -119,8 +116,11 @@ def _survey(spec, i=0) -> dict:
     (lambda s: _survey(s, 1).update(statistic="score_mean"), "indicators[1] (park_use).question",
      "survey indicator 'park_use' is a score_mean of question 'park_use', which has no scores:; add scores: "
      "{code: value} to the question or choose another statistic"),
-])
-def test_a_broken_survey_indicator_is_refused_when_the_questionnaire_is_read(edit, key, message):
+]
+
+
+@pytest.mark.parametrize("edit, key, message", BROKEN_ADMIN + BROKEN_SURVEY)
+def test_a_broken_indicator_is_refused_when_read_naming_the_file_the_indicator_and_the_fix(edit, key, message):
     with pytest.raises(SpecError) as exc:
         _parse(edit)
     assert str(exc.value).startswith(f"[file q.yaml, key {key}] ")
